@@ -1,0 +1,108 @@
+import { Client, Pool, PoolConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import { LedgerConfig } from '../config/ledger-config';
+import { startEmbeddedPostgres } from './embedded-postgres.server';
+import { LEDGER_MIGRATIONS } from './ledger-migrations';
+
+export const LEDGER_DATABASE_NAME = 'pi_ledger';
+export const APP_ROLE = 'pi_ledger_app';
+const MIGRATION_LOCK = 7_263_537_001; // pg_advisory_lock key: one migrator at a time per database
+
+export interface OpenDatabase {
+  readonly url: string;
+  /** True when this process started (or adopted) the embedded server and must stop it. */
+  stop(): Promise<void>;
+}
+
+/** `DATABASE_URL` when set; otherwise the embedded server of the data dir, database `pi_ledger`. */
+export async function openLedgerDatabase(config: LedgerConfig, log: (message: string) => void): Promise<OpenDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+  try {
+    await ensureDatabase(server.url, LEDGER_DATABASE_NAME);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url: withDatabase(server.url, LEDGER_DATABASE_NAME), stop: () => server.stop() };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function ensureDatabase(serverUrl: string, database: string, template?: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount) return;
+    const from = template ? ` TEMPLATE ${client.escapeIdentifier(template)}` : '';
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}${from} ENCODING 'UTF8'`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P04') throw error; // created concurrently
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations; concurrent starters wait on an advisory lock instead of racing. */
+export async function migrateLedgerDatabase(url: string, log: (message: string) => void): Promise<string[]> {
+  const lock = new Client({ connectionString: url });
+  await lock.connect();
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: LEDGER_MIGRATIONS,
+    migrationsTableName: 'ledger_migrations',
+    migrationsTransactionMode: 'each',
+    logging: false,
+  });
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) log(`migration applied: ${migration.name}`);
+    return applied.map((migration) => migration.name);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const table = await client.query(`SELECT to_regclass('ledger_migrations') AS t`);
+    const done = new Set<string>(
+      table.rows[0].t ? (await client.query('SELECT name FROM ledger_migrations')).rows.map((r) => r.name) : [],
+    );
+    return LEDGER_MIGRATIONS.map((migration) => migration.name).filter((name) => !done.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The service's pool. When the connecting user may act as `pi_ledger_app`, every connection drops
+ * to it, so the running service cannot UPDATE or DELETE events even if its code tried.
+ */
+export async function createLedgerPool(url: string, options: PoolConfig = {}): Promise<Pool> {
+  const probe = new Client({ connectionString: url });
+  await probe.connect();
+  const { rows } = await probe
+    .query(`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS ok`, [APP_ROLE])
+    .finally(() => probe.end());
+  const pool = new Pool({ connectionString: url, application_name: 'pi-ledger', ...options });
+  if (rows[0].ok) {
+    pool.on('connect', (client) => {
+      client.query(`SET ROLE ${APP_ROLE}`).catch((error) => client.emit('error', error));
+    });
+  }
+  pool.on('error', () => undefined); // an idle client's error; the pool discards it and reconnects
+  return pool;
+}
