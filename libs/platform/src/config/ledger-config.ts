@@ -17,22 +17,22 @@ class LedgerEnvironment {
   HOST?: string;
 
   @IsOptional() @Transform(emptyToUndefined)
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// connection URL' })
+  @Matches(/^postgres(ql)?:\/\/\S+$/)
   DATABASE_URL?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   LEDGER_DATA_DIR?: string;
 
   @IsOptional() @Transform(emptyToUndefined)
-  @IsBase64({}, { message: 'LEDGER_MASTER_KEY must be base64 (32 bytes)' })
+  @IsBase64()
   LEDGER_MASTER_KEY?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
-  @MinLength(32, { message: 'LEDGER_JWT_SECRET must be at least 32 characters' })
+  @MinLength(32)
   LEDGER_JWT_SECRET?: string;
 
   @IsOptional() @Transform(emptyToUndefined)
-  @IsIn(LOG_LEVELS as unknown as string[], { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  @IsIn(LOG_LEVELS as unknown as string[])
   LOG_LEVEL?: LogLevel;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
@@ -41,6 +41,20 @@ class LedgerEnvironment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
   LEDGER_DB_POOL_SIZE?: number;
 }
+
+/** One line per bad variable; secrets are never echoed. */
+const EXPECTED: Record<keyof LedgerEnvironment, string> = {
+  PORT: 'an integer from 0 to 65535',
+  HOST: 'a host name or IP address',
+  DATABASE_URL: 'a postgres:// connection URL',
+  LEDGER_DATA_DIR: 'a directory path',
+  LEDGER_MASTER_KEY: '32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+  LEDGER_JWT_SECRET: 'at least 32 characters',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+  LEDGER_EMBEDDED_PG_PORT: 'an integer from 0 to 65535',
+  LEDGER_DB_POOL_SIZE: 'an integer from 1 to 200',
+};
+const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET']);
 
 export interface LedgerConfig {
   readonly port: number;
@@ -66,14 +80,13 @@ export class ConfigError extends Error {
 /** Validates the environment and fails fast with every problem listed at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const parsed = plainToInstance(LedgerEnvironment, { ...env }, { excludeExtraneousValues: false });
-  const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
-    ),
-  );
+  const invalid = new Set(validateSync(parsed, { forbidUnknownValues: false }).map((error) => error.property));
+  const problems = Object.entries(EXPECTED)
+    .filter(([name]) => invalid.has(name))
+    .map(([name, expected]) => `${name} must be ${expected}${SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`}`);
   const masterKey = parsed.LEDGER_MASTER_KEY ? Buffer.from(parsed.LEDGER_MASTER_KEY, 'base64') : undefined;
-  if (masterKey && masterKey.length !== 32) {
-    problems.push(`LEDGER_MASTER_KEY must decode to 32 bytes (got ${masterKey.length})`);
+  if (masterKey && masterKey.length !== 32 && !invalid.has('LEDGER_MASTER_KEY')) {
+    problems.push(`LEDGER_MASTER_KEY must be ${EXPECTED.LEDGER_MASTER_KEY} (it decodes to ${masterKey.length} bytes)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -97,12 +97,13 @@ export async function createLedgerPool(url: string, options: PoolConfig = {}): P
   const { rows } = await probe
     .query(`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS ok`, [APP_ROLE])
     .finally(() => probe.end());
-  const pool = new Pool({ connectionString: url, application_name: 'pi-ledger', ...options });
-  if (rows[0].ok) {
-    pool.on('connect', (client) => {
-      client.query(`SET ROLE ${APP_ROLE}`).catch((error) => client.emit('error', error));
-    });
-  }
+  // `role` as a startup parameter: every connection acts as the role from its first statement on.
+  const pool = new Pool({
+    connectionString: url,
+    application_name: 'pi-ledger',
+    ...(rows[0].ok ? { options: `-c role=${APP_ROLE}` } : {}),
+    ...options,
+  });
   pool.on('error', () => undefined); // an idle client's error; the pool discards it and reconnects
   return pool;
 }

@@ -108,6 +108,7 @@ export class EventStore1763900000000 implements MigrationInterface {
         IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pi_ledger_app') THEN
           GRANT USAGE ON SCHEMA public TO pi_ledger_app;
           GRANT SELECT, INSERT ON ledger_events TO pi_ledger_app;
+          GRANT SELECT ON ledger_migrations TO pi_ledger_app;
           GRANT EXECUTE ON FUNCTION ledger_append(text, text, uuid[], text[], int[], jsonb[], jsonb[], bytea[]) TO pi_ledger_app;
         END IF;
       END $$`);

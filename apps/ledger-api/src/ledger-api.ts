@@ -1,0 +1,10 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
+import { LedgerApiModule } from './ledger-api.module';
+
+/** The whole API, configured but not listening: main.ts listens, end-to-end tests too. */
+export function createLedgerApi(config: LedgerConfig, logger: Logger): Promise<NestFastifyApplication> {
+  return createHttpApp(LedgerApiModule.forRoot(config, logger), logger);
+}

@@ -1,0 +1,25 @@
+import { REDACTED, redactMessage, redactPi, redactUrl } from './pi-redaction';
+
+describe('PI redaction for logs', () => {
+  it('replaces PI values at any depth, keeping the shape and non-PI facts', () => {
+    const logged = {
+      subjectId: 's-1',
+      data: { identity: { name: '张三' } },
+      nested: { contact: { phone: '+8613812345678' }, list: [{ email: 'a@b.cn', kept: 1 }], conditions: ['高血压'] },
+    };
+    expect(redactPi(logged)).toEqual({
+      subjectId: 's-1',
+      data: REDACTED,
+      nested: { contact: REDACTED, list: [{ email: REDACTED, kept: 1 }], conditions: REDACTED },
+    });
+  });
+
+  it('keeps only the names of query parameters', () => {
+    expect(redactUrl('/v1/subjects?phone=%2B8613812345678&name=张')).toBe('/v1/subjects?phone=…&name=…');
+    expect(redactUrl('/health/ready')).toBe('/health/ready');
+  });
+
+  it('strips the values a driver quotes in its error messages', () => {
+    expect(redactMessage('Key (id_number)=(110101199003074518) already exists.')).toBe('Key (id_number)=(…) already exists.');
+  });
+});

@@ -1,0 +1,43 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createLedgerApi } from '../../apps/ledger-api/src/ledger-api';
+import { LedgerConfig, loadConfig } from '../../libs/platform/src/config/ledger-config';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export interface TestApi {
+  readonly baseUrl: string;
+  readonly app: NestFastifyApplication;
+  readonly database: TestDatabase;
+  /** Every log line the API wrote, for tests that look for PI in logs. */
+  readonly logLines: string[];
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The real API on a fresh database, listening on a free loopback port. */
+export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const config: LedgerConfig = { ...loadConfig({ LOG_LEVEL: 'info' }), databaseUrl: database.url, port: 0, ...overrides };
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await createLedgerApi(config, pino({ level: config.logLevel }, sink));
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    baseUrl,
+    app,
+    database,
+    logLines,
+    request: (path, init) => fetch(`${baseUrl}${path}`, init),
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
