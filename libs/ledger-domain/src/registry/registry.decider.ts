@@ -1,0 +1,64 @@
+import { DomainError } from '../domain-error';
+import { CATEGORIES, Category } from './categories';
+import { Notice, Purpose, RegistryEvent } from './registry.events';
+
+/** Purposes, notices and category sensitivity: the frame every processing decision is made in. */
+export interface RegistryState {
+  purposes: Record<string, Purpose>;
+  notices: Record<string, Notice>;
+  sensitivity: Record<Category, boolean>;
+}
+
+export type RegistryCommand =
+  | { type: 'DefinePurpose'; purpose: Purpose; now: string }
+  | { type: 'PublishNotice'; notice: Omit<Notice, 'publishedAt'>; now: string }
+  | { type: 'SetCategorySensitivity'; category: Category; sensitive: boolean; now: string };
+
+export const REGISTRY_STREAM = 'registry';
+
+export function initialRegistry(): RegistryState {
+  const sensitivity = Object.fromEntries(Object.entries(CATEGORIES).map(([name, spec]) => [name, spec.sensitive])) as Record<Category, boolean>;
+  return { purposes: {}, notices: {}, sensitivity };
+}
+
+export function evolveRegistry(state: RegistryState, event: RegistryEvent): RegistryState {
+  switch (event.type) {
+    case 'PurposeDefined':
+      return { ...state, purposes: { ...state.purposes, [event.data.purpose.id]: event.data.purpose } };
+    case 'NoticePublished':
+      return { ...state, notices: { ...state.notices, [event.data.notice.version]: event.data.notice } };
+    case 'CategorySensitivityChanged':
+      return { ...state, sensitivity: { ...state.sensitivity, [event.data.category]: event.data.sensitive } };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+export function decideRegistry(command: RegistryCommand, state: RegistryState): RegistryEvent[] {
+  switch (command.type) {
+    case 'DefinePurpose': {
+      if (state.purposes[command.purpose.id]) {
+        throw new DomainError('purpose-exists', `purpose ${command.purpose.id} already exists`, { purposeId: command.purpose.id });
+      }
+      return [{ type: 'PurposeDefined', data: { purpose: command.purpose, definedAt: command.now } }];
+    }
+    case 'PublishNotice': {
+      const { notice } = command;
+      if (state.notices[notice.version]) {
+        throw new DomainError('notice-exists', `notice version ${notice.version} is published and immutable`, { version: notice.version });
+      }
+      const unknown = notice.purposeIds.filter((id) => !state.purposes[id]);
+      if (unknown.length > 0) throw new DomainError('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown });
+      return [{ type: 'NoticePublished', data: { notice: { ...notice, publishedAt: command.now } } }];
+    }
+    case 'SetCategorySensitivity':
+      if (state.sensitivity[command.category] === command.sensitive) return [];
+      return [{ type: 'CategorySensitivityChanged', data: { category: command.category, sensitive: command.sensitive, changedAt: command.now } }];
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}

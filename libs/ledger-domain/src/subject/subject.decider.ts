@@ -1,0 +1,174 @@
+import { DomainError } from '../domain-error';
+import { Category } from '../registry/categories';
+import { RegistryState } from '../registry/registry.decider';
+import { assertMayProcess, knownPurpose } from './processing-rules';
+import { CHANGE_EVENT, ChangeReason, Guardian, Recipient, SubjectEvent } from './subject.events';
+import { ConsentState, SubjectState } from './subject.state';
+
+/** PIPL Art. 31: a child under 14 needs a guardian's consent. */
+export const MINOR_AGE = 14;
+
+export interface ConsentRequest {
+  consentId: string;
+  purposeId: string;
+  categories: Category[];
+  separate: boolean;
+  guardian?: Guardian;
+}
+
+interface Context {
+  now: string;
+  registry: RegistryState;
+}
+
+export type SubjectCommand =
+  | (Context & {
+      type: 'RegisterSubject';
+      subjectId: string;
+      purposeId: string;
+      noticeVersion: string;
+      channel: string;
+      consents: ConsentRequest[];
+      data: Partial<Record<Category, Record<string, unknown>>>;
+      /** From identity.birthDate or the ID number; unknown age is treated as adult. */
+      ageYears?: number;
+    })
+  | (Context & { type: 'ChangeData'; category: Category; set: Record<string, unknown>; reason: ChangeReason; purposeId: string; rightsRequestId?: string })
+  | (Context & { type: 'AddDataItem'; category: Category; field: string; item: unknown; purposeId: string })
+  | (Context & ConsentRequest & { type: 'GrantConsent'; noticeVersion: string; channel: string })
+  | (Context & { type: 'WithdrawConsent'; consentId: string; withdrawnBy: string })
+  | (Context & { type: 'RestrictProcessing'; restrictionId: string; purposeIds?: string[]; reason: string })
+  | (Context & { type: 'LiftRestriction'; restrictionId: string })
+  | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] });
+
+type Live = Extract<SubjectState, { status: 'active' | 'restricted' }>;
+
+export function decideSubject(command: SubjectCommand, state: SubjectState): SubjectEvent[] {
+  if (command.type === 'RegisterSubject') return register(command, state);
+  const live = requireLive(state);
+  const subjectId = live.subjectId;
+  switch (command.type) {
+    case 'ChangeData': {
+      assertMayProcess(command.registry, live, command.purposeId, [command.category]);
+      const held = live.held[command.category];
+      if (!held) {
+        const fields = Object.fromEntries(Object.entries(command.set).filter(([, value]) => value !== null));
+        return [{ type: 'DataCollected', data: { subjectId, category: command.category, purposeId: command.purposeId, fields, collectedAt: command.now } }];
+      }
+      const { reason, rightsRequestId } = command;
+      return [
+        {
+          type: CHANGE_EVENT[reason],
+          data: { subjectId, category: command.category, purposeId: command.purposeId, reason, ...(rightsRequestId ? { rightsRequestId } : {}), set: command.set, changedAt: command.now },
+        },
+      ];
+    }
+    case 'AddDataItem':
+      assertMayProcess(command.registry, live, command.purposeId, [command.category]);
+      return [{ type: 'DataItemAdded', data: { subjectId, category: command.category, field: command.field, purposeId: command.purposeId, item: command.item, addedAt: command.now } }];
+    case 'GrantConsent':
+      assertConsentable(command.registry, command, command.noticeVersion, live.minor);
+      return [consentGranted(subjectId, command, command.noticeVersion, command.channel, command.now)];
+    case 'WithdrawConsent': {
+      const consent = requireConsent(live.consents, command.consentId);
+      if (consent.status === 'withdrawn') return []; // withdrawing twice changes nothing
+      return [{ type: 'ConsentWithdrawn', data: { subjectId, consentId: consent.consentId, purposeId: consent.purposeId, withdrawnBy: command.withdrawnBy, withdrawnAt: command.now } }];
+    }
+    case 'RestrictProcessing': {
+      const purposeIds = command.purposeIds ?? null;
+      for (const purposeId of purposeIds ?? []) knownPurpose(command.registry, purposeId);
+      return [{ type: 'ProcessingRestricted', data: { subjectId, restrictionId: command.restrictionId, purposeIds, reason: command.reason, restrictedAt: command.now } }];
+    }
+    case 'LiftRestriction':
+      if (!(command.restrictionId in live.restrictions)) {
+        throw new DomainError('restriction-not-found', `no active restriction ${command.restrictionId}`, { restrictionId: command.restrictionId });
+      }
+      return [{ type: 'RestrictionLifted', data: { subjectId, restrictionId: command.restrictionId, liftedAt: command.now } }];
+    case 'Disclose': {
+      assertMayProcess(command.registry, live, command.purposeId, command.categories);
+      // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
+      const consent = Object.values(live.consents).find(
+        (c) => c.status === 'active' && c.separate && c.purposeId === command.purposeId && command.categories.every((category) => c.categories.includes(category)),
+      );
+      if (!consent) {
+        throw new DomainError('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
+          purposeId: command.purposeId,
+          categories: command.categories,
+        });
+      }
+      const { disclosureId, recipient, purposeId, categories, now } = command;
+      return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
+    }
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
+function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>, state: SubjectState): SubjectEvent[] {
+  if (state.status !== 'absent') throw new DomainError('subject-exists', `subject ${command.subjectId} already exists`, { subjectId: command.subjectId });
+  const { subjectId, registry, now } = command;
+  const purpose = knownPurpose(registry, command.purposeId);
+  const notice = registry.notices[command.noticeVersion];
+  if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
+  const minor = command.ageYears !== undefined && command.ageYears < MINOR_AGE;
+  for (const consent of command.consents) assertConsentable(registry, consent, command.noticeVersion, minor);
+  if (minor && !command.consents.some((consent) => consent.purposeId === purpose.id && consent.guardian)) {
+    throw new DomainError('guardian-consent-required', 'a subject under 14 needs a guardian’s consent for the purpose of collection', { purposeId: purpose.id });
+  }
+
+  const granted = command.consents.map((consent) => consentGranted(subjectId, consent, command.noticeVersion, command.channel, now));
+  const prospective = {
+    minor,
+    restrictions: {},
+    consents: Object.fromEntries(granted.map((event) => [event.data.consentId, toConsentState(event)])),
+  };
+  const categories = Object.keys(command.data) as Category[];
+  assertMayProcess(registry, prospective, purpose.id, categories);
+
+  return [
+    { type: 'SubjectRegistered', data: { subjectId, purposeId: purpose.id, legalBasis: purpose.legalBasis, noticeVersion: command.noticeVersion, channel: command.channel, minor, registeredAt: now } },
+    ...granted,
+    ...categories.map(
+      (category): SubjectEvent => ({ type: 'DataCollected', data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now } }),
+    ),
+  ];
+}
+
+function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {
+  const purpose = knownPurpose(registry, consent.purposeId);
+  const notice = registry.notices[noticeVersion];
+  if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
+  if (!notice.purposeIds.includes(purpose.id)) {
+    throw new DomainError('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, { noticeVersion, purposeId: purpose.id });
+  }
+  const outside = consent.categories.filter((category) => !purpose.categories.includes(category));
+  if (outside.length > 0) {
+    throw new DomainError('category-not-in-purpose', `categories not within purpose ${purpose.id}: ${outside.join(', ')}`, { purposeId: purpose.id, categories: outside });
+  }
+  if (minor && !consent.guardian) {
+    throw new DomainError('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
+  }
+}
+
+function consentGranted(subjectId: string, consent: ConsentRequest, noticeVersion: string, channel: string, now: string): Extract<SubjectEvent, { type: 'ConsentGranted' }> {
+  const { consentId, purposeId, categories, separate, guardian } = consent;
+  return { type: 'ConsentGranted', data: { subjectId, consentId, purposeId, categories, separate, noticeVersion, channel, ...(guardian ? { guardian } : {}), grantedAt: now } };
+}
+
+function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted' }>): ConsentState {
+  return { consentId: data.consentId, purposeId: data.purposeId, categories: data.categories, separate: data.separate, noticeVersion: data.noticeVersion, guardian: data.guardian !== undefined, status: 'active', grantedAt: data.grantedAt };
+}
+
+function requireLive(state: SubjectState): Live {
+  if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
+  if (state.status === 'erased') throw new DomainError('subject-erased', `subject ${state.subjectId} was erased`, { subjectId: state.subjectId });
+  return state;
+}
+
+function requireConsent(consents: Record<string, ConsentState>, consentId: string): ConsentState {
+  const consent = consents[consentId];
+  if (!consent) throw new DomainError('consent-not-found', `no consent ${consentId}`, { consentId });
+  return consent;
+}

@@ -1,0 +1,75 @@
+import { LegalBasis } from '../legal-basis';
+import { Category } from '../registry/categories';
+
+export type ChangeReason = 'update' | 'correction' | 'supplement';
+export const CHANGE_EVENT = { update: 'DataUpdated', correction: 'DataCorrected', supplement: 'DataSupplemented' } as const;
+
+export interface Guardian {
+  name: string;
+  relation: string;
+}
+
+export interface Recipient {
+  name: string;
+  contact: string;
+}
+
+export interface RetainedCategory {
+  category: Category;
+  basis: string;
+  until: string;
+}
+
+/**
+ * Events of one data subject's stream (`subject-<id>`). `V` is how a PI value travels: plaintext
+ * between the decider and the handler, an encrypted envelope in the event store. Everything not
+ * typed `V` is a clear, non-PI fact: ids, categories, field names, purposes, times.
+ */
+export type SubjectEvent<V = unknown> =
+  | {
+      type: 'SubjectRegistered';
+      data: { subjectId: string; purposeId: string; legalBasis: LegalBasis; noticeVersion: string; channel: string; minor: boolean; registeredAt: string };
+    }
+  | { type: 'DataCollected'; data: { subjectId: string; category: Category; purposeId: string; fields: Record<string, V>; collectedAt: string } }
+  | {
+      type: 'DataUpdated' | 'DataCorrected' | 'DataSupplemented';
+      data: {
+        subjectId: string;
+        category: Category;
+        purposeId: string;
+        reason: ChangeReason;
+        rightsRequestId?: string;
+        set: Record<string, V | null>;
+        changedAt: string;
+      };
+    }
+  | { type: 'DataItemAdded'; data: { subjectId: string; category: Category; field: string; purposeId: string; item: V; addedAt: string } }
+  | {
+      type: 'ConsentGranted';
+      data: {
+        subjectId: string;
+        consentId: string;
+        purposeId: string;
+        categories: Category[];
+        separate: boolean;
+        noticeVersion: string;
+        channel: string;
+        guardian?: V;
+        grantedAt: string;
+      };
+    }
+  | { type: 'ConsentWithdrawn'; data: { subjectId: string; consentId: string; purposeId: string; withdrawnBy: string; withdrawnAt: string } }
+  | { type: 'ProcessingRestricted'; data: { subjectId: string; restrictionId: string; purposeIds: string[] | null; reason: V; restrictedAt: string } }
+  | { type: 'RestrictionLifted'; data: { subjectId: string; restrictionId: string; liftedAt: string } }
+  | {
+      type: 'DisclosedToThirdParty';
+      data: { subjectId: string; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[]; consentId: string; disclosedAt: string };
+    }
+  | {
+      type: 'SubjectErased';
+      data: { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; erasedAt: string };
+    };
+
+export type SubjectEventType = SubjectEvent['type'];
+
+export const subjectStream = (subjectId: string) => `subject-${subjectId}`;

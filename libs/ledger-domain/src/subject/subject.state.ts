@@ -1,0 +1,95 @@
+import { Category } from '../registry/categories';
+import { SubjectEvent } from './subject.events';
+
+export interface ConsentState {
+  consentId: string;
+  purposeId: string;
+  categories: Category[];
+  separate: boolean;
+  noticeVersion: string;
+  guardian: boolean;
+  status: 'active' | 'withdrawn';
+  grantedAt: string;
+  withdrawnAt?: string;
+}
+
+interface Live {
+  subjectId: string;
+  createdAt: string;
+  updatedAt: string;
+  minor: boolean;
+  /** Field names held per category (values stay sealed; decisions never need them). */
+  held: Partial<Record<Category, string[]>>;
+  consents: Record<string, ConsentState>;
+  /** Active restrictions: purposes restricted, or null for all processing but storage. */
+  restrictions: Record<string, string[] | null>;
+}
+
+export type SubjectState =
+  | { status: 'absent' }
+  | ({ status: 'active' | 'restricted' } & Live)
+  | { status: 'erased'; subjectId: string; erasedAt: string; retained: Category[]; consents: Record<string, ConsentState> };
+
+export const initialSubjectState = (): SubjectState => ({ status: 'absent' });
+
+export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
+  if (event.type === 'SubjectRegistered') {
+    const { subjectId, registeredAt, minor } = event.data;
+    return { status: 'active', subjectId, createdAt: registeredAt, updatedAt: registeredAt, minor, held: {}, consents: {}, restrictions: {} };
+  }
+  if (state.status === 'absent') return state;
+  if (event.type === 'SubjectErased') {
+    return { status: 'erased', subjectId: state.subjectId, erasedAt: event.data.erasedAt, retained: event.data.retained.map((r) => r.category), consents: state.consents };
+  }
+  if (state.status === 'erased') return state;
+  return withStatus(evolveLive(state, event));
+}
+
+function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRegistered' | 'SubjectErased' }>): Live {
+  switch (event.type) {
+    case 'DataCollected':
+      return touch({ ...state, held: { ...state.held, [event.data.category]: Object.keys(event.data.fields) } }, event.data.collectedAt);
+    case 'DataUpdated':
+    case 'DataCorrected':
+    case 'DataSupplemented': {
+      const fields = new Set(state.held[event.data.category] ?? []);
+      for (const [field, value] of Object.entries(event.data.set)) value === null ? fields.delete(field) : fields.add(field);
+      return touch({ ...state, held: { ...state.held, [event.data.category]: [...fields] } }, event.data.changedAt);
+    }
+    case 'DataItemAdded': {
+      const fields = new Set(state.held[event.data.category] ?? []).add(event.data.field);
+      return touch({ ...state, held: { ...state.held, [event.data.category]: [...fields] } }, event.data.addedAt);
+    }
+    case 'ConsentGranted': {
+      const { consentId, purposeId, categories, separate, noticeVersion, guardian, grantedAt } = event.data;
+      const consent: ConsentState = { consentId, purposeId, categories, separate, noticeVersion, guardian: guardian !== undefined, status: 'active', grantedAt };
+      return touch({ ...state, consents: { ...state.consents, [consentId]: consent } }, grantedAt);
+    }
+    case 'ConsentWithdrawn': {
+      const consent = state.consents[event.data.consentId];
+      if (!consent) return state;
+      const withdrawn = { ...consent, status: 'withdrawn' as const, withdrawnAt: event.data.withdrawnAt };
+      return touch({ ...state, consents: { ...state.consents, [consent.consentId]: withdrawn } }, event.data.withdrawnAt);
+    }
+    case 'ProcessingRestricted':
+      return touch({ ...state, restrictions: { ...state.restrictions, [event.data.restrictionId]: event.data.purposeIds } }, event.data.restrictedAt);
+    case 'RestrictionLifted': {
+      const { [event.data.restrictionId]: _lifted, ...rest } = state.restrictions;
+      return touch({ ...state, restrictions: rest }, event.data.liftedAt);
+    }
+    case 'DisclosedToThirdParty':
+      return touch(state, event.data.disclosedAt);
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+function touch(state: Live, at: string): Live {
+  return { ...state, updatedAt: at };
+}
+
+function withStatus(live: Live): SubjectState {
+  return { ...live, status: Object.keys(live.restrictions).length > 0 ? 'restricted' : 'active' };
+}
