@@ -1,0 +1,306 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { Logger } from '@pi-ledger/platform/logging/logger';
+import { aad, dataKeyAad, FIELD_AAD_LABEL, open, seal, unwrapKey, wrapKey } from './envelope';
+import { BoundedLru } from './key-cache';
+import { rotateKek } from './kek-rotation';
+import { generateKey, kekIdOf } from './master-key';
+import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
+import { DataErasedError, DecryptionFailedError, MasterKeyMismatchError } from './pii-vault.errors';
+import { ShredListener } from './shred-listener';
+import { ShredVacuum, ShredVacuumMode } from './shred-vacuum';
+import { KeyRow, VaultTables } from './vault-tables';
+
+export { DataErasedError } from './pii-vault.errors';
+export type { JsonValue } from '@pi-ledger/event-store/event-store.port';
+
+/** A field value as stored in an event: AES-256-GCM under the (subject, category) data key. */
+export interface EncryptedValue {
+  v: 1;
+  /** The data key's id (uuid). */
+  kid: string;
+  iv: string;
+  ct: string;
+  tag: string;
+}
+export interface FieldContext {
+  eventId: string;
+  subjectId: string;
+  category: string;
+  field: string;
+}
+export interface ShredReason {
+  reason: string;
+  requestId?: string;
+  actor: string;
+}
+export interface ShredTombstone {
+  keyId: string;
+  subjectId: string;
+  category: string;
+  destroyedAt: Date;
+  reason: string;
+  requestId?: string;
+  actor: string;
+}
+export type BlindIndexKind = 'phone' | 'email' | 'id_number';
+
+export interface PiiVaultOptions {
+  /** Unwrapped data keys held in memory (LRU). Default 10,000. */
+  cacheSize?: number;
+  /** What runs after a shred to remove the row versions that still hold the keys. Default `vacuum`. */
+  shredVacuum?: ShredVacuumMode;
+  /** Data keys re-wrapped per transaction by rotateKek. Default 500. */
+  rotationBatchSize?: number;
+}
+
+/** What the vault runs on; `openPiiVault` assembles it. */
+export interface VaultKeys {
+  kek: Buffer;
+  /** Every KEK this vault may unwrap with (the current one, and the target of a rotation being resumed). */
+  keyring: Map<string, Buffer>;
+  blindIndexKey: Buffer;
+}
+
+interface CachedKey {
+  keyId: string;
+  /** null: shredded (erasure is final, so that much can be cached). */
+  key: Buffer | null;
+}
+
+const NORMALISERS: Record<BlindIndexKind, (value: string) => string> = {
+  phone: normalisePhone,
+  email: normaliseEmail,
+  id_number: normaliseIdNumber,
+};
+
+export function isEncryptedValue(x: unknown): x is EncryptedValue {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const value = x as Record<string, unknown>;
+  return (
+    value.v === 1 &&
+    Object.keys(value).length === 5 &&
+    ['kid', 'iv', 'ct', 'tag'].every((name) => typeof value[name] === 'string')
+  );
+}
+
+/**
+ * Envelope encryption with crypto-shredding (architecture.md, decision 3): one data key per
+ * subject × category, wrapped by the master key; shredding destroys the key and leaves a tombstone.
+ */
+export class PiiVault {
+  private readonly cache: BoundedLru<string, CachedKey>;
+  private readonly loading = new Map<string, Promise<CachedKey | undefined>>();
+  /** Bumped whenever keys leave the cache, so a load that raced a shred does not put one back. */
+  private evictions = 0;
+  private readonly vacuum: ShredVacuum;
+  private listener?: ShredListener;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tables: VaultTables,
+    private keys: VaultKeys,
+    private readonly options: PiiVaultOptions,
+    private readonly logger: Logger,
+  ) {
+    this.cache = new BoundedLru(options.cacheSize ?? 10_000);
+    this.vacuum = new ShredVacuum(tables, options.shredVacuum ?? 'vacuum', logger);
+  }
+
+  /** Evicts keys that other processes shred, from now on (LISTEN); `close()` stops it. */
+  async listenForShreds(): Promise<void> {
+    const listener = new ShredListener(this.pool, (subjectId) => this.evictSubject(subjectId), () => this.evictAll());
+    await listener.start();
+    this.listener = listener;
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+    this.listener = undefined;
+  }
+
+  /** Hex id of the master key in use (see `kekIdOf`). */
+  get kekId(): string {
+    return kekIdOf(this.keys.kek);
+  }
+
+  /** Data keys held in memory now; never more than `cacheSize`. */
+  get cachedKeys(): number {
+    return this.cache.size;
+  }
+
+  async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);
+    const additional = fieldAad(context);
+    const dataKey = await this.usableKey(context, true);
+    const { iv, ct, tag } = seal(dataKey.key, Buffer.from(text, 'utf8'), additional);
+    return { v: 1, kid: dataKey.keyId, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: tag.toString('base64') };
+  }
+
+  async decrypt(context: FieldContext, value: EncryptedValue): Promise<JsonValue> {
+    if (!isEncryptedValue(value)) throw new DecryptionFailedError(context.eventId, context.field);
+    const additional = fieldAad(context);
+    const dataKey = await this.usableKey(context, false);
+    if (dataKey.keyId !== value.kid) throw new DecryptionFailedError(context.eventId, context.field);
+    const sealed = { iv: Buffer.from(value.iv, 'base64'), ct: Buffer.from(value.ct, 'base64'), tag: Buffer.from(value.tag, 'base64') };
+    let plaintext: Buffer;
+    try {
+      plaintext = open(dataKey.key, sealed, additional);
+    } catch {
+      throw new DecryptionFailedError(context.eventId, context.field);
+    }
+    return JSON.parse(plaintext.toString('utf8')) as JsonValue;
+  }
+
+  async encryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, JsonValue>): Promise<Record<string, EncryptedValue>> {
+    const entries = await Promise.all(
+      Object.entries(fields).map(async ([field, value]) => [field, await this.encrypt({ ...context, field }, value)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  async decryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, EncryptedValue>): Promise<Record<string, JsonValue>> {
+    const entries = await Promise.all(
+      Object.entries(fields).map(async ([field, value]) => [field, await this.decrypt({ ...context, field }, value)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /**
+   * Destroys the subject's data keys (all categories when `categories` is undefined) and keeps a
+   * tombstone for each. Idempotent: returns the tombstones of the keys destroyed by this call.
+   */
+  async shred(subjectId: string, categories: string[] | undefined, why: ShredReason): Promise<ShredTombstone[]> {
+    if (!subjectId) throw new TypeError('shred needs a subject id');
+    if (!why.reason?.trim() || !why.actor?.trim()) throw new TypeError('shred needs a reason and an actor');
+    const rows = await this.tables.shred(subjectId, categories, why);
+    this.evictSubject(subjectId);
+    if (rows.length > 0) {
+      this.logger.info({ subjectId, categories: rows.map((row) => row.category), requestId: why.requestId }, 'data keys shredded');
+      await this.vacuum.request();
+    }
+    return rows.map(toTombstone);
+  }
+
+  async tombstones(subjectId: string): Promise<ShredTombstone[]> {
+    return (await this.tables.tombstones(subjectId)).map(toTombstone);
+  }
+
+  hasLiveKey(subjectId: string, category: string): Promise<boolean> {
+    return this.tables.hasLiveKey(subjectId, category);
+  }
+
+  /** Hex HMAC-SHA256 of `kind` and the normalised value, under the blind-index key. */
+  blindIndex(kind: BlindIndexKind, value: string): string {
+    const normalise = NORMALISERS[kind];
+    if (!normalise) throw new TypeError(`no blind index of kind ${String(kind)}`);
+    const normalised = normalise(value);
+    if (!normalised) throw new TypeError(`cannot index an empty ${kind}`);
+    return createHmac('sha256', this.keys.blindIndexKey).update(`${kind}\n${normalised}`, 'utf8').digest('hex');
+  }
+
+  /** Re-wraps every data key and the blind-index key under `newKek`; this vault then uses it. */
+  async rotateKek(newKek: Buffer, onProgress?: (done: number, total: number) => void): Promise<{ rewrapped: number }> {
+    if (newKek.length !== 32) throw new TypeError('a master key is 32 bytes');
+    const result = await rotateKek(this.pool, this.keys.keyring, newKek, {
+      batchSize: this.options.rotationBatchSize ?? 500,
+      onProgress,
+    });
+    this.keys = { ...this.keys, kek: newKek, keyring: new Map([[kekIdOf(newKek), newKek]]) };
+    this.logger.info({ kekId: kekIdOf(newKek), rewrapped: result.rewrapped }, 'master key rotated');
+    return result;
+  }
+
+  /** Drops every cached key of a subject (on shred, here or in another process). */
+  evictSubject(subjectId: string): void {
+    this.evictions++;
+    this.cache.deleteWhere((id) => id.startsWith(`${subjectId}\n`));
+  }
+
+  evictAll(): void {
+    this.evictions++;
+    this.cache.clear();
+  }
+
+  private async usableKey(context: FieldContext, create: boolean): Promise<{ keyId: string; key: Buffer }> {
+    const dataKey = await this.dataKey(context.subjectId, context.category, create);
+    if (!dataKey) throw new DecryptionFailedError(context.eventId, context.field);
+    if (!dataKey.key) throw new DataErasedError(context.subjectId, context.category);
+    return { keyId: dataKey.keyId, key: dataKey.key };
+  }
+
+  /** From the cache, or loaded (and created when `create`) once however many callers ask at once. */
+  private async dataKey(subjectId: string, category: string, create: boolean): Promise<CachedKey | undefined> {
+    const id = `${subjectId}\n${category}`;
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const flight = `${id}\n${create}`;
+    let loading = this.loading.get(flight);
+    if (!loading) {
+      const evictions = this.evictions;
+      loading = this.load(subjectId, category, create)
+        .then((loaded) => {
+          if (loaded && evictions === this.evictions) this.cache.set(id, loaded);
+          return loaded;
+        })
+        .finally(() => this.loading.delete(flight));
+      this.loading.set(flight, loading);
+    }
+    return loading;
+  }
+
+  private async load(subjectId: string, category: string, create: boolean): Promise<CachedKey | undefined> {
+    let row = await this.tables.findKey(subjectId, category);
+    if (!row && create) {
+      const key = generateKey();
+      const keyId = randomUUID();
+      const wrapped = wrapKey(this.keys.kek, key, dataKeyAad(keyId, subjectId, category));
+      const inserted = await this.tables.insertKey({ key_id: keyId, subject_id: subjectId, category, wrapped_key: wrapped, kek_id: this.kekId });
+      if (inserted) return { keyId, key };
+      row = await this.tables.findKey(subjectId, category); // another writer created it first
+    }
+    if (!row) return undefined;
+    return { keyId: row.key_id, key: row.wrapped_key ? this.unwrap(row) : null };
+  }
+
+  private unwrap(row: KeyRow): Buffer {
+    const kek = this.keys.keyring.get(row.kek_id);
+    if (!kek) {
+      throw new MasterKeyMismatchError(
+        `data key ${row.key_id} is wrapped by kek id ${row.kek_id}, but this process holds kek id ${this.kekId}: ` +
+          'the master key was rotated; restart with the new LEDGER_MASTER_KEY (or master.key)',
+      );
+    }
+    try {
+      return unwrapKey(kek, row.wrapped_key as Buffer, dataKeyAad(row.key_id, row.subject_id, row.category));
+    } catch {
+      throw new Error(`data key ${row.key_id} does not unwrap under kek id ${row.kek_id}: its row is corrupt or was altered`);
+    }
+  }
+}
+
+function fieldAad(context: FieldContext): Buffer {
+  return aad(FIELD_AAD_LABEL, [context.eventId, context.subjectId, context.category, context.field]);
+}
+
+function toTombstone(row: {
+  key_id: string;
+  subject_id: string;
+  category: string;
+  destroyed_at: Date;
+  destroy_reason: string;
+  request_id: string | null;
+  destroyed_by: string;
+}): ShredTombstone {
+  return {
+    keyId: row.key_id,
+    subjectId: row.subject_id,
+    category: row.category,
+    destroyedAt: row.destroyed_at,
+    reason: row.destroy_reason,
+    ...(row.request_id === null ? {} : { requestId: row.request_id }),
+    actor: row.destroyed_by,
+  };
+}

@@ -1,0 +1,160 @@
+import { Pool } from 'pg';
+
+/** The vault's SQL: vault_data_keys (one row per subject × category) and vault_secrets. */
+
+export const SHRED_CHANNEL = 'pi_ledger_vault_shred';
+
+export interface KeyRow {
+  key_id: string;
+  subject_id: string;
+  category: string;
+  /** NULL once shredded. */
+  wrapped_key: Buffer | null;
+  kek_id: string;
+}
+
+export interface TombstoneRow {
+  key_id: string;
+  subject_id: string;
+  category: string;
+  destroyed_at: Date;
+  destroy_reason: string;
+  request_id: string | null;
+  destroyed_by: string;
+}
+
+export interface SecretRow {
+  name: string;
+  wrapped: Buffer;
+  kek_id: string;
+}
+
+export interface VacuumOutcome {
+  /** False when PostgreSQL skipped it (the role may not vacuum the table). */
+  ran: boolean;
+  warnings: string[];
+}
+
+const TOMBSTONE_COLUMNS = 'key_id, subject_id, category, destroyed_at, destroy_reason, request_id, destroyed_by';
+
+export class VaultTables {
+  constructor(private readonly pool: Pool) {}
+
+  async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
+    const { rows } = await this.pool.query<KeyRow>(
+      'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_data_keys WHERE subject_id = $1 AND category = $2',
+      [subjectId, category],
+    );
+    return rows[0];
+  }
+
+  /** False when a key for (subject, category) exists already: the unique constraint decided. */
+  async insertKey(row: KeyRow & { wrapped_key: Buffer }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO vault_data_keys (key_id, subject_id, category, wrapped_key, kek_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (subject_id, category) DO NOTHING`,
+      [row.key_id, row.subject_id, row.category, row.wrapped_key, row.kek_id],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Destroys the live keys of a subject (all categories, or those named) in one statement, and
+   * tells the other processes' vaults to drop them from their caches when it commits.
+   */
+  async shred(
+    subjectId: string,
+    categories: readonly string[] | undefined,
+    why: { reason: string; requestId?: string; actor: string },
+  ): Promise<TombstoneRow[]> {
+    const { rows } = await this.pool.query<TombstoneRow>(
+      `WITH destroyed AS (
+         UPDATE vault_data_keys
+            SET wrapped_key = NULL, destroyed_at = clock_timestamp(), destroy_reason = $3, request_id = $4, destroyed_by = $5
+          WHERE subject_id = $1 AND ($2::text[] IS NULL OR category = ANY ($2::text[])) AND wrapped_key IS NOT NULL
+         RETURNING ${TOMBSTONE_COLUMNS}
+       )
+       SELECT ${TOMBSTONE_COLUMNS}, pg_notify('${SHRED_CHANNEL}', subject_id) FROM destroyed ORDER BY category`,
+      [subjectId, categories ?? null, why.reason, why.requestId ?? null, why.actor],
+    );
+    return rows;
+  }
+
+  async tombstones(subjectId: string): Promise<TombstoneRow[]> {
+    const { rows } = await this.pool.query<TombstoneRow>(
+      `SELECT ${TOMBSTONE_COLUMNS} FROM vault_data_keys WHERE subject_id = $1 AND wrapped_key IS NULL ORDER BY destroyed_at, category`,
+      [subjectId],
+    );
+    return rows;
+  }
+
+  async hasLiveKey(subjectId: string, category: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ live: boolean }>(
+      'SELECT EXISTS (SELECT FROM vault_data_keys WHERE subject_id = $1 AND category = $2 AND wrapped_key IS NOT NULL) AS live',
+      [subjectId, category],
+    );
+    return rows[0].live;
+  }
+
+  /**
+   * Every KEK id that wraps a live key or a secret. A loose index scan over the partial index: one
+   * probe per distinct KEK id, however many keys there are.
+   */
+  async kekIdsInUse(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ kek_id: string }>(`
+      WITH RECURSIVE live AS (
+        (SELECT kek_id FROM vault_data_keys WHERE wrapped_key IS NOT NULL ORDER BY kek_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT k.kek_id FROM vault_data_keys k
+                 WHERE k.wrapped_key IS NOT NULL AND k.kek_id > live.kek_id ORDER BY k.kek_id LIMIT 1)
+          FROM live WHERE live.kek_id IS NOT NULL
+      )
+      SELECT kek_id FROM live WHERE kek_id IS NOT NULL
+      UNION
+      SELECT kek_id FROM vault_secrets
+      ORDER BY kek_id`);
+    return rows.map((row) => row.kek_id);
+  }
+
+  async countWrappedBy(kekId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM vault_data_keys WHERE wrapped_key IS NOT NULL AND kek_id = $1)
+            + (SELECT count(*) FROM vault_secrets WHERE kek_id = $1) AS n`,
+      [kekId],
+    );
+    return Number(rows[0].n);
+  }
+
+  async findSecret(name: string): Promise<SecretRow | undefined> {
+    const { rows } = await this.pool.query<SecretRow>('SELECT name, wrapped, kek_id FROM vault_secrets WHERE name = $1', [name]);
+    return rows[0];
+  }
+
+  async insertSecret(row: SecretRow): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO vault_secrets (name, wrapped, kek_id) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [row.name, row.wrapped, row.kek_id],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * VACUUM cannot run in a transaction, and a role that may not vacuum the table gets a WARNING
+   * and a skip, not an error: the notices tell which happened.
+   */
+  async vacuumDataKeys(full: boolean): Promise<VacuumOutcome> {
+    const client = await this.pool.connect();
+    const warnings: string[] = [];
+    const onNotice = (notice: { severity?: string; message?: string }) => {
+      if (notice.severity === 'WARNING' && notice.message) warnings.push(notice.message);
+    };
+    client.on('notice', onNotice);
+    try {
+      await client.query(full ? 'VACUUM (FULL) vault_data_keys' : 'VACUUM vault_data_keys');
+    } finally {
+      client.off('notice', onNotice);
+      client.release();
+    }
+    return { ran: !warnings.some((message) => /skipping/i.test(message)), warnings };
+  }
+}
