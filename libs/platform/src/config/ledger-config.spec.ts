@@ -1,3 +1,4 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './ledger-config';
 
@@ -40,5 +41,46 @@ describe('loadConfig', () => {
 
   it('refuses a master key that is not 32 bytes', () => {
     expect(() => loadConfig({ LEDGER_MASTER_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/decodes to 16 bytes/);
+  });
+
+  describe('JWT verification options', () => {
+    const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+
+    it('reads a public key (also with its newlines written as \\n), issuer and audience', () => {
+      const key = pem(generateKeyPairSync('ed25519').publicKey);
+      const config = loadConfig({ LEDGER_JWT_PUBLIC_KEY: key.trim().replace(/\n/g, '\\n'), LEDGER_JWT_ISSUER: 'https://id.example', LEDGER_JWT_AUDIENCE: 'pi-ledger' });
+      expect(config).toMatchObject({ jwtPublicKey: key.trim(), jwtIssuer: 'https://id.example', jwtAudience: 'pi-ledger', jwtJwksUrl: undefined });
+    });
+
+    it('reads a JWKS URL: https, or http on the loopback interface only', () => {
+      expect(loadConfig({ LEDGER_JWT_JWKS_URL: 'https://id.example/.well-known/jwks.json' }).jwtJwksUrl).toBe('https://id.example/.well-known/jwks.json');
+      expect(loadConfig({ LEDGER_JWT_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).jwtJwksUrl).toBe('http://127.0.0.1:8080/jwks');
+      for (const url of ['http://id.example/jwks', 'http://localhost.evil.example/jwks', 'ftp://id.example/jwks', 'jwks.json']) {
+        expect(problems({ LEDGER_JWT_JWKS_URL: url })).toEqual([`LEDGER_JWT_JWKS_URL must be an https:// URL (http:// only for localhost) (got ${JSON.stringify(url)})`]);
+      }
+    });
+
+    it('refuses a public key that is no PEM, does not parse or cannot verify JWTs, without echoing it', () => {
+      const expected = 'LEDGER_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----) of type RSA, EC (P-256, P-384, P-521) or Ed25519';
+      const secp256k1 = pem(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey);
+      expect(problems({ LEDGER_JWT_PUBLIC_KEY: 'ssh-ed25519 AAAAC3Nza' })).toEqual([expected]);
+      expect(problems({ LEDGER_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' })).toEqual([`${expected} (it does not parse)`]);
+      expect(problems({ LEDGER_JWT_PUBLIC_KEY: pem(generateKeyPairSync('x25519').publicKey) })).toEqual([`${expected} (unsupported key type x25519)`]);
+      expect(problems({ LEDGER_JWT_PUBLIC_KEY: secp256k1 })).toEqual([`${expected} (unsupported curve secp256k1)`]);
+    });
+
+    it('refuses a public key and a JWKS URL together', () => {
+      expect(problems({ LEDGER_JWT_PUBLIC_KEY: pem(generateKeyPairSync('ed25519').publicKey), LEDGER_JWT_JWKS_URL: 'https://id.example/jwks' })).toEqual([
+        'LEDGER_JWT_JWKS_URL must not be set together with LEDGER_JWT_PUBLIC_KEY (choose one way to verify tokens)',
+      ]);
+    });
   });
 });

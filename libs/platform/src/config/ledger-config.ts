@@ -1,12 +1,20 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBase64, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBase64, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+// a PEM often reaches the environment on one line, with its newlines written as \n
+const toPem = ({ value }: { value: unknown }) => (typeof value === 'string' && value !== '' ? value.replace(/\\n/g, '\n').trim() : emptyToUndefined({ value }));
+const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----$/;
+const JWT_KEY_TYPES = ['rsa', 'rsa-pss', 'ec', 'ed25519'];
+const JWT_EC_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'];
+// plain http only on the loopback interface (a local identity provider, tests)
+const HTTPS_OR_LOOPBACK = /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/?#]|$))/;
 
 /** The environment, as documented in the README. Names are the variables themselves. */
 class LedgerEnvironment {
@@ -31,6 +39,20 @@ class LedgerEnvironment {
   @MinLength(32)
   LEDGER_JWT_SECRET?: string;
 
+  @IsOptional() @Transform(toPem)
+  @Matches(PEM_PUBLIC_KEY)
+  LEDGER_JWT_PUBLIC_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined)
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false }) @Matches(HTTPS_OR_LOOPBACK)
+  LEDGER_JWT_JWKS_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  LEDGER_JWT_ISSUER?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  LEDGER_JWT_AUDIENCE?: string;
+
   @IsOptional() @Transform(emptyToUndefined)
   @IsIn(LOG_LEVELS as unknown as string[])
   LOG_LEVEL?: LogLevel;
@@ -50,11 +72,16 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_DATA_DIR: 'a directory path',
   LEDGER_MASTER_KEY: '32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
   LEDGER_JWT_SECRET: 'at least 32 characters',
+  LEDGER_JWT_PUBLIC_KEY: 'a PEM public key (-----BEGIN PUBLIC KEY-----) of type RSA, EC (P-256, P-384, P-521) or Ed25519',
+  LEDGER_JWT_JWKS_URL: 'an https:// URL (http:// only for localhost)',
+  LEDGER_JWT_ISSUER: 'a string',
+  LEDGER_JWT_AUDIENCE: 'a string',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   LEDGER_EMBEDDED_PG_PORT: 'an integer from 0 to 65535',
   LEDGER_DB_POOL_SIZE: 'an integer from 1 to 200',
 };
-const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET']);
+// the public key is no secret, but a PEM echoed into an error message helps nobody
+const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
 
 export interface LedgerConfig {
   readonly port: number;
@@ -64,6 +91,14 @@ export interface LedgerConfig {
   readonly dataDir: string;
   readonly masterKey?: Buffer;
   readonly jwtSecret?: string;
+  /** PEM: tokens are verified with this key (RS/PS/ES/EdDSA by its type); HS256 tokens are refused. */
+  readonly jwtPublicKey?: string;
+  /** Tokens are verified with this JSON Web Key Set (asymmetric algorithms only); HS256 tokens are refused. */
+  readonly jwtJwksUrl?: string;
+  /** When set, tokens must carry this `iss` (and issued ones do). */
+  readonly jwtIssuer?: string;
+  /** When set, tokens must carry this `aud` (and issued ones do). */
+  readonly jwtAudience?: string;
   readonly logLevel: LogLevel;
   /** 0 = pick a free port the first time, then keep it. */
   readonly embeddedPgPort: number;
@@ -88,6 +123,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (masterKey && masterKey.length !== 32 && !invalid.has('LEDGER_MASTER_KEY')) {
     problems.push(`LEDGER_MASTER_KEY must be ${EXPECTED.LEDGER_MASTER_KEY} (it decodes to ${masterKey.length} bytes)`);
   }
+  const publicKeyProblem = parsed.LEDGER_JWT_PUBLIC_KEY && !invalid.has('LEDGER_JWT_PUBLIC_KEY') ? jwtPublicKeyProblem(parsed.LEDGER_JWT_PUBLIC_KEY) : undefined;
+  if (publicKeyProblem) problems.push(`LEDGER_JWT_PUBLIC_KEY must be ${EXPECTED.LEDGER_JWT_PUBLIC_KEY} (${publicKeyProblem})`);
+  if (parsed.LEDGER_JWT_PUBLIC_KEY && parsed.LEDGER_JWT_JWKS_URL) {
+    problems.push('LEDGER_JWT_JWKS_URL must not be set together with LEDGER_JWT_PUBLIC_KEY (choose one way to verify tokens)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT ?? 3000,
@@ -96,8 +136,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     dataDir: resolve(parsed.LEDGER_DATA_DIR ?? '.ledger-data'),
     masterKey,
     jwtSecret: parsed.LEDGER_JWT_SECRET,
+    jwtPublicKey: parsed.LEDGER_JWT_PUBLIC_KEY,
+    jwtJwksUrl: parsed.LEDGER_JWT_JWKS_URL,
+    jwtIssuer: parsed.LEDGER_JWT_ISSUER,
+    jwtAudience: parsed.LEDGER_JWT_AUDIENCE,
     logLevel: parsed.LOG_LEVEL ?? 'info',
     embeddedPgPort: parsed.LEDGER_EMBEDDED_PG_PORT ?? 0,
     dbPoolSize: parsed.LEDGER_DB_POOL_SIZE ?? 20,
   };
+}
+
+function jwtPublicKeyProblem(pem: string): string | undefined {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return 'it does not parse';
+  }
+  const type = key.asymmetricKeyType ?? 'unknown';
+  if (!JWT_KEY_TYPES.includes(type)) return `unsupported key type ${type}`;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return type === 'ec' && !JWT_EC_CURVES.includes(curve ?? '') ? `unsupported curve ${curve}` : undefined;
 }

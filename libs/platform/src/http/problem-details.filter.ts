@@ -21,6 +21,11 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'service-unavailable',
 };
 
+/** A ProblemException may carry response headers too (e.g. WWW-Authenticate); they never enter the body. */
+export interface ProblemHeaders {
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** Every error leaves as application/problem+json; a 500 never carries the error's own text. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -33,6 +38,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = this.toProblem(exception, request);
     if (body.status >= 500) {
       this.logger.error({ err: exception, requestId: request.id, code: body.code }, 'request failed');
+    }
+    if (exception instanceof ProblemException) {
+      for (const [name, value] of Object.entries((exception as ProblemException & ProblemHeaders).headers ?? {})) void reply.header(name, value);
     }
     const retryAfter = body.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
@@ -51,10 +59,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...exception.extensions,
       };
     }
-    const coded = exception as { code?: unknown; message?: string };
+    const coded = exception as { code?: unknown; message?: string; details?: Record<string, unknown> };
     const known = typeof coded?.code === 'string' ? problemForCode(coded.code) : undefined;
     if (known) {
-      return { type: problemType(coded.code as string), title: known.title, status: known.status, detail: coded.message, code: coded.code as string };
+      // `details` are the domain's non-PI facts (e.g. existingSubjectId): extension members
+      const code = coded.code as string;
+      return { ...(coded.details ?? {}), type: problemType(code), title: known.title, status: known.status, detail: coded.message, code };
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
     const fastify = exception as { statusCode?: number; code?: string; message?: string };

@@ -1,0 +1,67 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import type { Actor } from './actor';
+import { malformedAuthorization, missingToken, noRolesDeclared, rejectedToken, wrongRole } from './authentication.problems';
+import type { RequestWithActor } from './current-actor.decorator';
+import type { Role } from './roles';
+import { ROLES_METADATA } from './roles.decorator';
+import { TokenRejectedError } from './token.errors';
+import { TokenService } from './token.service';
+
+/** Everything under /v1 holds or reaches PI; health, metrics and docs stay public. */
+const PROTECTED_PATH = /^\/v1(\/|$)/i;
+const BEARER = /^Bearer +([^\s]+) *$/i;
+
+/**
+ * Global guard: under /v1, a valid bearer token AND a role the route names with @Roles. A /v1 route
+ * without @Roles is refused to everyone, so a forgotten decorator closes a route instead of opening PI.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly undeclared = new Set<string>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return false;
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithActor>();
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, [context.getHandler(), context.getClass()]);
+    const route = request.routeOptions?.url ?? request.url.split('?')[0];
+    if (required === undefined && !PROTECTED_PATH.test(route)) return true;
+
+    const actor = await this.authenticate(request.headers.authorization);
+    if (required === undefined) {
+      this.warnUndeclared(`${request.method} ${route}`);
+      throw noRolesDeclared();
+    }
+    if (!actor.roles.some((role) => required.includes(role))) throw wrongRole(required);
+    request.actor = actor;
+    return true;
+  }
+
+  private async authenticate(authorization: string | undefined): Promise<Actor> {
+    if (!authorization) throw missingToken('a bearer token is required (Authorization: Bearer <token>)');
+    if (!/^Bearer(\s|$)/i.test(authorization)) throw missingToken('the Authorization header must use the Bearer scheme');
+    const token = BEARER.exec(authorization)?.[1];
+    if (!token) throw malformedAuthorization('the Authorization header must be "Bearer <token>"');
+    try {
+      return await this.tokens.verify(token);
+    } catch (error) {
+      if (error instanceof TokenRejectedError) throw rejectedToken(error);
+      throw error;
+    }
+  }
+
+  private warnUndeclared(route: string): void {
+    if (this.undeclared.has(route)) return;
+    this.undeclared.add(route);
+    this.logger.warn({ route }, 'route under /v1 has no @Roles: it is refused to every caller');
+  }
+}
