@@ -1,4 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createLedgerApi } from '../../apps/ledger-api/src/ledger-api';
@@ -18,7 +21,9 @@ export interface TestApi {
 /** The real API on a fresh database, listening on a free loopback port. */
 export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promise<TestApi> {
   const database = await createTestDatabase();
-  const config: LedgerConfig = { ...loadConfig({ LOG_LEVEL: 'info' }), databaseUrl: database.url, port: 0, ...overrides };
+  // generated keys (master key, JWT secret, audit signing key) go to a throwaway dir, not the repo
+  const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-api-'));
+  const config: LedgerConfig = { ...loadConfig({ LOG_LEVEL: 'info' }), databaseUrl: database.url, dataDir, port: 0, ...overrides };
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -38,6 +43,7 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promi
     async close() {
       await app.close();
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

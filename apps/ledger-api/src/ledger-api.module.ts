@@ -1,18 +1,64 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { HealthController } from '@pi-ledger/platform/health/health.controller';
 import { MetricsController } from '@pi-ledger/platform/metrics/metrics.controller';
 import { EventStoreModule } from '@pi-ledger/event-store/event-store.module';
+import { PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
+import { AccessControlModule } from '@pi-ledger/access-control/access-control.module';
+import './http/domain-problems';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { RegistryService } from './registry/registry.service';
+import { RegistryHttpController } from './registry/registry.http.controller';
+import { SubjectCommandsService } from './subjects/subject-commands.service';
+import { SubjectIdNumbers } from './subjects/subject-id-numbers';
+import { RegisterSubjectHandler } from './subjects/register-subject/register-subject.handler';
+import { RegisterSubjectHttpController } from './subjects/register-subject/register-subject.http.controller';
+import { AddDataItemHandler, ChangeDataHandler } from './subjects/change-data/change-data.handler';
+import { ChangeDataHttpController } from './subjects/change-data/change-data.http.controller';
+import { GrantConsentHandler, WithdrawConsentHandler } from './subjects/consents/consents.handler';
+import { ConsentsHttpController } from './subjects/consents/consents.http.controller';
+import { LiftRestrictionHandler, RestrictProcessingHandler } from './subjects/restrictions/restrictions.handler';
+import { RestrictionsHttpController } from './subjects/restrictions/restrictions.http.controller';
+import { DiscloseHandler } from './subjects/disclosures/disclosures.handler';
+import { DisclosuresHttpController } from './subjects/disclosures/disclosures.http.controller';
+import { ReadSubjectHandler } from './subjects/read-subject/read-subject.query';
+import { ReadSubjectHttpController } from './subjects/read-subject/read-subject.http.controller';
 
 @Module({})
 export class LedgerApiModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
     return {
       module: LedgerApiModule,
-      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: true }), EventStoreModule],
-      controllers: [HealthController, MetricsController],
+      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: true }), EventStoreModule, PiiVaultModule, AccessControlModule, CqrsModule.forRoot()],
+      controllers: [
+        HealthController,
+        MetricsController,
+        RegistryHttpController,
+        RegisterSubjectHttpController,
+        ReadSubjectHttpController,
+        ChangeDataHttpController,
+        ConsentsHttpController,
+        RestrictionsHttpController,
+        DisclosuresHttpController,
+      ],
+      providers: [
+        IdempotencyInterceptor,
+        RegistryService,
+        SubjectCommandsService,
+        SubjectIdNumbers,
+        RegisterSubjectHandler,
+        ChangeDataHandler,
+        AddDataItemHandler,
+        GrantConsentHandler,
+        WithdrawConsentHandler,
+        RestrictProcessingHandler,
+        LiftRestrictionHandler,
+        DiscloseHandler,
+        ReadSubjectHandler,
+      ],
     };
   }
 }

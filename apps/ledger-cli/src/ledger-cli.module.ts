@@ -5,6 +5,11 @@ import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { DbCommand } from './db/db.command';
 import { DbMigrateCommand } from './db/db-migrate.command';
 import { ProgramName } from './program-name';
+import { TokenService } from '@pi-ledger/access-control/token.service';
+import { AuthCommand } from './auth/auth.command';
+import { AuthTokenCommand } from './auth/auth-token.command';
+import { KeysCommand } from './keys/keys.command';
+import { RotateKekCommand } from './keys/keys-rotate-kek.command';
 
 @Module({})
 export class LedgerCliModule {
@@ -12,7 +17,7 @@ export class LedgerCliModule {
     return {
       module: LedgerCliModule,
       imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false })],
-      providers: [ProgramName, DbCommand, DbMigrateCommand],
+      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand],
     };
   }
 }

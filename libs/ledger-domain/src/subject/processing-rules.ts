@@ -60,3 +60,25 @@ export function activeConsent(subject: Pick<ProcessingContext, 'consents'>, purp
     (consent) => consent.status === 'active' && consent.purposeId === purposeId && consent.categories.includes(category) && (!separate || consent.separate),
   );
 }
+
+/**
+ * Which held categories a reader acting for `purposeId` may see (PIPL Arts. 13, 44): those within
+ * the purpose that still have a legal basis. Refuses outright when the purpose is restricted or
+ * nothing held has a basis.
+ */
+export function readableCategories(registry: RegistryState, subject: ProcessingContext, purposeId: string, held: readonly Category[]): Category[] {
+  const purpose = knownPurpose(registry, purposeId);
+  if (isRestricted(subject, purposeId)) {
+    throw new DomainError('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
+  }
+  const lawful = held.filter(
+    (category) =>
+      purpose.categories.includes(category) &&
+      (purpose.legalBasis !== 'consent' || activeConsent(subject, purposeId, category, false)) &&
+      (!isSensitive(registry, subject, category) || activeConsent(subject, purposeId, category, true)),
+  );
+  if (lawful.length === 0) {
+    throw new DomainError('no-legal-basis', `no legal basis to read this subject’s data for ${purposeId}`, { purposeId });
+  }
+  return lawful;
+}

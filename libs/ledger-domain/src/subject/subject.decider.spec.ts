@@ -195,3 +195,22 @@ describe('data subject decider', () => {
     });
   });
 });
+
+describe('reading under a purpose', () => {
+  const { readableCategories } = jest.requireActual('./processing-rules') as typeof import('./processing-rules');
+  const state = (...events: SubjectEvent[]) => events.reduce(evolveSubject, initialSubjectState()) as Extract<ReturnType<typeof evolveSubject>, { status: 'active' | 'restricted' }>;
+  const held = ['identity', 'health', 'contact', 'preferences'] as const;
+
+  it('shows only categories within the purpose that have a legal basis', () => {
+    expect(readableCategories(registry, state(...registered()), 'health-management', [...held])).toEqual(['identity', 'health', 'contact']);
+    expect(readableCategories(registry, state(...registered(), marketingConsent), 'marketing', [...held])).toEqual(['contact', 'preferences']);
+  });
+
+  it('refuses with no-legal-basis once the only consent is withdrawn, and when restricted', () => {
+    const withdrawn: SubjectEvent = { type: 'ConsentWithdrawn', data: { subjectId: S, consentId: 'c-m', purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: NOW } };
+    expect(() => readableCategories(registry, state(...registered(), marketingConsent, withdrawn), 'marketing', [...held])).toThrow(expect.objectContaining({ code: 'no-legal-basis' }));
+    const restricted: SubjectEvent = { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'r', purposeIds: null, reason: 'x', restrictedAt: NOW } };
+    expect(() => readableCategories(registry, state(...registered(), restricted), 'health-management', [...held])).toThrow(expect.objectContaining({ code: 'processing-restricted' }));
+    expect(() => readableCategories(registry, state(...registered()), 'nope', [...held])).toThrow(expect.objectContaining({ code: 'unknown-purpose' }));
+  });
+});

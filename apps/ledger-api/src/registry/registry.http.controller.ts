@@ -1,0 +1,72 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { ROLES } from '@pi-ledger/access-control/roles';
+import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { CATEGORIES, CATEGORY_NAMES, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
+import { contentHash } from '@pi-ledger/ledger-domain/registry/default-registry';
+import { Ctx, RequestContext } from '../http/request-context';
+import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
+import { RegistryService } from './registry.service';
+import { DefinePurposeDto, PublishNoticeDto, SetSensitivityDto } from './registry.dto';
+
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('v1')
+@UseInterceptors(IdempotencyInterceptor)
+export class RegistryHttpController {
+  constructor(private readonly registry: RegistryService) {}
+
+  @Post('purposes')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Define a processing purpose (its id is permanent)' })
+  async definePurpose(@Body() body: DefinePurposeDto, @Ctx() context: RequestContext) {
+    const now = new Date().toISOString();
+    const { version, position } = await this.registry.execute({ type: 'DefinePurpose', purpose: { ...body }, now }, context);
+    return { ...body, version, position };
+  }
+
+  @Get('purposes')
+  @Roles(...ROLES)
+  @ApiOperation({ summary: 'All purposes with their legal basis, categories and retention' })
+  async purposes() {
+    return Object.values((await this.registry.current()).purposes);
+  }
+
+  @Post('notices')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Publish an immutable notice version; returns its content hash' })
+  async publishNotice(@Body() body: PublishNoticeDto, @Ctx() context: RequestContext) {
+    const hash = contentHash(body.content);
+    const now = new Date().toISOString();
+    const { position } = await this.registry.execute({ type: 'PublishNotice', notice: { version: body.version, content: body.content, contentHash: hash, purposeIds: body.purposeIds }, now }, context);
+    return { version: body.version, contentHash: hash, position };
+  }
+
+  @Get('notices/:version')
+  @Roles(...ROLES)
+  @ApiOperation({ summary: 'Exactly the notice text of a version, with its hash' })
+  async notice(@Param('version') version: string) {
+    const notice = (await this.registry.current()).notices[version];
+    if (!notice) throw new ProblemException(404, 'notice-not-found', 'Notice not found', `no notice version ${version}`);
+    return notice;
+  }
+
+  @Get('categories')
+  @Roles(...ROLES)
+  @ApiOperation({ summary: 'Data categories, their fields and whether they are sensitive' })
+  async categories() {
+    const { sensitivity } = await this.registry.current();
+    return CATEGORY_NAMES.map((name) => ({ name, fields: CATEGORIES[name].fields, listFields: CATEGORIES[name].lists, sensitive: sensitivity[name] }));
+  }
+
+  @Patch('categories/:name')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark a category sensitive or not (defaults follow GB/T 45574)' })
+  async setSensitivity(@Param('name') name: string, @Body() body: SetSensitivityDto, @Ctx() context: RequestContext) {
+    if (!isCategory(name)) throw new ProblemException(404, 'category-not-found', 'Category not found', `no category ${name}`);
+    const { version, position } = await this.registry.execute({ type: 'SetCategorySensitivity', category: name, sensitive: body.sensitive, now: new Date().toISOString() }, context);
+    return { name, sensitive: body.sensitive, version, position };
+  }
+}

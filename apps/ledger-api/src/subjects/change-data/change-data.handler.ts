@@ -1,0 +1,90 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { RequestContext } from '../../http/request-context';
+import { SubjectCommandsService } from '../subject-commands.service';
+import { SubjectIdNumbers } from '../subject-id-numbers';
+import { foldProfile } from '../subject-profile';
+import { identityFacts, validationFailed } from '../subject-data.validation';
+import { validateCategoryFields, validateListItem } from '../subject-data.dto';
+import { AddItemDto, ChangeDataDto } from '../subject-commands.dto';
+
+export class ChangeData {
+  constructor(
+    readonly subjectId: string,
+    readonly category: Category,
+    readonly input: ChangeDataDto,
+    readonly ifMatch: number | undefined,
+    readonly context: RequestContext,
+  ) {}
+}
+
+export class AddDataItem {
+  constructor(
+    readonly subjectId: string,
+    readonly category: Category,
+    readonly field: string,
+    readonly input: AddItemDto,
+    readonly ifMatch: number | undefined,
+    readonly context: RequestContext,
+  ) {}
+}
+
+@CommandHandler(ChangeData)
+export class ChangeDataHandler implements ICommandHandler<ChangeData> {
+  constructor(
+    private readonly subjects: SubjectCommandsService,
+    private readonly idNumbers: SubjectIdNumbers,
+  ) {}
+
+  async execute({ subjectId, category, input, ifMatch, context }: ChangeData) {
+    const { value: set, problems } = validateCategoryFields(category, input.set, 'set', true);
+    if (problems.length > 0) throw validationFailed(problems);
+    if (Object.keys(set).length === 0) throw validationFailed([{ path: 'set', message: 'must set or remove at least one field' }]);
+    const newNumber = category === 'identity_document' && typeof set.number === 'string' ? set.number : undefined;
+    if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set);
+    const reserved = newNumber ? await this.idNumbers.reserve(subjectId, newNumber) : undefined;
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+      type: 'ChangeData',
+      category,
+      set,
+      reason: input.reason,
+      purposeId: input.purposeId,
+      rightsRequestId: input.rightsRequestId,
+      now: new Date().toISOString(),
+      registry,
+    }));
+    if (category === 'identity_document' && ('number' in set)) await this.idNumbers.releaseOthers(subjectId, reserved);
+    return { version: result.version, position: result.position };
+  }
+
+  /** A resident ID number and identity.birthDate must agree, whichever of the two changes. */
+  private async checkIdentity(subjectId: string, category: Category, set: Record<string, unknown>): Promise<void> {
+    const { events } = await this.subjects.load(subjectId);
+    const current = foldProfile(await this.subjects.openEvents(events))?.data ?? {};
+    const identity = { ...(current.identity ?? {}), ...(category === 'identity' ? set : {}) };
+    const document = { ...(current.identity_document ?? {}), ...(category === 'identity_document' ? set : {}) };
+    const path = category === 'identity' ? 'set.birthDate' : 'set.number';
+    const { problems } = identityFacts(identity.birthDate as string | undefined, document as { type?: string; number?: string }, path);
+    if (problems.length > 0) throw validationFailed(problems.map((p) => ({ ...p, path })));
+  }
+}
+
+@CommandHandler(AddDataItem)
+export class AddDataItemHandler implements ICommandHandler<AddDataItem> {
+  constructor(private readonly subjects: SubjectCommandsService) {}
+
+  async execute({ subjectId, category, field, input, ifMatch, context }: AddDataItem) {
+    const { value: item, problems } = validateListItem(category, field, input.item, 'item');
+    if (problems.length > 0) throw validationFailed(problems);
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+      type: 'AddDataItem',
+      category,
+      field,
+      item,
+      purposeId: input.purposeId,
+      now: new Date().toISOString(),
+      registry,
+    }));
+    return { version: result.version, position: result.position };
+  }
+}

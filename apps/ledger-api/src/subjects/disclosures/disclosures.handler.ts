@@ -1,0 +1,33 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
+import { RequestContext } from '../../http/request-context';
+import { SubjectCommandsService } from '../subject-commands.service';
+import { DiscloseDto } from '../subject-commands.dto';
+
+export class Disclose {
+  constructor(
+    readonly subjectId: string,
+    readonly input: DiscloseDto,
+    readonly context: RequestContext,
+  ) {}
+}
+
+/** Provision to another handler (PIPL Art. 23): recipient, purpose, categories and the consent. */
+@CommandHandler(Disclose)
+export class DiscloseHandler implements ICommandHandler<Disclose> {
+  constructor(private readonly subjects: SubjectCommandsService) {}
+
+  async execute({ subjectId, input, context }: Disclose) {
+    const disclosureId = uuidv7();
+    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+      type: 'Disclose',
+      disclosureId,
+      recipient: { ...input.recipient },
+      purposeId: input.purposeId,
+      categories: input.categories,
+      now: new Date().toISOString(),
+      registry,
+    }));
+    return { disclosureId, version: result.version, position: result.position };
+  }
+}

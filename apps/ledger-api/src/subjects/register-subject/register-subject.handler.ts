@@ -1,0 +1,50 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { ageInYears } from '@pi-ledger/ledger-domain/validation/resident-id';
+import { RequestContext } from '../../http/request-context';
+import { SubjectCommandsService } from '../subject-commands.service';
+import { RegisterSubjectDto } from '../subject-commands.dto';
+import { SubjectIdNumbers } from '../subject-id-numbers';
+import { validateSubjectData } from '../subject-data.validation';
+
+export class RegisterSubject {
+  constructor(
+    readonly input: RegisterSubjectDto,
+    readonly context: RequestContext,
+  ) {}
+}
+
+@CommandHandler(RegisterSubject)
+export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> {
+  constructor(
+    private readonly subjects: SubjectCommandsService,
+    private readonly idNumbers: SubjectIdNumbers,
+  ) {}
+
+  async execute({ input, context }: RegisterSubject) {
+    const { data, birthDate, idNumber } = validateSubjectData(input.data);
+    const subjectId = uuidv7();
+    const now = new Date();
+    const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
+    try {
+      const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+        type: 'RegisterSubject',
+        subjectId,
+        purposeId: input.purposeId,
+        noticeVersion: input.noticeVersion,
+        channel: input.channel,
+        consents: (input.consents ?? []).map((consent) => ({ ...consent, consentId: uuidv7(), guardian: consent.guardian && { ...consent.guardian } })),
+        data: data as Partial<Record<Category, Record<string, unknown>>>,
+        ageYears: birthDate ? ageInYears(birthDate, now) : undefined,
+        now: now.toISOString(),
+        registry,
+      }));
+      return { subjectId, version: result.version, position: result.position };
+    } catch (error) {
+      if (reserved) await this.idNumbers.release(subjectId, reserved);
+      throw error;
+    }
+  }
+}
+

@@ -1,0 +1,49 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
+import { RequestContext } from '../../http/request-context';
+import { SubjectCommandsService } from '../subject-commands.service';
+import { RestrictDto } from '../subject-commands.dto';
+
+export class RestrictProcessing {
+  constructor(
+    readonly subjectId: string,
+    readonly input: RestrictDto,
+    readonly context: RequestContext,
+  ) {}
+}
+
+export class LiftRestriction {
+  constructor(
+    readonly subjectId: string,
+    readonly restrictionId: string,
+    readonly context: RequestContext,
+  ) {}
+}
+
+@CommandHandler(RestrictProcessing)
+export class RestrictProcessingHandler implements ICommandHandler<RestrictProcessing> {
+  constructor(private readonly subjects: SubjectCommandsService) {}
+
+  async execute({ subjectId, input, context }: RestrictProcessing) {
+    const restrictionId = uuidv7();
+    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+      type: 'RestrictProcessing',
+      restrictionId,
+      purposeIds: input.purposeIds,
+      reason: input.reason,
+      now: new Date().toISOString(),
+      registry,
+    }));
+    return { restrictionId, version: result.version, position: result.position };
+  }
+}
+
+@CommandHandler(LiftRestriction)
+export class LiftRestrictionHandler implements ICommandHandler<LiftRestriction> {
+  constructor(private readonly subjects: SubjectCommandsService) {}
+
+  async execute({ subjectId, restrictionId, context }: LiftRestriction) {
+    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({ type: 'LiftRestriction', restrictionId, now: new Date().toISOString(), registry }));
+    return { restrictionId, version: result.version, position: result.position };
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
+
+const PURPOSE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class GuardianDto {
+  @ApiProperty() @IsString() @Length(1, 100) name: string;
+  @ApiProperty({ example: 'mother' }) @IsString() @Length(1, 50) relation: string;
+}
+
+export class ConsentInputDto {
+  @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
+  @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true }) categories: Category[];
+  @ApiProperty({ description: 'A separate consent (PIPL Arts. 23, 29): needed for sensitive categories and disclosures' }) @IsBoolean() separate: boolean;
+  @ApiPropertyOptional({ type: GuardianDto }) @IsOptional() @ValidateNested() @Type(() => GuardianDto) guardian?: GuardianDto;
+}
+
+export class RegisterSubjectDto {
+  @ApiProperty({ example: 'health-management' }) @IsString() @Matches(PURPOSE_ID) purposeId: string;
+  @ApiProperty({ example: 'v1' }) @IsString() @Length(1, 40) noticeVersion: string;
+  @ApiProperty({ example: 'front-desk' }) @IsString() @Length(1, 50) channel: string;
+  @ApiPropertyOptional({ type: [ConsentInputDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ConsentInputDto) consents?: ConsentInputDto[];
+  @ApiProperty({ description: 'Category → fields, e.g. {"identity": {"name": "张三"}, "contact": {"phone": "+8613812345678"}}' })
+  @IsObject()
+  data: Record<string, unknown>;
+}
+
+export class ChangeDataDto {
+  @ApiProperty({ description: 'Fields to set; null removes a field' }) @IsObject() set: Record<string, unknown>;
+  @ApiProperty({ enum: ['update', 'correction', 'supplement'] }) @IsIn(['update', 'correction', 'supplement']) reason: 'update' | 'correction' | 'supplement';
+  @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
+  @ApiPropertyOptional({ description: 'The rights request this change fulfils (PIPL Art. 46)' }) @IsOptional() @IsString() @Length(1, 100) rightsRequestId?: string;
+}
+
+export class AddItemDto {
+  @ApiProperty({ description: 'One element of the list, e.g. an exam {date, type, findings}' }) @IsDefined() item: unknown;
+  @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
+}
+
+export class GrantConsentDto extends ConsentInputDto {
+  @ApiProperty() @IsString() @Length(1, 40) noticeVersion: string;
+  @ApiProperty() @IsString() @Length(1, 50) channel: string;
+}
+
+export class RestrictDto {
+  @ApiPropertyOptional({ description: 'Purposes to restrict; absent = all processing but storage', isArray: true, type: String })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @Matches(PURPOSE_ID, { each: true })
+  purposeIds?: string[];
+  @ApiProperty() @IsString() @Length(1, 1000) reason: string;
+}
+
+export class RecipientDto {
+  @ApiProperty() @IsString() @Length(1, 200) name: string;
+  @ApiProperty() @IsString() @Length(1, 200) contact: string;
+}
+
+export class DiscloseDto {
+  @ApiProperty({ type: RecipientDto }) @IsObject() @ValidateNested() @Type(() => RecipientDto) recipient: RecipientDto;
+  @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
+  @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true }) categories: Category[];
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore, JsonObject, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { decideSubject, SubjectCommand } from '@pi-ledger/ledger-domain/subject/subject.decider';
+import { SubjectEvent, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { evolveSubject, initialSubjectState, SubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
+import { eventMetadata, RequestContext } from '../http/request-context';
+import { RegistryService } from '../registry/registry.service';
+import { SubjectEventCodec } from './subject-event-codec';
+
+export interface CommandResult {
+  version: number;
+  position: number;
+  events: SubjectEvent[];
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Load the stream, decide, seal the PI, append with the version the decision was based on.
+ * Without If-Match a concurrent change makes it decide again; with If-Match it is a 412.
+ */
+@Injectable()
+export class SubjectCommandsService {
+  readonly codec: SubjectEventCodec;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PII_VAULT) vault: PiiVault,
+    private readonly registry: RegistryService,
+  ) {
+    this.codec = new SubjectEventCodec(vault);
+  }
+
+  async load(subjectId: string): Promise<{ state: SubjectState; version: number; events: RecordedEvent[] }> {
+    const events = await this.readAll(subjectId);
+    const state = events.reduce((current, event) => evolveSubject(current, event as unknown as SubjectEvent), initialSubjectState());
+    return { state, version: events.at(-1)?.streamVersion ?? 0, events };
+  }
+
+  async execute(
+    subjectId: string,
+    context: RequestContext,
+    ifMatch: number | undefined,
+    build: (state: SubjectState, registry: RegistryState) => SubjectCommand,
+  ): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(subjectId);
+      if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed(version);
+      const registry = await this.registry.current();
+      const command = build(state, registry);
+      const decided = decideSubject(command, state);
+      const purposeId = 'purposeId' in command ? command.purposeId : undefined;
+      const purpose = purposeId ? registry.purposes[purposeId] : undefined;
+      const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+      const sealed: NewEvent[] = [];
+      for (const event of decided) {
+        const eventId = uuidv7();
+        const data = (await this.codec.seal(event, eventId)).data as unknown as JsonObject;
+        sealed.push({ eventId, type: event.type, data, metadata });
+      }
+      try {
+        const result = await this.store.appendToStream(subjectStream(subjectId), sealed, { expectedVersion: version });
+        return { version: result.nextExpectedVersion, position: result.position, events: decided };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersion)) throw error;
+        if (ifMatch !== undefined) throw preconditionFailed(error.actual);
+        if (attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** The subject's events with PI decrypted (or "[erased]"). */
+  async openEvents(events: RecordedEvent[]): Promise<Array<{ recorded: RecordedEvent; event: SubjectEvent }>> {
+    return Promise.all(
+      events.map(async (recorded) => ({ recorded, event: await this.codec.open(recorded as unknown as SubjectEvent<EncryptedValue>, recorded.eventId) })),
+    );
+  }
+
+  private async readAll(subjectId: string): Promise<RecordedEvent[]> {
+    const all: RecordedEvent[] = [];
+    for (let from = 1; ; ) {
+      const page = await this.store.readStream(subjectStream(subjectId), { fromVersion: from, maxCount: 1000 });
+      all.push(...page);
+      if (page.length < 1000) return all;
+      from = page[page.length - 1].streamVersion + 1;
+    }
+  }
+}
+
+function preconditionFailed(actual: number): ProblemException {
+  return new ProblemException(412, 'precondition-failed', 'Precondition failed', `the subject is at version ${actual}; read it again and retry`, undefined, {
+    currentVersion: actual,
+  });
+}

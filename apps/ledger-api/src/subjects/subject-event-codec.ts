@@ -1,0 +1,75 @@
+import { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import { DataErasedError, EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+
+export const ERASED = '[erased]';
+
+type Transform<From, To> = (value: From, category: string, field: string) => Promise<To>;
+
+/**
+ * The one place that knows where PI sits in each subject event. Sealing encrypts those values with
+ * the subject's data key for the category (AAD: event id, subject, category, field); opening
+ * decrypts them, or yields "[erased]" once the key is shredded.
+ */
+export class SubjectEventCodec {
+  constructor(private readonly vault: PiiVault) {}
+
+  seal(event: SubjectEvent, eventId: string): Promise<SubjectEvent<EncryptedValue>> {
+    const subjectId = event.data.subjectId;
+    return mapPi(event, (value, category, field) => this.vault.encrypt({ eventId, subjectId, category, field }, value as JsonValue));
+  }
+
+  open(event: SubjectEvent<EncryptedValue>, eventId: string): Promise<SubjectEvent<JsonValue>> {
+    const subjectId = event.data.subjectId;
+    return mapPi(event, async (value, category, field) => {
+      try {
+        return await this.vault.decrypt({ eventId, subjectId, category, field }, value);
+      } catch (error) {
+        if (error instanceof DataErasedError) return ERASED;
+        throw error;
+      }
+    });
+  }
+}
+
+/** Categories of the vault for PI that is not category data. */
+export const GUARDIAN_CATEGORY = 'guardian';
+export const FREE_TEXT_CATEGORY = 'free_text';
+
+async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): Promise<SubjectEvent<B>> {
+  switch (event.type) {
+    case 'DataCollected':
+      return { ...event, data: { ...event.data, fields: await mapFields(event.data.fields, event.data.category, transform) } };
+    case 'DataUpdated':
+    case 'DataCorrected':
+    case 'DataSupplemented': {
+      const set: Record<string, B | null> = {};
+      for (const [field, value] of Object.entries(event.data.set)) set[field] = value === null ? null : await transform(value, event.data.category, field);
+      return { ...event, data: { ...event.data, set } };
+    }
+    case 'DataItemAdded':
+      return { ...event, data: { ...event.data, item: await transform(event.data.item, event.data.category, event.data.field) } };
+    case 'ConsentGranted': {
+      const { guardian, ...rest } = event.data;
+      return { ...event, data: { ...rest, ...(guardian === undefined ? {} : { guardian: await transform(guardian, GUARDIAN_CATEGORY, 'guardian') }) } };
+    }
+    case 'ProcessingRestricted':
+      return { ...event, data: { ...event.data, reason: await transform(event.data.reason, FREE_TEXT_CATEGORY, 'reason') } };
+    case 'SubjectRegistered':
+    case 'ConsentWithdrawn':
+    case 'RestrictionLifted':
+    case 'DisclosedToThirdParty':
+    case 'SubjectErased':
+      return event;
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+async function mapFields<A, B>(fields: Record<string, A>, category: string, transform: Transform<A, B>): Promise<Record<string, B>> {
+  const out: Record<string, B> = {};
+  for (const [field, value] of Object.entries(fields)) out[field] = await transform(value, category, field);
+  return out;
+}

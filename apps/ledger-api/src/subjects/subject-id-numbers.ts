@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+
+/**
+ * One ID-document number belongs to one active subject. The number is kept only as its blind
+ * index (HMAC); the unique key decides races. A reservation whose subject never came to exist (a
+ * crash between reserving and appending) or was erased is taken over.
+ */
+@Injectable()
+export class SubjectIdNumbers {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PII_VAULT) private readonly vault: PiiVault,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  async reserve(subjectId: string, idNumber: string): Promise<string> {
+    const hash = this.vault.blindIndex('id_number', idNumber);
+    const inserted = await this.pool.query(
+      `INSERT INTO subject_id_numbers (id_number_hash, subject_id) VALUES ($1, $2) ON CONFLICT (id_number_hash) DO NOTHING`,
+      [hash, subjectId],
+    );
+    if (inserted.rowCount === 1) return hash;
+    const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [hash]);
+    const holder: string | undefined = rows[0]?.subject_id;
+    if (holder === subjectId) return hash;
+    if (holder && (await this.isActive(holder))) {
+      throw new DomainError('duplicate-subject', 'this ID-document number is already registered', { existingSubjectId: holder });
+    }
+    const taken = await this.pool.query(`UPDATE subject_id_numbers SET subject_id = $2, reserved_at = now() WHERE id_number_hash = $1 AND subject_id IS NOT DISTINCT FROM $3`, [hash, subjectId, holder ?? null]);
+    if (taken.rowCount !== 1) return this.reserve(subjectId, idNumber);
+    return hash;
+  }
+
+  /** Drops this subject's other numbers (after a change of number) or all of them (keep = undefined). */
+  async releaseOthers(subjectId: string, keep?: string): Promise<void> {
+    await this.pool.query(`DELETE FROM subject_id_numbers WHERE subject_id = $1 AND id_number_hash IS DISTINCT FROM $2`, [subjectId, keep ?? null]);
+  }
+
+  async release(subjectId: string, hash: string): Promise<void> {
+    await this.pool.query(`DELETE FROM subject_id_numbers WHERE subject_id = $1 AND id_number_hash = $2`, [subjectId, hash]);
+  }
+
+  private async isActive(subjectId: string): Promise<boolean> {
+    const [last] = await this.store.readStream(subjectStream(subjectId), { direction: 'backwards', maxCount: 1 });
+    return last !== undefined && last.type !== 'SubjectErased';
+  }
+}

@@ -1,0 +1,295 @@
+import { startTestApi, TestApi } from './support/test-api';
+import { jsonRequest, tokens } from './support/test-tokens';
+import { registration, ZHANG } from './support/realistic-subject';
+
+describe('subjects over HTTP', () => {
+  let api: TestApi;
+  let call: ReturnType<typeof jsonRequest>;
+  let staff: string;
+  let admin: string;
+  let compliance: string;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    call = jsonRequest(api);
+    const t = tokens(api);
+    [staff, admin, compliance] = await Promise.all([t.staff(), t.admin(), t.compliance()]);
+  });
+  afterAll(async () => api.close());
+
+  const register = (body: unknown = registration(), token = staff, headers: Record<string, string> = {}) => call('POST', '/v1/subjects', token, body, headers);
+  const unique = (n: number) => {
+    // a valid resident ID per n: vary the sequence digits and recompute the check digit
+    const base = `11010119800501${String(100 + n).padStart(3, '0')}`;
+    const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const sum = weights.reduce((total, w, i) => total + w * Number(base[i]), 0);
+    return base + '10X98765432'[sum % 11];
+  };
+  const registrationWith = (n: number, extra: Record<string, unknown> = {}) => {
+    const body = registration(extra) as ReturnType<typeof registration>;
+    return { ...body, data: { ...body.data, identity_document: { type: 'resident_id', number: unique(n) } } };
+  };
+
+  describe('POST /v1/subjects', () => {
+    it('registers a subject and returns its id, version and position with an ETag', async () => {
+      const response = await register(registrationWith(1));
+      expect(response.status).toBe(201);
+      expect(response.body).toEqual({ subjectId: expect.stringMatching(/^[0-9a-f-]{36}$/), version: 7, position: expect.any(Number) });
+      expect(response.headers.get('etag')).toBe('"7"');
+      expect(response.headers.get('location')).toBe(`/v1/subjects/${response.body.subjectId}`);
+    });
+
+    it('401 without a token, 403 for a role that may not register', async () => {
+      expect((await call('POST', '/v1/subjects', undefined, registrationWith(2))).status).toBe(401);
+      const refused = await register(registrationWith(2), admin);
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('forbidden');
+    });
+
+    it('400 naming each bad field, and writes nothing', async () => {
+      const before = await api.database.pool.query('SELECT count(*)::int AS n FROM ledger_events');
+      const response = await register({
+        ...registration(),
+        data: {
+          identity: { name: '', birthDate: '2999-01-01', shoeSize: 42 },
+          identity_document: { type: 'resident_id', number: '110101198005010017' },
+          contact: { phone: '12345', email: 'not-an-email' },
+          pets: { cat: true },
+        },
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.body.code).toBe('validation-failed');
+      const paths = response.body.errors.map((e: { path: string }) => e.path);
+      expect(paths).toEqual(
+        expect.arrayContaining(['data.identity.name', 'data.identity.birthDate', 'data.identity.shoeSize', 'data.identity_document.number', 'data.contact.phone', 'data.contact.email', 'data.pets']),
+      );
+      expect(JSON.stringify(response.body)).not.toContain('110101198005010017');
+      const after = await api.database.pool.query('SELECT count(*)::int AS n FROM ledger_events');
+      expect(after.rows[0].n).toBe(before.rows[0].n);
+    });
+
+    it('400 when the ID number’s birth date contradicts identity.birthDate, or for unknown top-level fields', async () => {
+      const body = registrationWith(3);
+      const contradicting = await register({ ...body, data: { ...body.data, identity: { ...body.data.identity, birthDate: '1981-05-01' } } });
+      expect(contradicting.status).toBe(400);
+      expect(contradicting.body.errors).toEqual([{ path: 'data.identity_document.number', message: expect.stringContaining('does not match identity.birthDate') }]);
+      const unknown = await register({ ...registrationWith(3), surprise: 1 });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([{ path: 'surprise', message: 'unknown field' }]);
+    });
+
+    it('422 with a code for each rule', async () => {
+      const cases: Array<[unknown, string]> = [
+        [registrationWith(4, { data: { preferences: { interests: ['瑜伽'] } } }), 'category-not-in-purpose'],
+        [registrationWith(4, { consents: [] }), 'separate-consent-required'],
+        [{ ...registration({ purposeId: 'marketing', consents: [] }), data: { contact: { phone: '+8613912345678' } } }, 'consent-required'],
+        [registration({ data: { identity: { name: '小明', birthDate: '2015-06-07' } }, consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }] }), 'guardian-consent-required'],
+        [registrationWith(4, { purposeId: 'nope' }), 'unknown-purpose'],
+      ];
+      for (const [body, code] of cases) {
+        const response = await register(body);
+        expect({ code, status: response.status, got: response.body.code }).toEqual({ code, status: 422, got: code });
+      }
+    });
+
+    it('registers a child with a guardian’s separate consent', async () => {
+      const response = await register({
+        purposeId: 'health-management',
+        noticeVersion: 'v1',
+        channel: 'front-desk',
+        consents: [{ purposeId: 'health-management', categories: ['identity', 'identity_document'], separate: true, guardian: { name: '王芳', relation: 'mother' } }],
+        data: { identity: { name: '王小明', birthDate: '2015-06-07' }, identity_document: { type: 'resident_id', number: '310115201506070035' } },
+      });
+      expect(response.status).toBe(201);
+    });
+
+    it('409 duplicate-subject with the existing subject id when the ID number is taken', async () => {
+      const first = await register(registrationWith(5));
+      const again = await register({ ...registrationWith(5), channel: 'app' });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ code: 'duplicate-subject', existingSubjectId: first.body.subjectId });
+    });
+
+    it('replays the first response for the same Idempotency-Key and body; 422 for another body', async () => {
+      const key = { 'idempotency-key': 'reg-6' };
+      const first = await register(registrationWith(6), staff, key);
+      const replay = await register(registrationWith(6), staff, key);
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(first.body);
+      expect(replay.headers.get('etag')).toBe(first.headers.get('etag'));
+      const reused = await register(registrationWith(7), staff, key);
+      expect(reused.status).toBe(422);
+      expect(reused.body.code).toBe('idempotency-key-reused');
+    });
+  });
+
+  describe('reading and changing a subject', () => {
+    let subjectId: string;
+    beforeAll(async () => {
+      subjectId = (await register(registrationWith(10))).body.subjectId;
+    });
+
+    it('reads masked data under a purpose, with consents; reveal shows the numbers', async () => {
+      const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({
+        subjectId,
+        version: 7,
+        status: 'active',
+        data: {
+          identity: { name: ZHANG.name, birthDate: ZHANG.birthDate },
+          contact: { phone: '+86138****5678', email: 'zhang.wei@example.cn' },
+          identity_document: { number: expect.stringMatching(/^110\*+\d{4}$/) },
+          health: { conditions: [ZHANG.condition] },
+        },
+        consents: [{ purposeId: 'health-management', separate: true, status: 'active', noticeVersion: 'v1' }],
+      });
+      const revealed = await call('GET', `/v1/subjects/${subjectId}?reveal=contact`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(revealed.body.data.contact.phone).toBe('+8613812345678');
+    });
+
+    it('400 without X-Processing-Purpose; 403 no-legal-basis under a purpose without consent; 404 and 400 for bad ids', async () => {
+      expect((await call('GET', `/v1/subjects/${subjectId}`, staff)).body.code).toBe('purpose-required');
+      const marketing = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
+      expect(marketing.status).toBe(403);
+      expect(marketing.body.code).toBe('no-legal-basis');
+      expect((await call('GET', `/v1/subjects/01900000-0000-7000-8000-000000000000`, staff, undefined, { 'x-processing-purpose': 'health-management' })).status).toBe(404);
+      expect((await call('GET', `/v1/subjects/not-a-uuid`, staff, undefined, { 'x-processing-purpose': 'health-management' })).status).toBe(400);
+    });
+
+    it('lets a data subject read its own record without a purpose, and nobody else’s', async () => {
+      const t = tokens(api);
+      const own = await call('GET', `/v1/subjects/${subjectId}`, await t.subject(subjectId));
+      expect(own.status).toBe(200);
+      const other = await call('GET', `/v1/subjects/${subjectId}`, await t.subject('01900000-0000-7000-8000-000000000001'));
+      expect(other.status).toBe(403);
+    });
+
+    it('PATCH corrects a field with If-Match, returns version and position; 412 on a stale version', async () => {
+      const patch = { set: { phone: '+8613900001111' }, reason: 'correction', purposeId: 'health-management', rightsRequestId: 'rr-1' };
+      const ok = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, patch, { 'if-match': '"7"' });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ version: 8, position: expect.any(Number) });
+      const stale = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, patch, { 'if-match': '"7"' });
+      expect(stale.status).toBe(412);
+      expect(stale.body).toMatchObject({ code: 'precondition-failed', currentVersion: 8 });
+      const read = await call('GET', `/v1/subjects/${subjectId}?reveal=contact`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(read.body.data.contact.phone).toBe('+8613900001111');
+    });
+
+    it('PATCH refuses unknown fields and categories, and processing outside the purpose or basis', async () => {
+      const bad = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, { set: { fax: '1' }, reason: 'update', purposeId: 'health-management' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([{ path: 'set.fax', message: 'unknown field' }]);
+      expect((await call('PATCH', `/v1/subjects/${subjectId}/data/pets`, staff, { set: { a: 1 }, reason: 'update', purposeId: 'health-management' })).status).toBe(404);
+      const outside = await call('PATCH', `/v1/subjects/${subjectId}/data/preferences`, staff, { set: { interests: ['x'] }, reason: 'update', purposeId: 'health-management' });
+      expect(outside.status).toBe(422);
+      expect(outside.body.code).toBe('category-not-in-purpose');
+      const bodyProblem = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, { set: { email: 'a@b.cn' }, reason: 'rewrite', purposeId: 'health-management' });
+      expect(bodyProblem.status).toBe(400);
+      expect(bodyProblem.body.errors[0].path).toBe('reason');
+    });
+
+    it('adds one exam to a list without resending the list', async () => {
+      const exam = { date: '2026-10-01', type: '年度体检', findings: '血糖偏高' };
+      const added = await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: exam, purposeId: 'health-management' });
+      expect(added.status).toBe(201);
+      await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: { ...exam, date: '2026-11-01' }, purposeId: 'health-management' });
+      const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(read.body.data.health_records.exams).toEqual([exam, { ...exam, date: '2026-11-01' }]);
+      const badItem = await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: { date: '2999-01-01' }, purposeId: 'health-management' });
+      expect(badItem.status).toBe(400);
+      expect(badItem.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['item.date', 'item.type']));
+    });
+  });
+
+  describe('consents, restrictions, disclosures', () => {
+    let subjectId: string;
+    beforeAll(async () => {
+      subjectId = (await register(registrationWith(20))).body.subjectId;
+    });
+
+    it('grants a marketing consent, reads under it, and the subject withdraws it with its own token', async () => {
+      const granted = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
+      expect(granted.status).toBe(201);
+      expect(granted.body).toEqual({ consentId: expect.any(String), version: 8, position: expect.any(Number) });
+      const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
+      expect(Object.keys(read.body.data).sort()).toEqual(['contact', 'identity']);
+
+      const own = await tokens(api).subject(subjectId);
+      const withdrawn = await call('DELETE', `/v1/subjects/${subjectId}/consents/${granted.body.consentId}`, own);
+      expect(withdrawn.status).toBe(200);
+      const refused = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('no-legal-basis');
+      const necessary = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(necessary.status).toBe(200);
+      const consents = necessary.body.consents.map((c: { purposeId: string; status: string }) => [c.purposeId, c.status]);
+      expect(consents).toEqual([['health-management', 'active'], ['marketing', 'withdrawn']]);
+    });
+
+    it('422 for a consent outside its purpose or under an unknown notice; 404 for an unknown consent', async () => {
+      const outside = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app' });
+      expect(outside.body.code).toBe('category-not-in-purpose');
+      const noNotice = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v7', channel: 'app' });
+      expect(noNotice.body.code).toBe('unknown-notice');
+      const unknown = await call('DELETE', `/v1/subjects/${subjectId}/consents/01900000-0000-7000-8000-000000000009`, staff);
+      expect(unknown.status).toBe(404);
+    });
+
+    it('restricts processing (reads and writes refused), then lifts it', async () => {
+      const restricted = await call('POST', `/v1/subjects/${subjectId}/restrictions`, staff, { purposeIds: ['health-management'], reason: '客户对数据准确性有异议' });
+      expect(restricted.status).toBe(201);
+      const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      expect(read.body.code).toBe('processing-restricted');
+      expect(read.status).toBe(403);
+      const write = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, { set: { email: 'x@y.cn' }, reason: 'update', purposeId: 'health-management' });
+      expect(write.status).toBe(403);
+      const lifted = await call('DELETE', `/v1/subjects/${subjectId}/restrictions/${restricted.body.restrictionId}`, staff);
+      expect(lifted.status).toBe(200);
+      expect((await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' })).status).toBe(200);
+    });
+
+    it('records a disclosure under a separate consent; 422 without one', async () => {
+      const ok = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'] });
+      expect(ok.status).toBe(201);
+      expect(ok.body).toEqual({ disclosureId: expect.any(String), version: expect.any(Number), position: expect.any(Number) });
+      const refused = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, { recipient: { name: 'X', contact: 'x' }, purposeId: 'health-management', categories: ['contact'] });
+      expect(refused.status).toBe(422);
+      expect(refused.body.code).toBe('separate-consent-required');
+    });
+
+    it('carries actor, roles, purpose, legal basis, correlation and causation ids on every event', async () => {
+      await call('PATCH', `/v1/subjects/${subjectId}/data/employment`, staff, { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' }, { 'x-correlation-id': 'trace-42' });
+      const { rows } = await api.database.pool.query(`SELECT metadata FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`, [`subject-${subjectId}`]);
+      expect(rows[0].metadata).toEqual({ actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', legalBasis: 'contract', correlationId: 'trace-42', causationId: expect.any(String) });
+    });
+  });
+
+  describe('registry', () => {
+    it('seeds the default registry and lets admins add purposes and immutable notices', async () => {
+      const purposes = await call('GET', '/v1/purposes', staff);
+      expect(purposes.body.map((p: { id: string }) => p.id)).toEqual(['health-management', 'marketing', 'research']);
+      const purpose = { id: 'newsletter', name: '电子报', description: 'Monthly newsletter', legalBasis: 'consent', categories: ['contact'], necessaryForService: false, retentionDays: 365 };
+      expect((await call('POST', '/v1/purposes', admin, purpose)).status).toBe(201);
+      expect((await call('POST', '/v1/purposes', admin, purpose)).status).toBe(409);
+      expect((await call('POST', '/v1/purposes', staff, purpose)).status).toBe(403);
+      expect((await call('POST', '/v1/purposes', admin, { ...purpose, id: 'x', legalBasis: 'whim' })).body.errors[0].path).toBe('legalBasis');
+
+      const notice = { version: 'v2', content: '新的隐私政策 / new notice', purposeIds: ['newsletter'] };
+      const published = await call('POST', '/v1/notices', admin, notice);
+      expect(published.status).toBe(201);
+      expect(published.body.contentHash).toMatch(/^[0-9a-f]{64}$/);
+      expect((await call('POST', '/v1/notices', admin, { ...notice, content: 'changed' })).status).toBe(409);
+      expect((await call('GET', '/v1/notices/v2', compliance)).body).toMatchObject({ version: 'v2', content: notice.content, contentHash: published.body.contentHash });
+      expect((await call('POST', '/v1/notices', admin, { ...notice, version: 'v3', purposeIds: ['ghost'] })).body.code).toBe('unknown-purpose');
+    });
+  });
+});
