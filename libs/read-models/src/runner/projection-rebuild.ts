@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Pool, PoolClient } from 'pg';
+import { BEGINNING, compareCheckpoints, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
+import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import { Projection } from './projection';
+import { physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
+import { batchOf } from './projection-runner';
+
+export interface RebuildOptions {
+  /** A connection pool with DDL rights (the owner): creates, switches and drops generations. */
+  ownerPool: Pool;
+  store: PostgresEventStore;
+  projection: Projection;
+  batchSize?: number;
+  /** A rebuild whose heartbeat is older than this is taken over (and resumed). */
+  staleAfterMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RebuildResult {
+  generation: number;
+  events: number;
+  resumed: boolean;
+}
+
+/**
+ * Zero-downtime rebuild: fill generation n+1 of the projection's tables beside the live one while
+ * writes go on, then, holding the live checkpoint's row lock (which pauses the live runner for a
+ * moment), catch up with every transaction older than its own, point the views at n+1, move the
+ * checkpoint, and drop n; the live runner carries on from there.
+ * Killed at any moment, it resumes from its own checkpoint when run again.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { ownerPool: pool, store, projection } = options;
+  const checkpoints = new ProjectionCheckpoints(pool);
+  await checkpoints.register([projection]);
+  const live = (await checkpoints.get(projection.name))!.generation;
+  const next = live + 1;
+  const owner = `rebuild-${randomUUID()}`;
+  const claim = await claimRebuild(pool, projection.name, next, owner, options.staleAfterMs ?? 30_000);
+  const resumed = claim.resumed && (await tablesExist(pool, projection, next));
+  if (!resumed) await createGeneration(pool, projection, live, next);
+
+  const total = await countEvents(pool);
+  let done = resumed ? await countEventsUpTo(pool, claim.checkpoint) : 0;
+  let checkpoint = resumed ? claim.checkpoint : BEGINNING;
+  // Chase the head as it was when each pass began, never the moving head itself: under a writer
+  // faster than the rebuild that would never end. A few passes shrink what the locked switch does.
+  for (let pass = 0; pass < 3; pass++) {
+    const target = await store.headCheckpoint();
+    while (compareCheckpoints(checkpoint, target) < 0) {
+      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000);
+      if (batch.events.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // held back behind an older open transaction
+        continue;
+      }
+      checkpoint = await inTransaction(pool, async (client) => {
+        const relevant = batch.events.filter((event) => projection.eventTypes.has(event.type));
+        if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
+        const last = batch.events[batch.events.length - 1].checkpoint;
+        const { rowCount } = await client.query(
+          `UPDATE projection_rebuilds SET transaction_id = $3, position = $4, heartbeat_at = now() WHERE name = $1 AND owner = $2`,
+          [projection.name, owner, last.transactionId, last.position],
+        );
+        if (rowCount !== 1) throw new Error(`the rebuild of ${projection.name} was taken over by another process`);
+        return last;
+      });
+      done += batch.events.length;
+      options.onProgress?.(Math.min(done, total), Math.max(total, done));
+    }
+  }
+
+  await inTransaction(pool, async (client) => {
+    await checkpoints.get(projection.name, client, true); // the live runner waits here
+    for (;;) {
+      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000);
+      if (batch.events.length === 0) break;
+      const relevant = batch.events.filter((event) => projection.eventTypes.has(event.type));
+      if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
+      checkpoint = batch.events[batch.events.length - 1].checkpoint;
+      done += batch.events.length;
+    }
+    for (const table of projection.tables) await client.query(`CREATE OR REPLACE VIEW "${table}" AS SELECT * FROM ${physicalTable(table, next)}`);
+    await client.query(
+      `UPDATE projection_checkpoints SET generation = $2, version = $3, status = 'running', transaction_id = $4, position = $5,
+         last_error = NULL, failed_position = NULL, updated_at = now() WHERE name = $1`,
+      [projection.name, next, projection.version, checkpoint.transactionId, checkpoint.position],
+    );
+    await client.query(`DELETE FROM projection_rebuilds WHERE name = $1`, [projection.name]);
+  });
+  for (const table of projection.tables) await pool.query(`DROP TABLE IF EXISTS ${physicalTable(table, live)}`);
+  options.onProgress?.(done, Math.max(total, done));
+  return { generation: next, events: done, resumed };
+}
+
+async function claimRebuild(pool: Pool, name: string, generation: number, owner: string, staleAfterMs: number): Promise<{ resumed: boolean; checkpoint: GlobalCheckpoint }> {
+  const { rows } = await pool.query(
+    `INSERT INTO projection_rebuilds (name, generation, owner) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, heartbeat_at = now()
+       WHERE projection_rebuilds.heartbeat_at < now() - $4 * interval '1 millisecond'
+     RETURNING generation, transaction_id::text AS tx, position::text AS pos, (xmax <> 0) AS existed`,
+    [name, generation, owner, staleAfterMs],
+  );
+  if (rows.length === 0) throw new Error(`a rebuild of ${name} is already running (its heartbeat is recent)`);
+  const row = rows[0];
+  const sameGeneration = row.generation === generation;
+  if (!sameGeneration) await pool.query(`UPDATE projection_rebuilds SET generation = $2, transaction_id = 0, position = 0 WHERE name = $1`, [name, generation]);
+  const resumed = row.existed && sameGeneration && Number(row.pos) > 0;
+  return { resumed, checkpoint: resumed ? { transactionId: Number(row.tx), position: Number(row.pos) } : BEGINNING };
+}
+
+async function createGeneration(pool: Pool, projection: Projection, live: number, next: number): Promise<void> {
+  for (const table of projection.tables) {
+    await pool.query(`DROP TABLE IF EXISTS ${physicalTable(table, next)}`);
+    await pool.query(`CREATE TABLE ${physicalTable(table, next)} (LIKE ${physicalTable(table, live)} INCLUDING ALL)`);
+    await pool.query(`
+      DO $$ BEGIN
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pi_ledger_app') THEN
+          GRANT SELECT, INSERT, UPDATE, DELETE ON ${physicalTable(table, next)} TO pi_ledger_app;
+        END IF;
+      END $$`);
+  }
+}
+
+async function tablesExist(pool: Pool, projection: Projection, generation: number): Promise<boolean> {
+  for (const table of projection.tables) {
+    const { rows } = await pool.query(`SELECT to_regclass($1) AS t`, [physicalTable(table, generation)]);
+    if (!rows[0].t) return false;
+  }
+  return true;
+}
+
+async function countEvents(pool: Pool): Promise<number> {
+  return (await pool.query(`SELECT count(*)::int AS n FROM ledger_events`)).rows[0].n;
+}
+
+async function countEventsUpTo(pool: Pool, checkpoint: GlobalCheckpoint): Promise<number> {
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE (transaction_id, position) <= ($1::text::xid8, $2::bigint)`, [
+    String(checkpoint.transactionId),
+    checkpoint.position,
+  ]);
+  return rows[0].n;
+}
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

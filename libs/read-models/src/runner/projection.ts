@@ -1,0 +1,31 @@
+import { PoolClient } from 'pg';
+import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+
+/**
+ * A named, versioned projection. The runner hands it batches of events in global order inside a
+ * transaction that also moves its checkpoint, so a batch is applied wholly or not at all.
+ *
+ * Its tables live as generations: the physical table `<table>__g<n>` behind a view `<table>`.
+ * Projections write through `batch.table(name)` (the generation being built) and queries read the
+ * view, so a rebuild can fill generation n+1 while n serves, then switch the views atomically.
+ *
+ * `apply` must be idempotent: applying an event a second time changes nothing (e.g. upserts
+ * guarded by the stream version or position already applied).
+ */
+export interface Projection {
+  readonly name: string;
+  /** Bump when `apply` changes meaning: the runner then rebuilds into a new generation. */
+  readonly version: number;
+  /** Base names of the tables it owns (each must exist as `<table>__g1` and view `<table>`). */
+  readonly tables: readonly string[];
+  /** Event types it reads; others are skipped without a call. */
+  readonly eventTypes: ReadonlySet<string>;
+  apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+export interface ProjectionBatch {
+  /** The transaction: every write of the batch goes through it. */
+  readonly client: PoolClient;
+  /** Physical name of one of the projection's tables in the generation being written, quoted. */
+  table(name: string): string;
+}
