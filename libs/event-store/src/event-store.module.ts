@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { BeforeApplicationShutdown, Global, Inject, Injectable, Module } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerMetrics } from '@pi-ledger/platform/metrics/ledger-metrics';
@@ -7,10 +7,11 @@ import { PostgresEventStore } from './postgres/postgres-event-store';
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
 @Injectable()
-class EventStoreLifecycle implements OnModuleDestroy {
+class EventStoreLifecycle implements BeforeApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: PostgresEventStore) {}
 
-  async onModuleDestroy(): Promise<void> {
+  /** After projectors stopped (onModuleDestroy), before the pool ends (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
 }
