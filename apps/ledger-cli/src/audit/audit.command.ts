@@ -1,0 +1,9 @@
+import { Command, CommandRunner } from 'nest-commander';
+import { AuditVerifyCommand } from './audit-verify.command';
+
+@Command({ name: 'audit', description: 'the verifiable audit trail (RFC 6962 Merkle tree, signed tree heads)', subCommands: [AuditVerifyCommand] })
+export class AuditCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}

@@ -1,0 +1,28 @@
+import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import type { Projection, ProjectionBatch } from '@pi-ledger/read-models/runner/projection';
+import { AuditLog } from './audit-log';
+import { AuditTreeWriter } from './audit-tree-writer';
+
+/**
+ * The RFC 6962 tree over the whole log, maintained by the projection runner: every event becomes
+ * a leaf in global order, in the same transaction as the runner's checkpoint, and a signed tree
+ * head is added every `headEvery` leaves (a scheduler signs on a timer as well). It owns no
+ * generation tables: a rebuild replays the log and the writer skips leaves it already has.
+ */
+export class AuditTrailProjection implements Projection {
+  readonly name = 'audit_trail';
+  readonly version = 1;
+  readonly tables: readonly string[] = [];
+
+  constructor(
+    private readonly writer: AuditTreeWriter,
+    private readonly log: AuditLog,
+    private readonly headEvery = 1000,
+  ) {}
+
+  async apply({ client }: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
+    const { treeSize } = await this.writer.append(client, events);
+    const head = await this.log.latestTreeHead(client);
+    if (treeSize - (head?.treeSize ?? 0) >= this.headEvery) await this.log.createTreeHead(client);
+  }
+}
