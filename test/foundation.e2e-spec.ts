@@ -72,7 +72,7 @@ describe('foundation over HTTP', () => {
     const response = await api.request('/v1/subjects?phone=%2B8613812345678&name=%E5%BC%A0');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const line = api.logLines.map((l) => JSON.parse(l)).find((entry) => entry.req?.id === response.headers.get('x-request-id'));
-    expect(line).toMatchObject({ level: 30, req: { method: 'GET', url: '/v1/subjects?phone=…&name=…' }, res: { statusCode: 404 } });
+    expect(line).toMatchObject({ level: 30, req: { method: 'GET', url: '/v1/subjects?phone=…&name=…' }, res: { statusCode: 401 } });
     expect(api.logLines.join('\n')).not.toContain('13812345678');
   });
 });

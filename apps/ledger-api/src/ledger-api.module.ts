@@ -8,6 +8,16 @@ import { MetricsController } from '@pi-ledger/platform/metrics/metrics.controlle
 import { EventStoreModule } from '@pi-ledger/event-store/event-store.module';
 import { PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
 import { AccessControlModule } from '@pi-ledger/access-control/access-control.module';
+import { AuditModule } from '@pi-ledger/audit/audit.module';
+import { TreeHeadScheduler } from '@pi-ledger/audit/tree-head.scheduler';
+import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
+import { ledgerProjectionsProvider } from '@pi-ledger/read-models/ledger-projections.provider';
+import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { ConsentRegisterQueries } from '@pi-ledger/read-models/projections/consent-register/consent-register.queries';
+import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
+import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
+import { SubjectStatisticsQueries } from '@pi-ledger/read-models/projections/statistics/subject-statistics.queries';
+import { DailyActivityQueries } from '@pi-ledger/read-models/projections/statistics/daily-activity.queries';
 import './http/domain-problems';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { RegistryService } from './registry/registry.service';
@@ -26,13 +36,31 @@ import { DiscloseHandler } from './subjects/disclosures/disclosures.handler';
 import { DisclosuresHttpController } from './subjects/disclosures/disclosures.http.controller';
 import { ReadSubjectHandler } from './subjects/read-subject/read-subject.query';
 import { ReadSubjectHttpController } from './subjects/read-subject/read-subject.http.controller';
+import { SearchSubjectsHandler } from './subjects/search-subjects/search-subjects.query';
+import { SearchSubjectsHttpController } from './subjects/search-subjects/search-subjects.http.controller';
+import { SubjectRegistersHttpController } from './subjects/subject-registers/subject-registers.http.controller';
+import { AccessLogHttpController } from './access-log/access-log.http.controller';
+import { AccessRecorder } from './access-log/access-recorder';
+import { StatsHttpController } from './stats/stats.http.controller';
+import { MinPositionInterceptor, ProjectionFreshness } from './http/min-position';
+import { AuditHttpController } from './audit/audit.http.controller';
+import { AuditEventsQuery } from './audit/audit-events.query';
+import { ProjectionsHttpController } from './ops/projections.http.controller';
 
 @Module({})
 export class LedgerApiModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
     return {
       module: LedgerApiModule,
-      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: true }), EventStoreModule, PiiVaultModule, AccessControlModule, CqrsModule.forRoot()],
+      imports: [
+        PlatformModule.forRoot(config, logger, { migrateOnStart: true }),
+        EventStoreModule,
+        PiiVaultModule,
+        AccessControlModule,
+        AuditModule,
+        ReadModelsModule.forRoot({ projections: [ledgerProjectionsProvider], run: config.projector === 'in-process' }),
+        CqrsModule.forRoot(),
+      ],
       controllers: [
         HealthController,
         MetricsController,
@@ -43,6 +71,12 @@ export class LedgerApiModule {
         ConsentsHttpController,
         RestrictionsHttpController,
         DisclosuresHttpController,
+        SearchSubjectsHttpController,
+        SubjectRegistersHttpController,
+        AccessLogHttpController,
+        StatsHttpController,
+        AuditHttpController,
+        ProjectionsHttpController,
       ],
       providers: [
         IdempotencyInterceptor,
@@ -58,6 +92,18 @@ export class LedgerApiModule {
         LiftRestrictionHandler,
         DiscloseHandler,
         ReadSubjectHandler,
+        SearchSubjectsHandler,
+        AccessRecorder,
+        ProjectionFreshness,
+        MinPositionInterceptor,
+        SubjectProfileQueries,
+        ConsentRegisterQueries,
+        DisclosureRegisterQueries,
+        AccessLogQueries,
+        SubjectStatisticsQueries,
+        DailyActivityQueries,
+        AuditEventsQuery,
+        TreeHeadScheduler,
       ],
     };
   }

@@ -5,6 +5,13 @@ import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { DbCommand } from './db/db.command';
 import { DbMigrateCommand } from './db/db-migrate.command';
 import { ProgramName } from './program-name';
+import { EventStoreModule } from '@pi-ledger/event-store/event-store.module';
+import { AuditModule } from '@pi-ledger/audit/audit.module';
+import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
+import { AuditCommand } from './audit/audit.command';
+import { AuditVerifyCommand } from './audit/audit-verify.command';
+import { PROJECTIONS_COMMANDS } from './projections/projections.commands';
+import { CliVault, cliProjectionsProvider } from './projections/cli-projections.provider';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
@@ -16,8 +23,13 @@ export class LedgerCliModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
     return {
       module: LedgerCliModule,
-      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false })],
-      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand],
+      imports: [
+        PlatformModule.forRoot(config, logger, { migrateOnStart: false }),
+        EventStoreModule,
+        AuditModule,
+        ReadModelsModule.forRoot({ projections: [CliVault, cliProjectionsProvider], run: false }),
+      ],
+      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, ...PROJECTIONS_COMMANDS],
     };
   }
 }

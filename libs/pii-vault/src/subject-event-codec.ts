@@ -1,5 +1,5 @@
 import { JsonValue } from '@pi-ledger/event-store/event-store.port';
-import { DataErasedError, EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { DataErasedError, EncryptedValue, PiiVault } from './pii-vault';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 export const ERASED = '[erased]';

@@ -12,7 +12,7 @@ import { SubjectEvent, subjectStream } from '@pi-ledger/ledger-domain/subject/su
 import { evolveSubject, initialSubjectState, SubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
 import { eventMetadata, RequestContext } from '../http/request-context';
 import { RegistryService } from '../registry/registry.service';
-import { SubjectEventCodec } from './subject-event-codec';
+import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 
 export interface CommandResult {
   version: number;

@@ -62,6 +62,9 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
   LEDGER_DB_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['in-process', 'external'])
+  LEDGER_PROJECTOR?: 'in-process' | 'external';
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -79,6 +82,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   LEDGER_EMBEDDED_PG_PORT: 'an integer from 0 to 65535',
   LEDGER_DB_POOL_SIZE: 'an integer from 1 to 200',
+  LEDGER_PROJECTOR: 'in-process (the API runs the projections) or external (apps/projector workers do)',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -103,6 +107,8 @@ export interface LedgerConfig {
   /** 0 = pick a free port the first time, then keep it. */
   readonly embeddedPgPort: number;
   readonly dbPoolSize: number;
+  /** Where projections run: inside the API (default) or in `npm run projector` workers. */
+  readonly projector: 'in-process' | 'external';
 }
 
 export class ConfigError extends Error {
@@ -143,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     logLevel: parsed.LOG_LEVEL ?? 'info',
     embeddedPgPort: parsed.LEDGER_EMBEDDED_PG_PORT ?? 0,
     dbPoolSize: parsed.LEDGER_DB_POOL_SIZE ?? 20,
+    projector: parsed.LEDGER_PROJECTOR ?? 'in-process',
   };
 }
 

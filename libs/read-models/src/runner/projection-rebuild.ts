@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { BEGINNING, compareCheckpoints, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
-import { Projection } from './projection';
+import { Projection, relevantEvents } from './projection';
 import { physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
 import { batchOf } from './projection-runner';
 
@@ -55,7 +55,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         continue;
       }
       checkpoint = await inTransaction(pool, async (client) => {
-        const relevant = batch.events.filter((event) => projection.eventTypes.has(event.type));
+        const relevant = relevantEvents(projection, batch.events);
         if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
         const last = batch.events[batch.events.length - 1].checkpoint;
         const { rowCount } = await client.query(
@@ -75,7 +75,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     for (;;) {
       const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000);
       if (batch.events.length === 0) break;
-      const relevant = batch.events.filter((event) => projection.eventTypes.has(event.type));
+      const relevant = relevantEvents(projection, batch.events);
       if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
       checkpoint = batch.events[batch.events.length - 1].checkpoint;
       done += batch.events.length;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { compareCheckpoints, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { redactMessage } from '@pi-ledger/platform/logging/pi-redaction';
-import { Projection } from './projection';
+import { Projection, relevantEvents } from './projection';
 import { CheckpointRow, physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
 
 export interface ProjectionRunnerOptions {
@@ -110,7 +110,7 @@ export class ProjectionRunner {
         await client.query('ROLLBACK');
         return 'stale';
       }
-      const relevant = events.filter((event) => projection.eventTypes.has(event.type));
+      const relevant = relevantEvents(projection, events);
       try {
         if (relevant.length > 0) await projection.apply(batchOf(client, row.generation), relevant);
       } catch (error) {

@@ -18,9 +18,14 @@ export interface Projection {
   readonly version: number;
   /** Base names of the tables it owns (each must exist as `<table>__g1` and view `<table>`). */
   readonly tables: readonly string[];
-  /** Event types it reads; others are skipped without a call. */
-  readonly eventTypes: ReadonlySet<string>;
+  /** Event types it reads; others are skipped without a call. Absent: every event (the audit tree). */
+  readonly eventTypes?: ReadonlySet<string>;
   apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+export function relevantEvents(projection: Projection, events: readonly RecordedEvent[]): readonly RecordedEvent[] {
+  const types = projection.eventTypes;
+  return types ? events.filter((event) => types.has(event.type)) : events;
 }
 
 export interface ProjectionBatch {

@@ -1,5 +1,11 @@
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 
+/** The fields shown masked unless their category is revealed (`?reveal=`). */
+const MASKED_FIELDS: ReadonlyArray<readonly [Category, string]> = [
+  ['contact', 'phone'],
+  ['identity_document', 'number'],
+];
+
 /** `+8613812345678` → `+86138****5678`. */
 export function maskPhone(phone: string): string {
   return phone.length > 7 ? `${phone.slice(0, phone.length - 8)}****${phone.slice(-4)}` : '****';
@@ -18,4 +24,9 @@ export function maskProfile<T extends { data: Record<string, Record<string, unkn
     data.identity_document = { ...data.identity_document, number: maskIdNumber(data.identity_document.number) };
   }
   return { ...profile, data };
+}
+
+/** The maskable fields `data` holds that `reveal` shows in clear, as `category.field` (for the access log). */
+export function revealedFields(data: Record<string, Record<string, unknown>>, reveal: Category[]): string[] {
+  return MASKED_FIELDS.filter(([category, field]) => reveal.includes(category) && typeof data[category]?.[field] === 'string').map(([category, field]) => `${category}.${field}`);
 }

@@ -3,12 +3,13 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
-import { assertMaySeeSubject } from '@pi-ledger/access-control/subject-scope';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { Ctx, RequestContext } from '../../http/request-context';
 import { etag } from '../../http/if-match';
+import { ReadsProjections } from '../../http/min-position';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
+import { purposeOfReading } from './processing-purpose';
 import { ReadSubject } from './read-subject.query';
 
 @ApiTags('subjects')
@@ -19,9 +20,10 @@ export class ReadSubjectHttpController {
 
   @Get(':id')
   @Roles('staff', 'compliance_officer', 'data_subject')
+  @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: false, description: 'Required for staff and compliance officers' })
   @ApiQuery({ name: 'reveal', required: false, description: 'Categories to show unmasked, e.g. contact,identity_document' })
-  @ApiOperation({ summary: 'A subject’s current data under a purpose (masked), with its consents' })
+  @ApiOperation({ summary: 'A subject’s current data under a purpose (masked), with its consents; the read is recorded' })
   async read(
     @Param('id', SubjectIdPipe) id: string,
     @Headers('x-processing-purpose') purpose: string | undefined,
@@ -29,14 +31,8 @@ export class ReadSubjectHttpController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    assertMaySeeSubject(context.actor, id); // a subject's token on another record: 403 before anything else
-    const ownRecord = context.actor.roles.includes('data_subject') && context.actor.subjectId === id;
-    if (!purpose && !ownRecord) {
-      throw new ProblemException(400, 'purpose-required', 'Purpose of access required', 'reading personal information needs an X-Processing-Purpose header', [
-        { path: 'headers.x-processing-purpose', message: 'required' },
-      ]);
-    }
-    const profile: { version: number } = await this.queries.execute(new ReadSubject(id, purpose || undefined, parseReveal(reveal), context));
+    const purposeId = purposeOfReading(context, id, purpose);
+    const profile: { version: number } = await this.queries.execute(new ReadSubject(id, purposeId, parseReveal(reveal), context));
     void reply.header('etag', etag(profile.version));
     return profile;
   }

@@ -1,13 +1,19 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { assertMaySeeSubject } from '@pi-ledger/access-control/subject-scope';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { heldCategories, processingContext, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
+import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { AccessRecorder } from '../../access-log/access-recorder';
+import { ProjectionFreshness } from '../../http/min-position';
 import { RequestContext } from '../../http/request-context';
 import { RegistryService } from '../../registry/registry.service';
-import { SubjectCommandsService } from '../subject-commands.service';
-import { foldProfile } from '../subject-profile';
-import { maskProfile } from './masking';
+import { maskProfile, revealedFields } from './masking';
 
 export class ReadSubject {
   constructor(
@@ -19,24 +25,46 @@ export class ReadSubject {
   ) {}
 }
 
-/** Folds the subject's stream (until read models exist), decrypts, filters by purpose, masks. */
+/**
+ * Reads the subject_profile read model, filters it by purpose (the same rules as writes), masks it,
+ * and records the read before answering.
+ */
 @QueryHandler(ReadSubject)
 export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
   constructor(
-    private readonly subjects: SubjectCommandsService,
+    private readonly profiles: SubjectProfileQueries,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly registry: RegistryService,
+    private readonly access: AccessRecorder,
+    private readonly freshness: ProjectionFreshness,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, context }: ReadSubject) {
     assertMaySeeSubject(context.actor, subjectId);
-    const { state, events } = await this.subjects.load(subjectId);
-    if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
-    if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
-    const profile = foldProfile(await this.subjects.openEvents(events))!;
-    const held = Object.keys(profile.data) as Category[];
-    const visible = purposeId === undefined ? held : readableCategories(await this.registry.current(), state, purposeId, held);
-    const data = Object.fromEntries(visible.map((category) => [category, profile.data[category]]));
-    const consents = profile.consents.map(({ guardian: _g, channel: _c, ...consent }) => consent);
-    return maskProfile({ subjectId, version: profile.version, status: profile.status, createdAt: profile.createdAt, updatedAt: profile.updatedAt, data, consents }, reveal);
+    const profile = await this.current(subjectId);
+    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    if (profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
+    const held = heldCategories(profile);
+    const visible = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
+    const data = Object.fromEntries(visible.map((category) => [category, profile.data[category] ?? {}]));
+    const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
+    const { version, status, createdAt, updatedAt } = profile;
+    const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, data, consents }, reveal);
+    await this.access.record(context, [{ subjectId, purposeId: purposeId ?? null, categories: visible, revealed: revealedFields(data, reveal), via: 'profile' }]);
+    return body;
+  }
+
+  /**
+   * The profile, at least as fresh as the subject's stream: whoever just wrote to a subject reads
+   * the write back (and its ETag) without X-Ledger-Min-Position. When the row is behind the
+   * stream's last event, waits for the projection's checkpoint to pass that event (not for the row's
+   * version: the last event may be of a type the projection skips).
+   */
+  private async current(subjectId: string): Promise<SubjectProfileDocument | undefined> {
+    const [last] = await this.store.readStream(subjectStream(subjectId), { direction: 'backwards', maxCount: 1 });
+    const profile = await this.profiles.find(subjectId);
+    if (!last || (profile?.version ?? 0) >= last.streamVersion) return profile;
+    await this.freshness.waitForCheckpoint(['subject_profile'], last.checkpoint, undefined, `version ${last.streamVersion} of this subject`);
+    return this.profiles.find(subjectId);
   }
 }

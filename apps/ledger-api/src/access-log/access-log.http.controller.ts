@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { assertMaySeeSubject, SubjectScopeError } from '@pi-ledger/access-control/subject-scope';
+import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { AccessLogQueries, InvalidCursorError } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
+import { Ctx, RequestContext } from '../http/request-context';
+import { ReadsProjections } from '../http/min-position';
+import { ACCESS_LOG_DEFAULT_LIMIT, AccessLogQueryDto } from './access-log.dto';
+
+/** Who read whose PI, when, for which purpose and which categories (never the values). */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit/access')
+export class AccessLogHttpController {
+  constructor(private readonly log: AccessLogQueries) {}
+
+  @Get()
+  @Roles('compliance_officer', 'auditor', 'data_subject')
+  @ReadsProjections('access_log')
+  @ApiOperation({ summary: 'The access log, newest first: a data subject sees the reads of its own data' })
+  async list(@Query() query: AccessLogQueryDto, @Ctx() context: RequestContext) {
+    const subjectId = query.subjectId?.toLowerCase() ?? (context.actor.roles.includes('data_subject') ? context.actor.subjectId : undefined);
+    if (context.actor.roles.includes('data_subject')) {
+      if (subjectId === undefined) throw new SubjectScopeError();
+      assertMaySeeSubject(context.actor, subjectId);
+    }
+    try {
+      return await this.log.list({ subjectId, actor: query.actor, limit: query.limit ?? ACCESS_LOG_DEFAULT_LIMIT, cursor: query.cursor });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new ProblemException(400, 'validation-failed', 'The request is invalid', error.message, [{ path: 'query.cursor', message: 'invalid cursor' }]);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
+import { accessStream, PERSONAL_DATA_ACCESSED, PersonalDataAccessed } from '@pi-ledger/read-models/projections/access-log/personal-data-accessed.event';
+import { eventMetadata, RequestContext } from '../http/request-context';
+import { RegistryService } from '../registry/registry.service';
+
+/** One subject's PI as one response showed it. */
+export interface AccessRead {
+  subjectId: string;
+  purposeId: string | null;
+  categories: string[];
+  revealed: string[];
+  via: PersonalDataAccessed['data']['via'];
+}
+
+/**
+ * Records reads of PI in the ledger itself (PIPL Art. 51): a `PersonalDataAccessed` event on the
+ * subject's access stream, appended before the response leaves, so a read that cannot be recorded
+ * fails instead of going unrecorded.
+ */
+@Injectable()
+export class AccessRecorder {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly registry: RegistryService,
+  ) {}
+
+  async record(context: RequestContext, reads: readonly AccessRead[]): Promise<void> {
+    if (reads.length === 0) return;
+    const { purposes } = await this.registry.current();
+    const accessedAt = new Date().toISOString();
+    await Promise.all(
+      reads.map((read) => {
+        const purpose = read.purposeId ? purposes[read.purposeId] : undefined;
+        const data: PersonalDataAccessed['data'] = {
+          subjectId: read.subjectId,
+          actor: context.actor.id,
+          roles: [...context.actor.roles],
+          purposeId: read.purposeId,
+          categories: read.categories,
+          revealed: read.revealed,
+          accessedAt,
+          via: read.via,
+        };
+        const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+        return this.store.appendToStream(accessStream(read.subjectId), [{ eventId: uuidv7(), type: PERSONAL_DATA_ACCESSED, data: data as unknown as JsonObject, metadata }]);
+      }),
+    );
+  }
+}

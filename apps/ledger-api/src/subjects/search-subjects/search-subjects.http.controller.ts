@@ -1,0 +1,26 @@
+import { Controller, Get, Headers, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { Ctx, RequestContext } from '../../http/request-context';
+import { ReadsProjections } from '../../http/min-position';
+import { purposeOfReading } from '../read-subject/processing-purpose';
+import { SearchSubjectsDto } from './search-subjects.dto';
+import { SearchSubjects } from './search-subjects.query';
+
+@ApiTags('subjects')
+@ApiBearerAuth()
+@Controller('v1/subjects')
+export class SearchSubjectsHttpController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get()
+  @Roles('staff', 'compliance_officer')
+  @ReadsProjections('subject_profile')
+  @ApiHeader({ name: 'X-Processing-Purpose', required: true })
+  @ApiOperation({ summary: 'Find subjects by phone, ID number or email (exact), name (prefix) or status: masked summaries, each read recorded' })
+  async search(@Query() filters: SearchSubjectsDto, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
+    const purposeId = purposeOfReading(context, undefined, purpose)!;
+    return this.queries.execute(new SearchSubjects(purposeId, filters, context));
+  }
+}

@@ -1,0 +1,143 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { knownPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
+import { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
+import { processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
+import { ProfileMatch, ProfileSearch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { nameSearchKey } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
+import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
+import { RequestContext } from '../../http/request-context';
+import { RegistryService } from '../../registry/registry.service';
+import { maskPhone } from '../read-subject/masking';
+import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
+
+export class SearchSubjects {
+  constructor(
+    readonly purposeId: string,
+    readonly filters: SearchSubjectsDto,
+    readonly context: RequestContext,
+  ) {}
+}
+
+export interface SubjectSummary {
+  subjectId: string;
+  name?: string;
+  /** Always masked. */
+  phone?: string;
+  status: string;
+  updatedAt: string;
+}
+
+/** Pages of matches are read until one is full; this caps the reads behind one response. */
+const MAX_READS = 10;
+
+/**
+ * Masked summaries of the subjects matching every filter. A subject is left out when the purpose
+ * gives no basis to read it (restricted, consent withdrawn, nothing lawful held), or no basis for
+ * the categories searched by: finding someone by ID number reads their ID number. One access
+ * record per subject returned.
+ */
+@QueryHandler(SearchSubjects)
+export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
+  constructor(
+    private readonly profiles: SubjectProfileQueries,
+    @Inject(PII_VAULT) private readonly vault: PiiVault,
+    private readonly registry: RegistryService,
+    private readonly access: AccessRecorder,
+  ) {}
+
+  async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
+    const registry = await this.registry.current();
+    knownPurpose(registry, purposeId);
+    const search = this.criteria(filters);
+    const searchedBy = searchedCategories(filters);
+    const limit = filters.limit ?? SEARCH_DEFAULT_LIMIT;
+    const items: SubjectSummary[] = [];
+    const reads: AccessRead[] = [];
+    let after = filters.cursor === undefined ? undefined : cursorKey(filters.cursor);
+    let more = false;
+    for (let read = 0; read < MAX_READS && items.length < limit; read++) {
+      const want = limit - items.length;
+      const matches = await this.profiles.search({ ...search, after, limit: want + 1 });
+      more = false;
+      for (const [index, match] of matches.entries()) {
+        if (items.length === limit) break;
+        after = match.subjectId;
+        more = index < matches.length - 1 || matches.length > want; // rows left, or possibly past this read
+        const shown = this.summary(registry, purposeId, match, searchedBy);
+        if (!shown) continue;
+        items.push(shown.summary);
+        reads.push({ subjectId: match.subjectId, purposeId, categories: [...new Set([...shown.categories, ...searchedBy])], revealed: [], via: 'search' });
+      }
+      if (matches.length <= want) break; // no more matches
+    }
+    await this.access.record(context, reads);
+    return { items, nextCursor: more && after ? encodeCursor([after]) : null };
+  }
+
+  private summary(registry: RegistryState, purposeId: string, match: ProfileMatch, searchedBy: Category[]): { summary: SubjectSummary; categories: Category[] } | undefined {
+    let visible: Category[];
+    try {
+      visible = readableCategories(registry, processingContext(match), purposeId, match.categories);
+    } catch (error) {
+      if (error instanceof DomainError) return undefined;
+      throw error;
+    }
+    if (!searchedBy.every((category) => visible.includes(category))) return undefined;
+    const name = visible.includes('identity') && typeof match.name === 'string' ? match.name : undefined;
+    const phone = visible.includes('contact') && typeof match.phone === 'string' ? maskPhone(match.phone) : undefined;
+    const categories: Category[] = [...(name === undefined ? [] : ['identity' as const]), ...(phone === undefined ? [] : ['contact' as const])];
+    return {
+      summary: { subjectId: match.subjectId, ...(name === undefined ? {} : { name }), ...(phone === undefined ? {} : { phone }), status: match.status, updatedAt: match.updatedAt },
+      categories,
+    };
+  }
+
+  private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
+    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status].every((filter) => filter === undefined)) {
+      throw invalid('query', 'give at least one of phone, idNumber, email, name or status');
+    }
+    if (filters.name !== undefined && nameSearchKey(filters.name) === '') throw invalid('query.name', 'must contain more than spaces');
+    return {
+      ...(filters.phone === undefined ? {} : { phoneBidx: this.blindIndex('phone', filters.phone, 'query.phone') }),
+      ...(filters.email === undefined ? {} : { emailBidx: this.blindIndex('email', filters.email, 'query.email') }),
+      ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, 'query.idNumber') }),
+      ...(filters.name === undefined ? {} : { namePrefix: filters.name }),
+      ...(filters.status === undefined ? {} : { status: filters.status }),
+    };
+  }
+
+  private blindIndex(kind: BlindIndexKind, value: string, path: string): string {
+    try {
+      return this.vault.blindIndex(kind, value);
+    } catch (error) {
+      if (error instanceof TypeError) throw invalid(path, 'must not be empty');
+      throw error;
+    }
+  }
+}
+
+/** The categories a search reads by matching on them. */
+function searchedCategories(filters: SearchSubjectsDto): Category[] {
+  const categories = new Set<Category>();
+  if (filters.phone !== undefined || filters.email !== undefined) categories.add('contact');
+  if (filters.idNumber !== undefined) categories.add('identity_document');
+  if (filters.name !== undefined) categories.add('identity');
+  return [...categories];
+}
+
+function cursorKey(cursor: string): string {
+  const key = decodeCursor(cursor, 1);
+  if (!key) throw invalid('query.cursor', 'not a cursor this endpoint returned');
+  return key[0];
+}
+
+function invalid(path: string, message: string): ProblemException {
+  return new ProblemException(400, 'validation-failed', 'The request is invalid', `${path}: ${message}`, [{ path, message }]);
+}

@@ -1,0 +1,19 @@
+import { Provider } from '@nestjs/common';
+import { AuditLog } from '@pi-ledger/audit/audit-log';
+import { AuditTreeWriter } from '@pi-ledger/audit/audit-tree-writer';
+import { AuditTrailProjection } from '@pi-ledger/audit/audit-trail.projection';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { ledgerProjections } from './projections/ledger-projections';
+import { LEDGER_PROJECTIONS } from './read-models.module';
+
+/** Every projection of the ledger: the read models and the audit trail. */
+export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog) {
+  return [...ledgerProjections(vault), new AuditTrailProjection(writer, log)];
+}
+
+export const ledgerProjectionsProvider: Provider = {
+  provide: LEDGER_PROJECTIONS,
+  inject: [PII_VAULT, AuditTreeWriter, AuditLog],
+  useFactory: allProjections,
+};

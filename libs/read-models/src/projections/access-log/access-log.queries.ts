@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
+import { decodeCursor, encodeCursor } from '../keyset-cursor';
+
+export interface AccessRecord {
+  accessId: string;
+  subjectId: string;
+  actor: string;
+  roles: string[];
+  purposeId: string | null;
+  categories: string[];
+  revealed: string[];
+  via: 'profile' | 'search';
+  accessedAt: string;
+  position: number;
+}
+
+export interface AccessLogFilter {
+  subjectId?: string;
+  actor?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid-cursor';
+
+  constructor() {
+    super('cursor: not a cursor this endpoint returned');
+  }
+}
+
+/** Reads of the `access_log` view, newest first, in pages. */
+@Injectable()
+export class AccessLogQueries {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async list(filter: AccessLogFilter): Promise<{ items: AccessRecord[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: (placeholder: (value: unknown) => string) => string) => where.push(condition((value) => `$${params.push(value)}`));
+    if (filter.subjectId) add((p) => `subject_id = ${p(filter.subjectId)}`);
+    if (filter.actor) add((p) => `actor = ${p(filter.actor)}`);
+    if (filter.cursor) {
+      const key = decodeCursor(filter.cursor, 2);
+      if (!key || Number.isNaN(Date.parse(key[0]))) throw new InvalidCursorError();
+      add((p) => `(accessed_at, access_id) < (${p(key[0])}::timestamptz, ${p(key[1])})`);
+    }
+    const { rows } = await this.pool.query(
+      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position
+         FROM access_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY accessed_at DESC, access_id DESC LIMIT $${params.push(filter.limit + 1)}`,
+      params,
+    );
+    const items: AccessRecord[] = rows.slice(0, filter.limit).map((row) => ({
+      accessId: row.access_id,
+      subjectId: row.subject_id,
+      actor: row.actor,
+      roles: row.roles,
+      purposeId: row.purpose_id,
+      categories: row.categories,
+      revealed: row.revealed,
+      via: row.via,
+      accessedAt: (row.accessed_at as Date).toISOString(),
+      position: Number(row.position),
+    }));
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.accessedAt, last.accessId]) : null };
+  }
+}

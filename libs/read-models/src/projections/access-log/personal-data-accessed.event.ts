@@ -1,0 +1,25 @@
+/**
+ * A read of a subject's PI (PIPL Art. 51; pipl-requirements 16): who, whose, what, why, when.
+ * Category and field names only, never values. Appended to the subject's access stream, not its
+ * data stream, so that reading a subject never changes its version (ETag).
+ */
+export interface PersonalDataAccessed {
+  type: 'PersonalDataAccessed';
+  data: {
+    subjectId: string;
+    actor: string;
+    roles: string[];
+    /** null: the data subject reading its own record, which needs no purpose. */
+    purposeId: string | null;
+    /** Categories whose values were returned. */
+    categories: string[];
+    /** Fields shown unmasked on request (`?reveal=`), as `category.field`. */
+    revealed: string[];
+    accessedAt: string;
+    via: 'profile' | 'search';
+  };
+}
+
+export const PERSONAL_DATA_ACCESSED = 'PersonalDataAccessed';
+
+export const accessStream = (subjectId: string) => `access-${subjectId}`;

@@ -1,0 +1,18 @@
+import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import type { Projection } from '../runner/projection';
+import { AccessLogProjection } from './access-log/access-log.projection';
+import { ConsentRegisterProjection } from './consent-register/consent-register.projection';
+import { DisclosureRegisterProjection } from './disclosure-register/disclosure-register.projection';
+import { DailyActivityProjection } from './statistics/daily-activity.projection';
+import { SubjectProfileProjection } from './subject-profile/subject-profile.projection';
+
+/** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
+export function ledgerProjections(vault: PiiVault): Projection[] {
+  return [
+    new SubjectProfileProjection(vault),
+    new ConsentRegisterProjection(),
+    new DisclosureRegisterProjection(),
+    new AccessLogProjection(),
+    new DailyActivityProjection(),
+  ];
+}

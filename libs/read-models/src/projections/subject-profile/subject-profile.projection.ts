@@ -1,0 +1,85 @@
+import type { JsonValue, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import type { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
+import type { Projection, ProjectionBatch } from '../../runner/projection';
+import { evolveProfile, SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
+import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
+
+const COLUMN_NAMES = PROFILE_COLUMNS.map(([name]) => name).join(', ');
+const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+const UPDATES = PROFILE_COLUMNS.filter(([name]) => name !== 'subject_id')
+  .map(([name]) => `${name} = EXCLUDED.${name}`)
+  .join(', ');
+
+/**
+ * `subject_profile`: one row per subject, its values decrypted (the one place PI lives in clear),
+ * with blind-index and name-prefix search keys and non-PI statistics columns. Per batch: one read
+ * of the rows involved, the events folded in memory, one upsert. The row's `version` (the stream
+ * version applied) makes a replayed event a no-op, here and again in the upsert's guard.
+ */
+export class SubjectProfileProjection implements Projection {
+  readonly name = 'subject_profile';
+  readonly version = 1;
+  readonly tables = ['subject_profile'];
+  readonly eventTypes: ReadonlySet<string> = SUBJECT_PROFILE_EVENT_TYPES;
+  private readonly codec: SubjectEventCodec;
+
+  constructor(private readonly vault: PiiVault) {
+    this.codec = new SubjectEventCodec(vault);
+  }
+
+  async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
+    const table = batch.table('subject_profile');
+    const documents = await this.load(batch, table, [...new Set(events.map(subjectIdOf))]);
+    const fresh = events.filter((event) => event.streamVersion > (documents.get(subjectIdOf(event))?.version ?? 0));
+    if (fresh.length === 0) return;
+    const opened = await Promise.all(fresh.map((event) => this.codec.open({ type: event.type, data: event.data } as unknown as SubjectEvent<EncryptedValue>, event.eventId)));
+    const changed = new Set<string>();
+    fresh.forEach((event, index) => {
+      const subjectId = subjectIdOf(event);
+      const before = documents.get(subjectId) ?? null;
+      const after = evolveProfile(before, opened[index] as SubjectEvent<JsonValue>, event.streamVersion);
+      if (after && after !== before) {
+        documents.set(subjectId, after);
+        changed.add(subjectId);
+      }
+    });
+    if (changed.size === 0) return;
+    const rows = [...changed].map((subjectId) => toProfileRow(documents.get(subjectId)!, this.vault));
+    await batch.client.query(
+      `INSERT INTO ${table} AS p (${COLUMN_NAMES})
+       SELECT ${COLUMN_NAMES} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE})
+       ON CONFLICT (subject_id) DO UPDATE SET ${UPDATES} WHERE p.version < EXCLUDED.version`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  private async load(batch: ProjectionBatch, table: string, subjectIds: string[]): Promise<Map<string, SubjectProfileDocument>> {
+    const { rows } = await batch.client.query(
+      `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM ${table} WHERE subject_id = ANY($1::text[])`,
+      [subjectIds],
+    );
+    return new Map(rows.map((row) => [row.subject_id as string, documentOf(row)]));
+  }
+}
+
+export function documentOf(row: Record<string, unknown>): SubjectProfileDocument {
+  return {
+    subjectId: row.subject_id as string,
+    version: row.version as number,
+    status: row.status as SubjectProfileDocument['status'],
+    createdAt: (row.created_at as Date).toISOString(),
+    updatedAt: (row.updated_at as Date).toISOString(),
+    data: row.data as SubjectProfileDocument['data'],
+    consents: row.consents as SubjectProfileDocument['consents'],
+    restrictions: row.restrictions as SubjectProfileDocument['restrictions'],
+    minor: row.minor as boolean,
+  };
+}
+
+function subjectIdOf(event: RecordedEvent): string {
+  const subjectId = event.data.subjectId;
+  if (typeof subjectId !== 'string') throw new Error(`event ${event.eventId} (${event.type}) names no subject`);
+  return subjectId;
+}

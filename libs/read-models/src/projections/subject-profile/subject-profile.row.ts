@@ -1,0 +1,107 @@
+import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
+import type { SubjectProfileDocument } from './subject-profile.document';
+
+/** A `subject_profile` row as written: the document plus its search keys and stats columns. */
+export interface SubjectProfileRow {
+  subject_id: string;
+  version: number;
+  status: SubjectProfileDocument['status'];
+  created_at: string;
+  updated_at: string;
+  data: SubjectProfileDocument['data'];
+  consents: SubjectProfileDocument['consents'];
+  restrictions: SubjectProfileDocument['restrictions'];
+  minor: boolean;
+  name_prefix_key: string | null;
+  phone_bidx: string | null;
+  email_bidx: string | null;
+  id_number_bidx: string | null;
+  gender: string | null;
+  birth_year: number | null;
+  province: string | null;
+  categories: string[];
+}
+
+/** Column → PostgreSQL type, for jsonb_to_recordset. */
+export const PROFILE_COLUMNS: ReadonlyArray<readonly [keyof SubjectProfileRow, string]> = [
+  ['subject_id', 'text'],
+  ['version', 'integer'],
+  ['status', 'text'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+  ['data', 'jsonb'],
+  ['consents', 'jsonb'],
+  ['restrictions', 'jsonb'],
+  ['minor', 'boolean'],
+  ['name_prefix_key', 'text'],
+  ['phone_bidx', 'text'],
+  ['email_bidx', 'text'],
+  ['id_number_bidx', 'text'],
+  ['gender', 'text'],
+  ['birth_year', 'integer'],
+  ['province', 'text'],
+  ['categories', 'text[]'],
+];
+
+/**
+ * The key a name is found by: one spelling whatever way it was typed (full-width forms, case,
+ * spaces), so that "Zhang Wei", "zhangwei" and "ＺＨＡＮＧ ＷＥＩ" share prefixes.
+ */
+export function nameSearchKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+}
+
+/** Search keys and statistics columns follow the values; an erased subject keeps none. */
+export function toProfileRow(document: SubjectProfileDocument, vault: PiiVault): SubjectProfileRow {
+  const identity = document.data.identity ?? {};
+  const contact = document.data.contact ?? {};
+  const idDocument = document.data.identity_document ?? {};
+  const name = clear(identity.name);
+  const idNumber = clear(idDocument.number);
+  const address = contact.address;
+  return {
+    subject_id: document.subjectId,
+    version: document.version,
+    status: document.status,
+    created_at: document.createdAt,
+    updated_at: document.updatedAt,
+    data: document.data,
+    consents: document.consents,
+    restrictions: document.restrictions,
+    minor: document.minor,
+    name_prefix_key: name ? nameSearchKey(name) || null : null,
+    phone_bidx: blindIndex(vault, 'phone', contact.phone),
+    email_bidx: blindIndex(vault, 'email', contact.email),
+    id_number_bidx: blindIndex(vault, 'id_number', idNumber),
+    gender: clear(identity.gender) ?? null,
+    birth_year: birthYear(clear(identity.birthDate), idNumber),
+    province: address && typeof address === 'object' && !Array.isArray(address) ? (clear(address.province) ?? null) : null,
+    categories: Object.keys(document.data),
+  };
+}
+
+/** A usable string value: not absent, not blank, not the mark of shredded data. */
+function clear(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value !== ERASED && value.trim() !== '' ? value : undefined;
+}
+
+function blindIndex(vault: PiiVault, kind: BlindIndexKind, value: JsonValue | undefined): string | null {
+  const text = clear(value);
+  if (!text) return null;
+  try {
+    return vault.blindIndex(kind, text);
+  } catch (error) {
+    if (error instanceof TypeError) return null; // normalises to nothing: nothing to find it by
+    throw error;
+  }
+}
+
+/** From the birth date, else from a resident ID number (digits 7-10 are the birth year). */
+function birthYear(birthDate: string | undefined, idNumber: string | undefined): number | null {
+  const fromDate = birthDate && /^(\d{4})-\d{2}-\d{2}/.exec(birthDate);
+  if (fromDate) return Number(fromDate[1]);
+  const fromId = idNumber && /^\d{6}((?:18|19|20)\d{2})\d{7}[\dXx]$/.exec(idNumber);
+  return fromId ? Number(fromId[1]) : null;
+}
