@@ -40,7 +40,7 @@ export class ProjectionsRebuildCommand extends CommandRunner {
     super();
   }
 
-  async run([name]: string[]): Promise<void> {
+  async run([name]: string[], options: { staleAfter?: number }): Promise<void> {
     const projection = this.status.projection(name);
     if (!projection) throw new Error(`no projection ${name}; known: ${(await this.status.all()).map((v) => v.name).join(', ')}`);
     // DDL (new generation, view switch, drop) needs the owner, not the service's restricted role
@@ -56,6 +56,7 @@ export class ProjectionsRebuildCommand extends CommandRunner {
         ownerPool,
         store: this.store,
         projection,
+        staleAfterMs: (options.staleAfter ?? 30) * 1000,
         onProgress: (done, total) => {
           const speed = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
           if (!barStarted) {
@@ -73,6 +74,13 @@ export class ProjectionsRebuildCommand extends CommandRunner {
       if (barStarted) bar.stop();
       await ownerPool.end();
     }
+  }
+
+  @Option({ flags: '--stale-after <seconds>', description: 'take over (and resume) a rebuild whose process has not reported for this long (default 30)' })
+  parseStaleAfter(value: string): number {
+    const seconds = Number(value);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error('--stale-after takes a number of seconds');
+    return seconds;
   }
 }
 
