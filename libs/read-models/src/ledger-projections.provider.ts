@@ -6,10 +6,11 @@ import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ledgerProjections } from './projections/ledger-projections';
 import { LEDGER_PROJECTIONS } from './read-models.module';
+import { RightsRequestsProjection } from './projections/rights-requests/rights-requests.projection';
 
 /** Every projection of the ledger: the read models and the audit trail. */
 export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog) {
-  return [...ledgerProjections(vault), new AuditTrailProjection(writer, log)];
+  return [...ledgerProjections(vault), new RightsRequestsProjection(), new AuditTrailProjection(writer, log)];
 }
 
 export const ledgerProjectionsProvider: Provider = {

@@ -65,6 +65,12 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(emptyToUndefined) @IsIn(['in-process', 'external'])
   LEDGER_PROJECTOR?: 'in-process' | 'external';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(90)
+  LEDGER_RIGHTS_DUE_WORKING_DAYS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/)
+  LEDGER_HOLIDAYS?: string;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -83,6 +89,8 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_EMBEDDED_PG_PORT: 'an integer from 0 to 65535',
   LEDGER_DB_POOL_SIZE: 'an integer from 1 to 200',
   LEDGER_PROJECTOR: 'in-process (the API runs the projections) or external (apps/projector workers do)',
+  LEDGER_RIGHTS_DUE_WORKING_DAYS: 'an integer from 1 to 90',
+  LEDGER_HOLIDAYS: 'a comma-separated list of dates, e.g. 2026-10-01,2026-10-02',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -109,6 +117,10 @@ export interface LedgerConfig {
   readonly dbPoolSize: number;
   /** Where projections run: inside the API (default) or in `npm run projector` workers. */
   readonly projector: 'in-process' | 'external';
+  /** Rights requests are due this many working days after receipt (PIPL Art. 50: "timely"). */
+  readonly rightsDueWorkingDays: number;
+  /** Public holidays not counted as working days. */
+  readonly holidays: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -150,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     embeddedPgPort: parsed.LEDGER_EMBEDDED_PG_PORT ?? 0,
     dbPoolSize: parsed.LEDGER_DB_POOL_SIZE ?? 20,
     projector: parsed.LEDGER_PROJECTOR ?? 'in-process',
+    rightsDueWorkingDays: parsed.LEDGER_RIGHTS_DUE_WORKING_DAYS ?? 15,
+    holidays: parsed.LEDGER_HOLIDAYS ? parsed.LEDGER_HOLIDAYS.split(',') : [],
   };
 }
 

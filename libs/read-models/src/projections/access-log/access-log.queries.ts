@@ -11,7 +11,7 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search';
+  via: 'profile' | 'search' | 'export';
   accessedAt: string;
   position: number;
 }

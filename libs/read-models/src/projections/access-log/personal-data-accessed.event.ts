@@ -16,7 +16,7 @@ export interface PersonalDataAccessed {
     /** Fields shown unmasked on request (`?reveal=`), as `category.field`. */
     revealed: string[];
     accessedAt: string;
-    via: 'profile' | 'search';
+    via: 'profile' | 'search' | 'export';
   };
 }
 

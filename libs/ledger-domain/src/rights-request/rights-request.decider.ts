@@ -1,0 +1,138 @@
+import { DomainError } from '../domain-error';
+import { RequesterKind, RightsRequestEvent, RightsRequestStatus, RightsRequestType } from './rights-request.events';
+
+export interface HistoryEntry {
+  status: RightsRequestStatus | 'extended';
+  at: string;
+  note?: string;
+}
+
+export type RightsRequestState =
+  | { status: 'absent' }
+  | {
+      status: RightsRequestStatus;
+      requestId: string;
+      subjectId: string;
+      requestType: RightsRequestType;
+      details: Record<string, unknown>;
+      requesterKind: RequesterKind;
+      receivedAt: string;
+      dueAt: string;
+      extended: boolean;
+      history: HistoryEntry[];
+      result?: Record<string, unknown>;
+      rejection?: { reasonCode: string; reason: string };
+    };
+
+export type RightsRequestCommand =
+  | {
+      type: 'FileRequest';
+      requestId: string;
+      subjectId: string;
+      requestType: RightsRequestType;
+      details: Record<string, unknown>;
+      channel: string;
+      requester: { kind: RequesterKind; relation?: string; name?: unknown };
+      /** The subject's own token proves the identity: the request starts verified. */
+      filedBySubject: boolean;
+      now: string;
+      dueAt: string;
+    }
+  | { type: 'VerifyRequest'; method: string; evidenceRef?: string; verifiedBy: string; now: string }
+  | { type: 'ExtendRequest'; reason: string; dueAt: string; now: string }
+  | { type: 'StartRequest'; now: string }
+  | { type: 'FulfilRequest'; result: Record<string, unknown>; now: string }
+  | { type: 'RejectRequest'; reasonCode: string; reason: string; now: string };
+
+const FINAL: RightsRequestStatus[] = ['fulfilled', 'rejected', 'failed_verification', 'canceled'];
+/** Rejections for an identity that could not be verified end as failed_verification. */
+export const VERIFICATION_FAILED = 'identity_not_verified';
+
+export function evolveRightsRequest(state: RightsRequestState, event: RightsRequestEvent): RightsRequestState {
+  if (event.type === 'RightsRequestFiled') {
+    const d = event.data;
+    return {
+      status: d.status,
+      requestId: d.requestId,
+      subjectId: d.subjectId,
+      requestType: d.requestType,
+      details: d.details,
+      requesterKind: d.requester.kind,
+      receivedAt: d.receivedAt,
+      dueAt: d.dueAt,
+      extended: false,
+      history: [{ status: 'received', at: d.receivedAt }, ...(d.status === 'verified' ? [{ status: 'verified' as const, at: d.receivedAt, note: 'the subject’s own token' }] : [])],
+    };
+  }
+  if (state.status === 'absent') return state;
+  switch (event.type) {
+    case 'RightsRequestVerified':
+      return { ...state, status: 'verified', history: [...state.history, { status: 'verified', at: event.data.verifiedAt, note: event.data.method }] };
+    case 'RightsRequestExtended':
+      return { ...state, dueAt: event.data.dueAt, extended: true, history: [...state.history, { status: 'extended', at: event.data.extendedAt, note: event.data.reason }] };
+    case 'RightsRequestStarted':
+      return { ...state, status: 'in_progress', history: [...state.history, { status: 'in_progress', at: event.data.startedAt }] };
+    case 'RightsRequestFulfilled':
+      return { ...state, status: 'fulfilled', result: event.data.result, history: [...state.history, { status: 'fulfilled', at: event.data.fulfilledAt }] };
+    case 'RightsRequestRejected': {
+      const { status, reasonCode, reason, rejectedAt } = event.data;
+      return { ...state, status, rejection: { reasonCode, reason }, history: [...state.history, { status, at: rejectedAt, note: reasonCode }] };
+    }
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+export function decideRightsRequest(command: RightsRequestCommand, state: RightsRequestState): RightsRequestEvent[] {
+  if (command.type === 'FileRequest') {
+    if (state.status !== 'absent') throw new DomainError('request-exists', `request ${command.requestId} exists`);
+    if (command.requester.kind === 'next_of_kin' && !command.requester.relation) {
+      throw new DomainError('relation-required', 'a next of kin must state the relation to the deceased (PIPL Art. 49)');
+    }
+    const { requestId, subjectId, requestType, details, channel, requester, now, dueAt } = command;
+    return [
+      {
+        type: 'RightsRequestFiled',
+        data: { requestId, subjectId, requestType, details, channel, requester, status: command.filedBySubject ? 'verified' : 'received', receivedAt: now, dueAt },
+      },
+    ];
+  }
+  if (state.status === 'absent') throw new DomainError('request-not-found', 'no such rights request');
+  const { requestId, subjectId } = state;
+  if (command.type === 'FulfilRequest' && state.status === 'fulfilled') return []; // fulfilling again changes nothing
+  if (FINAL.includes(state.status)) throw transition(state.status, command.type);
+  switch (command.type) {
+    case 'VerifyRequest':
+      if (state.status !== 'received') throw transition(state.status, command.type);
+      return [{ type: 'RightsRequestVerified', data: { requestId, subjectId, method: command.method, ...(command.evidenceRef ? { evidenceRef: command.evidenceRef } : {}), verifiedBy: command.verifiedBy, verifiedAt: command.now } }];
+    case 'ExtendRequest':
+      if (state.extended) throw new DomainError('already-extended', 'a request may be extended once');
+      if (command.dueAt <= state.dueAt) throw new DomainError('invalid-due-date', 'the new due date must be after the current one');
+      return [{ type: 'RightsRequestExtended', data: { requestId, subjectId, reason: command.reason, dueAt: command.dueAt, extendedAt: command.now } }];
+    case 'StartRequest':
+      if (state.status === 'in_progress') return [];
+      if (state.status !== 'verified') throw new DomainError('not-verified', 'the requester’s identity is not verified yet');
+      return [{ type: 'RightsRequestStarted', data: { requestId, subjectId, startedAt: command.now } }];
+    case 'FulfilRequest':
+      if (state.status !== 'verified' && state.status !== 'in_progress') throw new DomainError('not-verified', 'the requester’s identity is not verified yet');
+      return [{ type: 'RightsRequestFulfilled', data: { requestId, subjectId, result: command.result, fulfilledAt: command.now } }];
+    case 'RejectRequest': {
+      const status = command.reasonCode === VERIFICATION_FAILED ? 'failed_verification' : 'rejected';
+      return [{ type: 'RightsRequestRejected', data: { requestId, subjectId, reasonCode: command.reasonCode, reason: command.reason, status, rejectedAt: command.now } }];
+    }
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
+function transition(status: RightsRequestStatus, command: string): DomainError {
+  return new DomainError('invalid-transition', `a ${status} request cannot take ${command}`, { status });
+}
+
+export function isOverdue(state: Extract<RightsRequestState, { requestId: string }>, now: Date): boolean {
+  return !FINAL.includes(state.status) && new Date(state.dueAt) < now;
+}

@@ -1,0 +1,48 @@
+export const RIGHTS_REQUEST_TYPES = [
+  'access',
+  'copy',
+  'portability',
+  'correction',
+  'supplement',
+  'erasure',
+  'restriction',
+  'consent_withdrawal',
+  'explanation',
+  'account_closure',
+] as const;
+export type RightsRequestType = (typeof RIGHTS_REQUEST_TYPES)[number];
+
+export const REQUESTER_KINDS = ['subject', 'staff_on_behalf', 'next_of_kin'] as const;
+export type RequesterKind = (typeof REQUESTER_KINDS)[number];
+
+export type RightsRequestStatus = 'received' | 'verified' | 'in_progress' | 'fulfilled' | 'rejected' | 'failed_verification' | 'canceled';
+
+/**
+ * Events of `rights-request-<id>`. `requesterName` is sealed (a next of kin's name is PI); the
+ * details hold only what the type needs (categories, purposes, consent ids, changes sealed).
+ */
+export type RightsRequestEvent<V = unknown> =
+  | {
+      type: 'RightsRequestFiled';
+      data: {
+        requestId: string;
+        subjectId: string;
+        requestType: RightsRequestType;
+        details: Record<string, unknown>;
+        channel: string;
+        requester: { kind: RequesterKind; relation?: string; name?: V };
+        status: 'received' | 'verified';
+        receivedAt: string;
+        dueAt: string;
+      };
+    }
+  | { type: 'RightsRequestVerified'; data: { requestId: string; subjectId: string; method: string; evidenceRef?: string; verifiedBy: string; verifiedAt: string } }
+  | { type: 'RightsRequestExtended'; data: { requestId: string; subjectId: string; reason: string; dueAt: string; extendedAt: string } }
+  | { type: 'RightsRequestStarted'; data: { requestId: string; subjectId: string; startedAt: string } }
+  | { type: 'RightsRequestFulfilled'; data: { requestId: string; subjectId: string; result: Record<string, unknown>; fulfilledAt: string } }
+  | {
+      type: 'RightsRequestRejected';
+      data: { requestId: string; subjectId: string; reasonCode: string; reason: string; status: 'rejected' | 'failed_verification'; rejectedAt: string };
+    };
+
+export const rightsRequestStream = (requestId: string) => `rights-request-${requestId}`;
