@@ -45,7 +45,25 @@ import { StatsHttpController } from './stats/stats.http.controller';
 import { MinPositionInterceptor, ProjectionFreshness } from './http/min-position';
 import { AuditHttpController } from './audit/audit.http.controller';
 import { AuditEventsQuery } from './audit/audit-events.query';
+import { AuditEvidenceHttpController } from './audit/audit-evidence.http.controller';
+import { evidenceExporterProvider } from '@pi-ledger/audit/evidence/evidence-exporter.provider';
+import { SubjectHistoryHandler } from './compliance/subject-history/subject-history.query';
+import { SubjectHistoryHttpController } from './compliance/subject-history/subject-history.http.controller';
+import { ReadSubjectAsOfHandler } from './compliance/subject-as-of/read-subject-as-of.query';
 import { ProjectionsHttpController } from './ops/projections.http.controller';
+import { ErasureService } from './rights/erasure/erasure.service';
+import { RightsRequestsHttpController } from './rights/requests/rights-requests.http.controller';
+import { RightsRequestsService } from './rights/requests/rights-requests.service';
+import { RightsFulfilment } from './rights/requests/rights-fulfilment';
+import { SubjectExport } from './rights/requests/subject-export';
+import { RightsRequestQueries } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
+import { ErasureCertificates } from './rights/erasure/erasure-certificates';
+import { ErasureCertificatesHttpController } from './rights/erasure/erasure-certificates.http.controller';
+import { LegalHoldsService } from './rights/legal-holds/legal-holds.service';
+import { LegalHoldsHttpController } from './rights/legal-holds/legal-holds.http.controller';
+import { ledgerClockProvider } from './rights/retention/ledger-clock';
+import { retentionScheduleProvider } from './rights/retention/retention-schedule';
+import { RetentionScheduler } from './rights/retention/retention.scheduler';
 
 @Module({})
 export class LedgerApiModule {
@@ -76,7 +94,12 @@ export class LedgerApiModule {
         AccessLogHttpController,
         StatsHttpController,
         AuditHttpController,
+        AuditEvidenceHttpController,
+        SubjectHistoryHttpController,
         ProjectionsHttpController,
+        LegalHoldsHttpController,
+        RightsRequestsHttpController,
+        ErasureCertificatesHttpController,
       ],
       providers: [
         IdempotencyInterceptor,
@@ -103,7 +126,20 @@ export class LedgerApiModule {
         SubjectStatisticsQueries,
         DailyActivityQueries,
         AuditEventsQuery,
+        evidenceExporterProvider,
+        SubjectHistoryHandler,
+        ReadSubjectAsOfHandler,
         TreeHeadScheduler,
+        ledgerClockProvider,
+        LegalHoldsService,
+        ErasureCertificates,
+        ErasureService,
+        RightsRequestsService,
+        RightsFulfilment,
+        SubjectExport,
+        RightsRequestQueries,
+        retentionScheduleProvider,
+        RetentionScheduler,
       ],
     };
   }

@@ -10,6 +10,8 @@ import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
 import { AuditCommand } from './audit/audit.command';
 import { AuditVerifyCommand } from './audit/audit-verify.command';
+import { AuditExportCommand } from './audit/audit-export.command';
+import { evidenceExporterProvider } from '@pi-ledger/audit/evidence/evidence-exporter.provider';
 import { PROJECTIONS_COMMANDS } from './projections/projections.commands';
 import { CliVault, cliProjectionsProvider } from './projections/cli-projections.provider';
 import { TokenService } from '@pi-ledger/access-control/token.service';
@@ -29,7 +31,7 @@ export class LedgerCliModule {
         AuditModule,
         ReadModelsModule.forRoot({ projections: [CliVault, cliProjectionsProvider], run: false }),
       ],
-      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, ...PROJECTIONS_COMMANDS],
+      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, AuditExportCommand, evidenceExporterProvider, ...PROJECTIONS_COMMANDS],
     };
   }
 }

@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { AuditLog } from '@pi-ledger/audit/audit-log';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { ReadsProjections } from '../http/min-position';
 import { SubjectIdPipe } from '../http/subject-id.pipe';
 import { AuditEventsQuery } from './audit-events.query';
 
@@ -21,6 +23,10 @@ export class AuditEventsParams {
 export class InclusionParams {
   @IsUUID() eventId: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) treeSize?: number;
+}
+
+export class TreeHeadParams {
+  @Type(() => Number) @IsInt() @Min(0) treeSize: number;
 }
 
 export class ConsistencyParams {
@@ -40,6 +46,7 @@ export class AuditHttpController {
   ) {}
 
   @Get('events')
+  @ReadsProjections('audit_trail')
   @ApiOperation({ summary: 'Who did what to whose record, when and why: names of categories and fields, never values' })
   list(@Query() query: AuditEventsParams) {
     return this.events.list({
@@ -54,6 +61,7 @@ export class AuditHttpController {
   }
 
   @Get('events/:eventId')
+  @ReadsProjections('audit_trail')
   @ApiOperation({ summary: 'One entry with its commitment (the leaf input)' })
   async one(@Param('eventId', SubjectIdPipe) eventId: string) {
     const entry = await this.events.one(eventId);
@@ -69,6 +77,31 @@ export class AuditHttpController {
     return head;
   }
 
+  /**
+   * Signs a head now rather than waiting for the scheduler. With X-Ledger-Min-Position it first waits
+   * for the tree to take in that write, so the head is sure to cover it.
+   */
+  @Post('tree-heads')
+  @Roles('compliance_officer', 'ops')
+  @ReadsProjections('audit_trail')
+  @ApiOperation({ summary: 'Sign a tree head over the tree as it is now (201), or return the latest head when the tree has not grown (200)' })
+  @ApiCreatedResponse({ description: 'A new head was signed' })
+  @ApiOkResponse({ description: 'The tree had not grown: the latest head' })
+  async signHead(@Res({ passthrough: true }) reply: FastifyReply) {
+    const before = await this.log.latestTreeHead();
+    const head = await this.log.createTreeHead();
+    void reply.status(before?.treeSize === head.treeSize ? 200 : 201);
+    return head;
+  }
+
+  @Get('tree-heads/:treeSize')
+  @ApiOperation({ summary: 'The signed tree head of one size, e.g. an earlier head to check a consistency proof against' })
+  async head(@Param() params: TreeHeadParams) {
+    const head = await this.log.treeHead(params.treeSize);
+    if (!head) throw new ProblemException(404, 'tree-head-not-found', 'Tree head not found', `no tree head of size ${params.treeSize} was signed`);
+    return head;
+  }
+
   @Get('public-key')
   @ApiOperation({ summary: 'The audit public key: verifies tree heads and erasure certificates' })
   publicKey() {
@@ -76,6 +109,7 @@ export class AuditHttpController {
   }
 
   @Get('proofs/inclusion')
+  @ReadsProjections('audit_trail')
   @ApiOperation({ summary: 'RFC 6962 inclusion proof of an event in the tree of a given size (default: latest head)' })
   async inclusion(@Query() query: InclusionParams) {
     const treeSize = query.treeSize ?? (await this.log.latestTreeHead())?.treeSize;

@@ -20,4 +20,11 @@ registerProblemCodes({
   'processing-restricted': { status: 403, title: 'Processing restricted' },
   'no-legal-basis': { status: 403, title: 'No legal basis for this purpose' },
   'data-erased': { status: 410, title: 'Data erased' },
+  'request-not-found': { status: 404, title: 'Rights request not found' },
+  'request-exists': { status: 409, title: 'Rights request exists' },
+  'relation-required': { status: 422, title: 'Relation to the deceased required' },
+  'invalid-transition': { status: 409, title: 'Not allowed in this state' },
+  'not-verified': { status: 409, title: 'Identity not verified' },
+  'already-extended': { status: 409, title: 'Already extended' },
+  'invalid-due-date': { status: 422, title: 'Invalid due date' },
 });

@@ -6,7 +6,8 @@ import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
-import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { SubjectEvent, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { evolveSubject, initialSubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
 
 /**
  * One ID-document number belongs to one active subject. The number is kept only as its blind
@@ -49,7 +50,9 @@ export class SubjectIdNumbers {
   }
 
   private async isActive(subjectId: string): Promise<boolean> {
-    const [last] = await this.store.readStream(subjectStream(subjectId), { direction: 'backwards', maxCount: 1 });
-    return last !== undefined && last.type !== 'SubjectErased';
+    // an erasure of some categories leaves the subject live: fold rather than look at the last event
+    const events = await this.store.readStream(subjectStream(subjectId));
+    const state = events.reduce((current, event) => evolveSubject(current, event as unknown as SubjectEvent), initialSubjectState());
+    return state.status === 'active' || state.status === 'restricted';
   }
 }

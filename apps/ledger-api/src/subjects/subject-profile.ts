@@ -1,5 +1,6 @@
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
 
 export interface ConsentView {
   consentId: string;
@@ -82,7 +83,7 @@ function apply(profile: SubjectProfile, event: SubjectEvent): void {
     case 'DisclosedToThirdParty':
       return touch(profile, event.data.disclosedAt);
     case 'SubjectErased':
-      profile.status = 'erased';
+      if (erasesWholeSubject(Object.keys(profile.data), event.data)) profile.status = 'erased';
       for (const category of event.data.erasedCategories) delete profile.data[category];
       return touch(profile, event.data.erasedAt);
     default: {

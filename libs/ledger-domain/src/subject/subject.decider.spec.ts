@@ -194,6 +194,54 @@ describe('data subject decider', () => {
       given(...registered(), erased).when(register()).thenThrows('subject-exists');
     });
   });
+
+  describe('erasure (PIPL Art. 47)', () => {
+    const erase = (over: Partial<Extract<SubjectCommand, { type: 'Erase' }>> = {}): SubjectCommand => ({ ...ctx, type: 'Erase', requestId: 'rr-1', holds: [], restrictionId: 'lh-1', ...over });
+    const hold = { category: 'health' as const, basis: '医疗机构病历管理规定 第29条', until: '2041-11-23' };
+
+    it('refuses an absent subject', () => {
+      given().when(erase()).thenThrows('subject-not-found');
+    });
+
+    it('erases every held category, naming the request', () => {
+      given(...registered()).when(erase()).then([
+        { type: 'SubjectErased', data: { subjectId: S, erasedCategories: ['identity', 'health'], retained: [], requestId: 'rr-1', erasedAt: NOW } },
+      ]);
+    });
+
+    it('erases a restricted subject too, and accepts named categories that cover all it holds', () => {
+      const restricted: SubjectEvent = { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'r1', purposeIds: null, reason: 'x', restrictedAt: NOW } };
+      given(...registered(), restricted).when(erase({ categories: ['health', 'identity', 'contact'] })).then([{ type: 'SubjectErased', data: { erasedCategories: ['identity', 'health'] } as never }]);
+    });
+
+    it('keeps a category under a legal hold, restricted to storage for every purpose before the erasure', () => {
+      given(...registered()).when(erase({ holds: [hold, { ...hold, category: 'consumption' }] })).then([
+        { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'lh-1', purposeIds: null, reason: 'legal hold', restrictedAt: NOW } },
+        { type: 'SubjectErased', data: { erasedCategories: ['identity'], retained: [hold] } as never },
+      ]);
+    });
+
+    it('erases only the named categories; the subject lives on without them', () => {
+      const [partial] = given(...registered()).when(erase({ categories: ['health', 'preferences'] })).then([
+        { type: 'SubjectErased', data: { erasedCategories: ['health'], retained: [], requestId: 'rr-1' } as never },
+      ]);
+      const state = [...registered(), partial].reduce(evolveSubject, initialSubjectState());
+      expect(state).toMatchObject({ status: 'active', held: { identity: ['name', 'birthDate'] } });
+      expect(state.status !== 'erased' && state.status !== 'absent' && state.held.health).toBeUndefined();
+      const change = { ...ctx, type: 'ChangeData' as const, reason: 'update' as const, category: 'identity' as const, set: { gender: 'male' }, purposeId: 'health-management' };
+      given(...registered(), partial).when(change).then([{ type: 'DataUpdated' }]);
+      given(...registered(), partial).when(erase({ requestId: 'rr-2' })).then([{ type: 'SubjectErased', data: { erasedCategories: ['identity'] } as never }]);
+    });
+
+    it('keeps a held category when erasing only some categories, without restricting the rest', () => {
+      given(...registered()).when(erase({ categories: ['health'], holds: [hold] })).then([{ type: 'SubjectErased', data: { erasedCategories: [], retained: [hold] } as never }]);
+    });
+
+    it('erasing an erased subject again changes nothing', () => {
+      const erased: SubjectEvent = { type: 'SubjectErased', data: { subjectId: S, erasedCategories: ['identity', 'health'], retained: [], erasedAt: NOW } };
+      given(...registered(), erased).when(erase({ requestId: 'rr-2' })).then([]);
+    });
+  });
 });
 
 describe('reading under a purpose', () => {

@@ -2,11 +2,14 @@ import { DomainError } from '../domain-error';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { assertMayProcess, knownPurpose } from './processing-rules';
-import { CHANGE_EVENT, ChangeReason, Guardian, Recipient, SubjectEvent } from './subject.events';
-import { ConsentState, SubjectState } from './subject.state';
+import { CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
+import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
 /** PIPL Art. 31: a child under 14 needs a guardian's consent. */
 export const MINOR_AGE = 14;
+
+/** The reason of the restriction to storage that categories kept under a legal hold get (PIPL Art. 47). */
+export const LEGAL_HOLD_RESTRICTION_REASON = 'legal hold';
 
 export interface ConsentRequest {
   consentId: string;
@@ -39,12 +42,23 @@ export type SubjectCommand =
   | (Context & { type: 'WithdrawConsent'; consentId: string; withdrawnBy: string })
   | (Context & { type: 'RestrictProcessing'; restrictionId: string; purposeIds?: string[]; reason: string })
   | (Context & { type: 'LiftRestriction'; restrictionId: string })
-  | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] });
+  | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] })
+  | (Context & {
+      type: 'Erase';
+      requestId: string;
+      /** Absent: every category the subject holds. */
+      categories?: Category[];
+      /** Categories that legal holds in force keep for this subject, one entry per category. */
+      holds: RetainedCategory[];
+      /** Id of the restriction to storage appended when a hold keeps something. */
+      restrictionId: string;
+    });
 
 type Live = Extract<SubjectState, { status: 'active' | 'restricted' }>;
 
 export function decideSubject(command: SubjectCommand, state: SubjectState): SubjectEvent[] {
   if (command.type === 'RegisterSubject') return register(command, state);
+  if (command.type === 'Erase' && state.status === 'erased') return []; // erasing twice changes nothing
   const live = requireLive(state);
   const subjectId = live.subjectId;
   switch (command.type) {
@@ -99,6 +113,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       const { disclosureId, recipient, purposeId, categories, now } = command;
       return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
     }
+    case 'Erase':
+      return erase(command, live);
     default: {
       const unknown: never = command;
       return unknown;
@@ -134,6 +150,28 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
       (category): SubjectEvent => ({ type: 'DataCollected', data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now } }),
     ),
   ];
+}
+
+/**
+ * PIPL Art. 47: the requested categories (all held ones by default) are erased, except those a
+ * legal hold keeps. When nothing held is left untouched, the subject ends (evolveSubject) and what
+ * holds keep stays restricted to storage: a ProcessingRestricted for every purpose, before the
+ * erasure, which ends the stream. Erasing some categories leaves the subject live; the categories
+ * a hold keeps then simply stay (processing cannot be restricted per category).
+ */
+function erase(command: Extract<SubjectCommand, { type: 'Erase' }>, live: Live): SubjectEvent[] {
+  const held = Object.keys(live.held) as Category[];
+  const requested = new Set(command.categories ?? held);
+  const retained: RetainedCategory[] = [];
+  for (const hold of command.holds) {
+    if (requested.has(hold.category) && held.includes(hold.category) && !retained.some((kept) => kept.category === hold.category)) retained.push(hold);
+  }
+  const erasedCategories = held.filter((category) => requested.has(category) && !retained.some((kept) => kept.category === category));
+  const { subjectId } = live;
+  const erased: SubjectEvent = { type: 'SubjectErased', data: { subjectId, erasedCategories, retained, requestId: command.requestId, erasedAt: command.now } };
+  if (retained.length === 0 || !erasesWholeSubject(held, { erasedCategories, retained })) return [erased];
+  const { now, registry, restrictionId } = command;
+  return [...decideSubject({ type: 'RestrictProcessing', restrictionId, reason: LEGAL_HOLD_RESTRICTION_REASON, now, registry }, live), erased];
 }
 
 function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {

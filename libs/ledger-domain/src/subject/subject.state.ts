@@ -32,6 +32,15 @@ export type SubjectState =
 
 export const initialSubjectState = (): SubjectState => ({ status: 'absent' });
 
+/**
+ * An erasure ends the subject when every category it holds is erased or kept under a legal hold;
+ * one that leaves a held category untouched erases only its categories and the subject lives on.
+ */
+export function erasesWholeSubject(held: readonly string[], erasure: { erasedCategories: readonly string[]; retained: ReadonlyArray<{ category: string }> }): boolean {
+  const gone = new Set<string>([...erasure.erasedCategories, ...erasure.retained.map((kept) => kept.category)]);
+  return held.every((category) => gone.has(category));
+}
+
 export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
   if (event.type === 'SubjectRegistered') {
     const { subjectId, registeredAt, minor } = event.data;
@@ -39,6 +48,11 @@ export function evolveSubject(state: SubjectState, event: SubjectEvent): Subject
   }
   if (state.status === 'absent') return state;
   if (event.type === 'SubjectErased') {
+    if (state.status !== 'erased' && !erasesWholeSubject(Object.keys(state.held), event.data)) {
+      const held = { ...state.held };
+      for (const category of event.data.erasedCategories) delete held[category];
+      return withStatus(touch({ ...state, held }, event.data.erasedAt));
+    }
     return { status: 'erased', subjectId: state.subjectId, erasedAt: event.data.erasedAt, retained: event.data.retained.map((r) => r.category), consents: state.consents };
   }
   if (state.status === 'erased') return state;

@@ -11,6 +11,8 @@ import { ReadsProjections } from '../../http/min-position';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { purposeOfReading } from './processing-purpose';
 import { ReadSubject } from './read-subject.query';
+import { parseAsOf } from '../../compliance/subject-as-of/as-of';
+import { ReadSubjectAsOf } from '../../compliance/subject-as-of/read-subject-as-of.query';
 
 @ApiTags('subjects')
 @ApiBearerAuth()
@@ -23,16 +25,19 @@ export class ReadSubjectHttpController {
   @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: false, description: 'Required for staff and compliance officers' })
   @ApiQuery({ name: 'reveal', required: false, description: 'Categories to show unmasked, e.g. contact,identity_document' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 time: the state at that time, folded from the log (compliance officers; a subject its own)' })
   @ApiOperation({ summary: 'A subject’s current data under a purpose (masked), with its consents; the read is recorded' })
   async read(
     @Param('id', SubjectIdPipe) id: string,
     @Headers('x-processing-purpose') purpose: string | undefined,
     @Query('reveal') reveal: string | undefined,
+    @Query('asOf') asOf: string | undefined,
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const purposeId = purposeOfReading(context, id, purpose);
-    const profile: { version: number } = await this.queries.execute(new ReadSubject(id, purposeId, parseReveal(reveal), context));
+    const query = asOf === undefined ? new ReadSubject(id, purposeId, parseReveal(reveal), context) : new ReadSubjectAsOf(id, purposeId, parseReveal(reveal), parseAsOf(asOf), context);
+    const profile: { version: number } = await this.queries.execute(query);
     void reply.header('etag', etag(profile.version));
     return profile;
   }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import type { ConsentState } from '@pi-ledger/ledger-domain/subject/subject.state';
+import { type ConsentState, erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
 import type { ProcessingContext } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 
@@ -118,8 +118,12 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
       return { ...profile, restrictions: profile.restrictions.filter((r) => r.restrictionId !== event.data.restrictionId), updatedAt: event.data.liftedAt };
     case 'DisclosedToThirdParty':
       return { ...profile, updatedAt: event.data.disclosedAt };
-    case 'SubjectErased':
-      return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
+    case 'SubjectErased': {
+      if (erasesWholeSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
+      const data = { ...profile.data };
+      for (const category of event.data.erasedCategories) delete data[category];
+      return { ...profile, data, updatedAt: event.data.erasedAt };
+    }
     default: {
       const unknown: never = event;
       return unknown;

@@ -1,0 +1,189 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditLog } from '@pi-ledger/audit/audit-log';
+import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
+import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
+import { ProjectionFreshness } from '../../http/min-position';
+import { RequestContext } from '../../http/request-context';
+import { SubjectCommandsService } from '../../subjects/subject-commands.service';
+import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
+import { LegalHoldsService } from '../legal-holds/legal-holds.service';
+import { LEDGER_CLOCK, LedgerClock } from '../retention/ledger-clock';
+import { ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
+import { ErasureCertificates } from './erasure-certificates';
+import './erasure.problems';
+
+export type { ErasureCertificate } from './erasure-certificate';
+
+/** How long an erasure waits for the read model and the audit tree to take the event in. */
+const PROJECTIONS_TIMEOUT_MS = 10_000;
+/** The read model that holds PI in clear, and the tree the certificate's head must cover. */
+const PURGED_BY = ['subject_profile', 'audit_trail'];
+
+type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
+
+interface Erasure {
+  event: SubjectErased;
+  position: number;
+  /** The subject as a whole is erased (not only some of its categories). */
+  whole: boolean;
+}
+
+/**
+ * PIPL Art. 47 erasure, end to end: decide (legal holds keep categories, restricted to storage),
+ * append SubjectErased, destroy the data keys, drop the ID-number index, wait for the read model
+ * to purge the values, and sign a certificate over a tree head that includes the erasure.
+ * Every step can run again: a retry (same request id) finishes what a failed attempt left.
+ */
+@Injectable()
+export class ErasureService {
+  private readonly pseudonyms: SubjectPseudonyms;
+
+  constructor(
+    private readonly subjects: SubjectCommandsService,
+    private readonly idNumbers: SubjectIdNumbers,
+    private readonly holds: LegalHoldsService,
+    private readonly certificates: ErasureCertificates,
+    private readonly freshness: ProjectionFreshness,
+    private readonly auditLog: AuditLog,
+    private readonly signer: TreeHeadSigner,
+    @Inject(PII_VAULT) private readonly vault: PiiVault,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+  ) {
+    this.pseudonyms = new SubjectPseudonyms(signer);
+  }
+
+  /**
+   * Erases `categories` (undefined = all) of a subject for rights request `requestId`: keeps
+   * categories under an active legal hold (restricted to storage), appends SubjectErased, shreds
+   * the data keys of the erased categories (and the 'guardian'/'free_text' pseudo-categories when
+   * erasing all), deletes the subject's rows in subject_id_numbers, waits until the subject_profile
+   * read model has applied the erasure (so read models are purged when it returns), and returns
+   * the signed certificate. Idempotent: a second call for the same requestId returns the same
+   * certificate.
+   */
+  erase(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext): Promise<ErasureCertificate> {
+    return this.eraseAt(subjectId, requestId, categories, context, this.clock());
+  }
+
+  /** `erase` as of `now` (the retention scheduler's time): holds are judged and the erasure dated then. */
+  async eraseAt(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext, now: Date): Promise<ErasureCertificate> {
+    if (!requestId || requestId.length > 200) throw new TypeError('an erasure needs a request id of 1-200 characters');
+    const stored = await this.certificates.find(requestId);
+    if (stored) return sameSubject(stored.subjectId, subjectId, stored.certificate);
+
+    const erased = await this.appendErasure(subjectId, requestId, categories, context, now);
+    const { erasedCategories, retained, erasedAt } = erased.event.data;
+    const keysDestroyed = await this.shred(subjectId, requestId, erased, context);
+    if (erased.whole || erasedCategories.includes('identity_document')) await this.idNumbers.releaseOthers(subjectId);
+    await this.freshness.waitFor(PURGED_BY, erased.position, PROJECTIONS_TIMEOUT_MS);
+
+    const head = await this.auditLog.createTreeHead();
+    const certificate = signCertificate(this.signer, {
+      requestId,
+      subjectPseudonym: this.pseudonyms.of(subjectId),
+      erasedCategories,
+      retainedCategories: retained.map(({ category, basis, until }) => ({ category, basis, until })),
+      keysDestroyed,
+      erasedAt,
+      position: erased.position,
+      treeHead: { treeSize: head.treeSize, rootHash: head.rootHash },
+      keyId: this.signer.keyId,
+    });
+    const kept = await this.certificates.keep(subjectId, certificate); // a concurrent attempt may have stored its own first
+    this.logger.info({ subjectId, requestId, erased: erasedCategories, retained: retained.map((r) => r.category), position: erased.position }, 'subject erased');
+    return sameSubject(kept.subjectId, subjectId, kept.certificate);
+  }
+
+  async certificate(requestId: string): Promise<ErasureCertificate | undefined> {
+    return (await this.certificates.find(requestId))?.certificate;
+  }
+
+  /**
+   * Once the holds that kept an erased subject's categories have ended (expired or released), those
+   * categories are erased too: their keys are shredded with reason `legal-hold-ended`. Returns the
+   * categories shredded now; a subject that is not erased as a whole is never touched.
+   */
+  async eraseUnheld(subjectId: string, now: Date, context: RequestContext): Promise<string[]> {
+    const { state } = await this.subjects.load(subjectId);
+    if (state.status !== 'erased') return [];
+    const held = new Set<string>((await this.holds.retainedFor(subjectId, now)).map((r) => r.category));
+    const ended = (await this.liveKeyCategories(subjectId)).filter((category) => !held.has(category));
+    if (ended.length === 0) return [];
+    const tombstones = await this.vault.shred(subjectId, ended, { reason: 'legal-hold-ended', actor: context.actor.id });
+    return tombstones.map((tombstone) => tombstone.category);
+  }
+
+  /**
+   * This request's SubjectErased: appended now, or found in the stream when an earlier attempt
+   * appended it (or, for a subject erased as a whole, when another request did).
+   */
+  private async appendErasure(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext, now: Date): Promise<Erasure> {
+    const before = await this.subjects.load(subjectId);
+    const earlier = erasureIn(before.events, requestId, before.state.status === 'erased');
+    if (earlier) return earlier;
+    const holds = await this.holds.retainedFor(subjectId, now);
+    await this.subjects.execute(subjectId, context, undefined, (_state, registry) => ({
+      type: 'Erase',
+      requestId,
+      categories,
+      holds,
+      restrictionId: uuidv7(),
+      now: now.toISOString(),
+      registry,
+    }));
+    const after = await this.subjects.load(subjectId);
+    const erasure = erasureIn(after.events, requestId, after.state.status === 'erased');
+    if (!erasure) throw new Error(`subject ${subjectId} has no SubjectErased for request ${requestId} after its erasure was decided`);
+    return erasure;
+  }
+
+  /**
+   * An erasure of the whole subject destroys every live data key but those of categories kept
+   * under a hold: data categories and the pseudo-categories (guardian, free text, and any a later
+   * feature adds), which is why it reads the key table rather than a fixed list. An erasure of some
+   * categories of a subject that stays live destroys exactly their keys. Returns the ids of all the
+   * subject's destroyed keys.
+   */
+  private async shred(subjectId: string, requestId: string, erasure: Erasure, context: RequestContext): Promise<string[]> {
+    const why = { reason: 'erasure', requestId, actor: context.actor.id };
+    const { erasedCategories, retained } = erasure.event.data;
+    if (erasure.whole && retained.length === 0) {
+      await this.vault.shred(subjectId, undefined, why);
+    } else {
+      const kept = new Set<string>(retained.map((r) => r.category));
+      const doomed = erasure.whole ? (await this.liveKeyCategories(subjectId)).filter((category) => !kept.has(category)) : erasedCategories;
+      if (doomed.length > 0) await this.vault.shred(subjectId, doomed, why);
+    }
+    return (await this.vault.tombstones(subjectId)).map((tombstone) => tombstone.keyId).sort();
+  }
+
+  private async liveKeyCategories(subjectId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ category: string }>(`SELECT category FROM vault_data_keys WHERE subject_id = $1 AND wrapped_key IS NOT NULL`, [subjectId]);
+    return rows.map((row) => row.category);
+  }
+}
+
+/** This request's SubjectErased; for a subject erased as a whole, the one that erased it. */
+function erasureIn(events: readonly RecordedEvent[], requestId: string, whole: boolean): Erasure | undefined {
+  const erasures = events.filter((event) => event.type === 'SubjectErased');
+  const found = erasures.find((event) => event.data.requestId === requestId) ?? (whole ? erasures.at(-1) : undefined);
+  return found && { event: { type: 'SubjectErased', data: found.data as unknown as SubjectErased['data'] }, position: found.position, whole };
+}
+
+function sameSubject(storedSubjectId: string, subjectId: string, certificate: ErasureCertificate): ErasureCertificate {
+  if (storedSubjectId !== subjectId) {
+    throw new DomainError('erasure-request-conflict', `request ${certificate.requestId} already certifies the erasure of another subject`, { requestId: certificate.requestId });
+  }
+  return certificate;
+}

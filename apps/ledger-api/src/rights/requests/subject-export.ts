@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
+import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
+import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
+import { RegistryService } from '../../registry/registry.service';
+
+/**
+ * The machine-readable copy of a subject's file (PIPL Art. 45; format `pi-ledger-export/v1`,
+ * documented in docs/rights-requests.md), and the plain-words explanation (Art. 48).
+ */
+@Injectable()
+export class SubjectExport {
+  constructor(
+    private readonly profiles: SubjectProfileQueries,
+    private readonly disclosures: DisclosureRegisterQueries,
+    private readonly accessLog: AccessLogQueries,
+    private readonly registry: RegistryService,
+  ) {}
+
+  async build(subjectId: string, portability: boolean) {
+    const profile = await this.profiles.find(subjectId);
+    if (!profile || profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
+    const purposes = await this.relevantPurposes(profile.consents);
+    // Portability covers data provided under consent or contract (Art. 45 / NDSMR 25)
+    const portable = new Set(purposes.filter((p) => p.legalBasis === 'consent' || p.legalBasis === 'contract').flatMap((p) => p.categories as string[]));
+    const data = Object.fromEntries(Object.entries(profile.data).filter(([category]) => !portability || portable.has(category)));
+    return {
+      format: 'pi-ledger-export/v1',
+      kind: portability ? 'portability' : 'copy',
+      generatedAt: new Date().toISOString(),
+      subjectId,
+      status: profile.status,
+      data,
+      consents: profile.consents,
+      purposes: purposes.map((p) => ({ id: p.id, name: p.name, description: p.description, legalBasis: p.legalBasis, categories: p.categories, retentionDays: p.retentionDays ?? null })),
+      disclosures: await this.disclosures.bySubject(subjectId),
+      accessLog: (await this.accessLog.list({ subjectId, limit: 1000 })).items,
+    };
+  }
+
+  async explain(subjectId: string) {
+    const profile = await this.profiles.find(subjectId);
+    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    const purposes = await this.relevantPurposes(profile.consents);
+    const recipients = [...new Set((await this.disclosures.bySubject(subjectId)).map((d) => d.recipient.name))];
+    const line = (p: Purpose) => ({
+      zh: `「${p.name}」：${BASIS_ZH[p.legalBasis]}；涉及 ${p.categories.join('、')}；保存 ${p.retentionDays ?? '—'} 天。`,
+      en: `"${p.name}": ${BASIS_EN[p.legalBasis]}; covers ${p.categories.join(', ')}; kept ${p.retentionDays ?? '—'} days.`,
+    });
+    const lines = purposes.map(line);
+    return {
+      zh: ['我们为以下目的处理您的个人信息：', ...lines.map((l) => l.zh), recipients.length ? `提供给：${recipients.join('、')}。` : '未向第三方提供您的个人信息。'].join('\n'),
+      en: ['We process your personal information for these purposes:', ...lines.map((l) => l.en), recipients.length ? `Provided to: ${recipients.join(', ')}.` : 'We have not provided your personal information to third parties.'].join('\n'),
+      purposes: purposes.map((p) => p.id),
+      recipients,
+    };
+  }
+
+  /** Purposes the subject has a relation with: those it consented to, and those necessary for the service. */
+  private async relevantPurposes(consents: Array<{ purposeId: string }>): Promise<Purpose[]> {
+    const registry = await this.registry.current();
+    const ids = new Set(consents.map((c) => c.purposeId));
+    return Object.values(registry.purposes).filter((p) => ids.has(p.id) || p.necessaryForService);
+  }
+}
+
+const BASIS_ZH: Record<string, string> = {
+  consent: '基于您的同意（可随时撤回）',
+  contract: '为订立、履行您作为一方的合同所必需',
+  legal_obligation: '为履行法定职责或义务所必需',
+  vital_interest: '为保护您的生命健康和财产安全所必需',
+  public_interest: '为公共利益所必需',
+  public_data: '处理已合法公开的信息',
+  other_law: '法律、行政法规规定的其他情形',
+};
+const BASIS_EN: Record<string, string> = {
+  consent: 'based on your consent (you may withdraw it at any time)',
+  contract: 'necessary for the contract you are party to',
+  legal_obligation: 'necessary to fulfil a legal obligation',
+  vital_interest: 'necessary to protect your life, health or property',
+  public_interest: 'necessary for the public interest',
+  public_data: 'information lawfully made public',
+  other_law: 'another case provided by law',
+};

@@ -1,0 +1,179 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
+import { RequestContext } from '../../http/request-context';
+import { RegistryService } from '../../registry/registry.service';
+import { SubjectCommandsService } from '../../subjects/subject-commands.service';
+import { ErasureService } from '../erasure/erasure.service';
+import { LEDGER_CLOCK, LedgerClock } from './ledger-clock';
+import { CategoryRetention, retentionVerdict, shortestRetentionDays } from './retention-rule';
+import { RETENTION_SCHEDULE, RetentionSchedule } from './retention-schedule';
+
+export interface RetentionRun {
+  at: string;
+  /** False when another process was sweeping already (one sweep at a time per database). */
+  ran: boolean;
+  examined: number;
+  erased: Array<{ subjectId: string; requestId: string; categories: Category[] }>;
+  /**
+   * Subjects with some categories due while others are still kept, which the domain refused to
+   * erase in part (`partial-erasure-unsupported`: SubjectErased ends the whole subject for now).
+   * They wait, reported here and in the log, and are erased once partial erasure is supported.
+   */
+  pending: Array<{ subjectId: string; due: Category[]; kept: CategoryRetention[] }>;
+  /** Erased subjects whose legal holds ended: the categories they kept were shredded now. */
+  holdsEnded: Array<{ subjectId: string; categories: string[] }>;
+  failed: Array<{ subjectId: string; code: string }>;
+}
+
+const PAGE = 500;
+/** pg advisory lock key of the sweep: "pi-ledger retention" in a bigint. */
+const LOCK_KEY = '7304853921004512';
+
+/**
+ * PIPL Art. 19 / 47(1): erases, on a schedule, the subjects whose data has outlived every purpose
+ * that kept it (retention-rule.ts), through ErasureService with request id
+ * `retention-<subjectId>-<YYYY-MM-DD>`. Its time comes from LEDGER_CLOCK; `runOnce(now)` sweeps at
+ * a given time (tests, drills, an operator).
+ */
+@Injectable()
+export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly erasure: ErasureService,
+    private readonly subjects: SubjectCommandsService,
+    private readonly registry: RegistryService,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    @Inject(RETENTION_SCHEDULE) private readonly schedule: RetentionSchedule,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.schedule.intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return; // a sweep longer than the interval: skip a beat
+      this.running = this.runOnce(this.clock())
+        .catch((error) => this.logger.warn({ err: error }, 'retention sweep failed'))
+        .finally(() => (this.running = undefined));
+    }, this.schedule.intervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async runOnce(now: Date): Promise<RetentionRun> {
+    const run: RetentionRun = { at: now.toISOString(), ran: false, examined: 0, erased: [], pending: [], holdsEnded: [], failed: [] };
+    const lock = await this.pool.connect();
+    try {
+      const { rows } = await lock.query(`SELECT pg_try_advisory_lock($1::bigint) AS locked`, [LOCK_KEY]);
+      if (!rows[0].locked) return run;
+      try {
+        run.ran = true;
+        await this.sweep(now, run);
+        await this.sweepEndedHolds(now, run);
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock($1::bigint)`, [LOCK_KEY]);
+      }
+    } finally {
+      lock.release();
+    }
+    if (run.erased.length + run.pending.length + run.holdsEnded.length + run.failed.length > 0) {
+      this.logger.info(
+        {
+          at: run.at,
+          examined: run.examined,
+          erased: run.erased.map((e) => e.subjectId),
+          pending: run.pending.map((p) => p.subjectId),
+          holdsEnded: run.holdsEnded.map((h) => h.subjectId),
+          failed: run.failed,
+        },
+        'retention sweep',
+      );
+    }
+    return run;
+  }
+
+  private async sweep(now: Date, run: RetentionRun): Promise<void> {
+    const registry = await this.registry.current();
+    const days = shortestRetentionDays(registry);
+    const registeredBefore = days === undefined ? null : new Date(now.getTime() - days * 86_400_000);
+    const context = systemContext(now);
+    for (let after = ''; ; ) {
+      const candidates = await this.candidates(registeredBefore, after);
+      for (const subjectId of candidates) {
+        run.examined++;
+        const { events } = await this.subjects.load(subjectId);
+        const verdict = retentionVerdict(events as unknown as SubjectEvent[], registry, now);
+        if (verdict.due.length === 0) continue;
+        const requestId = `retention-${subjectId}-${now.toISOString().slice(0, 10)}`;
+        try {
+          await this.erasure.eraseAt(subjectId, requestId, verdict.due, context, now);
+          run.erased.push({ subjectId, requestId, categories: verdict.due });
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'partial-erasure-unsupported') {
+            run.pending.push({ subjectId, due: verdict.due, kept: verdict.kept });
+            continue;
+          }
+          run.failed.push({ subjectId, code: typeof code === 'string' ? code : 'internal-error' });
+          this.logger.warn({ err: error, subjectId, requestId }, 'retention erasure failed; the next sweep tries again');
+        }
+      }
+      if (candidates.length < PAGE) return;
+      after = candidates[candidates.length - 1];
+    }
+  }
+
+  /** Erased subjects that still have live keys (categories kept under a hold): shred those no hold keeps any more. */
+  private async sweepEndedHolds(now: Date, run: RetentionRun): Promise<void> {
+    const context = systemContext(now);
+    for (let after = ''; ; ) {
+      const { rows } = await this.pool.query<{ subject_id: string }>(
+        `SELECT DISTINCT k.subject_id FROM vault_data_keys k JOIN subject_profile p ON p.subject_id = k.subject_id
+          WHERE p.status = 'erased' AND k.wrapped_key IS NOT NULL AND k.subject_id > $1
+          ORDER BY k.subject_id LIMIT $2`,
+        [after, PAGE],
+      );
+      for (const { subject_id: subjectId } of rows) {
+        try {
+          const categories = await this.erasure.eraseUnheld(subjectId, now, context);
+          if (categories.length > 0) run.holdsEnded.push({ subjectId, categories });
+        } catch (error) {
+          run.failed.push({ subjectId, code: 'internal-error' });
+          this.logger.warn({ err: error, subjectId }, 'shredding the categories of ended legal holds failed; the next sweep tries again');
+        }
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1].subject_id;
+    }
+  }
+
+  /**
+   * Subjects that may have something due: registered longer ago than the shortest retention, or
+   * with a withdrawn consent. The verdict itself comes from the subject's stream, not from here.
+   */
+  private async candidates(registeredBefore: Date | null, after: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ subject_id: string }>(
+      `SELECT subject_id FROM subject_profile
+        WHERE status <> 'erased' AND subject_id > $1
+          AND (created_at <= $2::timestamptz OR consents @> '[{"status": "withdrawn"}]'::jsonb)
+        ORDER BY subject_id LIMIT $3`,
+      [after, registeredBefore, PAGE],
+    );
+    return rows.map((row) => row.subject_id);
+  }
+}
+
+function systemContext(now: Date): RequestContext {
+  const id = `retention-${now.toISOString()}`;
+  return { actor: { id: 'system:retention', roles: [] }, correlationId: id, causationId: id };
+}

@@ -1,0 +1,148 @@
+import { startTestApi, TestApi } from './support/test-api';
+import { jsonRequest, tokens } from './support/test-tokens';
+import { registration, ZHANG } from './support/realistic-subject';
+
+describe('rights requests over HTTP', () => {
+  let api: TestApi;
+  let call: ReturnType<typeof jsonRequest>;
+  let staff: string;
+  let officer: string;
+  let subjectId: string;
+  let own: string;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    call = jsonRequest(api);
+    const t = tokens(api);
+    [staff, officer] = await Promise.all([t.staff(), t.compliance()]);
+    const body = registration({ consents: [
+      { purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true },
+      { purposeId: 'marketing', categories: ['preferences', 'contact'], separate: false },
+    ] }) as ReturnType<typeof registration> & { data: Record<string, unknown> };
+    body.data = { ...body.data, preferences: { interests: ['跑步'] } };
+    body.purposeId = 'health-management';
+    const registered = await call('POST', '/v1/subjects', staff, { ...body, data: { ...body.data, preferences: undefined } });
+    expect(registered.status).toBe(201);
+    subjectId = registered.body.subjectId;
+    await call('PATCH', `/v1/subjects/${subjectId}/data/preferences`, staff, { set: { interests: ['跑步'] }, reason: 'update', purposeId: 'marketing' });
+    own = await t.subject(subjectId);
+    await ready(`/v1/subjects/${subjectId}`);
+  });
+  afterAll(async () => api.close());
+
+  /** Waits until the read models show the subject (projections run in-process). */
+  async function ready(path: string) {
+    for (let i = 0; i < 250; i++) {
+      const r = await call('GET', path, staff, undefined, { 'x-processing-purpose': 'health-management' });
+      if (r.status === 200) return r;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${path} never became readable`);
+  }
+
+  const file = (token: string, body: Record<string, unknown>) =>
+    call('POST', '/v1/rights-requests', token, { subjectId, channel: 'app', requester: { kind: token === own ? 'subject' : 'staff_on_behalf' }, ...body });
+  const fulfil = (id: string) => call('POST', `/v1/rights-requests/${id}/fulfil`, officer);
+
+  it('a subject files for itself (verified at once, due in 15 working days); staff-filed requests start received', async () => {
+    const mine = await file(own, { type: 'access' });
+    expect(mine.status).toBe(201);
+    expect(mine.body).toMatchObject({ requestId: expect.any(String), status: 'verified', receivedAt: expect.any(String), dueAt: expect.any(String) });
+    const days = (Date.parse(mine.body.dueAt) - Date.parse(mine.body.receivedAt)) / 86_400_000;
+    expect(days).toBeGreaterThanOrEqual(19); // 15 working days span at least three weekends' worth
+    const theirs = await file(staff, { type: 'access' });
+    expect(theirs.body.status).toBe('received');
+  });
+
+  it('refuses a subject acting on another subject, bad details, and unknown subjects', async () => {
+    const stranger = await tokens(api).subject('01900000-0000-7000-8000-00000000abcd');
+    expect((await call('POST', '/v1/rights-requests', stranger, { subjectId, type: 'access', channel: 'app', requester: { kind: 'subject' } })).status).toBe(403);
+    const bad = await file(staff, { type: 'consent_withdrawal', details: { consentId: 'nope' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'details.consentId', message: expect.any(String) }]);
+    expect((await file(staff, { type: 'teleport' })).body.errors[0].path).toBe('type');
+    expect((await call('POST', '/v1/rights-requests', staff, { subjectId: '01900000-0000-7000-8000-000000000000', type: 'access', channel: 'app', requester: { kind: 'staff_on_behalf' } })).status).toBe(404);
+    expect((await file(staff, { type: 'access', requester: { kind: 'next_of_kin' } })).body.code).toBe('relation-required');
+  });
+
+  it('access: verify, fulfil (idempotently), then the subject downloads a complete export, whose generation is recorded', async () => {
+    const filed = await file(staff, { type: 'access' });
+    expect((await fulfil(filed.body.requestId)).body.code).toBe('not-verified');
+    const verified = await call('POST', `/v1/rights-requests/${filed.body.requestId}/verify`, staff, { method: 'id_card_in_person', evidenceRef: 'desk-scan-42' });
+    expect(verified.body.status).toBe('verified');
+    const done = await fulfil(filed.body.requestId);
+    expect(done.body).toMatchObject({ status: 'fulfilled', result: { export: `/v1/rights-requests/${filed.body.requestId}/export` } });
+    expect((await fulfil(filed.body.requestId)).body).toEqual(done.body);
+    const exported = await call('GET', `/v1/rights-requests/${filed.body.requestId}/export`, own);
+    expect(exported.status).toBe(200);
+    expect(exported.body).toMatchObject({
+      format: 'pi-ledger-export/v1',
+      subjectId,
+      data: { identity: { name: ZHANG.name }, contact: { phone: ZHANG.phone }, identity_document: { number: ZHANG.idNumber }, health: { conditions: [ZHANG.condition] } },
+      consents: expect.arrayContaining([expect.objectContaining({ purposeId: 'marketing', status: 'active' })]),
+      purposes: expect.arrayContaining([expect.objectContaining({ id: 'health-management', legalBasis: 'contract', retentionDays: 3650 })]),
+      disclosures: [],
+      accessLog: expect.any(Array),
+    });
+    // the access log is a projection: wait for it as a client would
+    let log = await call('GET', `/v1/audit/access?subjectId=${subjectId}`, officer);
+    for (let i = 0; i < 250 && !log.body.items.some((item: { via?: string }) => item.via === 'export'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      log = await call('GET', `/v1/audit/access?subjectId=${subjectId}`, officer);
+    }
+    expect(log.body.items.some((item: { via?: string }) => item.via === 'export')).toBe(true);
+  });
+
+  it('explanation in Chinese and English; rejection with a reason code; one extension', async () => {
+    const filed = await file(own, { type: 'explanation' });
+    const done = await fulfil(filed.body.requestId);
+    expect(done.body.result.explanation.zh).toContain('为订立、履行您作为一方的合同所必需');
+    expect(done.body.result.explanation.en).toContain('necessary for the contract');
+    const other = await file(staff, { type: 'copy' });
+    const extended = await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'archive retrieval', dueAt: '2099-01-01T00:00:00Z' });
+    expect(extended.body).toMatchObject({ dueAt: '2099-01-01T00:00:00.000Z', extended: true });
+    expect((await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'again', dueAt: '2099-02-01T00:00:00Z' })).body.code).toBe('already-extended');
+    const rejected = await call('POST', `/v1/rights-requests/${other.body.requestId}/reject`, officer, { reasonCode: 'identity_not_verified', reason: 'the ID card did not match' });
+    expect(rejected.body).toMatchObject({ status: 'failed_verification', rejection: { reasonCode: 'identity_not_verified' } });
+  });
+
+  it('correction applies correction events carrying the request id; restriction refuses processing', async () => {
+    const filed = await file(own, { type: 'correction', details: { changes: [{ category: 'contact', set: { email: 'zw@example.cn' }, purposeId: 'health-management' }] } });
+    const done = await fulfil(filed.body.requestId);
+    expect(done.body.result.applied).toEqual([expect.objectContaining({ category: 'contact', fields: ['email'] })]);
+    const { rows } = await api.database.pool.query(`SELECT type, data->>'rightsRequestId' AS request FROM ledger_events WHERE stream_id = $1 ORDER BY position DESC LIMIT 1`, [`subject-${subjectId}`]);
+    expect(rows[0]).toEqual({ type: 'DataCorrected', request: filed.body.requestId });
+
+    const restriction = await file(own, { type: 'restriction', details: { purposeIds: ['research'] } });
+    expect((await fulfil(restriction.body.requestId)).body.result).toMatchObject({ restrictionId: expect.any(String) });
+  });
+
+  it('consent withdrawal withdraws it, erases data held only under it, and refuses reads under that purpose', async () => {
+    const profile = await ready(`/v1/subjects/${subjectId}`);
+    const marketing = profile.body.consents.find((c: { purposeId: string }) => c.purposeId === 'marketing');
+    const filed = await file(own, { type: 'consent_withdrawal', details: { consentId: marketing.consentId } });
+    const done = await fulfil(filed.body.requestId);
+    expect(done.body.result).toMatchObject({ consentId: marketing.consentId, erasedCategories: ['preferences'] });
+    const refused = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
+    expect(refused.status).toBe(403);
+    const still = await ready(`/v1/subjects/${subjectId}`);
+    expect(still.body.data.contact).toBeDefined(); // contact is also held for health-management
+    expect(still.body.data.preferences).toBeUndefined();
+  });
+
+  it('lists the queue for compliance by status and type, and a subject sees only its own requests', async () => {
+    let listed = { body: [] as Array<{ type: string; status: string }> };
+    for (let i = 0; i < 250 && listed.body.filter((r) => r.status === 'fulfilled').length < 5; i++) {
+      listed = await call('GET', `/v1/rights-requests?subjectId=${subjectId}`, officer);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(listed.body.length).toBeGreaterThanOrEqual(8);
+    const verified = await call('GET', '/v1/rights-requests?status=received', officer);
+    expect(verified.body.every((r: { status: string }) => r.status === 'received')).toBe(true);
+    const overdue = await call('GET', '/v1/rights-requests?overdue=true', officer);
+    expect(overdue.body).toEqual([]);
+    expect((await call('GET', '/v1/rights-requests', own)).status).toBe(403);
+    const metrics = await (await api.request('/metrics')).text();
+    expect(metrics).toMatch(/^pi_ledger_rights_requests_overdue 0$/m);
+  });
+});
