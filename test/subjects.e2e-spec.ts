@@ -267,9 +267,9 @@ describe('subjects over HTTP', () => {
     });
 
     it('carries actor, roles, purpose, legal basis, correlation and causation ids on every event', async () => {
-      await call('PATCH', `/v1/subjects/${subjectId}/data/employment`, staff, { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' }, { 'x-correlation-id': 'trace-42' });
+      await call('PATCH', `/v1/subjects/${subjectId}/data/employment`, staff, { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' }, { 'x-correlation-id': '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21' });
       const { rows } = await api.database.pool.query(`SELECT metadata FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`, [`subject-${subjectId}`]);
-      expect(rows[0].metadata).toEqual({ actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', legalBasis: 'contract', correlationId: 'trace-42', causationId: expect.any(String) });
+      expect(rows[0].metadata).toEqual({ actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', legalBasis: 'contract', correlationId: '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21', causationId: expect.any(String) });
     });
   });
 

@@ -201,6 +201,15 @@ export class PiiVault {
     return createHmac('sha256', this.keys.blindIndexKey).update(`${kind}\n${normalised}`, 'utf8').digest('hex');
   }
 
+  /**
+   * A keyed digest for values that must be matched later but never read back (idempotency request
+   * hashes, client-chosen keys). Domain-separated from the blind indexes; useless without the
+   * master key, so a database dump cannot brute-force the personal data inside the input.
+   */
+  keyedDigest(domain: string, value: string): string {
+    return createHmac('sha256', this.keys.blindIndexKey).update(`digest:${domain}\n${value}`, 'utf8').digest('hex');
+  }
+
   /** Re-wraps every data key and the blind-index key under `newKek`; this vault then uses it. */
   async rotateKek(newKek: Buffer, onProgress?: (done: number, total: number) => void): Promise<{ rewrapped: number }> {
     if (newKek.length !== 32) throw new TypeError('a master key is 32 bytes');

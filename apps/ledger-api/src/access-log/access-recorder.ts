@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
@@ -33,7 +34,7 @@ export class AccessRecorder {
     const accessedAt = new Date().toISOString();
     await Promise.all(
       reads.map((read) => {
-        const purpose = read.purposeId ? purposes[read.purposeId] : undefined;
+        const purpose = read.purposeId ? purposeOf({ purposes }, read.purposeId) : undefined;
         const data: PersonalDataAccessed['data'] = {
           subjectId: read.subjectId,
           actor: context.actor.id,

@@ -11,18 +11,19 @@ export interface RequestContext {
   idempotencyKey?: string;
 }
 
-const CORRELATION = /^[\w.:-]{1,100}$/;
+/** Only UUIDs are taken from clients: a free-form id could carry a natural key (an ID number). */
+const CORRELATION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const Ctx = createParamDecorator((_: unknown, execution: ExecutionContext): RequestContext => {
-  const request = execution.switchToHttp().getRequest<FastifyRequest & { actor?: Actor }>();
+  const request = execution.switchToHttp().getRequest<FastifyRequest & { actor?: Actor; idempotencyKeyDigest?: string }>();
   if (!request.actor) throw new Error('no authenticated actor on a /v1 route: is the access-control guard installed?');
   const correlation = request.headers['x-correlation-id'];
-  const key = request.headers['idempotency-key'];
   return {
     actor: request.actor,
     correlationId: typeof correlation === 'string' && CORRELATION.test(correlation) ? correlation : String(request.id),
     causationId: String(request.id),
-    idempotencyKey: typeof key === 'string' ? key : undefined,
+    // the digest the idempotency interceptor computed: the client's key itself is never stored
+    idempotencyKey: request.idempotencyKeyDigest,
   };
 });
 

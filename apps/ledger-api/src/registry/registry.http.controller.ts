@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
+import { noticeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { ROLES } from '@pi-ledger/access-control/roles';
@@ -47,7 +48,7 @@ export class RegistryHttpController {
   @Roles(...ROLES)
   @ApiOperation({ summary: 'Exactly the notice text of a version, with its hash' })
   async notice(@Param('version') version: string) {
-    const notice = (await this.registry.current()).notices[version];
+    const notice = noticeOf(await this.registry.current(), version);
     if (!notice) throw new ProblemException(404, 'notice-not-found', 'Notice not found', `no notice version ${version}`);
     return notice;
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, JsonObject, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
@@ -57,7 +58,7 @@ export class SubjectCommandsService {
       const command = build(state, registry);
       const decided = decideSubject(command, state);
       const purposeId = 'purposeId' in command ? command.purposeId : undefined;
-      const purpose = purposeId ? registry.purposes[purposeId] : undefined;
+      const purpose = purposeId ? purposeOf(registry, purposeId) : undefined;
       const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
       const sealed: NewEvent[] = [];
       for (const event of decided) {

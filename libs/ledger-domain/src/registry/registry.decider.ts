@@ -16,6 +16,15 @@ export type RegistryCommand =
 
 export const REGISTRY_STREAM = 'registry';
 
+/** Own-property lookups: a purpose named "constructor" or "__proto__" is not a known purpose. */
+export function purposeOf(registry: Pick<RegistryState, 'purposes'>, id: string): Purpose | undefined {
+  return Object.hasOwn(registry.purposes, id) ? registry.purposes[id] : undefined;
+}
+
+export function noticeOf(registry: Pick<RegistryState, 'notices'>, version: string): Notice | undefined {
+  return Object.hasOwn(registry.notices, version) ? registry.notices[version] : undefined;
+}
+
 export function initialRegistry(): RegistryState {
   const sensitivity = Object.fromEntries(Object.entries(CATEGORIES).map(([name, spec]) => [name, spec.sensitive])) as Record<Category, boolean>;
   return { purposes: {}, notices: {}, sensitivity };
@@ -39,17 +48,17 @@ export function evolveRegistry(state: RegistryState, event: RegistryEvent): Regi
 export function decideRegistry(command: RegistryCommand, state: RegistryState): RegistryEvent[] {
   switch (command.type) {
     case 'DefinePurpose': {
-      if (state.purposes[command.purpose.id]) {
+      if (purposeOf(state, command.purpose.id)) {
         throw new DomainError('purpose-exists', `purpose ${command.purpose.id} already exists`, { purposeId: command.purpose.id });
       }
       return [{ type: 'PurposeDefined', data: { purpose: command.purpose, definedAt: command.now } }];
     }
     case 'PublishNotice': {
       const { notice } = command;
-      if (state.notices[notice.version]) {
+      if (noticeOf(state, notice.version)) {
         throw new DomainError('notice-exists', `notice version ${notice.version} is published and immutable`, { version: notice.version });
       }
-      const unknown = notice.purposeIds.filter((id) => !state.purposes[id]);
+      const unknown = notice.purposeIds.filter((id) => !purposeOf(state, id));
       if (unknown.length > 0) throw new DomainError('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown });
       return [{ type: 'NoticePublished', data: { notice: { ...notice, publishedAt: command.now } } }];
     }

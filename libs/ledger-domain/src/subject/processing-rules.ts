@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import { purposeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { Purpose } from '../registry/registry.events';
@@ -41,7 +42,7 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
 }
 
 export function knownPurpose(registry: RegistryState, purposeId: string): Purpose {
-  const purpose = registry.purposes[purposeId];
+  const purpose = purposeOf(registry, purposeId);
   if (!purpose) throw new DomainError('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
   return purpose;
 }

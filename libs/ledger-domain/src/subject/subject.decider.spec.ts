@@ -106,6 +106,8 @@ describe('data subject decider', () => {
 
     it('refuses unknown purposes and notices, and a notice that does not describe the purpose', () => {
       given().when(register({ purposeId: 'nope' })).thenThrows('unknown-purpose');
+      given().when(register({ purposeId: 'constructor' })).thenThrows('unknown-purpose'); // not an own property
+      given().when(register({ noticeVersion: '__proto__' })).thenThrows('unknown-notice');
       given().when(register({ noticeVersion: 'v9' })).thenThrows('unknown-notice');
       const narrow = evolveRegistry(registry, { type: 'NoticePublished', data: { notice: { version: 'v2', content: 'x', contentHash: 'h', purposeIds: ['marketing'], publishedAt: NOW } } });
       given().when(register({ noticeVersion: 'v2', registry: narrow })).thenThrows('notice-does-not-cover-purpose');

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { assertMayProcess, knownPurpose } from './processing-rules';
@@ -126,7 +127,7 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
   if (state.status !== 'absent') throw new DomainError('subject-exists', `subject ${command.subjectId} already exists`, { subjectId: command.subjectId });
   const { subjectId, registry, now } = command;
   const purpose = knownPurpose(registry, command.purposeId);
-  const notice = registry.notices[command.noticeVersion];
+  const notice = noticeOf(registry, command.noticeVersion);
   if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
   const minor = command.ageYears !== undefined && command.ageYears < MINOR_AGE;
   for (const consent of command.consents) assertConsentable(registry, consent, command.noticeVersion, minor);
@@ -176,7 +177,7 @@ function erase(command: Extract<SubjectCommand, { type: 'Erase' }>, live: Live):
 
 function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {
   const purpose = knownPurpose(registry, consent.purposeId);
-  const notice = registry.notices[noticeVersion];
+  const notice = noticeOf(registry, noticeVersion);
   if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
   if (!notice.purposeIds.includes(purpose.id)) {
     throw new DomainError('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, { noticeVersion, purposeId: purpose.id });
