@@ -125,11 +125,13 @@ describe('audit trail, history and evidence over HTTP', () => {
 
   /** Polls the audit log until every event of the subject has its leaf. */
   async function subjectEventsInTree(id: string): Promise<Array<{ eventId: string; type: string; streamId: string; leafIndex: number | null; commitment: string; recordedAt: string }>> {
-    for (let attempt = 0; ; attempt++) {
-      const { body } = await call('GET', `/v1/audit/events?subjectId=${id}&limit=1000`, auditor);
-      if (body.items.every((item: { leafIndex: number | null }) => item.leafIndex !== null) || attempt >= 200) return body.items;
+    // the listing shows events once the audit projection has them: wait until it has them all
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const { body: projections } = await call('GET', '/v1/ops/projections', ops);
+      if (projections.find((p: { name: string }) => p.name === 'audit_trail')?.lagEvents === 0) break;
       await sleep(25);
     }
+    return (await call('GET', `/v1/audit/events?subjectId=${id}&limit=1000`, auditor)).body.items;
   }
 
   describe('signed tree heads and proofs, checked from outside', () => {
@@ -328,6 +330,7 @@ describe('audit trail, history and evidence over HTTP', () => {
       writeFileSync(pinned, publicKeyPem);
       expect(verifyScript(file, '--public-key', pinned).status).toBe(0);
 
+      await subjectEventsInTree(subjectId); // listed once the audit projection has it
       const exports = await call('GET', `/v1/audit/events?type=EvidenceExported&subjectId=${subjectId}`, compliance);
       expect(exports.body.items).toEqual([expect.objectContaining({ eventId: evidence.exportId, actor: 'auditor-sun', streamId: 'audit-exports' })]);
     });

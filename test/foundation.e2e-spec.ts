@@ -51,6 +51,12 @@ describe('foundation over HTTP', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
+  it('refuses a NUL character in any JSON string with a 400 naming the field', async () => {
+    const response = await api.request('/health/live', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: { b: ['ok', 'x\u0000y'] } }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'validation-failed', errors: [{ path: 'a.b[1]', message: 'contains a NUL character' }] });
+  });
+
   it('serves the OpenAPI document and its viewer', async () => {
     const document = (await (await api.request("/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
@@ -74,5 +80,7 @@ describe('foundation over HTTP', () => {
     const line = api.logLines.map((l) => JSON.parse(l)).find((entry) => entry.req?.id === response.headers.get('x-request-id'));
     expect(line).toMatchObject({ level: 30, req: { method: 'GET', url: '/v1/subjects?phone=…&name=…' }, res: { statusCode: 401 } });
     expect(api.logLines.join('\n')).not.toContain('13812345678');
+    await api.request('/v1/subjects/110101198005010018');
+    expect(api.logLines.join('\n')).not.toContain('110101198005010018');
   });
 });

@@ -33,8 +33,10 @@ export interface AuditEntry {
 
 /**
  * The log as an auditor sees it: who did what, to whose record, why — names of categories and
- * fields, never their values. Ordered by position; `leafIndex` is null until the audit projection
- * has added the event to the tree.
+ * fields, never their values. Listed in tree order (leaf index, the gap-free global order), so a
+ * page never skips an event that committed late with a smaller position; an event appears once
+ * the audit projection has added it. `GET /v1/audit/events/{id}` shows one at once (leafIndex null
+ * until then).
  */
 @Injectable()
 export class AuditEventsQuery {
@@ -52,17 +54,17 @@ export class AuditEventsQuery {
     if (filter.actor) add(`e.metadata->>'actor' = ?`, filter.actor);
     if (filter.from) add('e.recorded_at >= ?', filter.from);
     if (filter.to) add('e.recorded_at < ?', filter.to);
-    if (filter.after !== undefined) add('e.position > ?', filter.after);
+    if (filter.after !== undefined) add('l.leaf_index > ?', filter.after);
     params.push(filter.limit + 1);
     const { rows } = await this.pool.query(
       `SELECT e.*, e.position::text AS pos, e.stream_version::text AS ver, l.leaf_index::text AS leaf
-         FROM ledger_events e LEFT JOIN audit_leaves l ON l.position = e.position
+         FROM ledger_events e JOIN audit_leaves l ON l.position = e.position
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY e.position LIMIT $${params.length}`,
+        ORDER BY l.leaf_index LIMIT $${params.length}`,
       params,
     );
     const items = rows.slice(0, filter.limit).map(toEntry);
-    return { items, nextCursor: rows.length > filter.limit ? String(items[items.length - 1].position) : null };
+    return { items, nextCursor: rows.length > filter.limit ? String(items[items.length - 1].leafIndex) : null };
   }
 
   async one(eventId: string): Promise<AuditEntry | undefined> {

@@ -39,6 +39,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const owner = `rebuild-${randomUUID()}`;
   const claim = await claimRebuild(pool, projection.name, next, owner, options.staleAfterMs ?? 30_000);
   const resumed = claim.resumed && (await tablesExist(pool, projection, next));
+  // A generation left behind by an interrupted switch would keep PI no erasure reaches: drop it.
+  await dropGenerationsExcept(pool, projection, [live, next]);
   if (!resumed) await createGeneration(pool, projection, live, next);
 
   const total = await countEvents(pool);
@@ -88,7 +90,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     );
     await client.query(`DELETE FROM projection_rebuilds WHERE name = $1`, [projection.name]);
   });
-  for (const table of projection.tables) await pool.query(`DROP TABLE IF EXISTS ${physicalTable(table, live)}`);
+  await dropGenerationsExcept(pool, projection, [next]);
   options.onProgress?.(done, Math.max(total, done));
   return { generation: next, events: done, resumed };
 }
@@ -119,6 +121,16 @@ async function createGeneration(pool: Pool, projection: Projection, live: number
           GRANT SELECT, INSERT, UPDATE, DELETE ON ${physicalTable(table, next)} TO pi_ledger_app;
         END IF;
       END $$`);
+  }
+}
+
+async function dropGenerationsExcept(pool: Pool, projection: Projection, keep: number[]): Promise<void> {
+  for (const table of projection.tables) {
+    const { rows } = await pool.query(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ $1`, [`^${table}__g[0-9]+$`]);
+    for (const { relname } of rows as Array<{ relname: string }>) {
+      const generation = Number(relname.slice(relname.lastIndexOf('__g') + 3));
+      if (!keep.includes(generation)) await pool.query(`DROP TABLE IF EXISTS ${physicalTable(table, generation)}`);
+    }
   }
 }
 

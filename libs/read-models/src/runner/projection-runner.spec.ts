@@ -138,6 +138,12 @@ describe('ProjectionRunner', () => {
     const view = (await owner.query(`SELECT pg_get_viewdef('seen_rb'::regclass) AS def`)).rows[0].def;
     expect(view).toContain('seen_rb__g2');
     expect((await owner.query(`SELECT to_regclass('"seen_rb__g1"') AS t`)).rows[0].t).toBeNull();
+
+    // a generation orphaned by an interrupted switch (it would hold PI beyond erasure) is swept
+    await owner.query(`CREATE TABLE "seen_rb__g7" (LIKE "seen_rb__g2")`);
+    await rebuildProjection({ ownerPool: owner, store, projection });
+    const generations = (await owner.query(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'seen_rb__g%' ORDER BY relname`)).rows.map((r) => r.relname);
+    expect(generations).toEqual(['seen_rb__g3']);
     const positions = (await database.pool.query(`SELECT position FROM seen_rb ORDER BY position`)).rows.map((r) => Number(r.position));
     const all = (await database.pool.query(`SELECT position FROM ledger_events ORDER BY position`)).rows.map((r) => Number(r.position));
     expect(positions).toEqual(all);

@@ -7,6 +7,8 @@ import { redactMessage } from '@pi-ledger/platform/logging/pi-redaction';
 import { Projection, relevantEvents } from './projection';
 import { CheckpointRow, physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
 
+const TRANSIENT = /^(40001|40P01|55P03|57014)$/;
+
 export interface ProjectionRunnerOptions {
   /** Who holds the leases: unique per process. */
   owner?: string;
@@ -115,6 +117,8 @@ export class ProjectionRunner {
         if (relevant.length > 0) await projection.apply(batchOf(client, row.generation), relevant);
       } catch (error) {
         await client.query('ROLLBACK');
+        // deadlock, serialization failure, lock or statement timeout: try the batch again later
+        if (TRANSIENT.test(String((error as { code?: unknown }).code ?? ''))) return 'stale';
         this.lastFailure.set(projection.name, error);
         return 'failed';
       }

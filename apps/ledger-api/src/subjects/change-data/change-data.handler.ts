@@ -43,17 +43,24 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     const newNumber = category === 'identity_document' && typeof set.number === 'string' ? set.number : undefined;
     if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set);
     const reserved = newNumber ? await this.idNumbers.reserve(subjectId, newNumber) : undefined;
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
-      type: 'ChangeData',
-      category,
-      set,
-      reason: input.reason,
-      purposeId: input.purposeId,
-      rightsRequestId: input.rightsRequestId,
-      now: new Date().toISOString(),
-      registry,
-    }));
-    if (category === 'identity_document' && ('number' in set)) await this.idNumbers.releaseOthers(subjectId, reserved);
+    let result: { version: number; position: number };
+    try {
+      result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+        type: 'ChangeData',
+        category,
+        set,
+        reason: input.reason,
+        purposeId: input.purposeId,
+        rightsRequestId: input.rightsRequestId,
+        now: new Date().toISOString(),
+        registry,
+      }));
+    } catch (error) {
+      // refused (412, restricted, no basis…): the number was never this subject's; free it again
+      if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
+      throw error;
+    }
+    if (category === 'identity_document' && 'number' in set) await this.idNumbers.releaseOthers(subjectId, reserved?.hash);
     return { version: result.version, position: result.position };
   }
 

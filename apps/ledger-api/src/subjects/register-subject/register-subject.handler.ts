@@ -42,7 +42,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
       }));
       return { subjectId, version: result.version, position: result.position };
     } catch (error) {
-      if (reserved) await this.idNumbers.release(subjectId, reserved);
+      if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
       throw error;
     }
   }
