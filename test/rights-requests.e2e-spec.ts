@@ -103,7 +103,10 @@ describe('rights requests over HTTP', () => {
     expect(extended.body).toMatchObject({ dueAt: '2099-01-01T00:00:00.000Z', extended: true });
     expect((await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'again', dueAt: '2099-02-01T00:00:00Z' })).body.code).toBe('already-extended');
     const rejected = await call('POST', `/v1/rights-requests/${other.body.requestId}/reject`, officer, { reasonCode: 'identity_not_verified', reason: 'the ID card did not match' });
-    expect(rejected.body).toMatchObject({ status: 'failed_verification', rejection: { reasonCode: 'identity_not_verified' } });
+    expect(rejected.body).toMatchObject({ status: 'failed_verification', rejection: { reasonCode: 'identity_not_verified', reason: 'the ID card did not match' } });
+    // free text may name people: it is sealed with the subject's key, never in the log in clear
+    const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE data::text LIKE '%did not match%' OR data::text LIKE '%archive retrieval%'`);
+    expect(rows[0].n).toBe(0);
   });
 
   it('correction applies correction events carrying the request id; restriction refuses processing', async () => {

@@ -21,7 +21,7 @@ export type RightsRequestState =
       extended: boolean;
       history: HistoryEntry[];
       result?: Record<string, unknown>;
-      rejection?: { reasonCode: string; reason: string };
+      rejection?: { reasonCode: string; reason: unknown };
     };
 
 export type RightsRequestCommand =
@@ -38,11 +38,11 @@ export type RightsRequestCommand =
       now: string;
       dueAt: string;
     }
-  | { type: 'VerifyRequest'; method: string; evidenceRef?: string; verifiedBy: string; now: string }
-  | { type: 'ExtendRequest'; reason: string; dueAt: string; now: string }
+  | { type: 'VerifyRequest'; method: string; evidenceRef?: unknown; verifiedBy: string; now: string }
+  | { type: 'ExtendRequest'; reason: unknown; dueAt: string; now: string }
   | { type: 'StartRequest'; now: string }
   | { type: 'FulfilRequest'; result: Record<string, unknown>; now: string }
-  | { type: 'RejectRequest'; reasonCode: string; reason: string; now: string };
+  | { type: 'RejectRequest'; reasonCode: string; reason: unknown; now: string };
 
 const FINAL: RightsRequestStatus[] = ['fulfilled', 'rejected', 'failed_verification', 'canceled'];
 /** Rejections for an identity that could not be verified end as failed_verification. */
@@ -69,7 +69,7 @@ export function evolveRightsRequest(state: RightsRequestState, event: RightsRequ
     case 'RightsRequestVerified':
       return { ...state, status: 'verified', history: [...state.history, { status: 'verified', at: event.data.verifiedAt, note: event.data.method }] };
     case 'RightsRequestExtended':
-      return { ...state, dueAt: event.data.dueAt, extended: true, history: [...state.history, { status: 'extended', at: event.data.extendedAt, note: event.data.reason }] };
+      return { ...state, dueAt: event.data.dueAt, extended: true, history: [...state.history, { status: 'extended', at: event.data.extendedAt }] };
     case 'RightsRequestStarted':
       return { ...state, status: 'in_progress', history: [...state.history, { status: 'in_progress', at: event.data.startedAt }] };
     case 'RightsRequestFulfilled':

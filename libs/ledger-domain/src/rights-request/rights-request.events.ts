@@ -18,8 +18,8 @@ export type RequesterKind = (typeof REQUESTER_KINDS)[number];
 export type RightsRequestStatus = 'received' | 'verified' | 'in_progress' | 'fulfilled' | 'rejected' | 'failed_verification' | 'canceled';
 
 /**
- * Events of `rights-request-<id>`. `requesterName` is sealed (a next of kin's name is PI); the
- * details hold only what the type needs (categories, purposes, consent ids, changes sealed).
+ * Events of `rights-request-<id>`. `V` marks free text sealed with the subject's key (a next of
+ * kin's name, reasons, evidence references): it may name people, so erasure must reach it.
  */
 export type RightsRequestEvent<V = unknown> =
   | {
@@ -36,13 +36,13 @@ export type RightsRequestEvent<V = unknown> =
         dueAt: string;
       };
     }
-  | { type: 'RightsRequestVerified'; data: { requestId: string; subjectId: string; method: string; evidenceRef?: string; verifiedBy: string; verifiedAt: string } }
-  | { type: 'RightsRequestExtended'; data: { requestId: string; subjectId: string; reason: string; dueAt: string; extendedAt: string } }
+  | { type: 'RightsRequestVerified'; data: { requestId: string; subjectId: string; method: string; evidenceRef?: V; verifiedBy: string; verifiedAt: string } }
+  | { type: 'RightsRequestExtended'; data: { requestId: string; subjectId: string; reason: V; dueAt: string; extendedAt: string } }
   | { type: 'RightsRequestStarted'; data: { requestId: string; subjectId: string; startedAt: string } }
   | { type: 'RightsRequestFulfilled'; data: { requestId: string; subjectId: string; result: Record<string, unknown>; fulfilledAt: string } }
   | {
       type: 'RightsRequestRejected';
-      data: { requestId: string; subjectId: string; reasonCode: string; reason: string; status: 'rejected' | 'failed_verification'; rejectedAt: string };
+      data: { requestId: string; subjectId: string; reasonCode: string; reason: V; status: 'rejected' | 'failed_verification'; rejectedAt: string };
     };
 
 export const rightsRequestStream = (requestId: string) => `rights-request-${requestId}`;

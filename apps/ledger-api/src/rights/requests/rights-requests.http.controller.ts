@@ -9,7 +9,8 @@ import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { RightsRequestQueries } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
-import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { DataErasedError, isEncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { ERASED, FREE_TEXT_CATEGORY } from '@pi-ledger/pii-vault/subject-event-codec';
 import { Ctx, RequestContext } from '../../http/request-context';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { validationFailed } from '../../subjects/subject-data.validation';
@@ -90,31 +91,37 @@ export class RightsRequestsHttpController {
   @Get(':id')
   @Roles('staff', 'compliance_officer', 'data_subject')
   async get(@Param('id', SubjectIdPipe) id: string, @Ctx() context: RequestContext) {
-    return this.requests.view(await this.own(id, context));
+    return this.present(await this.own(id, context));
   }
 
   @Post(':id/verify')
   @Roles('staff', 'compliance_officer')
   @HttpCode(200)
   async verify(@Param('id', SubjectIdPipe) id: string, @Body() body: VerifyRightsRequestDto, @Ctx() context: RequestContext) {
-    const state = await this.requests.execute(id, context, () => ({ type: 'VerifyRequest', method: body.method, evidenceRef: body.evidenceRef, verifiedBy: context.actor.id, now: new Date().toISOString() }));
-    return this.requests.view(state);
+    const { state: before } = await this.requests.load(id);
+    const evidenceRef = body.evidenceRef === undefined ? undefined : await this.seal(before, 'verify', 'evidenceRef', body.evidenceRef);
+    const state = await this.requests.execute(id, context, () => ({ type: 'VerifyRequest', method: body.method, evidenceRef, verifiedBy: context.actor.id, now: new Date().toISOString() }));
+    return this.present(state);
   }
 
   @Post(':id/reject')
   @Roles('compliance_officer')
   @HttpCode(200)
   async reject(@Param('id', SubjectIdPipe) id: string, @Body() body: RejectRightsRequestDto, @Ctx() context: RequestContext) {
-    const state = await this.requests.execute(id, context, () => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason: body.reason, now: new Date().toISOString() }));
-    return this.requests.view(state);
+    const { state: before } = await this.requests.load(id);
+    const reason = await this.seal(before, 'reject', 'reason', body.reason);
+    const state = await this.requests.execute(id, context, () => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason, now: new Date().toISOString() }));
+    return this.present(state);
   }
 
   @Post(':id/extend')
   @Roles('compliance_officer')
   @HttpCode(200)
   async extend(@Param('id', SubjectIdPipe) id: string, @Body() body: ExtendRightsRequestDto, @Ctx() context: RequestContext) {
-    const state = await this.requests.execute(id, context, () => ({ type: 'ExtendRequest', reason: body.reason, dueAt: new Date(body.dueAt).toISOString(), now: new Date().toISOString() }));
-    return this.requests.view(state);
+    const { state: before } = await this.requests.load(id);
+    const reason = await this.seal(before, 'extend', 'reason', body.reason);
+    const state = await this.requests.execute(id, context, () => ({ type: 'ExtendRequest', reason, dueAt: new Date(body.dueAt).toISOString(), now: new Date().toISOString() }));
+    return this.present(state);
   }
 
   /** Idempotent: fulfilling a fulfilled request answers 200 with the same result. */
@@ -123,11 +130,11 @@ export class RightsRequestsHttpController {
   @HttpCode(200)
   async fulfil(@Param('id', SubjectIdPipe) id: string, @Ctx() context: RequestContext) {
     const { state } = await this.requests.load(id);
-    if (state.status === 'fulfilled') return this.requests.view(state);
+    if (state.status === 'fulfilled') return this.present(state);
     await this.requests.execute(id, context, () => ({ type: 'StartRequest', now: new Date().toISOString() }));
     const result = await this.fulfilment.perform(state, context);
     const done = await this.requests.execute(id, context, () => ({ type: 'FulfilRequest', result, now: new Date().toISOString() }));
-    return this.requests.view(done);
+    return this.present(done);
   }
 
   @Get(':id/export')
@@ -150,6 +157,25 @@ export class RightsRequestsHttpController {
     const certificate = await this.erasure.certificate(id);
     if (!certificate) throw new ProblemException(404, 'no-certificate', 'No certificate', 'this request has no erasure certificate (yet)');
     return certificate;
+  }
+
+  /**
+   * Free text about a request (reasons, evidence references) may name people: it is sealed with
+   * the subject's key, so erasing the subject makes it unreadable too.
+   */
+  private seal(request: LiveRequest, transition: string, field: string, text: string) {
+    return this.vault.encrypt({ eventId: `${request.requestId}/${transition}`, subjectId: request.subjectId, category: FREE_TEXT_CATEGORY, field }, text);
+  }
+
+  private async present(request: LiveRequest) {
+    const view = this.requests.view(request);
+    if (!view.rejection || !isEncryptedValue(view.rejection.reason)) return view;
+    const context = { eventId: `${request.requestId}/reject`, subjectId: request.subjectId, category: FREE_TEXT_CATEGORY, field: 'reason' };
+    const reason = await this.vault.decrypt(context, view.rejection.reason).catch((error) => {
+      if (error instanceof DataErasedError) return ERASED;
+      throw error;
+    });
+    return { ...view, rejection: { ...view.rejection, reason } };
   }
 
   /** Loads a request; a data subject may see only its own. */
