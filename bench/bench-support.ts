@@ -1,0 +1,422 @@
+/**
+ * Shared plumbing of the benchmarks in bench/: a scratch database on a durable server, command-line
+ * options, sample events, a peak-RSS sampler, progress on stderr, result tables and the sections of
+ * docs/benchmarks.md. The benchmark scripts keep only what they measure.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Client, Pool } from 'pg';
+import { NewEvent } from '@pi-ledger/event-store/event-store.port';
+import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
+import {
+  createLedgerPool,
+  ensureDatabase,
+  migrateLedgerDatabase,
+  withDatabase,
+} from '@pi-ledger/platform/database/ledger-database';
+
+// ---------------------------------------------------------------------------------------------
+// Running: logging, options, cleanup
+
+/** Progress and diagnostics go to stderr so stdout carries only the results. */
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** `--name N`, `--name=N`, else the environment variable, else `fallback`; a positive integer. */
+export function intOption(name: string, envName: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const flag = `--${name}`;
+  const index = args.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
+  const raw = index === -1 ? process.env[envName] : args[index].includes('=') ? args[index].split('=')[1] : args[index + 1];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} / ${envName} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+export type Cleanup = () => Promise<void>;
+/** Registers a cleanup; cleanups run last-registered first, so a pool ends before its server stops. */
+export type Defer = (cleanup: Cleanup) => void;
+
+/**
+ * Runs a benchmark. The cleanups run after success, after a failure and on Ctrl-C/SIGTERM, so no
+ * embedded PostgreSQL outlives the run (embedded-postgres's own exit hooks are removed by the
+ * platform code); a failure exits non-zero.
+ */
+export function runBench(main: (defer: Defer) => Promise<void>): void {
+  const cleanups: Cleanup[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+      }
+    })());
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  main((cleanup) => cleanups.push(cleanup))
+    .then(cleanUp, async (error: unknown) => {
+      // after a signal, the work fails because its pool was closed under it: not worth reporting
+      if (interrupted) return;
+      log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await cleanUp();
+      process.exit(1);
+    })
+    .finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database
+
+export interface BenchDatabase {
+  /** Owner URL of the scratch database; the migrations ran as this user. */
+  readonly url: string;
+  /** `SELECT version()`. */
+  readonly serverVersion: string;
+  /** Which server, and its durability settings as the server reports them. */
+  readonly serverDescription: string;
+  /** The service's pool: like the running ledger, its connections act as `pi_ledger_app`. */
+  ledgerPool(max: number): Promise<Pool>;
+  /** A superuser/owner connection, for DDL and bulk work outside the measured code. */
+  ownerClient(): Promise<Client>;
+}
+
+/**
+ * A migrated scratch database: on DATABASE_URL's server when set, else on a fresh ephemeral
+ * embedded PostgreSQL with default settings. Default settings matter: fsync and synchronous_commit
+ * stay on, so every commit waits for the WAL flush as in production (the tests turn them off).
+ */
+export async function openBenchDatabase(defer: Defer): Promise<BenchDatabase> {
+  const external = process.env.DATABASE_URL;
+  const serverUrl = external ?? (await startScratchServer(defer));
+  const name = `pi_ledger_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await ensureDatabase(serverUrl, name);
+  defer(() => dropDatabase(serverUrl, name));
+  const url = withDatabase(serverUrl, name);
+  await migrateLedgerDatabase(url, log);
+
+  const settings = await queryOnce(
+    url,
+    `SELECT version() AS version, current_setting('fsync') AS fsync,
+            current_setting('synchronous_commit') AS synchronous_commit,
+            current_setting('shared_buffers') AS shared_buffers`,
+  );
+  const durability =
+    `fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, ` +
+    `shared_buffers=${settings.shared_buffers}`;
+  return {
+    url,
+    serverVersion: settings.version,
+    serverDescription: external
+      ? `the DATABASE_URL server, scratch database (${durability})`
+      : `a fresh embedded PostgreSQL cluster with default settings (${durability})`,
+    async ledgerPool(max) {
+      const pool = await createLedgerPool(url, { max, application_name: 'pi-ledger-bench' });
+      defer(() => pool.end());
+      return pool;
+    },
+    async ownerClient() {
+      const client = new Client({ connectionString: url, application_name: 'pi-ledger-bench-owner' });
+      await client.connect();
+      defer(() => client.end());
+      return client;
+    },
+  };
+}
+
+async function startScratchServer(defer: Defer): Promise<string> {
+  // /tmp is searchable by others, so the server also starts when run as root (as user postgres)
+  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-'));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  log(`starting embedded PostgreSQL in ${dataDir}`);
+  try {
+    const server = await startEmbeddedPostgres({ dataDir, port: 0, ephemeral: true, log: (line) => lines.push(line) });
+    defer(() => server.stop());
+    return server.url;
+  } catch (error) {
+    process.stderr.write(lines.join('\n') + '\n');
+    throw error;
+  }
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function queryOnce(url: string, sql: string): Promise<Record<string, string>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample events
+
+export type SampleEvent = Required<Pick<NewEvent, 'type' | 'data' | 'metadata'>>;
+
+/**
+ * Events shaped like the ledger's: personal information arrives as per-field AES-GCM envelopes
+ * (random base64, as incompressible as real ciphertext; the tag rides in `ct`), plus ids and a
+ * purpose. About 580 bytes of JSON data and 190 of metadata. Built before any timing, so making
+ * them costs nothing measured.
+ */
+export function sampleEvents(count: number): SampleEvent[] {
+  return Array.from({ length: count }, () => {
+    const purposeId = `purpose-${randomBytes(4).toString('hex')}`;
+    return {
+      type: 'PersonalInfoCollected',
+      data: {
+        subjectId: randomUUID(),
+        purposeId,
+        categories: ['contact', 'identity'],
+        fields: { name: envelope(24), phone: envelope(16), email: envelope(28), idNumber: envelope(18) },
+      },
+      metadata: {
+        actor: `user:${randomUUID()}`,
+        roles: ['intake-clerk'],
+        purposeId,
+        legalBasis: 'consent',
+        correlationId: randomUUID(),
+      },
+    };
+  });
+}
+
+function envelope(plaintextBytes: number): { kid: string; iv: string; ct: string } {
+  const base64 = (bytes: number) => randomBytes(bytes).toString('base64');
+  return { kid: 'pii-2026-11', iv: base64(12), ct: base64(plaintextBytes + 16) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory and progress
+
+/**
+ * Peak resident set size while a read runs. A timer samples every few milliseconds; readers also
+ * call `sample()` right after each page, when the page's rows are certainly still referenced.
+ */
+export class RssSampler {
+  private peak: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    // collect first so the peak reflects this phase, not garbage left by the previous one
+    (globalThis as { gc?: () => void }).gc?.();
+    this.peak = process.memoryUsage.rss();
+    this.timer = setInterval(() => this.sample(), 5);
+  }
+
+  sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+  }
+
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
+  }
+}
+
+export interface Progress {
+  update(value: number): void;
+  stop(): void;
+}
+
+/** A bar on stderr when it is a terminal; a start and an end line either way (CI logs). */
+export function progress(label: string, total: number, unit: string): Progress {
+  log(`${label}…`);
+  const started = performance.now();
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} {duration}s`,
+    stream: process.stderr,
+    clearOnComplete: true,
+    hideCursor: true,
+  });
+  if (process.stderr.isTTY) bar.start(total, 0);
+  return {
+    update: (value) => bar.update(Math.min(value, total)),
+    stop() {
+      bar.stop();
+      log(`${label}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+export type Align = 'left' | 'right';
+
+/** A Markdown table padded to align in a terminal too: the same text goes to stdout and the docs. */
+export function markdownTable(header: string[], rows: string[][], align: Align[] = []): string {
+  const widths = header.map((title, column) => Math.max(title.length, 3, ...rows.map((row) => row[column].length)));
+  const pad = (cell: string, column: number) =>
+    align[column] === 'right' ? cell.padStart(widths[column]) : cell.padEnd(widths[column]);
+  const line = (cells: string[]) => `| ${cells.map(pad).join(' | ')} |`;
+  const dashes = (width: number, column: number) =>
+    align[column] === 'right' ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2);
+  const rule = `|${widths.map(dashes).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export const formatCount = (value: number): string => Math.round(value).toLocaleString('en-US');
+export const formatRatio = (value: number): string => `${value.toFixed(2)}×`;
+export const formatMiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+export const formatMs = (ms: number): string => `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+
+/** Where and when a section's figures were measured; each section carries its own. */
+export function environmentNote(database: BenchDatabase): string {
+  const cpuList = cpus();
+  const version = /^PostgreSQL [^ ,]+/.exec(database.serverVersion)?.[0] ?? database.serverVersion;
+  return (
+    `Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}, ` +
+    `${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${version} on ${database.serverDescription}.`
+  );
+}
+
+/** The 1-minute load average: other work on the machine (CPUs are few) shows in the absolute rates. */
+export const loadAverage = (): number => loadavg()[0];
+
+/** The load average at the start of a run (`loadAverage()` then) and now, for a section's notes. */
+export function loadNote(atStart: number): string {
+  return `1-minute load average ${atStart.toFixed(2)} when the run started, ${loadAverage().toFixed(2)} when it ended.`;
+}
+
+const DOC_INTRO = `# Benchmarks
+
+Throughput of the PostgreSQL event store, each figure set against a baseline of plain SQL measured
+in the same run, on the same server and database, with the same connections. The ratios are what
+to compare between machines and commits; the absolute rates depend on the disk (every commit
+waits for its WAL flush) and the CPUs.
+
+Run them with:
+
+\`\`\`sh
+npm run bench:append   # options: --writers N (BENCH_WRITERS), --seconds N, --rounds N, --batch N
+npm run bench:read     # options: --events N (BENCH_EVENTS), --page N, --rounds N
+\`\`\`
+
+Each starts a fresh ephemeral embedded PostgreSQL with default settings (fsync on), or, when
+\`DATABASE_URL\` is set, creates a scratch database on that server and drops it afterwards. Results
+go to stdout and replace the benchmark's own section below; progress goes to stderr. Each section
+records the machine and the date of its run.
+`;
+
+/**
+ * Replaces the text between `<!-- bench:<id> -->` and `<!-- /bench:<id> -->` in
+ * docs/benchmarks.md (appending the section, or creating the file, the first time), so each
+ * benchmark updates its own figures and leaves the other's alone.
+ */
+export async function writeDocSection(id: string, body: string): Promise<string> {
+  const file = join(repositoryRoot(), 'docs', 'benchmarks.md');
+  const open = `<!-- bench:${id} -->`;
+  const close = `<!-- /bench:${id} -->`;
+  const section = `${open}\n${body.trim()}\n${close}`;
+  const current = existsSync(file) ? await readFile(file, 'utf8') : DOC_INTRO;
+  const start = current.indexOf(open);
+  const end = current.indexOf(close);
+  const next =
+    start !== -1 && end > start
+      ? current.slice(0, start) + section + current.slice(end + close.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
+  await writeFile(file, next);
+  return file;
+}
+
+/** The scripts run from dist/bench; the docs live beside the package.json above them. */
+function repositoryRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for bench:rebuild, bench:queries and bench:audit (additive only: the helpers above are
+// used by benchmarks that may be running)
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+/** The birth date of every realistic subject, in identity.birthDate and inside the ID number. */
+export const REALISTIC_BIRTH_DATE = '1980-05-01';
+
+/**
+ * The n-th resident ID number (GB 11643): a 6-digit region and a 3-digit sequence taken from n, the
+ * birth date REALISTIC_BIRTH_DATE, and the check character. Distinct for n below 890,000,000.
+ */
+export function residentIdNumber(n: number): string {
+  const region = 110_000 + Math.floor(n / 1_000);
+  const body = `${region}${REALISTIC_BIRTH_DATE.replace(/-/g, '')}${String(n % 1_000).padStart(3, '0')}`;
+  const sum = ID_WEIGHTS.reduce((total, weight, index) => total + weight * Number(body[index]), 0);
+  return body + ID_CHECK[sum % 11];
+}
+
+/** The n-th mainland mobile number, written as people type it. Distinct for n below 10^8. */
+export function mobileNumber(n: number): string {
+  const digits = String(n % 100_000_000).padStart(8, '0');
+  return `139 ${digits.slice(0, 4)} ${digits.slice(4)}`;
+}
+
+/**
+ * The data of test/support/realistic-subject.ts (a health-management centre's customer file) with
+ * the ID number and phone of subject n, per category. A copy: test/ is not part of the build.
+ */
+export function realisticSubjectData(n: number) {
+  return {
+    identity: { name: '张伟', gender: 'male', birthDate: REALISTIC_BIRTH_DATE, ethnicity: '汉族' },
+    identity_document: { type: 'resident_id', number: residentIdNumber(n) },
+    contact: { phone: mobileNumber(n), email: 'Zhang.Wei@Example.cn', address: { province: '北京市', city: '北京市', district: '东城区', line: '东华门街道 12 号' } },
+    employment: { employer: '北京某某科技有限公司', title: '工程师' },
+    health: {
+      conditions: ['2型糖尿病'],
+      allergies: ['青霉素'],
+      surgeries: [{ name: '阑尾切除术', date: '2010-03-15' }],
+      lifestyle: { smoking: '不吸烟', exercise: '每周跑步三次' },
+    },
+  };
+}
+
+/** The body of `POST /v1/subjects` registering subject n (realisticSubjectData, one separate consent). */
+export function realisticRegistration(n: number) {
+  return {
+    purposeId: 'health-management',
+    noticeVersion: 'v1',
+    channel: 'front-desk',
+    consents: [{ purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true }],
+    data: realisticSubjectData(n),
+  };
+}
+
+/** The value at `fraction` (0..1) of the sorted values; 0 when there are none. */
+export function percentileOf(values: readonly number[], fraction: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+/** Seconds as the reports print them. */
+export const formatSeconds = (seconds: number): string => `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;

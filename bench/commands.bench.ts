@@ -1,0 +1,644 @@
+/**
+ * `npm run bench:commands`: `POST /v1/subjects` through the real API, listening on 127.0.0.1, with
+ * autocannon at N concurrent connections (default 16), every request registering a different
+ * subject; against the same registrations through the same app with the PII vault replaced by a
+ * pass-through one (no encryption, no data keys), in the same run, on the same database.
+ *
+ * The load generator runs in a worker thread of this process (this same file), so it has an event
+ * loop of its own and does not queue behind the API's.
+ *
+ * Options: --connections N (BENCH_CONNECTIONS, default 16), --seconds N per measured run
+ * (BENCH_SECONDS, default 8), --rounds N (BENCH_ROUNDS, default 2: each API once per round, the
+ * order alternating), --warm-up N seconds per API (BENCH_WARM_UP, default 3).
+ */
+import 'reflect-metadata';
+import { createHmac, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import autocannon from 'autocannon';
+import pino, { Logger } from 'pino';
+import { LedgerApiModule } from '../apps/ledger-api/src/ledger-api.module';
+import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
+import { TokenService } from '@pi-ledger/access-control/token.service';
+import { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
+import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
+import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
+import { normaliseEmail, normaliseIdNumber, normalisePhone } from '@pi-ledger/pii-vault/normalise';
+import { PII_VAULT, PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
+import { BlindIndexKind, EncryptedValue, FieldContext, PiiVault, ShredTombstone } from '@pi-ledger/pii-vault/pii-vault';
+import {
+  BenchDatabase,
+  Defer,
+  environmentNote,
+  formatCount,
+  formatMs,
+  formatRatio,
+  intOption,
+  loadAverage,
+  loadNote,
+  log,
+  markdownTable,
+  openBenchDatabase,
+  progress,
+  runBench,
+  writeDocSection,
+} from './bench-support';
+
+const TARGET_RATIO = 0.8;
+/** Marks the pass-through vault's envelopes; a uuid's length, like a real data key id. */
+const PLAINTEXT_KID = '00000000-0000-0000-0000-000000000000';
+/** Every registration carries this birth date, in identity.birthDate and inside the ID number. */
+const BIRTH_DATE = '1980-05-01';
+/** The data categories of one registration, each sealed under its own data key by the real vault. */
+const CATEGORIES = ['identity', 'identity_document', 'contact', 'employment', 'health'];
+/** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
+const DRAIN_MS = 1_000;
+
+interface Settings {
+  connections: number;
+  seconds: number;
+  rounds: number;
+  warmUp: number;
+}
+
+/** What the report says about the setup besides the settings. */
+interface Setup {
+  poolSize: number;
+  /** The stream version after one registration: the events it appends. */
+  eventsPerRegistration: number;
+  /** The load average when the run started. */
+  startLoad: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request bodies (built in the load worker, one per request)
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/**
+ * The n-th resident ID number (GB 11643): a 6-digit region and a 3-digit sequence taken from n, the
+ * birth date BIRTH_DATE, and the check character. Distinct for n below 890,000,000.
+ */
+function residentIdNumber(n: number): string {
+  const region = 110_000 + Math.floor(n / 1_000);
+  const body = `${region}${BIRTH_DATE.replace(/-/g, '')}${String(n % 1_000).padStart(3, '0')}`;
+  const sum = ID_WEIGHTS.reduce((total, weight, index) => total + weight * Number(body[index]), 0);
+  return body + ID_CHECK[sum % 11];
+}
+
+/** The n-th mainland mobile number, written as people type it. Distinct for n below 10^8. */
+function phoneNumber(n: number): string {
+  const digits = String(n % 100_000_000).padStart(8, '0');
+  return `139 ${digits.slice(0, 4)} ${digits.slice(4)}`;
+}
+
+/**
+ * The registration of test/support/realistic-subject.ts (a health-management centre's customer
+ * file: identity, ID document, contact, employment and health data, with consents), with the ID
+ * number and the phone of subject n. A copy: test/ is not part of the build.
+ */
+function registration(n: number) {
+  return {
+    purposeId: 'health-management',
+    noticeVersion: 'v1',
+    channel: 'front-desk',
+    consents: [{ purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true }],
+    data: {
+      identity: { name: '张伟', gender: 'male', birthDate: BIRTH_DATE, ethnicity: '汉族' },
+      identity_document: { type: 'resident_id', number: residentIdNumber(n) },
+      contact: { phone: phoneNumber(n), email: 'Zhang.Wei@Example.cn', address: { province: '北京市', city: '北京市', district: '东城区', line: '东华门街道 12 号' } },
+      employment: { employer: '北京某某科技有限公司', title: '工程师' },
+      health: {
+        conditions: ['2型糖尿病'],
+        allergies: ['青霉素'],
+        surgeries: [{ name: '阑尾切除术', date: '2010-03-15' }],
+        lifestyle: { smoking: '不吸烟', exercise: '每周跑步三次' },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load worker
+
+interface LoadJob {
+  url: string;
+  token: string;
+  seconds: number;
+  connections: number;
+  /** Subject numbers from here on are unused. */
+  firstSubject: number;
+}
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  latenciesMs: number[];
+  /** Subject numbers used: the next job starts after them. */
+  subjectsUsed: number;
+  statusCodes: Record<string, number>;
+  firstFailure?: string;
+}
+
+/** The shape autocannon resolves with in a worker thread (it aggregates only on the main thread). */
+interface RawAutocannonResult {
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  statusCodeStats: Record<string, { count?: number }>;
+}
+
+function serveLoadJobs(): void {
+  const port = parentPort;
+  if (!port) throw new Error('the load worker runs in a worker thread');
+  port.on('message', (job: LoadJob) => {
+    load(job).then(
+      (result) => port.postMessage({ result }),
+      (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
+  });
+}
+
+async function load(job: LoadJob): Promise<LoadResult> {
+  let next = job.firstSubject;
+  let firstFailure: string | undefined;
+  const latenciesMs: number[] = [];
+  const instance = autocannon({
+    url: job.url,
+    connections: job.connections,
+    pipelining: 1,
+    duration: job.seconds,
+    timeout: 30,
+    headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/subjects',
+        // called for every request sent: each registers a subject of its own
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(registration(next++)) }),
+        onResponse: (status, body) => {
+          if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
+        },
+      },
+    ],
+  });
+  // autocannon emits (client, status, bytes, ms), its type definitions say (status, bytes, ms)
+  (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latenciesMs.push(responseTime);
+  });
+  const raw = (await instance) as unknown as RawAutocannonResult;
+  return {
+    ok: raw['2xx'],
+    non2xx: raw.non2xx,
+    errors: raw.errors,
+    timeouts: raw.timeouts,
+    seconds: raw.duration,
+    latenciesMs,
+    subjectsUsed: next - job.firstSubject,
+    statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, stats]) => [code, stats.count ?? 0])),
+    firstFailure,
+  };
+}
+
+/** The main thread's handle on the worker: one job at a time. */
+class LoadGenerator {
+  private nextSubject = 1;
+  private pending?: { resolve: (reply: { result?: LoadResult; error?: string }) => void; reject: (error: Error) => void };
+  private failure?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: { result?: LoadResult; error?: string }) => this.settle((pending) => pending.resolve(reply)));
+    // without a listener an 'error' event would crash the process before the cleanups ran
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the load worker exited with code ${code}`)));
+  }
+
+  static async start(): Promise<LoadGenerator> {
+    const worker = new Worker(__filename);
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+    return new LoadGenerator(worker);
+  }
+
+  /** A subject number no request has used, for requests sent outside autocannon. */
+  takeSubject(): number {
+    return this.nextSubject++;
+  }
+
+  async run(job: Omit<LoadJob, 'firstSubject'>): Promise<LoadResult> {
+    if (this.failure) throw this.failure;
+    const reply = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => (this.pending = { resolve, reject }));
+    this.worker.postMessage({ ...job, firstSubject: this.nextSubject } satisfies LoadJob);
+    const { result, error } = await reply;
+    if (!result) throw new Error(`load worker: ${error}`);
+    this.nextSubject += result.subjectsUsed;
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    this.failure ??= new Error('the load worker was stopped');
+    await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.settle((pending) => pending.reject(error));
+  }
+
+  private settle(action: (pending: NonNullable<LoadGenerator['pending']>) => void): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) action(pending);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline: the same API without encryption
+
+/**
+ * A vault that keeps values in clear: envelopes of the real shape and size (a uuid-long kid, a
+ * 12-byte iv and a 16-byte tag in base64, the value's UTF-8 JSON in base64 as `ct`), so the events
+ * stored are as large as the real ones; no data keys, no cipher. Blind indexes are a plain HMAC.
+ */
+class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
+  private static readonly IV = Buffer.alloc(12).toString('base64');
+  private static readonly TAG = Buffer.alloc(16).toString('base64');
+  private readonly indexKey = randomBytes(32);
+
+  readonly kekId = 'plaintext';
+  readonly cachedKeys = 0;
+
+  async listenForShreds(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);
+    return { v: 1, kid: PLAINTEXT_KID, iv: PassThroughVault.IV, ct: Buffer.from(text, 'utf8').toString('base64'), tag: PassThroughVault.TAG };
+  }
+
+  async decrypt(_context: FieldContext, value: EncryptedValue): Promise<JsonValue> {
+    return JSON.parse(Buffer.from(value.ct, 'base64').toString('utf8')) as JsonValue;
+  }
+
+  async encryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, JsonValue>): Promise<Record<string, EncryptedValue>> {
+    const out: Record<string, EncryptedValue> = {};
+    for (const [field, value] of Object.entries(fields)) out[field] = await this.encrypt({ ...context, field }, value);
+    return out;
+  }
+
+  async decryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, EncryptedValue>): Promise<Record<string, JsonValue>> {
+    const out: Record<string, JsonValue> = {};
+    for (const [field, value] of Object.entries(fields)) out[field] = await this.decrypt({ ...context, field }, value);
+    return out;
+  }
+
+  blindIndex(kind: BlindIndexKind, value: string): string {
+    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber }[kind];
+    return createHmac('sha256', this.indexKey).update(`${kind}\n${normalise(value)}`, 'utf8').digest('hex');
+  }
+
+  keyedDigest(domain: string, value: string): string {
+    return createHmac('sha256', this.indexKey).update(`digest:${domain}\n${value}`, 'utf8').digest('hex');
+  }
+
+  async shred(): Promise<ShredTombstone[]> {
+    throw new Error('the pass-through vault of the benchmark cannot shred');
+  }
+  async tombstones(): Promise<ShredTombstone[]> {
+    return [];
+  }
+  async hasLiveKey(): Promise<boolean> {
+    return true;
+  }
+  async rotateKek(): Promise<{ rewrapped: number }> {
+    throw new Error('the pass-through vault of the benchmark has no master key');
+  }
+  evictSubject(): void {}
+  evictAll(): void {}
+}
+
+/** PiiVaultModule's stand-in: global like it, so every module that injects PII_VAULT gets this one. */
+@Global()
+@Module({})
+class PassThroughVaultModule {
+  static forRoot(vault: PassThroughVault): DynamicModule {
+    return { module: PassThroughVaultModule, providers: [{ provide: PII_VAULT, useValue: vault }], exports: [PII_VAULT] };
+  }
+}
+
+@Module({})
+class PlaintextLedgerApiModule {}
+
+/**
+ * LedgerApiModule as it is, except that PiiVaultModule (global, it provides PII_VAULT to every
+ * module) is replaced by PassThroughVaultModule: the same other imports, controllers and providers.
+ */
+function plaintextLedgerApiModule(config: LedgerConfig, logger: Logger, vault: PassThroughVault): DynamicModule {
+  const real = LedgerApiModule.forRoot(config, logger);
+  const imports = (real.imports ?? []).map((imported) => (imported === PiiVaultModule ? PassThroughVaultModule.forRoot(vault) : imported));
+  if (!(real.imports ?? []).includes(PiiVaultModule)) {
+    throw new Error('LedgerApiModule no longer imports PiiVaultModule directly: update the baseline of bench/commands.bench.ts');
+  }
+  return { module: PlaintextLedgerApiModule, imports, controllers: real.controllers, providers: real.providers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+interface Api {
+  readonly name: string;
+  readonly encrypted: boolean;
+  readonly app: NestFastifyApplication;
+  readonly url: string;
+  readonly token: string;
+}
+
+interface Run {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  latenciesMs: number[];
+  statusCodes: Record<string, number>;
+  firstFailure?: string;
+}
+
+if (isMainThread) {
+  runBench(main);
+} else {
+  serveLoadJobs();
+}
+
+async function main(defer: Defer): Promise<void> {
+  const startLoad = loadAverage();
+  const settings: Settings = {
+    connections: intOption('connections', 'BENCH_CONNECTIONS', 16),
+    seconds: intOption('seconds', 'BENCH_SECONDS', 8),
+    rounds: intOption('rounds', 'BENCH_ROUNDS', 2),
+    warmUp: intOption('warm-up', 'BENCH_WARM_UP', 3),
+  };
+  const database = await openBenchDatabase(defer);
+  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
+  const config: LedgerConfig = {
+    // the command path only: projections (where the build has them) run in other processes
+    ...loadConfig({ LEDGER_PROJECTOR: 'external' }),
+    databaseUrl: database.url,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    masterKey: randomBytes(32),
+    jwtSecret: randomBytes(32).toString('base64url'),
+    logLevel: 'info',
+  };
+  const logger = serviceLogger();
+
+  log('starting the API with the PII vault');
+  const encrypted = await listening('encrypted (PiiVault)', true, await starting(() => createLedgerApi(config, logger)), defer);
+  log('starting the API with the pass-through vault');
+  const plaintext = await listening(
+    'plaintext (pass-through vault)',
+    false,
+    await starting(() => createHttpApp(plaintextLedgerApiModule(config, logger, new PassThroughVault()), logger)),
+    defer,
+  );
+  const apis = [plaintext, encrypted]; // the first is the baseline
+
+  const generator = await LoadGenerator.start();
+  defer(() => generator.stop());
+  let eventsPerRegistration = 0;
+  for (const api of apis) eventsPerRegistration = await smokeTest(api, generator, database);
+
+  for (const api of apis) {
+    await measure(api, generator, settings.warmUp, settings.connections, `warm-up, ${api.name}`);
+  }
+  const runs: Run[][] = apis.map(() => []);
+  for (let round = 0; round < settings.rounds; round++) {
+    for (let turn = 0; turn < apis.length; turn++) {
+      const index = (round + turn) % apis.length;
+      const title = `round ${round + 1}/${settings.rounds}, ${apis[index].name}`;
+      runs[index].push(await measure(apis[index], generator, settings.seconds, settings.connections, title));
+    }
+  }
+  await assertRegistered(database, runs[apis.indexOf(plaintext)], runs[apis.indexOf(encrypted)]);
+
+  const report = renderReport(apis, runs, settings, { poolSize: config.dbPoolSize, eventsPerRegistration, startLoad }, database);
+  process.stdout.write(`${report}\n`);
+  log(`results written to ${await writeDocSection('commands', report)}`);
+  const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
+  if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
+}
+
+/**
+ * An app that fails to start leaves the connections it opened behind (Nest hands out nothing to
+ * close them with); dropping the scratch database then terminates them, and an 'error' event of
+ * one nobody listens to would end the process before the embedded server is stopped. So after
+ * such a failure those errors are only logged: the run fails anyway.
+ */
+async function starting(create: () => Promise<NestFastifyApplication>): Promise<NestFastifyApplication> {
+  try {
+    return await create();
+  } catch (error) {
+    process.on('uncaughtException', (stray) => {
+      log(`after the failed start: ${stray.message}`);
+      process.exitCode = 1;
+    });
+    throw error;
+  }
+}
+
+/** Listening on a free loopback port; closed (pool ended) before the database goes. */
+async function listening(name: string, encrypted: boolean, app: NestFastifyApplication, defer: Defer): Promise<Api> {
+  defer(() => app.close());
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
+  return { name, encrypted, app, url, token };
+}
+
+/**
+ * The service's logger as production configures it (info, PI redacted) except for where it
+ * writes: info lines are formatted and dropped, warnings and errors reach stderr.
+ */
+function serviceLogger(): Logger {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return pino(
+    {
+      level: 'info',
+      base: { service: 'pi-ledger' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactPi(object) as Record<string, unknown>,
+      },
+    },
+    pino.multistream([
+      { level: 'info', stream: discard },
+      { level: 'warn', stream: process.stderr },
+    ]),
+  );
+}
+
+/** One registration outside the measurement: it must succeed, and its data must be stored as the API claims. */
+async function smokeTest(api: Api, generator: LoadGenerator, database: BenchDatabase): Promise<number> {
+  const response = await fetch(`${api.url}/v1/subjects`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(registration(generator.takeSubject())),
+  });
+  const body = (await response.json()) as { subjectId?: string; version?: number };
+  if (response.status !== 201 || !body.subjectId || !body.version) throw new Error(`${api.name}: registration answered ${response.status} ${JSON.stringify(body)}`);
+  const owner = await database.ownerClient();
+  const { rows } = await owner.query<{ category: string; kid: string }>(
+    `SELECT data->>'category' AS category, data->'fields'->(SELECT min(k) FROM jsonb_object_keys(data->'fields') AS k)->>'kid' AS kid
+       FROM ledger_events WHERE stream_id = $1 AND type = 'DataCollected' ORDER BY category`,
+    [`subject-${body.subjectId}`],
+  );
+  const categories = rows.map((row) => row.category);
+  if (categories.join() !== [...CATEGORIES].sort().join()) throw new Error(`${api.name}: collected ${categories.join()} instead of ${CATEGORIES.join()}`);
+  const clear = rows.filter((row) => row.kid === PLAINTEXT_KID).length;
+  if (clear !== (api.encrypted ? 0 : rows.length)) throw new Error(`${api.name}: ${clear} of ${rows.length} categories stored with the pass-through vault`);
+  return body.version;
+}
+
+/** One autocannon run against one API, then a pause for the requests left in flight. */
+async function measure(api: Api, generator: LoadGenerator, seconds: number, connections: number, title: string): Promise<Run> {
+  const bar = progress(title, seconds, 's');
+  const started = performance.now();
+  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
+  let result: LoadResult;
+  try {
+    result = await generator.run({ url: api.url, token: api.token, seconds, connections });
+  } finally {
+    clearInterval(ticker);
+    bar.stop();
+  }
+  const { subjectsUsed: _used, ...run } = result;
+  const failures = run.errors + run.non2xx;
+  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
+  log(`${title}: ${formatCount(run.ok / run.seconds)} req/s${failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : ''}`);
+  await sleep(DRAIN_MS);
+  return run;
+}
+
+/**
+ * Guards the figures: every 2xx counted is a subject in the ledger, registered through the API it
+ * was counted for (in-flight requests at the end of a run may add a few more), and the encrypted
+ * one's data keys exist.
+ */
+async function assertRegistered(database: BenchDatabase, plaintextRuns: readonly Run[], encryptedRuns: readonly Run[]): Promise<void> {
+  const owner = await database.ownerClient();
+  const { rows } = await owner.query<{ clear: number; sealed: number; keys: number; id_numbers: number }>(
+    `SELECT count(*) FILTER (WHERE data->'fields'->'name'->>'kid' = $1)::int AS clear,
+            count(*) FILTER (WHERE data->'fields'->'name'->>'kid' <> $1)::int AS sealed,
+            (SELECT count(*)::int FROM vault_data_keys) AS keys,
+            (SELECT count(*)::int FROM subject_id_numbers) AS id_numbers
+       FROM ledger_events WHERE type = 'DataCollected' AND data->>'category' = 'identity'`,
+    [PLAINTEXT_KID],
+  );
+  const { clear, sealed, keys, id_numbers: idNumbers } = rows[0];
+  const measuredClear = sum(plaintextRuns.map((run) => run.ok));
+  const measuredSealed = sum(encryptedRuns.map((run) => run.ok));
+  if (clear < measuredClear) throw new Error(`${measuredClear} plaintext registrations measured, ${clear} in the ledger`);
+  if (sealed < measuredSealed) throw new Error(`${measuredSealed} encrypted registrations measured, ${sealed} in the ledger`);
+  if (keys < sealed * CATEGORIES.length) throw new Error(`${sealed} encrypted registrations but only ${keys} data keys`);
+  if (idNumbers !== clear + sealed) throw new Error(`${clear + sealed} subjects but ${idNumbers} reserved ID numbers`);
+  log(`checked: ${formatCount(clear + sealed)} subjects registered (${formatCount(sealed)} encrypted, ${formatCount(keys)} data keys), each with its own ID number`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+function combine(runs: readonly Run[]): Run {
+  return {
+    ok: sum(runs.map((run) => run.ok)),
+    non2xx: sum(runs.map((run) => run.non2xx)),
+    errors: sum(runs.map((run) => run.errors)),
+    timeouts: sum(runs.map((run) => run.timeouts)),
+    seconds: sum(runs.map((run) => run.seconds)),
+    latenciesMs: runs.flatMap((run) => run.latenciesMs),
+    statusCodes: {},
+  };
+}
+
+const rate = (run: Run): number => run.ok / run.seconds;
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
+}
+
+function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Settings, setup: Setup, database: BenchDatabase): string {
+  const totals = runs.map(combine);
+  const table = markdownTable(
+    ['API', 'registrations', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs plaintext', 'by round'],
+    apis.map((api, index) => [
+      api.name,
+      formatCount(totals[index].ok),
+      formatCount(rate(totals[index])),
+      formatMs(percentile(totals[index].latenciesMs, 0.5)),
+      formatMs(percentile(totals[index].latenciesMs, 0.99)),
+      formatCount(totals[index].errors),
+      formatCount(totals[index].non2xx),
+      formatRatio(rate(totals[index]) / rate(totals[0])),
+      index === 0 ? '' : runs[index].map((run, round) => (rate(run) / rate(runs[0][round])).toFixed(2)).join(', '),
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+  const ratio = rate(totals[1]) / rate(totals[0]);
+  const failures = sum(totals.map((total) => total.errors + total.non2xx));
+  const bodyBytes = Buffer.byteLength(JSON.stringify(registration(1)));
+  return [
+    '## Command throughput: registering subjects',
+    '',
+    `${environmentNote(database)} ${loadNote(setup.startLoad)}`,
+    '',
+    '```sh',
+    'npm run bench:commands   # options: --connections N (BENCH_CONNECTIONS), --seconds N, --rounds N, --warm-up N',
+    '```',
+    '',
+    `\`POST /v1/subjects\` over HTTP/1.1 keep-alive to the real API listening on 127.0.0.1, driven by autocannon at ` +
+      `${settings.connections} concurrent connections from a worker thread of the benchmark process, as role \`staff\` ` +
+      `(a token from the app's own TokenService). Each request registers a different subject: a realistic customer file ` +
+      `(≈${bodyBytes} bytes of JSON: identity, resident ID document, contact, employment and health data, one consent), ` +
+      `each with its own resident ID number (valid GB 11643 check character, birth date matching identity.birthDate) and ` +
+      `phone number. Each registration appends ${setup.eventsPerRegistration} events and collects ${CATEGORIES.length} data categories. Both APIs run ` +
+      `in the same process on the same scratch database, each with its own pool of ${setup.poolSize} connections (the default) and the ` +
+      `production logger configuration (info lines are formatted, then dropped); projections do not run in it ` +
+      `(\`LEDGER_PROJECTOR=external\`), so the figures are those of the command path alone. Each API warms up for ${settings.warmUp} s, ` +
+      `then ${settings.rounds} rounds of ${settings.seconds} s per API follow, alternating which goes first; latencies are ` +
+      `autocannon's per-request response times over all rounds.`,
+    '',
+    '- **plaintext (pass-through vault)** (the baseline): the same app module with `PII_VAULT` replaced by a vault that ' +
+      'stores each value\'s JSON in base64 in an envelope of the real shape and size: no data keys, no cipher; blind ' +
+      'indexes are a plain HMAC.',
+    '- **encrypted (PiiVault)**: `createLedgerApi`, the API as it ships: a data key per subject × category (created, ' +
+      'wrapped and inserted on first use) and AES-256-GCM per field.',
+    '',
+    table,
+    '',
+    `- Encrypted registrations reach ${formatRatio(ratio)} of the plaintext rate ` +
+      `(target ≥ ${formatRatio(TARGET_RATIO)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+      `failed requests: ${failures} (must be 0).`,
+  ].join('\n');
+}

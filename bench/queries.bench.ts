@@ -1,0 +1,600 @@
+/**
+ * `npm run bench:queries`: the read side of the real API, listening on 127.0.0.1, under autocannon
+ * at 32 concurrent connections: `GET /v1/subjects/{id}` over random subjects and the phone lookup
+ * `GET /v1/subjects?phone=…`, each recording its access (a PersonalDataAccessed event appended
+ * before the answer); against `GET /health/live` on the same app in the same run, the HTTP stack
+ * alone (Fastify, Nest, the global guard and interceptors), so the ratios compare across machines.
+ *
+ * The app is `createLedgerApi` as it ships, projections in-process, on a fresh database holding
+ * --subjects realistic subjects registered through `POST /v1/subjects` first.
+ *
+ * The load generator runs in a worker thread of this process (this same file), with an event loop
+ * of its own.
+ *
+ * Options: --subjects N (BENCH_SUBJECTS, default 10,000), --connections N (BENCH_CONNECTIONS,
+ * default 32), --seconds N per measured run (BENCH_SECONDS, default 8), --rounds N (BENCH_ROUNDS,
+ * default 2: each endpoint once per round, the order rotating), --warm-up N seconds per endpoint
+ * (BENCH_WARM_UP, default 3).
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import pino, { Logger } from 'pino';
+import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
+import { TokenService } from '@pi-ledger/access-control/token.service';
+import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
+import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
+import {
+  BenchDatabase,
+  Defer,
+  environmentNote,
+  formatCount,
+  formatMs,
+  formatRatio,
+  intOption,
+  log,
+  markdownTable,
+  mobileNumber,
+  openBenchDatabase,
+  percentileOf,
+  progress,
+  realisticRegistration,
+  runBench,
+  writeDocSection,
+} from './bench-support';
+
+const PURPOSE = 'health-management';
+/** Concurrent registrations while filling the ledger (not measured). */
+const REGISTER_CONCURRENCY = 16;
+/** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
+const DRAIN_MS = 1_000;
+/** How long to wait for the in-process projections to catch up before a run. */
+const CATCH_UP_TIMEOUT_MS = 120_000;
+
+type EndpointKind = 'live' | 'read' | 'phone';
+
+interface Endpoint {
+  readonly kind: EndpointKind;
+  readonly name: string;
+  /** Appends a PersonalDataAccessed event per 2xx answer. */
+  readonly recordsAccess: boolean;
+}
+
+const ENDPOINTS: readonly Endpoint[] = [
+  { kind: 'live', name: 'GET /health/live (baseline)', recordsAccess: false },
+  { kind: 'read', name: 'GET /v1/subjects/{id}', recordsAccess: true },
+  { kind: 'phone', name: 'GET /v1/subjects?phone=…', recordsAccess: true },
+];
+
+interface Settings {
+  subjects: number;
+  connections: number;
+  seconds: number;
+  rounds: number;
+  warmUp: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load worker
+
+interface LoadJob {
+  url: string;
+  token: string;
+  seconds: number;
+  connections: number;
+  kind: EndpointKind;
+}
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  latenciesMs: number[];
+  statusCodes: Record<string, number>;
+  firstFailure?: string;
+}
+
+/** The shape autocannon resolves with in a worker thread (it aggregates only on the main thread). */
+interface RawAutocannonResult {
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  statusCodeStats: Record<string, { count?: number }>;
+}
+
+/** The subjects the worker picks from, sent once. */
+interface Subjects {
+  ids: string[];
+  /** The phone of subject i, spelt as the lookup sends it (digits only, not as registered). */
+  phones: string[];
+}
+
+function serveLoadJobs(): void {
+  const port = parentPort;
+  if (!port) throw new Error('the load worker runs in a worker thread');
+  let subjects: Subjects = { ids: [], phones: [] };
+  port.on('message', (message: { subjects?: Subjects; job?: LoadJob }) => {
+    if (message.subjects) {
+      subjects = message.subjects;
+      return;
+    }
+    load(message.job!, subjects).then(
+      (result) => port.postMessage({ result }),
+      (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
+  });
+}
+
+function pathFor(kind: EndpointKind, subjects: Subjects): string {
+  const pick = Math.floor(Math.random() * subjects.ids.length);
+  if (kind === 'read') return `/v1/subjects/${subjects.ids[pick]}`;
+  if (kind === 'phone') return `/v1/subjects?phone=${encodeURIComponent(subjects.phones[pick])}`;
+  return '/health/live';
+}
+
+async function load(job: LoadJob, subjects: Subjects): Promise<LoadResult> {
+  let firstFailure: string | undefined;
+  const latenciesMs: number[] = [];
+  const instance = autocannon({
+    url: job.url,
+    connections: job.connections,
+    pipelining: 1,
+    duration: job.seconds,
+    timeout: 30,
+    // the same headers on every endpoint: the baseline parses as much request as the others
+    headers: { authorization: `Bearer ${job.token}`, 'x-processing-purpose': PURPOSE },
+    requests: [
+      {
+        method: 'GET',
+        // called for every request sent: each picks a random subject
+        setupRequest: (request) => ({ ...request, path: pathFor(job.kind, subjects) }),
+        onResponse: (status, body) => {
+          if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
+        },
+      },
+    ],
+  });
+  // autocannon emits (client, status, bytes, ms), its type definitions say (status, bytes, ms)
+  (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latenciesMs.push(responseTime);
+  });
+  const raw = (await instance) as unknown as RawAutocannonResult;
+  return {
+    ok: raw['2xx'],
+    non2xx: raw.non2xx,
+    errors: raw.errors,
+    timeouts: raw.timeouts,
+    seconds: raw.duration,
+    latenciesMs,
+    statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, stats]) => [code, stats.count ?? 0])),
+    firstFailure,
+  };
+}
+
+/** The main thread's handle on the worker: one job at a time. */
+class LoadGenerator {
+  private pending?: { resolve: (reply: { result?: LoadResult; error?: string }) => void; reject: (error: Error) => void };
+  private failure?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: { result?: LoadResult; error?: string }) => this.settle((pending) => pending.resolve(reply)));
+    // without a listener an 'error' event would crash the process before the cleanups ran
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the load worker exited with code ${code}`)));
+  }
+
+  static async start(subjects: Subjects): Promise<LoadGenerator> {
+    const worker = new Worker(__filename);
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+    worker.postMessage({ subjects });
+    return new LoadGenerator(worker);
+  }
+
+  async run(job: LoadJob): Promise<LoadResult> {
+    if (this.failure) throw this.failure;
+    const reply = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => (this.pending = { resolve, reject }));
+    this.worker.postMessage({ job });
+    const { result, error } = await reply;
+    if (!result) throw new Error(`load worker: ${error}`);
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    this.failure ??= new Error('the load worker was stopped');
+    await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.settle((pending) => pending.reject(error));
+  }
+
+  private settle(action: (pending: NonNullable<LoadGenerator['pending']>) => void): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) action(pending);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+interface Api {
+  readonly app: NestFastifyApplication;
+  readonly url: string;
+  readonly token: string;
+}
+
+interface Run extends LoadResult {
+  /** SQL statements the app sent (the request path and the in-process projector) over the same span as writeTransactions. */
+  statements: number;
+  /** Transactions that wrote (took a transaction id) from the run's start until the projections had applied its events. */
+  writeTransactions: number;
+  /** WAL written over the same span, bytes. */
+  walBytes: number;
+}
+
+/** Server-side counters read at once, without waiting for statistics to be flushed. */
+interface ServerCounters {
+  nextXid: bigint;
+  walLsn: string;
+  statements: number;
+}
+
+/**
+ * Counts the statements every pg client of this process sends (one increment per call), except the
+ * benchmark's own owner connection: the app's request path and its in-process projector. Installed
+ * once, before the app starts; pg.Pool#query goes through Client#query, so each statement counts once.
+ */
+const statementCounter = {
+  count: 0,
+  excluded: new WeakSet<Client>(),
+  install(): void {
+    const original = Client.prototype.query;
+    const counter = this;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      if (!counter.excluded.has(this)) counter.count++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  },
+};
+
+if (isMainThread) {
+  runBench(main);
+} else {
+  serveLoadJobs();
+}
+
+async function main(defer: Defer): Promise<void> {
+  const settings: Settings = {
+    subjects: intOption('subjects', 'BENCH_SUBJECTS', 10_000),
+    connections: intOption('connections', 'BENCH_CONNECTIONS', 32),
+    seconds: intOption('seconds', 'BENCH_SECONDS', 8),
+    rounds: intOption('rounds', 'BENCH_ROUNDS', 2),
+    warmUp: intOption('warm-up', 'BENCH_WARM_UP', 3),
+  };
+  const database = await openBenchDatabase(defer);
+  const owner = await database.ownerClient();
+  statementCounter.excluded.add(owner);
+  statementCounter.install();
+  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
+  const config: LedgerConfig = {
+    // the API as it ships by default: projections run in-process
+    ...loadConfig({}),
+    databaseUrl: database.url,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    masterKey: randomBytes(32),
+    jwtSecret: randomBytes(32).toString('base64url'),
+    logLevel: 'info',
+  };
+  if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
+
+  log('starting the API');
+  const api = await listening(await starting(() => createLedgerApi(config, serviceLogger())), defer);
+  const subjects = await registerSubjects(api, settings.subjects);
+  await catchUp(owner);
+  await smokeTest(api, subjects);
+
+  const generator = await LoadGenerator.start(subjects);
+  defer(() => generator.stop());
+  for (const endpoint of ENDPOINTS) {
+    await measure(api, generator, owner, endpoint, settings.warmUp, settings.connections, `warm-up, ${endpoint.name}`);
+  }
+  const runs: Run[][] = ENDPOINTS.map(() => []);
+  for (let round = 0; round < settings.rounds; round++) {
+    for (let turn = 0; turn < ENDPOINTS.length; turn++) {
+      const index = (round + turn) % ENDPOINTS.length;
+      const title = `round ${round + 1}/${settings.rounds}, ${ENDPOINTS[index].name}`;
+      runs[index].push(await measure(api, generator, owner, ENDPOINTS[index], settings.seconds, settings.connections, title));
+    }
+  }
+  const accessEvents = await assertRecorded(owner, runs);
+
+  const report = renderReport(runs, settings, config.dbPoolSize, accessEvents, database);
+  process.stdout.write(`${report}\n`);
+  log(`results written to ${await writeDocSection('queries', report)}`);
+  const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
+  if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
+}
+
+/**
+ * An app that fails to start leaves the connections it opened behind (Nest hands out nothing to
+ * close them with); dropping the scratch database then terminates them, and an 'error' event of
+ * one nobody listens to would end the process before the embedded server is stopped. So after
+ * such a failure those errors are only logged: the run fails anyway.
+ */
+async function starting(create: () => Promise<NestFastifyApplication>): Promise<NestFastifyApplication> {
+  try {
+    return await create();
+  } catch (error) {
+    process.on('uncaughtException', (stray) => {
+      log(`after the failed start: ${stray.message}`);
+      process.exitCode = 1;
+    });
+    throw error;
+  }
+}
+
+/** Listening on a free loopback port; closed (projector stopped, pool ended) before the database goes. */
+async function listening(app: NestFastifyApplication, defer: Defer): Promise<Api> {
+  defer(() => app.close());
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
+  return { app, url, token };
+}
+
+/**
+ * The service's logger as production configures it (info, PI redacted) except for where it
+ * writes: info lines are formatted and dropped, warnings and errors reach stderr.
+ */
+function serviceLogger(): Logger {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return pino(
+    {
+      level: 'info',
+      base: { service: 'pi-ledger' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactPi(object) as Record<string, unknown>,
+      },
+    },
+    pino.multistream([
+      { level: 'info', stream: discard },
+      { level: 'warn', stream: process.stderr },
+    ]),
+  );
+}
+
+/** Registers subjects 0 .. count-1 through `POST /v1/subjects` (each with its own ID number and phone); not measured. */
+async function registerSubjects(api: Api, count: number): Promise<Subjects> {
+  const ids: string[] = new Array(count);
+  const bar = progress(`registering ${formatCount(count)} subjects through the API`, count, 'subjects');
+  let next = 0;
+  let done = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: REGISTER_CONCURRENCY }, async () => {
+        for (let n = next++; n < count; n = next++) {
+          const response = await fetch(`${api.url}/v1/subjects`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(realisticRegistration(n)),
+          });
+          const body = (await response.json()) as { subjectId?: string };
+          if (response.status !== 201 || !body.subjectId) throw new Error(`registration ${n} answered ${response.status} ${JSON.stringify(body)}`);
+          ids[n] = body.subjectId;
+          bar.update(++done);
+        }
+      }),
+    );
+  } finally {
+    bar.stop();
+  }
+  // typed as people type it, not as registered ('139 0000 0001'): the blind index normalises both
+  const phones = ids.map((_, n) => mobileNumber(n).replace(/ /g, ''));
+  return { ids, phones };
+}
+
+/**
+ * Waits until every projection has applied every event: the in-process projector then has no
+ * backlog left from the previous run to work through during the next one.
+ */
+async function catchUp(owner: Client): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+  for (;;) {
+    const { rows } = await owner.query<{ name: string; lag: number; status: string }>(
+      `SELECT c.name, c.status, (SELECT count(*)::int FROM ledger_events e
+                      WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)) AS lag
+         FROM projection_checkpoints c`,
+    );
+    const failed = rows.find((row) => row.status === 'failed');
+    if (failed) throw new Error(`projection ${failed.name} failed`);
+    if (rows.length > 0 && rows.every((row) => row.lag === 0)) return;
+    if (Date.now() > deadline) throw new Error(`projections still lag: ${rows.map((row) => `${row.name} ${row.lag}`).join(', ')}`);
+    await sleep(200);
+  }
+}
+
+/** One request of each kind outside the measurement: each must answer 200 with the subject asked for. */
+async function smokeTest(api: Api, subjects: Subjects): Promise<void> {
+  const n = subjects.ids.length - 1;
+  const headers = { authorization: `Bearer ${api.token}`, 'x-processing-purpose': PURPOSE };
+  const read = await fetch(`${api.url}/v1/subjects/${subjects.ids[n]}`, { headers });
+  const profile = (await read.json()) as { subjectId?: string; data?: { contact?: { phone?: string } } };
+  if (read.status !== 200 || profile.subjectId !== subjects.ids[n] || !profile.data?.contact?.phone) {
+    throw new Error(`GET /v1/subjects/{id} answered ${read.status} ${JSON.stringify(profile).slice(0, 400)}`);
+  }
+  const search = await fetch(`${api.url}/v1/subjects?phone=${encodeURIComponent(subjects.phones[n])}`, { headers });
+  const found = (await search.json()) as { items?: { subjectId: string }[] };
+  if (search.status !== 200 || found.items?.length !== 1 || found.items[0].subjectId !== subjects.ids[n]) {
+    throw new Error(`GET /v1/subjects?phone= answered ${search.status} ${JSON.stringify(found).slice(0, 400)}`);
+  }
+  const live = await fetch(`${api.url}/health/live`, { headers });
+  if (live.status !== 200) throw new Error(`GET /health/live answered ${live.status}`);
+}
+
+/** One autocannon run against one endpoint after the projections caught up, then a pause for the requests left in flight. */
+async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoint: Endpoint, seconds: number, connections: number, title: string): Promise<Run> {
+  await catchUp(owner);
+  const before = await serverCounters(owner);
+  const bar = progress(title, seconds, 's');
+  const started = performance.now();
+  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
+  let result: LoadResult;
+  try {
+    result = await generator.run({ url: api.url, token: api.token, seconds, connections, kind: endpoint.kind });
+  } finally {
+    clearInterval(ticker);
+    bar.stop();
+  }
+  await sleep(DRAIN_MS);
+  await catchUp(owner);
+  const after = await serverCounters(owner);
+  const run: Run = {
+    ...result,
+    writeTransactions: Number(after.nextXid - before.nextXid),
+    statements: after.statements - before.statements,
+    walBytes: await walBytesBetween(owner, before.walLsn, after.walLsn),
+  };
+  const failures = run.errors + run.non2xx;
+  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
+  log(
+    `${title}: ${formatCount(run.ok / run.seconds)} req/s, p50 ${formatMs(percentileOf(run.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(run.latenciesMs, 0.99))}, ` +
+      `${(run.statements / Math.max(1, run.ok)).toFixed(1)} statements and ${(run.writeTransactions / Math.max(1, run.ok)).toFixed(2)} write transactions per request` +
+      (failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : ''),
+  );
+  return run;
+}
+
+/**
+ * The next transaction id to be assigned (only transactions that write, or NOTIFY, take one: each
+ * of them commits through a WAL flush) and the WAL insert position. Both are read at once, unlike
+ * the cumulative statistics, which backends publish late.
+ */
+async function serverCounters(owner: Client): Promise<ServerCounters> {
+  const { rows } = await owner.query<{ xid: string; lsn: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid, pg_current_wal_insert_lsn()::text AS lsn`);
+  return { nextXid: BigInt(rows[0].xid), walLsn: rows[0].lsn, statements: statementCounter.count };
+}
+
+async function walBytesBetween(owner: Client, from: string, to: string): Promise<number> {
+  const { rows } = await owner.query<{ bytes: string }>(`SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::text AS bytes`, [from, to]);
+  return Number(rows[0].bytes);
+}
+
+/** Guards the figures: every 2xx read or lookup counted left its access record in the ledger (warm-ups add more). */
+async function assertRecorded(owner: Client, runs: readonly Run[][]): Promise<number> {
+  const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`);
+  const measured = ENDPOINTS.reduce((total, endpoint, index) => total + (endpoint.recordsAccess ? sum(runs[index].map((run) => run.ok)) : 0), 0);
+  if (rows[0].n < measured) throw new Error(`${measured} reads answered 2xx but only ${rows[0].n} access records in the ledger`);
+  log(`checked: ${formatCount(rows[0].n)} PersonalDataAccessed events for ${formatCount(measured)} measured 2xx reads and lookups (plus warm-ups and the smoke test)`);
+  return rows[0].n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+function combine(runs: readonly Run[]): Run {
+  return {
+    writeTransactions: sum(runs.map((run) => run.writeTransactions)),
+    statements: sum(runs.map((run) => run.statements)),
+    walBytes: sum(runs.map((run) => run.walBytes)),
+    ok: sum(runs.map((run) => run.ok)),
+    non2xx: sum(runs.map((run) => run.non2xx)),
+    errors: sum(runs.map((run) => run.errors)),
+    timeouts: sum(runs.map((run) => run.timeouts)),
+    seconds: sum(runs.map((run) => run.seconds)),
+    latenciesMs: runs.flatMap((run) => run.latenciesMs),
+    statusCodes: {},
+  };
+}
+
+const rate = (run: Run): number => run.ok / run.seconds;
+
+function renderReport(runs: readonly Run[][], settings: Settings, poolSize: number, accessEvents: number, database: BenchDatabase): string {
+  const totals = runs.map(combine);
+  const table = markdownTable(
+    ['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs /health/live', 'by round', 'SQL / req', 'write tx / req', 'WAL / req'],
+    ENDPOINTS.map((endpoint, index) => [
+      endpoint.name,
+      formatCount(totals[index].ok),
+      formatCount(rate(totals[index])),
+      formatMs(percentileOf(totals[index].latenciesMs, 0.5)),
+      formatMs(percentileOf(totals[index].latenciesMs, 0.99)),
+      formatCount(totals[index].errors),
+      formatCount(totals[index].non2xx),
+      formatRatio(rate(totals[index]) / rate(totals[0])),
+      index === 0 ? '' : runs[index].map((run, round) => (rate(run) / rate(runs[0][round])).toFixed(2)).join(', '),
+      (totals[index].statements / Math.max(1, totals[index].ok)).toFixed(1),
+      (totals[index].writeTransactions / Math.max(1, totals[index].ok)).toFixed(2),
+      `${formatCount(totals[index].walBytes / Math.max(1, totals[index].ok))} B`,
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
+  );
+  const failures = sum(totals.map((total) => total.errors + total.non2xx));
+  const verdicts = ENDPOINTS.slice(1).map((endpoint, offset) => {
+    const index = offset + 1;
+    return (
+      `- ${endpoint.name}: ${formatCount(rate(totals[index]))} req/s, ${formatRatio(rate(totals[index]) / rate(totals[0]))} of the HTTP stack alone; ` +
+      `p50 ${formatMs(percentileOf(totals[index].latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(totals[index].latenciesMs, 0.99))}.`
+    );
+  });
+  return [
+    '## Query throughput: reading subjects',
+    '',
+    environmentNote(database),
+    '',
+    '```sh',
+    'npm run bench:queries   # options: --subjects N (BENCH_SUBJECTS), --connections N, --seconds N, --rounds N, --warm-up N',
+    '```',
+    '',
+    `The real API (\`createLedgerApi\`, as it ships: projections in-process, a pool of ${poolSize} connections, the production logger ` +
+      `configuration with info lines formatted, then dropped) listens on 127.0.0.1 over a fresh database holding ` +
+      `${formatCount(settings.subjects)} subjects registered through \`POST /v1/subjects\` beforehand (the realistic customer file, each ` +
+      `with its own ID number and phone: 7 events each, 5 data categories sealed). autocannon, in a worker thread of the benchmark ` +
+      `process, keeps ${settings.connections} HTTP/1.1 keep-alive connections busy as role \`staff\` with \`X-Processing-Purpose: ${PURPOSE}\` ` +
+      `(the same headers on every endpoint). Each endpoint warms up for ${settings.warmUp} s, then ${settings.rounds} rounds of ` +
+      `${settings.seconds} s per endpoint follow, the order rotating; before each run the in-process projections are let catch up, ` +
+      `so no run works off the previous one's backlog. Latencies are autocannon's per-request response times over all rounds.`,
+    '',
+    '- **GET /health/live** (the baseline): the HTTP stack alone (Fastify, Nest routing, the global access guard, which lets ' +
+      'non-/v1 routes through), no database.',
+    '- **GET /v1/subjects/{id}**: a random subject: token verified, the stream\'s last event and the subject_profile row read, ' +
+      'categories filtered by purpose and consent, values masked, and the read recorded (a `PersonalDataAccessed` event appended, ' +
+      'one commit, before the answer).',
+    '- **GET /v1/subjects?phone=…**: a random subject\'s phone typed as digits only (it was registered as `139 xxxx xxxx`): the ' +
+      'blind index (HMAC of the normalised number), an index lookup in subject_profile, a masked summary, and the access recorded.',
+    '',
+    '*SQL / req* counts the statements the app\'s pg clients sent (the request path and the in-process projector, BEGIN and ' +
+      'COMMIT included; the benchmark\'s own connection excluded) from the start of a run until the projections had applied all ' +
+      'its events, per 2xx answer; *write tx / req* the transactions that took a transaction id (each commits through a WAL flush: the access ' +
+      'record\'s append, the projections\' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written.',
+    '',
+    table,
+    '',
+    ...verdicts,
+    `- Failed requests: ${failures} (must be 0). Access records in the ledger at the end: ${formatCount(accessEvents)}, at least one per 2xx read.`,
+  ].join('\n');
+}
