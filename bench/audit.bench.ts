@@ -24,6 +24,7 @@
  * Run with --expose-gc (the npm script does) so each verification starts from a collected heap.
  */
 import { hash } from 'node:crypto';
+import { cpus } from 'node:os';
 import pino from 'pino';
 import { Client, Pool } from 'pg';
 import { AuditLog } from '@pi-ledger/audit/audit-log';
@@ -53,9 +54,11 @@ import {
   markdownTable,
   openBenchDatabase,
   percentileOf,
+  processCpuSeconds,
   progress,
   runBench,
   sampleEvents,
+  serverCpuSeconds,
   writeDocSection,
 } from './bench-support';
 
@@ -63,13 +66,20 @@ const HASH_TARGET = 0.5;
 const APPEND_TARGET = 0.9;
 const TEMPLATE_TABLE = 'bench_audit_templates';
 const TEMPLATES = 1_000;
-const GENERATE_CHUNK = 25_000;
+/**
+ * Events per generating transaction. Small, like the ledger's own transactions: with 25,000 events
+ * per transaction the log has so few distinct transaction ids that the planner misjudges
+ * AuditTreeWriter's range count over (transaction_id, position) and scans the whole table for it.
+ */
+const GENERATE_CHUNK = 1_000;
 const STREAMS = 10_000;
 /** Events per batch while the tree is built before (b): the rebuild's default, a head every 1,000 leaves as in service. */
 const BUILD_BATCH = 1_000;
 /** The verifier's (and the CLI's) default. */
 const VERIFY_BATCH = 1_000;
 const APPEND_WARM_UP_SECONDS = 2;
+/** Connections beyond the writers' in the shared pool: NOTIFY, LISTEN, the runner's transaction and its loop's reads. */
+const EXTRA_CONNECTIONS = 4;
 const HASH_SLICE_MS = 1_000;
 const HASH_ROUNDS = 4;
 const PROOF_WARM_UP = 100;
@@ -102,8 +112,11 @@ runBench(async (defer) => {
   };
   const database = await openBenchDatabase(defer);
   const owner = await database.ownerClient();
-  // the service's pool: the writers, the runner (a connection for its batches, one for LISTEN), the audit reads
-  const pool = await database.ledgerPool(settings.writers + 2);
+  statementCounter.excluded.add(owner);
+  statementCounter.install();
+  // the service's pool, big enough that no writer ever waits for a connection: the writers, the
+  // throttled NOTIFY, and the runner's LISTEN, batch transaction and loop queries
+  const pool = await database.ledgerPool(settings.writers + EXTRA_CONNECTIONS);
   const store = new PostgresEventStore(pool);
   defer(() => store.close());
   const signer = TreeHeadSigner.generate();
@@ -150,7 +163,7 @@ async function createTemplates(owner: Client): Promise<void> {
   );
 }
 
-/** Events `from + 1 .. to` straight into ledger_events, a transaction per chunk, then ANALYZE (as bench:read does). */
+/** Events `from + 1 .. to` straight into ledger_events, a transaction per GENERATE_CHUNK events, then ANALYZE (as bench:read does). */
 async function generate(owner: Client, from: number, to: number): Promise<number> {
   const bar = progress(`generating events ${formatCount(from + 1)}..${formatCount(to)}`, to - from, 'events');
   try {
@@ -199,12 +212,30 @@ async function buildTree(audit: Audit, owner: Client, size: number): Promise<Bui
   return { size: size - before, seconds };
 }
 
-function auditRunner(audit: Audit, batchSize?: number): ProjectionRunner {
+function auditRunner(audit: Audit, batchSize?: number, onBatch?: (events: number) => void): ProjectionRunner {
   return new ProjectionRunner(audit.pool, audit.store, [new AuditTrailProjection(audit.writer, audit.log)], {
     logger: quietLogger(),
     ...(batchSize === undefined ? {} : { batchSize }),
+    ...(onBatch ? { onBatch: (_projection: string, events: number) => onBatch(events) } : {}),
   });
 }
+
+/**
+ * Counts the statements every pg client of this process sends (one increment per call), except the
+ * benchmark's own owner connection. pg.Pool#query goes through Client#query, so each counts once.
+ */
+const statementCounter = {
+  count: 0,
+  excluded: new WeakSet<Client>(),
+  install(): void {
+    const original = Client.prototype.query;
+    const counter = this;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      if (!counter.excluded.has(this)) counter.count++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  },
+};
 
 async function treeSize(owner: Client): Promise<number> {
   const { rows } = await owner.query<{ size: string }>('SELECT coalesce(max(leaf_index) + 1, 0)::text AS size FROM audit_leaves');
@@ -365,10 +396,18 @@ interface AppendRun {
   latenciesMs: number[];
   /** Events not in the tree when the run ended (with the projection only). */
   lagAtEnd?: number;
+  /** SQL statements this process sent during the run (writers, NOTIFYs, the runner), the benchmark's own connection excluded. */
+  statements: number;
+  /** The runner's committed batches during the run, and the events they held. */
+  batches: number;
+  batchedEvents: number;
+  /** CPU seconds used during the run by this process (writers and runner) and by the PostgreSQL server, when known. */
+  cpuProcess: number;
+  cpuServer?: number;
 }
 
 interface Appends {
-  /** [without, with]: the runs of every round. */
+  /** Per mode of APPEND_MODES: the runs of every round. */
   runs: AppendRun[][];
   treeLeaves: number;
   treeHeads: number;
@@ -390,14 +429,32 @@ async function measureAppends(audit: Audit, owner: Client, settings: Settings): 
   let sequence = 0;
   const once = async (mode: number, seconds: number, title: string): Promise<AppendRun> => {
     let runner: ProjectionRunner | undefined;
+    const batches = { measuring: false, count: 0, events: 0 };
     if (mode === 1) {
-      runner = auditRunner(audit);
+      runner = auditRunner(audit, undefined, (count) => {
+        if (!batches.measuring) return;
+        batches.count++;
+        batches.events += count;
+      });
       await runner.start();
       await waitForTree(owner, await eventCount(owner), () => undefined, 300_000);
     }
     try {
+      const statements = statementCounter.count;
+      const [processBefore, serverBefore] = [processCpuSeconds(), await serverCpuSeconds(owner)];
+      batches.measuring = true;
       const run = await appendRun(audit.store, events, settings.writers, seconds, `r${sequence++}`, title);
-      if (runner) run.lagAtEnd = (await eventCount(owner)) - (await treeSize(owner));
+      batches.measuring = false;
+      const serverAfter = await serverCpuSeconds(owner);
+      run.cpuProcess = processCpuSeconds() - processBefore;
+      if (serverBefore !== undefined && serverAfter !== undefined) run.cpuServer = serverAfter - serverBefore;
+      run.statements = statementCounter.count - statements;
+      run.batches = batches.count;
+      run.batchedEvents = batches.events;
+      if (runner) {
+        run.lagAtEnd = (await eventCount(owner)) - (await treeSize(owner));
+        log(`${title}: the runner committed ${formatCount(batches.count)} batches of ${(batches.events / Math.max(1, batches.count)).toFixed(1)} events on average`);
+      }
       return run;
     } finally {
       await runner?.stop();
@@ -430,7 +487,7 @@ async function appendRun(store: PostgresEventStore, events: readonly SampleEvent
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
-  const run: AppendRun = { appends: 0, seconds: 0, latenciesMs: [] };
+  const run: AppendRun = { appends: 0, seconds: 0, latenciesMs: [], statements: 0, batches: 0, batchedEvents: 0, cpuProcess: 0 };
   try {
     await Promise.all(
       Array.from({ length: writers }, async (_, writer) => {
@@ -615,7 +672,7 @@ function renderReport(results: Results, settings: Settings, database: BenchDatab
     '```',
     '',
     `The log for (b) to (d) is generated inside PostgreSQL from ${TEMPLATES} sample events (the append benchmark's shape, ` +
-      `with canonical payload digests) over ${formatCount(STREAMS)} streams, in two steps (a tenth, then all), and the tree is grown ` +
+      `with canonical payload digests) over ${formatCount(STREAMS)} streams, ${formatCount(GENERATE_CHUNK)} events per transaction, in two steps (a tenth, then all), and the tree is grown ` +
       `after each step by a \`ProjectionRunner\` running only the \`AuditTrailProjection\` in batches of ${formatCount(BUILD_BATCH)}, ` +
       `a signed tree head every 1,000 leaves as in service (${results.builds.map((build) => `${formatCount(build.size)} leaves at ${formatCount(build.size / build.seconds)}/s`).join(', then ')}; not otherwise measured).`,
     '',
@@ -736,11 +793,22 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
     appends: runs.reduce((total, run) => total + run.appends, 0),
     seconds: runs.reduce((total, run) => total + run.seconds, 0),
     latencies: runs.flatMap((run) => run.latenciesMs),
+    statements: runs.reduce((total, run) => total + run.statements, 0),
+    batches: runs.reduce((total, run) => total + run.batches, 0),
+    batchedEvents: runs.reduce((total, run) => total + run.batchedEvents, 0),
+    cpuProcess: runs.reduce((total, run) => total + run.cpuProcess, 0),
+    cpuServer: runs.every((run) => run.cpuServer !== undefined) ? runs.reduce((total, run) => total + (run.cpuServer ?? 0), 0) : undefined,
   }));
+  const cpu = (mode: number) => {
+    const { cpuProcess, cpuServer, appends: count, seconds } = combined[mode];
+    const perAppend = (cpuSeconds: number) => `${Math.round((cpuSeconds * 1e6) / Math.max(1, count))} µs`;
+    if (cpuServer === undefined) return [perAppend(cpuProcess), '', ''];
+    return [perAppend(cpuProcess), perAppend(cpuServer), ((cpuProcess + cpuServer) / seconds).toFixed(2)];
+  };
   const rate = (mode: number) => combined[mode].appends / combined[mode].seconds;
   const runRate = (run: AppendRun) => run.appends / run.seconds;
   const table = markdownTable(
-    ['mode', 'appends', 'appends/s', 'p50 append', 'p99 append', 'vs alone', 'by round', 'tree lag at end'],
+    ['mode', 'appends', 'appends/s', 'p50 append', 'p99 append', 'vs alone', 'by round', 'tree lag at end', 'SQL / append', 'runner batches/s', 'events / batch', 'CPU / append: Node', 'CPU / append: PostgreSQL', 'cores busy'],
     APPEND_MODES.map((name, mode) => [
       name,
       formatCount(combined[mode].appends),
@@ -750,8 +818,12 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
       formatRatio(rate(mode) / rate(0)),
       mode === 0 ? '' : appends.runs[mode].map((run, round) => (runRate(run) / runRate(appends.runs[0][round])).toFixed(2)).join(', '),
       mode === 0 ? '' : appends.runs[mode].map((run) => formatCount(run.lagAtEnd ?? 0)).join(', '),
+      (combined[mode].statements / Math.max(1, combined[mode].appends)).toFixed(2),
+      mode === 0 ? '' : formatCount(combined[mode].batches / combined[mode].seconds),
+      mode === 0 ? '' : (combined[mode].batchedEvents / Math.max(1, combined[mode].batches)).toFixed(1),
+      ...cpu(mode),
     ]),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
   const ratio = rate(1) / rate(0);
   return [
@@ -759,13 +831,17 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
     '',
     `The append benchmark's single-event mode on the log above (tree at ${formatCount(appends.treeLeaves)} leaves by the end): ` +
       `${settings.writers} concurrent writers, each appending one event per transaction (\`appendToStream\` with the expected version) to a ` +
-      `stream of its own, sharing a pool of ${settings.writers + 2} connections. **With the audit projection**, a \`ProjectionRunner\` with ` +
+      `stream of its own, sharing a pool of ${settings.writers + EXTRA_CONNECTIONS} connections (so that no writer waits for one). **With the audit projection**, a \`ProjectionRunner\` with ` +
       'default options (batches of up to 500, woken by each append through the shared event store) runs only the ' +
       '`AuditTrailProjection` in this process on the same pool, as the in-process projector does: per batch one transaction with the ' +
       'checkpoint lock, the tree lock, the writer\'s reads and INSERT, a signed head every 1,000 leaves, the checkpoint move and a commit. ' +
       `It is started and let catch up before each such run, and stopped after it. ${APPEND_WARM_UP_SECONDS} s of warm-up per mode, then ` +
-      `${settings.rounds} rounds of ${settings.seconds} s per mode in ABBA order. *Tree lag at end*: events not yet leaves when each ` +
-      `run stopped. Afterwards the tree was caught up and \`audit verify\` passed over all ${formatCount(appends.treeLeaves)} events ` +
+      `${settings.rounds} rounds of ${settings.seconds} s per mode, in ABBA order. *Tree lag at end*: events not yet leaves when each ` +
+      `run stopped; *SQL / append*: statements sent by this process (the writers\' \`ledger_append\` calls, the throttled NOTIFYs, ` +
+      `the runner\'s reads, transactions and writes) per append; *runner batches/s* and *events / batch*: the batches the runner ` +
+      `committed during the runs; *CPU / append*: CPU time (user + system) of this process (writers and runner) and of the ` +
+      `PostgreSQL server's processes (from /proc) per append, and *cores busy* both together per second of run (this machine has ` +
+      `${cpus().length}). Afterwards the tree was caught up and \`audit verify\` passed over all ${formatCount(appends.treeLeaves)} events ` +
       `(${formatCount(appends.treeHeads)} signed heads).`,
     '',
     table,

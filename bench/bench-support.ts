@@ -420,3 +420,42 @@ export function percentileOf(values: readonly number[], fraction: number): numbe
 
 /** Seconds as the reports print them. */
 export const formatSeconds = (seconds: number): string => `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;
+
+/**
+ * CPU seconds (user + system) used so far by the PostgreSQL server `client` is connected to: the
+ * postmaster, its live children, and the children it has reaped. Read from /proc, so only for a
+ * server on this machine under Linux; undefined otherwise.
+ */
+export async function serverCpuSeconds(client: Pick<Client, 'query'>): Promise<number | undefined> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const stat = async (pid: number | string): Promise<number[] | undefined> => {
+    try {
+      const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // the command name sits in parentheses and may hold spaces: the fields follow the last ')'
+      return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+    } catch {
+      return undefined;
+    }
+  };
+  const backend = await stat(rows[0].pid);
+  if (!backend) return undefined;
+  const postmaster = backend[1]; // field 4, ppid
+  const ticks = 100; // USER_HZ
+  let total = 0;
+  const own = await stat(postmaster);
+  if (!own) return undefined;
+  total += own[11] + own[12] + own[13] + own[14]; // utime, stime, cutime, cstime
+  const { readdir } = await import('node:fs/promises');
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === postmaster) continue;
+    const fields = await stat(entry);
+    if (fields && fields[1] === postmaster) total += fields[11] + fields[12];
+  }
+  return total / ticks;
+}
+
+/** CPU seconds (user + system) used so far by this process, all its threads. */
+export function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}

@@ -8,7 +8,7 @@
  * loop of its own and does not queue behind the API's.
  *
  * Options: --connections N (BENCH_CONNECTIONS, default 16), --seconds N per measured run
- * (BENCH_SECONDS, default 8), --rounds N (BENCH_ROUNDS, default 2: each API once per round, the
+ * (BENCH_SECONDS, default 4), --rounds N (BENCH_ROUNDS, default 4: each API once per round, the
  * order alternating), --warm-up N seconds per API (BENCH_WARM_UP, default 3).
  */
 import 'reflect-metadata';
@@ -391,8 +391,8 @@ async function main(defer: Defer): Promise<void> {
   const startLoad = loadAverage();
   const settings: Settings = {
     connections: intOption('connections', 'BENCH_CONNECTIONS', 16),
-    seconds: intOption('seconds', 'BENCH_SECONDS', 8),
-    rounds: intOption('rounds', 'BENCH_ROUNDS', 2),
+    seconds: intOption('seconds', 'BENCH_SECONDS', 4),
+    rounds: intOption('rounds', 'BENCH_ROUNDS', 4),
     warmUp: intOption('warm-up', 'BENCH_WARM_UP', 3),
   };
   const database = await openBenchDatabase(defer);

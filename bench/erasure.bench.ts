@@ -90,6 +90,8 @@ interface SizeRun {
   fillSeconds: number;
   eventsPerSubject: number[];
   fulfilMs: number[];
+  /** 1-minute load average when its erasures started and ended (other work on the machine). */
+  load: [number, number];
 }
 
 interface ExportRun {
@@ -142,7 +144,7 @@ runBench(async (defer: Defer) => {
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     await catchUp(owner);
     const ledgerEvents = await countEvents(owner);
-    const run: SizeRun = { filler: size, ledgerEvents, treeBuildSeconds, fillSeconds, eventsPerSubject: subjects.map((s) => s.events), fulfilMs: [] };
+    const run: SizeRun = { filler: size, ledgerEvents, treeBuildSeconds, fillSeconds, eventsPerSubject: subjects.map((s) => s.events), fulfilMs: [], load: [loadAverage(), 0] };
     const toErase = subjects.slice(0, settings.erasures);
     const bar = progress(`erasing ${toErase.length} subjects at ${formatCount(ledgerEvents)} events`, toErase.length, 'erasures');
     for (const [index, subject] of toErase.entries()) {
@@ -150,6 +152,7 @@ runBench(async (defer: Defer) => {
       bar.update(index + 1);
     }
     bar.stop();
+    run.load[1] = loadAverage();
     log(`${formatCount(ledgerEvents)} events: fulfil p50 ${formatMs(percentileOf(run.fulfilMs, 0.5))}, p99 ${formatMs(percentileOf(run.fulfilMs, 0.99))}`);
     sizes.push(run);
     if (size === settings.large) exportRun = await timeExports(api, owner, subjects[subjects.length - 1], settings.exports);
@@ -490,6 +493,9 @@ function renderReport(sizes: SizeRun[], exported: ExportRun, settings: Settings,
       `at ${formatCount(small.ledgerEvents)} events: p50 ${formatMs(percentileOf(small.fulfilMs, 0.5))}, p99 ${formatMs(percentileOf(small.fulfilMs, 0.99))}. ` +
       `p50 ${formatRatio(growth)}, p99 ${formatRatio(growth99)} for ${formatRatio(large.ledgerEvents / small.ledgerEvents)} the ledger: ` +
       (flat ? 'flat (p50 within 25%), it does not grow with the ledger.' : 'it GROWS with the ledger (p50 more than 25% up).'),
+    `- 1-minute load average during the erasures (other benchmarks may share the machine): ${sizes
+      .map((size) => `${size.load[0].toFixed(2)} → ${size.load[1].toFixed(2)} at ${formatCount(size.ledgerEvents)} events`)
+      .join(', ')}; a difference between sizes in the opposite direction to growth is this noise, not the ledger.`,
     `- Export of a subject with ${formatCount(exported.eventsOfSubject)} events: p50 ${formatMs(percentileOf(exported.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(exported.latenciesMs, 0.99))} over ${exported.latenciesMs.length} requests.`,
   ].join('\n');
 }

@@ -46,9 +46,11 @@ import {
   mobileNumber,
   openBenchDatabase,
   percentileOf,
+  processCpuSeconds,
   progress,
   realisticRegistration,
   runBench,
+  serverCpuSeconds,
   writeDocSection,
 } from './bench-support';
 
@@ -242,6 +244,9 @@ interface Api {
 }
 
 interface Run extends LoadResult {
+  /** CPU seconds over the same span: this process (the API, and autocannon's worker thread) and the PostgreSQL server. */
+  cpuProcess: number;
+  cpuServer?: number;
   /** SQL statements the app sent (the request path and the in-process projector) over the same span as writeTransactions. */
   statements: number;
   /** Transactions that wrote (took a transaction id) from the run's start until the projections had applied its events. */
@@ -255,6 +260,8 @@ interface ServerCounters {
   nextXid: bigint;
   walLsn: string;
   statements: number;
+  cpuProcess: number;
+  cpuServer?: number;
 }
 
 /**
@@ -475,6 +482,8 @@ async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoi
     ...result,
     writeTransactions: Number(after.nextXid - before.nextXid),
     statements: after.statements - before.statements,
+    cpuProcess: after.cpuProcess - before.cpuProcess,
+    ...(after.cpuServer !== undefined && before.cpuServer !== undefined ? { cpuServer: after.cpuServer - before.cpuServer } : {}),
     walBytes: await walBytesBetween(owner, before.walLsn, after.walLsn),
   };
   const failures = run.errors + run.non2xx;
@@ -494,7 +503,7 @@ async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoi
  */
 async function serverCounters(owner: Client): Promise<ServerCounters> {
   const { rows } = await owner.query<{ xid: string; lsn: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid, pg_current_wal_insert_lsn()::text AS lsn`);
-  return { nextXid: BigInt(rows[0].xid), walLsn: rows[0].lsn, statements: statementCounter.count };
+  return { nextXid: BigInt(rows[0].xid), walLsn: rows[0].lsn, statements: statementCounter.count, cpuProcess: processCpuSeconds(), cpuServer: await serverCpuSeconds(owner) };
 }
 
 async function walBytesBetween(owner: Client, from: string, to: string): Promise<number> {
@@ -520,6 +529,8 @@ function combine(runs: readonly Run[]): Run {
   return {
     writeTransactions: sum(runs.map((run) => run.writeTransactions)),
     statements: sum(runs.map((run) => run.statements)),
+    cpuProcess: sum(runs.map((run) => run.cpuProcess)),
+    ...(runs.every((run) => run.cpuServer !== undefined) ? { cpuServer: sum(runs.map((run) => run.cpuServer ?? 0)) } : {}),
     walBytes: sum(runs.map((run) => run.walBytes)),
     ok: sum(runs.map((run) => run.ok)),
     non2xx: sum(runs.map((run) => run.non2xx)),
@@ -536,7 +547,7 @@ const rate = (run: Run): number => run.ok / run.seconds;
 function renderReport(runs: readonly Run[][], settings: Settings, poolSize: number, accessEvents: number, database: BenchDatabase): string {
   const totals = runs.map(combine);
   const table = markdownTable(
-    ['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs /health/live', 'by round', 'SQL / req', 'write tx / req', 'WAL / req'],
+    ['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs /health/live', 'by round', 'SQL / req', 'write tx / req', 'WAL / req', 'CPU / req: Node', 'CPU / req: PostgreSQL'],
     ENDPOINTS.map((endpoint, index) => [
       endpoint.name,
       formatCount(totals[index].ok),
@@ -550,8 +561,10 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
       (totals[index].statements / Math.max(1, totals[index].ok)).toFixed(1),
       (totals[index].writeTransactions / Math.max(1, totals[index].ok)).toFixed(2),
       `${formatCount(totals[index].walBytes / Math.max(1, totals[index].ok))} B`,
+      `${Math.round((totals[index].cpuProcess * 1e6) / Math.max(1, totals[index].ok))} µs`,
+      totals[index].cpuServer === undefined ? '' : `${Math.round((totals[index].cpuServer * 1e6) / Math.max(1, totals[index].ok))} µs`,
     ]),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
   );
   const failures = sum(totals.map((total) => total.errors + total.non2xx));
   const verdicts = ENDPOINTS.slice(1).map((endpoint, offset) => {
@@ -590,7 +603,9 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
     '*SQL / req* counts the statements the app\'s pg clients sent (the request path and the in-process projector, BEGIN and ' +
       'COMMIT included; the benchmark\'s own connection excluded) from the start of a run until the projections had applied all ' +
       'its events, per 2xx answer; *write tx / req* the transactions that took a transaction id (each commits through a WAL flush: the access ' +
-      'record\'s append, the projections\' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written.',
+      'record\'s append, the projections\' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written; *CPU / req* ' +
+      'the CPU time (user + system) of this process (the API, the projector, and autocannon\'s worker thread) and of the PostgreSQL ' +
+      'server\'s processes (from /proc) over the same span.',
     '',
     table,
     '',

@@ -10,8 +10,9 @@
  * - after a restart: a vault with an empty cache opens a value sealed earlier, so it SELECTs and
  *   unwraps the key first.
  *
- * Options: --seconds N per measured hot slice (BENCH_SECONDS, default 1), --rounds N (BENCH_ROUNDS,
- * default 4, order alternating), --cold-seconds N per cold phase (BENCH_COLD_SECONDS, default 3).
+ * Options: --slices N hot slices per contender and value (BENCH_SLICES, default 16, order
+ * alternating), --slice-ms N (BENCH_SLICE_MS, default 250), --cold-seconds N per cold phase
+ * (BENCH_COLD_SECONDS, default 3).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -50,8 +51,9 @@ const EVENTS = 256;
 const STRIDE = 32;
 
 interface Settings {
-  seconds: number;
-  rounds: number;
+  /** Hot: short slices, bare AES and the vault taking turns, so that other work on the machine hits both alike. */
+  slices: number;
+  sliceMs: number;
   coldSeconds: number;
 }
 
@@ -72,8 +74,8 @@ interface HotResult {
   sample: Sample;
   plaintextBytes: number;
   aadBytes: number;
-  /** Per contender (bare AES first, then the vault): one rate per round. */
-  rounds: Rate[][];
+  /** Per contender (bare AES first, then the vault): one rate per slice. */
+  slices: Rate[][];
 }
 
 interface ColdRun extends Rate {
@@ -89,8 +91,8 @@ interface ColdResult {
 runBench(async (defer) => {
   const startLoad = loadAverage();
   const settings: Settings = {
-    seconds: intOption('seconds', 'BENCH_SECONDS', 1),
-    rounds: intOption('rounds', 'BENCH_ROUNDS', 4),
+    slices: intOption('slices', 'BENCH_SLICES', 16),
+    sliceMs: intOption('slice-ms', 'BENCH_SLICE_MS', 250),
     coldSeconds: intOption('cold-seconds', 'BENCH_COLD_SECONDS', 3),
   };
   const database = await openBenchDatabase(defer);
@@ -181,7 +183,7 @@ type Contender = { sync: (index: number) => void } | { async: (index: number) =>
 
 /**
  * One caller, back to back. Bare AES and the vault are warmed up, then run in slices of
- * `settings.seconds`, alternating which goes first.
+ * `settings.sliceMs`, taking turns and alternating which goes first.
  */
 async function measureHot(vault: PiiVault, sample: Sample, settings: Settings): Promise<HotResult> {
   const subjectId = uuidv7();
@@ -212,17 +214,17 @@ async function measureHot(vault: PiiVault, sample: Sample, settings: Settings): 
 
   const contenders = [bare, viaVault];
   for (const contender of contenders) await timed(contender, WARM_UP_MS);
-  const rounds: Rate[][] = contenders.map(() => []);
-  const bar = progress(`hot, ${sample.name} value (${plaintext.length} B)`, settings.rounds * contenders.length, 'slices');
-  for (let round = 0; round < settings.rounds; round++) {
+  const slices: Rate[][] = contenders.map(() => []);
+  const bar = progress(`hot, ${sample.name} value (${plaintext.length} B)`, settings.slices * contenders.length, 'slices');
+  for (let slice = 0; slice < settings.slices; slice++) {
     for (let turn = 0; turn < contenders.length; turn++) {
-      const index = (round + turn) % contenders.length;
-      rounds[index].push(await timed(contenders[index], settings.seconds * 1000));
-      bar.update(round * contenders.length + turn + 1);
+      const index = (slice + turn) % contenders.length;
+      slices[index].push(await timed(contenders[index], settings.sliceMs));
+      bar.update(slice * contenders.length + turn + 1);
     }
   }
   bar.stop();
-  return { sample, plaintextBytes: plaintext.length, aadBytes, rounds };
+  return { sample, plaintextBytes: plaintext.length, aadBytes, slices };
 }
 
 /** AES-256-GCM as node:crypto offers it, nothing around it: seal with a random IV, then open. */
@@ -343,9 +345,10 @@ function percentile(values: readonly number[], fraction: number): number {
 
 function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], settings: Settings, startLoad: number, database: BenchDatabase): string {
   const hotTable = markdownTable(
-    ['value', 'plaintext', 'AAD', 'bare AES-256-GCM values/s', 'vault values/s', 'vault vs bare', 'by round'],
+    ['value', 'plaintext', 'AAD', 'bare AES-256-GCM values/s', 'vault values/s', 'vault vs bare', 'slice pairs: median (p10–p90)'],
     hot.map((result) => {
-      const [bare, vault] = result.rounds;
+      const [bare, vault] = result.slices;
+      const pairs = vault.map((rate, slice) => rate.values / rate.seconds / (bare[slice].values / bare[slice].seconds));
       return [
         `${result.sample.name}: ${result.sample.description}`,
         `${formatCount(result.plaintextBytes)} B`,
@@ -353,13 +356,13 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
         formatCount(rateOf(bare)),
         formatCount(rateOf(vault)),
         formatRatio(rateOf(vault) / rateOf(bare)),
-        vault.map((rate, round) => (rate.values / rate.seconds / (bare[round].values / bare[round].seconds)).toFixed(2)).join(', '),
+        `${percentile(pairs, 0.5).toFixed(2)} (${percentile(pairs, 0.1).toFixed(2)}–${percentile(pairs, 0.9).toFixed(2)})`,
       ];
     }),
     ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
-  const hotRate = new Map(hot.map((result) => [result.sample.name, rateOf(result.rounds[1])]));
-  const bareRate = new Map(hot.map((result) => [result.sample.name, rateOf(result.rounds[0])]));
+  const hotRate = new Map(hot.map((result) => [result.sample.name, rateOf(result.slices[1])]));
+  const bareRate = new Map(hot.map((result) => [result.sample.name, rateOf(result.slices[0])]));
   const coldTable = markdownTable(
     ['value', 'key', 'values', 'values/s', 'p50', 'p99', 'vs bare AES', 'vs vault hot'],
     cold.flatMap((result) =>
@@ -384,22 +387,23 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
     ),
     ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
-  const hotRatios = hot.map((result) => rateOf(result.rounds[1]) / rateOf(result.rounds[0]));
+  const hotRatios = hot.map((result) => rateOf(result.slices[1]) / rateOf(result.slices[0]));
   return [
     '## PII vault throughput',
     '',
     `${environmentNote(database)} ${loadNote(startLoad)}`,
     '',
     '```sh',
-    'npm run bench:vault   # options: --seconds N (BENCH_SECONDS), --rounds N, --cold-seconds N',
+    'npm run bench:vault   # options: --slices N (BENCH_SLICES), --slice-ms N, --cold-seconds N',
     '```',
     '',
     'A value here is one `PiiVault.encrypt` followed by `PiiVault.decrypt` of what it returned (values/s = round ' +
       'trips per second), on a vault opened with `openPiiVault` on a fresh database; the baseline seals and opens ' +
       'the same UTF-8 bytes with bare AES-256-GCM from node:crypto (`createCipheriv`/`createDecipheriv`, a random ' +
       '12-byte IV each time, random AAD of the vault\'s AAD length, a 16-byte tag). Both run in one caller, back to ' +
-      `back, warmed up for ${WARM_UP_MS} ms, then ${settings.rounds} slices of ${settings.seconds} s each, alternating ` +
-      `which goes first. The vault's AAD names a different event every time (${EVENTS} events rotate).`,
+      `back, warmed up for ${WARM_UP_MS} ms, then in ${settings.slices} slices of ${settings.sliceMs} ms each, taking turns ` +
+      `and alternating which goes first, so that other work on the machine weighs on both alike; the ratio is that of ` +
+      `the total rates, the median and spread are those of the ratios of paired slices. The vault's AAD names a different event every time (${EVENTS} events rotate).`,
     '',
     '**Hot path**: the (subject, category) data key is in the vault\'s cache, as for every value of a subject after ' +
       'its first. On top of the cipher the vault does JSON serialisation and parsing, builds the AAD, looks the key ' +
