@@ -459,3 +459,75 @@ export function processCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
+
+/** What the database's backends were busy with, over the samples of a PgActivitySampler. */
+export interface ActivityProfile {
+  samples: number;
+  /** Samples in which no backend of the database was running a statement. */
+  idleSamples: number;
+  /** Active-backend observations per statement kind (as the classifier names them). */
+  byKind: Map<string, number>;
+}
+
+/** Names a statement for a PgActivitySampler: its text and, when it waits, the wait event (e.g. WALSync). */
+export type StatementClassifier = (query: string, waitEvent: string | null) => string;
+
+const firstWords: StatementClassifier = (query, waitEvent) => {
+  const text = query.replace(/\s+/g, ' ').trim().slice(0, 60);
+  return waitEvent ? `${text} [${waitEvent}]` : text;
+};
+
+/**
+ * A poor man's profile of the server: every `intervalMs`, what each backend of the database is
+ * running (pg_stat_activity, state 'active'), from a connection of its own.
+ */
+export class PgActivitySampler {
+  private readonly profile: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly classify: StatementClassifier,
+    private readonly intervalMs: number,
+  ) {
+    this.loop = this.sampleUntilStopped();
+  }
+
+  static async start(url: string, classify: StatementClassifier = firstWords, intervalMs = 20): Promise<PgActivitySampler> {
+    const client = new Client({ connectionString: url, application_name: 'pi-ledger-bench-activity' });
+    await client.connect();
+    return new PgActivitySampler(client, classify, intervalMs);
+  }
+
+  async stop(): Promise<ActivityProfile> {
+    this.running = false;
+    await this.loop;
+    await this.client.end();
+    return this.profile;
+  }
+
+  private async sampleUntilStopped(): Promise<void> {
+    while (this.running) {
+      const { rows } = await this.client.query<{ query: string; wait_event: string | null }>(
+        `SELECT query, wait_event FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+      );
+      this.profile.samples++;
+      if (rows.length === 0) this.profile.idleSamples++;
+      for (const row of rows) {
+        const kind = this.classify(row.query, row.wait_event);
+        this.profile.byKind.set(kind, (this.profile.byKind.get(kind) ?? 0) + 1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+    }
+  }
+}
+
+/** "1.4 backends busy on average; kind 40%, kind 25%, kind 10%": the `top` busiest kinds. */
+export function describeActivity(profile: ActivityProfile, top = 3): string {
+  const observations = [...profile.byKind.values()].reduce((total, count) => total + count, 0);
+  const kinds = [...profile.byKind.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const busy = `${(observations / Math.max(1, profile.samples)).toFixed(1)} backends busy on average`;
+  return `${busy}; ${kinds.map(([kind, count]) => `${kind} ${Math.round((100 * count) / Math.max(1, observations))}%`).join(', ')}`;
+}

@@ -34,8 +34,11 @@ import { TokenService } from '@pi-ledger/access-control/token.service';
 import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import {
+  ActivityProfile,
   BenchDatabase,
   Defer,
+  PgActivitySampler,
+  describeActivity,
   environmentNote,
   formatCount,
   formatMs,
@@ -78,6 +81,8 @@ const ENDPOINTS: readonly Endpoint[] = [
 ];
 
 interface Settings {
+  /** --diagnose: sample what PostgreSQL is busy with during each measured run. */
+  diagnose: boolean;
   subjects: number;
   connections: number;
   seconds: number;
@@ -244,6 +249,8 @@ interface Api {
 }
 
 interface Run extends LoadResult {
+  /** With --diagnose: what the database's backends ran during the autocannon run. */
+  activity?: ActivityProfile;
   /** CPU seconds over the same span: this process (the API, and autocannon's worker thread) and the PostgreSQL server. */
   cpuProcess: number;
   cpuServer?: number;
@@ -290,6 +297,7 @@ if (isMainThread) {
 
 async function main(defer: Defer): Promise<void> {
   const settings: Settings = {
+    diagnose: process.argv.includes('--diagnose') || process.env.BENCH_DIAGNOSE === '1',
     subjects: intOption('subjects', 'BENCH_SUBJECTS', 10_000),
     connections: intOption('connections', 'BENCH_CONNECTIONS', 32),
     seconds: intOption('seconds', 'BENCH_SECONDS', 8),
@@ -324,14 +332,14 @@ async function main(defer: Defer): Promise<void> {
   const generator = await LoadGenerator.start(subjects);
   defer(() => generator.stop());
   for (const endpoint of ENDPOINTS) {
-    await measure(api, generator, owner, endpoint, settings.warmUp, settings.connections, `warm-up, ${endpoint.name}`);
+    await measure(api, generator, owner, endpoint, settings.warmUp, settings.connections, `warm-up, ${endpoint.name}`, undefined);
   }
   const runs: Run[][] = ENDPOINTS.map(() => []);
   for (let round = 0; round < settings.rounds; round++) {
     for (let turn = 0; turn < ENDPOINTS.length; turn++) {
       const index = (round + turn) % ENDPOINTS.length;
       const title = `round ${round + 1}/${settings.rounds}, ${ENDPOINTS[index].name}`;
-      runs[index].push(await measure(api, generator, owner, ENDPOINTS[index], settings.seconds, settings.connections, title));
+      runs[index].push(await measure(api, generator, owner, ENDPOINTS[index], settings.seconds, settings.connections, title, settings.diagnose ? database.url : undefined));
     }
   }
   const accessEvents = await assertRecorded(owner, runs);
@@ -462,9 +470,19 @@ async function smokeTest(api: Api, subjects: Subjects): Promise<void> {
 }
 
 /** One autocannon run against one endpoint after the projections caught up, then a pause for the requests left in flight. */
-async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoint: Endpoint, seconds: number, connections: number, title: string): Promise<Run> {
+async function measure(
+  api: Api,
+  generator: LoadGenerator,
+  owner: Client,
+  endpoint: Endpoint,
+  seconds: number,
+  connections: number,
+  title: string,
+  activityUrl: string | undefined,
+): Promise<Run> {
   await catchUp(owner);
   const before = await serverCounters(owner);
+  const sampler = activityUrl ? await PgActivitySampler.start(activityUrl, statementKind) : undefined;
   const bar = progress(title, seconds, 's');
   const started = performance.now();
   const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
@@ -475,11 +493,13 @@ async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoi
     clearInterval(ticker);
     bar.stop();
   }
+  const activity = await sampler?.stop();
   await sleep(DRAIN_MS);
   await catchUp(owner);
   const after = await serverCounters(owner);
   const run: Run = {
     ...result,
+    ...(activity ? { activity } : {}),
     writeTransactions: Number(after.nextXid - before.nextXid),
     statements: after.statements - before.statements,
     cpuProcess: after.cpuProcess - before.cpuProcess,
@@ -491,9 +511,37 @@ async function measure(api: Api, generator: LoadGenerator, owner: Client, endpoi
   log(
     `${title}: ${formatCount(run.ok / run.seconds)} req/s, p50 ${formatMs(percentileOf(run.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(run.latenciesMs, 0.99))}, ` +
       `${(run.statements / Math.max(1, run.ok)).toFixed(1)} statements and ${(run.writeTransactions / Math.max(1, run.ok)).toFixed(2)} write transactions per request` +
-      (failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : ''),
+      (failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : '') +
+      (activity ? `; PostgreSQL: ${describeActivity(activity, 4)}` : ''),
   );
   return run;
+}
+
+/** Names the statements of the read path and of the in-process projector for the activity profile. */
+function statementKind(query: string, waitEvent: string | null): string {
+  const text = query.replace(/\s+/g, ' ').trim();
+  const kind = /ledger_append\(/.test(text)
+    ? 'ledger_append (the access record)'
+    : /FROM ledger_events WHERE stream_id = \$1 AND stream_version/.test(text)
+      ? 'readStream (stream head)'
+      : /coalesce\(max\(stream_version\), 0\)/.test(text)
+        ? 'streamVersion (registry check)'
+        : /FROM subject_profile WHERE subject_id = \$1/.test(text)
+          ? 'profile read'
+          : /FROM subject_profile WHERE/.test(text)
+            ? 'profile search'
+            : /pg_notify/.test(text)
+              ? 'NOTIFY'
+              : /pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)
+                ? 'readGlobalBatch (projector)'
+                : /projection_checkpoints|projection_leases/.test(text)
+                  ? 'projector bookkeeping'
+                  : /audit_leaves|audit_nodes|audit_tree_heads|pg_advisory_xact_lock/.test(text)
+                    ? 'audit tree (projector)'
+                    : /access_log__g|daily_activity__g/.test(text)
+                      ? 'read models (projector)'
+                      : text.slice(0, 40);
+  return waitEvent === 'WALSync' || waitEvent === 'WALWrite' ? `${kind}, waiting for the WAL flush` : kind;
 }
 
 /**
@@ -567,6 +615,24 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
   );
   const failures = sum(totals.map((total) => total.errors + total.non2xx));
+  const diagnosis = settings.diagnose
+    ? [
+        '',
+        '**Diagnosis** (`--diagnose`): every 20 ms of each measured run, the statements the database\'s backends were running ' +
+          '(pg_stat_activity), as shares of all active-backend observations, over all rounds:',
+        '',
+        ...ENDPOINTS.map((endpoint, index) => {
+          const merged: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
+          for (const run of runs[index]) {
+            if (!run.activity) continue;
+            merged.samples += run.activity.samples;
+            merged.idleSamples += run.activity.idleSamples;
+            for (const [kind, count] of run.activity.byKind) merged.byKind.set(kind, (merged.byKind.get(kind) ?? 0) + count);
+          }
+          return `- ${endpoint.name}: ${merged.byKind.size === 0 ? 'no statement seen running' : describeActivity(merged, 5)}.`;
+        }),
+      ]
+    : [];
   const verdicts = ENDPOINTS.slice(1).map((endpoint, offset) => {
     const index = offset + 1;
     return (
@@ -580,7 +646,7 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
     environmentNote(database),
     '',
     '```sh',
-    'npm run bench:queries   # options: --subjects N (BENCH_SUBJECTS), --connections N, --seconds N, --rounds N, --warm-up N',
+    'npm run bench:queries   # options: --subjects N (BENCH_SUBJECTS), --connections N, --seconds N, --rounds N, --warm-up N, --diagnose',
     '```',
     '',
     `The real API (\`createLedgerApi\`, as it ships: projections in-process, a pool of ${poolSize} connections, the production logger ` +
@@ -611,5 +677,6 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
     '',
     ...verdicts,
     `- Failed requests: ${failures} (must be 0). Access records in the ledger at the end: ${formatCount(accessEvents)}, at least one per 2xx read.`,
+    ...diagnosis,
   ].join('\n');
 }

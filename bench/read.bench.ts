@@ -5,7 +5,8 @@
  * all of them, to show that memory stays flat as the log grows (the read is streamed page by page).
  *
  * Options: --events N (BENCH_EVENTS, default 1,000,000), --page N (BENCH_PAGE, default 5,000),
- * --rounds N (BENCH_ROUNDS, default 2: each reader twice per size, ABBA).
+ * --rounds N (BENCH_ROUNDS, default 4: each reader four times per size, AB BA AB BA), since a
+ * shared machine's noise then averages out between the readers.
  * Run with --expose-gc (the npm script does) so each read starts from a collected heap.
  */
 import { Client, Pool } from 'pg';
@@ -91,7 +92,7 @@ function readSettings(): Settings {
   const settings = {
     events: intOption('events', 'BENCH_EVENTS', 1_000_000),
     page: intOption('page', 'BENCH_PAGE', 5_000),
-    rounds: intOption('rounds', 'BENCH_ROUNDS', 2),
+    rounds: intOption('rounds', 'BENCH_ROUNDS', 4),
   };
   if (settings.page > MAX_PAGE) throw new Error(`--page must be at most ${MAX_PAGE}, readAll's own limit`);
   return settings;

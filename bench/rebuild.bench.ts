@@ -35,9 +35,12 @@ import { SUBJECT_PROFILE_EVENT_TYPES } from '@pi-ledger/read-models/projections/
 import { SubjectProfileProjection } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.projection';
 import { rebuildProjection } from '@pi-ledger/read-models/runner/projection-rebuild';
 import {
+  ActivityProfile,
   BenchDatabase,
   Defer,
+  PgActivitySampler,
   RssSampler,
+  describeActivity,
   environmentNote,
   formatCount,
   formatMiB,
@@ -83,13 +86,6 @@ interface Run {
   activity?: ActivityProfile;
 }
 
-interface ActivityProfile {
-  samples: number;
-  /** Samples in which no backend of the database was running a statement. */
-  idleSamples: number;
-  /** Active-backend observations per statement kind. */
-  byKind: Map<string, number>;
-}
 
 interface Contender {
   readonly name: string;
@@ -145,12 +141,14 @@ async function main(defer: Defer): Promise<void> {
   for (const [index, size] of sizes.entries()) {
     generations.push(await generate(database, masterKey, subjects, size, settings.generators, defer));
     subjects = size;
-    await owner.query('ANALYZE ledger_events');
-    await owner.query('ANALYZE vault_data_keys');
+    // what autovacuum would do after such a load, done now so that it does not run during a measurement
+    await owner.query('VACUUM (ANALYZE) ledger_events, vault_data_keys');
     // alternate which goes first from one size to the next, so a warmer cache favours neither
     const order = index % 2 === 0 ? contenders : [...contenders].reverse();
     const runs = new Map<Contender, Run>();
     for (const contender of order) {
+      // settle what the previous run left (a new generation of subject_profile, the old one dropped) outside the timing
+      await owner.query('VACUUM (ANALYZE)');
       const title = `${formatCount(size * EVENTS_PER_SUBJECT)} events: ${contender.name}`;
       runs.set(contender, await timedRun(contender, size * EVENTS_PER_SUBJECT, title, settings.diagnose ? database.url : undefined));
     }
@@ -283,7 +281,7 @@ function rebuild(pool: Pool, ownerPool: Pool, store: PostgresEventStore, masterK
 }
 
 async function timedRun(contender: Contender, expected: number, title: string, activityUrl?: string): Promise<Run> {
-  const activity = activityUrl ? await ActivitySampler.start(activityUrl) : undefined;
+  const activity = activityUrl ? await PgActivitySampler.start(activityUrl, statementKind) : undefined;
   const bar = progress(title, expected, 'events');
   const sampler = new RssSampler();
   const started = performance.now();
@@ -304,50 +302,10 @@ async function timedRun(contender: Contender, expected: number, title: string, a
   return { events, seconds, peakRss, ...(profile ? { activity: profile } : {}) };
 }
 
-/**
- * A poor man's profile of the server (--diagnose): every 20 ms, what each backend of the database
- * is running (pg_stat_activity), from a connection of its own.
- */
-class ActivitySampler {
-  private readonly profile: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
-  private running = true;
-  private readonly loop: Promise<void>;
-
-  private constructor(private readonly client: Client) {
-    this.loop = this.sampleUntilStopped();
-  }
-
-  static async start(url: string): Promise<ActivitySampler> {
-    const client = new Client({ connectionString: url, application_name: 'pi-ledger-bench-activity' });
-    await client.connect();
-    return new ActivitySampler(client);
-  }
-
-  async stop(): Promise<ActivityProfile> {
-    this.running = false;
-    await this.loop;
-    await this.client.end();
-    return this.profile;
-  }
-
-  private async sampleUntilStopped(): Promise<void> {
-    while (this.running) {
-      const { rows } = await this.client.query<{ query: string }>(
-        `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
-      );
-      this.profile.samples++;
-      if (rows.length === 0) this.profile.idleSamples++;
-      for (const { query } of rows) {
-        const kind = statementKind(query);
-        this.profile.byKind.set(kind, (this.profile.byKind.get(kind) ?? 0) + 1);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-function statementKind(query: string): string {
+/** Names the statements of a rebuild for the activity profile. */
+function statementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
+  if (waitEvent === 'WALSync' || waitEvent === 'WALWrite') return 'waiting for the WAL flush';
   if (/FROM vault_data_keys WHERE subject_id = \$1/.test(text)) return 'data key lookup (vault, one key)';
   if (/FROM vault_data_keys WHERE subject_id = ANY/.test(text)) return 'data key lookup (batched)';
   if (/pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)) return 'readGlobalBatch';
@@ -357,12 +315,6 @@ function statementKind(query: string): string {
   return text.slice(0, 50);
 }
 
-function describeActivity(profile: ActivityProfile): string {
-  const observations = [...profile.byKind.values()].reduce((total, count) => total + count, 0);
-  const top = [...profile.byKind.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
-  const busy = `${(observations / Math.max(1, profile.samples)).toFixed(1)} backends busy on average`;
-  return `${busy}; ${top.map(([kind, count]) => `${kind} ${Math.round((100 * count) / Math.max(1, observations))}%`).join(', ')}`;
-}
 
 /** Guards the figures: one row per subject, with the decrypted values and search keys of the last generated subject. */
 async function assertRebuilt(owner: Client, subjects: number): Promise<void> {
@@ -545,6 +497,7 @@ async function generateShare(job: GenerationJob): Promise<void> {
       tables.forget(previous.map(subjectIdOf));
       await inFlight;
       inFlight = insertChunk(client, keys, events).then(() => process.send!({ type: 'progress', events: events.length, sealed } satisfies GeneratorMessage));
+      inFlight.catch(() => undefined); // awaited before the next chunk is sent, or at the end
       previous = current;
     }
     await inFlight;
@@ -580,16 +533,16 @@ function countSealed(data: JsonObject): number {
   return values ? Object.keys(values).length : 0;
 }
 
-function insertChunk(client: Client, keys: readonly KeyRow[], events: readonly GeneratedEvent[]): Promise<unknown> {
-  return Promise.all([
-    client.query('BEGIN'),
-    client.query(
+async function insertChunk(client: Client, keys: readonly KeyRow[], events: readonly GeneratedEvent[]): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(
       `INSERT INTO vault_data_keys (key_id, subject_id, category, wrapped_key, kek_id)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[])`,
       [keys.map((key) => key.key_id), keys.map((key) => key.subject_id), keys.map((key) => key.category), keys.map((key) => key.wrapped_key), keys.map((key) => key.kek_id)],
-    ),
+    );
     // straight into ledger_events (its triggers refuse only UPDATE, DELETE and TRUNCATE), in order
-    client.query(
+    await client.query(
       `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
        SELECT id, stream, version, type, 1, data, metadata, digest
          FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[], $6::jsonb[], $7::bytea[]) WITH ORDINALITY
@@ -604,9 +557,12 @@ function insertChunk(client: Client, keys: readonly KeyRow[], events: readonly G
         events.map((event) => event.metadata),
         events.map((event) => event.digest),
       ],
-    ),
-    client.query('COMMIT'),
-  ]);
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
 
 const TIME_BASE = Date.parse('2026-01-05T01:00:00.000Z');
@@ -703,7 +659,8 @@ function renderReport(results: readonly SizeResult[], generations: readonly Gene
       `\`SubjectEventCodec.seal\` (AES-256-GCM, AAD binding event id, subject, category and field; a data key per subject × category, ` +
       `made and wrapped by the vault), and the events go straight into ledger_events with their canonical payload digests, ` +
       `${settings.generators} child processes sealing in parallel (${formatCount(generated)} events, ${formatCount(sealed)} values sealed, ` +
-      `${formatCount(generated / generationSeconds)} events/s; not measured). The log is then ANALYZEd.`,
+      `${formatCount(generated / generationSeconds)} events/s; not measured). The log is then VACUUMed and ANALYZEd, and the database again before each run, so that autovacuum ` +
+      `does not run during a measurement.`,
     '',
     `At each size, in the same process, on the same pools (a service pool of ${SERVICE_POOL} connections as \`pi_ledger_app\` for the event ` +
       `store and the vault; the rebuild's owner pool of ${OWNER_POOL} for DDL and its transactions, as in the CLI), reading ` +

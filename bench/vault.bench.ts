@@ -411,9 +411,10 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
     '',
     hotTable,
     '',
-    `**Cold path**: ${CONCURRENCY} concurrent callers for up to ${settings.coldSeconds} s each. *First use*: every ` +
-      'value is for a new subject, so `encrypt` looks the data key up, makes one, wraps it under the master key and ' +
-      'INSERTs it (one commit, waiting for the WAL flush) before sealing; `decrypt` then finds it cached. *After a ' +
+    `**Cold path**: ${CONCURRENCY} concurrent callers for up to ${settings.coldSeconds} s each, after 1 s of first ` +
+      `uses to warm the table up. *First use*: every ` +
+      'value is for a new subject, so `encrypt` looks the data key up (SELECT), makes one, wraps it under the master ' +
+      'key and INSERTs it (a commit of its own, waiting for the WAL flush) before sealing; `decrypt` then finds it cached. *After a ' +
       'restart*: a second vault with an empty cache opens those values (SELECT and unwrap of the key), then seals ' +
       'them again (cached). The ratios set these against the single-caller hot figures above.',
     '',
@@ -421,7 +422,7 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
     '',
     `- Hot path: the vault reaches ${hot.map((result, index) => `${formatRatio(hotRatios[index])} (${result.sample.name})`).join(', ')} ` +
       'of bare AES-256-GCM.',
-    `- Cold path: a first use costs a database round trip and a commit; at ${CONCURRENCY} callers it runs at ` +
+    `- Cold path: a first use costs two database round trips and a commit; at ${CONCURRENCY} callers it runs at ` +
       `${cold.map((result) => `${formatCount(result.firstUse.values / result.firstUse.seconds)}/s (${result.sample.name})`).join(', ')}, ` +
       `after a restart at ${cold.map((result) => `${formatCount(result.afterRestart.values / result.afterRestart.seconds)}/s`).join(', ')}.`,
   ].join('\n');
