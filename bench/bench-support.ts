@@ -469,7 +469,7 @@ export interface ActivityProfile {
   byKind: Map<string, number>;
 }
 
-/** Names a statement for a PgActivitySampler: its text and, when it waits, the wait event (e.g. WALSync). */
+/** Names a statement for a PgActivitySampler: its text and, when it waits, the wait event (e.g. WalSync, WALWrite). */
 export type StatementClassifier = (query: string, waitEvent: string | null) => string;
 
 const firstWords: StatementClassifier = (query, waitEvent) => {

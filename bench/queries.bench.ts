@@ -541,7 +541,7 @@ function statementKind(query: string, waitEvent: string | null): string {
                     : /access_log__g|daily_activity__g/.test(text)
                       ? 'read models (projector)'
                       : text.slice(0, 40);
-  return waitEvent === 'WALSync' || waitEvent === 'WALWrite' ? `${kind}, waiting for the WAL flush` : kind;
+  return waitEvent !== null && /^wal(sync|write)$/i.test(waitEvent) ? `${kind}, waiting for the WAL flush` : kind;
 }
 
 /**

@@ -254,7 +254,8 @@ function renderReport(results: readonly SizeResult[], readers: readonly Reader[]
     '',
     `The log is generated inside PostgreSQL from ${TEMPLATES} sample events (the append benchmark's shape, with their ` +
       `canonical digests) over ${formatCount(STREAMS)} streams, then ANALYZEd. At each size every reader reads the whole ` +
-      `log ${settings.rounds} time(s), alternating which goes first, in pages of ${formatCount(settings.page)}:`,
+      `log ${settings.rounds === 1 ? 'once' : `${settings.rounds} times`}, alternating which goes first, in pages of ` +
+      `${formatCount(settings.page)}:`,
     '',
     '- **raw SELECT** (the baseline): `SELECT` of the same columns `WHERE position > $1 ORDER BY position LIMIT $2`, ' +
       'rows parsed by node-pg and counted.',

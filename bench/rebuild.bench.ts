@@ -305,7 +305,7 @@ async function timedRun(contender: Contender, expected: number, title: string, a
 /** Names the statements of a rebuild for the activity profile. */
 function statementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
-  if (waitEvent === 'WALSync' || waitEvent === 'WALWrite') return 'waiting for the WAL flush';
+  if (waitEvent !== null && /^wal(sync|write)$/i.test(waitEvent)) return 'waiting for the WAL flush';
   if (/FROM vault_data_keys WHERE subject_id = \$1/.test(text)) return 'data key lookup (vault, one key)';
   if (/FROM vault_data_keys WHERE subject_id = ANY/.test(text)) return 'data key lookup (batched)';
   if (/pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)) return 'readGlobalBatch';
