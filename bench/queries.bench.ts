@@ -20,7 +20,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -676,6 +676,15 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
     table,
     '',
     ...verdicts,
+    ...ENDPOINTS.slice(1).map((endpoint, offset) => {
+      const total = totals[offset + 1];
+      if (total.cpuServer === undefined) return '';
+      const perRequest = (total.cpuProcess + total.cpuServer) / Math.max(1, total.ok);
+      return (
+        `- ${endpoint.name}: ${(perRequest * 1000).toFixed(2)} ms of CPU per request (this process and PostgreSQL together), so at most ` +
+        `${formatCount(cpus().length / perRequest)} req/s on this machine's ${cpus().length} cores; ${formatCount(rate(total))} req/s measured.`
+      );
+    }).filter((line) => line !== ''),
     `- Failed requests: ${failures} (must be 0). Access records in the ledger at the end: ${formatCount(accessEvents)}, at least one per 2xx read.`,
     ...diagnosis,
   ].join('\n');
