@@ -181,10 +181,10 @@ function eventStore(store: PostgresEventStore): Contender {
  * Warms every contender up, then runs them round by round, rotating which goes first, so drift
  * (table growth, checkpoints, autovacuum) falls on all alike. The first contender is the baseline.
  *
- * No ANALYZE first, on purpose: the tables start empty, and ledger_append's plans must not depend
- * on statistics. Before migration 1763900008000-append-plan they did: planned on a young table,
- * each connection kept a sequential scan of ledger_events per append until autovacuum's first
- * ANALYZE (docs/benchmarks.md). The sequential scans counted from the warm-up on keep that visible.
+ * No ANALYZE first, on purpose: the tables start empty, and the append's plans must not depend on
+ * statistics. Before migration 1763900008000-append-plan they did: planned on a young table, each
+ * connection kept a sequential scan of ledger_events per append until autovacuum's first ANALYZE
+ * (docs/benchmarks.md). The sequential scans counted from the warm-up on keep that visible.
  */
 async function compare(
   mode: string,
@@ -350,8 +350,9 @@ function renderReport(
       `nothing else; a UUIDv7 per row, a precomputed digest.`,
     `- **raw INSERT, ledger indexes**: the same into \`${INDEXED_TABLE}\`, a copy of ledger_events with its ` +
       `unique constraints, global-order index and checks: what the schema itself costs.`,
-    '- **appendToStream**: `PostgresEventStore.appendToStream` with the expected version, i.e. `ledger_append` ' +
-      '(idempotency and version checks, insert) plus the digest, validation and the post-commit NOTIFY.',
+    '- **appendToStream**: `PostgresEventStore.appendToStream` with the expected version: its one prepared statement ' +
+      '(the stream head, the version check and the insert) plus validation, RFC 8785 serialisation and digest of the data, ' +
+      'and the post-commit NOTIFY.',
     '',
     table,
     '',

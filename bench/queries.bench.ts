@@ -520,8 +520,8 @@ async function measure(
 /** Names the statements of the read path and of the in-process projector for the activity profile. */
 function statementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
-  const kind = /ledger_append\(/.test(text)
-    ? 'ledger_append (the access record)'
+  const kind = /ledger_append\(|INSERT INTO ledger_events \(event_id/.test(text)
+    ? 'append (the access record)'
     : /FROM ledger_events WHERE stream_id = \$1 AND stream_version/.test(text)
       ? 'readStream (stream head)'
       : /coalesce\(max\(stream_version\), 0\)/.test(text)

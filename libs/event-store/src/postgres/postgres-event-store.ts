@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, QueryConfig } from 'pg';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import {
   AppendOptions,
@@ -73,41 +73,28 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) return this.appendNothing(streamId, expected);
 
     const started = process.hrtime.bigint();
-    const params = [
-      streamId,
-      String(expected),
-      events.map((event) => event.eventId ?? uuidv7()),
-      events.map((event) => event.type),
-      events.map((event) => event.schemaVersion ?? 1),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
-      events.map((event) => sha256(canonicalJson(event.data))),
-    ];
-    if (new Set(params[2] as string[]).size !== events.length) throw new InvalidAppend('event ids repeat within one append');
+    const prepared = events.map(prepareEvent);
+    if (new Set(prepared.map((event) => event.eventId)).size !== events.length) throw new InvalidAppend('event ids repeat within one append');
+    const statement = appendStatement(streamId, expected, prepared);
 
     for (let attempt = 0; ; attempt++) {
+      let rows: { stream_version: string; position: string }[] | undefined;
       try {
-        const { rows } = await this.pool.query(
-          'SELECT next_expected_version::text, last_position::text, replayed FROM ledger_append($1, $2, $3, $4, $5, $6, $7, $8)',
-          params,
-        );
-        const result = { nextExpectedVersion: Number(rows[0].next_expected_version), position: Number(rows[0].last_position) };
-        if (!rows[0].replayed) {
-          this.wakeups.appended();
-          this.options.onAppended?.(events.length, Number(process.hrtime.bigint() - started) / 1e9);
-        }
-        return result;
+        rows = (await this.pool.query(statement)).rows;
       } catch (error) {
-        const failure = error as { code?: string; detail?: string; constraint?: string };
-        if (failure.code === 'LE409') throw new WrongExpectedVersion(streamId, expected, Number(failure.detail));
-        if (failure.code === 'LE422') throw new EventIdConflict(streamId);
-        if (failure.code !== '23505' || attempt >= MAX_RETRIES) throw error;
-        // A concurrent writer took the version (or the event ids) between our check and insert.
-        const versionTaken = failure.constraint === 'ledger_events_stream_version_key';
-        if (versionTaken && (typeof expected === 'number' || expected === 'no_stream')) {
-          throw new WrongExpectedVersion(streamId, expected, await this.streamVersion(streamId));
-        }
+        // 23505: an event id is stored already, or a concurrent writer took the version between our
+        // read of the head and our insert; anything else is not ours to settle
+        if ((error as { code?: string }).code !== '23505' || attempt >= MAX_RETRIES) throw error;
       }
+      if (rows && rows.length > 0) {
+        this.wakeups.appended();
+        this.options.onAppended?.(events.length, Number(process.hrtime.bigint() - started) / 1e9);
+        return lastOf(rows);
+      }
+      // Refused, or no row: the expected version did not match, unless these events were appended already.
+      const settled = await this.appendRefused(streamId, expected, prepared);
+      if (settled) return settled;
+      if (attempt >= MAX_RETRIES) throw new Error(`stream ${streamId}: the append lost ${MAX_RETRIES} races in a row`);
     }
   }
 
@@ -179,6 +166,35 @@ export class PostgresEventStore implements EventStore {
     await this.wakeups.close();
   }
 
+  /**
+   * Why an append wrote nothing: the same events were appended before (the original result), some
+   * of its event ids belong to other events (EventIdConflict), or the stream is not at the expected
+   * version (WrongExpectedVersion). Undefined when none holds any more: a writer that beat us has
+   * moved on and the append should simply be tried again.
+   */
+  private async appendRefused(streamId: string, expected: ExpectedVersion, events: readonly PreparedEvent[]): Promise<AppendResult | undefined> {
+    // = ANY() plans as an index scan on ledger_events_event_id_key whatever the statistics say
+    const { rows } = await this.pool.query<{ current: string; known: number; matching: number; last_version: string; last_position: string }>({
+      name: 'ledger-append-refused',
+      text: `SELECT (SELECT coalesce(max(stream_version), 0) FROM ledger_events WHERE stream_id = $1)::text AS current,
+                    count(*)::int AS known,
+                    count(*) FILTER (WHERE e.stream_id = $1
+                                       AND e.type = ($3::text[])[array_position($2::uuid[], e.event_id)]
+                                       AND e.payload_digest = decode(($4::text[])[array_position($2::uuid[], e.event_id)], 'hex'))::int AS matching,
+                    max(e.stream_version)::text AS last_version, max(e.position)::text AS last_position
+               FROM ledger_events e
+              WHERE e.event_id = ANY($2::uuid[])`,
+      values: [streamId, events.map((event) => event.eventId), events.map((event) => event.type), events.map((event) => event.digest)],
+    });
+    const { current, known, matching } = rows[0];
+    if (known === events.length && matching === events.length) {
+      return { nextExpectedVersion: Number(rows[0].last_version), position: Number(rows[0].last_position) };
+    }
+    if (known > 0) throw new EventIdConflict(streamId);
+    if (!versionMatches(expected, Number(current))) throw new WrongExpectedVersion(streamId, expected, Number(current));
+    return undefined;
+  }
+
   private async appendNothing(streamId: string, expected: ExpectedVersion): Promise<AppendResult> {
     const { rows } = await this.pool.query(
       `SELECT stream_version::text AS version, position::text AS position FROM ledger_events
@@ -207,6 +223,16 @@ export class PostgresEventStore implements EventStore {
     };
     return this.upcasters.isEmpty ? event : this.upcasters.apply(event);
   }
+}
+
+function lastOf(rows: readonly { stream_version: string; position: string }[]): AppendResult {
+  let nextExpectedVersion = 0;
+  let position = 0;
+  for (const row of rows) {
+    nextExpectedVersion = Math.max(nextExpectedVersion, Number(row.stream_version));
+    position = Math.max(position, Number(row.position));
+  }
+  return { nextExpectedVersion, position };
 }
 
 function versionMatches(expected: ExpectedVersion, current: number): boolean {
@@ -238,4 +264,83 @@ function validateAppend(streamId: string, events: readonly NewEvent[], expected:
       throw new InvalidAppend(`${at}.metadata needs actor, roles and correlationId`);
     }
   }
+}
+
+/** An event as the append statement takes it: its data serialised once, canonically, and digested. */
+interface PreparedEvent {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  /** RFC 8785 text of the data: stored (jsonb keeps the same value) and digested, so serialised once. */
+  data: string;
+  metadata: string;
+  /** Hex SHA-256 of `data`. */
+  digest: string;
+}
+
+function prepareEvent(event: NewEvent): PreparedEvent {
+  const data = canonicalJson(event.data);
+  return {
+    eventId: event.eventId ?? uuidv7(),
+    type: event.type,
+    schemaVersion: event.schemaVersion ?? 1,
+    data,
+    metadata: JSON.stringify(event.metadata),
+    digest: sha256(data).toString('hex'),
+  };
+}
+
+/**
+ * The stream's head and the expected-version check, shared by both append statements: a row (the
+ * head) only when the stream is where the writer expects it. $1 stream id, $2 the expectation's
+ * kind, $3 the expected version when it is a number (a separate parameter: a CASE casting $2 to
+ * bigint could be folded, and fail, for 'any' when planning with the values).
+ */
+const ACCEPTED_HEAD = `
+  WITH head AS (SELECT coalesce(max(stream_version), 0) AS version FROM ledger_events WHERE stream_id = $1),
+  accepted AS (
+    SELECT version FROM head
+     WHERE CASE $2::text WHEN 'any' THEN true
+                         WHEN 'no_stream' THEN version = 0
+                         WHEN 'stream_exists' THEN version > 0
+                         ELSE version = $3::bigint END
+  )`;
+
+/**
+ * One round trip, one statement: read the head, check the expected version, insert at the versions
+ * that follow. A concurrent writer that takes the same version, or an event id stored already,
+ * makes the unique constraints refuse the statement; only then does appendRefused look closer.
+ * One event goes as scalar parameters, a batch as one JSON array (no array-literal escaping).
+ */
+function appendStatement(streamId: string, expected: ExpectedVersion, events: readonly PreparedEvent[]): QueryConfig {
+  const kind = typeof expected === 'number' ? 'version' : expected;
+  const version = typeof expected === 'number' ? String(expected) : null;
+  if (events.length === 1) {
+    const [event] = events;
+    return {
+      name: 'ledger-append-one',
+      text: `${ACCEPTED_HEAD}
+        INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+        SELECT $4::uuid, $1, accepted.version + 1, $5, $6, $7::jsonb, $8::jsonb, decode($9, 'hex') FROM accepted
+        RETURNING stream_version::text, position::text`,
+      values: [streamId, kind, version, event.eventId, event.type, event.schemaVersion, event.data, event.metadata, event.digest],
+    };
+  }
+  const batch = events
+    .map(
+      (event, index) =>
+        `{"n":${index + 1},"i":"${event.eventId}","t":${JSON.stringify(event.type)},"s":${event.schemaVersion},` +
+        `"d":${event.data},"m":${event.metadata},"h":"${event.digest}"}`,
+    )
+    .join(',');
+  return {
+    name: 'ledger-append-batch',
+    text: `${ACCEPTED_HEAD}
+      INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+      SELECT e.i, $1, accepted.version + e.n, e.t, e.s, e.d, e.m, decode(e.h, 'hex')
+        FROM accepted, jsonb_to_recordset($4::jsonb) AS e(n int, i uuid, t text, s int, d jsonb, m jsonb, h text)
+       ORDER BY e.n
+      RETURNING stream_version::text, position::text`,
+    values: [streamId, kind, version, `[${batch}]`],
+  };
 }
