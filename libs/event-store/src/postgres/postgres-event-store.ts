@@ -29,8 +29,9 @@ export interface PostgresEventStoreOptions {
 }
 
 // ORDER BY must name ledger_events.<column>: the text aliases below would otherwise sort as strings.
-const COLUMNS = `position::text AS position, transaction_id::text AS transaction_id, event_id, stream_id,
-  stream_version::text AS stream_version, type, schema_version, data, metadata, payload_digest, recorded_at`;
+const ENVELOPE_COLUMNS = `position::text AS position, transaction_id::text AS transaction_id, event_id, stream_id,
+  stream_version::text AS stream_version, type, schema_version, metadata, payload_digest, recorded_at`;
+const COLUMNS = `${ENVELOPE_COLUMNS}, data`;
 const MAX_RETRIES = 20;
 const MAX_READ = 10_000;
 
@@ -47,6 +48,15 @@ interface EventRow {
   payload_digest: Buffer;
   recorded_at: Date;
   settled?: boolean;
+}
+
+export interface GlobalBatchOptions {
+  /**
+   * False: the events come without their data (`data` is `{}`) and exactly as stored, never
+   * upcast; everything else, the payload digest included, is there. For readers that commit to
+   * the envelope only (the audit tree): the data is most of a row, to send and to parse.
+   */
+  data?: boolean;
 }
 
 export interface GlobalBatch {
@@ -125,11 +135,12 @@ export class PostgresEventStore implements EventStore {
    * The next events in global order, cut where a row belongs to a transaction not older than the
    * oldest one still running: such a transaction may yet commit rows that sort before it.
    */
-  async readGlobalBatch(from: GlobalCheckpoint, maxCount: number): Promise<GlobalBatch> {
+  async readGlobalBatch(from: GlobalCheckpoint, maxCount: number, options: GlobalBatchOptions = {}): Promise<GlobalBatch> {
     const limit = Math.min(Math.max(1, maxCount), MAX_READ);
+    const withData = options.data ?? true;
     const { rows } = await this.pool.query<EventRow>(
       `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-       SELECT ${COLUMNS}, transaction_id < horizon.xmin AS settled
+       SELECT ${withData ? COLUMNS : ENVELOPE_COLUMNS}, transaction_id < horizon.xmin AS settled
          FROM ledger_events, horizon
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
         ORDER BY ledger_events.transaction_id, ledger_events.position
@@ -138,7 +149,7 @@ export class PostgresEventStore implements EventStore {
     );
     const settled = rows.findIndex((row) => !row.settled);
     const visible = settled === -1 ? rows : rows.slice(0, settled);
-    return { events: visible.map((row) => this.toEvent(row)), heldBack: settled !== -1 };
+    return { events: visible.map((row) => this.toEvent(row, withData)), heldBack: settled !== -1 };
   }
 
   subscribeToAll(from: GlobalCheckpoint = BEGINNING, options: SubscribeOptions = {}): Subscription {
@@ -206,13 +217,13 @@ export class PostgresEventStore implements EventStore {
     return { nextExpectedVersion: current, position: rows[0] ? Number(rows[0].position) : 0 };
   }
 
-  private toEvent(row: EventRow): RecordedEvent {
+  private toEvent(row: EventRow, withData = true): RecordedEvent {
     const position = Number(row.position);
     const event: RecordedEvent = {
       eventId: row.event_id,
       type: row.type,
       schemaVersion: row.schema_version,
-      data: row.data,
+      data: withData ? row.data : {},
       metadata: row.metadata,
       recordedAt: row.recorded_at,
       streamId: row.stream_id,
@@ -221,7 +232,7 @@ export class PostgresEventStore implements EventStore {
       checkpoint: { transactionId: Number(row.transaction_id), position },
       payloadDigest: row.payload_digest.toString('hex'),
     };
-    return this.upcasters.isEmpty ? event : this.upcasters.apply(event);
+    return this.upcasters.isEmpty || !withData ? event : this.upcasters.apply(event);
   }
 }
 

@@ -51,7 +51,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   for (let pass = 0; pass < 3; pass++) {
     const target = await store.headCheckpoint();
     while (compareCheckpoints(checkpoint, target) < 0) {
-      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000);
+      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000, { data: projection.readsData ?? true });
       if (batch.events.length === 0) {
         await new Promise((resolve) => setTimeout(resolve, 20)); // held back behind an older open transaction
         continue;
@@ -75,7 +75,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   await inTransaction(pool, async (client) => {
     await checkpoints.get(projection.name, client, true); // the live runner waits here
     for (;;) {
-      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000);
+      const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000, { data: projection.readsData ?? true });
       if (batch.events.length === 0) break;
       const relevant = relevantEvents(projection, batch.events);
       if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);

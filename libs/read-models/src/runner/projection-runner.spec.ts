@@ -149,4 +149,39 @@ describe('ProjectionRunner', () => {
     expect(positions).toEqual(all);
     await runner.stop();
   });
+
+  it('hands an envelope-only projection events without data, and lingers so that batches gather events', async () => {
+    await createTables(owner, 'seen_env');
+    const batches: (readonly RecordedEvent[])[] = [];
+    const projection: Projection = {
+      name: 'seen_env',
+      version: 1,
+      tables: ['seen_env'],
+      readsData: false,
+      batchLingerMs: 300,
+      async apply(_batch, events) {
+        batches.push(events);
+      },
+    };
+    const runner = new ProjectionRunner(database.pool, store, [projection], { logger, pollMs: 50 });
+    await runner.start();
+    try {
+      const seen = (stream: string) => batches.flat().filter((recorded) => recorded.streamId === stream);
+      // caught up with the events of the other specs once this marker has come through
+      await store.appendToStream('env-marker', [event()]);
+      await until(async () => seen('env-marker').length === 1);
+      const caughtUp = batches.length;
+      // twenty appends within the linger: without it, each wake-up would make a batch of one or two
+      for (let i = 0; i < 20; i++) await store.appendToStream('env', [{ ...event(), data: { secret: `value ${i}` } }]);
+      await until(async () => seen('env').length === 20);
+      expect(batches.length - caughtUp).toBeLessThanOrEqual(3);
+      const [first] = seen('env');
+      expect(first.data).toEqual({});
+      const [stored] = await store.readStream('env');
+      expect(first.payloadDigest).toBe(stored.payloadDigest);
+      expect(stored.data).toEqual({ secret: 'value 0' });
+    } finally {
+      await runner.stop();
+    }
+  });
 });

@@ -74,7 +74,7 @@ export class ProjectionRunner {
           continue;
         }
         const generation = this.store.wakeups.generation;
-        const batch = await this.store.readGlobalBatch(row.checkpoint, batchSize);
+        const batch = await this.store.readGlobalBatch(row.checkpoint, batchSize, { data: projection.readsData ?? true });
         if (batch.events.length === 0) {
           await this.store.wakeups.wait(generation, batch.heldBack ? 20 : pollMs);
           continue;
@@ -87,7 +87,9 @@ export class ProjectionRunner {
           }
           await this.markFailed(projection, batch.events[0]);
         } else if (outcome === 'applied') {
+          const caughtUp = batch.events.length < batchSize;
           batchSize = this.options.batchSize ?? 500;
+          if (caughtUp && projection.batchLingerMs) await this.linger(projection.batchLingerMs);
         }
       } catch (error) {
         this.options.logger.warn({ err: error, projection: projection.name }, 'projection loop error; retrying');
@@ -140,6 +142,14 @@ export class ProjectionRunner {
     const message = redactMessage(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     await this.checkpoints.fail(projection.name, event.position, `event ${event.eventId} (${event.type}) at position ${event.position}: ${message}`);
     this.options.logger.error({ projection: projection.name, position: event.position, eventType: event.type }, 'projection stopped on an event it cannot apply');
+  }
+
+  /** Sleeps through wake-ups (unlike `pause`), but not through `stop()`. */
+  private async linger(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+    }
   }
 
   private pause(ms: number): Promise<void> {

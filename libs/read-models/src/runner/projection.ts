@@ -20,6 +20,16 @@ export interface Projection {
   readonly tables: readonly string[];
   /** Event types it reads; others are skipped without a call. Absent: every event (the audit tree). */
   readonly eventTypes?: ReadonlySet<string>;
+  /**
+   * False: the runner hands it events without their data (`data` is `{}`), exactly as stored (see
+   * `readGlobalBatch`). For projections of the envelope alone, such as the audit tree.
+   */
+  readonly readsData?: boolean;
+  /**
+   * Once caught up, wait this long after applying a batch before reading the next, so that batches
+   * gather more events: fewer transactions per event, for that much more lag. Default 0.
+   */
+  readonly batchLingerMs?: number;
   apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void>;
 }
 
