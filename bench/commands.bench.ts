@@ -290,6 +290,8 @@ class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
   async listenForShreds(): Promise<void> {}
   async close(): Promise<void> {}
 
+  async prepareKeys(): Promise<void> {}
+
   async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);

@@ -30,7 +30,7 @@ import { kekIdOf } from '@pi-ledger/pii-vault/master-key';
 import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
-import { KeyRow, VaultTables } from '@pi-ledger/pii-vault/vault-tables';
+import { KeyRef, KeyRow, NewKey, VaultTables } from '@pi-ledger/pii-vault/vault-tables';
 import { SUBJECT_PROFILE_EVENT_TYPES } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { SubjectProfileProjection } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.projection';
 import { rebuildProjection } from '@pi-ledger/read-models/runner/projection-rebuild';
@@ -252,8 +252,10 @@ class PrefetchedKeyTables extends VaultTables {
     this.rows = new Map(rows.map((row) => [`${row.subject_id}\n${row.category}`, row]));
   }
 
-  override async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
-    return this.rows.get(`${subjectId}\n${category}`) ?? super.findKey(subjectId, category);
+  override async findKeys(refs: readonly KeyRef[]): Promise<KeyRow[]> {
+    const missing = refs.filter((ref) => !this.rows.has(`${ref.subjectId}\n${ref.category}`));
+    const prefetched = refs.flatMap((ref) => this.rows.get(`${ref.subjectId}\n${ref.category}`) ?? []);
+    return missing.length === 0 ? prefetched : [...prefetched, ...(await super.findKeys(missing))];
   }
 }
 
@@ -414,25 +416,28 @@ function runGenerator(job: GenerationJob, defer: Defer, onProgress: (message: { 
 }
 
 /**
- * The vault's key storage for generation: the vault makes, wraps and "inserts" each data key as it
- * always does (PiiVault.load), but the rows are kept for one multi-row INSERT per chunk, in the
- * chunk's transaction, instead of one commit per key. Only new subjects are generated, so a key is
- * either made here or still known here.
+ * The vault's key storage for generation: the vault makes and wraps each data key as it always
+ * does (PiiVault.fetch), but the rows are kept for one multi-row INSERT per chunk, in the chunk's
+ * transaction, instead of one commit per key. Only new subjects are generated, so a key is either
+ * made here or still known here.
  */
 class BatchedKeyTables extends VaultTables {
   private readonly rows = new Map<string, KeyRow>();
   private pending: KeyRow[] = [];
 
-  override async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
-    return this.rows.get(`${subjectId}\n${category}`);
+  override async findKeys(refs: readonly KeyRef[]): Promise<KeyRow[]> {
+    return refs.flatMap((ref) => this.rows.get(`${ref.subjectId}\n${ref.category}`) ?? []);
   }
 
-  override async insertKey(row: KeyRow & { wrapped_key: Buffer }): Promise<boolean> {
-    const id = `${row.subject_id}\n${row.category}`;
-    if (this.rows.has(id)) return false;
-    this.rows.set(id, row);
-    this.pending.push(row);
-    return true;
+  override async createKeys(subjectId: string, keys: readonly NewKey[], kekId: string): Promise<KeyRow[]> {
+    for (const key of keys) {
+      const id = `${subjectId}\n${key.category}`;
+      if (this.rows.has(id)) continue;
+      const row = { key_id: key.keyId, subject_id: subjectId, category: key.category, wrapped_key: key.wrapped, kek_id: kekId };
+      this.rows.set(id, row);
+      this.pending.push(row);
+    }
+    return this.findKeys(keys.map((key) => ({ subjectId, category: key.category })));
   }
 
   takePending(): KeyRow[] {
