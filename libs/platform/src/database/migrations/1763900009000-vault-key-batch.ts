@@ -10,7 +10,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * transaction only). No acknowledged event can lose its key to a crash that way: WAL is flushed in
  * order, and every event sealed under the key is appended by a later transaction, whose synchronous
  * commit flushes the WAL past the key's commit record. A key lost in a crash is referenced by
- * nothing durable; the next writer makes a fresh one. (docs/key-management.md, "Data keys".)
+ * nothing durable; the next writer makes a fresh one, and a vault that had cached it drops it when
+ * the crash drops its LISTEN connection. (docs/key-management.md, "Key commits do not wait".)
  */
 export class VaultKeyBatch1763900009000 implements MigrationInterface {
   name = 'VaultKeyBatch1763900009000';
