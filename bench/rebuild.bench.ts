@@ -2,7 +2,7 @@
  * `npm run bench:rebuild`: rebuilding the subject_profile projection (`rebuildProjection`, what
  * `ledger projections rebuild subject_profile` runs) over a log of realistic subject events, against
  * a baseline that reads the same events the same way (`readGlobalBatch`, same batch size, same
- * pool) and decrypts them (`SubjectEventCodec.open` on a vault with a cold cache, as the projection
+ * pool) and decrypts them (`SubjectEventCodec.openAll` on a vault with a cold cache, as the projection
  * does) without writing anything, in the same run; with the peak RSS of each, at a tenth of the
  * events and at all of them, to show that the rebuild is streamed.
  *
@@ -30,7 +30,7 @@ import { kekIdOf } from '@pi-ledger/pii-vault/master-key';
 import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
-import { KeyRow, VaultTables } from '@pi-ledger/pii-vault/vault-tables';
+import { KeyRef, KeyRow, NewKey, VaultTables } from '@pi-ledger/pii-vault/vault-tables';
 import { SUBJECT_PROFILE_EVENT_TYPES } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { SubjectProfileProjection } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.projection';
 import { rebuildProjection } from '@pi-ledger/read-models/runner/projection-rebuild';
@@ -74,7 +74,7 @@ interface Settings {
   events: number;
   batch: number;
   generators: number;
-  /** --diagnose: sample what PostgreSQL is busy with, and add the read + decrypt with batched key lookups. */
+  /** --diagnose: sample what PostgreSQL is busy with. */
   diagnose: boolean;
 }
 
@@ -131,7 +131,6 @@ async function main(defer: Defer): Promise<void> {
   await (await openVault(pool, masterKey)).close();
 
   const contenders: Contender[] = [readAndDecrypt(pool, store, masterKey, settings.batch), rebuild(pool, ownerPool, store, masterKey, settings.batch)];
-  if (settings.diagnose) contenders.push(readAndDecryptBatchedKeys(pool, store, masterKey, settings.batch));
   const totalSubjects = Math.ceil(settings.events / EVENTS_PER_SUBJECT);
   const sizes = [...new Set([Math.max(1, Math.round(totalSubjects / 10)), totalSubjects])];
   const owner = await database.ownerClient();
@@ -174,8 +173,9 @@ async function openVault(pool: Pool, masterKey: Buffer): Promise<PiiVault> {
 /**
  * The baseline: what the rebuild must do at least, without the read model. The same reads in the
  * same order and batch size (readGlobalBatch from the beginning to the head as the run starts), the
- * same filter by event type, and every event opened by SubjectEventCodec, a batch at a time with
- * Promise.all as the projection does, on a fresh vault (cold key cache) on the same pool.
+ * same filter by event type, and every event opened by SubjectEventCodec.openAll, a batch at a time
+ * as the projection does (the batch's data keys in one SELECT), on a fresh vault (cold key cache) on
+ * the same pool.
  */
 function readAndDecrypt(pool: Pool, store: PostgresEventStore, masterKey: Buffer, batchSize: number): Contender {
   return {
@@ -191,7 +191,10 @@ function readAndDecrypt(pool: Pool, store: PostgresEventStore, masterKey: Buffer
           const batch = await store.readGlobalBatch(checkpoint, batchSize);
           if (batch.events.length === 0) throw new Error('the log ended before its head');
           const relevant = batch.events.filter((event) => SUBJECT_PROFILE_EVENT_TYPES.has(event.type));
-          await Promise.all(relevant.map((event) => codec.open({ type: event.type, data: event.data } as unknown as SubjectEvent<EncryptedValue>, event.eventId)));
+          await codec.openAll(
+            relevant.map((event) => ({ type: event.type, data: event.data }) as unknown as SubjectEvent<EncryptedValue>),
+            relevant.map((event) => event.eventId),
+          );
           checkpoint = batch.events[batch.events.length - 1].checkpoint;
           onProgress((count += batch.events.length));
         }
@@ -201,60 +204,6 @@ function readAndDecrypt(pool: Pool, store: PostgresEventStore, masterKey: Buffer
       }
     },
   };
-}
-
-/**
- * Diagnostic (--diagnose), not a figure of the ledger: the baseline again, but the vault's data keys
- * of each batch's subjects come from one `subject_id = ANY($1)` query per batch instead of one
- * query per (subject, category) on a cache miss. The vault is the real PiiVault (its cache, unwrap
- * and decrypt), only its key table is fronted by the batch's rows: what a batched key lookup in the
- * vault would give the rebuild.
- */
-function readAndDecryptBatchedKeys(pool: Pool, store: PostgresEventStore, masterKey: Buffer, batchSize: number): Contender {
-  return {
-    name: 'read + decrypt, keys fetched per batch (diagnostic)',
-    async run(onProgress) {
-      const tables = new PrefetchedKeyTables(pool);
-      const logger = pino({ level: 'warn' }, process.stderr);
-      // decrypting needs no blind-index key
-      const vault = new PiiVault(pool, tables, { kek: masterKey, keyring: new Map([[kekIdOf(masterKey), masterKey]]), blindIndexKey: randomBytes(32) }, {}, logger);
-      const codec = new SubjectEventCodec(vault);
-      const target = await store.headCheckpoint();
-      let checkpoint: GlobalCheckpoint = BEGINNING;
-      let count = 0;
-      while (compareCheckpoints(checkpoint, target) < 0) {
-        const batch = await store.readGlobalBatch(checkpoint, batchSize);
-        if (batch.events.length === 0) throw new Error('the log ended before its head');
-        const relevant = batch.events.filter((event) => SUBJECT_PROFILE_EVENT_TYPES.has(event.type));
-        await tables.prefetch(relevant.map((event) => event.data.subjectId as string));
-        await Promise.all(relevant.map((event) => codec.open({ type: event.type, data: event.data } as unknown as SubjectEvent<EncryptedValue>, event.eventId)));
-        checkpoint = batch.events[batch.events.length - 1].checkpoint;
-        onProgress((count += batch.events.length));
-      }
-      return count;
-    },
-  };
-}
-
-/** Key rows of a batch's subjects, fetched in one query; anything else falls through to the vault's own lookup. */
-class PrefetchedKeyTables extends VaultTables {
-  private rows = new Map<string, KeyRow>();
-
-  constructor(private readonly db: Pool) {
-    super(db);
-  }
-
-  async prefetch(subjectIds: readonly string[]): Promise<void> {
-    const { rows } = await this.db.query<KeyRow>(
-      `SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_data_keys WHERE subject_id = ANY($1::text[])`,
-      [[...new Set(subjectIds)]],
-    );
-    this.rows = new Map(rows.map((row) => [`${row.subject_id}\n${row.category}`, row]));
-  }
-
-  override async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
-    return this.rows.get(`${subjectId}\n${category}`) ?? super.findKey(subjectId, category);
-  }
 }
 
 /** The subject: rebuildProjection into a new generation, switch, drop the old one; a fresh vault as a new CLI process has. */
@@ -306,8 +255,7 @@ async function timedRun(contender: Contender, expected: number, title: string, a
 function statementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
   if (waitEvent !== null && /^wal(sync|write)$/i.test(waitEvent)) return 'waiting for the WAL flush';
-  if (/FROM vault_data_keys WHERE subject_id = \$1/.test(text)) return 'data key lookup (vault, one key)';
-  if (/FROM vault_data_keys WHERE subject_id = ANY/.test(text)) return 'data key lookup (batched)';
+  if (/FROM vault_data_keys WHERE subject_id = ANY/.test(text)) return 'data key lookup (vault)';
   if (/pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)) return 'readGlobalBatch';
   if (/^INSERT INTO "subject_profile__g/.test(text)) return 'profile upsert';
   if (/FROM "subject_profile__g\d+" WHERE subject_id = ANY/.test(text)) return 'profile load';
@@ -414,25 +362,28 @@ function runGenerator(job: GenerationJob, defer: Defer, onProgress: (message: { 
 }
 
 /**
- * The vault's key storage for generation: the vault makes, wraps and "inserts" each data key as it
- * always does (PiiVault.load), but the rows are kept for one multi-row INSERT per chunk, in the
- * chunk's transaction, instead of one commit per key. Only new subjects are generated, so a key is
- * either made here or still known here.
+ * The vault's key storage for generation: the vault makes and wraps each data key as it always
+ * does (PiiVault.fetch), but the rows are kept for one multi-row INSERT per chunk, in the chunk's
+ * transaction, instead of one commit per key. Only new subjects are generated, so a key is either
+ * made here or still known here.
  */
 class BatchedKeyTables extends VaultTables {
   private readonly rows = new Map<string, KeyRow>();
   private pending: KeyRow[] = [];
 
-  override async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
-    return this.rows.get(`${subjectId}\n${category}`);
+  override async findKeys(refs: readonly KeyRef[]): Promise<KeyRow[]> {
+    return refs.flatMap((ref) => this.rows.get(`${ref.subjectId}\n${ref.category}`) ?? []);
   }
 
-  override async insertKey(row: KeyRow & { wrapped_key: Buffer }): Promise<boolean> {
-    const id = `${row.subject_id}\n${row.category}`;
-    if (this.rows.has(id)) return false;
-    this.rows.set(id, row);
-    this.pending.push(row);
-    return true;
+  override async createKeys(subjectId: string, keys: readonly NewKey[], kekId: string): Promise<KeyRow[]> {
+    for (const key of keys) {
+      const id = `${subjectId}\n${key.category}`;
+      if (this.rows.has(id)) continue;
+      const row = { key_id: key.keyId, subject_id: subjectId, category: key.category, wrapped_key: key.wrapped, kek_id: kekId };
+      this.rows.set(id, row);
+      this.pending.push(row);
+    }
+    return this.findKeys(keys.map((key) => ({ subjectId, category: key.category })));
   }
 
   takePending(): KeyRow[] {
@@ -632,7 +583,7 @@ function renderReport(results: readonly SizeResult[], generations: readonly Gene
     ),
     ['right', 'right', 'left', 'right', 'right', 'right', 'right'],
   );
-  const subject = 1; // the rebuild; a diagnostic contender may follow it
+  const subject = 1; // the rebuild
   const verdicts = results.map((result) => {
     const ratio = rate(result.runs[subject]) / rate(result.runs[0]);
     return (
@@ -665,10 +616,11 @@ function renderReport(results: readonly SizeResult[], generations: readonly Gene
     `At each size, in the same process, on the same pools (a service pool of ${SERVICE_POOL} connections as \`pi_ledger_app\` for the event ` +
       `store and the vault; the rebuild's owner pool of ${OWNER_POOL} for DDL and its transactions, as in the CLI), reading ` +
       `${formatCount(settings.batch)} events per \`readGlobalBatch\`, each on a freshly opened vault (\`openPiiVault\`, an empty cache ` +
-      `of 10,000 keys, so every data key is SELECTed and unwrapped once, as in a new CLI process); which runs first alternates by size:`,
+      `of 10,000 keys, so every data key is SELECTed, with the others its batch needs, and unwrapped once, as in a new CLI process); which runs first alternates by size:`,
     '',
     '- **read + decrypt (baseline)**: `readGlobalBatch` from the beginning to the head, every event opened by ' +
-      '`SubjectEventCodec.open`, a batch at a time with `Promise.all` as the projection does; nothing written.',
+      '`SubjectEventCodec.openAll`, a batch at a time as the projection does (the data keys the batch needs and the ' +
+      'cache lacks in one SELECT); nothing written.',
     '- **rebuildProjection**: `rebuildProjection` of `SubjectProfileProjection` (what `ledger projections rebuild subject_profile` runs): ' +
       'a new generation of subject_profile filled batch by batch (per batch: load the rows involved, decrypt, fold, blind indexes, one ' +
       'upsert, the rebuild heartbeat, a commit), then the view switch and the old generation dropped.',
@@ -684,13 +636,12 @@ function renderReport(results: readonly SizeResult[], generations: readonly Gene
   ].join('\n');
 }
 
-/** With --diagnose: what PostgreSQL was busy with during each run, and the batched-key variant. */
+/** With --diagnose: what PostgreSQL was busy with during each run. */
 function diagnosis(results: readonly SizeResult[], contenders: readonly Contender[]): string[] {
   const lines = [
     '',
     '**Diagnosis** (`--diagnose`): every 20 ms during each run, the statements the database\'s backends were running ' +
-      '(pg_stat_activity), as shares of all active-backend observations; and the baseline again with the data keys of each batch\'s ' +
-      'subjects fetched in one query instead of one query per (subject, category) on a cache miss (*keys fetched per batch*):',
+      '(pg_stat_activity), as shares of all active-backend observations:',
     '',
   ];
   for (const result of results) {
@@ -698,18 +649,6 @@ function diagnosis(results: readonly SizeResult[], contenders: readonly Contende
       const run = result.runs[index];
       if (run.activity) lines.push(`- ${formatCount(result.events)} events, ${contender.name}: ${formatCount(rate(run))} events/s; ${describeActivity(run.activity)}.`);
     }
-  }
-  const diagnostic = contenders.length - 1;
-  if (diagnostic >= 2) {
-    const last = results[results.length - 1];
-    const speedUp = rate(last.runs[diagnostic]) / rate(last.runs[0]);
-    lines.push(
-      '',
-      `With one query per (subject, category) key the server is mostly idle while the vault waits on round trips, hundreds per batch; ` +
-        `fetching a batch's keys in one query makes reading and decrypting ${formatRatio(speedUp)} as fast at ` +
-        `${formatCount(last.events)} events. The rebuild pays the same lookups, so a batched key lookup in the vault (a ` +
-        '`subject_id = ANY($1)` read of the keys a batch needs, before its events are opened) would speed it up about as much.',
-    );
   }
   return lines;
 }

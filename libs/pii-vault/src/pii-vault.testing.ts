@@ -28,6 +28,22 @@ export function captureLog(): CapturedLog {
   return { logger: pino({ level: 'debug' }, sink), lines };
 }
 
+/** What `action` returns, and how many statements it sent through `pool.query` (all the vault's tables use). */
+export async function countingStatements<T>(pool: Pool, action: () => Promise<T>): Promise<{ statements: number; result: T }> {
+  const query = pool.query;
+  let statements = 0;
+  pool.query = function (this: Pool, ...args: unknown[]) {
+    statements++;
+    return (query as (...args: unknown[]) => unknown).apply(this, args);
+  } as Pool['query'];
+  try {
+    const result = await action();
+    return { statements, result };
+  } finally {
+    pool.query = query;
+  }
+}
+
 const dataDirs: string[] = [];
 
 /** The ledger's configuration with a fresh temporary data dir, so no test touches ./.ledger-data. */

@@ -10,9 +10,10 @@ import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
 import { DataErasedError, DecryptionFailedError, MasterKeyMismatchError } from './pii-vault.errors';
 import { ShredListener } from './shred-listener';
 import { ShredVacuum, ShredVacuumMode } from './shred-vacuum';
-import { KeyRow, VaultTables } from './vault-tables';
+import { KeyRef, KeyRow, VaultTables } from './vault-tables';
 
 export { DataErasedError } from './pii-vault.errors';
+export type { KeyRef } from './vault-tables';
 export type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 
 /** A field value as stored in an event: AES-256-GCM under the (subject, category) data key. */
@@ -192,6 +193,24 @@ export class PiiVault {
     return this.tables.hasLiveKey(subjectId, category);
   }
 
+  /**
+   * Loads the data keys of these (subject, category) pairs that are not cached, so that the values
+   * of a command's events (or a projection's batch) cost one statement instead of one per key:
+   * one SELECT for all of them, or with `create` one statement per subject, which also creates the
+   * keys that do not exist yet. Shredded keys come back as tombstones: encrypt and decrypt then
+   * throw DataErasedError as they would have.
+   */
+  async prepareKeys(refs: readonly KeyRef[], create: boolean): Promise<void> {
+    const cold = refs.filter((ref) => !this.cache.get(cacheId(ref)));
+    if (!create) {
+      if (cold.length > 0) await this.loadKeys(cold, false);
+      return;
+    }
+    const bySubject = new Map<string, KeyRef[]>();
+    for (const ref of cold) bySubject.set(ref.subjectId, [...(bySubject.get(ref.subjectId) ?? []), ref]);
+    await Promise.all([...bySubject.values()].map((subjectRefs) => this.loadKeys(subjectRefs, true)));
+  }
+
   /** Hex HMAC-SHA256 of `kind` and the normalised value, under the blind-index key. */
   blindIndex(kind: BlindIndexKind, value: string): string {
     const normalise = NORMALISERS[kind];
@@ -242,36 +261,56 @@ export class PiiVault {
 
   /** From the cache, or loaded (and created when `create`) once however many callers ask at once. */
   private async dataKey(subjectId: string, category: string, create: boolean): Promise<CachedKey | undefined> {
-    const id = `${subjectId}\n${category}`;
-    const cached = this.cache.get(id);
+    const ref = { subjectId, category };
+    const cached = this.cache.get(cacheId(ref));
     if (cached) return cached;
-    const flight = `${id}\n${create}`;
-    let loading = this.loading.get(flight);
-    if (!loading) {
-      const evictions = this.evictions;
-      loading = this.load(subjectId, category, create)
-        .then((loaded) => {
-          if (loaded && evictions === this.evictions) this.cache.set(id, loaded);
-          return loaded;
-        })
-        .finally(() => this.loading.delete(flight));
-      this.loading.set(flight, loading);
-    }
-    return loading;
+    return (await this.loadKeys([ref], create))[0];
   }
 
-  private async load(subjectId: string, category: string, create: boolean): Promise<CachedKey | undefined> {
-    let row = await this.tables.findKey(subjectId, category);
-    if (!row && create) {
-      const key = generateKey();
-      const keyId = randomUUID();
-      const wrapped = wrapKey(this.keys.kek, key, dataKeyAad(keyId, subjectId, category));
-      const inserted = await this.tables.insertKey({ key_id: keyId, subject_id: subjectId, category, wrapped_key: wrapped, kek_id: this.kekId });
-      if (inserted) return { keyId, key };
-      row = await this.tables.findKey(subjectId, category); // another writer created it first
+  /**
+   * Loads the keys of `refs` in one statement (creating the missing ones when `create`), except
+   * those another call is loading already, which it waits for. A key is cached once its statement
+   * has returned, unless a shred or a lost LISTEN emptied the cache meanwhile: the key may be one
+   * destroyed since.
+   */
+  private async loadKeys(refs: readonly KeyRef[], create: boolean): Promise<Array<CachedKey | undefined>> {
+    const missing = new Map<string, KeyRef>();
+    for (const ref of refs) if (!this.loading.has(flightId(ref, create))) missing.set(flightId(ref, create), ref);
+    if (missing.size > 0) {
+      const evictions = this.evictions;
+      const batch = this.fetch([...missing.values()], create).then((loaded) => {
+        if (evictions === this.evictions) for (const [id, key] of loaded) this.cache.set(id, key);
+        return loaded;
+      });
+      for (const [flight, ref] of missing) {
+        this.loading.set(flight, batch.then((loaded) => loaded.get(cacheId(ref))).finally(() => this.loading.delete(flight)));
+      }
     }
-    if (!row) return undefined;
-    return { keyId: row.key_id, key: row.wrapped_key ? this.unwrap(row) : null };
+    return Promise.all(refs.map((ref) => this.loading.get(flightId(ref, create))));
+  }
+
+  /** Reads the keys of `refs`; with `create`, makes one for each (all of one subject) and keeps those that exist. */
+  private async fetch(refs: readonly KeyRef[], create: boolean): Promise<Map<string, CachedKey>> {
+    if (!create) return this.cachedKeysOf(await this.tables.findKeys(refs), new Map());
+    const subjectId = refs[0].subjectId;
+    if (refs.some((ref) => ref.subjectId !== subjectId)) throw new Error('data keys are created for one subject at a time');
+    const made = refs.map((ref) => {
+      const keyId = randomUUID();
+      const key = generateKey();
+      return { keyId, category: ref.category, key, wrapped: wrapKey(this.keys.kek, key, dataKeyAad(keyId, subjectId, ref.category)) };
+    });
+    const rows = await this.tables.createKeys(subjectId, made, this.kekId);
+    return this.cachedKeysOf(rows, new Map(made.map((key) => [key.keyId, key.key])));
+  }
+
+  /** By cache id; `plain` holds the keys made here, which need no unwrapping. */
+  private cachedKeysOf(rows: readonly KeyRow[], plain: ReadonlyMap<string, Buffer>): Map<string, CachedKey> {
+    return new Map(
+      rows.map((row) => [
+        cacheId({ subjectId: row.subject_id, category: row.category }),
+        { keyId: row.key_id, key: row.wrapped_key ? (plain.get(row.key_id) ?? this.unwrap(row)) : null },
+      ]),
+    );
   }
 
   private unwrap(row: KeyRow): Buffer {
@@ -288,6 +327,14 @@ export class PiiVault {
       throw new Error(`data key ${row.key_id} does not unwrap under kek id ${row.kek_id}: its row is corrupt or was altered`);
     }
   }
+}
+
+function cacheId(ref: KeyRef): string {
+  return `${ref.subjectId}\n${ref.category}`;
+}
+
+function flightId(ref: KeyRef, create: boolean): string {
+  return `${cacheId(ref)}\n${create}`;
 }
 
 function fieldAad(context: FieldContext): Buffer {

@@ -1,5 +1,5 @@
 import { JsonValue } from '@pi-ledger/event-store/event-store.port';
-import { DataErasedError, EncryptedValue, PiiVault } from './pii-vault';
+import { DataErasedError, EncryptedValue, KeyRef, PiiVault } from './pii-vault';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 export const ERASED = '[erased]';
@@ -19,6 +19,18 @@ export class SubjectEventCodec {
     return mapPi(event, (value, category, field) => this.vault.encrypt({ eventId, subjectId, category, field }, value as JsonValue));
   }
 
+  /** Seals a command's events (`eventIds[i]` is the id of `events[i]`), their keys loaded or created in one statement per subject. */
+  async sealAll(events: readonly SubjectEvent[], eventIds: readonly string[]): Promise<Array<SubjectEvent<EncryptedValue>>> {
+    await this.vault.prepareKeys(await keyRefsOf(events), true);
+    return Promise.all(events.map((event, index) => this.seal(event, eventIds[index])));
+  }
+
+  /** Opens many events (a subject's history, a projection's batch), their keys loaded in one SELECT. */
+  async openAll(events: ReadonlyArray<SubjectEvent<EncryptedValue>>, eventIds: readonly string[]): Promise<Array<SubjectEvent<JsonValue>>> {
+    await this.vault.prepareKeys(await keyRefsOf(events), false);
+    return Promise.all(events.map((event, index) => this.open(event, eventIds[index])));
+  }
+
   open(event: SubjectEvent<EncryptedValue>, eventId: string): Promise<SubjectEvent<JsonValue>> {
     const subjectId = event.data.subjectId;
     return mapPi(event, async (value, category, field) => {
@@ -35,6 +47,19 @@ export class SubjectEventCodec {
 /** Categories of the vault for PI that is not category data. */
 export const GUARDIAN_CATEGORY = 'guardian';
 export const FREE_TEXT_CATEGORY = 'free_text';
+
+/** The (subject, category) pairs whose data keys seal the PI of these events. */
+async function keyRefsOf<V>(events: ReadonlyArray<SubjectEvent<V>>): Promise<KeyRef[]> {
+  const refs = new Map<string, KeyRef>();
+  for (const event of events) {
+    const subjectId = event.data.subjectId;
+    await mapPi(event, async (value, category) => {
+      refs.set(`${subjectId}\n${category}`, { subjectId, category });
+      return value;
+    });
+  }
+  return [...refs.values()];
+}
 
 async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): Promise<SubjectEvent<B>> {
   switch (event.type) {

@@ -13,6 +13,18 @@ export interface KeyRow {
   kek_id: string;
 }
 
+export interface KeyRef {
+  subjectId: string;
+  category: string;
+}
+
+/** A data key made by the vault, wrapped, not yet stored. */
+export interface NewKey {
+  keyId: string;
+  category: string;
+  wrapped: Buffer;
+}
+
 export interface TombstoneRow {
   key_id: string;
   subject_id: string;
@@ -40,22 +52,33 @@ const TOMBSTONE_COLUMNS = 'key_id, subject_id, category, destroyed_at, destroy_r
 export class VaultTables {
   constructor(private readonly pool: Pool) {}
 
-  async findKey(subjectId: string, category: string): Promise<KeyRow | undefined> {
+  /**
+   * The rows of those (subject, category) pairs that have one, live or shredded, in one statement.
+   * Subjects and categories are matched as two lists, which the unique index serves whatever their
+   * length (a join with the pairs can turn into a sequential scan); rows of pairs not asked for are
+   * dropped here.
+   */
+  async findKeys(pairs: readonly KeyRef[]): Promise<KeyRow[]> {
     const { rows } = await this.pool.query<KeyRow>(
-      'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_data_keys WHERE subject_id = $1 AND category = $2',
-      [subjectId, category],
+      'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_data_keys WHERE subject_id = ANY ($1::text[]) AND category = ANY ($2::text[])',
+      [[...new Set(pairs.map((pair) => pair.subjectId))], [...new Set(pairs.map((pair) => pair.category))]],
     );
-    return rows[0];
+    const asked = new Set(pairs.map((pair) => `${pair.subjectId}\n${pair.category}`));
+    return rows.filter((row) => asked.has(`${row.subject_id}\n${row.category}`));
   }
 
-  /** False when a key for (subject, category) exists already: the unique constraint decided. */
-  async insertKey(row: KeyRow & { wrapped_key: Buffer }): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `INSERT INTO vault_data_keys (key_id, subject_id, category, wrapped_key, kek_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (subject_id, category) DO NOTHING`,
-      [row.key_id, row.subject_id, row.category, row.wrapped_key, row.kek_id],
+  /**
+   * Inserts the new keys of one subject, each unless its category has a key (or a tombstone)
+   * already, and returns the subject's rows for those categories: the ones inserted and the ones
+   * that won. One statement, in a transaction of its own that does not wait for the WAL flush
+   * (migration 1763900009000-vault-key-batch says why that is safe).
+   */
+  async createKeys(subjectId: string, keys: readonly NewKey[], kekId: string): Promise<KeyRow[]> {
+    const { rows } = await this.pool.query<KeyRow>(
+      'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_create_data_keys($1, $2::uuid[], $3::text[], $4::bytea[], $5)',
+      [subjectId, keys.map((key) => key.keyId), keys.map((key) => key.category), keys.map((key) => key.wrapped), kekId],
     );
-    return rowCount === 1;
+    return rows;
   }
 
   /**

@@ -60,12 +60,13 @@ export class SubjectCommandsService {
       const purposeId = 'purposeId' in command ? command.purposeId : undefined;
       const purpose = purposeId ? purposeOf(registry, purposeId) : undefined;
       const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
-      const sealed: NewEvent[] = [];
-      for (const event of decided) {
-        const eventId = uuidv7();
-        const data = (await this.codec.seal(event, eventId)).data as unknown as JsonObject;
-        sealed.push({ eventId, type: event.type, data, metadata });
-      }
+      const eventIds = decided.map(() => uuidv7());
+      const sealed: NewEvent[] = (await this.codec.sealAll(decided, eventIds)).map((event, index) => ({
+        eventId: eventIds[index],
+        type: event.type,
+        data: event.data as unknown as JsonObject,
+        metadata,
+      }));
       try {
         const result = await this.store.appendToStream(subjectStream(subjectId), sealed, { expectedVersion: version });
         return { version: result.nextExpectedVersion, position: result.position, events: decided };
@@ -79,9 +80,11 @@ export class SubjectCommandsService {
 
   /** The subject's events with PI decrypted (or "[erased]"). */
   async openEvents(events: RecordedEvent[]): Promise<Array<{ recorded: RecordedEvent; event: SubjectEvent }>> {
-    return Promise.all(
-      events.map(async (recorded) => ({ recorded, event: await this.codec.open(recorded as unknown as SubjectEvent<EncryptedValue>, recorded.eventId) })),
+    const opened = await this.codec.openAll(
+      events.map((recorded) => recorded as unknown as SubjectEvent<EncryptedValue>),
+      events.map((recorded) => recorded.eventId),
     );
+    return events.map((recorded, index) => ({ recorded, event: opened[index] }));
   }
 
   private async readAll(subjectId: string): Promise<RecordedEvent[]> {

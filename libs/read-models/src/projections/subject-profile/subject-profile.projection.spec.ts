@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { JsonObject, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { VaultPen } from '@pi-ledger/pii-vault/pii-vault.testing';
+import { countingStatements, VaultPen } from '@pi-ledger/pii-vault/pii-vault.testing';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
@@ -17,11 +17,12 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
   let codec: SubjectEventCodec;
   let projection: SubjectProfileProjection;
   let queries: SubjectProfileQueries;
+  const masterKey = randomBytes(32);
 
   beforeAll(async () => {
     database = await createTestDatabase();
     pen = new VaultPen(database.pool);
-    vault = await pen.open(randomBytes(32));
+    vault = await pen.open(masterKey);
     codec = new SubjectEventCodec(vault);
     projection = new SubjectProfileProjection(vault);
     queries = new SubjectProfileQueries(database.pool);
@@ -185,6 +186,22 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     await applyEvents(database.pool, projection, events); // the first three again, then two new ones
     expect(await row(a)).toMatchObject({ version: 3, minor: true, data: { identity: { name: '李晓明', birthDate: '2015-06-07' } }, name_prefix_key: '李晓明', birth_year: 2015 });
     expect(await row(b)).toMatchObject({ version: 2, data: { identity: { name: '李华' } } });
+  });
+
+  it('opens a batch with one data-key lookup, however many subjects and categories it holds (a rebuild, a cold vault)', async () => {
+    const registered = (subjectId: string) => ({ type: 'SubjectRegistered' as const, data: { subjectId, purposeId: 'health-management', legalBasis: 'contract' as const, noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-06-01T00:00:00.000Z' } });
+    const collected = (subjectId: string, category: 'identity' | 'contact', fields: JsonObject) => ({ type: 'DataCollected' as const, data: { subjectId, category, purposeId: 'health-management', fields, collectedAt: '2026-06-01T00:00:00.000Z' } });
+    const events: RecordedEvent[] = [];
+    for (const subjectId of [uuidv7(), uuidv7(), uuidv7()]) {
+      const next = stream(subjectId);
+      events.push(await next(registered(subjectId)), await next(collected(subjectId, 'identity', { name: '赵六' })), await next(collected(subjectId, 'contact', { phone: '+8613912345678' })));
+    }
+    const rebuilt = new SubjectProfileProjection(await pen.open(masterKey, { listenForShreds: false }));
+    const { statements } = await countingStatements(database.pool, () => applyEvents(database.pool, rebuilt, events));
+    expect(statements).toBe(1);
+    for (const event of events.filter((recorded) => recorded.streamVersion === 3)) {
+      expect(await row(event.data.subjectId as string)).toMatchObject({ data: { identity: { name: '赵六' }, contact: { phone: '+8613912345678' } } });
+    }
   });
 
   it('ignores events of a subject it has never seen registered', async () => {

@@ -34,7 +34,11 @@ export class SubjectProfileProjection implements Projection {
     const documents = await this.load(batch, table, [...new Set(events.map(subjectIdOf))]);
     const fresh = events.filter((event) => event.streamVersion > (documents.get(subjectIdOf(event))?.version ?? 0));
     if (fresh.length === 0) return;
-    const opened = await Promise.all(fresh.map((event) => this.codec.open({ type: event.type, data: event.data } as unknown as SubjectEvent<EncryptedValue>, event.eventId)));
+    // the batch's data keys in one SELECT, not one per (subject, category) the cache misses
+    const opened = await this.codec.openAll(
+      fresh.map((event) => ({ type: event.type, data: event.data }) as unknown as SubjectEvent<EncryptedValue>),
+      fresh.map((event) => event.eventId),
+    );
     const changed = new Set<string>();
     fresh.forEach((event, index) => {
       const subjectId = subjectIdOf(event);
