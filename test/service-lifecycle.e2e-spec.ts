@@ -26,8 +26,9 @@ describe('npm start on the embedded PostgreSQL', () => {
     const pgUrl = `postgres://${state.user}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/pi_ledger`;
     const marker = await withClient(pgUrl, async (client) => {
       const { rows } = await client.query(
-        `SELECT last_position FROM ledger_append('lifecycle', 'no_stream', ARRAY[gen_random_uuid()], ARRAY['Marked'],
-           ARRAY[1], ARRAY['{}'::jsonb], ARRAY['{"actor":"t","roles":[],"correlationId":"c"}'::jsonb], ARRAY[sha256('{}'::bytea)])`,
+        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+         VALUES (gen_random_uuid(), 'lifecycle', 1, 'Marked', 1, '{}', '{"actor":"t","roles":[],"correlationId":"c"}', sha256('{}'::bytea))
+         RETURNING position AS last_position`,
       );
       return rows[0].last_position;
     });

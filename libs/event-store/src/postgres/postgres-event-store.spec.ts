@@ -63,8 +63,8 @@ describe('PostgresEventStore', () => {
       await owner.query('BEGIN');
       const slow = `slow-${randomUUID()}`;
       await owner.query(
-        `SELECT * FROM ledger_append($1, 'any', ARRAY[$2::uuid], ARRAY['Slow'], ARRAY[1], ARRAY['{}'::jsonb],
-          ARRAY['{"actor":"spec","roles":[],"correlationId":"c"}'::jsonb], ARRAY[sha256('{}'::bytea)])`,
+        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+         VALUES ($2, $1, 1, 'Slow', 1, '{}', '{"actor":"spec","roles":[],"correlationId":"c"}', sha256('{}'::bytea))`,
         [slow, randomUUID()],
       );
       const fast = `fast-${randomUUID()}`;
