@@ -1,13 +1,17 @@
+import { LRUCache } from 'lru-cache';
+
 /**
- * A bounded LRU over a Map (whose iteration order is insertion order): a hit re-inserts the entry
- * at the young end, an insert past the bound drops the oldest. The same surface as `lru-cache`
- * (get/set/delete/clear/size), so either can sit behind the vault.
+ * The vault's bounded LRU of data keys, on `lru-cache`. A Map-based LRU (re-insert on a hit, drop
+ * the first key past the bound) was here before: V8 keeps a Map's deleted entries as holes until
+ * it rehashes, so once full every eviction scanned past thousands of them for the oldest key, about
+ * 7 µs per new key at 10,000 keys against 0.4 µs here, and registering a subject makes five.
  */
-export class BoundedLru<K, V> {
-  private readonly entries = new Map<K, V>();
+export class BoundedLru<K extends {}, V extends {}> {
+  private readonly entries: LRUCache<K, V>;
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError('an LRU cache holds at least one entry');
+    this.entries = new LRUCache<K, V>({ max });
   }
 
   get size(): number {
@@ -15,17 +19,11 @@ export class BoundedLru<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+    return this.entries.get(key);
   }
 
   set(key: K, value: V): void {
-    this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
   }
 
   delete(key: K): boolean {
