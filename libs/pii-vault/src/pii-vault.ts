@@ -5,7 +5,7 @@ import type { Logger } from '@pi-ledger/platform/logging/logger';
 import { aad, dataKeyAad, FIELD_AAD_LABEL, open, seal, unwrapKey, wrapKey } from './envelope';
 import { BoundedLru } from './key-cache';
 import { rotateKek } from './kek-rotation';
-import { generateKey, kekIdOf } from './master-key';
+import { generateKeys, kekIdOf } from './master-key';
 import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
 import { DataErasedError, DecryptionFailedError, MasterKeyMismatchError } from './pii-vault.errors';
 import { ShredListener } from './shred-listener';
@@ -294,9 +294,10 @@ export class PiiVault {
     if (!create) return this.cachedKeysOf(await this.tables.findKeys(refs), new Map());
     const subjectId = refs[0].subjectId;
     if (refs.some((ref) => ref.subjectId !== subjectId)) throw new Error('data keys are created for one subject at a time');
-    const made = refs.map((ref) => {
+    const keys = generateKeys(refs.length);
+    const made = refs.map((ref, i) => {
       const keyId = randomUUID();
-      const key = generateKey();
+      const key = keys[i];
       return { keyId, category: ref.category, key, wrapped: wrapKey(this.keys.kek, key, dataKeyAad(keyId, subjectId, ref.category)) };
     });
     const rows = await this.tables.createKeys(subjectId, made, this.kekId);
