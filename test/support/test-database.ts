@@ -20,7 +20,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env[TEST_SERVER_URL_ENV];
   if (!serverUrl) throw new Error(`${TEST_SERVER_URL_ENV} is unset: run the tests through jest (npm test)`);
   const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await retry(() => ensureDatabase(serverUrl, name, TEMPLATE_DATABASE));
+  await onServer(serverUrl, 'pg_advisory_lock_shared', () => retry(() => ensureDatabase(serverUrl, name, TEMPLATE_DATABASE)));
   const url = withDatabase(serverUrl, name);
   const pool = await createLedgerPool(url, { max: 12 });
   const owners: Client[] = [];
@@ -38,6 +38,32 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await pool.end();
     },
   };
+}
+
+/**
+ * A CREATE DATABASE holds back the vacuum horizon of every database on the server while it runs, so
+ * a spec that needs VACUUM to remove what it just made dead (crypto-shredding) would see it kept
+ * when another test file happens to be cloning the template. Such a spec runs inside this: no new
+ * test database is created meanwhile (creations share the lock, this takes it alone).
+ */
+export async function withoutDatabaseCreation<T>(action: () => Promise<T>): Promise<T> {
+  const serverUrl = process.env[TEST_SERVER_URL_ENV];
+  if (!serverUrl) throw new Error(`${TEST_SERVER_URL_ENV} is unset: run the tests through jest (npm test)`);
+  return onServer(serverUrl, 'pg_advisory_lock', action);
+}
+
+const DATABASE_CREATION_LOCK = 7_361_962_001;
+
+/** Advisory locks belong to one database: both sides take theirs in the server's default one. */
+async function onServer<T>(serverUrl: string, lock: 'pg_advisory_lock' | 'pg_advisory_lock_shared', action: () => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`SELECT ${lock}($1)`, [DATABASE_CREATION_LOCK]);
+    return await action();
+  } finally {
+    await client.end(); // releases the lock
+  }
 }
 
 /** Two files cloning the template at the same instant can collide; a short retry settles it. */
