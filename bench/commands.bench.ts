@@ -48,8 +48,10 @@ import {
   log,
   markdownTable,
   openBenchDatabase,
+  processCpuSeconds,
   progress,
   runBench,
+  serverCpuSeconds,
   writeDocSection,
 } from './bench-support';
 
@@ -386,6 +388,10 @@ interface Run {
   latenciesMs: number[];
   statusCodes: Record<string, number>;
   firstFailure?: string;
+  /** CPU seconds of this process (the API and the load generator's thread) during the run. */
+  cpuProcess: number;
+  /** CPU seconds of the PostgreSQL server's processes during the run; undefined when not on this machine. */
+  cpuServer?: number;
 }
 
 if (isMainThread) {
@@ -441,11 +447,13 @@ async function main(defer: Defer): Promise<void> {
     await measure(api, generator, settings.warmUp, settings.connections, `warm-up, ${api.name}`);
   }
   const runs: Run[][] = apis.map(() => []);
+  const owner = await database.ownerClient();
+  defer(() => owner.end());
   for (let round = 0; round < settings.rounds; round++) {
     for (let turn = 0; turn < apis.length; turn++) {
       const index = (round + turn) % apis.length;
       const title = `round ${round + 1}/${settings.rounds}, ${apis[index].name}`;
-      runs[index].push(await measure(apis[index], generator, settings.seconds, settings.connections, title));
+      runs[index].push(await measure(apis[index], generator, settings.seconds, settings.connections, title, owner));
     }
   }
   await assertRegistered(database, runs[apis.indexOf(plaintext)], runs[apis.indexOf(encrypted)]);
@@ -556,8 +564,16 @@ async function smokeTest(api: Api, generator: LoadGenerator, database: BenchData
 }
 
 /** One autocannon run against one API, then a pause for the requests left in flight. */
-async function measure(api: Api, generator: LoadGenerator, seconds: number, connections: number, title: string): Promise<Run> {
+async function measure(
+  api: Api,
+  generator: LoadGenerator,
+  seconds: number,
+  connections: number,
+  title: string,
+  owner?: Pick<PgClient, 'query'>,
+): Promise<Run> {
   const bar = progress(title, seconds, 's');
+  const cpuBefore = { process: processCpuSeconds(), server: owner && (await serverCpuSeconds(owner)) };
   const started = performance.now();
   const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
   let result: LoadResult;
@@ -567,7 +583,14 @@ async function measure(api: Api, generator: LoadGenerator, seconds: number, conn
     clearInterval(ticker);
     bar.stop();
   }
-  const { subjectsUsed: _used, ...run } = result;
+  const cpuProcess = processCpuSeconds() - cpuBefore.process;
+  const serverAfter = owner && (await serverCpuSeconds(owner));
+  const { subjectsUsed: _used, ...counts } = result;
+  const run: Run = {
+    ...counts,
+    cpuProcess,
+    ...(serverAfter !== undefined && cpuBefore.server !== undefined ? { cpuServer: serverAfter - cpuBefore.server } : {}),
+  };
   const failures = run.errors + run.non2xx;
   const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
   log(`${title}: ${formatCount(run.ok / run.seconds)} req/s${failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : ''}`);
@@ -614,8 +637,14 @@ function combine(runs: readonly Run[]): Run {
     seconds: sum(runs.map((run) => run.seconds)),
     latenciesMs: runs.flatMap((run) => run.latenciesMs),
     statusCodes: {},
+    cpuProcess: sum(runs.map((run) => run.cpuProcess)),
+    ...(runs.every((run) => run.cpuServer !== undefined) ? { cpuServer: sum(runs.map((run) => run.cpuServer ?? 0)) } : {}),
   };
 }
+
+/** CPU time per 2xx answer, in µs. */
+const cpuPerRegistration = (seconds: number | undefined, run: Run): string =>
+  seconds === undefined ? '' : `${formatCount((seconds * 1e6) / Math.max(1, run.ok))} µs`;
 
 const rate = (run: Run): number => run.ok / run.seconds;
 
@@ -627,7 +656,20 @@ function percentile(values: readonly number[], fraction: number): number {
 function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Settings, setup: Setup, database: BenchDatabase): string {
   const totals = runs.map(combine);
   const table = markdownTable(
-    ['API', 'SQL statements / registration', 'registrations', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs plaintext', 'by round'],
+    [
+      'API',
+      'SQL statements / registration',
+      'registrations',
+      'req/s',
+      'p50',
+      'p99',
+      'errors',
+      'non-2xx',
+      'vs plaintext',
+      'by round',
+      'CPU / registration: Node',
+      'CPU / registration: PostgreSQL',
+    ],
     apis.map((api, index) => [
       api.name,
       (api.statements ?? NaN).toFixed(1),
@@ -639,8 +681,10 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
       formatCount(totals[index].non2xx),
       formatRatio(rate(totals[index]) / rate(totals[0])),
       index === 0 ? '' : runs[index].map((run, round) => (rate(run) / rate(runs[0][round])).toFixed(2)).join(', '),
+      cpuPerRegistration(totals[index].cpuProcess, totals[index]),
+      cpuPerRegistration(totals[index].cpuServer, totals[index]),
     ]),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
   );
   const ratio = rate(totals[1]) / rate(totals[0]);
   const failures = sum(totals.map((total) => total.errors + total.non2xx));
@@ -664,7 +708,9 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
       `production logger configuration (info lines are formatted, then dropped); projections do not run in it ` +
       `(\`LEDGER_PROJECTOR=external\`), so the figures are those of the command path alone. Each API warms up for ${settings.warmUp} s, ` +
       `then ${settings.rounds} rounds of ${settings.seconds} s per API follow, alternating which goes first; latencies are ` +
-      `autocannon's per-request response times over all rounds.`,
+      `autocannon's per-request response times over all rounds. *CPU / registration*: CPU time (user + system) per 2xx ` +
+      `answer over the measured runs, of this process (the API and autocannon's thread) and of the PostgreSQL server's ` +
+      `processes (from /proc).`,
     '',
     '- **plaintext (pass-through vault)** (the baseline): the same app module with `PII_VAULT` replaced by a vault that ' +
       'stores each value\'s JSON in base64 in an envelope of the real shape and size: no data keys, no cipher; blind ' +
