@@ -21,7 +21,9 @@
  * default 1,000), --writers N (BENCH_WRITERS, default 8), --seconds N per append run (BENCH_SECONDS,
  * default 4), --rounds N append rounds per mode (BENCH_ROUNDS, default 4, ABBA: many short rounds spread a
  * shared machine's noise over both modes), --hash-events N
- * events hashed in memory (BENCH_HASH_EVENTS, default 100,000).
+ * events hashed in memory (BENCH_HASH_EVENTS, default 100,000), --only hashing (BENCH_ONLY=hashing):
+ * (a) alone, over a log of just the --hash-events events, printed but not written to
+ * docs/benchmarks.md (the section there holds all four parts).
  * Run with --expose-gc (the npm script does) so each verification starts from a collected heap.
  */
 import { hash } from 'node:crypto';
@@ -54,6 +56,8 @@ import {
   formatRatio,
   formatSeconds,
   intOption,
+  loadAverage,
+  loadNote,
   log,
   markdownTable,
   openBenchDatabase,
@@ -95,6 +99,17 @@ interface Settings {
   seconds: number;
   rounds: number;
   hashEvents: number;
+  only?: 'hashing';
+}
+
+/** `--only hashing` or BENCH_ONLY=hashing; nothing else is accepted, so a typo cannot run the hour-long whole. */
+function onlyOption(): 'hashing' | undefined {
+  const args = process.argv.slice(2);
+  const index = args.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  const raw = index === -1 ? process.env.BENCH_ONLY : args[index].includes('=') ? args[index].split('=')[1] : args[index + 1];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'hashing') throw new Error(`--only / BENCH_ONLY must be 'hashing', got '${raw}'`);
+  return raw;
 }
 
 interface Audit {
@@ -115,6 +130,7 @@ runBench(async (defer) => {
     seconds: intOption('seconds', 'BENCH_SECONDS', 4),
     rounds: intOption('rounds', 'BENCH_ROUNDS', 4),
     hashEvents: intOption('hash-events', 'BENCH_HASH_EVENTS', 100_000),
+    only: onlyOption(),
   };
   const database = await openBenchDatabase(defer);
   const owner = await database.ownerClient();
@@ -129,6 +145,12 @@ runBench(async (defer) => {
   const audit: Audit = { url: database.url, pool, store, signer, log: new AuditLog(pool, signer), writer: new AuditTreeWriter() };
 
   await createTemplates(owner);
+  if (settings.only === 'hashing') {
+    await generate(owner, 0, settings.hashEvents);
+    const hashing = await measureHashing(audit, settings.hashEvents);
+    process.stdout.write(`${renderHashingOnly(hashing, database)}\n`);
+    return;
+  }
   const sizes = [...new Set([Math.max(VERIFY_BATCH, Math.round(settings.events / 10)), settings.events])];
   const verifications: VerifySize[] = [];
   const builds: Build[] = [];
@@ -560,6 +582,8 @@ interface Hashing {
   /** Per contender: events/s of each round. */
   rates: number[][];
   nodesPerLeaf: number;
+  /** The 1-minute load average when the slices started: the CPUs are shared. */
+  loadAtStart: number;
 }
 
 const HASH_CONTENDERS = [
@@ -657,6 +681,7 @@ async function measureHashing(audit: Audit, count: number): Promise<Hashing> {
   };
 
   const rates: number[][] = HASH_CONTENDERS.map(() => []);
+  const loadAtStart = loadAverage();
   const bar = progress(`hashing ${formatCount(events.length)} events in memory`, HASH_ROUNDS * HASH_CONTENDERS.length, 'slices');
   try {
     for (const contender of HASH_CONTENDERS.keys()) slice(contender); // warm-up
@@ -672,7 +697,7 @@ async function measureHashing(audit: Audit, count: number): Promise<Hashing> {
   }
   if (sink === -1) log('unreachable'); // keeps the baseline's hashes from being optimised away
   const averageCommitmentBytes = leafBytes.reduce((total, bytes) => total + bytes.length, 0) / leafBytes.length;
-  return { events: events.length, averageCommitmentBytes, rates, nodesPerLeaf: nodes / leaves };
+  return { events: events.length, averageCommitmentBytes, rates, nodesPerLeaf: nodes / leaves, loadAtStart };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,7 +745,7 @@ function renderReport(results: Results, settings: Settings, database: BenchDatab
     environmentNote(database),
     '',
     '```sh',
-    'npm run bench:audit   # options: --events N (BENCH_EVENTS), --samples N, --writers N, --seconds N, --rounds N, --hash-events N',
+    'npm run bench:audit   # options: --events N (BENCH_EVENTS), --samples N, --writers N, --seconds N, --rounds N, --hash-events N, --only hashing',
     '```',
     '',
     `The log for (b) to (d) is generated inside PostgreSQL from ${TEMPLATES} sample events (the append benchmark's shape, ` +
@@ -736,6 +761,21 @@ function renderReport(results: Results, settings: Settings, database: BenchDatab
     ...renderProofs(results.proofs),
     '',
     ...renderAppends(results.appends, settings),
+  ].join('\n');
+}
+
+/** Part (a) alone (`--only hashing`): for stdout only, docs/benchmarks.md keeps the full run's section. */
+function renderHashingOnly(hashing: Hashing, database: BenchDatabase): string {
+  return [
+    '## Audit trail, part (a) only',
+    '',
+    environmentNote(database),
+    '',
+    '```sh',
+    `npm run bench:audit -- --only hashing --hash-events ${hashing.events}`,
+    '```',
+    '',
+    ...renderHashing(hashing),
   ].join('\n');
 }
 
@@ -805,6 +845,7 @@ function renderHashing(hashing: Hashing): string[] {
     '',
     `- The whole per-event work of the tree reaches ${formatRatio(ratio)} of bare SHA-256 over the same bytes (${verdict(ratio, HASH_TARGET)}); ` +
       `from prepared commitment strings ${formatRatio(rates[2] / rates[0])}; the floor of two hash calls per leaf from prepared bytes ${formatRatio(rates[1] / rates[0])}.`,
+    `- ${loadNote(hashing.loadAtStart)}`,
   ];
 }
 
