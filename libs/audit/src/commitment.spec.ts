@@ -159,8 +159,9 @@ describe('event commitment', () => {
     for (const variant of variants) expect(leafHash(commitmentOf({ ...EXAMPLE_EVENT, ...variant })).toString('hex')).not.toBe(base);
   });
 
-  it('refuses numbers JSON cannot hold', () => {
+  it('refuses numbers JSON cannot hold, and anything but a string where the commitment holds one', () => {
     expect(() => commitmentOf({ ...EXAMPLE_EVENT, position: Number.NaN })).toThrow(TypeError);
+    expect(() => commitmentOf({ ...EXAMPLE_EVENT, streamId: 42 as unknown as string })).toThrow(TypeError);
   });
 });
 
