@@ -868,7 +868,9 @@ function renderHashing(hashing: Hashing): string[] {
       `${formatRatio(rates[WRITER_CONTENDER] / rates[1])} of \`crypto.hash\` with its Buffer output (the earlier baseline); ` +
       `from prepared commitment strings ${formatRatio(rates[3] / rates[0])}; the floor of two hash calls per leaf from prepared bytes ${formatRatio(rates[2] / rates[0])}.`,
     ...(ratio >= HASH_TARGET ? [] : [budgetNote(micros)]),
-    `- ${loadNote(hashing.loadAtStart)}`,
+    `- ${loadNote(hashing.loadAtStart)} The contenders share one heap, whose young generation V8 resizes as allocation goes, so ` +
+      'one contender\'s garbage changes the others\' collection costs: the rates, those from prepared bytes most, vary between runs ' +
+      'more than the load explains.',
   ];
 }
 
