@@ -57,6 +57,61 @@ describe('event commitment', () => {
     }
   });
 
+  it('is canonical for metadata off the usual shape too (the fast path hands it to canonicalJson)', () => {
+    const usual = EXAMPLE_EVENT.metadata as unknown as Record<string, unknown>;
+    const hidden = { ...usual };
+    Object.defineProperty(hidden, 'causationId', { value: 'not enumerable', enumerable: false });
+    const oddMetadata: unknown[] = [
+      { ...usual, ticket: 'T-1' },
+      { ...usual, purposeId: undefined },
+      { ...usual, causationId: randomUUID(), idempotencyKey: 'key-1' },
+      { ...usual, actor: 'quote " backslash \\ tab \t nul \u0000 lone \ud800 pair 😀 line \u2028' },
+      { ...usual, roles: [] },
+      { ...usual, roles: ['staff', 'é', '中文'] },
+      { ...usual, roles: ['staff', 7] },
+      { ...usual, roles: [null] },
+      { ...usual, roles: [, 'staff'] }, // a hole
+      { ...usual, roles: 'staff' },
+      { actor: 'staff-7', correlationId: 'c-1' },
+      { ...usual, legalBasis: 1 },
+      { ...usual, purposeId: { id: 'nested', b: 1, a: 2 } },
+      { ...usual, toJSON: () => ({ replaced: true }) },
+      Object.assign(Object.create({ toJSON: () => ({ inherited: true }) }), usual),
+      { ...usual, roles: Object.assign(['staff'], { toJSON: () => ['other'] }) },
+      Object.assign(Object.create(null), usual),
+      Object.assign(Object.create({ actor: 'inherited' }), { roles: ['staff'], correlationId: 'c-1' }),
+      hidden,
+      {},
+    ];
+    for (const metadata of oddMetadata) {
+      const event = { ...EXAMPLE_EVENT, metadata: metadata as RecordedEvent['metadata'] };
+      expect(commitmentOf(event)).toBe(canonicalJson(commitmentFieldsOf(event)));
+    }
+  });
+
+  it('writes recordedAt exactly as toISOString, event after event within a second and across seconds', () => {
+    const times = [
+      Date.UTC(2025, 10, 23, 8, 15, 30, 0),
+      Date.UTC(2025, 10, 23, 8, 15, 30, 7),
+      Date.UTC(2025, 10, 23, 8, 15, 30, 42),
+      Date.UTC(2025, 10, 23, 8, 15, 30, 999),
+      Date.UTC(2025, 10, 23, 8, 15, 31, 0),
+      Date.UTC(2025, 10, 23, 8, 15, 30, 500), // back to an earlier second
+      -1, // 1969-12-31T23:59:59.999Z
+      -1000,
+      0,
+      8.64e15, // +275760-09-13T00:00:00.000Z, the last valid time
+      -62198755200000 + 123, // -000001-01-01T00:00:00.123Z
+      -62198755200000 + 456,
+    ];
+    for (const time of times) {
+      const event = { ...EXAMPLE_EVENT, recordedAt: new Date(time) };
+      expect(JSON.parse(commitmentOf(event)).recordedAt).toBe(new Date(time).toISOString());
+      expect(commitmentOf(event)).toBe(canonicalJson(commitmentFieldsOf(event)));
+    }
+    expect(() => commitmentOf({ ...EXAMPLE_EVENT, recordedAt: new Date(Number.NaN) })).toThrow(RangeError);
+  });
+
   it('holds no data, only its digest', () => {
     const event = { ...EXAMPLE_EVENT, data: { phone: { ciphertext: 'c2VjcmV0' } } };
     const commitment = commitmentOf(event);
@@ -104,8 +159,9 @@ describe('event commitment', () => {
     for (const variant of variants) expect(leafHash(commitmentOf({ ...EXAMPLE_EVENT, ...variant })).toString('hex')).not.toBe(base);
   });
 
-  it('refuses numbers JSON cannot hold', () => {
+  it('refuses numbers JSON cannot hold, and anything but a string where the commitment holds one', () => {
     expect(() => commitmentOf({ ...EXAMPLE_EVENT, position: Number.NaN })).toThrow(TypeError);
+    expect(() => commitmentOf({ ...EXAMPLE_EVENT, streamId: 42 as unknown as string })).toThrow(TypeError);
   });
 });
 
