@@ -529,8 +529,8 @@ async function walBytesSince(owner: Client, from: string): Promise<number> {
 /** Names the statements of appends and of the audit runner for the activity profile, with what each waits on. */
 function appendStatementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
-  const kind = /ledger_append\(/.test(text)
-    ? 'ledger_append'
+  const kind = /INSERT INTO ledger_events \(event_id/.test(text)
+    ? 'append'
     : /pg_notify/.test(text)
       ? 'NOTIFY'
       : /pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)
@@ -999,7 +999,7 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
       'checkpoint lock, the tree lock, the writer\'s reads and INSERT, a signed head every 1,000 leaves, the checkpoint move and a commit. ' +
       `It is started and let catch up before each such run, and stopped after it. ${APPEND_WARM_UP_SECONDS} s of warm-up per mode, then ` +
       `${settings.rounds} rounds of ${settings.seconds} s per mode, in ABBA order. *Tree lag at end*: events not yet leaves when each ` +
-      `run stopped; *SQL / append*: statements sent by this process (the writers\' \`ledger_append\` calls, the throttled NOTIFYs, ` +
+      `run stopped; *SQL / append*: statements sent by this process (the writers\' append statements, the throttled NOTIFYs, ` +
       `the runner\'s reads, transactions and writes) per append; *runner batches/s* and *events / batch*: the batches the runner ` +
       `committed during the runs; *WAL / append*: WAL written per append; *CPU / append*: CPU time (user + system) of this process (writers and runner) and of the ` +
       `PostgreSQL server's processes (from /proc) per append, and *cores busy* both together per second of run (this machine has ` +

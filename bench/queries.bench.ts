@@ -520,7 +520,7 @@ async function measure(
 /** Names the statements of the read path and of the in-process projector for the activity profile. */
 function statementKind(query: string, waitEvent: string | null): string {
   const text = query.replace(/\s+/g, ' ').trim();
-  const kind = /ledger_append\(|INSERT INTO ledger_events \(event_id/.test(text)
+  const kind = /INSERT INTO ledger_events \(event_id/.test(text)
     ? 'append (the access record)'
     : /FROM ledger_events WHERE stream_id = \$1 AND stream_version/.test(text)
       ? 'readStream (stream head)'
