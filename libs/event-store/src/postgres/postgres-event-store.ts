@@ -15,7 +15,7 @@ import {
   BEGINNING,
 } from '../event-store.port';
 import { EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
-import { canonicalJson, sha256 } from '../payload-digest';
+import { canonicalJson, sha256Hex } from '../payload-digest';
 import { Upcasters } from '../upcasters';
 import { LedgerWakeups } from './ledger-wakeups';
 import { PostgresSubscription } from './postgres-subscription';
@@ -297,7 +297,7 @@ function prepareEvent(event: NewEvent): PreparedEvent {
     schemaVersion: event.schemaVersion ?? 1,
     data,
     metadata: JSON.stringify(event.metadata),
-    digest: sha256(data).toString('hex'),
+    digest: sha256Hex(data),
   };
 }
 
