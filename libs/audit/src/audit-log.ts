@@ -130,7 +130,11 @@ export class AuditLog {
 
   async entry(eventId: string): Promise<AuditLeaf | undefined> {
     if (!isUuid(eventId)) return undefined;
-    const { rows } = await this.pool.query<LeafRow>(`SELECT ${LEAF_COLUMNS} FROM audit_leaves WHERE event_id = $1`, [eventId]);
+    // through the log's event_id index to the leaf's position (audit_leaves has no index on event_id)
+    const { rows } = await this.pool.query<LeafRow>(
+      `SELECT ${LEAF_COLUMNS} FROM audit_leaves WHERE position = (SELECT position FROM ledger_events WHERE event_id = $1) AND event_id = $1`,
+      [eventId],
+    );
     return rows[0] && toLeaf(rows[0]);
   }
 

@@ -15,8 +15,8 @@ import { frontierNodes, MerkleFrontier } from './merkle-frontier';
  * (one skipped by the caller, say). Events already in the tree are skipped, so replaying a batch
  * changes nothing.
  *
- * Per call, whatever the batch size: an advisory lock; one read of the tree size, the positions
- * already present and the last leaf's place in the log; one count of the log between that place
+ * Per call, whatever the batch size: an advisory lock; one read of the tree size, the last leaf's
+ * place in the log and which of the batch's events at or before it are leaves already; one count of the log between that place
  * and the batch's last event; one read of the O(log n) frontier nodes; one INSERT of all new
  * leaves and nodes.
  */
@@ -24,13 +24,21 @@ export class AuditTreeWriter {
   async append(client: PoolClient, events: readonly RecordedEvent[]): Promise<{ treeSize: number }> {
     assertGlobalOrder(events);
     await lockTree(client);
+    // Only events at or before the last leaf in global order can be in the tree already (it is a
+    // prefix of the log): those alone are looked up, usually none, instead of one probe per event.
     const { rows } = await client.query<{ size: string; present: string[]; last_position: string | null; last_transaction_id: string | null }>(
-      `WITH last AS (SELECT position FROM audit_leaves ORDER BY audit_leaves.leaf_index DESC LIMIT 1)
+      `WITH last AS (
+         SELECT l.position, e.transaction_id
+           FROM (SELECT position FROM audit_leaves ORDER BY audit_leaves.leaf_index DESC LIMIT 1) l
+           LEFT JOIN ledger_events e ON e.position = l.position
+       )
        SELECT (SELECT coalesce(max(leaf_index) + 1, 0) FROM audit_leaves)::text AS size,
-              ARRAY(SELECT position::text FROM audit_leaves WHERE position = ANY($1::bigint[])) AS present,
+              ARRAY(SELECT a.position::text FROM audit_leaves a
+                     WHERE a.position = ANY (ARRAY(SELECT b.p FROM unnest($1::xid8[], $2::bigint[]) AS b(t, p), last
+                                                    WHERE (b.t, b.p) <= (last.transaction_id, last.position)))) AS present,
               (SELECT position::text FROM last) AS last_position,
-              (SELECT e.transaction_id::text FROM last JOIN ledger_events e ON e.position = last.position) AS last_transaction_id`,
-      [events.map((event) => event.position)],
+              (SELECT transaction_id::text FROM last) AS last_transaction_id`,
+      [events.map((event) => String(event.checkpoint.transactionId)), events.map((event) => event.position)],
     );
     const size = Number(rows[0].size);
     const present = new Set(rows[0].present.map(Number));
