@@ -1,4 +1,4 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject, webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
@@ -6,7 +6,7 @@ import { loadOrCreateJwtSecret } from './jwt-secret-file';
 
 /** How tokens are checked: one way only, so an HS256 token never meets a public key (alg confusion). */
 export type TokenKeys =
-  | { kind: 'secret'; key: Uint8Array; algorithms: string[] }
+  | { kind: 'secret'; key: webcrypto.CryptoKey; algorithms: string[] }
   | { kind: 'public-key'; key: KeyObject; algorithms: string[] }
   | { kind: 'jwks'; keys: JWTVerifyGetKey; algorithms: string[] };
 
@@ -31,7 +31,9 @@ export async function loadTokenKeys(config: TokenKeyConfig, logger: Logger): Pro
     return { kind: 'jwks', keys: createRemoteJWKSet(new URL(config.jwtJwksUrl), { timeoutDuration: 5_000 }), algorithms: JWKS_ALGORITHMS };
   }
   const secret = config.jwtSecret ?? (await loadOrCreateJwtSecret(config.dataDir, logger));
-  return { kind: 'secret', key: new TextEncoder().encode(secret), algorithms: ['HS256'] };
+  // imported once: given the raw bytes, jose imports the key into WebCrypto on every verification
+  const key = await webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return { kind: 'secret', key, algorithms: ['HS256'] };
 }
 
 /** The algorithms a public key can verify, by its type; everything else is refused. */
