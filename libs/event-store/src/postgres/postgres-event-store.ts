@@ -30,7 +30,7 @@ export interface PostgresEventStoreOptions {
 
 // ORDER BY must name ledger_events.<column>: the text aliases below would otherwise sort as strings.
 const ENVELOPE_COLUMNS = `position::text AS position, transaction_id::text AS transaction_id, event_id, stream_id,
-  stream_version::text AS stream_version, type, schema_version, metadata, payload_digest, recorded_at`;
+  stream_version::text AS stream_version, type, schema_version, metadata, encode(payload_digest, 'hex') AS payload_digest, recorded_at`;
 const COLUMNS = `${ENVELOPE_COLUMNS}, data`;
 const MAX_RETRIES = 20;
 const MAX_READ = 10_000;
@@ -45,7 +45,8 @@ interface EventRow {
   schema_version: number;
   data: RecordedEvent['data'];
   metadata: RecordedEvent['metadata'];
-  payload_digest: Buffer;
+  /** Hex, as events carry it: encoded by the server instead of parsed into a Buffer and encoded again here. */
+  payload_digest: string;
   recorded_at: Date;
   settled?: boolean;
 }
@@ -230,7 +231,7 @@ export class PostgresEventStore implements EventStore {
       streamVersion: Number(row.stream_version),
       position,
       checkpoint: { transactionId: Number(row.transaction_id), position },
-      payloadDigest: row.payload_digest.toString('hex'),
+      payloadDigest: row.payload_digest,
     };
     return this.upcasters.isEmpty || !withData ? event : this.upcasters.apply(event);
   }
