@@ -274,10 +274,10 @@ export class PiiVault {
    * destroyed since.
    */
   private async loadKeys(refs: readonly KeyRef[], create: boolean): Promise<Array<CachedKey | undefined>> {
+    const evictions = this.evictions;
     const missing = new Map<string, KeyRef>();
-    for (const ref of refs) if (!this.loading.has(flightId(ref, create))) missing.set(flightId(ref, create), ref);
+    for (const ref of refs) if (!this.loading.has(flightId(ref, create, evictions))) missing.set(flightId(ref, create, evictions), ref);
     if (missing.size > 0) {
-      const evictions = this.evictions;
       const batch = this.fetch([...missing.values()], create).then((loaded) => {
         if (evictions === this.evictions) for (const [id, key] of loaded) this.cache.set(id, key);
         return loaded;
@@ -286,7 +286,7 @@ export class PiiVault {
         this.loading.set(flight, batch.then((loaded) => loaded.get(cacheId(ref))).finally(() => this.loading.delete(flight)));
       }
     }
-    return Promise.all(refs.map((ref) => this.loading.get(flightId(ref, create))));
+    return Promise.all(refs.map((ref) => this.loading.get(flightId(ref, create, evictions))));
   }
 
   /** Reads the keys of `refs`; with `create`, makes one for each (all of one subject) and keeps those that exist. */
@@ -334,8 +334,9 @@ function cacheId(ref: KeyRef): string {
   return `${ref.subjectId}\n${ref.category}`;
 }
 
-function flightId(ref: KeyRef, create: boolean): string {
-  return `${cacheId(ref)}\n${create}`;
+/** Per eviction generation: a call made after a shred never joins a load that began before it. */
+function flightId(ref: KeyRef, create: boolean, evictions: number): string {
+  return `${cacheId(ref)}\n${create}\n${evictions}`;
 }
 
 function fieldAad(context: FieldContext): Buffer {

@@ -95,7 +95,7 @@ export class PostgresEventStore implements EventStore {
       } catch (error) {
         // 23505: an event id is stored already, or a concurrent writer took the version between our
         // read of the head and our insert; anything else is not ours to settle
-        if ((error as { code?: string }).code !== '23505' || attempt >= MAX_RETRIES) throw error;
+        if ((error as { code?: string }).code !== '23505') throw error;
       }
       if (rows && rows.length > 0) {
         this.wakeups.appended();
