@@ -16,7 +16,6 @@ import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import {
   BenchDatabase,
-  SampleEvent,
   environmentNote,
   formatCount,
   formatMs,
@@ -25,8 +24,10 @@ import {
   log,
   markdownTable,
   openBenchDatabase,
+  percentileOf,
   progress,
   runBench,
+  SampleEvent,
   sampleEvents,
   writeDocSection,
 } from './bench-support';
@@ -291,11 +292,6 @@ function combine(runs: readonly Run[]): Run {
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const rate = (run: Run): number => run.events / run.seconds;
 
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
-}
-
 /** Guards the figures: every append counted must be in its table (which also holds the warm-ups). */
 async function assertEverythingLanded(owner: Client, contenders: readonly Contender[], results: readonly ModeResult[]): Promise<void> {
   for (const [index, contender] of contenders.entries()) {
@@ -368,8 +364,8 @@ function row(result: ModeResult, contender: Contender, index: number): string[] 
     formatCount(run.events),
     formatCount(rate(run)),
     formatCount(run.transactions / run.seconds),
-    formatMs(percentile(run.latenciesMs, 0.5)),
-    formatMs(percentile(run.latenciesMs, 0.99)),
+    formatMs(percentileOf(run.latenciesMs, 0.5)),
+    formatMs(percentileOf(run.latenciesMs, 0.99)),
     formatRatio(rate(run) / rate(result.totals[0])),
     index === 0 ? '' : result.roundRatios[index].map((ratio) => ratio.toFixed(2)).join(', '),
   ];

@@ -39,22 +39,20 @@ import { digestOf, verifyInclusion } from '@pi-ledger/audit/merkle';
 import { MerkleFrontier } from '@pi-ledger/audit/merkle-frontier';
 import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
 import { BEGINNING, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { ProjectionRunner } from '@pi-ledger/read-models/runner/projection-runner';
 import {
   ActivityProfile,
   BenchDatabase,
-  PgActivitySampler,
-  RssSampler,
+  createEventTemplates,
   describeActivity,
-  SampleEvent,
   environmentNote,
   formatCount,
   formatMiB,
   formatMs,
   formatRatio,
   formatSeconds,
+  generateEvents,
   intOption,
   loadAverage,
   loadNote,
@@ -62,11 +60,15 @@ import {
   markdownTable,
   openBenchDatabase,
   percentileOf,
+  PgActivitySampler,
   processCpuSeconds,
   progress,
+  RssSampler,
   runBench,
+  SampleEvent,
   sampleEvents,
   serverCpuSeconds,
+  statementCounter,
   writeDocSection,
 } from './bench-support';
 
@@ -144,9 +146,9 @@ runBench(async (defer) => {
   const signer = TreeHeadSigner.generate();
   const audit: Audit = { url: database.url, pool, store, signer, log: new AuditLog(pool, signer), writer: new AuditTreeWriter() };
 
-  await createTemplates(owner);
+  await createEventTemplates(owner, TEMPLATE_TABLE, TEMPLATES);
   if (settings.only === 'hashing') {
-    await generate(owner, 0, settings.hashEvents);
+    await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: 0, to: settings.hashEvents, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'VACUUM (ANALYZE)' });
     const hashing = await measureHashing(audit, settings.hashEvents);
     process.stdout.write(`${renderHashingOnly(hashing, database)}\n`);
     return;
@@ -156,7 +158,7 @@ runBench(async (defer) => {
   const builds: Build[] = [];
   let stored = 0;
   for (const [index, size] of sizes.entries()) {
-    stored = await generate(owner, stored, size);
+    stored = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: stored, to: size, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'VACUUM (ANALYZE)' });
     builds.push(await buildTree(audit, owner, size));
     verifications.push(await measureVerify(audit, size, index % 2 === 0));
   }
@@ -173,47 +175,6 @@ const quietLogger = () => pino({ level: 'warn', base: { component: 'bench-audit'
 
 // ---------------------------------------------------------------------------------------------
 // The log and its tree
-
-/** The shared sample events with their canonical digests, so the log can be generated inside PostgreSQL. */
-async function createTemplates(owner: Client): Promise<void> {
-  const events = sampleEvents(TEMPLATES);
-  await owner.query(`CREATE TABLE ${TEMPLATE_TABLE} (slot int PRIMARY KEY, type text, data jsonb, metadata jsonb, digest bytea)`);
-  await owner.query(
-    `INSERT INTO ${TEMPLATE_TABLE} (slot, type, data, metadata, digest)
-     SELECT slot - 1, type, data, metadata, digest
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(type, data, metadata, digest, slot)`,
-    [
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
-      events.map((event) => sha256(canonicalJson(event.data))),
-    ],
-  );
-}
-
-/** Events `from + 1 .. to` straight into ledger_events, a transaction per GENERATE_CHUNK events, then VACUUM and ANALYZE (as autovacuum would). */
-async function generate(owner: Client, from: number, to: number): Promise<number> {
-  const bar = progress(`generating events ${formatCount(from + 1)}..${formatCount(to)}`, to - from, 'events');
-  try {
-    for (let first = from + 1; first <= to; first += GENERATE_CHUNK) {
-      const last = Math.min(to, first + GENERATE_CHUNK - 1);
-      await owner.query(
-        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
-         SELECT ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'subject-' || (i % $3),
-                i / $3 + 1, t.type, 1, t.data, t.metadata, t.digest
-           FROM generate_series($1::bigint, $2::bigint) AS i
-           JOIN ${TEMPLATE_TABLE} t ON t.slot = i % ${TEMPLATES}
-          ORDER BY i`,
-        [first, last, STREAMS],
-      );
-      bar.update(last - from);
-    }
-  } finally {
-    bar.stop();
-  }
-  await owner.query('VACUUM (ANALYZE) ledger_events');
-  return to;
-}
 
 interface Build {
   size: number;
@@ -247,23 +208,6 @@ function auditRunner(audit: Audit, batchSize?: number, onBatch?: (events: number
     ...(onBatch ? { onBatch: (_projection: string, events: number) => onBatch(events) } : {}),
   });
 }
-
-/**
- * Counts the statements every pg client of this process sends (one increment per call), except the
- * benchmark's own owner connection. pg.Pool#query goes through Client#query, so each counts once.
- */
-const statementCounter = {
-  count: 0,
-  excluded: new WeakSet<Client>(),
-  install(): void {
-    const original = Client.prototype.query;
-    const counter = this;
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      if (!counter.excluded.has(this)) counter.count++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-  },
-};
 
 async function treeSize(owner: Client): Promise<number> {
   const { rows } = await owner.query<{ size: string }>('SELECT coalesce(max(leaf_index) + 1, 0)::text AS size FROM audit_leaves');

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Client, Pool } from 'pg';
 import { NewEvent } from '@pi-ledger/event-store/event-store.port';
+import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
 import {
   createLedgerPool,
@@ -357,8 +358,7 @@ function repositoryRoot(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Added for bench:rebuild, bench:queries and bench:audit (additive only: the helpers above are
-// used by benchmarks that may be running)
+// Realistic subjects
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK = '10X98765432';
@@ -531,3 +531,107 @@ export function describeActivity(profile: ActivityProfile, top = 3): string {
   const busy = `${(observations / Math.max(1, profile.samples)).toFixed(1)} backends busy on average`;
   return `${busy}; ${kinds.map(([kind, count]) => `${kind} ${Math.round((100 * count) / Math.max(1, observations))}%`).join(', ')}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Logs generated inside PostgreSQL
+
+/** The shared sample events in `table` with their canonical digests, so that logs can be generated inside PostgreSQL. */
+export async function createEventTemplates(owner: Client, table: string, count: number): Promise<void> {
+  const events = sampleEvents(count);
+  await owner.query(`CREATE TABLE ${table} (slot int PRIMARY KEY, type text, data jsonb, metadata jsonb, digest bytea)`);
+  await owner.query(
+    `INSERT INTO ${table} (slot, type, data, metadata, digest)
+     SELECT slot - 1, type, data, metadata, digest
+       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(type, data, metadata, digest, slot)`,
+    [
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data)),
+      events.map((event) => JSON.stringify(event.metadata)),
+      events.map((event) => sha256(canonicalJson(event.data))),
+    ],
+  );
+}
+
+export interface GeneratedEvents {
+  /** The table createEventTemplates filled, and how many templates it holds. */
+  templates: { table: string; count: number };
+  /** Events `from + 1 .. to` are generated. */
+  from: number;
+  to: number;
+  /** Event i is version i / streams + 1 of stream `<streamPrefix><i % streams>`, so a later call continues every stream. */
+  streams: number;
+  streamPrefix: string;
+  /** Events per transaction. */
+  chunk: number;
+  /** Afterwards, VACUUM and ANALYZE (as autovacuum would after such a load), or ANALYZE only. */
+  after: 'VACUUM (ANALYZE)' | 'ANALYZE';
+  label?: string;
+}
+
+/**
+ * Appends events straight into ledger_events (its triggers refuse only UPDATE, DELETE and TRUNCATE),
+ * a transaction per chunk, with sequential event ids like UUIDv7s; returns `to`.
+ */
+export async function generateEvents(owner: Client, options: GeneratedEvents): Promise<number> {
+  const { templates, from, to, chunk } = options;
+  if (to <= from) return from;
+  const bar = progress(`${options.label ?? 'generating events'} ${formatCount(from + 1)}..${formatCount(to)}`, to - from, 'events');
+  try {
+    for (let first = from + 1; first <= to; first += chunk) {
+      const last = Math.min(to, first + chunk - 1);
+      await owner.query(
+        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+         SELECT ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, $4::text || (i % $3),
+                i / $3 + 1, t.type, 1, t.data, t.metadata, t.digest
+           FROM generate_series($1::bigint, $2::bigint) AS i
+           JOIN ${templates.table} t ON t.slot = i % ${templates.count}
+          ORDER BY i`,
+        [first, last, options.streams, options.streamPrefix],
+      );
+      bar.update(last - from);
+    }
+  } finally {
+    bar.stop();
+  }
+  await owner.query(`${options.after} ledger_events`);
+  return to;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API in the benchmark's process
+
+/**
+ * An app that fails to start leaves the connections it opened behind (Nest hands out nothing to
+ * close them with); dropping the scratch database then terminates them, and an 'error' event of
+ * one nobody listens to would end the process before the embedded server is stopped. So after
+ * such a failure those errors are only logged: the run fails anyway.
+ */
+export async function startingApp<App>(create: () => Promise<App>): Promise<App> {
+  try {
+    return await create();
+  } catch (error) {
+    process.on('uncaughtException', (stray) => {
+      log(`after the failed start: ${stray.message}`);
+      process.exitCode = 1;
+    });
+    throw error;
+  }
+}
+
+/**
+ * Counts the statements every pg client of this process sends (one increment per call), except the
+ * clients excluded (the benchmark's own owner connection). Install once, before the app starts;
+ * pg.Pool#query goes through Client#query, so each statement counts once.
+ */
+export const statementCounter = {
+  count: 0,
+  excluded: new WeakSet<Client>(),
+  install(): void {
+    const original = Client.prototype.query;
+    const counter = this;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      if (!counter.excluded.has(this)) counter.count++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  },
+};

@@ -48,18 +48,19 @@ import {
   log,
   markdownTable,
   openBenchDatabase,
+  percentileOf,
   processCpuSeconds,
   progress,
+  realisticRegistration,
   runBench,
   serverCpuSeconds,
+  startingApp,
   writeDocSection,
 } from './bench-support';
 
 const TARGET_RATIO = 0.8;
 /** Marks the pass-through vault's envelopes; a uuid's length, like a real data key id. */
 const PLAINTEXT_KID = '00000000-0000-0000-0000-000000000000';
-/** Every registration carries this birth date, in identity.birthDate and inside the ID number. */
-const BIRTH_DATE = '1980-05-01';
 /** The data categories of one registration, each sealed under its own data key by the real vault. */
 const CATEGORIES = ['identity', 'identity_document', 'contact', 'employment', 'health'];
 /** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
@@ -81,55 +82,6 @@ interface Setup {
   eventsPerRegistration: number;
   /** The load average when the run started. */
   startLoad: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The request bodies (built in the load worker, one per request)
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
-
-/**
- * The n-th resident ID number (GB 11643): a 6-digit region and a 3-digit sequence taken from n, the
- * birth date BIRTH_DATE, and the check character. Distinct for n below 890,000,000.
- */
-function residentIdNumber(n: number): string {
-  const region = 110_000 + Math.floor(n / 1_000);
-  const body = `${region}${BIRTH_DATE.replace(/-/g, '')}${String(n % 1_000).padStart(3, '0')}`;
-  const sum = ID_WEIGHTS.reduce((total, weight, index) => total + weight * Number(body[index]), 0);
-  return body + ID_CHECK[sum % 11];
-}
-
-/** The n-th mainland mobile number, written as people type it. Distinct for n below 10^8. */
-function phoneNumber(n: number): string {
-  const digits = String(n % 100_000_000).padStart(8, '0');
-  return `139 ${digits.slice(0, 4)} ${digits.slice(4)}`;
-}
-
-/**
- * The registration of test/support/realistic-subject.ts (a health-management centre's customer
- * file: identity, ID document, contact, employment and health data, with consents), with the ID
- * number and the phone of subject n. A copy: test/ is not part of the build.
- */
-function registration(n: number) {
-  return {
-    purposeId: 'health-management',
-    noticeVersion: 'v1',
-    channel: 'front-desk',
-    consents: [{ purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true }],
-    data: {
-      identity: { name: '张伟', gender: 'male', birthDate: BIRTH_DATE, ethnicity: '汉族' },
-      identity_document: { type: 'resident_id', number: residentIdNumber(n) },
-      contact: { phone: phoneNumber(n), email: 'Zhang.Wei@Example.cn', address: { province: '北京市', city: '北京市', district: '东城区', line: '东华门街道 12 号' } },
-      employment: { employer: '北京某某科技有限公司', title: '工程师' },
-      health: {
-        conditions: ['2型糖尿病'],
-        allergies: ['青霉素'],
-        surgeries: [{ name: '阑尾切除术', date: '2010-03-15' }],
-        lifestyle: { smoking: '不吸烟', exercise: '每周跑步三次' },
-      },
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,7 +146,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
         method: 'POST',
         path: '/v1/subjects',
         // called for every request sent: each registers a subject of its own
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(registration(next++)) }),
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(realisticRegistration(next++)) }),
         onResponse: (status, body) => {
           if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
         },
@@ -425,12 +377,12 @@ async function main(defer: Defer): Promise<void> {
   const logger = serviceLogger();
 
   log('starting the API with the PII vault');
-  const encrypted = await listening('encrypted (PiiVault)', true, await starting(() => createLedgerApi(config, logger)), defer);
+  const encrypted = await listening('encrypted (PiiVault)', true, await startingApp(() => createLedgerApi(config, logger)), defer);
   log('starting the API with the pass-through vault');
   const plaintext = await listening(
     'plaintext (pass-through vault)',
     false,
-    await starting(() => createHttpApp(plaintextLedgerApiModule(config, logger, new PassThroughVault()), logger)),
+    await startingApp(() => createHttpApp(plaintextLedgerApiModule(config, logger, new PassThroughVault()), logger)),
     defer,
   );
   const apis = [plaintext, encrypted]; // the first is the baseline
@@ -463,24 +415,6 @@ async function main(defer: Defer): Promise<void> {
   log(`results written to ${await writeDocSection('commands', report)}`);
   const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
   if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
-}
-
-/**
- * An app that fails to start leaves the connections it opened behind (Nest hands out nothing to
- * close them with); dropping the scratch database then terminates them, and an 'error' event of
- * one nobody listens to would end the process before the embedded server is stopped. So after
- * such a failure those errors are only logged: the run fails anyway.
- */
-async function starting(create: () => Promise<NestFastifyApplication>): Promise<NestFastifyApplication> {
-  try {
-    return await create();
-  } catch (error) {
-    process.on('uncaughtException', (stray) => {
-      log(`after the failed start: ${stray.message}`);
-      process.exitCode = 1;
-    });
-    throw error;
-  }
 }
 
 /** Listening on a free loopback port; closed (pool ended) before the database goes. */
@@ -520,7 +454,7 @@ async function register(api: Api, generator: LoadGenerator): Promise<{ subjectId
   const response = await fetch(`${api.url}/v1/subjects`, {
     method: 'POST',
     headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(registration(generator.takeSubject())),
+    body: JSON.stringify(realisticRegistration(generator.takeSubject())),
   });
   const body = (await response.json()) as { subjectId?: string; version?: number };
   if (response.status !== 201 || !body.subjectId || !body.version) throw new Error(`${api.name}: registration answered ${response.status} ${JSON.stringify(body)}`);
@@ -648,11 +582,6 @@ const cpuPerRegistration = (seconds: number | undefined, run: Run): string =>
 
 const rate = (run: Run): number => run.ok / run.seconds;
 
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
-}
-
 function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Settings, setup: Setup, database: BenchDatabase): string {
   const totals = runs.map(combine);
   const table = markdownTable(
@@ -675,8 +604,8 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
       (api.statements ?? NaN).toFixed(1),
       formatCount(totals[index].ok),
       formatCount(rate(totals[index])),
-      formatMs(percentile(totals[index].latenciesMs, 0.5)),
-      formatMs(percentile(totals[index].latenciesMs, 0.99)),
+      formatMs(percentileOf(totals[index].latenciesMs, 0.5)),
+      formatMs(percentileOf(totals[index].latenciesMs, 0.99)),
       formatCount(totals[index].errors),
       formatCount(totals[index].non2xx),
       formatRatio(rate(totals[index]) / rate(totals[0])),
@@ -688,7 +617,7 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
   );
   const ratio = rate(totals[1]) / rate(totals[0]);
   const failures = sum(totals.map((total) => total.errors + total.non2xx));
-  const bodyBytes = Buffer.byteLength(JSON.stringify(registration(1)));
+  const bodyBytes = Buffer.byteLength(JSON.stringify(realisticRegistration(1)));
   return [
     '## Command throughput: registering subjects',
     '',

@@ -31,16 +31,17 @@ import { Client } from 'pg';
 import pino, { Logger } from 'pino';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
-import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import {
   BenchDatabase,
+  createEventTemplates,
   Defer,
   environmentNote,
   formatCount,
   formatMs,
   formatRatio,
+  generateEvents,
   intOption,
   loadAverage,
   loadNote,
@@ -51,7 +52,7 @@ import {
   progress,
   realisticRegistration,
   runBench,
-  sampleEvents,
+  startingApp,
   writeDocSection,
 } from './bench-support';
 
@@ -114,7 +115,7 @@ runBench(async (defer: Defer) => {
   const loadAtStart = loadAverage();
   const database = await openBenchDatabase(defer);
   const owner = await database.ownerClient();
-  await createTemplates(owner);
+  await createEventTemplates(owner, TEMPLATE_TABLE, TEMPLATES);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
   defer(() => rm(dataDir, { recursive: true, force: true }));
@@ -130,14 +131,14 @@ runBench(async (defer: Defer) => {
   };
   if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
   log('starting the API');
-  const api = await listening(await starting(() => createLedgerApi(config, serviceLogger())), defer);
+  const api = await listening(await startingApp(() => createLedgerApi(config, serviceLogger())), defer);
   await catchUp(owner);
 
   let generated = 0;
   const sizes: SizeRun[] = [];
   let exportRun: ExportRun | undefined;
   for (const size of [settings.small, settings.large]) {
-    generated = await generate(owner, generated, size);
+    generated = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: generated, to: size, streams: FILLER_STREAMS, streamPrefix: 'bench-filler-', chunk: GENERATE_CHUNK, after: 'ANALYZE', label: 'generating filler events' });
     const treeBuildSeconds = await skipToHead(owner);
     const fillStarted = performance.now();
     const subjects = await prepareSubjects(api, owner, settings.erasures + (size === settings.large ? 1 : 0), settings.subjectEvents);
@@ -165,18 +166,6 @@ runBench(async (defer: Defer) => {
 
 // ---------------------------------------------------------------------------------------------
 // The app
-
-async function starting(create: () => Promise<NestFastifyApplication>): Promise<NestFastifyApplication> {
-  try {
-    return await create();
-  } catch (error) {
-    process.on('uncaughtException', (stray) => {
-      log(`after the failed start: ${stray.message}`);
-      process.exitCode = 1;
-    });
-    throw error;
-  }
-}
 
 async function listening(app: NestFastifyApplication, defer: Defer): Promise<Api> {
   defer(() => app.close());
@@ -225,47 +214,6 @@ function expectStatus(what: string, reply: { status: number; body: unknown }, ..
 
 // ---------------------------------------------------------------------------------------------
 // The ledger: filler events, projections at the head
-
-async function createTemplates(owner: Client): Promise<void> {
-  const events = sampleEvents(TEMPLATES);
-  await owner.query(`CREATE TABLE ${TEMPLATE_TABLE} (slot int PRIMARY KEY, type text, data jsonb, metadata jsonb, digest bytea)`);
-  await owner.query(
-    `INSERT INTO ${TEMPLATE_TABLE} (slot, type, data, metadata, digest)
-     SELECT slot - 1, type, data, metadata, digest
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(type, data, metadata, digest, slot)`,
-    [
-      events.map(() => 'BenchFillerRecorded'),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
-      events.map((event) => sha256(canonicalJson(event.data))),
-    ],
-  );
-}
-
-/** Filler events `from + 1 .. to` straight into ledger_events, one transaction per chunk, then ANALYZE. */
-async function generate(owner: Client, from: number, to: number): Promise<number> {
-  if (to <= from) return from;
-  const bar = progress(`generating filler events ${formatCount(from + 1)}..${formatCount(to)}`, to - from, 'events');
-  try {
-    for (let first = from + 1; first <= to; first += GENERATE_CHUNK) {
-      const last = Math.min(to, first + GENERATE_CHUNK - 1);
-      await owner.query(
-        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
-         SELECT ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench-filler-' || (i % $3),
-                i / $3 + 1, t.type, 1, t.data, t.metadata, t.digest
-           FROM generate_series($1::bigint, $2::bigint) AS i
-           JOIN ${TEMPLATE_TABLE} t ON t.slot = i % ${TEMPLATES}
-          ORDER BY i`,
-        [first, last, FILLER_STREAMS],
-      );
-      bar.update(last - from);
-    }
-  } finally {
-    bar.stop();
-  }
-  await owner.query('ANALYZE ledger_events');
-  return to;
-}
 
 /**
  * Moves every projection but the audit tree to the head of the log (none of them reads the filler

@@ -37,7 +37,6 @@ import {
   ActivityProfile,
   BenchDatabase,
   Defer,
-  PgActivitySampler,
   describeActivity,
   environmentNote,
   formatCount,
@@ -49,11 +48,14 @@ import {
   mobileNumber,
   openBenchDatabase,
   percentileOf,
+  PgActivitySampler,
   processCpuSeconds,
   progress,
   realisticRegistration,
   runBench,
   serverCpuSeconds,
+  startingApp,
+  statementCounter,
   writeDocSection,
 } from './bench-support';
 
@@ -271,24 +273,6 @@ interface ServerCounters {
   cpuServer?: number;
 }
 
-/**
- * Counts the statements every pg client of this process sends (one increment per call), except the
- * benchmark's own owner connection: the app's request path and its in-process projector. Installed
- * once, before the app starts; pg.Pool#query goes through Client#query, so each statement counts once.
- */
-const statementCounter = {
-  count: 0,
-  excluded: new WeakSet<Client>(),
-  install(): void {
-    const original = Client.prototype.query;
-    const counter = this;
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      if (!counter.excluded.has(this)) counter.count++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-  },
-};
-
 if (isMainThread) {
   runBench(main);
 } else {
@@ -324,7 +308,7 @@ async function main(defer: Defer): Promise<void> {
   if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
 
   log('starting the API');
-  const api = await listening(await starting(() => createLedgerApi(config, serviceLogger())), defer);
+  const api = await listening(await startingApp(() => createLedgerApi(config, serviceLogger())), defer);
   const subjects = await registerSubjects(api, settings.subjects);
   await catchUp(owner);
   await smokeTest(api, subjects);
@@ -349,24 +333,6 @@ async function main(defer: Defer): Promise<void> {
   log(`results written to ${await writeDocSection('queries', report)}`);
   const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
   if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
-}
-
-/**
- * An app that fails to start leaves the connections it opened behind (Nest hands out nothing to
- * close them with); dropping the scratch database then terminates them, and an 'error' event of
- * one nobody listens to would end the process before the embedded server is stopped. So after
- * such a failure those errors are only logged: the run fails anyway.
- */
-async function starting(create: () => Promise<NestFastifyApplication>): Promise<NestFastifyApplication> {
-  try {
-    return await create();
-  } catch (error) {
-    process.on('uncaughtException', (stray) => {
-      log(`after the failed start: ${stray.message}`);
-      process.exitCode = 1;
-    });
-    throw error;
-  }
 }
 
 /** Listening on a free loopback port; closed (projector stopped, pool ended) before the database goes. */

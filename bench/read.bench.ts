@@ -9,24 +9,24 @@
  * shared machine's noise then averages out between the readers.
  * Run with --expose-gc (the npm script does) so each read starts from a collected heap.
  */
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { BEGINNING } from '@pi-ledger/event-store/event-store.port';
-import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import {
   BenchDatabase,
-  RssSampler,
+  createEventTemplates,
   environmentNote,
   formatCount,
   formatMiB,
   formatRatio,
+  generateEvents,
   intOption,
   log,
   markdownTable,
   openBenchDatabase,
   progress,
+  RssSampler,
   runBench,
-  sampleEvents,
   writeDocSection,
 } from './bench-support';
 
@@ -74,12 +74,12 @@ runBench(async (defer) => {
   defer(() => store.close());
   const readers = [rawSelect(pool), storeReadAll(store)];
 
-  await createTemplates(owner);
+  await createEventTemplates(owner, TEMPLATE_TABLE, TEMPLATES);
   const sizes = [...new Set([Math.max(settings.page, Math.round(settings.events / 10)), settings.events])];
   const results: SizeResult[] = [];
   let stored = 0;
   for (const size of sizes) {
-    stored = await generate(owner, stored, size);
+    stored = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: stored, to: size, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'ANALYZE' });
     results.push(await measureSize(size, readers, settings));
   }
 
@@ -96,58 +96,6 @@ function readSettings(): Settings {
   };
   if (settings.page > MAX_PAGE) throw new Error(`--page must be at most ${MAX_PAGE}, readAll's own limit`);
   return settings;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generating the log
-
-/**
- * The shared sample events, stored once with their canonical digests, so the log can be generated
- * inside PostgreSQL: fast, and without inflating this process's memory before the RSS is sampled.
- */
-async function createTemplates(owner: Client): Promise<void> {
-  const events = sampleEvents(TEMPLATES);
-  await owner.query(`CREATE TABLE ${TEMPLATE_TABLE} (slot int PRIMARY KEY, type text, data jsonb, metadata jsonb, digest bytea)`);
-  await owner.query(
-    `INSERT INTO ${TEMPLATE_TABLE} (slot, type, data, metadata, digest)
-     SELECT slot - 1, type, data, metadata, digest
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(type, data, metadata, digest, slot)`,
-    [
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
-      events.map((event) => sha256(canonicalJson(event.data))),
-    ],
-  );
-}
-
-/**
- * Appends events `from + 1 .. to` straight into ledger_events (its triggers refuse only UPDATE,
- * DELETE and TRUNCATE), in chunks of one transaction each, then refreshes the statistics as
- * autovacuum would after such a load. Event ids are sequential like UUIDv7s; event i is version
- * i / STREAMS + 1 of stream i % STREAMS, so extending the log later continues every stream.
- */
-async function generate(owner: Client, from: number, to: number): Promise<number> {
-  const bar = progress(`generating events ${formatCount(from + 1)}..${formatCount(to)}`, to - from, 'events');
-  try {
-    for (let first = from + 1; first <= to; first += GENERATE_CHUNK) {
-      const last = Math.min(to, first + GENERATE_CHUNK - 1);
-      await owner.query(
-        `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
-         SELECT ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'subject-' || (i % $3),
-                i / $3 + 1, t.type, 1, t.data, t.metadata, t.digest
-           FROM generate_series($1::bigint, $2::bigint) AS i
-           JOIN ${TEMPLATE_TABLE} t ON t.slot = i % ${TEMPLATES}
-          ORDER BY i`,
-        [first, last, STREAMS],
-      );
-      bar.update(last - from);
-    }
-  } finally {
-    bar.stop();
-  }
-  await owner.query('ANALYZE ledger_events');
-  return to;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import {
   log,
   markdownTable,
   openBenchDatabase,
+  percentileOf,
   progress,
   runBench,
   writeDocSection,
@@ -339,11 +340,6 @@ async function assertKeysStored(database: BenchDatabase, cold: readonly ColdResu
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const rateOf = (rates: readonly Rate[]): number => sum(rates.map((rate) => rate.values)) / sum(rates.map((rate) => rate.seconds));
 
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
-}
-
 function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], settings: Settings, startLoad: number, database: BenchDatabase): string {
   const hotTable = markdownTable(
     ['value', 'plaintext', 'AAD', 'bare AES-256-GCM values/s', 'vault values/s', 'vault vs bare', 'slice pairs: median (p10–p90)'],
@@ -357,7 +353,7 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
         formatCount(rateOf(bare)),
         formatCount(rateOf(vault)),
         formatRatio(rateOf(vault) / rateOf(bare)),
-        `${percentile(pairs, 0.5).toFixed(2)} (${percentile(pairs, 0.1).toFixed(2)}–${percentile(pairs, 0.9).toFixed(2)})`,
+        `${percentileOf(pairs, 0.5).toFixed(2)} (${percentileOf(pairs, 0.1).toFixed(2)}–${percentileOf(pairs, 0.9).toFixed(2)})`,
       ];
     }),
     ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
@@ -379,8 +375,8 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
           path,
           formatCount(run.values),
           formatCount(rate),
-          formatMs(percentile(run.latenciesMs, 0.5)),
-          formatMs(percentile(run.latenciesMs, 0.99)),
+          formatMs(percentileOf(run.latenciesMs, 0.5)),
+          formatMs(percentileOf(run.latenciesMs, 0.99)),
           formatRatio(rate / (bareRate.get(result.sample.name) ?? NaN)),
           formatRatio(rate / (hotRate.get(result.sample.name) ?? NaN)),
         ];
