@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { validate as isUuid } from 'uuid';
+import { inTransaction } from '@pi-ledger/platform/database/transaction';
 import { AuditTreeCorrupt, eventNotInTree, invalidRange, invalidTreeSize, AuditError, treeSizeTooLarge } from './audit.errors';
 import { hashesOfRanges, lockTree, Queryable, rootAt, treeSizeOf } from './audit-tree-storage';
 import { consistencyRanges, inclusionRanges } from './merkle';
@@ -85,18 +86,7 @@ export class AuditLog {
    */
   async createTreeHead(on: Pool | PoolClient = this.pool): Promise<SignedTreeHead> {
     if (isClient(on)) return this.createTreeHeadWithin(on);
-    const client = await on.connect();
-    try {
-      await client.query('BEGIN');
-      const head = await this.createTreeHeadWithin(client);
-      await client.query('COMMIT');
-      return head;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(on, (client) => this.createTreeHeadWithin(client));
   }
 
   async inclusionProof(eventId: string, treeSize?: number): Promise<InclusionProof> {

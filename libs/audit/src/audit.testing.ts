@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from '@pi-ledger/platform/database/transaction';
 import { BEGINNING, GlobalCheckpoint, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { AuditTreeWriter } from './audit-tree-writer';
@@ -46,21 +47,6 @@ export async function readAllEvents(store: PostgresEventStore): Promise<Recorded
   }
 }
 
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** Feeds `events` to the writer in batches of `batchSize`, one transaction each, as the runner would. */
 export async function writeTree(pool: Pool, events: readonly RecordedEvent[], batchSize = 7, writer = new AuditTreeWriter()): Promise<number> {
   let size = 0;
@@ -69,3 +55,5 @@ export async function writeTree(pool: Pool, events: readonly RecordedEvent[], ba
   }
   return size;
 }
+
+export { inTransaction };

@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { JsonObject, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { inTransaction } from '@pi-ledger/platform/database/transaction';
 import { Projection, relevantEvents } from '../runner/projection';
 
 /** Helpers for the projections' integration specs (no test framework here). */
@@ -8,17 +9,9 @@ import { Projection, relevantEvents } from '../runner/projection';
 /** Applies `events` to generation 1 of the projection's tables in one transaction, as the runner would. */
 export async function applyEvents(pool: Pool, projection: Projection, events: readonly RecordedEvent[]): Promise<void> {
   const relevant = relevantEvents(projection, events);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     if (relevant.length > 0) await projection.apply({ client, table: (table) => `"${table}__g1"` }, relevant);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Every row of the projection's tables, through their views, in a stable order. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
+import { inTransaction } from '@pi-ledger/platform/database/transaction';
 import { BEGINNING, compareCheckpoints, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { Projection, relevantEvents } from './projection';
@@ -152,19 +153,4 @@ async function countEventsUpTo(pool: Pool, checkpoint: GlobalCheckpoint): Promis
     checkpoint.position,
   ]);
   return rows[0].n;
-}
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
