@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { publishSecretFile } from '@pi-ledger/platform/files/secret-file';
 
 export const JWT_SECRET_FILE = 'jwt.secret';
 const MIN_SECRET_LENGTH = 32;
@@ -18,19 +19,11 @@ export async function loadOrCreateJwtSecret(dataDir: string, logger: Logger): Pr
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(48).toString('base64url');
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    // link() publishes the complete file or fails when another process (API and CLI starting
-    // together) got there first; then both use that one, never a half-written file.
-    await link(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  // another process (API and CLI starting together) may get there first: then both use its secret
+  if (!(await publishSecretFile(path, `${secret}\n`))) {
     const winner = await readSecret(path, logger);
     if (winner === undefined) throw new Error(`${path} vanished while it was being created`);
     return winner;
-  } finally {
-    await unlink(temporary);
   }
   logger.warn(
     { path },

@@ -1,8 +1,8 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { publishSecretFile } from '@pi-ledger/platform/files/secret-file';
 import { TreeHeadSigner } from './tree-head-signer';
 
 export const AUDIT_SIGNING_KEY_FILE = 'audit-signing-key.pem';
@@ -30,7 +30,7 @@ export async function loadAuditSigningKey(config: AuditKeyConfig, logger: Pick<L
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  if (!(await publish(path, pem))) {
+  if (!(await publishSecretFile(path, pem))) {
     const winner = await readKeyFile(path, logger);
     if (!winner) throw new Error(`${path} vanished while it was being created`);
     return winner;
@@ -65,26 +65,5 @@ function signerFromPem(pem: string, what: string): TreeHeadSigner {
   } catch {
     // never echo the key material
     throw new Error(`${what} must be an Ed25519 private key in PEM (PKCS#8, -----BEGIN PRIVATE KEY-----)`);
-  }
-}
-
-async function publish(path: string, pem: string): Promise<boolean> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const file = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    await file.writeFile(pem);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await chmod(temporary, 0o600); // whatever the umask
-  try {
-    await link(temporary, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temporary).catch(() => undefined);
   }
 }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import type { Logger } from '@pi-ledger/platform/logging/logger';
+import { publishSecretFile } from '@pi-ledger/platform/files/secret-file';
 import { KEY_BYTES } from './envelope';
 
 export const MASTER_KEY_FILE = 'master.key';
@@ -87,16 +88,7 @@ export async function loadMasterKey(config: Pick<LedgerConfig, 'masterKey' | 'da
 
 /** Creates `path` holding `key` (mode 0600) unless it exists; true when this call created it. */
 export async function publishKeyFile(path: string, key: Buffer): Promise<boolean> {
-  const temporary = await writeTemporary(path, key);
-  try {
-    await link(temporary, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
+  return publishSecretFile(path, `${key.toString('base64')}\n`);
 }
 
 /**
@@ -112,17 +104,4 @@ export async function installKeyFile(path: string, staged: string, keepAs: strin
   } finally {
     await directory.close();
   }
-}
-
-async function writeTemporary(path: string, key: Buffer): Promise<string> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const file = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    await file.writeFile(`${key.toString('base64')}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await chmod(temporary, 0o600); // whatever the umask
-  return temporary;
 }
