@@ -318,6 +318,18 @@ const ACCEPTED_HEAD = `
                          ELSE version = $3::bigint END
   )`;
 
+const APPEND_ONE = `${ACCEPTED_HEAD}
+  INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+  SELECT $4::uuid, $1, accepted.version + 1, $5, $6, $7::jsonb, $8::jsonb, decode($9, 'hex') FROM accepted
+  RETURNING stream_version::text, position::text`;
+
+const APPEND_BATCH = `${ACCEPTED_HEAD}
+  INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+  SELECT e.i, $1, accepted.version + e.n, e.t, e.s, e.d, e.m, decode(e.h, 'hex')
+    FROM accepted, jsonb_to_recordset($4::jsonb) AS e(n int, i uuid, t text, s int, d jsonb, m jsonb, h text)
+   ORDER BY e.n
+  RETURNING stream_version::text, position::text`;
+
 /**
  * One round trip, one statement: read the head, check the expected version, insert at the versions
  * that follow. A concurrent writer that takes the same version, or an event id stored already,
@@ -331,10 +343,7 @@ function appendStatement(streamId: string, expected: ExpectedVersion, events: re
     const [event] = events;
     return {
       name: 'ledger-append-one',
-      text: `${ACCEPTED_HEAD}
-        INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
-        SELECT $4::uuid, $1, accepted.version + 1, $5, $6, $7::jsonb, $8::jsonb, decode($9, 'hex') FROM accepted
-        RETURNING stream_version::text, position::text`,
+      text: APPEND_ONE,
       values: [streamId, kind, version, event.eventId, event.type, event.schemaVersion, event.data, event.metadata, event.digest],
     };
   }
@@ -347,12 +356,7 @@ function appendStatement(streamId: string, expected: ExpectedVersion, events: re
     .join(',');
   return {
     name: 'ledger-append-batch',
-    text: `${ACCEPTED_HEAD}
-      INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
-      SELECT e.i, $1, accepted.version + e.n, e.t, e.s, e.d, e.m, decode(e.h, 'hex')
-        FROM accepted, jsonb_to_recordset($4::jsonb) AS e(n int, i uuid, t text, s int, d jsonb, m jsonb, h text)
-       ORDER BY e.n
-      RETURNING stream_version::text, position::text`,
+    text: APPEND_BATCH,
     values: [streamId, kind, version, `[${batch}]`],
   };
 }
