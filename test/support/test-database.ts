@@ -49,18 +49,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export async function withoutDatabaseCreation<T>(action: () => Promise<T>): Promise<T> {
   const serverUrl = process.env[TEST_SERVER_URL_ENV];
   if (!serverUrl) throw new Error(`${TEST_SERVER_URL_ENV} is unset: run the tests through jest (npm test)`);
-  return onServer(serverUrl, 'pg_advisory_lock', action);
+  return onServer(serverUrl, 'pg_advisory_lock', async (client) => {
+    // and whatever else holds the horizon now (another file's transaction that affects every
+    // database, a snapshot in this one) finishes first: up to 5 s
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+      const { rows } = await client.query<{ holders: number }>(
+        `SELECT count(*)::int AS holders FROM pg_stat_activity
+          WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)`,
+      );
+      if (rows[0].holders === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return action();
+  });
 }
 
 const DATABASE_CREATION_LOCK = 7_361_962_001;
 
 /** Advisory locks belong to one database: both sides take theirs in the server's default one. */
-async function onServer<T>(serverUrl: string, lock: 'pg_advisory_lock' | 'pg_advisory_lock_shared', action: () => Promise<T>): Promise<T> {
+async function onServer<T>(serverUrl: string, lock: 'pg_advisory_lock' | 'pg_advisory_lock_shared', action: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(`SELECT ${lock}($1)`, [DATABASE_CREATION_LOCK]);
-    return await action();
+    return await action(client);
   } finally {
     await client.end(); // releases the lock
   }
