@@ -318,17 +318,24 @@ const ACCEPTED_HEAD = `
                          ELSE version = $3::bigint END
   )`;
 
-const APPEND_ONE = `${ACCEPTED_HEAD}
+const INSERT_ONE = `
   INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
   SELECT $4::uuid, $1, accepted.version + 1, $5, $6, $7::jsonb, $8::jsonb, decode($9, 'hex') FROM accepted
   RETURNING stream_version::text, position::text`;
 
-const APPEND_BATCH = `${ACCEPTED_HEAD}
+const INSERT_BATCH = `
   INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
   SELECT e.i, $1, accepted.version + e.n, e.t, e.s, e.d, e.m, decode(e.h, 'hex')
     FROM accepted, jsonb_to_recordset($4::jsonb) AS e(n int, i uuid, t text, s int, d jsonb, m jsonb, h text)
    ORDER BY e.n
   RETURNING stream_version::text, position::text`;
+
+/** The two append statements, with the insert that follows ACCEPTED_HEAD and how many parameters it takes. */
+const APPEND = {
+  one: { name: 'ledger-append-one', insert: INSERT_ONE, text: `${ACCEPTED_HEAD}${INSERT_ONE}`, parameters: 9 },
+  batch: { name: 'ledger-append-batch', insert: INSERT_BATCH, text: `${ACCEPTED_HEAD}${INSERT_BATCH}`, parameters: 4 },
+} as const;
+type AppendShape = keyof typeof APPEND;
 
 /**
  * One round trip, one statement: read the head, check the expected version, insert at the versions
@@ -339,24 +346,20 @@ const APPEND_BATCH = `${ACCEPTED_HEAD}
 function appendStatement(streamId: string, expected: ExpectedVersion, events: readonly PreparedEvent[]): QueryConfig {
   const kind = typeof expected === 'number' ? 'version' : expected;
   const version = typeof expected === 'number' ? String(expected) : null;
-  if (events.length === 1) {
+  const shape: AppendShape = events.length === 1 ? 'one' : 'batch';
+  let values: unknown[];
+  if (shape === 'one') {
     const [event] = events;
-    return {
-      name: 'ledger-append-one',
-      text: APPEND_ONE,
-      values: [streamId, kind, version, event.eventId, event.type, event.schemaVersion, event.data, event.metadata, event.digest],
-    };
+    values = [streamId, kind, version, event.eventId, event.type, event.schemaVersion, event.data, event.metadata, event.digest];
+  } else {
+    const batch = events
+      .map(
+        (event, index) =>
+          `{"n":${index + 1},"i":"${event.eventId}","t":${JSON.stringify(event.type)},"s":${event.schemaVersion},` +
+          `"d":${event.data},"m":${event.metadata},"h":"${event.digest}"}`,
+      )
+      .join(',');
+    values = [streamId, kind, version, `[${batch}]`];
   }
-  const batch = events
-    .map(
-      (event, index) =>
-        `{"n":${index + 1},"i":"${event.eventId}","t":${JSON.stringify(event.type)},"s":${event.schemaVersion},` +
-        `"d":${event.data},"m":${event.metadata},"h":"${event.digest}"}`,
-    )
-    .join(',');
-  return {
-    name: 'ledger-append-batch',
-    text: APPEND_BATCH,
-    values: [streamId, kind, version, `[${batch}]`],
-  };
+  return { name: APPEND[shape].name, text: APPEND[shape].text, values };
 }
