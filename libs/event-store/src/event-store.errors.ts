@@ -22,6 +22,23 @@ export class EventIdConflict extends Error {
   }
 }
 
+/**
+ * The row inserted alongside the events broke a unique constraint of its own table, so neither the
+ * row nor the events were written. Names the table and the constraint, never the values (the row
+ * may hold personal data).
+ */
+export class AlongsideConflict extends Error {
+  readonly code = 'alongside-conflict';
+  constructor(
+    readonly streamId: string,
+    readonly table: string,
+    readonly constraint: string | undefined,
+  ) {
+    super(`stream ${streamId}: the row for ${table} conflicts with a stored one${constraint ? ` (${constraint})` : ''}; nothing was written`);
+    this.name = 'AlongsideConflict';
+  }
+}
+
 export class InvalidAppend extends Error {
   readonly code = 'invalid-append';
   constructor(message: string) {

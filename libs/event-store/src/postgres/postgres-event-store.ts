@@ -1,6 +1,7 @@
 import { Pool, QueryConfig } from 'pg';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import {
+  AlongsideInsert,
   AppendOptions,
   AppendResult,
   EventStore,
@@ -14,7 +15,7 @@ import {
   Subscription,
   BEGINNING,
 } from '../event-store.port';
-import { EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
+import { AlongsideConflict, EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { canonicalJson, sha256Hex } from '../payload-digest';
 import { Upcasters } from '../upcasters';
 import { LedgerWakeups } from './ledger-wakeups';
@@ -81,21 +82,26 @@ export class PostgresEventStore implements EventStore {
   async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedVersion ?? 'any';
     validateAppend(streamId, events, expected);
+    const alongside = options.alongside;
+    if (alongside && events.length === 0) throw new InvalidAppend('an alongside row needs at least one event to be appended with');
     if (events.length === 0) return this.appendNothing(streamId, expected);
 
     const started = process.hrtime.bigint();
     const prepared = events.map(prepareEvent);
     if (new Set(prepared.map((event) => event.eventId)).size !== events.length) throw new InvalidAppend('event ids repeat within one append');
-    const statement = appendStatement(streamId, expected, prepared);
+    const statement = appendStatement(streamId, expected, prepared, alongside);
 
     for (let attempt = 0; ; attempt++) {
       let rows: { stream_version: string; position: string }[] | undefined;
+      let alongsideConflict: { table?: string; constraint?: string } | undefined;
       try {
         rows = (await this.pool.query(statement)).rows;
       } catch (error) {
         // 23505: an event id is stored already, or a concurrent writer took the version between our
         // read of the head and our insert; anything else is not ours to settle
         if ((error as { code?: string }).code !== '23505') throw error;
+        // or the alongside row's own table refused it (node-pg names the table of the constraint)
+        if (alongside && (error as { table?: string }).table !== 'ledger_events') alongsideConflict = error as typeof alongsideConflict;
       }
       if (rows && rows.length > 0) {
         this.wakeups.appended();
@@ -103,8 +109,13 @@ export class PostgresEventStore implements EventStore {
         return lastOf(rows);
       }
       // Refused, or no row: the expected version did not match, unless these events were appended already.
+      // Asked after an alongside conflict too: when the events' constraints would have refused the
+      // statement as well, PostgreSQL may report either, and the answer must not depend on which
+      // (a replay, whose row is stored since the original append, returns the original result).
       const settled = await this.appendRefused(streamId, expected, prepared);
       if (settled) return settled;
+      // The events would be accepted now: it is the row that cannot be written, and a retry would not change that.
+      if (alongsideConflict) throw new AlongsideConflict(streamId, alongsideConflict.table ?? alongsideTable(alongside!), alongsideConflict.constraint);
       if (attempt >= MAX_RETRIES) throw new Error(`stream ${streamId}: the append lost ${MAX_RETRIES} races in a row`);
     }
   }
@@ -343,7 +354,7 @@ type AppendShape = keyof typeof APPEND;
  * makes the unique constraints refuse the statement; only then does appendRefused look closer.
  * One event goes as scalar parameters, a batch as one JSON array (no array-literal escaping).
  */
-function appendStatement(streamId: string, expected: ExpectedVersion, events: readonly PreparedEvent[]): QueryConfig {
+function appendStatement(streamId: string, expected: ExpectedVersion, events: readonly PreparedEvent[], alongside?: AlongsideInsert): QueryConfig {
   const kind = typeof expected === 'number' ? 'version' : expected;
   const version = typeof expected === 'number' ? String(expected) : null;
   const shape: AppendShape = events.length === 1 ? 'one' : 'batch';
@@ -361,5 +372,52 @@ function appendStatement(streamId: string, expected: ExpectedVersion, events: re
       .join(',');
     values = [streamId, kind, version, `[${batch}]`];
   }
-  return { name: APPEND[shape].name, text: APPEND[shape].text, values };
+  if (!alongside) return { name: APPEND[shape].name, text: APPEND[shape].text, values };
+  return { ...alongsideStatement(shape, alongside), values: [...values, ...alongside.values] };
+}
+
+const ALONGSIDE_NAME = /^[a-z][a-z0-9_-]{0,40}$/;
+const ALONGSIDE_INTO = /^(?:[a-z_][a-z0-9_]*\.)?([a-z_][a-z0-9_]*) \(([a-z_][a-z0-9_]*(?:, [a-z_][a-z0-9_]*)*)\)$/;
+const ALONGSIDE_TYPE = /^[a-z_][a-z0-9_ ]*(\[\])?$/;
+
+/** Per alongside name: the shape it was first given with, and its statement text for one event and for a batch. */
+const alongsideStatements = new Map<string, { into: string; types: string; text: Record<AppendShape, string> }>();
+
+/**
+ * The append statement with one more data-modifying CTE, inserting the row FROM accepted: it runs
+ * once whether or not the main insert reads it, and inserts nothing when the version check fails.
+ * Its values follow the append's own parameters. Built once per name: a prepared statement's name
+ * stands for one text on every connection, hence one shape per name.
+ */
+function alongsideStatement(shape: AppendShape, alongside: AlongsideInsert): { name: string; text: string } {
+  const { name, into, types, values } = alongside;
+  if (typeof name !== 'string' || !ALONGSIDE_NAME.test(name)) throw new InvalidAppend(`alongside.name must match ${ALONGSIDE_NAME}`);
+  const columns = typeof into === 'string' ? ALONGSIDE_INTO.exec(into) : null;
+  if (!columns) throw new InvalidAppend(`alongside ${name}: into must be a table and its columns, as in "a_table (a, b)"`);
+  if (columns[1] === 'ledger_events') throw new InvalidAppend(`alongside ${name}: the events' own table cannot take a row alongside them`);
+  if (!Array.isArray(types) || !Array.isArray(values) || types.length === 0 || types.length !== values.length) {
+    throw new InvalidAppend(`alongside ${name}: types and values must be arrays of the same, non-zero length`);
+  }
+  if (types.length !== columns[2].split(', ').length) throw new InvalidAppend(`alongside ${name}: one type per column of into`);
+  if (!types.every((type) => typeof type === 'string' && ALONGSIDE_TYPE.test(type))) {
+    throw new InvalidAppend(`alongside ${name}: each type must match ${ALONGSIDE_TYPE}`);
+  }
+  let known = alongsideStatements.get(name);
+  if (!known) {
+    const text = (of: AppendShape) => {
+      const select = types.map((type, index) => `$${APPEND[of].parameters + index + 1}::${type}`).join(', ');
+      return `${ACCEPTED_HEAD},
+  alongside AS (INSERT INTO ${into} SELECT ${select} FROM accepted)${APPEND[of].insert}`;
+    };
+    known = { into, types: types.join(','), text: { one: text('one'), batch: text('batch') } };
+    alongsideStatements.set(name, known);
+  } else if (known.into !== into || known.types !== types.join(',')) {
+    throw new InvalidAppend(`alongside ${name}: already used with another into or types`);
+  }
+  return { name: `${APPEND[shape].name}+${name}`, text: known.text[shape] };
+}
+
+/** The unqualified table name of a validated alongside `into`. */
+function alongsideTable(alongside: AlongsideInsert): string {
+  return ALONGSIDE_INTO.exec(alongside.into)![1];
 }
