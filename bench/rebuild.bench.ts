@@ -141,7 +141,7 @@ async function main(defer: Defer): Promise<void> {
     generations.push(await generate(database, masterKey, subjects, size, settings.generators, defer));
     subjects = size;
     // what autovacuum would do after such a load, done now so that it does not run during a measurement
-    await owner.query('VACUUM (ANALYZE) ledger_events, vault_data_keys');
+    await owner.query('VACUUM (ANALYZE) ledger_events, vault_subject_keys');
     // alternate which goes first from one size to the next, so a warmer cache favours neither
     const order = index % 2 === 0 ? contenders : [...contenders].reverse();
     const runs = new Map<Contender, Run>();
@@ -488,8 +488,12 @@ async function insertChunk(client: Client, keys: readonly KeyRow[], events: read
   await client.query('BEGIN');
   try {
     await client.query(
-      `INSERT INTO vault_data_keys (key_id, subject_id, category, wrapped_key, kek_id)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[])`,
+      `INSERT INTO vault_subject_keys AS s (subject_id, kek_id, categories, key_ids, wrapped)
+       SELECT k.subject_id, min(k.kek_id), array_agg(k.category), array_agg(k.key_id), array_agg(k.wrapped_key)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[]) AS k(key_id, subject_id, category, wrapped_key, kek_id)
+        GROUP BY k.subject_id
+           ON CONFLICT (subject_id) DO UPDATE
+          SET categories = s.categories || EXCLUDED.categories, key_ids = s.key_ids || EXCLUDED.key_ids, wrapped = s.wrapped || EXCLUDED.wrapped`,
       [keys.map((key) => key.key_id), keys.map((key) => key.subject_id), keys.map((key) => key.category), keys.map((key) => key.wrapped_key), keys.map((key) => key.kek_id)],
     );
     // straight into ledger_events (its triggers refuse only UPDATE, DELETE and TRUNCATE), in order

@@ -90,7 +90,7 @@ describe('erasure (PIPL Art. 47)', () => {
   const plaintextIn = async (secrets: string[]): Promise<string[]> => {
     const owner = await api.database.ownerClient();
     const tables = (await owner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map((r) => r.table_name as string);
-    expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_data_keys', 'subject_id_numbers', 'erasure_certificates']));
+    expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'subject_id_numbers', 'erasure_certificates']));
     const found: string[] = [];
     for (const table of tables) {
       const { rows } = await owner.query(`SELECT t::text AS row FROM ${owner.escapeIdentifier(table)} t`);

@@ -35,7 +35,7 @@ describe('no plaintext PI outside the read models', () => {
     const { rows: live } = await owner.query(`SELECT generation FROM projection_checkpoints WHERE name = 'subject_profile'`);
     const profileTable = `subject_profile__g${live[0].generation}`;
     const tables = (await owner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map((r) => r.table_name as string);
-    expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_data_keys', 'idempotency_keys', 'subject_id_numbers']));
+    expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers']));
     const found: string[] = [];
     for (const table of tables.filter((t) => t !== profileTable)) {
       const { rows } = await owner.query(`SELECT t::text AS row FROM ${owner.escapeIdentifier(table)} t`);

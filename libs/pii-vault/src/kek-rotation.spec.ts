@@ -65,7 +65,8 @@ describe('PiiVault.rotateKek', () => {
     expect(result).toEqual({ rewrapped: (SUBJECTS - 1) * CATEGORIES.length + 1 });
     expect(progress[0]).toEqual([0, 23]);
     expect(progress[progress.length - 1]).toEqual([23, 23]);
-    expect(progress.map(([done]) => done)).toEqual([0, 5, 10, 15, 20, 22, 23]);
+    // batches of 5 subjects, 2 keys each: 11 live subjects, then the blind-index key
+    expect(progress.map(([done]) => done)).toEqual([0, 10, 20, 22, 23]);
     expect(await kekIds()).toEqual([{ kek_id: kekIdOf(newKek), n: 23 }]);
     expect((await database.pool.query('SELECT count(*) FROM ledger_events')).rows).toEqual(events.rows);
 
@@ -110,15 +111,15 @@ describe('PiiVault.rotateKek', () => {
   it('refuses, before writing anything, when a key is under neither the current nor the new master key', async () => {
     const vault = await pen.open(oldKek);
     const owner = await database.ownerClient();
-    await owner.query(`UPDATE vault_data_keys SET kek_id = 'ffffffffffffffff' WHERE subject_id = 'subject-3' AND category = 'contact'`);
+    await owner.query(`UPDATE vault_subject_keys SET kek_id = 'ffffffffffffffff' WHERE subject_id = 'subject-3'`);
 
     const error = await vault.rotateKek(newKek).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KekRotationError);
-    expect((error as Error).message).toMatch(/neither the current one nor the new one \(1 under kek id ffffffffffffffff/);
+    expect((error as Error).message).toMatch(/neither the current one nor the new one \(2 under kek id ffffffffffffffff/);
     expect(await kekIds()).toEqual(
       expect.arrayContaining([
-        { kek_id: kekIdOf(oldKek), n: 22 },
-        { kek_id: 'ffffffffffffffff', n: 1 },
+        { kek_id: kekIdOf(oldKek), n: 21 },
+        { kek_id: 'ffffffffffffffff', n: 2 },
       ]),
     );
   });

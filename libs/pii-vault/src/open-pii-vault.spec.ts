@@ -100,7 +100,7 @@ describe('openPiiVault', () => {
 
   it('tells the operator to migrate when the vault tables are missing', async () => {
     const owner = await database.ownerClient();
-    await owner.query('DROP TABLE vault_data_keys');
+    await owner.query('DROP TABLE vault_subject_keys CASCADE');
     await expect(open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger)).rejects.toThrow(
       /run `ledger db migrate`/,
     );

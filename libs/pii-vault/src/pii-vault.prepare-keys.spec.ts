@@ -88,7 +88,7 @@ describe('PiiVault.prepareKeys', () => {
     // held back by a lock, then released at once, the statements run side by side; in opposite
     // orders, inserting the keys in the order given would deadlock them
     await owner.query('BEGIN');
-    await owner.query('LOCK TABLE vault_data_keys IN ACCESS EXCLUSIVE MODE');
+    await owner.query('LOCK TABLE vault_subject_keys IN ACCESS EXCLUSIVE MODE');
     const racing = Promise.all(
       subjects.flatMap((subjectId) => [a.prepareKeys(refs(subjectId), true), b.prepareKeys(refs(subjectId, [...CATEGORIES].reverse()), true)]),
     );
@@ -125,7 +125,7 @@ describe('PiiVault.prepareKeys', () => {
     const subjectId = newSubject();
     const cold = await pen.open(masterKey, { listenForShreds: false });
     await owner.query('BEGIN');
-    await owner.query('LOCK TABLE vault_data_keys IN ACCESS EXCLUSIVE MODE'); // holds the statement back
+    await owner.query('LOCK TABLE vault_subject_keys IN ACCESS EXCLUSIVE MODE'); // holds the statement back
     const preparing = cold.prepareKeys(refs(subjectId), true);
     await waitForLockWait();
     cold.evictSubject(subjectId); // what a shred here, or its notification from elsewhere, does

@@ -10,7 +10,7 @@ export type ShredVacuumMode = 'vacuum' | 'full' | 'off';
 
 /**
  * An UPDATE that nulls a wrapped key leaves the old row version, key included, in the table file
- * until VACUUM removes it; so every shred is followed by a VACUUM of vault_data_keys. Shreds come
+ * until VACUUM removes it; so every shred is followed by a VACUUM of vault_subject_keys. Shreds come
  * in bursts (a retention run), so VACUUMs coalesce: one runs, at most one waits, and every shred
  * is covered by a VACUUM that started after its UPDATE committed. Failures are logged, never
  * thrown: the keys are destroyed either way.
@@ -49,13 +49,13 @@ export class ShredVacuum {
         this.warnedSkip = true;
         this.logger.warn(
           { warnings: outcome.warnings },
-          'VACUUM vault_data_keys was skipped: the database role may not vacuum it (PostgreSQL < 17 without ' +
+          'VACUUM vault_subject_keys was skipped: the database role may not vacuum it (PostgreSQL < 17 without ' +
             'MAINTAIN, or the grant is missing); shredded keys stay in dead row versions until autovacuum or ' +
             'the table owner vacuums it, see docs/key-management.md',
         );
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'VACUUM vault_data_keys after a shred failed; the keys are destroyed, their dead row versions remain');
+      this.logger.warn({ err: error }, 'VACUUM vault_subject_keys after a shred failed; the keys are destroyed, their dead row versions remain');
     }
   }
 }

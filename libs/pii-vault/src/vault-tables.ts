@@ -1,8 +1,27 @@
 import { Pool } from 'pg';
+import type { AlongsideInsert } from '@pi-ledger/event-store/event-store.port';
 
-/** The vault's SQL: vault_data_keys (one row per subject × category) and vault_secrets. */
+/**
+ * The vault's SQL: vault_subject_keys (a subject's data keys, live and shredded, in one row),
+ * read through the view vault_data_keys (one row per subject × category), and vault_secrets.
+ */
 
+/** Also named by vault_shred_data_keys (migration 1763900012000). */
 export const SHRED_CHANNEL = 'pi_ledger_vault_shred';
+
+/**
+ * The row of a subject with no keys stored yet, for the append of its first events to insert
+ * (AppendOptions.alongside). Should the subject have a row already, its primary key refuses it and
+ * the whole append with it.
+ */
+export function newSubjectKeysRow(subjectId: string, keys: readonly NewKey[], kekId: string): AlongsideInsert {
+  return {
+    name: 'vault-subject-keys',
+    into: 'vault_subject_keys (subject_id, kek_id, categories, key_ids, wrapped)',
+    types: ['text', 'text', 'text[]', 'uuid[]', 'bytea[]'],
+    values: [subjectId, kekId, keys.map((key) => key.category), keys.map((key) => key.keyId), keys.map((key) => key.wrapped)],
+  };
+}
 
 export interface KeyRow {
   key_id: string;
@@ -82,8 +101,9 @@ export class VaultTables {
   }
 
   /**
-   * Destroys the live keys of a subject (all categories, or those named) in one statement, and
-   * tells the other processes' vaults to drop them from their caches when it commits.
+   * Destroys the live keys of a subject (all categories, or those named) and keeps their tombstones,
+   * in one statement, and tells the other processes' vaults to drop them from their caches when it
+   * commits (`vault_shred_data_keys`, migration 1763900012000).
    */
   async shred(
     subjectId: string,
@@ -91,13 +111,7 @@ export class VaultTables {
     why: { reason: string; requestId?: string; actor: string },
   ): Promise<TombstoneRow[]> {
     const { rows } = await this.pool.query<TombstoneRow>(
-      `WITH destroyed AS (
-         UPDATE vault_data_keys
-            SET wrapped_key = NULL, destroyed_at = clock_timestamp(), destroy_reason = $3, request_id = $4, destroyed_by = $5
-          WHERE subject_id = $1 AND ($2::text[] IS NULL OR category = ANY ($2::text[])) AND wrapped_key IS NOT NULL
-         RETURNING ${TOMBSTONE_COLUMNS}
-       )
-       SELECT ${TOMBSTONE_COLUMNS}, pg_notify('${SHRED_CHANNEL}', subject_id) FROM destroyed ORDER BY category`,
+      `SELECT ${TOMBSTONE_COLUMNS} FROM vault_shred_data_keys($1, $2::text[], $3, $4, $5)`,
       [subjectId, categories ?? null, why.reason, why.requestId ?? null, why.actor],
     );
     return rows;
@@ -121,15 +135,15 @@ export class VaultTables {
 
   /**
    * Every KEK id that wraps a live key or a secret. A loose index scan over the partial index: one
-   * probe per distinct KEK id, however many keys there are.
+   * probe per distinct KEK id, however many subjects there are.
    */
   async kekIdsInUse(): Promise<string[]> {
     const { rows } = await this.pool.query<{ kek_id: string }>(`
       WITH RECURSIVE live AS (
-        (SELECT kek_id FROM vault_data_keys WHERE wrapped_key IS NOT NULL ORDER BY kek_id LIMIT 1)
+        (SELECT kek_id FROM vault_subject_keys WHERE cardinality(categories) > 0 ORDER BY kek_id LIMIT 1)
         UNION ALL
-        SELECT (SELECT k.kek_id FROM vault_data_keys k
-                 WHERE k.wrapped_key IS NOT NULL AND k.kek_id > live.kek_id ORDER BY k.kek_id LIMIT 1)
+        SELECT (SELECT k.kek_id FROM vault_subject_keys k
+                 WHERE cardinality(k.categories) > 0 AND k.kek_id > live.kek_id ORDER BY k.kek_id LIMIT 1)
           FROM live WHERE live.kek_id IS NOT NULL
       )
       SELECT kek_id FROM live WHERE kek_id IS NOT NULL
@@ -141,7 +155,7 @@ export class VaultTables {
 
   async countWrappedBy(kekId: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM vault_data_keys WHERE wrapped_key IS NOT NULL AND kek_id = $1)
+      `SELECT (SELECT coalesce(sum(cardinality(categories)), 0) FROM vault_subject_keys WHERE cardinality(categories) > 0 AND kek_id = $1)
             + (SELECT count(*) FROM vault_secrets WHERE kek_id = $1) AS n`,
       [kekId],
     );
@@ -173,7 +187,7 @@ export class VaultTables {
     };
     client.on('notice', onNotice);
     try {
-      await client.query(full ? 'VACUUM (FULL) vault_data_keys' : 'VACUUM vault_data_keys');
+      await client.query(full ? 'VACUUM (FULL) vault_subject_keys' : 'VACUUM vault_subject_keys');
     } finally {
       client.off('notice', onNotice);
       client.release();

@@ -138,8 +138,8 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
     const context = systemContext(now);
     for (let after = ''; ; ) {
       const { rows } = await this.pool.query<{ subject_id: string }>(
-        `SELECT DISTINCT k.subject_id FROM vault_data_keys k JOIN subject_profile p ON p.subject_id = k.subject_id
-          WHERE p.status = 'erased' AND k.wrapped_key IS NOT NULL AND k.subject_id > $1
+        `SELECT k.subject_id FROM vault_subject_keys k JOIN subject_profile p ON p.subject_id = k.subject_id
+          WHERE p.status = 'erased' AND cardinality(k.categories) > 0 AND k.subject_id > $1
           ORDER BY k.subject_id LIMIT $2`,
         [after, PAGE],
       );
