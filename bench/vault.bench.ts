@@ -414,7 +414,9 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
       'exists (`vault_create_data_keys`: one statement, whose commit does not wait for the WAL flush, as the events sealed ' +
       'under the key are committed later and flush it) before sealing; `decrypt` then finds it cached. *After a ' +
       'restart*: a second vault with an empty cache opens those values (SELECT and unwrap of the key), then seals ' +
-      'them again (cached). The ratios set these against the single-caller hot figures above.',
+      'them again (cached). The ratios set these against the single-caller hot figures above. (The first events of a ' +
+      'subject, its registration, do without that statement: their keys are stored by the append itself, see the ' +
+      'command benchmark.)',
     '',
     coldTable,
     '',

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { AlongsideInsert, JsonValue } from '@pi-ledger/event-store/event-store.port';
 import type { Logger } from '@pi-ledger/platform/logging/logger';
 import { aad, dataKeyAad, FIELD_AAD_LABEL, open, seal, unwrapKey, wrapKey } from './envelope';
 import { BoundedLru } from './key-cache';
@@ -10,7 +10,7 @@ import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
 import { DataErasedError, DecryptionFailedError, MasterKeyMismatchError } from './pii-vault.errors';
 import { ShredListener } from './shred-listener';
 import { ShredVacuum, ShredVacuumMode } from './shred-vacuum';
-import { KeyRef, KeyRow, VaultTables } from './vault-tables';
+import { KeyRef, KeyRow, newSubjectKeysRow, VaultTables } from './vault-tables';
 
 export { DataErasedError } from './pii-vault.errors';
 export type { KeyRef } from './vault-tables';
@@ -52,7 +52,7 @@ export interface PiiVaultOptions {
   cacheSize?: number;
   /** What runs after a shred to remove the row versions that still hold the keys. Default `vacuum`. */
   shredVacuum?: ShredVacuumMode;
-  /** Data keys re-wrapped per transaction by rotateKek. Default 500. */
+  /** Subjects whose data keys rotateKek re-wraps per transaction. Default 500. */
   rotationBatchSize?: number;
 }
 
@@ -62,6 +62,23 @@ export interface VaultKeys {
   /** Every KEK this vault may unwrap with (the current one, and the target of a rotation being resumed). */
   keyring: Map<string, Buffer>;
   blindIndexKey: Buffer;
+}
+
+/**
+ * The data keys of a subject that has none stored yet, made but not stored: `row` is inserted by
+ * the append of the subject's first events, in the same statement (AppendOptions.alongside), so
+ * keys and events commit together or not at all. Made by `PiiVault.draftKeys`.
+ */
+export class KeyDraft {
+  /** @internal */
+  constructor(
+    readonly subjectId: string,
+    /** @internal by category */
+    readonly keys: ReadonlyMap<string, { keyId: string; key: Buffer }>,
+    readonly row: AlongsideInsert,
+    /** @internal the vault's eviction generation when the keys were made */
+    readonly evictions: number,
+  ) {}
 }
 
 interface CachedKey {
@@ -131,11 +148,12 @@ export class PiiVault {
     return this.cache.size;
   }
 
-  async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
+  /** Under the subject's key for the category: the draft's when one is given, else stored (and created when missing). */
+  async encrypt(context: FieldContext, value: JsonValue, draft?: KeyDraft): Promise<EncryptedValue> {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);
     const additional = fieldAad(context);
-    const dataKey = await this.usableKey(context, true);
+    const dataKey = draft ? draftKey(draft, context) : await this.usableKey(context, true);
     const { iv, ct, tag } = seal(dataKey.key, Buffer.from(text, 'utf8'), additional);
     return { v: 1, kid: dataKey.keyId, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: tag.toString('base64') };
   }
@@ -209,6 +227,39 @@ export class PiiVault {
     const bySubject = new Map<string, KeyRef[]>();
     for (const ref of cold) bySubject.set(ref.subjectId, [...(bySubject.get(ref.subjectId) ?? []), ref]);
     await Promise.all([...bySubject.values()].map((subjectRefs) => this.loadKeys(subjectRefs, true)));
+  }
+
+  /**
+   * New data keys for these categories of a subject that has none stored (its first events are
+   * being appended), wrapped, not stored: the append stores `draft.row` with the events, and
+   * `adopt(draft)` caches them once it has committed. Should the subject have keys after all (the
+   * append then fails with AlongsideConflict, writing nothing), seal again without a draft.
+   */
+  draftKeys(subjectId: string, categories: readonly string[]): KeyDraft {
+    if (!subjectId) throw new TypeError('data keys need a subject id');
+    if (categories.length === 0 || new Set(categories).size !== categories.length) throw new TypeError('a key draft needs distinct categories');
+    const keys = generateKeys(categories.length);
+    const made = categories.map((category, i) => {
+      const keyId = randomUUID();
+      return { keyId, category, key: keys[i], wrapped: wrapKey(this.keys.kek, keys[i], dataKeyAad(keyId, subjectId, category)) };
+    });
+    return new KeyDraft(
+      subjectId,
+      new Map(made.map((key) => [key.category, { keyId: key.keyId, key: key.key }])),
+      newSubjectKeysRow(subjectId, made, this.kekId),
+      this.evictions,
+    );
+  }
+
+  /** False when one of these keys is cached, so stored: the subject's keys are not for a draft. */
+  canDraftKeys(refs: readonly KeyRef[]): boolean {
+    return !refs.some((ref) => this.cache.get(cacheId(ref)));
+  }
+
+  /** Caches a draft's keys once the append that stored them has committed (unless a shred came since). */
+  adopt(draft: KeyDraft): void {
+    if (draft.evictions !== this.evictions) return;
+    for (const [category, key] of draft.keys) this.cache.set(cacheId({ subjectId: draft.subjectId, category }), key);
   }
 
   /** Hex HMAC-SHA256 of `kind` and the normalised value, under the blind-index key. */
@@ -328,6 +379,12 @@ export class PiiVault {
       throw new Error(`data key ${row.key_id} does not unwrap under kek id ${row.kek_id}: its row is corrupt or was altered`);
     }
   }
+}
+
+function draftKey(draft: KeyDraft, context: FieldContext): { keyId: string; key: Buffer } {
+  const key = draft.subjectId === context.subjectId ? draft.keys.get(context.category) : undefined;
+  if (!key) throw new TypeError(`the key draft of subject ${draft.subjectId} has no key for ${context.category} of subject ${context.subjectId}`);
+  return key;
 }
 
 function cacheId(ref: KeyRef): string {

@@ -1,10 +1,19 @@
-import { JsonValue } from '@pi-ledger/event-store/event-store.port';
-import { DataErasedError, EncryptedValue, KeyRef, PiiVault } from './pii-vault';
+import { AlongsideInsert, JsonValue } from '@pi-ledger/event-store/event-store.port';
+import { DataErasedError, EncryptedValue, KeyDraft, KeyRef, PiiVault } from './pii-vault';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 export const ERASED = '[erased]';
 
 type Transform<From, To> = (value: From, category: string, field: string) => Promise<To>;
+
+/** A command's events sealed for one append, and what the append must carry and do for their keys. */
+export interface SealedAppend {
+  events: Array<SubjectEvent<EncryptedValue>>;
+  /** The subject's new keys, for the append to store with the events (AppendOptions.alongside). */
+  alongside?: AlongsideInsert;
+  /** Call once the append has committed. */
+  appended(): void;
+}
 
 /**
  * The one place that knows where PI sits in each subject event. Sealing encrypts those values with
@@ -14,9 +23,33 @@ type Transform<From, To> = (value: From, category: string, field: string) => Pro
 export class SubjectEventCodec {
   constructor(private readonly vault: PiiVault) {}
 
-  seal(event: SubjectEvent, eventId: string): Promise<SubjectEvent<EncryptedValue>> {
+  seal(event: SubjectEvent, eventId: string, draft?: KeyDraft): Promise<SubjectEvent<EncryptedValue>> {
     const subjectId = event.data.subjectId;
-    return mapPi(event, (value, category, field) => this.vault.encrypt({ eventId, subjectId, category, field }, value as JsonValue));
+    return mapPi(event, (value, category, field) => this.vault.encrypt({ eventId, subjectId, category, field }, value as JsonValue, draft));
+  }
+
+  /**
+   * Seals a command's events for one append. When they open a subject's stream (`firstEvents`)
+   * and none of their keys is cached, the subject has no keys stored: they are made here and
+   * stored by the append itself (`alongside`), keys and events committing together in one
+   * statement. Otherwise as sealAll. If the append fails with AlongsideConflict (the subject had
+   * keys after all), seal again with `firstEvents` false.
+   */
+  async sealForAppend(events: readonly SubjectEvent[], eventIds: readonly string[], firstEvents: boolean): Promise<SealedAppend> {
+    const refs = firstEvents ? await keyRefsOf(events) : [];
+    const subjectId = refs[0]?.subjectId;
+    if (!subjectId || refs.some((ref) => ref.subjectId !== subjectId) || !this.vault.canDraftKeys(refs)) {
+      return { events: await this.sealAll(events, eventIds), appended: () => undefined };
+    }
+    const draft = this.vault.draftKeys(
+      subjectId,
+      refs.map((ref) => ref.category),
+    );
+    return {
+      events: await Promise.all(events.map((event, index) => this.seal(event, eventIds[index], draft))),
+      alongside: draft.row,
+      appended: () => this.vault.adopt(draft),
+    };
   }
 
   /** Seals a command's events (`eventIds[i]` is the id of `events[i]`), their keys loaded or created in one statement per subject. */

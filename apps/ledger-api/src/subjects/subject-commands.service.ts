@@ -3,7 +3,7 @@ import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, JsonObject, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { AlongsideConflict, WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
@@ -26,6 +26,7 @@ const MAX_ATTEMPTS = 5;
 /**
  * Load the stream, decide, seal the PI, append with the version the decision was based on.
  * Without If-Match a concurrent change makes it decide again; with If-Match it is a 412.
+ * A subject's first append also stores its new data keys, in the same statement.
  */
 @Injectable()
 export class SubjectCommandsService {
@@ -51,6 +52,8 @@ export class SubjectCommandsService {
     ifMatch: number | undefined,
     build: (state: SubjectState, registry: RegistryState) => SubjectCommand,
   ): Promise<CommandResult> {
+    // set once the subject turns out to have data keys stored already, though no events
+    let keysStored = false;
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await this.load(subjectId);
       if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed(version);
@@ -61,16 +64,25 @@ export class SubjectCommandsService {
       const purpose = purposeId ? purposeOf(registry, purposeId) : undefined;
       const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
       const eventIds = decided.map(() => uuidv7());
-      const sealed: NewEvent[] = (await this.codec.sealAll(decided, eventIds)).map((event, index) => ({
+      const sealing = await this.codec.sealForAppend(decided, eventIds, version === 0 && !keysStored);
+      const sealed: NewEvent[] = sealing.events.map((event, index) => ({
         eventId: eventIds[index],
         type: event.type,
         data: event.data as unknown as JsonObject,
         metadata,
       }));
       try {
-        const result = await this.store.appendToStream(subjectStream(subjectId), sealed, { expectedVersion: version });
+        const result = await this.store.appendToStream(subjectStream(subjectId), sealed, {
+          expectedVersion: version,
+          ...(sealing.alongside ? { alongside: sealing.alongside } : {}),
+        });
+        sealing.appended();
         return { version: result.nextExpectedVersion, position: result.position, events: decided };
       } catch (error) {
+        if (error instanceof AlongsideConflict && !keysStored) {
+          keysStored = true;
+          continue;
+        }
         if (!(error instanceof WrongExpectedVersion)) throw error;
         if (ifMatch !== undefined) throw preconditionFailed(error.actual);
         if (attempt >= MAX_ATTEMPTS) throw error;
