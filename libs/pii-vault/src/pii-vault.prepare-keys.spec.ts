@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { EncryptedValue, FieldContext, KeyRef, PiiVault } from './pii-vault';
-import { DataErasedError } from './pii-vault.errors';
+import { DataErasedError, MasterKeyMismatchError } from './pii-vault.errors';
 import { countingStatements, VaultPen } from './pii-vault.testing';
 
 const CATEGORIES = ['identity', 'identity_document', 'contact', 'employment', 'health'];
@@ -185,4 +185,14 @@ describe('PiiVault.prepareKeys', () => {
     }
     throw new Error('no statement waited on the lock');
   }
+
+  it('refuses to add a key to a subject whose keys another master key wraps (a rotation since), mixing nothing', async () => {
+    const subjectId = newSubject();
+    await vault.prepareKeys(refs(subjectId, ['identity']), true);
+    await owner.query(`UPDATE vault_subject_keys SET kek_id = 'ffffffffffffffff' WHERE subject_id = $1`, [subjectId]); // what a rotation did
+    const error = await vault.prepareKeys(refs(subjectId, ['identity', 'contact']), true).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MasterKeyMismatchError);
+    expect((error as Error).message).toMatch(/wrapped by kek id ffffffffffffffff.*restart with the new LEDGER_MASTER_KEY/);
+    expect((await keyRows(subjectId)).map((row) => row.category)).toEqual(['identity']);
+  });
 });

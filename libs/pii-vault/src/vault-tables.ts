@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { AlongsideInsert } from '@pi-ledger/event-store/event-store.port';
+import { MasterKeyMismatchError } from './pii-vault.errors';
 
 /**
  * The vault's SQL: vault_subject_keys (a subject's data keys, live and shredded, in one row),
@@ -93,11 +94,19 @@ export class VaultTables {
    * (migration 1763900009000-vault-key-batch says why that is safe).
    */
   async createKeys(subjectId: string, keys: readonly NewKey[], kekId: string): Promise<KeyRow[]> {
-    const { rows } = await this.pool.query<KeyRow>(
-      'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_create_data_keys($1, $2::uuid[], $3::text[], $4::bytea[], $5)',
-      [subjectId, keys.map((key) => key.keyId), keys.map((key) => key.category), keys.map((key) => key.wrapped), kekId],
-    );
-    return rows;
+    try {
+      const { rows } = await this.pool.query<KeyRow>(
+        'SELECT key_id, subject_id, category, wrapped_key, kek_id FROM vault_create_data_keys($1, $2::uuid[], $3::text[], $4::bytea[], $5)',
+        [subjectId, keys.map((key) => key.keyId), keys.map((key) => key.category), keys.map((key) => key.wrapped), kekId],
+      );
+      return rows;
+    } catch (error) {
+      // the subject's keys are under another master key: a rotation re-wrapped them since this process started
+      if ((error as { code?: string }).code === 'PLV01') {
+        throw new MasterKeyMismatchError(`${(error as Error).message}: the master key was rotated; restart with the new LEDGER_MASTER_KEY (or master.key)`);
+      }
+      throw error;
+    }
   }
 
   /**
