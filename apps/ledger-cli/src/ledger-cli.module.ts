@@ -5,6 +5,8 @@ import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { DbCommand } from './db/db.command';
 import { DbMigrateCommand } from './db/db-migrate.command';
 import { ProgramName } from './program-name';
+import { CLI_APPLICATION_NAME } from './cli-application-name';
+import { BACKUP_COMMANDS } from './backup/backup.commands';
 import { EventStoreModule } from '@pi-ledger/event-store/event-store.module';
 import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
@@ -26,12 +28,12 @@ export class LedgerCliModule {
     return {
       module: LedgerCliModule,
       imports: [
-        PlatformModule.forRoot(config, logger, { migrateOnStart: false }),
+        PlatformModule.forRoot(config, logger, { migrateOnStart: false, applicationName: CLI_APPLICATION_NAME }),
         EventStoreModule,
         AuditModule,
         ReadModelsModule.forRoot({ projections: [CliVault, cliProjectionsProvider], run: false }),
       ],
-      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, AuditExportCommand, evidenceExporterProvider, ...PROJECTIONS_COMMANDS],
+      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, AuditExportCommand, evidenceExporterProvider, ...PROJECTIONS_COMMANDS, ...BACKUP_COMMANDS],
     };
   }
 }

@@ -8,6 +8,8 @@ import { createLedgerPool, migrateLedgerDatabase, OpenDatabase, openLedgerDataba
 export interface DatabaseModuleOptions {
   /** The API migrates at start; the CLI's `db migrate` does it itself and reports. */
   migrateOnStart: boolean;
+  /** The pool's application_name (default `pi-ledger`): `ledger backup restore` refuses while `pi-ledger` connections exist. */
+  applicationName?: string;
 }
 
 /** Closes the pool, then stops the embedded server if this process owns it: after all else. */
@@ -53,7 +55,8 @@ export class DatabaseModule {
         {
           provide: PG_POOL,
           inject: [LEDGER_DATABASE, LEDGER_CONFIG],
-          useFactory: (database: OpenDatabase, config: LedgerConfig) => createLedgerPool(database.url, { max: config.dbPoolSize }),
+          useFactory: (database: OpenDatabase, config: LedgerConfig) =>
+            createLedgerPool(database.url, { max: config.dbPoolSize, ...(options.applicationName ? { application_name: options.applicationName } : {}) }),
         },
         DatabaseLifecycle,
       ],

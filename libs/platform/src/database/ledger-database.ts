@@ -6,6 +6,8 @@ import { LEDGER_MIGRATIONS } from './ledger-migrations';
 
 export const LEDGER_DATABASE_NAME = 'pi_ledger';
 export const APP_ROLE = 'pi_ledger_app';
+/** The application_name of the service's and the projector's connections (the CLI's differ). */
+export const SERVICE_APPLICATION_NAME = 'pi-ledger';
 const MIGRATION_LOCK = 7_263_537_001; // pg_advisory_lock key: one migrator at a time per database
 
 export interface OpenDatabase {
@@ -100,7 +102,7 @@ export async function createLedgerPool(url: string, options: PoolConfig = {}): P
   // `role` as a startup parameter: every connection acts as the role from its first statement on.
   const pool = new Pool({
     connectionString: url,
-    application_name: 'pi-ledger',
+    application_name: SERVICE_APPLICATION_NAME,
     ...(rows[0].ok ? { options: `-c role=${APP_ROLE}` } : {}),
     ...options,
   });

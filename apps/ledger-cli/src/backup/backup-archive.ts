@@ -1,0 +1,233 @@
+import { createHash, Hash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createGunzip, createGzip, Gzip } from 'node:zlib';
+
+/**
+ * The backup file: gzip of UTF-8 lines.
+ *
+ *   pi-ledger-backup/v1
+ *   {"manifest": {...}}                                    what, when, under which keys
+ *   {"table": "<name>", "columns": [...]}                  then the table's rows in COPY text
+ *   <row>                                                   format, one per line (PostgreSQL
+ *   \.                                                      escapes newlines, so a row is one line
+ *   {"table": "<name>", "rows": N, "sha256": "<hex>"}       and never the line `\.`)
+ *   ... one section per table ...
+ *   {"end": {"tables": K, "sha256": "<hex>"}}               SHA-256 of every byte before this line
+ *
+ * Each table's digest covers its row lines; the end digest covers the whole file up to the end
+ * line, so a truncated, corrupted or edited backup is refused before anything is restored.
+ */
+export const BACKUP_FORMAT = 'pi-ledger-backup/v1';
+const END_OF_ROWS = '\\.';
+
+export interface BackupManifest {
+  createdAt: string;
+  /** Migrations applied to the database the backup was made from, in order. */
+  migrations: string[];
+  /** Ids of the master keys that wrap the vault's keys and secrets in the backup. */
+  kekIds: string[];
+  /** The audit key's public key (PEM) and id when the backup was made: its tree heads verify under it. */
+  auditPublicKey: { keyId: string; publicKeyPem: string };
+  events: number;
+  lastPosition: number;
+  treeSize: number;
+  postgresVersion: string;
+}
+
+export interface TableSummary {
+  table: string;
+  columns: string[];
+  rows: number;
+  sha256: string;
+}
+
+/** Writes a backup to `<file>.partial`, then renames it into place once complete and on disk. */
+export class BackupWriter {
+  private readonly gzip: Gzip = createGzip();
+  private readonly whole: Hash = createHash('sha256');
+  private table?: { name: string; columns: string[]; hash: Hash; rows: number };
+  private tables = 0;
+  private readonly done: Promise<void>;
+
+  private constructor(
+    private readonly file: string,
+    private readonly partial: string,
+    handle: Awaited<ReturnType<typeof open>>,
+  ) {
+    const out = handle.createWriteStream();
+    this.gzip.pipe(out);
+    this.done = once(out, 'finish').then(async () => {
+      const sync = await open(partial, 'r');
+      await sync.sync().finally(() => sync.close());
+    });
+    this.done.catch(() => undefined); // awaited by finish(); a failure before then is not unhandled
+  }
+
+  /** Refuses to overwrite an existing file: a backup is never replaced by accident. */
+  static async create(file: string, manifest: BackupManifest): Promise<BackupWriter> {
+    const partial = `${file}.partial`;
+    await assertAbsent(file);
+    const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const writer = new BackupWriter(file, partial, handle);
+    await writer.line(BACKUP_FORMAT);
+    await writer.line(JSON.stringify({ manifest }));
+    return writer;
+  }
+
+  async beginTable(name: string, columns: string[]): Promise<void> {
+    await this.line(JSON.stringify({ table: name, columns }));
+    this.table = { name, columns, hash: createHash('sha256'), rows: 0 };
+  }
+
+  /** Rows as COPY TO STDOUT sends them: whole lines, split anywhere across chunks. Returns the rows written so far. */
+  async rows(chunk: Buffer): Promise<number> {
+    const table = this.table!;
+    table.hash.update(chunk);
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) table.rows++;
+    await this.write(chunk);
+    return table.rows;
+  }
+
+  async endTable(): Promise<TableSummary> {
+    const table = this.table!;
+    const summary = { table: table.name, columns: table.columns, rows: table.rows, sha256: table.hash.digest('hex') };
+    await this.line(END_OF_ROWS);
+    await this.line(JSON.stringify({ table: summary.table, rows: summary.rows, sha256: summary.sha256 }));
+    this.table = undefined;
+    this.tables++;
+    return summary;
+  }
+
+  async finish(): Promise<void> {
+    const end = JSON.stringify({ end: { tables: this.tables, sha256: this.whole.digest('hex') } });
+    this.gzip.end(`${end}\n`);
+    await this.done;
+    await assertAbsent(this.file);
+    await rename(this.partial, this.file);
+  }
+
+  async abandon(): Promise<void> {
+    this.gzip.destroy();
+    await unlink(this.partial).catch(() => undefined);
+  }
+
+  private line(text: string): Promise<void> {
+    return this.write(Buffer.from(`${text}\n`, 'utf8'));
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    this.whole.update(bytes);
+    if (!this.gzip.write(bytes)) await once(this.gzip, 'drain');
+  }
+}
+
+async function assertAbsent(file: string): Promise<void> {
+  const exists = await open(file, 'r').then(
+    async (handle) => (await handle.close(), true),
+    () => false,
+  );
+  if (exists) throw new BackupError(`${file} exists already: choose another name (a backup is never overwritten)`);
+}
+
+export class BackupError extends Error {}
+
+/** What a reader is handed, in file order. */
+export type BackupPart =
+  | { kind: 'manifest'; manifest: BackupManifest }
+  | { kind: 'table'; table: string; columns: string[] }
+  /** One row in COPY text format, without its newline. */
+  | { kind: 'row'; table: string; line: string }
+  | { kind: 'table-end'; summary: TableSummary };
+
+/**
+ * Reads a backup, checking every digest and count as it goes; throws BackupError at the first
+ * thing wrong. Call it once to verify a file before restoring from it: `onPart` then sees the
+ * parts of a file that is whole only when the call returns.
+ */
+export async function readBackup(file: string, onPart: (part: BackupPart) => Promise<void> | void): Promise<{ manifest: BackupManifest; tables: TableSummary[] }> {
+  const input = createReadStream(file);
+  const gunzip = createGunzip();
+  const lines = createInterface({ input: input.pipe(gunzip), crlfDelay: Infinity });
+  const failed = new Promise<never>((_, reject) => {
+    const fail = (error: Error) => reject(new BackupError(`${file}: ${error.message}`));
+    input.once('error', fail);
+    gunzip.once('error', (error) => fail(new Error(`not a complete gzip file (${error.message})`)));
+  });
+  failed.catch(() => undefined);
+  const whole = createHash('sha256');
+  const tables: TableSummary[] = [];
+  let manifest: BackupManifest | undefined;
+  let table: { name: string; columns: string[]; hash: Hash; rows: number; ended: boolean } | undefined;
+  let end: { tables: number; sha256: string } | undefined;
+  let number = 0;
+  const bad = (why: string) => new BackupError(`${file}, line ${number}: ${why}`);
+
+  const iterator = lines[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), failed]);
+      if (next.done) break;
+      const line = next.value;
+      number++;
+      if (end) throw bad('data after the end of the backup');
+      if (number === 1) {
+        if (line !== BACKUP_FORMAT) throw new BackupError(`${file} is not a pi-ledger backup (expected the first line ${BACKUP_FORMAT})`);
+      } else if (table && !table.ended) {
+        if (line === END_OF_ROWS) {
+          table.ended = true;
+        } else {
+          const bytes = Buffer.from(`${line}\n`, 'utf8');
+          table.hash.update(bytes);
+          whole.update(bytes);
+          table.rows++;
+          await onPart({ kind: 'row', table: table.name, line });
+          continue;
+        }
+      } else {
+        const record = parseRecord(line, bad);
+        if (number === 2) {
+          if (!record.manifest) throw bad('the manifest is missing');
+          manifest = record.manifest as BackupManifest;
+          await onPart({ kind: 'manifest', manifest });
+        } else if (record.end) {
+          if (table) throw bad(`table ${table.name} has no summary`);
+          end = record.end as { tables: number; sha256: string };
+          if (whole.digest('hex') !== end.sha256) throw bad('the file’s digest does not match: it was altered or damaged');
+          if (end.tables !== tables.length) throw bad(`the end names ${end.tables} tables, the file holds ${tables.length}`);
+          continue;
+        } else if (table) {
+          const summary = { table: table.name, columns: table.columns, rows: table.rows, sha256: table.hash.digest('hex') };
+          if (record.table !== table.name || record.rows !== summary.rows || record.sha256 !== summary.sha256) {
+            throw bad(`the rows of table ${table.name} do not match their summary (${summary.rows} rows read): the file was altered or damaged`);
+          }
+          tables.push(summary);
+          table = undefined;
+          await onPart({ kind: 'table-end', summary });
+        } else {
+          if (typeof record.table !== 'string' || !Array.isArray(record.columns)) throw bad('a table section was expected');
+          table = { name: record.table, columns: record.columns as string[], hash: createHash('sha256'), rows: 0, ended: false };
+          await onPart({ kind: 'table', table: table.name, columns: table.columns });
+        }
+      }
+      whole.update(`${line}\n`, 'utf8');
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  if (!manifest || !end) throw new BackupError(`${file} ends early (line ${number}): the backup is incomplete`);
+  return { manifest, tables };
+}
+
+function parseRecord(line: string, bad: (why: string) => BackupError): Record<string, unknown> {
+  try {
+    const record: unknown = JSON.parse(line);
+    if (typeof record === 'object' && record !== null && !Array.isArray(record)) return record as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw bad('not a record of a pi-ledger backup');
+}

@@ -1,0 +1,173 @@
+import { resolve } from 'node:path';
+import { Inject } from '@nestjs/common';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, CommandRunner, SubCommand } from 'nest-commander';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { auditPublicKeyFrom, TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
+import { AuditVerifier } from '@pi-ledger/audit/audit-verifier';
+import { LEDGER_CONFIG, LEDGER_DATABASE, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { migrateLedgerDatabase, OpenDatabase } from '@pi-ledger/platform/database/ledger-database';
+import { loadMasterKey } from '@pi-ledger/pii-vault/master-key';
+import { BackupError, readBackup, TableSummary } from './backup-archive';
+import { createBackup } from './create-backup';
+import { CLI_APPLICATION_NAME } from '../cli-application-name';
+import { checkRestorable, restoreBackup } from './restore-backup';
+
+/** Exit status of `backup verify` for a damaged or altered file (1 stays "the command failed"). */
+export const EXIT_DAMAGED = 3;
+
+@SubCommand({
+  name: 'create',
+  arguments: '<file>',
+  description:
+    'write a backup of the ledger (the log, the vault’s wrapped keys and tombstones, the audit tree, certificates) from one snapshot, ' +
+    'while the service runs; it holds no key: keep the master key apart, a restore needs it',
+})
+export class BackupCreateCommand extends CommandRunner {
+  constructor(
+    @Inject(LEDGER_DATABASE) private readonly database: OpenDatabase,
+    @Inject(TreeHeadSigner) private readonly signer: TreeHeadSigner,
+  ) {
+    super();
+  }
+
+  async run([file]: string[]): Promise<void> {
+    const { keyId, publicKeyPem } = this.signer.publicKey();
+    const summary = await withClient(this.database, (db) =>
+      withProgress('backing up', (progress) => createBackup(db, resolve(file), { auditPublicKey: { keyId, publicKeyPem }, onProgress: progress })),
+    );
+    const { manifest } = summary;
+    process.stdout.write(
+      `backup written to ${summary.file}: ${manifest.events} events (last position ${manifest.lastPosition}), audit tree of ${manifest.treeSize} leaves\n` +
+        describeTables(summary.tables) +
+        `master key id ${manifest.kekIds.join(', ') || '(no keys yet)'}: a restore needs that key\n`,
+    );
+  }
+}
+
+@SubCommand({ name: 'verify', arguments: '<file>', description: 'check that a backup file is whole and unaltered (every digest and count); exit 0 when it is, 3 when not' })
+export class BackupVerifyCommand extends CommandRunner {
+  async run([file]: string[]): Promise<void> {
+    try {
+      const { manifest, tables } = await readBackup(resolve(file), () => undefined);
+      process.stdout.write(
+        `backup intact: made ${manifest.createdAt}, ${manifest.events} events, audit tree of ${manifest.treeSize} leaves, ` +
+          `master key id ${manifest.kekIds.join(', ') || '(none)'}, last migration ${manifest.migrations.at(-1)}\n` +
+          describeTables(tables),
+      );
+    } catch (error) {
+      if (!(error instanceof BackupError)) throw error;
+      process.stdout.write(`backup NOT intact: ${error.message}\n`);
+      process.exitCode = EXIT_DAMAGED;
+    }
+  }
+}
+
+@SubCommand({
+  name: 'restore',
+  arguments: '<file>',
+  description:
+    'restore a backup into an empty ledger (a new data directory, or an empty DATABASE_URL), with the service stopped; ' +
+    'checks the file, the release and the master key first, and verifies the audit trail after',
+})
+export class BackupRestoreCommand extends CommandRunner {
+  constructor(
+    @Inject(LEDGER_DATABASE) private readonly database: OpenDatabase,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+    @Inject(AuditVerifier) private readonly verifier: AuditVerifier,
+    @Inject(TreeHeadSigner) private readonly signer: TreeHeadSigner,
+  ) {
+    super();
+  }
+
+  async run([file]: string[]): Promise<void> {
+    const path = resolve(file);
+    process.stderr.write(`checking ${path}…\n`);
+    const { manifest } = await readBackup(path, () => undefined);
+    const migrations = await migrateLedgerDatabase(this.database.url, (line) => this.logger.info(line)).then(() => appliedMigrations(this.database));
+    const master = await loadMasterKey(this.config, this.logger);
+    const restored = await withClient(this.database, async (db) => {
+      await checkRestorable(db, manifest, { migrations, kekId: master.kekId });
+      try {
+        return await withProgress('restoring', (progress) => restoreBackup(db, path, progress));
+      } catch (error) {
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}\nthe database is partly restored: empty it (a new data directory, or drop and recreate the database) and restore again`,
+        );
+      }
+    });
+    const backupKey = auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem);
+    const verification = await this.verifier.verify({ allowPending: true, publicKeys: [backupKey, auditPublicKeyFrom(this.signer.publicKey().publicKeyPem)] });
+    const lines = [
+      `restored ${restored.events} events (in ${restored.eventTransactions} transactions, global order kept) and the vault, audit tree and certificates of a backup made ${manifest.createdAt}`,
+      describeTables(restored.tables).trimEnd(),
+      verification.ok
+        ? `audit trail intact: ${verification.events} events, ${verification.leaves} leaves, ${verification.treeHeads} signed tree heads checked`
+        : `audit trail NOT intact after the restore: ${verification.failure?.message}`,
+      'start the service: the projections rebuild the read models from the restored log (ledger projections status shows how far)',
+    ];
+    if (manifest.auditPublicKey.keyId !== this.signer.publicKey().keyId) {
+      lines.push(
+        `note: this ledger signs with audit key ${this.signer.publicKey().keyId}, the backup's tree heads with ${manifest.auditPublicKey.keyId}: ` +
+          'install the backup’s audit signing key (audit-signing-key.pem) unless the key was rotated on purpose; auditors need both public keys',
+      );
+    }
+    lines.push(
+      `erasures fulfilled after ${manifest.createdAt} are not in this backup: their subjects’ keys are back; fulfil those erasure requests again (docs/operations.md, "Backup and restore")`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (!verification.ok) process.exitCode = EXIT_DAMAGED;
+  }
+}
+
+@Command({ name: 'backup', description: 'back up and restore the ledger', subCommands: [BackupCreateCommand, BackupVerifyCommand, BackupRestoreCommand] })
+export class BackupCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}
+
+export const BACKUP_COMMANDS = [BackupCommand, BackupCreateCommand, BackupVerifyCommand, BackupRestoreCommand];
+
+async function withClient<T>(database: OpenDatabase, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: database.url, application_name: CLI_APPLICATION_NAME });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+async function appliedMigrations(database: OpenDatabase): Promise<string[]> {
+  return withClient(database, async (db) => (await db.query<{ name: string }>('SELECT name FROM ledger_migrations ORDER BY timestamp, id')).rows.map((row) => row.name));
+}
+
+/** One progress bar on stderr, started afresh for each table. */
+async function withProgress<T>(verb: string, work: (progress: (table: string, done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const bar = new SingleBar(
+    { stream: process.stderr, format: `${verb} {table} [{bar}] {percentage}% | {value}/{total} rows`, hideCursor: true },
+    Presets.shades_classic,
+  );
+  let current: string | undefined;
+  try {
+    return await work((table, done, total) => {
+      if (table !== current) {
+        if (current !== undefined) bar.stop();
+        bar.start(total, done, { table });
+        current = table;
+      }
+      bar.setTotal(Math.max(total, done));
+      bar.update(done, { table });
+    });
+  } finally {
+    if (current !== undefined) bar.stop();
+  }
+}
+
+function describeTables(tables: readonly TableSummary[]): string {
+  return tables.map((table) => `  ${table.table}: ${table.rows} rows\n`).join('');
+}
