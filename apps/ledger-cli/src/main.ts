@@ -4,6 +4,8 @@ import { ConfigError, LedgerConfig, loadConfig } from '@pi-ledger/platform/confi
 import { createLogger } from '@pi-ledger/platform/logging/logger';
 import { PinoNestLogger } from '@pi-ledger/platform/logging/pino-nest-logger';
 import { LedgerCliModule } from './ledger-cli.module';
+import { usageExitCode } from './program-name';
+import { isOfflineBackupCommand, OfflineBackupModule } from './backup/backup.commands';
 
 const EX_CONFIG = 78;
 
@@ -18,17 +20,14 @@ async function main(): Promise<void> {
     process.exit(EX_CONFIG);
   }
   const logger = createLogger(config, 2);
-  await CommandFactory.run(LedgerCliModule.forRoot(config, logger), {
+  await CommandFactory.run(isOfflineBackupCommand(process.argv) ? OfflineBackupModule : LedgerCliModule.forRoot(config, logger), {
     logger: new PinoNestLogger(logger),
     cliName: 'ledger',
-    // commander has already printed its own message (unknown command, missing argument, help)
-    errorHandler: (error) => {
-      const code = (error as { code?: string }).code ?? '';
-      process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(code) ? 0 : 2;
-    },
+    // usage errors arrive here too (ProgramName): commander has printed its message already
     serviceErrorHandler: (error) => {
-      process.stderr.write(`ledger: ${error.message}\n`);
-      process.exitCode = 1;
+      const usage = usageExitCode(error);
+      if (usage === undefined) process.stderr.write(`ledger: ${error.message}\n`);
+      process.exitCode = usage ?? 1;
     },
   });
 }

@@ -7,8 +7,9 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { validate as isUuid } from 'uuid';
 import type { EventMetadata } from '@pi-ledger/event-store/event-store.port';
 import { EvidenceExporter } from '@pi-ledger/audit/evidence/evidence-exporter';
+import { EXIT_USAGE } from '../program-name';
 
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE } from '../program-name';
 
 export interface AuditExportOptions {
   subject: string;

@@ -152,9 +152,9 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
   const gunzip = createGunzip();
   const lines = createInterface({ input: input.pipe(gunzip), crlfDelay: Infinity });
   const failed = new Promise<never>((_, reject) => {
-    const fail = (error: Error) => reject(new BackupError(`${file}: ${error.message}`));
-    input.once('error', fail);
-    gunzip.once('error', (error) => fail(new Error(`not a complete gzip file (${error.message})`)));
+    // a file that cannot be read is no verdict on the backup; one that does not gunzip is damaged
+    input.once('error', (error) => reject(new Error(`cannot read ${file}: ${error.message}`)));
+    gunzip.once('error', (error) => reject(new BackupError(`${file}: not a complete gzip file (${error.message})`)));
   });
   failed.catch(() => undefined);
   const whole = createHash('sha256');

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Inject } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { Client } from 'pg';
@@ -13,6 +13,7 @@ import { loadMasterKey } from '@pi-ledger/pii-vault/master-key';
 import { BackupError, readBackup, TableSummary } from './backup-archive';
 import { createBackup } from './create-backup';
 import { CLI_APPLICATION_NAME } from '../cli-application-name';
+import { ProgramName } from '../program-name';
 import { checkRestorable, restoreBackup } from './restore-backup';
 
 /** Exit status of `backup verify` for a damaged or altered file (1 stays "the command failed"). */
@@ -40,7 +41,7 @@ export class BackupCreateCommand extends CommandRunner {
     );
     const { manifest } = summary;
     process.stdout.write(
-      `backup written to ${summary.file}: ${manifest.events} events (last position ${manifest.lastPosition}), audit tree of ${manifest.treeSize} leaves\n` +
+      `backup written to ${summary.file}: ${count(manifest.events, 'event')} (last position ${manifest.lastPosition}), audit tree of ${manifest.treeSize} leaves\n` +
         describeTables(summary.tables) +
         `master key id ${manifest.kekIds.join(', ') || '(no keys yet)'}: a restore needs that key\n`,
     );
@@ -90,7 +91,7 @@ export class BackupRestoreCommand extends CommandRunner {
     const migrations = await migrateLedgerDatabase(this.database.url, (line) => this.logger.info(line)).then(() => appliedMigrations(this.database));
     const master = await loadMasterKey(this.config, this.logger);
     const restored = await withClient(this.database, async (db) => {
-      await checkRestorable(db, manifest, { migrations, kekId: master.kekId });
+      await checkRestorable(db, manifest, { migrations, kekId: master.kekId, kekSource: master.source === 'env' ? 'LEDGER_MASTER_KEY' : master.path });
       try {
         return await withProgress('restoring', (progress) => restoreBackup(db, path, progress));
       } catch (error) {
@@ -102,7 +103,7 @@ export class BackupRestoreCommand extends CommandRunner {
     const backupKey = auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem);
     const verification = await this.verifier.verify({ allowPending: true, publicKeys: [backupKey, auditPublicKeyFrom(this.signer.publicKey().publicKeyPem)] });
     const lines = [
-      `restored ${restored.events} events (in ${restored.eventTransactions} transactions, global order kept) and the vault, audit tree and certificates of a backup made ${manifest.createdAt}`,
+      `restored ${count(restored.events, 'event')} (in ${count(restored.eventTransactions, 'transaction')}, global order kept) and the vault, audit tree and certificates of a backup made ${manifest.createdAt}`,
       describeTables(restored.tables).trimEnd(),
       verification.ok
         ? `audit trail intact: ${verification.events} events, ${verification.leaves} leaves, ${verification.treeHeads} signed tree heads checked`
@@ -131,6 +132,20 @@ export class BackupCommand extends CommandRunner {
 }
 
 export const BACKUP_COMMANDS = [BackupCommand, BackupCreateCommand, BackupVerifyCommand, BackupRestoreCommand];
+
+/** `backup verify` alone, for a machine with no ledger: it reads a file, and opens no database and makes no key. */
+@Command({ name: 'backup', description: 'check a backup file', subCommands: [BackupVerifyCommand] })
+class OfflineBackupCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}
+
+@Module({ providers: [ProgramName, OfflineBackupCommand, BackupVerifyCommand] })
+export class OfflineBackupModule {}
+
+/** True for the command lines OfflineBackupModule serves. */
+export const isOfflineBackupCommand = (argv: readonly string[]): boolean => argv[2] === 'backup' && argv[3] === 'verify';
 
 async function withClient<T>(database: OpenDatabase, work: (db: Client) => Promise<T>): Promise<T> {
   const db = new Client({ connectionString: database.url, application_name: CLI_APPLICATION_NAME });
@@ -169,5 +184,7 @@ async function withProgress<T>(verb: string, work: (progress: (table: string, do
 }
 
 function describeTables(tables: readonly TableSummary[]): string {
-  return tables.map((table) => `  ${table.table}: ${table.rows} rows\n`).join('');
+  return tables.map((table) => `  ${table.table}: ${count(table.rows, 'row')}\n`).join('');
 }
+
+const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;

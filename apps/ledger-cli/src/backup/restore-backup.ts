@@ -12,8 +12,9 @@ const COPY_CHUNK_BYTES = 256 * 1024;
 export interface RestoreTarget {
   /** Migrations applied to the target, in order (it is migrated before the checks). */
   migrations: readonly string[];
-  /** Id of the master key this process holds. */
+  /** Id of the master key this process holds, and where it came from (for the refusal). */
   kekId: string;
+  kekSource?: string;
 }
 
 export interface RestoreSummary {
@@ -40,7 +41,7 @@ export async function checkRestorable(db: Client, manifest: BackupManifest, targ
   const foreign = manifest.kekIds.filter((id) => id !== target.kekId);
   if (foreign.length > 0) {
     throw new BackupError(
-      `the backup's keys are wrapped by master key ${foreign.join(', ')}, and this process holds master key ${target.kekId}: ` +
+      `the backup's keys are wrapped by master key ${foreign.join(', ')}, and this process holds master key ${target.kekId}${target.kekSource ? ` (${target.kekSource})` : ''}: ` +
         'supply the master key the backup was made under (LEDGER_MASTER_KEY, or master.key in the data directory); nothing was written',
     );
   }
