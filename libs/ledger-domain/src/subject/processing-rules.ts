@@ -26,13 +26,15 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
     throw new DomainError('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
   }
   if (purpose.legalBasis === 'consent') {
-    const uncovered = categories.filter((category) => !activeConsent(subject, purposeId, category, false));
-    if (uncovered.length > 0 || categories.length === 0 && !Object.values(subject.consents).some((c) => c.status === 'active' && c.purposeId === purposeId)) {
+    const uncovered = categories.filter((category) => !lawfulConsent(subject, purposeId, category, false));
+    if (uncovered.length > 0 || (categories.length === 0 && !Object.values(subject.consents).some((c) => c.status === 'active' && c.purposeId === purposeId && counts(subject, c)))) {
+      refuseUnguarded(subject, purposeId, uncovered, false);
       throw new DomainError('consent-required', `no active consent for ${purposeId} covers: ${uncovered.join(', ') || 'this purpose'}`, { purposeId, categories: uncovered });
     }
   }
-  const needSeparate = categories.filter((category) => isSensitive(registry, subject, category) && !activeConsent(subject, purposeId, category, true));
+  const needSeparate = categories.filter((category) => isSensitive(registry, subject, category) && !lawfulConsent(subject, purposeId, category, true));
   if (needSeparate.length > 0) {
+    refuseUnguarded(subject, purposeId, needSeparate, true);
     throw new DomainError('separate-consent-required', `sensitive categories need a separate consent for ${purposeId}: ${needSeparate.join(', ')}`, {
       purposeId,
       categories: needSeparate,
@@ -56,10 +58,42 @@ export function isRestricted(subject: Pick<ProcessingContext, 'restrictions'>, p
   return Object.values(subject.restrictions).some((purposes) => purposes === null || purposes.includes(purposeId));
 }
 
+/** An active consent covering the category, whoever gave it (retention asks only whether one exists). */
 export function activeConsent(subject: Pick<ProcessingContext, 'consents'>, purposeId: string, category: Category, separate: boolean): ConsentState | undefined {
-  return Object.values(subject.consents).find(
-    (consent) => consent.status === 'active' && consent.purposeId === purposeId && consent.categories.includes(category) && (!separate || consent.separate),
+  return Object.values(subject.consents).find((consent) => covers(consent, purposeId, category, separate));
+}
+
+/**
+ * The consent that gives processing a basis: an active one covering the category that, for a child
+ * under 14, a guardian gave (PIPL Art. 31). A subject whom a later birth date shows to be a child
+ * keeps the consents given in their own name on record, but they stop counting until a guardian
+ * consents: the correction that reveals the child is accepted (Art. 46), the child's data is not
+ * processed on the child's own word.
+ */
+export function lawfulConsent(subject: Pick<ProcessingContext, 'consents' | 'minor'>, purposeId: string, category: Category, separate: boolean): ConsentState | undefined {
+  return Object.values(subject.consents).find((consent) => covers(consent, purposeId, category, separate) && counts(subject, consent));
+}
+
+function covers(consent: ConsentState, purposeId: string, category: Category, separate: boolean): boolean {
+  return consent.status === 'active' && consent.purposeId === purposeId && consent.categories.includes(category) && (!separate || consent.separate);
+}
+
+function counts(subject: Pick<ProcessingContext, 'minor'>, consent: ConsentState): boolean {
+  return !subject.minor || consent.guardian;
+}
+
+/** Says why when what is missing is only a guardian: the consents exist, given by the child. */
+function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>, purposeId: string, categories: readonly Category[], separate: boolean): void {
+  if (!subject.minor) return;
+  const unguarded = Object.values(subject.consents).filter(
+    (consent) => !consent.guardian && (categories.length === 0 ? consent.status === 'active' && consent.purposeId === purposeId : categories.some((category) => covers(consent, purposeId, category, separate))),
   );
+  if (unguarded.length === 0) return;
+  throw new DomainError('guardian-consent-required', `the subject is under 14: consents for ${purposeId} not given by a guardian do not count`, {
+    purposeId,
+    categories,
+    consentIds: unguarded.map((consent) => consent.consentId),
+  });
 }
 
 /**
@@ -72,13 +106,22 @@ export function readableCategories(registry: RegistryState, subject: ProcessingC
   if (isRestricted(subject, purposeId)) {
     throw new DomainError('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
   }
-  const lawful = held.filter(
-    (category) =>
-      purpose.categories.includes(category) &&
-      (purpose.legalBasis !== 'consent' || activeConsent(subject, purposeId, category, false)) &&
-      (!isSensitive(registry, subject, category) || activeConsent(subject, purposeId, category, true)),
-  );
+  const lawfulUnder = (consentOf: (category: Category, separate: boolean) => ConsentState | undefined) =>
+    held.filter(
+      (category) =>
+        purpose.categories.includes(category) &&
+        (purpose.legalBasis !== 'consent' || consentOf(category, false)) &&
+        (!isSensitive(registry, subject, category) || consentOf(category, true)),
+    );
+  const lawful = lawfulUnder((category, separate) => lawfulConsent(subject, purposeId, category, separate));
   if (lawful.length === 0) {
+    if (subject.minor && lawfulUnder((category, separate) => activeConsent(subject, purposeId, category, separate)).length > 0) {
+      // a read refused for want of a basis stays no-legal-basis (403, api-contract.md); the detail says what is missing
+      throw new DomainError('no-legal-basis', `the subject is under 14: consents for ${purposeId} not given by a guardian are no legal basis to read`, {
+        purposeId,
+        missing: 'guardian-consent',
+      });
+    }
     throw new DomainError('no-legal-basis', `no legal basis to read this subject’s data for ${purposeId}`, { purposeId });
   }
   return lawful;

@@ -2,8 +2,8 @@ import { decideRegistry, evolveRegistry, initialRegistry, RegistryState } from '
 import { defaultRegistryCommands } from '../registry/default-registry';
 import { DomainError } from '../domain-error';
 import { decideSubject, SubjectCommand } from './subject.decider';
-import { SubjectEvent } from './subject.events';
-import { evolveSubject, initialSubjectState } from './subject.state';
+import { CHANGE_EVENT, SubjectEvent } from './subject.events';
+import { evolveSubject, initialSubjectState, SubjectState } from './subject.state';
 
 const NOW = '2026-11-23T10:00:00.000Z';
 const registry: RegistryState = defaultRegistryCommands(NOW).reduce(
@@ -54,6 +54,16 @@ const register = (over: Partial<Extract<SubjectCommand, { type: 'RegisterSubject
 });
 
 const registered = (): SubjectEvent[] => decideSubject(register(), initialSubjectState());
+const fold = (events: SubjectEvent[]) => events.reduce(evolveSubject, initialSubjectState());
+/** The events after deciding `command` on `events`. */
+const after = (events: SubjectEvent[], command: SubjectCommand): SubjectEvent[] => [...events, ...decideSubject(command, fold(events))];
+const guardian = { name: '李四', relation: 'mother' };
+const restrictedHealth: SubjectEvent = { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'r1', purposeIds: ['health-management'], reason: 'dispute', restrictedAt: NOW } };
+const restrictedAll: SubjectEvent = { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'r2', purposeIds: null, reason: 'all', restrictedAt: NOW } };
+const addAllergy = { ...ctx, type: 'AddDataItem' as const, category: 'health' as const, field: 'allergies', item: '青霉素', purposeId: 'health-management' };
+const discloseHealth = { ...ctx, type: 'Disclose' as const, disclosureId: 'd1', recipient: { name: 'Lab Co.', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health' as const] };
+const grantMarketing = { ...ctx, type: 'GrantConsent' as const, consentId: 'c-m', purposeId: 'marketing', categories: ['contact' as const], separate: false, noticeVersion: 'v1', channel: 'app' };
+const narrowNotice = evolveRegistry(registry, { type: 'NoticePublished', data: { notice: { version: 'v2', content: 'x', contentHash: 'h', purposeIds: ['marketing'], publishedAt: NOW } } });
 const marketingConsent: SubjectEvent = {
   type: 'ConsentGranted',
   data: { subjectId: S, consentId: 'c-m', purposeId: 'marketing', categories: ['contact', 'preferences'], separate: false, noticeVersion: 'v1', channel: 'app', grantedAt: NOW },
@@ -104,6 +114,18 @@ describe('data subject decider', () => {
         .then([{ type: 'SubjectRegistered', data: { minor: true } as never }, { type: 'ConsentGranted', data: { guardian } as never }, { type: 'DataCollected' }, { type: 'DataCollected' }]);
     });
 
+    it('needs the guardian’s consent to cover the purpose of collection, not only to be on each consent', () => {
+      const research = { consentId: 'c-r', purposeId: 'research', categories: ['health' as const], separate: true, guardian };
+      given().when(register({ ageYears: 13, consents: [research] })).thenThrows('guardian-consent-required');
+    });
+
+    it('refuses a consent outside its purpose, for an unknown purpose, or for a purpose its notice does not describe', () => {
+      given().when(register({ consents: [healthConsent, { consentId: 'c-m', purposeId: 'marketing', categories: ['health'], separate: true }] })).thenThrows('category-not-in-purpose');
+      given().when(register({ consents: [healthConsent, { consentId: 'c-x', purposeId: 'nope', categories: ['health'], separate: true }] })).thenThrows('unknown-purpose');
+      const both = evolveRegistry(narrowNotice, { type: 'NoticePublished', data: { notice: { version: 'v3', content: 'y', contentHash: 'h3', purposeIds: ['health-management'], publishedAt: NOW } } });
+      given().when(register({ noticeVersion: 'v3', registry: both, consents: [healthConsent, { consentId: 'c-r', purposeId: 'research', categories: ['health'], separate: true }] })).thenThrows('notice-does-not-cover-purpose');
+    });
+
     it('refuses unknown purposes and notices, and a notice that does not describe the purpose', () => {
       given().when(register({ purposeId: 'nope' })).thenThrows('unknown-purpose');
       given().when(register({ purposeId: 'constructor' })).thenThrows('unknown-purpose'); // not an own property
@@ -115,6 +137,12 @@ describe('data subject decider', () => {
 
     it('refuses every other command', () => {
       given().when({ ...ctx, type: 'WithdrawConsent', consentId: 'c', withdrawnBy: 'subject' }).thenThrows('subject-not-found');
+      given().when({ ...ctx, type: 'ChangeData', category: 'contact', set: { email: 'a@b.cn' }, reason: 'update', purposeId: 'health-management' }).thenThrows('subject-not-found');
+      given().when(addAllergy).thenThrows('subject-not-found');
+      given().when(grantMarketing).thenThrows('subject-not-found');
+      given().when(discloseHealth).thenThrows('subject-not-found');
+      given().when({ ...ctx, type: 'RestrictProcessing', restrictionId: 'r', reason: 'x' }).thenThrows('subject-not-found');
+      given().when({ ...ctx, type: 'LiftRestriction', restrictionId: 'r' }).thenThrows('subject-not-found');
     });
   });
 
@@ -148,11 +176,26 @@ describe('data subject decider', () => {
         .thenThrows('separate-consent-required');
     });
 
+    it('refuses changes and list items for an unknown purpose, outside the purpose, or without the consent the purpose needs', () => {
+      given(...registered()).when({ ...ctx, type: 'ChangeData', category: 'contact', set: { email: 'a@b.cn' }, reason: 'update', purposeId: 'nope' }).thenThrows('unknown-purpose');
+      given(...registered()).when({ ...addAllergy, purposeId: 'nope' }).thenThrows('unknown-purpose');
+      given(...registered()).when({ ...addAllergy, purposeId: 'marketing' }).thenThrows('category-not-in-purpose');
+      given(...registered()).when({ ...addAllergy, category: 'preferences', field: 'interests', item: '跑步', purposeId: 'marketing' }).thenThrows('consent-required');
+    });
+
     it('grants consents bound to a notice that describes the purpose, within the purpose', () => {
       const grant = { ...ctx, type: 'GrantConsent' as const, consentId: 'c-m', purposeId: 'marketing', categories: ['contact' as const], separate: false, noticeVersion: 'v1', channel: 'app' };
       given(...registered()).when(grant).then([{ type: 'ConsentGranted', data: { consentId: 'c-m', noticeVersion: 'v1' } as never }]);
       given(...registered()).when({ ...grant, categories: ['health'] }).thenThrows('category-not-in-purpose');
       given(...registered()).when({ ...grant, noticeVersion: 'v0' }).thenThrows('unknown-notice');
+      given(...registered()).when({ ...grant, purposeId: 'nope' }).thenThrows('unknown-purpose');
+      given(...registered()).when({ ...grant, purposeId: 'research', categories: ['health'], noticeVersion: 'v2', registry: narrowNotice }).thenThrows('notice-does-not-cover-purpose');
+    });
+
+    it('grants a child under 14 only a guardian’s consent', () => {
+      const child = decideSubject(register({ ageYears: 13, consents: [{ ...healthConsent, categories: ['health', 'identity'], guardian }] }), initialSubjectState());
+      given(...child).when(grantMarketing).thenThrows('guardian-consent-required');
+      given(...child).when({ ...grantMarketing, guardian }).then([{ type: 'ConsentGranted', data: { consentId: 'c-m', guardian } as never }]);
     });
 
     it('withdraws a consent once; afterwards consent-based processing is refused but necessary purposes go on (Art. 16)', () => {
@@ -180,6 +223,23 @@ describe('data subject decider', () => {
       given(...registered(), restricted, lifted).when(change).then([{ type: 'DataCollected' }]);
     });
 
+    it('refuses list items and disclosures while restricted, for the purpose or entirely, and allows them once lifted', () => {
+      given(...registered(), restrictedHealth).when(addAllergy).thenThrows('processing-restricted');
+      given(...registered(), restrictedAll).when(addAllergy).thenThrows('processing-restricted');
+      given(...registered(), restrictedHealth).when(discloseHealth).thenThrows('processing-restricted');
+      given(...registered(), restrictedAll).when(discloseHealth).thenThrows('processing-restricted');
+      const onlyMarketing: SubjectEvent = { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'r3', purposeIds: ['marketing'], reason: 'x', restrictedAt: NOW } };
+      given(...registered(), onlyMarketing).when(discloseHealth).then([{ type: 'DisclosedToThirdParty' }]);
+      const lifted: SubjectEvent = { type: 'RestrictionLifted', data: { subjectId: S, restrictionId: 'r1', liftedAt: NOW } };
+      given(...registered(), restrictedHealth, lifted).when(addAllergy).then([{ type: 'DataItemAdded' }]);
+    });
+
+    it('refuses disclosures for an unknown purpose, outside the purpose, or without the consent the purpose needs', () => {
+      given(...registered()).when({ ...discloseHealth, purposeId: 'nope' }).thenThrows('unknown-purpose');
+      given(...registered()).when({ ...discloseHealth, categories: ['preferences'] }).thenThrows('category-not-in-purpose');
+      given(...registered()).when({ ...discloseHealth, purposeId: 'marketing', categories: ['contact'] }).thenThrows('consent-required');
+    });
+
     it('discloses to a third party only under a separate consent covering the categories (Art. 23)', () => {
       const disclose = { ...ctx, type: 'Disclose' as const, disclosureId: 'd1', recipient: { name: 'Lab Co.', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health' as const] };
       given(...registered()).when(disclose).then([{ type: 'DisclosedToThirdParty', data: { consentId: 'c-h', recipient: { name: 'Lab Co.' } } as never }]);
@@ -194,6 +254,16 @@ describe('data subject decider', () => {
       given(...registered(), erased).when({ ...ctx, type: 'ChangeData', category: 'contact', set: { email: 'a@b.cn' }, reason: 'update', purposeId: 'health-management' }).thenThrows('subject-erased');
       given(...registered(), erased).when({ ...ctx, type: 'RestrictProcessing', restrictionId: 'r', reason: 'x' }).thenThrows('subject-erased');
       given(...registered(), erased).when(register()).thenThrows('subject-exists');
+      given(...registered(), erased).when(addAllergy).thenThrows('subject-erased');
+      given(...registered(), erased).when(discloseHealth).thenThrows('subject-erased');
+      given(...registered(), erased).when(grantMarketing).thenThrows('subject-erased');
+      given(...registered(), erased).when({ ...ctx, type: 'WithdrawConsent', consentId: 'c-h', withdrawnBy: 'subject' }).thenThrows('subject-erased');
+    });
+
+    it('stays erased when it was restricted before, and refuses lifting the restriction', () => {
+      given(...registered(), restrictedHealth, erased).when(addAllergy).thenThrows('subject-erased');
+      given(...registered(), restrictedHealth, erased).when(discloseHealth).thenThrows('subject-erased');
+      given(...registered(), restrictedHealth, erased).when({ ...ctx, type: 'LiftRestriction', restrictionId: 'r1' }).thenThrows('subject-erased');
     });
   });
 
@@ -243,6 +313,85 @@ describe('data subject decider', () => {
       const erased: SubjectEvent = { type: 'SubjectErased', data: { subjectId: S, erasedCategories: ['identity', 'health'], retained: [], erasedAt: NOW } };
       given(...registered(), erased).when(erase({ requestId: 'rr-2' })).then([]);
     });
+  });
+});
+
+describe('minors under 14 after registration (PIPL Art. 31)', () => {
+  /** An adult by default: registered without a birth date, on consents given in their own name. */
+  const ownConsent = { ...healthConsent, categories: ['health' as const, 'identity' as const, 'identity_document' as const] };
+  const undated = (): SubjectEvent[] =>
+    decideSubject(register({ ageYears: undefined, consents: [ownConsent], data: { identity: { name: '张三' }, health: { conditions: ['哮喘'] } } }), initialSubjectState());
+  const change = (category: 'identity' | 'identity_document' | 'health', set: Record<string, unknown>, reason: 'update' | 'correction' | 'supplement' = 'update'): SubjectCommand => ({
+    ...ctx,
+    type: 'ChangeData',
+    category,
+    set,
+    reason,
+    purposeId: 'health-management',
+  });
+  const becameChild = () => after(undated(), change('identity', { birthDate: '2016-01-01' }));
+  const guardianConsent = { ...ctx, type: 'GrantConsent' as const, ...ownConsent, consentId: 'c-g', guardian, noticeVersion: 'v1', channel: 'front-desk' };
+
+  it.each(['update', 'correction', 'supplement'] as const)('carries the age fact of a birth date set by a change (%s), aged at the command’s time', (reason) => {
+    given(...undated()).when(change('identity', { birthDate: '2016-01-01' }, reason)).then([{ type: CHANGE_EVENT[reason], data: { set: { birthDate: '2016-01-01' }, minor: true } as never }]);
+    expect(fold(becameChild())).toMatchObject({ status: 'active', minor: true });
+  });
+
+  it('turns 14 on the birthday, by the command’s time', () => {
+    given(...undated()).when(change('identity', { birthDate: '2012-11-24' })).then([{ type: 'DataUpdated', data: { minor: true } as never }]);
+    given(...undated()).when(change('identity', { birthDate: '2012-11-23' })).then([{ type: 'DataUpdated', data: { minor: false } as never }]);
+    given(...undated()).when({ ...change('identity', { birthDate: '2012-11-23' }), now: '2026-11-22T10:00:00.000Z' }).then([{ type: 'DataUpdated', data: { minor: true } as never }]);
+  });
+
+  it('carries the fact on the collection of a category not yet held, and no fact on other changes', () => {
+    const noIdentity = decideSubject(register({ ageYears: undefined, consents: [ownConsent], data: { health: { conditions: ['哮喘'] } } }), initialSubjectState());
+    given(...noIdentity).when(change('identity', { name: '张三', birthDate: '2016-01-01' })).then([{ type: 'DataCollected', data: { minor: true } as never }]);
+    const [other] = given(...undated()).when(change('identity', { name: '张小三' })).then([{ type: 'DataUpdated' }]);
+    expect(other.data).not.toHaveProperty('minor');
+  });
+
+  it('derives the fact from a resident ID number while no birth date is held, as registration does', () => {
+    const child = '310115201506070035'; // born 2015-06-07
+    given(...undated()).when(change('identity_document', { type: 'resident_id', number: child })).then([{ type: 'DataCollected', data: { minor: true } as never }]);
+    given(...undated()).when(change('identity_document', { number: '110101198005010018' })).then([{ type: 'DataCollected', data: { minor: false } as never }]);
+    const [passport] = given(...undated()).when(change('identity_document', { type: 'passport', number: child })).then([{ type: 'DataCollected' }]);
+    expect(passport.data).not.toHaveProperty('minor');
+    const [dated] = given(...registered()).when(change('identity_document', { type: 'resident_id', number: '110101198005010018' })).then([{ type: 'DataCollected' }]);
+    expect(dated.data).not.toHaveProperty('minor'); // identity.birthDate is the source while held
+  });
+
+  it('then grants only a guardian’s consent', () => {
+    given(...becameChild()).when(grantMarketing).thenThrows('guardian-consent-required');
+    given(...becameChild()).when({ ...grantMarketing, guardian }).then([{ type: 'ConsentGranted', data: { guardian } as never }]);
+  });
+
+  it('stops counting the consents given in the child’s own name until a guardian consents', () => {
+    given(...becameChild()).when(addAllergy).thenThrows('guardian-consent-required');
+    given(...becameChild()).when(change('health', { conditions: [] })).thenThrows('guardian-consent-required');
+    given(...becameChild()).when(discloseHealth).thenThrows('guardian-consent-required');
+    const withMarketing = after(after(undated(), grantMarketing), change('identity', { birthDate: '2016-01-01' }));
+    given(...withMarketing).when({ ...ctx, type: 'ChangeData', category: 'contact', set: { email: 'a@b.cn' }, reason: 'update', purposeId: 'marketing' }).thenThrows('guardian-consent-required');
+    const guarded = after(becameChild(), guardianConsent);
+    given(...guarded).when(addAllergy).then([{ type: 'DataItemAdded' }]);
+    given(...guarded).when(discloseHealth).then([{ type: 'DisclosedToThirdParty', data: { consentId: 'c-g' } as never }]);
+  });
+
+  it('keeps the last fact when the birth date is removed, and ends the child’s rules only by a birth date showing an adult, on a guardian’s consent', () => {
+    const removed = after(after(becameChild(), guardianConsent), change('identity', { birthDate: null }));
+    expect(removed.at(-1)?.data).not.toHaveProperty('minor');
+    given(...removed).when(grantMarketing).thenThrows('guardian-consent-required');
+    given(...becameChild()).when(change('identity', { birthDate: '1986-01-01' }, 'correction')).thenThrows('guardian-consent-required');
+    const corrected = after(after(becameChild(), guardianConsent), change('identity', { birthDate: '1986-01-01' }, 'correction'));
+    expect(corrected.at(-1)).toMatchObject({ type: 'DataCorrected', data: { minor: false } });
+    given(...corrected).when(grantMarketing).then([{ type: 'ConsentGranted' }]);
+    given(...corrected).when(addAllergy).then([{ type: 'DataItemAdded' }]);
+  });
+
+  it('refuses reads on the child’s own consents: no legal basis (403), the guardian’s consent missing', () => {
+    const { readableCategories } = jest.requireActual('./processing-rules') as typeof import('./processing-rules');
+    const live = (events: SubjectEvent[]) => fold(events) as Extract<SubjectState, { status: 'active' }>;
+    expect(() => readableCategories(registry, live(becameChild()), 'health-management', ['identity', 'health'])).toThrow(expect.objectContaining({ code: 'no-legal-basis', details: expect.objectContaining({ missing: 'guardian-consent' }) }));
+    expect(readableCategories(registry, live(after(becameChild(), guardianConsent)), 'health-management', ['identity', 'health'])).toEqual(['identity', 'health']);
   });
 });
 

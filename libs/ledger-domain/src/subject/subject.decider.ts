@@ -2,8 +2,9 @@ import { DomainError } from '../domain-error';
 import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
+import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
 import { assertMayProcess, knownPurpose } from './processing-rules';
-import { CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
+import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
 /** PIPL Art. 31: a child under 14 needs a guardian's consent. */
@@ -64,17 +65,21 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
   const subjectId = live.subjectId;
   switch (command.type) {
     case 'ChangeData': {
+      // Judged as the subject stands before the change: a birth date showing a child is accepted on
+      // the consents in force (the record must be true, Art. 46), and its age fact makes every later
+      // decision treat the subject as a child; undoing that takes a guardian's consent.
       assertMayProcess(command.registry, live, command.purposeId, [command.category]);
+      const age = ageFact(command, live);
       const held = live.held[command.category];
       if (!held) {
         const fields = Object.fromEntries(Object.entries(command.set).filter(([, value]) => value !== null));
-        return [{ type: 'DataCollected', data: { subjectId, category: command.category, purposeId: command.purposeId, fields, collectedAt: command.now } }];
+        return [{ type: 'DataCollected', data: { subjectId, category: command.category, purposeId: command.purposeId, fields, ...age, collectedAt: command.now } }];
       }
       const { reason, rightsRequestId } = command;
       return [
         {
           type: CHANGE_EVENT[reason],
-          data: { subjectId, category: command.category, purposeId: command.purposeId, reason, ...(rightsRequestId ? { rightsRequestId } : {}), set: command.set, changedAt: command.now },
+          data: { subjectId, category: command.category, purposeId: command.purposeId, reason, ...(rightsRequestId ? { rightsRequestId } : {}), set: command.set, ...age, changedAt: command.now },
         },
       ];
     }
@@ -103,7 +108,12 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       assertMayProcess(command.registry, live, command.purposeId, command.categories);
       // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
       const consent = Object.values(live.consents).find(
-        (c) => c.status === 'active' && c.separate && c.purposeId === command.purposeId && command.categories.every((category) => c.categories.includes(category)),
+        (c) =>
+          c.status === 'active' &&
+          c.separate &&
+          (!live.minor || c.guardian) &&
+          c.purposeId === command.purposeId &&
+          command.categories.every((category) => c.categories.includes(category)),
       );
       if (!consent) {
         throw new DomainError('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
@@ -173,6 +183,25 @@ function erase(command: Extract<SubjectCommand, { type: 'Erase' }>, live: Live):
   if (retained.length === 0 || !erasesWholeSubject(held, { erasedCategories, retained })) return [erased];
   const { now, registry, restrictionId } = command;
   return [...decideSubject({ type: 'RestrictProcessing', restrictionId, reason: LEGAL_HOLD_RESTRICTION_REASON, now, registry }, live), erased];
+}
+
+/**
+ * The age fact (AgeFact) of a change that sets the birth date the under-14 rule reads, derived as
+ * registration derives it: identity.birthDate, else a resident ID number's embedded date while no
+ * birth date is held; aged at the command's time. Removing the birth date gives no fact, so the last
+ * one stands: a missing date proves no adulthood and must not lift a child's protection.
+ */
+function ageFact(command: Extract<SubjectCommand, { type: 'ChangeData' }>, live: Live): AgeFact {
+  const birthDate = changedBirthDate(command, live);
+  return birthDate ? { minor: ageInYears(birthDate, new Date(command.now)) < MINOR_AGE } : {};
+}
+
+function changedBirthDate({ category, set }: Extract<SubjectCommand, { type: 'ChangeData' }>, live: Live): string | undefined {
+  if (category === 'identity') return typeof set.birthDate === 'string' && isRealDate(set.birthDate) ? set.birthDate : undefined;
+  if (category !== 'identity_document' || live.held.identity?.includes('birthDate')) return undefined;
+  const { number, type } = set;
+  if (typeof number !== 'string' || (type !== undefined && type !== 'resident_id') || residentIdProblem(number)) return undefined;
+  return residentIdBirthDate(number);
 }
 
 function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {

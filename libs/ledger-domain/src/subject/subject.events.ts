@@ -21,6 +21,16 @@ export interface RetainedCategory {
 }
 
 /**
+ * A clear, non-PI fact like SubjectRegistered.minor, carried by the data events of a change that sets
+ * the birth date the under-14 rule reads (identity.birthDate, or a resident ID number's while no
+ * birth date is held): whether the subject is under 14 at the event's time (PIPL Art. 31). Absent:
+ * the event says nothing about age. Optional, so events written before it need no upcaster.
+ */
+export interface AgeFact {
+  minor?: boolean;
+}
+
+/**
  * Events of one data subject's stream (`subject-<id>`). `V` is how a PI value travels: plaintext
  * between the decider and the handler, an encrypted envelope in the event store. Everything not
  * typed `V` is a clear, non-PI fact: ids, categories, field names, purposes, times.
@@ -30,10 +40,10 @@ export type SubjectEvent<V = unknown> =
       type: 'SubjectRegistered';
       data: { subjectId: string; purposeId: string; legalBasis: LegalBasis; noticeVersion: string; channel: string; minor: boolean; registeredAt: string };
     }
-  | { type: 'DataCollected'; data: { subjectId: string; category: Category; purposeId: string; fields: Record<string, V>; collectedAt: string } }
+  | { type: 'DataCollected'; data: AgeFact & { subjectId: string; category: Category; purposeId: string; fields: Record<string, V>; collectedAt: string } }
   | {
       type: 'DataUpdated' | 'DataCorrected' | 'DataSupplemented';
-      data: {
+      data: AgeFact & {
         subjectId: string;
         category: Category;
         purposeId: string;

@@ -17,6 +17,11 @@ interface Live {
   subjectId: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Under 14 as of the last age fact: SubjectRegistered's, then that of any data event that set the
+   * birth date (AgeFact). The birth date itself stays sealed; the decider derives the fact from the
+   * command's value at the command's time.
+   */
   minor: boolean;
   /** Field names held per category (values stay sealed; decisions never need them). */
   held: Partial<Record<Category, string[]>>;
@@ -62,13 +67,13 @@ export function evolveSubject(state: SubjectState, event: SubjectEvent): Subject
 function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRegistered' | 'SubjectErased' }>): Live {
   switch (event.type) {
     case 'DataCollected':
-      return touch({ ...state, held: { ...state.held, [event.data.category]: Object.keys(event.data.fields) } }, event.data.collectedAt);
+      return touch({ ...state, minor: event.data.minor ?? state.minor, held: { ...state.held, [event.data.category]: Object.keys(event.data.fields) } }, event.data.collectedAt);
     case 'DataUpdated':
     case 'DataCorrected':
     case 'DataSupplemented': {
       const fields = new Set(state.held[event.data.category] ?? []);
       for (const [field, value] of Object.entries(event.data.set)) value === null ? fields.delete(field) : fields.add(field);
-      return touch({ ...state, held: { ...state.held, [event.data.category]: [...fields] } }, event.data.changedAt);
+      return touch({ ...state, minor: event.data.minor ?? state.minor, held: { ...state.held, [event.data.category]: [...fields] } }, event.data.changedAt);
     }
     case 'DataItemAdded': {
       const fields = new Set(state.held[event.data.category] ?? []).add(event.data.field);

@@ -83,7 +83,7 @@ export function evolveProfile(document: SubjectProfileDocument | null, event: Su
 function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<JsonValue>, { type: 'SubjectRegistered' }>): SubjectProfileDocument {
   switch (event.type) {
     case 'DataCollected':
-      return { ...withData(profile, event.data.category, { ...event.data.fields }), updatedAt: event.data.collectedAt };
+      return { ...withData(profile, event.data.category, { ...event.data.fields }), minor: event.data.minor ?? profile.minor, updatedAt: event.data.collectedAt };
     case 'DataUpdated':
     case 'DataCorrected':
     case 'DataSupplemented': {
@@ -92,7 +92,7 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
         if (value === null) delete fields[field];
         else fields[field] = value;
       }
-      return { ...withData(profile, event.data.category, fields), updatedAt: event.data.changedAt };
+      return { ...withData(profile, event.data.category, fields), minor: event.data.minor ?? profile.minor, updatedAt: event.data.changedAt };
     }
     case 'DataItemAdded': {
       const fields = { ...(profile.data[event.data.category] ?? {}) };
