@@ -235,6 +235,34 @@ describe('subjects over HTTP', () => {
       expect(consents).toEqual([['health-management', 'active'], ['marketing', 'withdrawn']]);
     });
 
+    it('treats a subject as the child a later birth date shows (PIPL Art. 31): its own consents stop counting until a guardian consents', async () => {
+      const child = await register(registration({ data: { identity: { name: '王小明' }, contact: { phone: '+8613700001234' } } }));
+      expect(child.status).toBe(201);
+      const id = child.body.subjectId;
+      const own = await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      expect(own.status).toBe(201);
+      const corrected = await call('PATCH', `/v1/subjects/${id}/data/identity`, staff, { set: { birthDate: '2016-01-01' }, reason: 'correction', purposeId: 'health-management' });
+      expect(corrected.status).toBe(200);
+      const at = { 'x-ledger-min-position': String(corrected.body.position) };
+
+      const read = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'marketing', ...at });
+      expect([read.status, read.body.code]).toEqual([403, 'no-legal-basis']);
+      const unguarded = await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: true, noticeVersion: 'v1', channel: 'app' });
+      expect([unguarded.status, unguarded.body.code]).toEqual([422, 'guardian-consent-required']);
+      const guarded = await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+        guardian: { name: '王芳', relation: 'mother' },
+      });
+      expect(guarded.status).toBe(201);
+      const allowed = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'marketing', 'x-ledger-min-position': String(guarded.body.position) });
+      expect(allowed.status).toBe(200);
+      expect(allowed.body.data.identity).toEqual({ name: '王小明', birthDate: '2016-01-01' });
+    });
+
     it('422 for a consent outside its purpose or under an unknown notice; 404 for an unknown consent', async () => {
       const outside = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app' });
       expect(outside.body.code).toBe('category-not-in-purpose');
@@ -270,6 +298,119 @@ describe('subjects over HTTP', () => {
       await call('PATCH', `/v1/subjects/${subjectId}/data/employment`, staff, { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' }, { 'x-correlation-id': '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21' });
       const { rows } = await api.database.pool.query(`SELECT metadata FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`, [`subject-${subjectId}`]);
       expect(rows[0].metadata).toEqual({ actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', legalBasis: 'contract', correlationId: '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21', causationId: expect.any(String) });
+    });
+  });
+
+  describe('every subject mutation: purpose and legal basis on each event, If-Match honoured', () => {
+    const CORRELATION = '3f2a6c1e-8b4d-4e7a-9c5b-1d2e3f4a5b6c';
+    const traced = { 'x-correlation-id': CORRELATION };
+    const streamOf = (id: string) => `subject-${id}`;
+    const versionOf = async (id: string): Promise<number> =>
+      (await api.database.pool.query(`SELECT coalesce(max(stream_version), 0)::int AS v FROM ledger_events WHERE stream_id = $1`, [streamOf(id)])).rows[0].v;
+    const ok = async (method: string, path: string, body?: unknown, token = staff) => {
+      const response = await call(method, path, token, body, traced);
+      if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body;
+    };
+    const marketingConsent = { purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app' };
+    const disclosure = { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'] };
+
+    /** Malformed → 400, stale → 412 writing nothing, the current version → success with the next ETag. */
+    async function honoursIfMatch(subjectId: string, method: string, path: string, body: unknown, status: number) {
+      const before = await versionOf(subjectId);
+      const malformed = await call(method, path, staff, body, { 'if-match': 'yesterday' });
+      expect([malformed.status, malformed.body.code, malformed.body.errors]).toEqual([400, 'invalid-if-match', [{ path: 'headers.if-match', message: expect.any(String) }]]);
+      const stale = await call(method, path, staff, body, { 'if-match': '"1"' });
+      expect(stale.status).toBe(412);
+      expect(stale.body).toMatchObject({ code: 'precondition-failed', currentVersion: before });
+      expect(await versionOf(subjectId)).toBe(before);
+      const matching = await call(method, path, staff, body, { 'if-match': `"${before}"` });
+      expect(matching.status).toBe(status);
+      expect(matching.body).toMatchObject({ version: before + 1, position: expect.any(Number) });
+      expect(matching.headers.get('etag')).toBe(`"${before + 1}"`);
+      expect(await versionOf(subjectId)).toBe(before + 1);
+      return matching.body;
+    }
+
+    it('POST and DELETE restrictions, POST disclosures and DELETE consents: 400 malformed If-Match, 412 stale (nothing appended), success when it matches', async () => {
+      const subjectId = (await register(registrationWith(30))).body.subjectId;
+      const restricted = await honoursIfMatch(subjectId, 'POST', `/v1/subjects/${subjectId}/restrictions`, { purposeIds: ['research'], reason: '客户要求暂停研究用途' }, 201);
+      expect(restricted.restrictionId).toEqual(expect.any(String));
+      await honoursIfMatch(subjectId, 'DELETE', `/v1/subjects/${subjectId}/restrictions/${restricted.restrictionId}`, undefined, 200);
+      const disclosed = await honoursIfMatch(subjectId, 'POST', `/v1/subjects/${subjectId}/disclosures`, disclosure, 201);
+      expect(disclosed.disclosureId).toEqual(expect.any(String));
+      const { consentId } = await ok('POST', `/v1/subjects/${subjectId}/consents`, marketingConsent);
+      const withdrawn = await honoursIfMatch(subjectId, 'DELETE', `/v1/subjects/${subjectId}/consents/${consentId}`, undefined, 200);
+      expect(withdrawn).toMatchObject({ consentId, status: 'withdrawn' });
+    });
+
+    it('records actor, roles, purposeId, legalBasis, correlationId and causationId on every event type the API appends', async () => {
+      const HOLD_BASIS = '医疗机构病历管理规定 第29条';
+      const subjectId = (await call('POST', '/v1/subjects', staff, registrationWith(31), traced)).body.subjectId;
+      const change = (reason: string, set: Record<string, unknown>) => ok('PATCH', `/v1/subjects/${subjectId}/data/contact`, { set, reason, purposeId: 'health-management' });
+      await change('update', { email: 'zw@example.cn' });
+      await change('correction', { phone: '+8613900002222' });
+      await change('supplement', { email: 'zhang.wei@work.example.cn' });
+      await ok('POST', `/v1/subjects/${subjectId}/data/health/allergies/items`, { item: '花粉', purposeId: 'health-management' });
+      const { consentId } = await ok('POST', `/v1/subjects/${subjectId}/consents`, marketingConsent);
+      await ok('DELETE', `/v1/subjects/${subjectId}/consents/${consentId}`, undefined, await tokens(api).subject(subjectId));
+      await ok('POST', `/v1/subjects/${subjectId}/disclosures`, disclosure);
+      const one = await ok('POST', `/v1/subjects/${subjectId}/restrictions`, { purposeIds: ['health-management'], reason: '对准确性有异议' });
+      await ok('DELETE', `/v1/subjects/${subjectId}/restrictions/${one.restrictionId}`);
+      const several = await ok('POST', `/v1/subjects/${subjectId}/restrictions`, { purposeIds: ['marketing', 'research'], reason: '暂停营销与研究' });
+      const lifted = await ok('DELETE', `/v1/subjects/${subjectId}/restrictions/${several.restrictionId}`);
+
+      // readers of the metadata take the reserved purpose in their stride
+      const history = await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(lifted.position) });
+      expect(history.status).toBe(200);
+      expect(history.body.filter((e: { eventType: string }) => e.eventType === 'ProcessingRestricted').map((e: { purposeId: string; legalBasis: string }) => [e.purposeId, e.legalBasis])).toEqual([
+        ['health-management', 'legal_obligation'],
+        ['pipl:rights', 'legal_obligation'],
+      ]);
+      // and it grants nothing: no purpose of that id can be processed under
+      const underReserved = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'pipl:rights' });
+      expect([underReserved.status, underReserved.body.code]).toEqual([422, 'unknown-purpose']);
+
+      // erasure through a rights request, a legal hold keeping health: restriction to storage, then erasure
+      await ok('POST', '/v1/legal-holds', { subjectId, categories: ['health'], basis: HOLD_BASIS, until: '2041-12-31' }, compliance);
+      const own = await tokens(api).subject(subjectId);
+      expect((await call('GET', `/v1/subjects/${subjectId}`, own, undefined, { 'x-ledger-min-position': String(lifted.position) })).status).toBe(200);
+      const filed = await ok('POST', '/v1/rights-requests', { subjectId, type: 'erasure', channel: 'app', requester: { kind: 'subject' } }, own);
+      const fulfilled = await ok('POST', `/v1/rights-requests/${filed.requestId}/fulfil`, undefined, compliance);
+      expect(fulfilled.status).toBe('fulfilled');
+
+      const { rows } = await api.database.pool.query(`SELECT type, metadata FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version`, [streamOf(subjectId)]);
+      const staffActor = { actor: 'staff-wang', roles: ['staff'] };
+      const subjectActor = { actor: `subject-${subjectId}`, roles: ['data_subject'] };
+      const officerActor = { actor: 'co-zhao', roles: ['compliance_officer'] };
+      const service = { purposeId: 'health-management', legalBasis: 'contract' };
+      const rights = (purposeId: string) => ({ purposeId, legalBasis: 'legal_obligation' });
+      const registered = ['SubjectRegistered', 'ConsentGranted', 'DataCollected', 'DataCollected', 'DataCollected', 'DataCollected', 'DataCollected'];
+      const expected: Array<[string, object, object]> = [
+        ...registered.map((type): [string, object, object] => [type, staffActor, service]),
+        ['DataUpdated', staffActor, service],
+        ['DataCorrected', staffActor, service],
+        ['DataSupplemented', staffActor, service],
+        ['DataItemAdded', staffActor, service],
+        ['ConsentGranted', staffActor, { purposeId: 'marketing', legalBasis: 'consent' }],
+        ['ConsentWithdrawn', subjectActor, rights('marketing')],
+        ['DisclosedToThirdParty', staffActor, service],
+        ['ProcessingRestricted', staffActor, rights('health-management')],
+        ['RestrictionLifted', staffActor, rights('health-management')],
+        ['ProcessingRestricted', staffActor, rights('pipl:rights')],
+        ['RestrictionLifted', staffActor, rights('pipl:rights')],
+        ['ProcessingRestricted', officerActor, rights('pipl:rights')],
+        ['SubjectErased', officerActor, rights('pipl:rights')],
+      ];
+      expect(rows.map((row) => row.type)).toEqual(expected.map(([type]) => type));
+      rows.forEach((row, index) => {
+        const [, actor, purpose] = expected[index];
+        expect({ type: row.type, metadata: row.metadata }).toEqual({ type: row.type, metadata: { ...actor, ...purpose, correlationId: CORRELATION, causationId: expect.stringMatching(/\S/) } });
+      });
+
+      const audited = await call('GET', `/v1/audit/events?subjectId=${subjectId}&type=SubjectErased`, compliance);
+      expect(audited.status).toBe(200);
+      expect(audited.body.items).toEqual([expect.objectContaining({ type: 'SubjectErased', actor: 'co-zhao', purposeId: 'pipl:rights', legalBasis: 'legal_obligation' })]);
     });
   });
 

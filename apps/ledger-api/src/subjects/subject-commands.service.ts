@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, JsonObject, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
@@ -14,6 +13,7 @@ import { evolveSubject, initialSubjectState, SubjectState } from '@pi-ledger/led
 import { eventMetadata, RequestContext } from '../http/request-context';
 import { RegistryService } from '../registry/registry.service';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
+import { eventPurpose } from './event-purpose';
 
 export interface CommandResult {
   version: number;
@@ -25,6 +25,7 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * Load the stream, decide, seal the PI, append with the version the decision was based on.
+ * Every event's metadata names a purpose and a legal basis (see event-purpose.ts).
  * Without If-Match a concurrent change makes it decide again; with If-Match it is a 412.
  * A subject's first append also stores its new data keys, in the same statement.
  */
@@ -60,16 +61,15 @@ export class SubjectCommandsService {
       const registry = await this.registry.current();
       const command = build(state, registry);
       const decided = decideSubject(command, state);
-      const purposeId = 'purposeId' in command ? command.purposeId : undefined;
-      const purpose = purposeId ? purposeOf(registry, purposeId) : undefined;
-      const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+      // per event: one command may yield events of several kinds (an erasure: a restriction to storage, then the erasure)
+      const metadata = decided.map((event) => eventMetadata(context, eventPurpose(command, event, state, registry)));
       const eventIds = decided.map(() => uuidv7());
       const sealing = await this.codec.sealForAppend(decided, eventIds, version === 0 && !keysStored);
       const sealed: NewEvent[] = sealing.events.map((event, index) => ({
         eventId: eventIds[index],
         type: event.type,
         data: event.data as unknown as JsonObject,
-        metadata,
+        metadata: metadata[index],
       }));
       try {
         const result = await this.store.appendToStream(subjectStream(subjectId), sealed, {

@@ -192,7 +192,10 @@ export function validateListItem(category: Category, field: string, item: unknow
   if (!itemClass) {
     // a list of strings (conditions, allergies, interests…) or of channel names: validate as a one-element list
     const { value, problems } = validateCategoryFields(category, { [field]: [item] }, path);
-    return { value: (value[field] as unknown[] | undefined)?.[0], problems: problems.map((p) => ({ ...p, path: p.path.replace(`${path}.${field}[0]`, path) })) };
+    // the element's problems are reported on the element ([0]) or on the list itself: either is the item
+    const listPath = `${path}.${field}`;
+    const asItem = (problemPath: string) => (problemPath === listPath || problemPath.startsWith(`${listPath}[0]`) ? path + problemPath.slice(listPath.length).replace(/^\[0\]/, '') : problemPath);
+    return { value: (value[field] as unknown[] | undefined)?.[0], problems: problems.map((p) => ({ ...p, path: asItem(p.path) })) };
   }
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return { value: undefined, problems: [{ path, message: 'must be an object' }] };
   const instance = plainToInstance(itemClass, item);

@@ -39,6 +39,7 @@ export class ChangeDataHttpController {
 
   @Post(':field/items')
   @Roles('staff')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Add one item to a list field (e.g. health_records/exams) without resending the list' })
   async addItem(
     @Param('id', SubjectIdPipe) id: string,

@@ -19,6 +19,8 @@ export class WithdrawConsent {
     readonly subjectId: string,
     readonly consentId: string,
     readonly context: RequestContext,
+    /** If-Match: the version the client read; undefined decides on the current one. */
+    readonly ifMatch?: number,
   ) {}
 }
 
@@ -49,10 +51,10 @@ export class GrantConsentHandler implements ICommandHandler<GrantConsent> {
 export class WithdrawConsentHandler implements ICommandHandler<WithdrawConsent> {
   constructor(private readonly subjects: SubjectCommandsService) {}
 
-  async execute({ subjectId, consentId, context }: WithdrawConsent) {
+  async execute({ subjectId, consentId, context, ifMatch }: WithdrawConsent) {
     assertMaySeeSubject(context.actor, subjectId);
     const withdrawnBy = context.actor.roles.includes('data_subject') ? 'subject' : context.actor.id;
-    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
       type: 'WithdrawConsent',
       consentId,
       withdrawnBy,

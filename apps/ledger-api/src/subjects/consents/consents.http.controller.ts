@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Headers, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { Ctx, RequestContext } from '../../http/request-context';
@@ -19,6 +19,7 @@ export class ConsentsHttpController {
 
   @Post()
   @Roles('staff')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Record a consent bound to a notice version' })
   async grant(
     @Param('id', SubjectIdPipe) id: string,
@@ -35,9 +36,16 @@ export class ConsentsHttpController {
   @Delete(':consentId')
   @Roles('staff', 'data_subject')
   @HttpCode(200)
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Withdraw a consent (the subject may do it with its own token)' })
-  async withdraw(@Param('id', SubjectIdPipe) id: string, @Param('consentId', SubjectIdPipe) consentId: string, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result: { version: number } = await this.commands.execute(new WithdrawConsent(id, consentId, context));
+  async withdraw(
+    @Param('id', SubjectIdPipe) id: string,
+    @Param('consentId', SubjectIdPipe) consentId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result: { version: number } = await this.commands.execute(new WithdrawConsent(id, consentId, context, expectedVersionFromIfMatch(ifMatch)));
     void reply.header('etag', etag(result.version));
     return result;
   }

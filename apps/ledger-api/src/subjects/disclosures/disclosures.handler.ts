@@ -9,6 +9,8 @@ export class Disclose {
     readonly subjectId: string,
     readonly input: DiscloseDto,
     readonly context: RequestContext,
+    /** If-Match: the version the client read; undefined decides on the current one. */
+    readonly ifMatch?: number,
   ) {}
 }
 
@@ -17,9 +19,9 @@ export class Disclose {
 export class DiscloseHandler implements ICommandHandler<Disclose> {
   constructor(private readonly subjects: SubjectCommandsService) {}
 
-  async execute({ subjectId, input, context }: Disclose) {
+  async execute({ subjectId, input, context, ifMatch }: Disclose) {
     const disclosureId = uuidv7();
-    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
       type: 'Disclose',
       disclosureId,
       recipient: { ...input.recipient },

@@ -9,6 +9,8 @@ export class RestrictProcessing {
     readonly subjectId: string,
     readonly input: RestrictDto,
     readonly context: RequestContext,
+    /** If-Match: the version the client read; undefined decides on the current one. */
+    readonly ifMatch?: number,
   ) {}
 }
 
@@ -17,6 +19,7 @@ export class LiftRestriction {
     readonly subjectId: string,
     readonly restrictionId: string,
     readonly context: RequestContext,
+    readonly ifMatch?: number,
   ) {}
 }
 
@@ -24,9 +27,9 @@ export class LiftRestriction {
 export class RestrictProcessingHandler implements ICommandHandler<RestrictProcessing> {
   constructor(private readonly subjects: SubjectCommandsService) {}
 
-  async execute({ subjectId, input, context }: RestrictProcessing) {
+  async execute({ subjectId, input, context, ifMatch }: RestrictProcessing) {
     const restrictionId = uuidv7();
-    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
       type: 'RestrictProcessing',
       restrictionId,
       purposeIds: input.purposeIds,
@@ -42,8 +45,8 @@ export class RestrictProcessingHandler implements ICommandHandler<RestrictProces
 export class LiftRestrictionHandler implements ICommandHandler<LiftRestriction> {
   constructor(private readonly subjects: SubjectCommandsService) {}
 
-  async execute({ subjectId, restrictionId, context }: LiftRestriction) {
-    const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({ type: 'LiftRestriction', restrictionId, now: new Date().toISOString(), registry }));
+  async execute({ subjectId, restrictionId, context, ifMatch }: LiftRestriction) {
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({ type: 'LiftRestriction', restrictionId, now: new Date().toISOString(), registry }));
     return { restrictionId, version: result.version, position: result.position };
   }
 }

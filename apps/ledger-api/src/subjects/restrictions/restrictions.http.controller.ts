@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { Ctx, RequestContext } from '../../http/request-context';
 import { IdempotencyInterceptor } from '../../http/idempotency.interceptor';
-import { etag } from '../../http/if-match';
+import { etag, expectedVersionFromIfMatch } from '../../http/if-match';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { RestrictDto } from '../subject-commands.dto';
 import { LiftRestriction, RestrictProcessing } from './restrictions.handler';
@@ -19,9 +19,16 @@ export class RestrictionsHttpController {
 
   @Post()
   @Roles('staff', 'compliance_officer')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Restrict processing for some purposes, or all but storage (PIPL Art. 44)' })
-  async restrict(@Param('id', SubjectIdPipe) id: string, @Body() body: RestrictDto, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result: { version: number } = await this.commands.execute(new RestrictProcessing(id, body, context));
+  async restrict(
+    @Param('id', SubjectIdPipe) id: string,
+    @Body() body: RestrictDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result: { version: number } = await this.commands.execute(new RestrictProcessing(id, body, context, expectedVersionFromIfMatch(ifMatch)));
     void reply.header('etag', etag(result.version));
     return result;
   }
@@ -29,9 +36,16 @@ export class RestrictionsHttpController {
   @Delete(':restrictionId')
   @Roles('staff', 'compliance_officer')
   @HttpCode(200)
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Lift a restriction' })
-  async lift(@Param('id', SubjectIdPipe) id: string, @Param('restrictionId', SubjectIdPipe) restrictionId: string, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result: { version: number } = await this.commands.execute(new LiftRestriction(id, restrictionId, context));
+  async lift(
+    @Param('id', SubjectIdPipe) id: string,
+    @Param('restrictionId', SubjectIdPipe) restrictionId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result: { version: number } = await this.commands.execute(new LiftRestriction(id, restrictionId, context, expectedVersionFromIfMatch(ifMatch)));
     void reply.header('etag', etag(result.version));
     return result;
   }
