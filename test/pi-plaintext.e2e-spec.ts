@@ -1,18 +1,126 @@
+import type { Client } from 'pg';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration, ZHANG } from './support/realistic-subject';
 
+interface Relation {
+  schema: string;
+  name: string;
+}
+
+/** The forms a value could be stored or logged in: as is, non-ASCII as JSON \u escapes, URL-encoded (a logged query string). Matched case-insensitively. */
+const formsOf = (secret: string) =>
+  [
+    secret,
+    secret.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%20/g, '+'),
+  ].map((form) => form.toLowerCase());
+
+/** The secrets that occur in `text`. */
+function leaks(text: string, secrets: readonly string[]): string[] {
+  const lower = text.toLowerCase();
+  return secrets.filter((secret) => formsOf(secret).some((form) => lower.includes(form)));
+}
+
+/** Every table, partitioned table and materialized view outside the system schemas. */
+async function relations(owner: Client): Promise<Relation[]> {
+  const { rows } = await owner.query<Relation>(`
+    SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+     ORDER BY 1, 2`);
+  return rows;
+}
+
+/** `schema.table.column: secret` for every value of every column that holds a secret; bytea is searched as bytes. */
+async function scan(owner: Client, tables: readonly Relation[], secrets: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const { schema, name } of tables) {
+    const relation = `${owner.escapeIdentifier(schema)}.${owner.escapeIdentifier(name)}`;
+    const { rows: columns } = await owner.query<{ name: string; bytea: boolean }>(
+      `SELECT attname AS name, atttypid = 'bytea'::regtype AS bytea FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+      [relation],
+    );
+    if (columns.length === 0) continue;
+    const select = columns.map((column, i) => `${owner.escapeIdentifier(column.name)}${column.bytea ? '' : '::text'} AS c${i}`).join(', ');
+    const { rows } = await owner.query(`SELECT ${select} FROM ${relation}`);
+    for (const row of rows) {
+      columns.forEach((column, i) => {
+        const value: string | Buffer | null = row[`c${i}`];
+        if (value === null) return;
+        // a valid UTF-8 run survives decoding even inside random bytes (ciphertext, digests)
+        const text = Buffer.isBuffer(value) ? value.toString('utf8') : value;
+        for (const secret of leaks(text, secrets)) found.push(`${schema}.${name}.${column.name}: ${secret}`);
+      });
+    }
+  }
+  return [...new Set(found)];
+}
 
 describe('no plaintext PI outside the read models', () => {
   let api: TestApi;
   beforeAll(async () => (api = await startTestApi({ logLevel: 'debug' })));
   afterAll(async () => api.close());
 
+  const sent = registration();
+  const { identity, identity_document, contact, employment, health } = sent.data;
+  /** The PI exactly as the client sends it below, and the normalised forms the ledger derives from it. */
+  const secrets = [
+    identity.name,
+    identity.birthDate,
+    identity.ethnicity,
+    identity_document.number,
+    contact.phone, // '138 1234 5678'
+    ZHANG.phone, // '+8613812345678'
+    ZHANG.phone.slice(3), // '13812345678'
+    contact.email, // 'Zhang.Wei@Example.cn', and so its lower-cased form
+    contact.address.line,
+    contact.address.district,
+    employment.employer,
+    employment.title,
+    ...health.conditions,
+    ...health.allergies,
+    ...health.surgeries.map((surgery) => surgery.name),
+    health.lifestyle.exercise,
+    '高血压',
+    '张小红',
+  ];
+
+  it('the scanner finds a value planted in any kind of column, and in a log line', async () => {
+    const owner = await api.database.ownerClient();
+    await owner.query('CREATE SCHEMA scan_sanity');
+    try {
+      await owner.query('CREATE TABLE scan_sanity.planted (n int, note text, doc jsonb, blob bytea, tags text[])');
+      await owner.query(`INSERT INTO scan_sanity.planted VALUES (1, NULL, NULL, NULL, NULL), (2, $1, $2, $3, $4), (3, $5, NULL, NULL, NULL)`, [
+        `客户 ${contact.phone} 来电`,
+        JSON.stringify({ who: { name: identity.name } }),
+        Buffer.concat([Buffer.from([0xff, 0xc3, 0x00]), Buffer.from(identity_document.number), Buffer.from([0xe4])]),
+        [contact.email.toUpperCase()],
+        JSON.stringify({ condition: health.conditions[0] }).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`), // escaped as JSON.stringify with ASCII output would
+      ]);
+      expect(await relations(owner)).toContainEqual({ schema: 'scan_sanity', name: 'planted' });
+      expect((await scan(owner, [{ schema: 'scan_sanity', name: 'planted' }], secrets)).sort()).toEqual(
+        [
+          `scan_sanity.planted.note: ${contact.phone}`,
+          `scan_sanity.planted.doc: ${identity.name}`,
+          `scan_sanity.planted.blob: ${identity_document.number}`,
+          `scan_sanity.planted.tags: ${contact.email}`,
+          `scan_sanity.planted.note: ${health.conditions[0]}`,
+        ].sort(),
+      );
+    } finally {
+      await owner.query('DROP SCHEMA scan_sanity CASCADE');
+    }
+    expect(leaks(JSON.stringify({ level: 30, msg: 'request', body: { phone: contact.phone } }), secrets)).toEqual([contact.phone]);
+    expect(leaks(`{"level":30,"req":{"url":"/v1/subjects?phone=${encodeURIComponent(contact.phone)}"}}`, secrets)).toEqual([contact.phone]);
+    expect(leaks('{"level":30,"msg":"ok"}', secrets)).toEqual([]);
+  });
+
   it('registers, changes and reads a subject, then finds none of its PI in any table or log line', async () => {
     const call = jsonRequest(api);
     const staff = await tokens(api).staff();
     // a natural idempotency key, as a careless client would choose it
-    const registered = await call('POST', '/v1/subjects', staff, registration(), { 'idempotency-key': `reg-${ZHANG.idNumber}` });
+    const registered = await call('POST', '/v1/subjects', staff, sent, { 'idempotency-key': `reg-${ZHANG.idNumber}` });
     expect(registered.status).toBe(201);
     const id = registered.body.subjectId;
     const writes = [
@@ -24,27 +132,23 @@ describe('no plaintext PI outside the read models', () => {
     expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
-    const search = await call('GET', `/v1/subjects?phone=${encodeURIComponent(ZHANG.phone)}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+    // searched as typed at the front desk, spaces and all
+    const search = await call('GET', `/v1/subjects?phone=${encodeURIComponent(contact.phone)}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(search.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([id]);
     read = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.status).toBe(200);
 
-    const secrets = [ZHANG.name, ZHANG.phone, ZHANG.phone.slice(3), ZHANG.idNumber, ZHANG.condition, '青霉素', 'zhang.wei@example.cn', '张小红'];
     const owner = await api.database.ownerClient();
     // the one table allowed to hold PI in clear: the LIVE generation of the subject profile
     const { rows: live } = await owner.query(`SELECT generation FROM projection_checkpoints WHERE name = 'subject_profile'`);
     const profileTable = `subject_profile__g${live[0].generation}`;
-    const tables = (await owner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map((r) => r.table_name as string);
-    expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers']));
-    const found: string[] = [];
-    for (const table of tables.filter((t) => t !== profileTable)) {
-      const { rows } = await owner.query(`SELECT t::text AS row FROM ${owner.escapeIdentifier(table)} t`);
-      for (const { row } of rows) for (const secret of secrets) if ((row as string).includes(secret)) found.push(`${table}: ${secret}`);
-    }
-    expect(found).toEqual([]);
+    const tables = await relations(owner);
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable]));
+    // the excluded table does hold the PI: the scan looks where it is
+    expect(await scan(owner, [{ schema: 'public', name: profileTable }], [identity.name])).toContain(`public.${profileTable}.data: ${identity.name}`);
+    expect(await scan(owner, tables.filter((t) => !(t.schema === 'public' && t.name === profileTable)), secrets)).toEqual([]);
 
-    const logs = api.logLines.join('\n');
     expect(api.logLines.length).toBeGreaterThan(5);
-    expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
+    expect(leaks(api.logLines.join('\n'), secrets)).toEqual([]);
   });
 });

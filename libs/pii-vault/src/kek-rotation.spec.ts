@@ -55,9 +55,9 @@ describe('PiiVault.rotateKek', () => {
         SELECT kek_id FROM vault_data_keys WHERE wrapped_key IS NOT NULL UNION ALL SELECT kek_id FROM vault_secrets) k GROUP BY kek_id`)
     ).rows;
 
+  // these keys seal no events: that events stay untouched is kek-rotation.events.spec.ts, over a real log
   it('re-wraps every live key and the blind-index key in batches; the new key then opens the old data, the old one is refused', async () => {
     const vault = await pen.open(oldKek, { rotationBatchSize: 5 });
-    const events = await database.pool.query('SELECT count(*) FROM ledger_events');
     const progress: [number, number][] = [];
 
     const result = await vault.rotateKek(newKek, (done, total) => progress.push([done, total]));
@@ -68,7 +68,6 @@ describe('PiiVault.rotateKek', () => {
     // batches of 5 subjects, 2 keys each: 11 live subjects, then the blind-index key
     expect(progress.map(([done]) => done)).toEqual([0, 10, 20, 22, 23]);
     expect(await kekIds()).toEqual([{ kek_id: kekIdOf(newKek), n: 23 }]);
-    expect((await database.pool.query('SELECT count(*) FROM ledger_events')).rows).toEqual(events.rows);
 
     await expectAllReadableWith(newKek);
     await expect(pen.open(oldKek)).rejects.toThrow(/does not match the key that wrapped the data keys/);

@@ -1,12 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
+import { JsonObject } from '@pi-ledger/event-store/event-store.port';
+import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { kekIdOf, parseKey } from '@pi-ledger/pii-vault/master-key';
 import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { EncryptedValue, FieldContext } from '@pi-ledger/pii-vault/pii-vault';
+import { MasterKeyMismatchError } from '@pi-ledger/pii-vault/pii-vault.errors';
+import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { captureLog, removeVaultTestDirs, vaultTestConfig } from '@pi-ledger/pii-vault/pii-vault.testing';
+import { RotateKekCommand } from './keys-rotate-kek.command';
 import { describeOutcome, rotateMasterKey, RotationConsole } from './rotate-master-key';
 
 describe('ledger keys rotate-kek', () => {
@@ -120,5 +127,110 @@ describe('ledger keys rotate-kek', () => {
     const same = join(config.dataDir, 'same.key');
     writeFileSync(same, config.masterKey!.toString('base64'));
     await expect(rotateMasterKey(database.pool, config, logger, { newKeyFile: same }, terminal())).rejects.toThrow(/nothing to rotate/);
+  });
+
+  describe('over a log of sealed subject events, through the command', () => {
+    const at = '2026-02-02T10:00:00.000Z';
+    const metadata = { actor: 'staff-1', roles: ['staff'], purposeId: 'health-management', legalBasis: 'consent' as const, correlationId: 'c-1' };
+    /** A registration, then a correction: the first command's keys go with its append, the second's through vault_create_data_keys. */
+    const commands = (subjectId: string, n: number): SubjectEvent[][] => [
+      [
+        { type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'web', minor: false, registeredAt: at } },
+        { type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: `张伟${n}`, idNumber: '110101198005010018' }, collectedAt: at } },
+        { type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: `+8613812345${n}` }, collectedAt: at } },
+      ],
+      [
+        { type: 'DataCorrected', data: { subjectId, category: 'health', purposeId: 'health-management', reason: 'correction', set: { conditions: ['2型糖尿病'] }, changedAt: at } },
+        { type: 'ProcessingRestricted', data: { subjectId, restrictionId: `r-${n}`, purposeIds: null, reason: `${n} 号要求暂停`, restrictedAt: at } },
+      ],
+    ];
+    const eventRows = async () =>
+      (
+        await database.pool.query(`
+          SELECT position::text, transaction_id::text, event_id, stream_id, stream_version::text, type, schema_version,
+                 data::text AS data, metadata::text AS metadata, encode(payload_digest, 'hex') AS payload_digest,
+                 recorded_at::text, xmin::text, ctid::text, e::text AS whole_row
+            FROM ledger_events e ORDER BY position`)
+      ).rows;
+    const dataKeys = async () =>
+      (await database.pool.query('SELECT subject_id, category, key_id, kek_id FROM vault_data_keys WHERE wrapped_key IS NOT NULL ORDER BY subject_id, category')).rows;
+
+    let store: PostgresEventStore;
+    let stdout: string[];
+    beforeEach(() => {
+      store = new PostgresEventStore(database.pool);
+      stdout = [];
+      jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
+      jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    });
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      await store.close();
+    });
+
+    it('keys rotate-kek --new-key-file --batch-size 2: re-wraps every data key, every event row stays byte for byte, only the new key opens them', async () => {
+      const oldKey = randomBytes(32);
+      const config = vaultTestConfig({ masterKey: oldKey });
+      const writer = await openPiiVault(database.pool, config, logger, { listenForShreds: false });
+      const codec = new SubjectEventCodec(writer);
+      const plain = new Map<string, SubjectEvent>();
+      for (let n = 0; n < 4; n++) {
+        const subjectId = randomUUID();
+        let version = 0;
+        for (const events of commands(subjectId, n)) {
+          const ids = events.map(() => uuidv7());
+          const sealing = await codec.sealForAppend(events, ids, version === 0);
+          await store.appendToStream(
+            `subject-${subjectId}`,
+            sealing.events.map((event, i) => ({ eventId: ids[i], type: event.type, data: event.data as unknown as JsonObject, metadata })),
+            { expectedVersion: version, ...(sealing.alongside ? { alongside: sealing.alongside } : {}) },
+          );
+          sealing.appended();
+          version += events.length;
+          ids.forEach((id, i) => plain.set(id, events[i]));
+        }
+      }
+      await writer.close();
+      const before = await eventRows();
+      expect(before).toHaveLength(4 * 5);
+      expect(before.map((row) => row.data).join('\n')).not.toMatch(/张伟|110101198005010018|8613812345|糖尿病|要求暂停/);
+      const keysBefore = await dataKeys();
+      expect(keysBefore.map((row) => row.kek_id)).toEqual(Array(4 * 4).fill(kekIdOf(oldKey))); // identity, contact, health, free_text
+
+      const newKey = randomBytes(32);
+      const file = join(config.dataDir, 'new.key');
+      writeFileSync(file, `${newKey.toString('base64')}\n`, { mode: 0o600 });
+      const command = new RotateKekCommand(database.pool, config, logger);
+      await command.run([], { newKeyFile: command.parseNewKeyFile(file), batchSize: command.parseBatchSize('2') });
+
+      expect(stdout.join('')).toBe(`rotated the master key: kek id ${kekIdOf(oldKey)} -> ${kekIdOf(newKey)}; re-wrapped ${4 * 4 + 1} keys\n`);
+      expect(await eventRows()).toEqual(before);
+      expect(await dataKeys()).toEqual(keysBefore.map((key) => ({ ...key, kek_id: kekIdOf(newKey) })));
+
+      const reader = await openPiiVault(database.pool, vaultTestConfig({ masterKey: newKey }), logger, { listenForShreds: false });
+      try {
+        const recorded = await store.readAll();
+        const opened = await new SubjectEventCodec(reader).openAll(
+          recorded.map((event) => ({ type: event.type, data: event.data }) as unknown as SubjectEvent<EncryptedValue>),
+          recorded.map((event) => event.eventId),
+        );
+        expect(opened).toEqual(recorded.map((event) => plain.get(event.eventId)));
+      } finally {
+        await reader.close();
+      }
+      const refused = await openPiiVault(database.pool, vaultTestConfig({ masterKey: oldKey }), logger, { listenForShreds: false }).catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(MasterKeyMismatchError);
+    });
+
+    it('parses --batch-size as an integer from 1 to 100000', () => {
+      const command = new RotateKekCommand(database.pool, vaultTestConfig(), logger);
+      expect(command.parseBatchSize('1')).toBe(1);
+      expect(command.parseBatchSize('100000')).toBe(100_000);
+      for (const bad of ['0', '-1', '100001', '2.5', 'abc', '']) {
+        expect(() => command.parseBatchSize(bad)).toThrow('--batch-size must be an integer from 1 to 100000');
+      }
+      expect(command.parseGenerate()).toBe(true);
+      expect(command.parseNewKeyFile('/keys/new.key')).toBe('/keys/new.key');
+    });
   });
 });
