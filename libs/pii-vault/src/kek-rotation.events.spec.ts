@@ -7,7 +7,7 @@ import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-d
 import { kekIdOf } from './master-key';
 import { EncryptedValue } from './pii-vault';
 import { MasterKeyMismatchError } from './pii-vault.errors';
-import { VaultPen } from './pii-vault.testing';
+import { eventRowsVerbatim, VaultPen } from './pii-vault.testing';
 import { ERASED, SubjectEventCodec } from './subject-event-codec';
 
 const at = '2026-02-02T10:00:00.000Z';
@@ -60,15 +60,7 @@ describe('PiiVault.rotateKek over a log of sealed subject events', () => {
     await database.close();
   });
 
-  /** Every column of every event row, and its row version (xmin, ctid): any rewrite would show. */
-  const eventRows = async () =>
-    (
-      await database.pool.query(`
-        SELECT position::text, transaction_id::text, event_id, stream_id, stream_version::text, type, schema_version,
-               data::text AS data, metadata::text AS metadata, encode(payload_digest, 'hex') AS payload_digest,
-               recorded_at::text, xmin::text, ctid::text, e::text AS whole_row
-          FROM ledger_events e ORDER BY position`)
-    ).rows;
+  const eventRows = () => eventRowsVerbatim(database.pool);
   const dataKeys = async () =>
     (await database.pool.query('SELECT subject_id, category, key_id, kek_id, wrapped_key IS NOT NULL AS live FROM vault_data_keys ORDER BY subject_id, category')).rows;
 

@@ -75,3 +75,13 @@ export class VaultPen {
     removeVaultTestDirs();
   }
 }
+
+/** Every column of every event row, and its row version (xmin, ctid): any rewrite of the log would show. */
+export async function eventRowsVerbatim(pool: Pool): Promise<Array<Record<string, string>>> {
+  const { rows } = await pool.query(`
+    SELECT position::text, transaction_id::text, event_id, stream_id, stream_version::text, type, schema_version,
+           data::text AS data, metadata::text AS metadata, encode(payload_digest, 'hex') AS payload_digest,
+           recorded_at::text, xmin::text, ctid::text, e::text AS whole_row
+      FROM ledger_events e ORDER BY position`);
+  return rows;
+}

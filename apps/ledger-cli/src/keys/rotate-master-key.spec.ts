@@ -12,7 +12,7 @@ import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { EncryptedValue, FieldContext } from '@pi-ledger/pii-vault/pii-vault';
 import { MasterKeyMismatchError } from '@pi-ledger/pii-vault/pii-vault.errors';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
-import { captureLog, removeVaultTestDirs, vaultTestConfig } from '@pi-ledger/pii-vault/pii-vault.testing';
+import { captureLog, eventRowsVerbatim, removeVaultTestDirs, vaultTestConfig } from '@pi-ledger/pii-vault/pii-vault.testing';
 import { RotateKekCommand } from './keys-rotate-kek.command';
 import { describeOutcome, rotateMasterKey, RotationConsole } from './rotate-master-key';
 
@@ -144,14 +144,7 @@ describe('ledger keys rotate-kek', () => {
         { type: 'ProcessingRestricted', data: { subjectId, restrictionId: `r-${n}`, purposeIds: null, reason: `${n} 号要求暂停`, restrictedAt: at } },
       ],
     ];
-    const eventRows = async () =>
-      (
-        await database.pool.query(`
-          SELECT position::text, transaction_id::text, event_id, stream_id, stream_version::text, type, schema_version,
-                 data::text AS data, metadata::text AS metadata, encode(payload_digest, 'hex') AS payload_digest,
-                 recorded_at::text, xmin::text, ctid::text, e::text AS whole_row
-            FROM ledger_events e ORDER BY position`)
-      ).rows;
+    const eventRows = () => eventRowsVerbatim(database.pool);
     const dataKeys = async () =>
       (await database.pool.query('SELECT subject_id, category, key_id, kek_id FROM vault_data_keys WHERE wrapped_key IS NOT NULL ORDER BY subject_id, category')).rows;
 
