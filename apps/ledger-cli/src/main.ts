@@ -5,7 +5,7 @@ import { createLogger } from '@pi-ledger/platform/logging/logger';
 import { PinoNestLogger } from '@pi-ledger/platform/logging/pino-nest-logger';
 import { LedgerCliModule } from './ledger-cli.module';
 import { usageExitCode } from './program-name';
-import { isOfflineBackupCommand, OfflineBackupModule } from './backup/backup.commands';
+import { isOfflineBackupCommand, isRestoreCommand, OfflineBackupModule, RestoreBackupModule } from './backup/backup.commands';
 
 const EX_CONFIG = 78;
 
@@ -20,7 +20,13 @@ async function main(): Promise<void> {
     process.exit(EX_CONFIG);
   }
   const logger = createLogger(config, 2);
-  await CommandFactory.run(isOfflineBackupCommand(process.argv) ? OfflineBackupModule : LedgerCliModule.forRoot(config, logger), {
+  // two commands run on less than the whole CLI: one needs no ledger, the other must not open the vault
+  const module = isOfflineBackupCommand(process.argv)
+    ? OfflineBackupModule
+    : isRestoreCommand(process.argv)
+      ? RestoreBackupModule.forRoot(config, logger)
+      : LedgerCliModule.forRoot(config, logger);
+  await CommandFactory.run(module, {
     logger: new PinoNestLogger(logger),
     cliName: 'ledger',
     // usage errors arrive here too (ProgramName): commander has printed its message already

@@ -1,8 +1,11 @@
 import { createHash, Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { pipeline as pipelineCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip, Gzip } from 'node:zlib';
 
 /**
@@ -18,7 +21,10 @@ import { createGunzip, createGzip, Gzip } from 'node:zlib';
  *   {"end": {"tables": K, "sha256": "<hex>"}}               SHA-256 of every byte before this line
  *
  * Each table's digest covers its row lines; the end digest covers the whole file up to the end
- * line, so a truncated, corrupted or edited backup is refused before anything is restored.
+ * line, so a truncated or corrupted backup is refused before anything is restored. The digests are
+ * not signatures: what guards the content against a deliberate edit is the content itself (the log
+ * must match its signed audit tree, which the restore verifies; the data keys are sealed under the
+ * master key with their subject and category as AAD; certificates are signed).
  */
 export const BACKUP_FORMAT = 'pi-ledger-backup/v1';
 const END_OF_ROWS = '\\.';
@@ -44,12 +50,17 @@ export interface TableSummary {
   sha256: string;
 }
 
-/** Writes a backup to `<file>.partial`, then renames it into place once complete and on disk. */
+/**
+ * Writes a backup to `<file>.partial`, then publishes it under `<file>` once complete and on disk
+ * (link(2), which fails if the name exists, so no backup is ever replaced; then the directory is
+ * synced).
+ */
 export class BackupWriter {
   private readonly gzip: Gzip = createGzip();
   private readonly whole: Hash = createHash('sha256');
   private table?: { name: string; columns: string[]; hash: Hash; rows: number };
   private tables = 0;
+  /** Settles when the file is written and synced, or rejects when writing it failed (a full disk): every wait races it. */
   private readonly done: Promise<void>;
 
   private constructor(
@@ -57,13 +68,11 @@ export class BackupWriter {
     private readonly partial: string,
     handle: Awaited<ReturnType<typeof open>>,
   ) {
-    const out = handle.createWriteStream();
-    this.gzip.pipe(out);
-    this.done = once(out, 'finish').then(async () => {
+    this.done = pipeline(this.gzip, handle.createWriteStream()).then(async () => {
       const sync = await open(partial, 'r');
       await sync.sync().finally(() => sync.close());
     });
-    this.done.catch(() => undefined); // awaited by finish(); a failure before then is not unhandled
+    this.done.catch(() => undefined); // awaited by every write and by finish(); a failure between them is not unhandled
   }
 
   /** Refuses to overwrite an existing file: a backup is never replaced by accident. */
@@ -105,12 +114,20 @@ export class BackupWriter {
     const end = JSON.stringify({ end: { tables: this.tables, sha256: this.whole.digest('hex') } });
     this.gzip.end(`${end}\n`);
     await this.done;
-    await assertAbsent(this.file);
-    await rename(this.partial, this.file);
+    try {
+      await link(this.partial, this.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError(`${this.file} was created meanwhile: the backup stays in ${this.partial}`);
+      throw error;
+    }
+    await unlink(this.partial);
+    const directory = await open(dirname(this.file), 'r');
+    await directory.sync().finally(() => directory.close());
   }
 
   async abandon(): Promise<void> {
-    this.gzip.destroy();
+    this.gzip.destroy(); // the pipeline closes the file
+    await this.done.catch(() => undefined);
     await unlink(this.partial).catch(() => undefined);
   }
 
@@ -120,7 +137,7 @@ export class BackupWriter {
 
   private async write(bytes: Buffer): Promise<void> {
     this.whole.update(bytes);
-    if (!this.gzip.write(bytes)) await once(this.gzip, 'drain');
+    if (!this.gzip.write(bytes)) await Promise.race([once(this.gzip, 'drain'), this.done]);
   }
 }
 
@@ -148,15 +165,6 @@ export type BackupPart =
  * parts of a file that is whole only when the call returns.
  */
 export async function readBackup(file: string, onPart: (part: BackupPart) => Promise<void> | void): Promise<{ manifest: BackupManifest; tables: TableSummary[] }> {
-  const input = createReadStream(file);
-  const gunzip = createGunzip();
-  const lines = createInterface({ input: input.pipe(gunzip), crlfDelay: Infinity });
-  const failed = new Promise<never>((_, reject) => {
-    // a file that cannot be read is no verdict on the backup; one that does not gunzip is damaged
-    input.once('error', (error) => reject(new Error(`cannot read ${file}: ${error.message}`)));
-    gunzip.once('error', (error) => reject(new BackupError(`${file}: not a complete gzip file (${error.message})`)));
-  });
-  failed.catch(() => undefined);
   const whole = createHash('sha256');
   const tables: TableSummary[] = [];
   let manifest: BackupManifest | undefined;
@@ -165,12 +173,8 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
   let number = 0;
   const bad = (why: string) => new BackupError(`${file}, line ${number}: ${why}`);
 
-  const iterator = lines[Symbol.asyncIterator]();
   try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), failed]);
-      if (next.done) break;
-      const line = next.value;
+    for await (const line of linesOf(file)) {
       number++;
       if (end) throw bad('data after the end of the backup');
       if (number === 1) {
@@ -195,13 +199,13 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
         } else if (record.end) {
           if (table) throw bad(`table ${table.name} has no summary`);
           end = record.end as { tables: number; sha256: string };
-          if (whole.digest('hex') !== end.sha256) throw bad('the file’s digest does not match: it was altered or damaged');
+          if (whole.digest('hex') !== end.sha256) throw bad('the file’s digest does not match: it was damaged or edited');
           if (end.tables !== tables.length) throw bad(`the end names ${end.tables} tables, the file holds ${tables.length}`);
           continue;
         } else if (table) {
           const summary = { table: table.name, columns: table.columns, rows: table.rows, sha256: table.hash.digest('hex') };
           if (record.table !== table.name || record.rows !== summary.rows || record.sha256 !== summary.sha256) {
-            throw bad(`the rows of table ${table.name} do not match their summary (${summary.rows} rows read): the file was altered or damaged`);
+            throw bad(`the rows of table ${table.name} do not match their summary (${summary.rows} rows read): the file was damaged or edited`);
           }
           tables.push(summary);
           table = undefined;
@@ -214,12 +218,40 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
       }
       whole.update(`${line}\n`, 'utf8');
     }
-  } finally {
-    lines.close();
-    input.destroy();
+  } catch (error) {
+    throw readFailure(file, error);
   }
   if (!manifest || !end) throw new BackupError(`${file} ends early (line ${number}): the backup is incomplete`);
   return { manifest, tables };
+}
+
+/**
+ * The file's lines, gunzipped and decoded as they are read: each chunk is split when the loop asks
+ * for more, so a slow consumer (a restore's COPY) holds the reading back instead of lines piling up.
+ */
+async function* linesOf(file: string): AsyncGenerator<string> {
+  const text = pipelineCallback(createReadStream(file), createGunzip(), () => undefined); // errors surface in the loop below
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of text) {
+    const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  rest += decoder.end();
+  if (rest.length > 0) yield rest; // no newline at the end: cut short, which the checks then report
+}
+
+/** A file that does not gunzip is damaged; one that cannot be read at all is no verdict on the backup. */
+function readFailure(file: string, error: unknown): unknown {
+  // node's own errors may come from another realm (a test runner's), so no instanceof Error here
+  if (error instanceof BackupError || typeof error !== 'object' || error === null) return error;
+  const { code = '', message = '', syscall } = error as NodeJS.ErrnoException;
+  if (code.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(message)) {
+    return new BackupError(`${file}: not a complete gzip file (${message})`);
+  }
+  if (syscall) return new Error(`cannot read ${file}: ${message}`);
+  return error; // thrown by onPart: the caller's own failure
 }
 
 function parseRecord(line: string, bad: (why: string) => BackupError): Record<string, unknown> {

@@ -1,10 +1,11 @@
 import type { Client } from 'pg';
+import { BackupError, BackupManifest, TableSummary } from './backup-archive';
 
 /**
  * What a backup holds: the record and what cannot be derived from it. Read models are not in it:
  * they hold PI in clear (subject_profile), and the projections rebuild them from the log after a
  * restore. Nor is projection bookkeeping (checkpoints, leases, rebuilds), which belongs to the
- * database it ran on. `backup-tables.spec.ts` holds every table of the schema to one list or the
+ * database it ran on. test/backup.e2e-spec.ts holds every table of the schema to one list or the
  * other, so a new table has to be placed before it ships.
  */
 export interface BackedUpTable {
@@ -54,4 +55,43 @@ export async function columnsOf(db: Client, table: BackedUpTable): Promise<strin
 
 export function columnList(db: Client, columns: readonly string[]): string {
   return columns.map((column) => db.escapeIdentifier(column)).join(', ');
+}
+
+/**
+ * What both ends of a backup set on their session, as pg_dump does: COPY's text of dates, times and
+ * floats then reads back the same whatever the server's or the role's defaults.
+ */
+export async function setPortableSession(db: Client): Promise<void> {
+  await db.query(`SET DateStyle = ISO, YMD; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET client_encoding = 'UTF8'`);
+}
+
+/** Exact row counts of these tables, in one statement. */
+export async function rowCounts(db: Client, tables: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ name: string; n: string }>(
+    tables.map((table) => `SELECT '${table}' AS name, count(*)::text AS n FROM ${db.escapeIdentifier(table)}`).join(' UNION ALL '),
+  );
+  return new Map(rows.map((row) => [row.name, Number(row.n)]));
+}
+
+/** The migrations applied to a database, in the order they ran. */
+export async function appliedMigrations(db: Client): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM ledger_migrations ORDER BY timestamp, id');
+  return rows.map((row) => row.name);
+}
+
+/**
+ * A whole backup (readBackup found every digest right) must also be one this release writes: its
+ * tables, in its order (the log first: the restore replays it before the rest), and counts that
+ * agree with its manifest.
+ */
+export function assertBackupShape(file: string, manifest: BackupManifest, tables: readonly TableSummary[]): void {
+  const names = tables.map((table) => table.table);
+  const expected = BACKED_UP_TABLES.map((table) => table.name);
+  if (names.join() !== expected.join()) {
+    throw new BackupError(`${file} holds the tables ${names.join(', ') || '(none)'}; this release writes and restores ${expected.join(', ')}`);
+  }
+  const rows = (name: string) => tables.find((table) => table.table === name)?.rows;
+  if (rows('ledger_events') !== manifest.events || rows('audit_leaves') !== manifest.treeSize) {
+    throw new BackupError(`${file}: its manifest counts ${manifest.events} events and ${manifest.treeSize} leaves, its tables ${rows('ledger_events')} and ${rows('audit_leaves')}`);
+  }
 }

@@ -1,5 +1,8 @@
-import { resolve } from 'node:path';
-import { Inject, Module } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamicModule, Inject, Module } from '@nestjs/common';
+import { PlatformModule } from '@pi-ledger/platform/platform.module';
+import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { Client } from 'pg';
@@ -9,14 +12,15 @@ import { AuditVerifier } from '@pi-ledger/audit/audit-verifier';
 import { LEDGER_CONFIG, LEDGER_DATABASE, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { migrateLedgerDatabase, OpenDatabase } from '@pi-ledger/platform/database/ledger-database';
-import { loadMasterKey } from '@pi-ledger/pii-vault/master-key';
+import { loadMasterKey, MASTER_KEY_FILE } from '@pi-ledger/pii-vault/master-key';
 import { BackupError, readBackup, TableSummary } from './backup-archive';
 import { createBackup } from './create-backup';
 import { CLI_APPLICATION_NAME } from '../cli-application-name';
 import { ProgramName } from '../program-name';
-import { checkRestorable, restoreBackup } from './restore-backup';
+import { checkCompatible, checkEmptyTarget, restoreBackup } from './restore-backup';
+import { appliedMigrations, assertBackupShape } from './backup-tables';
 
-/** Exit status of `backup verify` for a damaged or altered file (1 stays "the command failed"). */
+/** Exit status of `backup verify` for a damaged file (1 stays "the command failed"). */
 export const EXIT_DAMAGED = 3;
 
 @SubCommand({
@@ -48,14 +52,15 @@ export class BackupCreateCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'verify', arguments: '<file>', description: 'check that a backup file is whole and unaltered (every digest and count); exit 0 when it is, 3 when not' })
+@SubCommand({ name: 'verify', arguments: '<file>', description: 'check that a backup file is whole (every digest, count and table) and of this release; exit 0 when it is, 3 when not' })
 export class BackupVerifyCommand extends CommandRunner {
   async run([file]: string[]): Promise<void> {
     try {
       const { manifest, tables } = await readBackup(resolve(file), () => undefined);
+      assertBackupShape(resolve(file), manifest, tables);
       process.stdout.write(
-        `backup intact: made ${manifest.createdAt}, ${manifest.events} events, audit tree of ${manifest.treeSize} leaves, ` +
-          `master key id ${manifest.kekIds.join(', ') || '(none)'}, last migration ${manifest.migrations.at(-1)}\n` +
+        `backup intact: made ${manifest.createdAt}, ${count(manifest.events, 'event')}, audit tree of ${count(manifest.treeSize, 'leaf')}, ` +
+          `master key id ${manifest.kekIds.join(', ') || '(none)'}, last migration ${manifest.migrations.at(-1)}, PostgreSQL ${manifest.postgresVersion}\n` +
           describeTables(tables),
       );
     } catch (error) {
@@ -87,11 +92,19 @@ export class BackupRestoreCommand extends CommandRunner {
   async run([file]: string[]): Promise<void> {
     const path = resolve(file);
     process.stderr.write(`checking ${path}…\n`);
-    const { manifest } = await readBackup(path, () => undefined);
-    const migrations = await migrateLedgerDatabase(this.database.url, (line) => this.logger.info(line)).then(() => appliedMigrations(this.database));
-    const master = await loadMasterKey(this.config, this.logger);
+    const { manifest, tables } = await readBackup(path, () => undefined);
+    assertBackupShape(path, manifest, tables);
+    const keyFile = join(this.config.dataDir, MASTER_KEY_FILE);
+    if (!this.config.masterKey && !existsSync(keyFile)) {
+      throw new BackupError(
+        `no master key: set LEDGER_MASTER_KEY, or put the master.key the backup was made under (kek id ${manifest.kekIds.join(', ') || 'any'}) at ${keyFile}; nothing was written`,
+      );
+    }
     const restored = await withClient(this.database, async (db) => {
-      await checkRestorable(db, manifest, { migrations, kekId: master.kekId, kekSource: master.source === 'env' ? 'LEDGER_MASTER_KEY' : master.path });
+      await checkEmptyTarget(db);
+      await migrateLedgerDatabase(this.database.url, (line) => this.logger.info(line));
+      const master = await loadMasterKey(this.config, this.logger); // present: read, never generated here
+      checkCompatible(manifest, { migrations: await appliedMigrations(db), kekId: master.kekId, kekSource: master.source === 'env' ? 'LEDGER_MASTER_KEY' : master.path });
       try {
         return await withProgress('restoring', (progress) => restoreBackup(db, path, progress));
       } catch (error) {
@@ -147,6 +160,30 @@ export class OfflineBackupModule {}
 /** True for the command lines OfflineBackupModule serves. */
 export const isOfflineBackupCommand = (argv: readonly string[]): boolean => argv[2] === 'backup' && argv[3] === 'verify';
 
+/**
+ * `backup restore` alone: the database and the audit key, but not the vault, whose opening would
+ * generate a master key in a new data directory before the restore could ask for the backup's.
+ */
+@Command({ name: 'backup', description: 'restore a backup', subCommands: [BackupRestoreCommand] })
+class RestoreBackupCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}
+
+@Module({})
+export class RestoreBackupModule {
+  static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
+    return {
+      module: RestoreBackupModule,
+      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false, applicationName: CLI_APPLICATION_NAME }), AuditModule],
+      providers: [ProgramName, RestoreBackupCommand, BackupRestoreCommand],
+    };
+  }
+}
+
+export const isRestoreCommand = (argv: readonly string[]): boolean => argv[2] === 'backup' && argv[3] === 'restore';
+
 async function withClient<T>(database: OpenDatabase, work: (db: Client) => Promise<T>): Promise<T> {
   const db = new Client({ connectionString: database.url, application_name: CLI_APPLICATION_NAME });
   await db.connect();
@@ -155,10 +192,6 @@ async function withClient<T>(database: OpenDatabase, work: (db: Client) => Promi
   } finally {
     await db.end();
   }
-}
-
-async function appliedMigrations(database: OpenDatabase): Promise<string[]> {
-  return withClient(database, async (db) => (await db.query<{ name: string }>('SELECT name FROM ledger_migrations ORDER BY timestamp, id')).rows.map((row) => row.name));
 }
 
 /** One progress bar on stderr, started afresh for each table. */
@@ -187,4 +220,4 @@ function describeTables(tables: readonly TableSummary[]): string {
   return tables.map((table) => `  ${table.table}: ${count(table.rows, 'row')}\n`).join('');
 }
 
-const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
+const count = (n: number, one: string) => `${n} ${n === 1 ? one : one === 'leaf' ? 'leaves' : `${one}s`}`;

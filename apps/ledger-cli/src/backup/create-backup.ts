@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { BackupManifest, BackupWriter, TableSummary } from './backup-archive';
-import { BACKED_UP_TABLES, columnList, columnsOf } from './backup-tables';
+import { appliedMigrations, BACKED_UP_TABLES, columnList, columnsOf, rowCounts, setPortableSession } from './backup-tables';
 
 export interface CreateBackupOptions {
   auditPublicKey: BackupManifest['auditPublicKey'];
@@ -24,11 +24,12 @@ export interface BackupSummary {
  * PI only as the log's ciphertext. A restore therefore needs the same master key, kept apart.
  */
 export async function createBackup(db: Client, file: string, options: CreateBackupOptions): Promise<BackupSummary> {
+  await setPortableSession(db);
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let writer: BackupWriter | undefined;
   try {
-    const manifest = await manifestOf(db, options.auditPublicKey);
-    const counts = await rowCounts(db);
+    const counts = await rowCounts(db, BACKED_UP_TABLES.map((table) => table.name));
+    const manifest = await manifestOf(db, options.auditPublicKey, counts);
     writer = await BackupWriter.create(file, manifest);
     const tables: TableSummary[] = [];
     for (const table of BACKED_UP_TABLES) {
@@ -53,39 +54,24 @@ export async function createBackup(db: Client, file: string, options: CreateBack
   }
 }
 
-async function manifestOf(db: Client, auditPublicKey: BackupManifest['auditPublicKey']): Promise<BackupManifest> {
-  const { rows } = await db.query<{
-    migrations: string[];
-    kek_ids: string[];
-    events: string;
-    last_position: string;
-    tree_size: string;
-    version: string;
-  }>(
-    `SELECT ARRAY(SELECT name FROM ledger_migrations ORDER BY timestamp, id) AS migrations,
+/** `createdAt` is the snapshot's own time (the database clock, as the certificates' times are): nothing after it is in the backup. */
+async function manifestOf(db: Client, auditPublicKey: BackupManifest['auditPublicKey'], counts: ReadonlyMap<string, number>): Promise<BackupManifest> {
+  const { rows } = await db.query<{ created_at: Date; kek_ids: string[]; last_position: string; version: string }>(
+    `SELECT transaction_timestamp() AS created_at,
             ARRAY(SELECT kek_id FROM vault_subject_keys WHERE cardinality(categories) > 0
                   UNION SELECT kek_id FROM vault_secrets ORDER BY 1) AS kek_ids,
-            (SELECT count(*) FROM ledger_events)::text AS events,
             (SELECT coalesce(max(position), 0) FROM ledger_events)::text AS last_position,
-            (SELECT coalesce(max(leaf_index) + 1, 0) FROM audit_leaves)::text AS tree_size,
             current_setting('server_version') AS version`,
   );
   const row = rows[0];
   return {
-    createdAt: new Date().toISOString(),
-    migrations: row.migrations,
+    createdAt: row.created_at.toISOString(),
+    migrations: await appliedMigrations(db),
     kekIds: row.kek_ids,
     auditPublicKey,
-    events: Number(row.events),
+    events: counts.get('ledger_events') ?? 0,
     lastPosition: Number(row.last_position),
-    treeSize: Number(row.tree_size),
+    treeSize: counts.get('audit_leaves') ?? 0,
     postgresVersion: row.version,
   };
-}
-
-/** Row counts for the progress bars; the statistics would do, but an exact count is cheap next to the copy. */
-async function rowCounts(db: Client): Promise<Map<string, number>> {
-  const sql = BACKED_UP_TABLES.map((table) => `SELECT '${table.name}' AS name, count(*)::text AS n FROM ${table.name}`).join(' UNION ALL ');
-  const { rows } = await db.query<{ name: string; n: string }>(sql);
-  return new Map(rows.map((row) => [row.name, Number(row.n)]));
 }

@@ -1,16 +1,17 @@
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { SERVICE_APPLICATION_NAME } from '@pi-ledger/platform/database/ledger-database';
+import { CLI_APPLICATION_NAME } from '../cli-application-name';
 import { BackupError, BackupManifest, readBackup, TableSummary } from './backup-archive';
-import { BACKED_UP_TABLES, columnList } from './backup-tables';
+import { BACKED_UP_TABLES, columnList, rowCounts, setPortableSession } from './backup-tables';
 
 /** Rows of the log restored per transaction at most (a new transaction also starts wherever positions go back). */
 const SEGMENT_ROWS = 10_000;
 const COPY_CHUNK_BYTES = 256 * 1024;
 
 export interface RestoreTarget {
-  /** Migrations applied to the target, in order (it is migrated before the checks). */
+  /** Migrations applied to the target, in order (it is migrated after checkEmptyTarget, before checkCompatible). */
   migrations: readonly string[];
   /** Id of the master key this process holds, and where it came from (for the refusal). */
   kekId: string;
@@ -25,42 +26,50 @@ export interface RestoreSummary {
 }
 
 /**
- * Refuses, naming why, every target a backup must not be restored into: another release's schema,
- * another master key, a database the service is using, or one that holds a ledger already.
+ * Refuses, before anything is written (migrations included), a target in use or holding a ledger:
+ * any other session on the database but the CLI's (the service, a projector, a psql), or any row
+ * of the record. A database without the ledger's tables yet is empty.
  */
-export async function checkRestorable(db: Client, manifest: BackupManifest, target: RestoreTarget): Promise<void> {
+export async function checkEmptyTarget(db: Client): Promise<void> {
+  const { rows: sessions } = await db.query<{ n: number; names: string[] }>(
+    `SELECT count(*)::int AS n, array_agg(DISTINCT coalesce(nullif(application_name, ''), '(unnamed)')) AS names FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> $1`,
+    [CLI_APPLICATION_NAME],
+  );
+  if (sessions[0].n > 0) {
+    throw new BackupError(
+      `${sessions[0].n} other sessions are connected to this database (${sessions[0].names.join(', ')}): ` +
+        'stop the service, its projectors and any other client before restoring; nothing was written',
+    );
+  }
+  const { rows: schema } = await db.query<{ present: boolean }>(`SELECT to_regclass('ledger_events') IS NOT NULL AS present`);
+  if (!schema[0].present) return;
+  const counts = await rowCounts(db, BACKED_UP_TABLES.map((table) => table.name).filter((name) => name !== 'vault_secrets'));
+  const held = [...counts].filter(([, n]) => n > 0);
+  if (held.length > 0) {
+    throw new BackupError(
+      `the target database holds a ledger already (${held.map(([name, n]) => `${n} rows in ${name}`).join(', ')}): ` +
+        'restore into a new data directory (LEDGER_DATA_DIR) or an empty database, before the service first starts there; nothing was written',
+    );
+  }
+}
+
+/** Refuses a backup of another release's schema, or one whose keys another master key wraps. */
+export function checkCompatible(manifest: BackupManifest, target: RestoreTarget): void {
   if ([...manifest.migrations].sort().join() !== [...target.migrations].sort().join()) {
     const missing = manifest.migrations.filter((name) => !target.migrations.includes(name));
     throw new BackupError(
       missing.length > 0
-        ? `the backup was made by a later release (migrations this one does not have: ${missing.join(', ')}); restore it with that release`
+        ? `the backup was made by a later release (migrations this one does not have: ${missing.join(', ')}); restore it with that release; nothing was restored`
         : `the backup was made by an earlier release (its last migration is ${manifest.migrations.at(-1) ?? 'none'}); ` +
-          'restore it with that release, then upgrade; nothing was written',
+          'restore it with that release, then upgrade; nothing was restored',
     );
   }
   const foreign = manifest.kekIds.filter((id) => id !== target.kekId);
   if (foreign.length > 0) {
     throw new BackupError(
       `the backup's keys are wrapped by master key ${foreign.join(', ')}, and this process holds master key ${target.kekId}${target.kekSource ? ` (${target.kekSource})` : ''}: ` +
-        'supply the master key the backup was made under (LEDGER_MASTER_KEY, or master.key in the data directory); nothing was written',
-    );
-  }
-  const { rows: clients } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`,
-    [SERVICE_APPLICATION_NAME],
-  );
-  if (clients[0].n > 0) {
-    throw new BackupError(`the service or a projector is connected to this database (${clients[0].n} connections): stop them before restoring; nothing was written`);
-  }
-  const held = BACKED_UP_TABLES.filter((table) => table.name !== 'vault_secrets');
-  const { rows } = await db.query<{ name: string; n: string }>(
-    held.map((table) => `SELECT '${table.name}' AS name, count(*)::text AS n FROM ${table.name}`).join(' UNION ALL '),
-  );
-  const nonEmpty = rows.filter((row) => Number(row.n) > 0);
-  if (nonEmpty.length > 0) {
-    throw new BackupError(
-      `the target database holds a ledger already (${nonEmpty.map((row) => `${row.n} rows in ${row.name}`).join(', ')}): ` +
-        'restore into a new data directory (LEDGER_DATA_DIR) or an empty database, before the service first starts there; nothing was written',
+        'supply the master key the backup was made under (LEDGER_MASTER_KEY, or master.key in the data directory); nothing was restored',
     );
   }
 }
@@ -82,29 +91,13 @@ export async function restoreBackup(
   onProgress?: (stage: string, done: number, total: number) => void,
 ): Promise<RestoreSummary> {
   const totals = new Map<string, number>();
-  let copy: { stream: Writable; pending: string[]; bytes: number; table: string; rows: number } | undefined;
+  let copy: CopyIn | undefined;
+  let next = 0; // the index in BACKED_UP_TABLES of the table the file must hold next
   let eventColumns: string[] = [];
   let eventTransactions = 0;
   let inTransaction = false;
 
-  const flush = async () => {
-    if (!copy || copy.pending.length === 0) return;
-    const text = copy.pending.join('');
-    copy.pending = [];
-    copy.bytes = 0;
-    if (!copy.stream.write(text)) await new Promise((resolve) => copy!.stream.once('drain', resolve));
-  };
-  const endCopy = async () => {
-    await flush();
-    const stream = copy!.stream;
-    await new Promise<void>((resolve, reject) => {
-      stream.once('finish', resolve);
-      stream.once('error', reject);
-      stream.end();
-    });
-    copy = undefined;
-  };
-
+  await setPortableSession(db);
   await db.query('SET synchronous_commit = off'); // the last commit is synchronous and flushes the rest
   try {
     const { manifest, tables } = await readBackup(file, async (part) => {
@@ -113,42 +106,40 @@ export async function restoreBackup(
           totals.set('ledger_events', part.manifest.events);
           return;
         case 'table': {
+          // in this release's order: the log's global order is restored only before the one transaction of the rest
+          if (part.table !== BACKED_UP_TABLES[next]?.name) throw new BackupError(`${file}: table ${part.table} where ${BACKED_UP_TABLES[next]?.name ?? 'the end'} belongs`);
+          next++;
           if (part.table === 'ledger_events') {
             eventColumns = part.columns;
             await db.query(`CREATE TEMP TABLE restore_events (LIKE ledger_events)`);
-            await db.query(`ALTER TABLE restore_events DROP COLUMN transaction_id, ADD COLUMN restore_order bigint GENERATED ALWAYS AS IDENTITY`);
-            copy = startCopy(db, 'restore_events', part.columns, part.table);
+            await db.query(`ALTER TABLE restore_events DROP COLUMN transaction_id, ADD COLUMN restore_order bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`);
+            copy = new CopyIn(db, 'restore_events', part.columns, part.table);
             return;
           }
-          if (!BACKED_UP_TABLES.some((table) => table.name === part.table)) throw new BackupError(`the backup holds table ${part.table}, which this release does not restore`);
           if (!inTransaction) {
             await db.query('SET synchronous_commit = on');
             await db.query('BEGIN');
             inTransaction = true;
             await db.query('DELETE FROM vault_secrets'); // the empty target's own, made before the restore: the backup's replace them
           }
-          copy = startCopy(db, part.table, part.columns, part.table);
+          copy = new CopyIn(db, part.table, part.columns, part.table);
           return;
         }
         case 'row':
-          copy!.pending.push(part.line, '\n');
-          copy!.bytes += part.line.length + 1;
-          copy!.rows++;
-          if (copy!.bytes >= COPY_CHUNK_BYTES) {
-            await flush();
-            onProgress?.(copy!.table, copy!.rows, totals.get(copy!.table) ?? copy!.rows);
-          }
+          if (await copy!.add(part.line)) onProgress?.(copy!.table, copy!.rows, totals.get(copy!.table) ?? copy!.rows);
           return;
         case 'table-end':
-          await endCopy();
+          await copy!.end();
+          copy = undefined;
           onProgress?.(part.summary.table, part.summary.rows, part.summary.rows);
           if (part.summary.table === 'ledger_events') {
+            await db.query('ANALYZE restore_events');
             eventTransactions = await insertEventsInOrder(db, eventColumns, part.summary.rows, (done) => onProgress?.('ledger_events (ordering)', done, part.summary.rows));
           }
           return;
       }
     });
-    if (!inTransaction) throw new BackupError(`${file} holds no table besides the log`);
+    if (next !== BACKED_UP_TABLES.length) throw new BackupError(`${file} lacks the tables ${BACKED_UP_TABLES.slice(next).map((t) => t.name).join(', ')}`);
     if (manifest.events > 0) {
       await db.query(`SELECT setval(pg_get_serial_sequence('ledger_events', 'position'), (SELECT max(position) FROM ledger_events))`);
     }
@@ -157,7 +148,7 @@ export async function restoreBackup(
     await db.query(`ANALYZE ${BACKED_UP_TABLES.map((table) => table.name).join(', ')}`);
     return { events: manifest.events, eventTransactions, tables };
   } catch (error) {
-    if (copy) copy.stream.destroy();
+    await copy?.abort();
     if (inTransaction) await db.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
@@ -166,9 +157,52 @@ export async function restoreBackup(
   }
 }
 
-function startCopy(db: Client, into: string, columns: string[], table: string) {
-  const stream = db.query(copyFrom(`COPY ${db.escapeIdentifier(into)} (${columnList(db, columns)}) FROM STDIN`));
-  return { stream, pending: [] as string[], bytes: 0, table, rows: 0 };
+/**
+ * One COPY … FROM STDIN, fed lines in chunks. The server's refusal (a full disk, a dropped
+ * connection, a row a constraint rejects) comes as the stream's 'error' at any time: it is kept,
+ * and the next write or the end throws it, so it never goes unhandled or leaves a wait hanging.
+ */
+class CopyIn {
+  rows = 0;
+  private readonly stream: Writable;
+  private readonly failed: Promise<never>;
+  private pending: string[] = [];
+  private bytes = 0;
+
+  constructor(db: Client, into: string, columns: string[], readonly table: string) {
+    this.stream = db.query(copyFrom(`COPY ${db.escapeIdentifier(into)} (${columnList(db, columns)}) FROM STDIN`));
+    this.failed = new Promise<never>((_, reject) => this.stream.once('error', reject));
+    this.failed.catch(() => undefined); // raised by the next add() or end()
+  }
+
+  /** True when a chunk went to the server (a moment to report progress). */
+  async add(line: string): Promise<boolean> {
+    this.pending.push(line, '\n');
+    this.bytes += line.length + 1;
+    this.rows++;
+    if (this.bytes < COPY_CHUNK_BYTES) return false;
+    await this.flush();
+    return true;
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await Promise.race([once(this.stream, 'finish'), this.failed]);
+  }
+
+  async abort(): Promise<void> {
+    this.stream.destroy(); // sends CopyFail; its error lands on `failed`
+    await this.failed.catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.bytes = 0;
+    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.failed]);
+  }
 }
 
 /** Moves the staged log into ledger_events in backed-up order; returns the transactions used. */
