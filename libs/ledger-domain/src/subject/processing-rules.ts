@@ -74,6 +74,11 @@ export function lawfulConsent(subject: Pick<ProcessingContext, 'consents' | 'min
   return Object.values(subject.consents).find((consent) => covers(consent, purposeId, category, separate) && counts(subject, consent));
 }
 
+/** A lawful (lawfulConsent) separate consent for the purpose covering every one of the categories: what a disclosure needs (PIPL Art. 23). */
+export function separateConsentCovering(subject: Pick<ProcessingContext, 'consents' | 'minor'>, purposeId: string, categories: readonly Category[]): ConsentState | undefined {
+  return Object.values(subject.consents).find((consent) => categories.every((category) => covers(consent, purposeId, category, true)) && counts(subject, consent));
+}
+
 function covers(consent: ConsentState, purposeId: string, category: Category, separate: boolean): boolean {
   return consent.status === 'active' && consent.purposeId === purposeId && consent.categories.includes(category) && (!separate || consent.separate);
 }

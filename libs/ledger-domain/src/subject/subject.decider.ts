@@ -3,7 +3,7 @@ import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
-import { assertMayProcess, knownPurpose } from './processing-rules';
+import { assertMayProcess, knownPurpose, separateConsentCovering } from './processing-rules';
 import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
@@ -107,14 +107,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
     case 'Disclose': {
       assertMayProcess(command.registry, live, command.purposeId, command.categories);
       // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
-      const consent = Object.values(live.consents).find(
-        (c) =>
-          c.status === 'active' &&
-          c.separate &&
-          (!live.minor || c.guardian) &&
-          c.purposeId === command.purposeId &&
-          command.categories.every((category) => c.categories.includes(category)),
-      );
+      const consent = separateConsentCovering(live, command.purposeId, command.categories);
       if (!consent) {
         throw new DomainError('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
           purposeId: command.purposeId,
