@@ -95,6 +95,8 @@ export interface BenchDatabase {
   ledgerPool(max: number): Promise<Pool>;
   /** A superuser/owner connection, for DDL and bulk work outside the measured code. */
   ownerClient(): Promise<Client>;
+  /** Another migrated scratch database on the same server, dropped at the end of the run (its owner URL). */
+  sibling(): Promise<string>;
 }
 
 /**
@@ -136,6 +138,14 @@ export async function openBenchDatabase(defer: Defer): Promise<BenchDatabase> {
       await client.connect();
       defer(() => client.end());
       return client;
+    },
+    async sibling() {
+      const other = `pi_ledger_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+      await ensureDatabase(serverUrl, other);
+      defer(() => dropDatabase(serverUrl, other));
+      const otherUrl = withDatabase(serverUrl, other);
+      await migrateLedgerDatabase(otherUrl, log);
+      return otherUrl;
     },
   };
 }
