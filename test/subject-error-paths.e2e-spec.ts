@@ -133,6 +133,14 @@ describe('subject endpoints: error paths over HTTP', () => {
   };
 
   /** 403 forbidden for each token, naming the roles the route needs; nothing written. */
+  /** Every role the endpoint refuses, with the subject's own token: staff alone may act, or staff and compliance officers. */
+  const everyoneBut = async (allowed: 'staff' | 'staff and compliance officers', subjectId: string): Promise<Array<[string, string]>> => [
+    ['auditor', auditor],
+    ['ops', ops],
+    ['admin', admin],
+    ...(allowed === 'staff' ? [['compliance officer', compliance] as [string, string]] : []),
+    ['the subject itself', await subjectToken(subjectId)],
+  ];
   const expectForbidden = async (subjectId: string, callers: Array<[string, string]>, send: (token: string) => Promise<Reply>, requiredRoles?: string[]) => {
     for (const [who, token] of callers) {
       const reply = await refused(subjectId, () => send(token));
@@ -159,14 +167,7 @@ describe('subject endpoints: error paths over HTTP', () => {
     });
 
     it('403 for roles that may not change data, and for data-subject tokens (own or another’s): the contract gives PATCH to staff only', async () => {
-      const callers: Array<[string, string]> = [
-        ['auditor', auditor],
-        ['ops', ops],
-        ['admin', admin],
-        ['compliance officer', compliance],
-        ['the subject itself', await subjectToken(subjectId)],
-        ['another subject', await subjectToken(UNKNOWN_ID)],
-      ];
+      const callers = [...(await everyoneBut('staff', subjectId)), ['another subject', await subjectToken(UNKNOWN_ID)] as [string, string]];
       await expectForbidden(subjectId, callers, (token) => patch(subjectId, 'contact', contactChange, token), ['staff']);
       expect((await read(subjectId, '?reveal=contact')).body.data.contact.email).toBe('zhang.wei@example.cn');
     });
@@ -265,13 +266,7 @@ describe('subject endpoints: error paths over HTTP', () => {
     });
 
     it('403 for every role but staff, the subject’s own token included', async () => {
-      const callers: Array<[string, string]> = [
-        ['auditor', auditor],
-        ['ops', ops],
-        ['admin', admin],
-        ['compliance officer', compliance],
-        ['the subject itself', await subjectToken(subjectId)],
-      ];
+      const callers = await everyoneBut('staff', subjectId);
       await expectForbidden(subjectId, callers, (token) => add(subjectId, 'health_records', 'exams', { item: exam, purposeId: HM }, token), ['staff']);
     });
 
@@ -358,13 +353,7 @@ describe('subject endpoints: error paths over HTTP', () => {
     });
 
     it('403 for roles other than staff (the subject withdraws consents, it does not record them here)', async () => {
-      const callers: Array<[string, string]> = [
-        ['auditor', auditor],
-        ['ops', ops],
-        ['admin', admin],
-        ['compliance officer', compliance],
-        ['the subject itself', await subjectToken(subjectId)],
-      ];
+      const callers = await everyoneBut('staff', subjectId);
       await expectForbidden(subjectId, callers, (token) => grant(subjectId, consent, token), ['staff']);
     });
 
@@ -498,12 +487,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('401 without a valid token, 403 for roles that may not restrict', async () => {
       await expectUnauthenticated(subjectId, (headers) => raw('POST', `/v1/subjects/${subjectId}/restrictions`, { reason }, headers));
-      const callers: Array<[string, string]> = [
-        ['auditor', auditor],
-        ['ops', ops],
-        ['admin', admin],
-        ['the subject itself', await subjectToken(subjectId)],
-      ];
+      const callers = await everyoneBut('staff and compliance officers', subjectId);
       await expectForbidden(subjectId, callers, (token) => restrict(subjectId, { reason }, token));
       expect((await read(subjectId)).body.status).toBe('active');
     });
@@ -536,12 +520,7 @@ describe('subject endpoints: error paths over HTTP', () => {
         expectProblem(await refused(subjectId, () => lift(subjectId, UNKNOWN_ID)), 404, 'restriction-not-found');
         expectProblem(await refused(subjectId, () => lift(subjectId, 'not-a-uuid')), 400, 'validation-failed', ['restrictionId']);
         await expectUnauthenticated(subjectId, (headers) => raw('DELETE', `/v1/subjects/${subjectId}/restrictions/${restrictionId}`, undefined, headers));
-        const callers: Array<[string, string]> = [
-          ['auditor', auditor],
-          ['ops', ops],
-          ['admin', admin],
-          ['the subject itself', await subjectToken(subjectId)],
-        ];
+        const callers = await everyoneBut('staff and compliance officers', subjectId);
         await expectForbidden(subjectId, callers, (token) => lift(subjectId, restrictionId, token));
         // this subject's restriction, lifted through another subject's path
         const other = await register();
@@ -597,13 +576,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('401 without a valid token, 403 for roles other than staff', async () => {
       await expectUnauthenticated(subjectId, (headers) => raw('POST', `/v1/subjects/${subjectId}/disclosures`, disclosure, headers));
-      const callers: Array<[string, string]> = [
-        ['auditor', auditor],
-        ['ops', ops],
-        ['admin', admin],
-        ['compliance officer', compliance],
-        ['the subject itself', await subjectToken(subjectId)],
-      ];
+      const callers = await everyoneBut('staff', subjectId);
       await expectForbidden(subjectId, callers, (token) => disclose(disclosure, token), ['staff']);
       expect(await eventCount(subjectId, 'DisclosedToThirdParty')).toBe(0);
     });
