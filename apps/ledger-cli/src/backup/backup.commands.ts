@@ -130,7 +130,8 @@ export class BackupRestoreCommand extends CommandRunner {
       );
     }
     lines.push(
-      `erasures fulfilled after ${manifest.createdAt} are not in this backup: their subjects’ keys are back; fulfil those erasure requests again (docs/operations.md, "Backup and restore")`,
+      `erasures after ${manifest.createdAt} are not in this backup: their subjects’ data is back; erase them again from their certificates ` +
+        '(POST /v1/erasure-certificates/reapply, docs/operations.md "Backup and restore")',
     );
     process.stdout.write(`${lines.join('\n')}\n`);
     if (!verification.ok) process.exitCode = EXIT_DAMAGED;

@@ -1,10 +1,12 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { ErasureCertificate } from './erasure-certificate';
-import { ErasureService } from './erasure.service';
+import { ErasureService, ReappliedErasure } from './erasure.service';
+import { ErasureCertificateDto } from './erasure-reapply.dto';
+import { Ctx, RequestContext } from '../../http/request-context';
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
 
@@ -16,6 +18,18 @@ const REQUEST_ID = /^[\w.:-]{1,200}$/;
 @Controller('v1/erasure-certificates')
 export class ErasureCertificatesHttpController {
   constructor(private readonly erasure: ErasureService) {}
+
+  @Post('reapply')
+  @HttpCode(200)
+  @Roles('compliance_officer')
+  @ApiOperation({
+    summary:
+      'Erase again what a certificate of this ledger proves was erased, after a restore from a backup taken before that erasure ' +
+      '(status erased); a request erased already, or a subject not in this ledger, changes nothing (already-erased, absent)',
+  })
+  reapply(@Body() body: ErasureCertificateDto, @Ctx() context: RequestContext): Promise<ReappliedErasure> {
+    return this.erasure.reapply(body as ErasureCertificate, context);
+  }
 
   @Get(':requestId')
   @Roles('compliance_officer', 'auditor')

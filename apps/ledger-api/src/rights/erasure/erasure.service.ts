@@ -8,6 +8,7 @@ import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
@@ -17,7 +18,7 @@ import { SubjectCommandsService } from '../../subjects/subject-commands.service'
 import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
 import { LegalHoldsService } from '../legal-holds/legal-holds.service';
 import { LEDGER_CLOCK, LedgerClock } from '../retention/ledger-clock';
-import { ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
+import { certificateSignatureValid, ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
 import { ErasureCertificates } from './erasure-certificates';
 import './erasure.problems';
 
@@ -29,6 +30,11 @@ const PROJECTIONS_TIMEOUT_MS = 10_000;
 const PURGED_BY = ['subject_profile', 'audit_trail'];
 
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
+
+/** What re-applying a certificate did: erased now, found erased already, or no such subject here. */
+export type ReappliedErasure =
+  | { status: 'erased' | 'already-erased'; certificate: ErasureCertificate }
+  | { status: 'absent'; detail: string };
 
 interface Erasure {
   event: SubjectErased;
@@ -105,6 +111,42 @@ export class ErasureService {
     return sameSubject(kept.subjectId, subjectId, kept.certificate);
   }
 
+  /**
+   * Erases again what a certificate of this ledger proves was erased: after a restore from a backup
+   * taken before that erasure, the subject's keys and data are back (docs/operations.md, "Backup and
+   * restore"). The subject is found by the keys the certificate names and checked against its
+   * pseudonym; the erasure then runs as `erase` does, under the certificate's request id, for the
+   * categories it erased (the whole subject when those and the retained ones cover all it holds).
+   * A certificate whose request is erased already, or whose keys are not in this ledger (a subject
+   * registered after the backup), changes nothing.
+   */
+  async reapply(certificate: ErasureCertificate, context: RequestContext): Promise<ReappliedErasure> {
+    if (certificate.keyId !== this.signer.keyId) {
+      throw new DomainError(
+        'certificate-signature-invalid',
+        `the certificate is signed by audit key ${certificate.keyId}, this ledger signs with ${this.signer.keyId}: install the audit signing key it was made under`,
+        { keyId: certificate.keyId },
+      );
+    }
+    if (!certificateSignatureValid(certificate, this.signer.verificationKey)) {
+      throw new DomainError('certificate-signature-invalid', 'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed', {});
+    }
+    const stored = await this.certificates.find(certificate.requestId);
+    if (stored) return { status: 'already-erased', certificate: stored.certificate };
+    const subjectId = await this.subjectOfKeys(certificate.keysDestroyed);
+    if (!subjectId) return { status: 'absent', detail: 'none of the certificate’s data keys is in this ledger: the subject was registered after the backup, so nothing of it is here' };
+    if (this.pseudonyms.of(subjectId) !== certificate.subjectPseudonym) {
+      throw new DomainError('certificate-subject-mismatch', 'the certificate’s keys belong to a subject other than its pseudonym names', {});
+    }
+    const { state } = await this.subjects.load(subjectId);
+    const held = state.status === 'active' || state.status === 'restricted' ? Object.keys(state.held) : [];
+    const whole = held.length === 0 || erasesWholeSubject(held, { erasedCategories: certificate.erasedCategories, retained: certificate.retainedCategories });
+    const categories = whole ? undefined : (certificate.erasedCategories.filter((category) => held.includes(category)) as Category[]);
+    if (categories?.length === 0) return { status: 'absent', detail: 'the subject holds none of the categories the certificate erased' };
+    this.logger.info({ subjectId, requestId: certificate.requestId }, 'erasure re-applied from its certificate');
+    return { status: 'erased', certificate: await this.erase(subjectId, certificate.requestId, categories, context) };
+  }
+
   async certificate(requestId: string): Promise<ErasureCertificate | undefined> {
     return (await this.certificates.find(requestId))?.certificate;
   }
@@ -166,6 +208,13 @@ export class ErasureService {
       if (doomed.length > 0) await this.vault.shred(subjectId, doomed, why);
     }
     return (await this.vault.tombstones(subjectId)).map((tombstone) => tombstone.keyId).sort();
+  }
+
+  /** The one subject these data keys (live or shredded) belong to, if any. */
+  private async subjectOfKeys(keyIds: readonly string[]): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ subject_id: string }>(`SELECT DISTINCT subject_id FROM vault_data_keys WHERE key_id = ANY($1::uuid[])`, [keyIds]);
+    if (rows.length > 1) throw new DomainError('certificate-subject-mismatch', 'the certificate’s keys belong to more than one subject', {});
+    return rows[0]?.subject_id;
   }
 
   private async liveKeyCategories(subjectId: string): Promise<string[]> {
