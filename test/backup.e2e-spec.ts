@@ -212,6 +212,8 @@ describe('backup and restore', () => {
     try {
       await expect(restore.run([altered])).rejects.toThrow(/rows of table ledger_events do not match their summary/);
       await expect(restore.run([join(dataDir, 'absent.backup')])).rejects.toThrow(/cannot read/);
+      const keyless = new BackupRestoreCommand({ url: target.url, stop: async () => undefined }, config, quietLogger, null, null);
+      await expect(keyless.run([file])).rejects.toThrow(/no audit signing key: put the backup's audit-signing-key.pem \(key id [0-9a-f]{16}\)/);
     } finally {
       jest.restoreAllMocks();
     }
@@ -306,7 +308,12 @@ describe('backup and restore', () => {
       await insert(fast, 1, 12_000); // positions 1..12,000, committed first under a later transaction id
       await insert(slow, 12_001, 25_000); // positions after them, under the earlier id: first in global order
       await slow.query('COMMIT');
-      await fast.query(`INSERT INTO vault_subject_keys (subject_id, kek_id, categories, key_ids, wrapped) VALUES ('s-1', 'k', '{contact}', ARRAY[gen_random_uuid()], ARRAY['\\x00'::bytea])`);
+      // enough key rows (about 1 MB) that a COPY the server refuses at its first row is refused while rows still stream
+      await fast.query(
+        `INSERT INTO vault_subject_keys (subject_id, kek_id, categories, key_ids, wrapped)
+         SELECT 's-' || i, 'k', '{contact,health}', ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY[sha256(i::text::bytea) || sha256(i::text::bytea), sha256(i::text::bytea)]
+           FROM generate_series(1, 4000) i`,
+      );
       await Promise.all([slow.end(), fast.end()]);
       bigFile = join(dataDir, 'big.backup');
       const db = await owner(big.url);

@@ -25,6 +25,10 @@ describe('erasure after a restore from an older backup', () => {
   let newerCertificate: Record<string, unknown>;
   let subjectId: string;
   let keptId: string;
+  /** Erased after the backup with its health data kept under a legal hold placed after the backup too. */
+  let heldId: string;
+  let heldCertificate: Record<string, unknown>;
+  const hold = { categories: ['health'], basis: '医疗机构病历管理规定 (medical records, 15 years)', until: '2040-01-01' };
 
   const owner = async (url: string) => {
     const client = new Client({ connectionString: url, application_name: 'pi-ledger-cli' });
@@ -41,6 +45,7 @@ describe('erasure after a restore from an older backup', () => {
       const register = async (phone: string) => (await call('POST', '/v1/subjects', staff, registration({ data: { ...registration().data, identity_document: undefined, contact: { phone } } }))).body.subjectId as string;
       subjectId = await register('+8613900000201');
       keptId = await register('+8613900000202');
+      heldId = await register('+8613900000204');
       const db = await owner(source.database.url);
       try {
         await createBackup(db, join(dataDir, 'before-erasure.backup'), { auditPublicKey: { keyId: 'k', publicKeyPem: source.app.get(TreeHeadSigner).publicKey().publicKeyPem } });
@@ -52,6 +57,11 @@ describe('erasure after a restore from an older backup', () => {
       const issued = await call('GET', '/v1/erasure-certificates/rr-after-backup', await tokens(source).compliance());
       expect(issued.status).toBe(200);
       certificate = issued.body;
+      const compliance = await tokens(source).compliance();
+      expect((await call('POST', '/v1/legal-holds', compliance, { subjectId: heldId, ...hold })).status).toBe(201);
+      await source.app.get(ErasureService).erase(heldId, 'rr-held', undefined, officer);
+      heldCertificate = (await call('GET', '/v1/erasure-certificates/rr-held', compliance)).body;
+      expect(heldCertificate.retainedCategories).toEqual([{ category: 'health', basis: hold.basis, until: expect.stringMatching(/^2040-01-01/) }]);
       const newer = await register('+8613900000203');
       await source.app.get(ErasureService).erase(newer, 'rr-newer', undefined, officer);
       newerCertificate = (await call('GET', '/v1/erasure-certificates/rr-newer', await tokens(source).compliance())).body;
@@ -102,6 +112,20 @@ describe('erasure after a restore from an older backup', () => {
     const twice = await reapply(certificate);
     expect(twice.body).toEqual({ status: 'already-erased', certificate: again.body.certificate });
     expect((await read(keptId)).status).toBe(200); // the other subject is untouched
+  });
+
+  it('refuses to re-apply an erasure whose legal hold the restore lost, until the hold is placed again', async () => {
+    const refused = await reapply(heldCertificate);
+    expect([refused.status, refused.body.code]).toEqual([409, 'legal-hold-missing']);
+    expect((await read(heldId)).status).toBe(200); // nothing erased: the health data would have been lost for good
+    const placed = await jsonRequest(restored)('POST', '/v1/legal-holds', await tokens(restored).compliance(), { subjectId: heldId, ...hold });
+    expect(placed.status).toBe(201);
+    const again = await reapply(heldCertificate);
+    expect(again.body.status).toBe('erased');
+    expect(again.body.certificate.retainedCategories.map((kept: { category: string }) => kept.category)).toEqual(['health']);
+    expect([...again.body.certificate.erasedCategories].sort()).toEqual([...(heldCertificate.erasedCategories as string[])].sort());
+    const { rows } = await target.pool.query(`SELECT category FROM vault_data_keys WHERE subject_id = $1 AND wrapped_key IS NOT NULL`, [heldId]);
+    expect(rows.map((row) => row.category)).toEqual(['health']);
   });
 
   it('refuses a changed certificate, one of another audit key, staff, and a malformed body; changes nothing for a subject it does not hold', async () => {

@@ -79,7 +79,10 @@ export class BackupWriter {
   static async create(file: string, manifest: BackupManifest): Promise<BackupWriter> {
     const partial = `${file}.partial`;
     await assertAbsent(file);
-    const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      throw new BackupError(`${partial} exists: another backup to ${file} is running, or one was interrupted (remove it)`);
+    });
     const writer = new BackupWriter(file, partial, handle);
     await writer.line(BACKUP_FORMAT);
     await writer.line(JSON.stringify({ manifest }));
@@ -250,7 +253,7 @@ function readFailure(file: string, error: unknown): unknown {
   if (code.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(message)) {
     return new BackupError(`${file}: not a complete gzip file (${message})`);
   }
-  if (syscall) return new Error(`cannot read ${file}: ${message}`);
+  if (syscall && (error as NodeJS.ErrnoException).path !== undefined) return new Error(`cannot read ${file}: ${message}`);
   return error; // thrown by onPart: the caller's own failure
 }
 

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamicModule, Inject, Module } from '@nestjs/common';
 import { PlatformModule } from '@pi-ledger/platform/platform.module';
-import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
-import { auditPublicKeyFrom, TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
+import { auditPublicKeyFrom, keyIdOf, TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
+import { AUDIT_SIGNING_KEY_FILE, loadAuditSigningKey } from '@pi-ledger/audit/audit-signing-key';
 import { AuditVerifier } from '@pi-ledger/audit/audit-verifier';
-import { LEDGER_CONFIG, LEDGER_DATABASE, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import { LEDGER_CONFIG, LEDGER_DATABASE, LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { migrateLedgerDatabase, OpenDatabase } from '@pi-ledger/platform/database/ledger-database';
 import { loadMasterKey, MASTER_KEY_FILE } from '@pi-ledger/pii-vault/master-key';
@@ -83,8 +83,9 @@ export class BackupRestoreCommand extends CommandRunner {
     @Inject(LEDGER_DATABASE) private readonly database: OpenDatabase,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
-    @Inject(AuditVerifier) private readonly verifier: AuditVerifier,
-    @Inject(TreeHeadSigner) private readonly signer: TreeHeadSigner,
+    /** null: no audit signing key in the data directory (RestoreBackupModule never makes one). */
+    @Inject(AuditVerifier) private readonly verifier: AuditVerifier | null,
+    @Inject(TreeHeadSigner) private readonly signer: TreeHeadSigner | null,
   ) {
     super();
   }
@@ -94,6 +95,13 @@ export class BackupRestoreCommand extends CommandRunner {
     process.stderr.write(`checking ${path}…\n`);
     const { manifest, tables } = await readBackup(path, () => undefined);
     assertBackupShape(path, manifest, tables);
+    const [verifier, signer] = [this.verifier, this.signer];
+    if (!verifier || !signer) {
+      throw new BackupError(
+        `no audit signing key: put the backup's audit-signing-key.pem (key id ${keyIdOf(auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem))}) at ` +
+          `${join(this.config.dataDir, AUDIT_SIGNING_KEY_FILE)}: the restore checks the tree heads with it, and the ledger signs with it; nothing was written`,
+      );
+    }
     const keyFile = join(this.config.dataDir, MASTER_KEY_FILE);
     if (!this.config.masterKey && !existsSync(keyFile)) {
       throw new BackupError(
@@ -113,20 +121,21 @@ export class BackupRestoreCommand extends CommandRunner {
         );
       }
     });
-    const backupKey = auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem);
-    const verification = await this.verifier.verify({ allowPending: true, publicKeys: [backupKey, auditPublicKeyFrom(this.signer.publicKey().publicKeyPem)] });
+    // the installed key only: the backup's own manifest names a key, but nothing vouches for it
+    const verification = await verifier.verify({ allowPending: true });
     const lines = [
       `restored ${count(restored.events, 'event')} (in ${count(restored.eventTransactions, 'transaction')}, global order kept) and the vault, audit tree and certificates of a backup made ${manifest.createdAt}`,
       describeTables(restored.tables).trimEnd(),
       verification.ok
-        ? `audit trail intact: ${verification.events} events, ${verification.leaves} leaves, ${verification.treeHeads} signed tree heads checked`
-        : `audit trail NOT intact after the restore: ${verification.failure?.message}`,
+        ? `audit trail intact: ${verification.events} events, ${verification.leaves} leaves, ${verification.treeHeads} signed tree heads checked under the installed audit key ${signer.keyId}`
+        : `audit trail NOT intact after the restore (checked under the installed audit key ${signer.keyId}): ${verification.failure?.message}`,
       'start the service: the projections rebuild the read models from the restored log (ledger projections status shows how far)',
     ];
-    if (manifest.auditPublicKey.keyId !== this.signer.publicKey().keyId) {
+    const backupKeyId = keyIdOf(auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem));
+    if (backupKeyId !== signer.keyId) {
       lines.push(
-        `note: this ledger signs with audit key ${this.signer.publicKey().keyId}, the backup's tree heads with ${manifest.auditPublicKey.keyId}: ` +
-          'install the backup’s audit signing key (audit-signing-key.pem) unless the key was rotated on purpose; auditors need both public keys',
+        `note: the backup was made under audit key ${backupKeyId}, this ledger's is ${signer.keyId}: install the backup’s audit-signing-key.pem, ` +
+          'or, if the key was rotated on purpose, check the older heads with ledger audit verify --public-key <the key you published then>',
       );
     }
     lines.push(
@@ -177,8 +186,22 @@ export class RestoreBackupModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
     return {
       module: RestoreBackupModule,
-      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false, applicationName: CLI_APPLICATION_NAME }), AuditModule],
-      providers: [ProgramName, RestoreBackupCommand, BackupRestoreCommand],
+      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false, applicationName: CLI_APPLICATION_NAME })],
+      providers: [
+        ProgramName,
+        RestoreBackupCommand,
+        BackupRestoreCommand,
+        // the data directory's audit key when there is one, never a new one (BackupRestoreCommand refuses without it)
+        {
+          provide: TreeHeadSigner,
+          useFactory: () => (existsSync(join(config.dataDir, AUDIT_SIGNING_KEY_FILE)) ? loadAuditSigningKey(config, logger) : null),
+        },
+        {
+          provide: AuditVerifier,
+          inject: [PG_POOL, TreeHeadSigner],
+          useFactory: (pool: Pool, signer: TreeHeadSigner | null) => signer && new AuditVerifier(pool, signer.verificationKey),
+        },
+      ],
     };
   }
 }

@@ -38,10 +38,20 @@ export async function createBackup(db: Client, file: string, options: CreateBack
       const total = counts.get(table.name) ?? 0;
       options.onProgress?.(table.name, 0, total);
       const rows = db.query(copyTo(`COPY (SELECT ${columnList(db, columns)} FROM ${table.name} ORDER BY ${table.orderBy}) TO STDOUT`));
+      // A failed write (a full disk) must not end the loop: that would destroy the COPY stream, which
+      // then stops reading the connection, and the server, the ROLLBACK and the snapshot would wait
+      // forever. The rest of the table is read and dropped, then the failure is thrown.
+      let failure: { error: unknown } | undefined;
       for await (const chunk of rows) {
-        const written = await writer.rows(chunk as Buffer);
-        options.onProgress?.(table.name, written, total);
+        if (failure) continue;
+        try {
+          const written = await writer.rows(chunk as Buffer); // not inside `onProgress?.(…)`: without a callback, that would skip the write
+          options.onProgress?.(table.name, written, total);
+        } catch (error) {
+          failure = { error };
+        }
       }
+      if (failure) throw failure.error;
       tables.push(await writer.endTable());
     }
     await writer.finish();

@@ -148,7 +148,7 @@ export async function restoreBackup(
     await db.query(`ANALYZE ${BACKED_UP_TABLES.map((table) => table.name).join(', ')}`);
     return { events: manifest.events, eventTransactions, tables };
   } catch (error) {
-    await copy?.abort();
+    copy?.abort();
     if (inTransaction) await db.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
@@ -159,24 +159,32 @@ export async function restoreBackup(
 
 /**
  * One COPY … FROM STDIN, fed lines in chunks. The server's refusal (a full disk, a dropped
- * connection, a row a constraint rejects) comes as the stream's 'error' at any time: it is kept,
- * and the next write or the end throws it, so it never goes unhandled or leaves a wait hanging.
+ * connection, a row a constraint rejects) comes as the stream's 'error' at any time, and
+ * pg-copy-streams may emit more than one: a listener for as long as the stream lives keeps the
+ * first, every later write or the end throws it, and no wait outlives it.
  */
 class CopyIn {
   rows = 0;
   private readonly stream: Writable;
+  private error?: Error;
   private readonly failed: Promise<never>;
   private pending: string[] = [];
   private bytes = 0;
 
   constructor(db: Client, into: string, columns: string[], readonly table: string) {
     this.stream = db.query(copyFrom(`COPY ${db.escapeIdentifier(into)} (${columnList(db, columns)}) FROM STDIN`));
-    this.failed = new Promise<never>((_, reject) => this.stream.once('error', reject));
+    let fail: (error: Error) => void = () => undefined;
+    this.failed = new Promise<never>((_, reject) => (fail = reject));
     this.failed.catch(() => undefined); // raised by the next add() or end()
+    this.stream.on('error', (error: Error) => {
+      this.error ??= error;
+      fail(this.error);
+    });
   }
 
   /** True when a chunk went to the server (a moment to report progress). */
   async add(line: string): Promise<boolean> {
+    if (this.error) throw this.error;
     this.pending.push(line, '\n');
     this.bytes += line.length + 1;
     this.rows++;
@@ -191,12 +199,13 @@ class CopyIn {
     await Promise.race([once(this.stream, 'finish'), this.failed]);
   }
 
-  async abort(): Promise<void> {
-    this.stream.destroy(); // sends CopyFail; its error lands on `failed`
-    await this.failed.catch(() => undefined);
+  /** Ends a COPY that is still open (a damaged file found half-way): CopyFail, whose error the listener takes. */
+  abort(): void {
+    if (!this.error && !this.stream.destroyed && !this.stream.writableFinished) this.stream.destroy();
   }
 
   private async flush(): Promise<void> {
+    if (this.error) throw this.error;
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     this.pending = [];

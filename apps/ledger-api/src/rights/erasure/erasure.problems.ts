@@ -7,6 +7,7 @@ registerProblemCodes({
   'erasure-certificate-not-found': { status: 404, title: 'No erasure certificate for this request' },
   'certificate-signature-invalid': { status: 422, title: 'Not an erasure certificate this ledger signed' },
   'certificate-subject-mismatch': { status: 422, title: 'The certificate’s keys and pseudonym do not name one subject' },
+  'legal-hold-missing': { status: 409, title: 'A legal hold the erasure kept is not in this ledger' },
   'legal-hold-not-found': { status: 404, title: 'Legal hold not found' },
   'legal-hold-exists': { status: 409, title: 'Legal hold already exists' },
   'legal-hold-expired': { status: 422, title: 'Legal hold already ended' },

@@ -132,19 +132,48 @@ export class ErasureService {
       throw new DomainError('certificate-signature-invalid', 'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed', {});
     }
     const stored = await this.certificates.find(certificate.requestId);
-    if (stored) return { status: 'already-erased', certificate: stored.certificate };
-    const subjectId = await this.subjectOfKeys(certificate.keysDestroyed);
-    if (!subjectId) return { status: 'absent', detail: 'none of the certificate’s data keys is in this ledger: the subject was registered after the backup, so nothing of it is here' };
+    if (stored) {
+      // request ids can repeat across restores (retention's are made of the subject and the day): the same subject, and all it erased
+      const erasedAll = certificate.erasedCategories.every((category) => stored.certificate.erasedCategories.includes(category));
+      if (stored.certificate.subjectPseudonym !== certificate.subjectPseudonym || !erasedAll) {
+        throw new DomainError('erasure-request-conflict', `request ${certificate.requestId} already certifies another erasure in this ledger`, { requestId: certificate.requestId });
+      }
+      return { status: 'already-erased', certificate: stored.certificate };
+    }
+    const subjectId = certificate.keysDestroyed.length > 0 ? await this.subjectOfKeys(certificate.keysDestroyed) : await this.subjectOfPseudonym(certificate.subjectPseudonym);
+    if (!subjectId) return { status: 'absent', detail: 'the certificate’s subject is not in this ledger: it was registered after the backup, so nothing of it is here' };
     if (this.pseudonyms.of(subjectId) !== certificate.subjectPseudonym) {
       throw new DomainError('certificate-subject-mismatch', 'the certificate’s keys belong to a subject other than its pseudonym names', {});
     }
-    const { state } = await this.subjects.load(subjectId);
+    const { state, events } = await this.subjects.load(subjectId);
+    // an earlier attempt that appended the erasure but failed after it (projections still rebuilding): finish it
+    const started = events.some((event) => event.type === 'SubjectErased' && (event.data as { requestId?: string }).requestId === certificate.requestId);
+    if (!started) await this.assertHoldsInPlace(subjectId, certificate);
     const held = state.status === 'active' || state.status === 'restricted' ? Object.keys(state.held) : [];
-    const whole = held.length === 0 || erasesWholeSubject(held, { erasedCategories: certificate.erasedCategories, retained: certificate.retainedCategories });
+    const whole = started || held.length === 0 || erasesWholeSubject(held, { erasedCategories: certificate.erasedCategories, retained: certificate.retainedCategories });
     const categories = whole ? undefined : (certificate.erasedCategories.filter((category) => held.includes(category)) as Category[]);
     if (categories?.length === 0) return { status: 'absent', detail: 'the subject holds none of the categories the certificate erased' };
     this.logger.info({ subjectId, requestId: certificate.requestId }, 'erasure re-applied from its certificate');
     return { status: 'erased', certificate: await this.erase(subjectId, certificate.requestId, categories, context) };
+  }
+
+  /**
+   * A category the certificate kept under a legal hold that has not ended must be kept now too; a
+   * restore from before the hold was placed has lost it, and erasing that category could not be
+   * undone. So the hold has to be placed again first.
+   */
+  private async assertHoldsInPlace(subjectId: string, certificate: ErasureCertificate): Promise<void> {
+    const now = this.clock();
+    const heldNow = new Set<string>((await this.holds.retainedFor(subjectId, now)).map((kept) => kept.category));
+    const lost = certificate.retainedCategories.filter((kept) => Date.parse(kept.until) > now.getTime() && !heldNow.has(kept.category));
+    if (lost.length > 0) {
+      throw new DomainError(
+        'legal-hold-missing',
+        `the certificate kept ${lost.map((kept) => `${kept.category} (${kept.basis}, until ${kept.until})`).join(', ')} under a legal hold this ledger does not have: ` +
+          'place the hold again (POST /v1/legal-holds), then re-apply',
+        { categories: lost.map((kept) => kept.category) },
+      );
+    }
   }
 
   async certificate(requestId: string): Promise<ErasureCertificate | undefined> {
@@ -208,6 +237,12 @@ export class ErasureService {
       if (doomed.length > 0) await this.vault.shred(subjectId, doomed, why);
     }
     return (await this.vault.tombstones(subjectId)).map((tombstone) => tombstone.keyId).sort();
+  }
+
+  /** The subject a certificate that destroyed no key (everything held) names: its pseudonym, recomputed for every subject with keys. */
+  private async subjectOfPseudonym(pseudonym: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ subject_id: string }>(`SELECT subject_id FROM vault_subject_keys`);
+    return rows.find((row) => this.pseudonyms.of(row.subject_id) === pseudonym)?.subject_id;
   }
 
   /** The one subject these data keys (live or shredded) belong to, if any. */
