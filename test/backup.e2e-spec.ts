@@ -125,7 +125,8 @@ describe('backup and restore', () => {
     await slow.end();
     await until(treeCaughtUp(source.database.url), 'the audit tree of the source');
     expect((await source.app.get(AuditVerifier).verify()).ok).toBe(true); // the source is intact to begin with
-    for (const id of subjects) profiles.set(id, await readProfile(source, id));
+    // not the shredded one: a bare shred appends nothing, so the source's read model may hold its values from before it
+    for (const id of subjects.slice(0, 2)) profiles.set(id, await readProfile(source, id));
     await until(treeCaughtUp(source.database.url), 'the audit tree of the source, reads included');
     await source.app.close(); // the source holds still from here on, so the restored copy can be compared with it
 
@@ -256,8 +257,10 @@ describe('backup and restore', () => {
       const staff = await tokens(restored).staff();
       const zhang = (await readProfile(restored, subjects[0], target.pool)) as { identity: { name: string }; employment: { title: string } };
       expect([zhang.identity.name, zhang.employment.title]).toEqual(['张伟', '主任']);
-      expect((profiles.get(subjects[2]) as { health: Record<string, unknown> }).health.conditions).toBe('[erased]');
-      for (const id of subjects) expect({ id, data: await readProfile(restored, id, target.pool) }).toEqual({ id, data: profiles.get(id) });
+      for (const id of subjects.slice(0, 2)) expect({ id, data: await readProfile(restored, id, target.pool) }).toEqual({ id, data: profiles.get(id) });
+      // rebuilt from the restored log: the shredded category reads as erased, the rest as it was
+      const shredded = (await readProfile(restored, subjects[2], target.pool)) as { identity: { name: string }; health: Record<string, unknown> };
+      expect([shredded.identity.name, shredded.health.conditions, shredded.health.allergies]).toEqual(['张伟', '[erased]', '[erased]']);
 
       const last = Math.max(...(await logInOrder(target.url)).map((row) => Number(row.position)));
       const again = await call('POST', '/v1/subjects', staff, registration({ data: { identity: { name: '李娜', birthDate: '1990-02-03' }, contact: { phone: '+8613900000099' } } }));
