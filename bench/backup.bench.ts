@@ -21,6 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
 import { readBackup } from '../apps/ledger-cli/src/backup/backup-archive';
 import { columnList, columnsOf } from '../apps/ledger-cli/src/backup/backup-tables';
 import { createBackup } from '../apps/ledger-cli/src/backup/create-backup';
@@ -46,6 +47,7 @@ import {
 } from './bench-support';
 
 const TEMPLATE_TABLE = 'bench_backup_templates';
+const BENCH_SIGNER = TreeHeadSigner.generate();
 const TEMPLATES = 1_000;
 const STREAMS = 10_000;
 const GENERATE_CHUNK = 25_000;
@@ -102,7 +104,7 @@ async function measureSize(database: BenchDatabase, owner: Client, columns: stri
     operation: 'create',
     baseline: 'COPY TO STDOUT → gzip',
     base: await measure(`${at}plain COPY of the log to a gzip file`, () => plainDump(owner, columns, plainFile)),
-    ledger: await measure(`${at}ledger backup create`, () => createBackup(owner, backupFile, { auditPublicKey: { keyId: 'bench', publicKeyPem: 'bench' } })),
+    ledger: await measure(`${at}ledger backup create`, () => createBackup(owner, backupFile, { signer: BENCH_SIGNER })),
   };
   const verify: Comparison = {
     operation: 'verify',

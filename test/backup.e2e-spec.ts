@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,10 +54,6 @@ describe('backup and restore', () => {
     const client = new Client({ connectionString: url, application_name: 'pi-ledger-cli' });
     await client.connect();
     return client;
-  };
-  const auditKeyOf = (api: TestApi) => {
-    const { keyId, publicKeyPem } = api.app.get(TreeHeadSigner).publicKey();
-    return { keyId, publicKeyPem };
   };
   const logInOrder = async (url: string) => {
     const db = await owner(url);
@@ -133,7 +129,7 @@ describe('backup and restore', () => {
     file = join(dataDir, 'ledger.backup');
     const db = await owner(source.database.url);
     try {
-      await createBackup(db, file, { auditPublicKey: auditKeyOf(source) });
+      await createBackup(db, file, { signer: source.app.get(TreeHeadSigner) });
     } finally {
       await db.end();
     }
@@ -217,6 +213,50 @@ describe('backup and restore', () => {
       await expect(keyless.run([file])).rejects.toThrow(/no audit signing key: put the backup's audit-signing-key.pem \(key id [0-9a-f]{16}\)/);
     } finally {
       jest.restoreAllMocks();
+    }
+    expect(await logInOrder(target.url)).toEqual([]);
+  });
+
+  it('refuses a file edited with every digest recomputed: the audit key’s signature no longer matches', async () => {
+    // what someone who knows the format but not the audit private key can do
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').slice(0, -1);
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const rowOf = lines.findIndex((line) => line.includes('BackupSpecNoted'));
+    lines[rowOf] = lines[rowOf].replace('a slow writer', 'a fast writer');
+    const tableStart = lines.findIndex((line) => line.startsWith('{"table":"ledger_events","columns"'));
+    const rowsEnd = lines.indexOf('\\.', tableStart);
+    const rows = lines.slice(tableStart + 1, rowsEnd);
+    const summary = JSON.parse(lines[rowsEnd + 1]);
+    lines[rowsEnd + 1] = JSON.stringify({ ...summary, sha256: sha(rows.map((row) => `${row}\n`).join('')) });
+    const end = JSON.parse(lines[lines.length - 1]).end;
+    lines[lines.length - 1] = JSON.stringify({ end: { ...end, sha256: sha(lines.slice(0, -1).map((line) => `${line}\n`).join('')) } });
+    const edited = join(dataDir, 'edited.backup');
+    writeFileSync(edited, gzipSync(`${lines.join('\n')}\n`));
+    const { end: read } = await readBackup(edited, () => undefined); // every digest agrees now
+    expect(read.sha256).not.toBe(end.sha256);
+
+    const out: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await new BackupVerifyCommand().run([edited]);
+      expect(process.exitCode).toBe(EXIT_DAMAGED);
+      expect(out.join('')).toMatch(/backup NOT intact: .* is not signed by the audit key it names/);
+      process.exitCode = undefined;
+      await new BackupVerifyCommand().run([file], { publicKey: source.app.get(TreeHeadSigner).verificationKey });
+      expect(process.exitCode).toBeUndefined();
+      expect(out.join('')).toContain(`backup intact: made `);
+      await new BackupVerifyCommand().run([file], { publicKey: TreeHeadSigner.generate().verificationKey });
+      expect(process.exitCode).toBe(EXIT_DAMAGED); // a key that is not the ledger's
+      process.exitCode = undefined;
+
+      const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: target.url, dataDir };
+      const signer = TreeHeadSigner.fromPem(readFileSync(join(dataDir, 'audit-signing-key.pem'), 'utf8'));
+      const restore = new BackupRestoreCommand({ url: target.url, stop: async () => undefined }, config, quietLogger, new AuditVerifier(target.pool, signer.verificationKey), signer);
+      await expect(restore.run([edited])).rejects.toThrow(/is not signed by this ledger's audit key/);
+    } finally {
+      jest.restoreAllMocks();
+      process.exitCode = undefined;
     }
     expect(await logInOrder(target.url)).toEqual([]);
   });
@@ -321,7 +361,7 @@ describe('backup and restore', () => {
       bigFile = join(dataDir, 'big.backup');
       const db = await owner(big.url);
       try {
-        await createBackup(db, bigFile, { auditPublicKey: auditKeyOf(source) });
+        await createBackup(db, bigFile, { signer: source.app.get(TreeHeadSigner) });
       } finally {
         await db.end();
       }

@@ -48,7 +48,7 @@ describe('erasure after a restore from an older backup', () => {
       heldId = await register('+8613900000204');
       const db = await owner(source.database.url);
       try {
-        await createBackup(db, join(dataDir, 'before-erasure.backup'), { auditPublicKey: { keyId: 'k', publicKeyPem: source.app.get(TreeHeadSigner).publicKey().publicKeyPem } });
+        await createBackup(db, join(dataDir, 'before-erasure.backup'), { signer: source.app.get(TreeHeadSigner) });
       } finally {
         await db.end();
       }

@@ -1,4 +1,4 @@
-import { createHash, Hash } from 'node:crypto';
+import { createHash, Hash, KeyObject, verify } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { link, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -7,6 +7,7 @@ import { pipeline as pipelineCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip, Gzip } from 'node:zlib';
+import { canonicalJson } from '@pi-ledger/event-store/payload-digest';
 
 /**
  * The backup file: gzip of UTF-8 lines.
@@ -18,13 +19,13 @@ import { createGunzip, createGzip, Gzip } from 'node:zlib';
  *   \.                                                      escapes newlines, so a row is one line
  *   {"table": "<name>", "rows": N, "sha256": "<hex>"}       and never the line `\.`)
  *   ... one section per table ...
- *   {"end": {"tables": K, "sha256": "<hex>"}}               SHA-256 of every byte before this line
+ *   {"end": {"tables": K, "sha256": "<hex>",                SHA-256 of every byte before this line,
+ *            "signature": "<base64>", "keyId": "<hex>"}}    signed with the audit key (Ed25519)
  *
  * Each table's digest covers its row lines; the end digest covers the whole file up to the end
- * line, so a truncated or corrupted backup is refused before anything is restored. The digests are
- * not signatures: what guards the content against a deliberate edit is the content itself (the log
- * must match its signed audit tree, which the restore verifies; the data keys are sealed under the
- * master key with their subject and category as AAD; certificates are signed).
+ * line, so a truncated or corrupted backup is refused before anything is restored; the signature
+ * over the end digest makes an edit show too, to whoever checks it with the ledger's published
+ * audit key (the restore does, with the installed one).
  */
 export const BACKUP_FORMAT = 'pi-ledger-backup/v1';
 const END_OF_ROWS = '\\.';
@@ -41,6 +42,38 @@ export interface BackupManifest {
   lastPosition: number;
   treeSize: number;
   postgresVersion: string;
+}
+
+/** The last line: what the whole file's digest is, and the audit key's signature over it. */
+export interface BackupEnd {
+  tables: number;
+  sha256: string;
+  signature: string;
+  keyId: string;
+}
+
+/** Signs with the audit key (TreeHeadSigner is one). */
+export interface BackupSigner {
+  readonly keyId: string;
+  signCanonical(statement: object): string;
+}
+
+const SIGNED_PURPOSE = 'pi-ledger/backup/v1';
+
+/** True when `end` is signed by `publicKey` (its key id aside: check that against the key you trust). */
+export function backupSignedBy(end: BackupEnd, publicKey: KeyObject): boolean {
+  try {
+    return verify(null, Buffer.from(canonicalJson({ purpose: SIGNED_PURPOSE, sha256: end.sha256 }), 'utf8'), publicKey, Buffer.from(end.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses a backup whose end `publicKey` did not sign (`whose` names the key in the message). */
+export function assertBackupSigned(file: string, end: BackupEnd, publicKey: KeyObject, whose: string): void {
+  if (!backupSignedBy(end, publicKey)) {
+    throw new BackupError(`${file} is not signed by ${whose} (it names audit key ${end.keyId}): it was edited, or made under another audit key`);
+  }
 }
 
 export interface TableSummary {
@@ -67,6 +100,7 @@ export class BackupWriter {
     private readonly file: string,
     private readonly partial: string,
     handle: Awaited<ReturnType<typeof open>>,
+    private readonly signer: BackupSigner,
   ) {
     this.done = pipeline(this.gzip, handle.createWriteStream()).then(async () => {
       const sync = await open(partial, 'r');
@@ -76,14 +110,14 @@ export class BackupWriter {
   }
 
   /** Refuses to overwrite an existing file: a backup is never replaced by accident. */
-  static async create(file: string, manifest: BackupManifest): Promise<BackupWriter> {
+  static async create(file: string, manifest: BackupManifest, signer: BackupSigner): Promise<BackupWriter> {
     const partial = `${file}.partial`;
     await assertAbsent(file);
     const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
       throw new BackupError(`${partial} exists: another backup to ${file} is running, or one was interrupted (remove it)`);
     });
-    const writer = new BackupWriter(file, partial, handle);
+    const writer = new BackupWriter(file, partial, handle, signer);
     await writer.line(BACKUP_FORMAT);
     await writer.line(JSON.stringify({ manifest }));
     return writer;
@@ -114,7 +148,9 @@ export class BackupWriter {
   }
 
   async finish(): Promise<void> {
-    const end = JSON.stringify({ end: { tables: this.tables, sha256: this.whole.digest('hex') } });
+    const sha256 = this.whole.digest('hex');
+    const endRecord: BackupEnd = { tables: this.tables, sha256, signature: this.signer.signCanonical({ purpose: SIGNED_PURPOSE, sha256 }), keyId: this.signer.keyId };
+    const end = JSON.stringify({ end: endRecord });
     this.gzip.end(`${end}\n`);
     await this.done;
     try {
@@ -167,12 +203,12 @@ export type BackupPart =
  * thing wrong. Call it once to verify a file before restoring from it: `onPart` then sees the
  * parts of a file that is whole only when the call returns.
  */
-export async function readBackup(file: string, onPart: (part: BackupPart) => Promise<void> | void): Promise<{ manifest: BackupManifest; tables: TableSummary[] }> {
+export async function readBackup(file: string, onPart: (part: BackupPart) => Promise<void> | void): Promise<{ manifest: BackupManifest; tables: TableSummary[]; end: BackupEnd }> {
   const whole = createHash('sha256');
   const tables: TableSummary[] = [];
   let manifest: BackupManifest | undefined;
   let table: { name: string; columns: string[]; hash: Hash; rows: number; ended: boolean } | undefined;
-  let end: { tables: number; sha256: string } | undefined;
+  let end: BackupEnd | undefined;
   let number = 0;
   const bad = (why: string) => new BackupError(`${file}, line ${number}: ${why}`);
 
@@ -201,7 +237,8 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
           await onPart({ kind: 'manifest', manifest });
         } else if (record.end) {
           if (table) throw bad(`table ${table.name} has no summary`);
-          end = record.end as { tables: number; sha256: string };
+          end = record.end as BackupEnd;
+          if (typeof end.signature !== 'string' || typeof end.keyId !== 'string') throw bad('the end of the backup is not signed');
           if (whole.digest('hex') !== end.sha256) throw bad('the file’s digest does not match: it was damaged or edited');
           if (end.tables !== tables.length) throw bad(`the end names ${end.tables} tables, the file holds ${tables.length}`);
           continue;
@@ -225,7 +262,7 @@ export async function readBackup(file: string, onPart: (part: BackupPart) => Pro
     throw readFailure(file, error);
   }
   if (!manifest || !end) throw new BackupError(`${file} ends early (line ${number}): the backup is incomplete`);
-  return { manifest, tables };
+  return { manifest, tables, end };
 }
 
 /**

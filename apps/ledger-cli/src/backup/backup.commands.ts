@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamicModule, Inject, Module } from '@nestjs/common';
 import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { Presets, SingleBar } from 'cli-progress';
-import { Command, CommandRunner, SubCommand } from 'nest-commander';
+import { InvalidArgumentError } from 'commander';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
 import { auditPublicKeyFrom, keyIdOf, TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
@@ -13,7 +15,7 @@ import { LEDGER_CONFIG, LEDGER_DATABASE, LEDGER_LOGGER, PG_POOL } from '@pi-ledg
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { migrateLedgerDatabase, OpenDatabase } from '@pi-ledger/platform/database/ledger-database';
 import { loadMasterKey, MASTER_KEY_FILE } from '@pi-ledger/pii-vault/master-key';
-import { BackupError, readBackup, TableSummary } from './backup-archive';
+import { assertBackupSigned, BackupError, readBackup, TableSummary } from './backup-archive';
 import { createBackup } from './create-backup';
 import { CLI_APPLICATION_NAME } from '../cli-application-name';
 import { ProgramName } from '../program-name';
@@ -39,28 +41,46 @@ export class BackupCreateCommand extends CommandRunner {
   }
 
   async run([file]: string[]): Promise<void> {
-    const { keyId, publicKeyPem } = this.signer.publicKey();
-    const summary = await withClient(this.database, (db) =>
-      withProgress('backing up', (progress) => createBackup(db, resolve(file), { auditPublicKey: { keyId, publicKeyPem }, onProgress: progress })),
-    );
+    const summary = await withClient(this.database, (db) => withProgress('backing up', (progress) => createBackup(db, resolve(file), { signer: this.signer, onProgress: progress })));
     const { manifest } = summary;
     process.stdout.write(
       `backup written to ${summary.file}: ${count(manifest.events, 'event')} (last position ${manifest.lastPosition}), audit tree of ${manifest.treeSize} leaves\n` +
         describeTables(summary.tables) +
-        `master key id ${manifest.kekIds.join(', ') || '(no keys yet)'}: a restore needs that key\n`,
+        `signed with audit key ${this.signer.keyId}; master key id ${manifest.kekIds.join(', ') || '(no keys yet)'}: a restore needs both keys\n`,
     );
   }
 }
 
-@SubCommand({ name: 'verify', arguments: '<file>', description: 'check that a backup file is whole (every digest, count and table) and of this release; exit 0 when it is, 3 when not' })
+@SubCommand({
+  name: 'verify',
+  arguments: '<file>',
+  description:
+    'check that a backup file is whole (every digest, count and table), of this release and signed by the audit key ' +
+    '(--public-key, else the one the file names); exit 0 when it is, 3 when not',
+})
 export class BackupVerifyCommand extends CommandRunner {
-  async run([file]: string[]): Promise<void> {
+  @Option({ flags: '--public-key <file>', description: 'the ledger’s published audit public key (PEM): the signature must be its' })
+  parsePublicKey(path: string): KeyObject {
     try {
-      const { manifest, tables } = await readBackup(resolve(file), () => undefined);
-      assertBackupShape(resolve(file), manifest, tables);
+      return auditPublicKeyFrom(createPublicKey(readFileSync(path, 'utf8')));
+    } catch (error) {
+      throw new InvalidArgumentError(`${path}: not an Ed25519 public key in PEM (${(error as Error).message})`);
+    }
+  }
+
+  async run([file]: string[], options: { publicKey?: KeyObject } = {}): Promise<void> {
+    try {
+      const path = resolve(file);
+      const { manifest, tables, end } = await readBackup(path, () => undefined);
+      assertBackupShape(path, manifest, tables);
+      const key = options.publicKey ?? auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem);
+      assertBackupSigned(path, end, key, options.publicKey ? 'the given public key' : 'the audit key it names');
+      const trust = options.publicKey
+        ? `signed by the given audit key ${keyIdOf(key)}`
+        : `signed by the audit key it names, ${keyIdOf(key)} (compare that id with the key you publish, or pass --public-key)`;
       process.stdout.write(
         `backup intact: made ${manifest.createdAt}, ${count(manifest.events, 'event')}, audit tree of ${count(manifest.treeSize, 'leaf')}, ` +
-          `master key id ${manifest.kekIds.join(', ') || '(none)'}, last migration ${manifest.migrations.at(-1)}, PostgreSQL ${manifest.postgresVersion}\n` +
+          `master key id ${manifest.kekIds.join(', ') || '(none)'}, last migration ${manifest.migrations.at(-1)}, PostgreSQL ${manifest.postgresVersion}; ${trust}\n` +
           describeTables(tables),
       );
     } catch (error) {
@@ -93,15 +113,16 @@ export class BackupRestoreCommand extends CommandRunner {
   async run([file]: string[]): Promise<void> {
     const path = resolve(file);
     process.stderr.write(`checking ${path}…\n`);
-    const { manifest, tables } = await readBackup(path, () => undefined);
+    const { manifest, tables, end } = await readBackup(path, () => undefined);
     assertBackupShape(path, manifest, tables);
     const [verifier, signer] = [this.verifier, this.signer];
     if (!verifier || !signer) {
       throw new BackupError(
-        `no audit signing key: put the backup's audit-signing-key.pem (key id ${keyIdOf(auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem))}) at ` +
-          `${join(this.config.dataDir, AUDIT_SIGNING_KEY_FILE)}: the restore checks the tree heads with it, and the ledger signs with it; nothing was written`,
+        `no audit signing key: put the backup's audit-signing-key.pem (key id ${end.keyId}) at ` +
+          `${join(this.config.dataDir, AUDIT_SIGNING_KEY_FILE)}: the restore checks the backup and its tree heads with it, and the ledger signs with it; nothing was written`,
       );
     }
+    assertBackupSigned(path, end, signer.verificationKey, `this ledger's audit key ${signer.keyId} (install the backup's audit-signing-key.pem); nothing was written`);
     const keyFile = join(this.config.dataDir, MASTER_KEY_FILE);
     if (!this.config.masterKey && !existsSync(keyFile)) {
       throw new BackupError(
@@ -131,13 +152,6 @@ export class BackupRestoreCommand extends CommandRunner {
         : `audit trail NOT intact after the restore (checked under the installed audit key ${signer.keyId}): ${verification.failure?.message}`,
       'start the service: the projections rebuild the read models from the restored log (ledger projections status shows how far)',
     ];
-    const backupKeyId = keyIdOf(auditPublicKeyFrom(manifest.auditPublicKey.publicKeyPem));
-    if (backupKeyId !== signer.keyId) {
-      lines.push(
-        `note: the backup was made under audit key ${backupKeyId}, this ledger's is ${signer.keyId}: install the backup’s audit-signing-key.pem, ` +
-          'or, if the key was rotated on purpose, check the older heads with ledger audit verify --public-key <the key you published then>',
-      );
-    }
     lines.push(
       `erasures after ${manifest.createdAt} are not in this backup: their subjects’ data is back; erase them again from their certificates ` +
         '(POST /v1/erasure-certificates/reapply, docs/operations.md "Backup and restore")',

@@ -1,10 +1,12 @@
 import type { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { BackupManifest, BackupWriter, TableSummary } from './backup-archive';
+import type { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
 import { appliedMigrations, BACKED_UP_TABLES, columnList, columnsOf, rowCounts, setPortableSession } from './backup-tables';
 
 export interface CreateBackupOptions {
-  auditPublicKey: BackupManifest['auditPublicKey'];
+  /** The audit key: its public half goes in the manifest, and it signs the file's digest. */
+  signer: TreeHeadSigner;
   /** Rows written of a table so far, and the table's row count. */
   onProgress?: (table: string, done: number, total: number) => void;
 }
@@ -29,8 +31,9 @@ export async function createBackup(db: Client, file: string, options: CreateBack
   let writer: BackupWriter | undefined;
   try {
     const counts = await rowCounts(db, BACKED_UP_TABLES.map((table) => table.name));
-    const manifest = await manifestOf(db, options.auditPublicKey, counts);
-    writer = await BackupWriter.create(file, manifest);
+    const { keyId, publicKeyPem } = options.signer.publicKey();
+    const manifest = await manifestOf(db, { keyId, publicKeyPem }, counts);
+    writer = await BackupWriter.create(file, manifest, options.signer);
     const tables: TableSummary[] = [];
     for (const table of BACKED_UP_TABLES) {
       const columns = await columnsOf(db, table);
