@@ -61,17 +61,17 @@ import { ErasureCertificates } from './rights/erasure/erasure-certificates';
 import { ErasureCertificatesHttpController } from './rights/erasure/erasure-certificates.http.controller';
 import { LegalHoldsService } from './rights/legal-holds/legal-holds.service';
 import { LegalHoldsHttpController } from './rights/legal-holds/legal-holds.http.controller';
-import { ledgerClockProvider } from './rights/retention/ledger-clock';
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { retentionScheduleProvider } from './rights/retention/retention-schedule';
 import { RetentionScheduler } from './rights/retention/retention.scheduler';
 
 @Module({})
 export class LedgerApiModule {
-  static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
+  static forRoot(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): DynamicModule {
     return {
       module: LedgerApiModule,
       imports: [
-        PlatformModule.forRoot(config, logger, { migrateOnStart: true }),
+        PlatformModule.forRoot(config, logger, { migrateOnStart: true }, clock),
         EventStoreModule,
         PiiVaultModule,
         AccessControlModule,
@@ -130,7 +130,6 @@ export class LedgerApiModule {
         SubjectHistoryHandler,
         ReadSubjectAsOfHandler,
         TreeHeadScheduler,
-        ledgerClockProvider,
         LegalHoldsService,
         ErasureCertificates,
         ErasureService,

@@ -1,10 +1,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
 import { LedgerApiModule } from './ledger-api.module';
 
-/** The whole API, configured but not listening: main.ts listens, end-to-end tests too. */
-export function createLedgerApi(config: LedgerConfig, logger: Logger): Promise<NestFastifyApplication> {
-  return createHttpApp(LedgerApiModule.forRoot(config, logger), logger);
+/** The whole API, configured but not listening: main.ts listens, end-to-end tests too (with a pinned clock). */
+export function createLedgerApi(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): Promise<NestFastifyApplication> {
+  return createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger);
 }

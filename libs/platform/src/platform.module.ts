@@ -4,21 +4,23 @@ import { LedgerConfig } from './config/ledger-config';
 import { LEDGER_CONFIG, LEDGER_LOGGER } from './config/config.tokens';
 import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
 import { LedgerMetrics } from './metrics/ledger-metrics';
+import { LEDGER_CLOCK, LedgerClock, systemClock } from './clock/ledger-clock';
 
-/** Config, logger, metrics and the database, for the API, the projector and the CLI alike. */
+/** Config, logger, the clock, metrics and the database, for the API, the projector and the CLI alike. */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: LedgerConfig, logger: Logger, database: DatabaseModuleOptions): DynamicModule {
+  static forRoot(config: LedgerConfig, logger: Logger, database: DatabaseModuleOptions, clock: LedgerClock = systemClock): DynamicModule {
     return {
       module: PlatformModule,
       imports: [DatabaseModule.forRoot(database)],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         { provide: LEDGER_LOGGER, useValue: logger },
+        { provide: LEDGER_CLOCK, useValue: clock },
         LedgerMetrics,
       ],
-      exports: [LEDGER_CONFIG, LEDGER_LOGGER, LedgerMetrics, DatabaseModule],
+      exports: [LEDGER_CONFIG, LEDGER_LOGGER, LEDGER_CLOCK, LedgerMetrics, DatabaseModule],
     };
   }
 }

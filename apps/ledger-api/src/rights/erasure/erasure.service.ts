@@ -17,7 +17,7 @@ import { RequestContext } from '../../http/request-context';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
 import { LegalHoldsService } from '../legal-holds/legal-holds.service';
-import { LEDGER_CLOCK, LedgerClock } from '../retention/ledger-clock';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { certificateSignatureValid, ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
 import { ErasureCertificates } from './erasure-certificates';
 import './erasure.problems';

@@ -19,7 +19,7 @@ import {
 } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.decider';
 import { LEGAL_HOLDS_STREAM, LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
 import { eventMetadata, RequestContext } from '../../http/request-context';
-import { LEDGER_CLOCK, LedgerClock } from '../retention/ledger-clock';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import '../erasure/erasure.problems';
 
 export interface LegalHoldView {

@@ -8,7 +8,7 @@ import { RequestContext } from '../../http/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { ErasureService } from '../erasure/erasure.service';
-import { LEDGER_CLOCK, LedgerClock } from './ledger-clock';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { CategoryRetention, retentionVerdict, shortestRetentionDays } from './retention-rule';
 import { RETENTION_SCHEDULE, RetentionSchedule } from './retention-schedule';
 
