@@ -42,7 +42,8 @@ import { SubjectRegistersHttpController } from './subjects/subject-registers/sub
 import { AccessLogHttpController } from './access-log/access-log.http.controller';
 import { AccessRecorder } from './access-log/access-recorder';
 import { StatsHttpController } from './stats/stats.http.controller';
-import { MinPositionInterceptor, ProjectionFreshness } from './http/min-position';
+import { MinPositionInterceptor } from './http/min-position';
+import { ProjectionFreshness } from './application/projection-freshness';
 import { AuditHttpController } from './audit/audit.http.controller';
 import { AuditEventsQuery } from './audit/audit-events.query';
 import { AuditEvidenceHttpController } from './audit/audit-evidence.http.controller';

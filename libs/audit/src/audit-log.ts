@@ -1,3 +1,4 @@
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
 import type { Pool, PoolClient } from 'pg';
 import { validate as isUuid } from 'uuid';
 import { inTransaction } from '@pi-ledger/platform/database/transaction';
@@ -56,7 +57,7 @@ export class AuditLog {
   constructor(
     private readonly pool: Pool,
     private readonly signer: TreeHeadSigner,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: LedgerClock = systemClock,
   ) {}
 
   publicKey(): AuditPublicKey {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
-import { BEGINNING, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { BEGINNING, GlobalCheckpoint, GlobalLog, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { payloadDigest } from '@pi-ledger/event-store/payload-digest';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { hashesOfRanges } from './audit-tree-storage';
@@ -93,7 +93,7 @@ class VerificationRun {
 
   constructor(
     private readonly pool: Pool,
-    private readonly store: PostgresEventStore,
+    private readonly store: GlobalLog,
     publicKeys: readonly KeyObject[],
     private readonly options: AuditVerifyOptions,
   ) {

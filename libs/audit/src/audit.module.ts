@@ -1,3 +1,4 @@
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { Global, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { LEDGER_CONFIG, LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
@@ -35,8 +36,8 @@ registerProblemCodes({
     },
     {
       provide: AuditLog,
-      inject: [PG_POOL, TreeHeadSigner],
-      useFactory: (pool: Pool, signer: TreeHeadSigner) => new AuditLog(pool, signer),
+      inject: [PG_POOL, TreeHeadSigner, LEDGER_CLOCK],
+      useFactory: (pool: Pool, signer: TreeHeadSigner, clock: LedgerClock) => new AuditLog(pool, signer, clock),
     },
     {
       provide: AuditVerifier,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { inTransaction } from '@pi-ledger/platform/database/transaction';
-import { BEGINNING, GlobalCheckpoint, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import { BEGINNING, EventStore, GlobalCheckpoint, GlobalLog, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { AuditTreeWriter } from './audit-tree-writer';
 
 /** Helpers for the audit specs (and other specs needing an audited ledger): no test framework here. */
@@ -17,7 +16,7 @@ export function auditTestEvent(type: string, n: number): NewEvent {
 }
 
 /** `count` events over a few streams, appended 1–3 at a time; returns them in global order. */
-export async function appendAuditTestEvents(store: PostgresEventStore, count: number, streams = 5): Promise<void> {
+export async function appendAuditTestEvents(store: EventStore, count: number, streams = 5): Promise<void> {
   const prefix = randomUUID().slice(0, 8);
   for (let n = 0; n < count; ) {
     const size = Math.min(1 + (n % 3), count - n);
@@ -31,7 +30,7 @@ export async function appendAuditTestEvents(store: PostgresEventStore, count: nu
  * Every event in global order, as stored. Waits out events held back by transactions still open:
  * the horizon is the whole server's, so other test files' transactions count too.
  */
-export async function readAllEvents(store: PostgresEventStore): Promise<RecordedEvent[]> {
+export async function readAllEvents(store: GlobalLog): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   const deadline = Date.now() + 30_000;
   for (let from: GlobalCheckpoint = BEGINNING; ; ) {

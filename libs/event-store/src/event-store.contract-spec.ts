@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { version as uuidVersion } from 'uuid';
-import { EventStore, ExpectedVersion, GlobalCheckpoint, NewEvent, RecordedEvent } from './event-store.port';
+import { EventStore, ExpectedVersion, GlobalCheckpoint, GlobalLog, NewEvent, RecordedEvent } from './event-store.port';
 import { EventIdConflict, WrongExpectedVersion } from './event-store.errors';
 import { canonicalJson, sha256 } from './payload-digest';
 
 /**
- * The behaviour every EventStore adapter must show. An adapter's spec calls this with a factory
+ * The behaviour every adapter of the two ports (EventStore, GlobalLog) must show; it uses nothing else. An adapter's spec calls this with a factory
  * giving a store on an empty or shared database; tests use fresh stream ids and measure the global
  * log from the head they find, so they do not depend on each other.
  */
-export function eventStoreContract(adapter: string, open: () => Promise<{ store: EventStore; close(): Promise<void> }>) {
+export function eventStoreContract(adapter: string, open: () => Promise<{ store: EventStore & GlobalLog; close(): Promise<void> }>) {
   describe(`EventStore contract: ${adapter}`, () => {
-    let store: EventStore;
+    let store: EventStore & GlobalLog;
     let close: () => Promise<void>;
 
     beforeAll(async () => ({ store, close } = await open()));
@@ -272,7 +272,7 @@ async function eventually(assertion: () => Promise<void>, ms = 10_000): Promise<
 }
 
 /** The checkpoint of a fresh marker event: anything appended afterwards sorts after it. */
-async function mark(store: EventStore): Promise<GlobalCheckpoint> {
+async function mark(store: EventStore & GlobalLog): Promise<GlobalCheckpoint> {
   const { position } = await store.appendToStream(stream(), [event('Mark')]);
   return (await store.checkpointOf(position))!;
 }
@@ -289,7 +289,7 @@ function withId(newEvent: NewEvent): NewEvent {
   return { ...newEvent, eventId: randomUUID() };
 }
 
-async function readEverything(store: EventStore, from: GlobalCheckpoint): Promise<RecordedEvent[]> {
+async function readEverything(store: GlobalLog, from: GlobalCheckpoint): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   for (let page = await store.readAll({ from, maxCount: 777 }); page.length > 0; page = await store.readAll({ from: page.at(-1)!.checkpoint, maxCount: 777 })) {
     all.push(...page);

@@ -4,11 +4,16 @@ import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerMetrics } from '@pi-ledger/platform/metrics/ledger-metrics';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 
+/** The EventStore port (streams): what command handlers depend on. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
+/** The GlobalLog port (the ordered global log with wake-ups): projections, the audit tree, freshness. */
+export const GLOBAL_LOG = Symbol('GLOBAL_LOG');
+/** The PostgreSQL adapter as PostgresEventStorePort: only for callers that need an append with a row alongside. */
+export const POSTGRES_EVENT_STORE = Symbol('POSTGRES_EVENT_STORE');
 
 @Injectable()
 class EventStoreLifecycle implements BeforeApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: PostgresEventStore) {}
+  constructor(@Inject(POSTGRES_EVENT_STORE) private readonly store: PostgresEventStore) {}
 
   /** After projectors stopped (onModuleDestroy), before the pool ends (onApplicationShutdown). */
   async beforeApplicationShutdown(): Promise<void> {
@@ -16,18 +21,20 @@ class EventStoreLifecycle implements BeforeApplicationShutdown {
   }
 }
 
-/** The EventStore port bound to its PostgreSQL adapter, on the platform's pool. */
+/** The EventStore and GlobalLog ports bound to one PostgreSQL adapter, on the platform's pool. */
 @Global()
 @Module({
   providers: [
     {
-      provide: EVENT_STORE,
+      provide: POSTGRES_EVENT_STORE,
       inject: [PG_POOL, LedgerMetrics],
       useFactory: (pool: Pool, metrics: LedgerMetrics) =>
         new PostgresEventStore(pool, { onAppended: (count, seconds) => metrics.appended(count, seconds) }),
     },
+    { provide: EVENT_STORE, useExisting: POSTGRES_EVENT_STORE },
+    { provide: GLOBAL_LOG, useExisting: POSTGRES_EVENT_STORE },
     EventStoreLifecycle,
   ],
-  exports: [EVENT_STORE],
+  exports: [EVENT_STORE, GLOBAL_LOG, POSTGRES_EVENT_STORE],
 })
 export class EventStoreModule {}

@@ -1,6 +1,7 @@
 /**
- * The EventStore port. Every adapter (PostgreSQL here; KurrentDB as the scale-out option) must pass
- * `event-store.contract-spec.ts`.
+ * The event store's ports: `EventStore` (streams, for command handlers) and `GlobalLog` (the ordered
+ * global log, for projections and the audit tree). Every adapter (PostgreSQL here; KurrentDB as the
+ * scale-out option) must pass `event-store.contract-spec.ts`, which uses nothing but these ports.
  */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -28,15 +29,27 @@ export interface EventMetadata {
   idempotencyKey?: string;
 }
 
-export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+/**
+ * An event as the domain decides it: a type and its data, nothing about where it is stored. A
+ * stream's events are a union of these (e.g. `SubjectEvent`); the store's methods are generic in
+ * it, so reads and appends are typed without casts.
+ */
+export interface DomainEvent<Type extends string = string, Data extends object = JsonObject> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
+/** Any event, whatever its data's type: the bound of the ports' generics. */
+export type AnyDomainEvent = DomainEvent<string, object>;
+
+/** What an append takes: the domain event plus its envelope. */
+export type NewEvent<E extends AnyDomainEvent = DomainEvent> = E & {
   /** UUIDv7; generated when absent. Supplying it makes the append idempotent. */
   eventId?: string;
-  type: Type;
   /** Defaults to 1. */
   schemaVersion?: number;
-  data: Data;
   metadata: EventMetadata;
-}
+};
 
 /** Where a reader of the global log stands: the last event it has seen, in global order. */
 export interface GlobalCheckpoint {
@@ -46,11 +59,10 @@ export interface GlobalCheckpoint {
 
 export const BEGINNING: GlobalCheckpoint = Object.freeze({ transactionId: 0, position: 0 });
 
-export interface RecordedEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+/** Where and when an event was stored, and by whom. */
+export interface RecordedEnvelope {
   eventId: string;
-  type: Type;
   schemaVersion: number;
-  data: Data;
   metadata: EventMetadata;
   recordedAt: Date;
   streamId: string;
@@ -63,30 +75,18 @@ export interface RecordedEvent<Type extends string = string, Data extends JsonOb
   payloadDigest: string;
 }
 
+/** A stored event: the domain event (upcast to its current schema) and its envelope. */
+export type RecordedEvent<E extends AnyDomainEvent = DomainEvent> = E & RecordedEnvelope;
+
 /**
  * `any`: no check. `no_stream`: the stream must not exist. `stream_exists`: it must.
  * A number: the stream's current version must be exactly that (0 = absent).
  */
 export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
 
+/** What every adapter understands; an adapter may take more (PostgresAppendOptions). */
 export interface AppendOptions {
   expectedVersion?: ExpectedVersion;
-  /** A row inserted by the append's own statement: only when the append is accepted, committed with the events or not at all. */
-  alongside?: AlongsideInsert;
-}
-
-/**
- * One row for another table, written by the statement that appends the events: inserted only when
- * the expected version holds, and rolled back with them. Needs at least one event to gate it on.
- */
-export interface AlongsideInsert {
-  /** Names the statement shape (prepared-statement name suffix): the same name must always come with the same `into` and `types`. /^[a-z][a-z0-9_-]{0,40}$/ */
-  name: string;
-  /** Table and columns, e.g. `vault_subject_keys (subject_id, kek_id, categories)`: code, never input. */
-  into: string;
-  /** The SQL type of each value, e.g. ['text', 'text', 'text[]', 'uuid[]', 'bytea[]']. */
-  types: readonly string[];
-  values: readonly unknown[];
 }
 
 export interface AppendResult {
@@ -124,19 +124,58 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   stop(): Promise<void>;
 }
 
-export interface EventStore {
-  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+/**
+ * The write side's port: streams, read and appended with an expected version. Generic per call in
+ * the stream's event union; `Options` is what the adapter takes beyond AppendOptions.
+ */
+export interface EventStore<Options extends AppendOptions = AppendOptions> {
+  appendToStream<E extends AnyDomainEvent>(streamId: string, events: readonly NewEvent<E>[], options?: Options): Promise<AppendResult>;
+  /** The stream's events as `E` (upcast to the current schema); the caller names the stream's union. */
+  readStream<E extends AnyDomainEvent = DomainEvent>(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent<E>[]>;
   /** The stream's current version; 0 when it does not exist. */
   streamVersion(streamId: string): Promise<number>;
+}
+
+export interface GlobalBatchOptions {
+  /**
+   * False: the events come without their data (`data` is `{}`) and exactly as stored, never
+   * upcast; everything else, the payload digest included, is there. For readers that commit to
+   * the envelope only (the audit tree): the data is most of a row, to send and to parse.
+   */
+  data?: boolean;
+}
+
+export interface GlobalBatch {
+  events: RecordedEvent[];
+  /** True when committed events exist past the batch but wait behind an older running transaction. */
+  heldBack: boolean;
+}
+
+/** Wake-ups when events were appended (in this process or, through the database, in another). */
+export interface LogWakeups {
+  /** Changes on every wake-up: take it before a read, then wait on it. */
+  readonly generation: number;
+  /** Resolves on the first wake-up after `sinceGeneration`, or after `timeoutMs`. */
+  wait(sinceGeneration: number, timeoutMs: number): Promise<void>;
+  /** Wakes every waiter now (a stop, a pause). */
+  interrupt(): void;
+}
+
+/**
+ * The read side's port: the global log in its one order, for projections, the audit tree and
+ * read-your-writes. A reader never sees an event behind its checkpoint appear later.
+ */
+export interface GlobalLog {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The next events after `from`, cut before any that an older running transaction may still precede. */
+  readGlobalBatch(from: GlobalCheckpoint, maxCount: number, options?: GlobalBatchOptions): Promise<GlobalBatch>;
   /** Catches up from `from`, then stays live. */
   subscribeToAll(from?: GlobalCheckpoint, options?: SubscribeOptions): Subscription;
   /** The checkpoint of the last event a reader of the global log can see now. */
   headCheckpoint(): Promise<GlobalCheckpoint>;
   /** The checkpoint of the event at `position`, to ask whether a reader has reached it. */
   checkpointOf(position: number): Promise<GlobalCheckpoint | undefined>;
-  close(): Promise<void>;
+  readonly wakeups: LogWakeups;
 }
 
 export function compareCheckpoints(a: GlobalCheckpoint, b: GlobalCheckpoint): number {

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { AlongsideInsert, JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { AlongsideInsert } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
 import type { Logger } from '@pi-ledger/platform/logging/logger';
 import { aad, dataKeyAad, FIELD_AAD_LABEL, open, seal, unwrapKey, wrapKey } from './envelope';
 import { BoundedLru } from './key-cache';

@@ -1,4 +1,5 @@
-import { AlongsideInsert, JsonValue } from '@pi-ledger/event-store/event-store.port';
+import { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import type { AlongsideInsert } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
 import { DataErasedError, EncryptedValue, KeyDraft, KeyRef, PiiVault } from './pii-vault';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import type { AlongsideInsert } from '@pi-ledger/event-store/event-store.port';
+import type { AlongsideInsert } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
 import { MasterKeyMismatchError } from './pii-vault.errors';
 
 /**

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerMetrics } from '@pi-ledger/platform/metrics/ledger-metrics';
-import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import { GLOBAL_LOG } from '@pi-ledger/event-store/event-store.module';
+import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection } from './runner/projection';
 import { ProjectionCheckpoints } from './runner/projection-checkpoints';
 import { ProjectionRunner } from './runner/projection-runner';
@@ -79,7 +79,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(GLOBAL_LOG) private readonly store: GlobalLog,
     @Inject(LEDGER_PROJECTIONS) private readonly projections: Projection[],
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
     @Inject('PROJECTOR_ENABLED') private readonly enabled: boolean,

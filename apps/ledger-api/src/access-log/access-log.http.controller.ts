@@ -4,7 +4,8 @@ import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { assertMaySeeSubject, SubjectScopeError } from '@pi-ledger/access-control/subject-scope';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { AccessLogQueries, InvalidCursorError } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
-import { Ctx, RequestContext } from '../http/request-context';
+import { Ctx } from '../http/ctx.decorator';
+import { RequestContext } from '../application/request-context';
 import { ReadsProjections } from '../http/min-position';
 import { ACCESS_LOG_DEFAULT_LIMIT, AccessLogQueryDto } from './access-log.dto';
 

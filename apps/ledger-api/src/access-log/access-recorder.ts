@@ -1,10 +1,11 @@
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
 import { accessStream, PERSONAL_DATA_ACCESSED, PersonalDataAccessed } from '@pi-ledger/read-models/projections/access-log/personal-data-accessed.event';
-import { eventMetadata, RequestContext } from '../http/request-context';
+import { eventMetadata, RequestContext } from '../application/request-context';
 import { RegistryService } from '../registry/registry.service';
 
 /** One subject's PI as one response showed it. */
@@ -26,12 +27,13 @@ export class AccessRecorder {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly registry: RegistryService,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
   async record(context: RequestContext, reads: readonly AccessRead[]): Promise<void> {
     if (reads.length === 0) return;
     const { purposes } = await this.registry.current();
-    const accessedAt = new Date().toISOString();
+    const accessedAt = this.clock().toISOString();
     await Promise.all(
       reads.map((read) => {
         const purpose = read.purposeId ? purposeOf({ purposes }, read.purposeId) : undefined;

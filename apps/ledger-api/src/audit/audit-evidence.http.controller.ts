@@ -6,7 +6,8 @@ import { EvidenceExporter } from '@pi-ledger/audit/evidence/evidence-exporter';
 import { EvidencePackage } from '@pi-ledger/audit/evidence/evidence-package';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { ReadsProjections } from '../http/min-position';
-import { Ctx, eventMetadata, RequestContext } from '../http/request-context';
+import { Ctx } from '../http/ctx.decorator';
+import { eventMetadata, RequestContext } from '../application/request-context';
 
 export class EvidenceParams {
   @IsUUID() subjectId: string;

@@ -6,7 +6,8 @@ import { ROLES } from '@pi-ledger/access-control/roles';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { CATEGORIES, CATEGORY_NAMES, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { contentHash } from '@pi-ledger/ledger-domain/registry/default-registry';
-import { Ctx, RequestContext } from '../http/request-context';
+import { Ctx } from '../http/ctx.decorator';
+import { RequestContext } from '../application/request-context';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { RegistryService } from './registry.service';
 import { DefinePurposeDto, PublishNoticeDto, SetSensitivityDto } from './registry.dto';
@@ -22,8 +23,7 @@ export class RegistryHttpController {
   @Roles('admin')
   @ApiOperation({ summary: 'Define a processing purpose (its id is permanent)' })
   async definePurpose(@Body() body: DefinePurposeDto, @Ctx() context: RequestContext) {
-    const now = new Date().toISOString();
-    const { version, position } = await this.registry.execute({ type: 'DefinePurpose', purpose: { ...body }, now }, context);
+    const { version, position } = await this.registry.execute({ type: 'DefinePurpose', purpose: { ...body } }, context);
     return { ...body, version, position };
   }
 
@@ -39,8 +39,7 @@ export class RegistryHttpController {
   @ApiOperation({ summary: 'Publish an immutable notice version; returns its content hash' })
   async publishNotice(@Body() body: PublishNoticeDto, @Ctx() context: RequestContext) {
     const hash = contentHash(body.content);
-    const now = new Date().toISOString();
-    const { position } = await this.registry.execute({ type: 'PublishNotice', notice: { version: body.version, content: body.content, contentHash: hash, purposeIds: body.purposeIds }, now }, context);
+    const { position } = await this.registry.execute({ type: 'PublishNotice', notice: { version: body.version, content: body.content, contentHash: hash, purposeIds: body.purposeIds } }, context);
     return { version: body.version, contentHash: hash, position };
   }
 
@@ -67,7 +66,7 @@ export class RegistryHttpController {
   @ApiOperation({ summary: 'Mark a category sensitive or not (defaults follow GB/T 45574)' })
   async setSensitivity(@Param('name') name: string, @Body() body: SetSensitivityDto, @Ctx() context: RequestContext) {
     if (!isCategory(name)) throw new ProblemException(404, 'category-not-found', 'Category not found', `no category ${name}`);
-    const { version, position } = await this.registry.execute({ type: 'SetCategorySensitivity', category: name, sensitive: body.sensitive, now: new Date().toISOString() }, context);
+    const { version, position } = await this.registry.execute({ type: 'SetCategorySensitivity', category: name, sensitive: body.sensitive }, context);
     return { name, sensitive: body.sensitive, version, position };
   }
 }

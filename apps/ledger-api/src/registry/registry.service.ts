@@ -1,13 +1,19 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
-import { WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { decideRegistry, evolveRegistry, initialRegistry, REGISTRY_STREAM, RegistryCommand, RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import { defaultRegistryCommands } from '@pi-ledger/ledger-domain/registry/default-registry';
-import { eventMetadata, RequestContext } from '../http/request-context';
+import { RequestContext, withMetadata } from '../application/request-context';
+
+const REGISTRY_FOLD: StreamFold<RegistryState, RegistryEvent> = { initialState: initialRegistry, evolve: evolveRegistry };
+
+/** A registry command as the HTTP edge makes it: without its time, which the clock gives. */
+export type RegistryChange = RegistryCommand extends infer C ? (C extends { now: string } ? Omit<C, 'now'> : never) : never;
 
 const SYSTEM: RequestContext = { actor: { id: 'system', roles: ['admin'] }, correlationId: 'registry-seed', causationId: 'registry-seed' };
 
@@ -23,54 +29,46 @@ export class RegistryService implements OnApplicationBootstrap {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
-  /** Seeds the default registry once, on the first start of an empty ledger. */
+  /** Seeds the default registry once, on the first start of an empty ledger (another instance may seed it first). */
   async onApplicationBootstrap(): Promise<void> {
     if ((await this.store.streamVersion(REGISTRY_STREAM)) > 0) return;
-    const now = new Date().toISOString();
-    const events = defaultRegistryCommands(now).flatMap((command) => {
-      const produced = decideRegistry(command, this.state);
-      this.state = produced.reduce(evolveRegistry, this.state);
-      return produced;
-    });
-    try {
-      await this.store.appendToStream(REGISTRY_STREAM, events.map((event) => ({ ...event, data: event.data as unknown as JsonObject, metadata: eventMetadata(SYSTEM) })), {
-        expectedVersion: 'no_stream',
-      });
-      this.logger.info('default registry seeded: purposes health-management, marketing, research; notice v1');
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersion)) throw error; // another instance seeded it first
-    } finally {
-      this.state = initialRegistry();
-      this.version = 0;
-    }
+    const now = this.clock().toISOString();
+    const seeded = await handleCommand(
+      this.store,
+      REGISTRY_STREAM,
+      REGISTRY_FOLD,
+      ({ state, version }) => {
+        if (version > 0) return [];
+        let seeding = state;
+        return defaultRegistryCommands(now).flatMap((command) => {
+          const produced = decideRegistry(command, seeding);
+          seeding = produced.reduce(evolveRegistry, seeding);
+          return produced;
+        });
+      },
+      { prepare: withMetadata(SYSTEM) },
+    );
+    if (seeded.events.length > 0) this.logger.info('default registry seeded: purposes health-management, marketing, research; notice v1');
   }
 
   async current(): Promise<RegistryState> {
     const head = await this.store.streamVersion(REGISTRY_STREAM);
     if (head !== this.version) {
-      const events = await this.store.readStream(REGISTRY_STREAM, { fromVersion: this.version + 1 });
-      this.state = events.reduce((state, event) => evolveRegistry(state, event as unknown as RegistryEvent), this.state);
+      const events = await this.store.readStream<RegistryEvent>(REGISTRY_STREAM, { fromVersion: this.version + 1 });
+      this.state = events.reduce(evolveRegistry, this.state);
       this.version = events.at(-1)?.streamVersion ?? this.version;
     }
     return this.state;
   }
 
-  async execute(command: RegistryCommand, context: RequestContext): Promise<{ version: number; position: number }> {
-    for (;;) {
-      const state = await this.current();
-      const events = decideRegistry(command, state);
-      try {
-        const result = await this.store.appendToStream(
-          REGISTRY_STREAM,
-          events.map((event) => ({ ...event, data: event.data as unknown as JsonObject, metadata: eventMetadata(context) })),
-          { expectedVersion: this.version },
-        );
-        return { version: result.nextExpectedVersion, position: result.position };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersion)) throw error; // someone changed the registry meanwhile: decide again
-      }
-    }
+  async execute(change: RegistryChange, context: RequestContext): Promise<{ version: number; position: number }> {
+    const now = this.clock().toISOString();
+    const result = await handleCommand(this.store, REGISTRY_STREAM, REGISTRY_FOLD, ({ state }) => decideRegistry({ ...change, now } as RegistryCommand, state), {
+      prepare: withMetadata(context),
+    });
+    return { version: result.version, position: result.position };
   }
 }

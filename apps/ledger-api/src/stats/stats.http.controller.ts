@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
@@ -23,6 +24,7 @@ export class StatsHttpController {
     private readonly subjectStatistics: SubjectStatisticsQueries,
     private readonly consentRegister: ConsentRegisterQueries,
     private readonly activity: DailyActivityQueries,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
   @Get('subjects')
@@ -30,7 +32,7 @@ export class StatsHttpController {
   @ReadsProjections('subject_profile', 'consent_register')
   @ApiOperation({ summary: 'Subjects by status, category held, gender, age band and province; consents by purpose and status' })
   async subjects() {
-    const [subjects, consentsByPurpose] = await Promise.all([this.subjectStatistics.subjects(new Date().getUTCFullYear()), this.consentRegister.countsByPurpose()]);
+    const [subjects, consentsByPurpose] = await Promise.all([this.subjectStatistics.subjects(this.clock().getUTCFullYear()), this.consentRegister.countsByPurpose()]);
     return { ...subjects, consentsByPurpose };
   }
 
@@ -39,7 +41,7 @@ export class StatsHttpController {
   @ReadsProjections('daily_activity')
   @ApiOperation({ summary: 'Per day (UTC): data collections and rights-request events' })
   async dailyActivity(@Query() query: ActivityQueryDto) {
-    const to = query.to ? day(query.to) : new Date().toISOString().slice(0, 10);
+    const to = query.to ? day(query.to) : this.clock().toISOString().slice(0, 10);
     const from = query.from ? day(query.from) : new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
     const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
     if (days < 1) throw invalid('query.from', 'must not be after to');

@@ -1,18 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { EventStore, JsonObject, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { AlongsideConflict, WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { POSTGRES_EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { PostgresEventStorePort } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
+import { handleCommand, loadStream, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { AlongsideConflict } from '@pi-ledger/event-store/event-store.errors';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { JsonValue } from '@pi-ledger/event-store/event-store.port';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { decideSubject, SubjectCommand } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { SubjectEvent, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { evolveSubject, initialSubjectState, SubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
-import { eventMetadata, RequestContext } from '../http/request-context';
-import { RegistryService } from '../registry/registry.service';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
+import { eventMetadata, RequestContext } from '../application/request-context';
+import { RegistryService } from '../registry/registry.service';
 import { eventPurpose } from './event-purpose';
 
 export interface CommandResult {
@@ -21,97 +24,92 @@ export interface CommandResult {
   events: SubjectEvent[];
 }
 
-const MAX_ATTEMPTS = 5;
+/** A subject's stream as stored: PI sealed. */
+export type StoredSubjectEvent = SubjectEvent<EncryptedValue>;
+
+const SUBJECT_FOLD: StreamFold<SubjectState, StoredSubjectEvent> = { initialState: initialSubjectState, evolve: evolveSubject };
 
 /**
- * Load the stream, decide, seal the PI, append with the version the decision was based on.
- * Every event's metadata names a purpose and a legal basis (see event-purpose.ts).
- * Without If-Match a concurrent change makes it decide again; with If-Match it is a 412.
- * A subject's first append also stores its new data keys, in the same statement.
+ * A subject's commands on the one command path (handleCommand): load, decide with the registry
+ * and the clock's `now`, seal the PI, append with the version the decision was based on. Every
+ * event's metadata names a purpose and a legal basis (event-purpose.ts). A subject's first append
+ * also stores its new data keys, in the same statement (PostgreSQL's append with a row alongside).
  */
 @Injectable()
 export class SubjectCommandsService {
   readonly codec: SubjectEventCodec;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(POSTGRES_EVENT_STORE) private readonly store: PostgresEventStorePort,
     @Inject(PII_VAULT) vault: PiiVault,
     private readonly registry: RegistryService,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {
     this.codec = new SubjectEventCodec(vault);
   }
 
-  async load(subjectId: string): Promise<{ state: SubjectState; version: number; events: RecordedEvent[] }> {
-    const events = await this.readAll(subjectId);
-    const state = events.reduce((current, event) => evolveSubject(current, event as unknown as SubjectEvent), initialSubjectState());
-    return { state, version: events.at(-1)?.streamVersion ?? 0, events };
+  load(subjectId: string): Promise<{ state: SubjectState; version: number; events: RecordedEvent<StoredSubjectEvent>[] }> {
+    return loadStream(this.store, subjectStream(subjectId), SUBJECT_FOLD);
   }
 
+  /**
+   * `build` makes the command from the subject's state, the registry and the time of the decision.
+   * `ifMatch`: the version the client read; a moved stream is then PreconditionFailed.
+   */
   async execute(
     subjectId: string,
     context: RequestContext,
     ifMatch: number | undefined,
-    build: (state: SubjectState, registry: RegistryState) => SubjectCommand,
+    build: (state: SubjectState, registry: RegistryState, now: string) => SubjectCommand,
   ): Promise<CommandResult> {
     // set once the subject turns out to have data keys stored already, though no events
     let keysStored = false;
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(subjectId);
-      if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed(version);
-      const registry = await this.registry.current();
-      const command = build(state, registry);
-      const decided = decideSubject(command, state);
-      // per event: one command may yield events of several kinds (an erasure: a restriction to storage, then the erasure)
-      const metadata = decided.map((event) => eventMetadata(context, eventPurpose(command, event, state, registry)));
-      const eventIds = decided.map(() => uuidv7());
-      const sealing = await this.codec.sealForAppend(decided, eventIds, version === 0 && !keysStored);
-      const sealed: NewEvent[] = sealing.events.map((event, index) => ({
-        eventId: eventIds[index],
-        type: event.type,
-        data: event.data as unknown as JsonObject,
-        metadata: metadata[index],
-      }));
-      try {
-        const result = await this.store.appendToStream(subjectStream(subjectId), sealed, {
-          expectedVersion: version,
-          ...(sealing.alongside ? { alongside: sealing.alongside } : {}),
-        });
-        sealing.appended();
-        return { version: result.nextExpectedVersion, position: result.position, events: decided };
-      } catch (error) {
-        if (error instanceof AlongsideConflict && !keysStored) {
-          keysStored = true;
-          continue;
-        }
-        if (!(error instanceof WrongExpectedVersion)) throw error;
-        if (ifMatch !== undefined) throw preconditionFailed(error.actual);
-        if (attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    let decision: { command: SubjectCommand; registry: RegistryState } | undefined;
+    const handled = await handleCommand(
+      this.store,
+      subjectStream(subjectId),
+      SUBJECT_FOLD,
+      async ({ state }) => {
+        const registry = await this.registry.current();
+        const command = build(state, registry, this.clock().toISOString());
+        decision = { command, registry };
+        return decideSubject(command, state) as StoredSubjectEvent[];
+      },
+      {
+        expectedVersion: ifMatch,
+        prepare: async (decided, { state, version }) => {
+          const { command, registry } = decision!;
+          const plain = decided as readonly SubjectEvent[];
+          const eventIds = plain.map(() => uuidv7());
+          const sealing = await this.codec.sealForAppend(plain, eventIds, version === 0 && !keysStored);
+          return {
+            events: sealing.events.map((event, index) => ({
+              eventId: eventIds[index],
+              type: event.type,
+              data: event.data,
+              // per event: one command may yield events of several kinds (an erasure: a restriction to storage, then the erasure)
+              metadata: eventMetadata(context, eventPurpose(command, plain[index], state, registry)),
+            })),
+            options: sealing.alongside ? { alongside: sealing.alongside } : {},
+            appended: sealing.appended,
+          };
+        },
+        retryOn: (error) => {
+          if (!(error instanceof AlongsideConflict) || keysStored) return false;
+          keysStored = true; // another request stored this subject's keys first: seal with those
+          return true;
+        },
+      },
+    );
+    return { version: handled.version, position: handled.position, events: handled.events as SubjectEvent[] };
   }
 
   /** The subject's events with PI decrypted (or "[erased]"). */
-  async openEvents(events: RecordedEvent[]): Promise<Array<{ recorded: RecordedEvent; event: SubjectEvent }>> {
+  async openEvents<R extends RecordedEvent<StoredSubjectEvent>>(events: readonly R[]): Promise<Array<{ recorded: R; event: SubjectEvent<JsonValue> }>> {
     const opened = await this.codec.openAll(
-      events.map((recorded) => recorded as unknown as SubjectEvent<EncryptedValue>),
+      events,
       events.map((recorded) => recorded.eventId),
     );
     return events.map((recorded, index) => ({ recorded, event: opened[index] }));
   }
-
-  private async readAll(subjectId: string): Promise<RecordedEvent[]> {
-    const all: RecordedEvent[] = [];
-    for (let from = 1; ; ) {
-      const page = await this.store.readStream(subjectStream(subjectId), { fromVersion: from, maxCount: 1000 });
-      all.push(...page);
-      if (page.length < 1000) return all;
-      from = page[page.length - 1].streamVersion + 1;
-    }
-  }
-}
-
-function preconditionFailed(actual: number): ProblemException {
-  return new ProblemException(412, 'precondition-failed', 'Precondition failed', `the subject is at version ${actual}; read it again and retry`, undefined, {
-    currentVersion: actual,
-  });
 }

@@ -3,26 +3,60 @@ import {
   ArrayMaxSize, IsArray, IsEmail, IsIn, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, registerDecorator,
   ValidateNested, validateSync, ValidationArguments,
 } from 'class-validator';
-import { FieldProblem } from '@pi-ledger/platform/http/problem';
+import { FieldProblem } from '@pi-ledger/ledger-domain/domain-error';
 import { flatten } from '@pi-ledger/platform/http/validation.pipe';
 import { normaliseEmail, normalisePhone } from '@pi-ledger/pii-vault/normalise';
 import { CATEGORIES, Category, isListField } from '@pi-ledger/ledger-domain/registry/categories';
 import { isRealDate } from '@pi-ledger/ledger-domain/validation/resident-id';
 
-/** A calendar date (YYYY-MM-DD) that exists and is not after today in China (UTC+8). */
+/** The fields declared with @IsPastDate, per DTO class: checked against the ledger's clock after validation. */
+const PAST_DATE_FIELDS = new WeakMap<object, Set<string>>();
+const pastDateMessage = (property: string) => `${property} must be a real date (YYYY-MM-DD) not in the future`;
+
+/**
+ * A calendar date (YYYY-MM-DD) that exists and is not after today in China (UTC+8). The decorator
+ * checks that it exists; "not after today" needs the ledger's clock, so `futureDateProblems`
+ * checks it with the `today` the caller takes from LEDGER_CLOCK.
+ */
 function IsPastDate() {
-  return (target: object, property: string) =>
+  return (target: object, property: string) => {
+    const fields = PAST_DATE_FIELDS.get(target.constructor) ?? new Set<string>();
+    PAST_DATE_FIELDS.set(target.constructor, fields.add(property));
     registerDecorator({
       name: 'isPastDate',
       target: target.constructor,
       propertyName: property,
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && isRealDate(value) && value <= chinaToday(),
-        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be a real date (YYYY-MM-DD) not in the future`,
+        validate: (value: unknown) => typeof value === 'string' && isRealDate(value),
+        defaultMessage: (args?: ValidationArguments) => pastDateMessage(args?.property ?? 'date'),
       },
     });
+  };
 }
-const chinaToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/** Today's date in China (UTC+8), YYYY-MM-DD, at the instant `now`. */
+export function chinaDate(now: Date): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Every @IsPastDate field of a validated DTO tree that lies after `today`, named as `flatten` names fields. */
+function futureDateProblems(instance: unknown, path: string, today: string, reported: ReadonlySet<string>): FieldProblem[] {
+  if (instance === null || typeof instance !== 'object') return [];
+  const pastDates = PAST_DATE_FIELDS.get(instance.constructor);
+  return Object.entries(instance).flatMap(([key, value]) => {
+    const at = `${path}.${key}`;
+    if (pastDates?.has(key)) return typeof value === 'string' && value > today && !reported.has(at) ? [{ path: at, message: pastDateMessage(key) }] : [];
+    if (Array.isArray(value)) return value.flatMap((item, index) => futureDateProblems(item, `${at}[${index}]`, today, reported));
+    return futureDateProblems(value, at, today, reported);
+  });
+}
+
+/** validateSync's problems, then the past dates that lie after `today`. */
+function validateDto(instance: object, path: string, today: string): FieldProblem[] {
+  const problems = flatten(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true }), path);
+  return [...problems, ...futureDateProblems(instance, path, today, new Set(problems.map((p) => p.path)))];
+}
+
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const text = (max: number) => [IsString(), Length(1, max), Transform(trimmed)];
 const apply = (...decorators: PropertyDecorator[]) => (target: object, key: string | symbol) => decorators.forEach((d) => d(target, key));
@@ -169,7 +203,7 @@ export interface Validated<T> {
  * Validates one category's fields (unknown fields refused). With `allowNull`, a null value means
  * "remove this field" (PATCH `set`).
  */
-export function validateCategoryFields(category: Category, input: unknown, path: string, allowNull = false): Validated<Record<string, unknown>> {
+export function validateCategoryFields(category: Category, input: unknown, path: string, today: string, allowNull = false): Validated<Record<string, unknown>> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { value: {}, problems: [{ path, message: 'must be an object' }] };
   }
@@ -177,7 +211,7 @@ export function validateCategoryFields(category: Category, input: unknown, path:
   const nulls = allowNull ? entries.filter(([, v]) => v === null).map(([k]) => k) : [];
   const present = Object.fromEntries(entries.filter(([k]) => !nulls.includes(k)));
   const instance = plainToInstance(FIELD_CLASSES[category], present);
-  const problems = flatten(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true }), path);
+  const problems = validateDto(instance, path, today);
   for (const field of nulls) {
     if (!(CATEGORIES[category].fields as readonly string[]).includes(field)) problems.push({ path: `${path}.${field}`, message: 'unknown field' });
   }
@@ -186,12 +220,12 @@ export function validateCategoryFields(category: Category, input: unknown, path:
 }
 
 /** Validates one element of a list field such as `health_records.exams`. */
-export function validateListItem(category: Category, field: string, item: unknown, path: string): Validated<unknown> {
+export function validateListItem(category: Category, field: string, item: unknown, path: string, today: string): Validated<unknown> {
   if (!isListField(category, field)) return { value: undefined, problems: [{ path: 'field', message: `${category}.${field} is not a list field` }] };
   const itemClass = ITEM_CLASSES[`${category}.${field}`];
   if (!itemClass) {
     // a list of strings (conditions, allergies, interests…) or of channel names: validate as a one-element list
-    const { value, problems } = validateCategoryFields(category, { [field]: [item] }, path);
+    const { value, problems } = validateCategoryFields(category, { [field]: [item] }, path, today);
     // the element's problems are reported on the element ([0]) or on the list itself: either is the item
     const listPath = `${path}.${field}`;
     const asItem = (problemPath: string) => (problemPath === listPath || problemPath.startsWith(`${listPath}[0]`) ? path + problemPath.slice(listPath.length).replace(/^\[0\]/, '') : problemPath);
@@ -199,5 +233,5 @@ export function validateListItem(category: Category, field: string, item: unknow
   }
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return { value: undefined, problems: [{ path, message: 'must be an object' }] };
   const instance = plainToInstance(itemClass, item);
-  return { value: JSON.parse(JSON.stringify(instance)), problems: flatten(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true }), path) };
+  return { value: JSON.parse(JSON.stringify(instance)), problems: validateDto(instance, path, today) };
 }

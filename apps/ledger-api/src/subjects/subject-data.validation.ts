@@ -1,4 +1,4 @@
-import { FieldProblem, ProblemException } from '@pi-ledger/platform/http/problem';
+import { FieldProblem, InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { residentIdBirthDate, residentIdProblem } from '@pi-ledger/ledger-domain/validation/resident-id';
 import { validateCategoryFields } from './subject-data.dto';
@@ -13,7 +13,7 @@ const ID_PROBLEM: Record<string, string> = {
  * A registration's `data`: known categories, valid fields, and a resident ID number that is valid
  * and consistent with identity.birthDate. Returns the normalised data and the facts the rules need.
  */
-export function validateSubjectData(input: Record<string, unknown>): { data: Record<string, Record<string, unknown>>; birthDate?: string; idNumber?: string } {
+export function validateSubjectData(input: Record<string, unknown>, today: string): { data: Record<string, Record<string, unknown>>; birthDate?: string; idNumber?: string } {
   const problems: FieldProblem[] = [];
   const data: Record<string, Record<string, unknown>> = {};
   for (const [category, fields] of Object.entries(input)) {
@@ -21,27 +21,27 @@ export function validateSubjectData(input: Record<string, unknown>): { data: Rec
       problems.push({ path: `data.${category}`, message: 'unknown category' });
       continue;
     }
-    const validated = validateCategoryFields(category, fields, `data.${category}`);
+    const validated = validateCategoryFields(category, fields, `data.${category}`, today);
     problems.push(...validated.problems);
     data[category] = validated.value;
   }
-  const facts = identityFacts(data.identity?.birthDate as string | undefined, data.identity_document as { type?: string; number?: string } | undefined, 'data.identity_document.number');
+  const facts = identityFacts(data.identity?.birthDate as string | undefined, data.identity_document as { type?: string; number?: string } | undefined, 'data.identity_document.number', today);
   problems.push(...facts.problems);
   if (problems.length > 0) throw validationFailed(problems);
   return { data, birthDate: facts.birthDate, idNumber: data.identity_document?.number as string | undefined };
 }
 
 /** Resident ID checks; the birth date comes from identity.birthDate or, failing that, the ID number. */
-export function identityFacts(birthDate: string | undefined, document: { type?: string; number?: string } | undefined, path: string): { birthDate?: string; problems: FieldProblem[] } {
+export function identityFacts(birthDate: string | undefined, document: { type?: string; number?: string } | undefined, path: string, today: string): { birthDate?: string; problems: FieldProblem[] } {
   if (!document?.number || (document.type ?? 'resident_id') !== 'resident_id') return { birthDate, problems: [] };
   const problem = residentIdProblem(document.number);
   if (problem) return { birthDate, problems: [{ path, message: `resident ID number ${ID_PROBLEM[problem]}` }] };
   const embedded = residentIdBirthDate(document.number);
   if (birthDate && birthDate !== embedded) return { birthDate, problems: [{ path, message: 'the birth date in the resident ID number does not match identity.birthDate' }] };
-  if (embedded > new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)) return { birthDate, problems: [{ path, message: 'resident ID number embeds a future birth date' }] };
+  if (embedded > today) return { birthDate, problems: [{ path, message: 'resident ID number embeds a future birth date' }] };
   return { birthDate: birthDate ?? embedded, problems: [] };
 }
 
-export function validationFailed(problems: FieldProblem[]): ProblemException {
-  return new ProblemException(400, 'validation-failed', 'The request is invalid', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+export function validationFailed(problems: FieldProblem[]): InvalidInput {
+  return new InvalidInput(problems);
 }

@@ -4,8 +4,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Pool } from 'pg';
 import { LEDGER_DATABASE } from '@pi-ledger/platform/config/config.tokens';
 import { OpenDatabase } from '@pi-ledger/platform/database/ledger-database';
-import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import { GLOBAL_LOG } from '@pi-ledger/event-store/event-store.module';
+import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { ProjectionStatusService } from '@pi-ledger/read-models/read-models.module';
 import { rebuildProjection } from '@pi-ledger/read-models/runner/projection-rebuild';
 
@@ -34,7 +34,7 @@ export class ProjectionsStatusCommand extends CommandRunner {
 export class ProjectionsRebuildCommand extends CommandRunner {
   constructor(
     private readonly status: ProjectionStatusService,
-    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(GLOBAL_LOG) private readonly store: GlobalLog,
     @Inject(LEDGER_DATABASE) private readonly database: OpenDatabase,
   ) {
     super();

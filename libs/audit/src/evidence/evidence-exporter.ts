@@ -1,3 +1,4 @@
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
 import type { EventMetadata, EventStore, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
@@ -46,7 +47,7 @@ export class EvidenceExporter {
     private readonly pool: Pool,
     private readonly log: AuditLog,
     private readonly store: EventStore,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: LedgerClock = systemClock,
   ) {}
 
   async export(subjectId: string, range: EvidenceRange, requester: EventMetadata): Promise<EvidencePackage> {

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, QueryConfig } from 'pg';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
-import { AlongsideInsert, ExpectedVersion, NewEvent } from '../event-store.port';
+import { ExpectedVersion, NewEvent } from '../event-store.port';
+import { AlongsideInsert } from './postgres-event-store.port';
 import { AlongsideConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { PostgresEventStore } from './postgres-event-store';
 

@@ -1,11 +1,12 @@
 import { Pool, QueryConfig } from 'pg';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import {
-  AlongsideInsert,
-  AppendOptions,
   AppendResult,
-  EventStore,
+  AnyDomainEvent,
+  DomainEvent,
   ExpectedVersion,
+  GlobalBatch,
+  GlobalBatchOptions,
   GlobalCheckpoint,
   NewEvent,
   ReadAllOptions,
@@ -15,6 +16,7 @@ import {
   Subscription,
   BEGINNING,
 } from '../event-store.port';
+import { AlongsideInsert, PostgresAppendOptions, PostgresEventStorePort } from './postgres-event-store.port';
 import { AlongsideConflict, EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { canonicalJson, sha256Hex } from '../payload-digest';
 import { Upcasters } from '../upcasters';
@@ -52,22 +54,8 @@ interface EventRow {
   settled?: boolean;
 }
 
-export interface GlobalBatchOptions {
-  /**
-   * False: the events come without their data (`data` is `{}`) and exactly as stored, never
-   * upcast; everything else, the payload digest included, is there. For readers that commit to
-   * the envelope only (the audit tree): the data is most of a row, to send and to parse.
-   */
-  data?: boolean;
-}
-
-export interface GlobalBatch {
-  events: RecordedEvent[];
-  /** True when committed events exist past the batch but wait behind an older running transaction. */
-  heldBack: boolean;
-}
-
-export class PostgresEventStore implements EventStore {
+/** Both ports over one PostgreSQL table; appends may carry a row for another table (PostgresAppendOptions). */
+export class PostgresEventStore implements PostgresEventStorePort {
   private readonly upcasters: Upcasters;
   readonly wakeups: LedgerWakeups;
 
@@ -79,7 +67,7 @@ export class PostgresEventStore implements EventStore {
     this.wakeups = new LedgerWakeups(pool);
   }
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+  async appendToStream<E extends AnyDomainEvent>(streamId: string, events: readonly NewEvent<E>[], options: PostgresAppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedVersion ?? 'any';
     validateAppend(streamId, events, expected);
     const alongside = options.alongside;
@@ -120,7 +108,7 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+  async readStream<E extends AnyDomainEvent = DomainEvent>(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent<E>[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromVersion ?? (backwards ? Number.MAX_SAFE_INTEGER : 1);
     const { rows } = await this.pool.query<EventRow>(
@@ -128,7 +116,8 @@ export class PostgresEventStore implements EventStore {
         ORDER BY ledger_events.stream_version ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
       [streamId, from, options.maxCount ?? null],
     );
-    return rows.map((row) => this.toEvent(row));
+    // the caller names the stream's union; upcasting brought every event to its current schema
+    return rows.map((row) => this.toEvent(row) as RecordedEvent<E>);
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -265,7 +254,7 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
   return expected === current;
 }
 
-function validateAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): void {
+function validateAppend(streamId: string, events: readonly NewEvent<AnyDomainEvent>[], expected: ExpectedVersion): void {
   if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 200) {
     throw new InvalidAppend('streamId must be a string of 1 to 200 characters');
   }
@@ -301,7 +290,7 @@ interface PreparedEvent {
   digest: string;
 }
 
-function prepareEvent(event: NewEvent): PreparedEvent {
+function prepareEvent(event: NewEvent<AnyDomainEvent>): PreparedEvent {
   const data = canonicalJson(event.data);
   return {
     eventId: event.eventId ?? uuidv7(),

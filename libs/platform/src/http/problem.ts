@@ -41,6 +41,11 @@ const statusByCode = new Map<string, { status: number; title: string }>([
   ['wrong-expected-version', { status: 409, title: 'The resource changed since you read it' }],
   ['event-id-conflict', { status: 422, title: 'Event ids already belong to other events' }],
   ['invalid-append', { status: 400, title: 'Invalid append' }],
+  // the command path's and the application's own (command-handler.ts, domain-error.ts, projection-freshness.ts)
+  ['validation-failed', { status: 400, title: 'The request is invalid' }],
+  ['precondition-failed', { status: 412, title: 'Precondition failed' }],
+  ['concurrency-conflict', { status: 409, title: 'Concurrent changes' }],
+  ['projection-lagging', { status: 503, title: 'Projection lagging' }],
 ]);
 
 export function registerProblemCodes(codes: Record<string, { status: number; title: string }>): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from '@pi-ledger/platform/database/transaction';
 import { BEGINNING, compareCheckpoints, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
-import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection, relevantEvents } from './projection';
 import { physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
 import { batchOf } from './projection-runner';
@@ -10,7 +10,7 @@ import { batchOf } from './projection-runner';
 export interface RebuildOptions {
   /** A connection pool with DDL rights (the owner): creates, switches and drops generations. */
   ownerPool: Pool;
-  store: PostgresEventStore;
+  store: GlobalLog;
   projection: Projection;
   batchSize?: number;
   /** A rebuild whose heartbeat is older than this is taken over (and resumed). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { compareCheckpoints, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
+import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { redactMessage } from '@pi-ledger/platform/logging/pi-redaction';
 import { Projection, relevantEvents } from './projection';
 import { CheckpointRow, physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
@@ -34,7 +34,7 @@ export class ProjectionRunner {
 
   constructor(
     private readonly pool: Pool,
-    private readonly store: PostgresEventStore,
+    private readonly store: GlobalLog,
     private readonly projections: readonly Projection[],
     private readonly options: ProjectionRunnerOptions,
   ) {

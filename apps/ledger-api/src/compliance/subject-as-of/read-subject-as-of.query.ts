@@ -8,7 +8,7 @@ import { readableCategories } from '@pi-ledger/ledger-domain/subject/processing-
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { evolveProfile, heldCategories, processingContext, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { AccessRecorder } from '../../access-log/access-recorder';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { maskProfile, revealedFields } from '../../subjects/read-subject/masking';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';

@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
-import { Ctx, RequestContext } from '../../http/request-context';
+import { Ctx } from '../../http/ctx.decorator';
+import { RequestContext } from '../../application/request-context';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { HistoryEntry } from './subject-history';
 import { SubjectHistory } from './subject-history.query';

@@ -3,7 +3,7 @@ import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { knownPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { AccessRecorder } from '../../access-log/access-recorder';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { historyAccess, maskHistory } from './history-masking';

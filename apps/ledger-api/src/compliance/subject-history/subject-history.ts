@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import type { RecordedEnvelope } from '@pi-ledger/event-store/event-store.port';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 /**
@@ -27,7 +27,7 @@ export interface HistoryEntry {
 }
 
 export interface OpenedEvent {
-  recorded: RecordedEvent;
+  recorded: RecordedEnvelope;
   event: SubjectEvent;
 }
 

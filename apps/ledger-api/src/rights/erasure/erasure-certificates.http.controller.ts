@@ -6,7 +6,8 @@ import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { ErasureCertificate } from './erasure-certificate';
 import { ErasureService, ReappliedErasure } from './erasure.service';
 import { ErasureCertificateDto } from './erasure-reapply.dto';
-import { Ctx, RequestContext } from '../../http/request-context';
+import { Ctx } from '../../http/ctx.decorator';
+import { RequestContext } from '../../application/request-context';
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
 

@@ -12,8 +12,8 @@ import { erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.sta
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
-import { ProjectionFreshness } from '../../http/min-position';
-import { RequestContext } from '../../http/request-context';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
 import { LegalHoldsService } from '../legal-holds/legal-holds.service';
@@ -147,7 +147,7 @@ export class ErasureService {
     }
     const { state, events } = await this.subjects.load(subjectId);
     // an earlier attempt that appended the erasure but failed after it (projections still rebuilding): finish it
-    const started = events.some((event) => event.type === 'SubjectErased' && (event.data as { requestId?: string }).requestId === certificate.requestId);
+    const started = events.some((event) => event.type === 'SubjectErased' && event.data.requestId === certificate.requestId);
     if (!started) await this.assertHoldsInPlace(subjectId, certificate);
     const held = state.status === 'active' || state.status === 'restricted' ? Object.keys(state.held) : [];
     const whole = started || held.length === 0 || erasesWholeSubject(held, { erasedCategories: certificate.erasedCategories, retained: certificate.retainedCategories });
@@ -259,10 +259,10 @@ export class ErasureService {
 }
 
 /** This request's SubjectErased; for a subject erased as a whole, the one that erased it. */
-function erasureIn(events: readonly RecordedEvent[], requestId: string, whole: boolean): Erasure | undefined {
-  const erasures = events.filter((event) => event.type === 'SubjectErased');
+function erasureIn(events: readonly RecordedEvent<SubjectEvent<unknown>>[], requestId: string, whole: boolean): Erasure | undefined {
+  const erasures = events.filter((event): event is RecordedEvent<SubjectErased> => event.type === 'SubjectErased');
   const found = erasures.find((event) => event.data.requestId === requestId) ?? (whole ? erasures.at(-1) : undefined);
-  return found && { event: { type: 'SubjectErased', data: found.data as unknown as SubjectErased['data'] }, position: found.position, whole };
+  return found && { event: { type: 'SubjectErased', data: found.data }, position: found.position, whole };
 }
 
 function sameSubject(storedSubjectId: string, subjectId: string, certificate: ErasureCertificate): ErasureCertificate {

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
-import { Ctx, RequestContext } from '../../http/request-context';
+import { Ctx } from '../../http/ctx.decorator';
+import { RequestContext } from '../../application/request-context';
 import { IdempotencyInterceptor } from '../../http/idempotency.interceptor';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { ListLegalHoldsDto, PlaceLegalHoldDto } from './legal-holds.dto';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
-import { WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RetainedCategory, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -18,9 +18,11 @@ import {
   retainedCategories,
 } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.decider';
 import { LEGAL_HOLDS_STREAM, LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
-import { eventMetadata, RequestContext } from '../../http/request-context';
+import { RequestContext, withMetadata } from '../../application/request-context';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import '../erasure/erasure.problems';
+
+const HOLDS_FOLD: StreamFold<LegalHoldState, LegalHoldEvent> = { initialState: initialLegalHolds, evolve: evolveLegalHolds };
 
 export interface LegalHoldView {
   holdId: string;
@@ -85,30 +87,19 @@ export class LegalHoldsService {
   }
 
   private async execute(command: LegalHoldCommand, context: RequestContext): Promise<number> {
-    for (;;) {
-      const state = await this.current();
-      const version = this.version;
-      const events = decideLegalHold(command, state);
-      try {
-        const result = await this.store.appendToStream(
-          LEGAL_HOLDS_STREAM,
-          events.map((event) => ({ type: event.type, data: event.data as unknown as JsonObject, metadata: eventMetadata(context) })),
-          { expectedVersion: version },
-        );
-        await this.current();
-        return result.position;
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersion)) throw error; // another hold was placed meanwhile: decide again
-      }
-    }
+    const { position } = await handleCommand(this.store, LEGAL_HOLDS_STREAM, HOLDS_FOLD, ({ state }) => decideLegalHold(command, state), {
+      prepare: withMetadata(context),
+    });
+    await this.current();
+    return position;
   }
 
   private async current(): Promise<LegalHoldState> {
     const head = await this.store.streamVersion(LEGAL_HOLDS_STREAM);
     if (head > this.version) {
       const from = this.version;
-      const events = await this.store.readStream(LEGAL_HOLDS_STREAM, { fromVersion: from + 1 });
-      const folded = events.reduce((state, event) => evolveLegalHolds(state, event as unknown as LegalHoldEvent), this.state);
+      const events = await this.store.readStream<LegalHoldEvent>(LEGAL_HOLDS_STREAM, { fromVersion: from + 1 });
+      const folded = events.reduce(evolveLegalHolds, this.state);
       const reached = events.at(-1)?.streamVersion ?? from;
       if (reached > this.version) {
         this.state = folded;

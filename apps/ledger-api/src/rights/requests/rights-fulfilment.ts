@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { ChangeData } from '../../subjects/change-data/change-data.handler';
 import { WithdrawConsent } from '../../subjects/consents/consents.handler';

@@ -5,7 +5,7 @@ import { validate as isUuid } from 'uuid';
 import { validateCategoryFields } from '../../subjects/subject-data.dto';
 
 /** What each type needs in `details`, checked at filing so fulfilment cannot fail on shape. */
-export function detailsProblems(type: RightsRequestType, details: Record<string, unknown>): FieldProblem[] {
+export function detailsProblems(type: RightsRequestType, details: Record<string, unknown>, today: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const known = (allowed: string[]) => {
     for (const key of Object.keys(details)) if (!allowed.includes(key)) problems.push({ path: `details.${key}`, message: 'unknown field' });
@@ -40,7 +40,7 @@ export function detailsProblems(type: RightsRequestType, details: Record<string,
         const path = `details.changes[${i}]`;
         if (typeof change?.category !== 'string' || !isCategory(change.category)) return problems.push({ path: `${path}.category`, message: 'unknown category' });
         if (typeof change.purposeId !== 'string') problems.push({ path: `${path}.purposeId`, message: 'required' });
-        problems.push(...validateCategoryFields(change.category, change.set, `${path}.set`, true).problems);
+        problems.push(...validateCategoryFields(change.category, change.set, `${path}.set`, today, true).problems);
       });
       break;
     }

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { chinaDate } from '../../subjects/subject-data.dto';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Gauge } from 'prom-client';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
@@ -11,7 +13,8 @@ import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subjec
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { DataErasedError, isEncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ERASED, FREE_TEXT_CATEGORY } from '@pi-ledger/pii-vault/subject-event-codec';
-import { Ctx, RequestContext } from '../../http/request-context';
+import { Ctx } from '../../http/ctx.decorator';
+import { RequestContext } from '../../application/request-context';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { validationFailed } from '../../subjects/subject-data.validation';
 import { AccessRecorder } from '../../access-log/access-recorder';
@@ -36,6 +39,7 @@ export class RightsRequestsHttpController {
     private readonly access: AccessRecorder,
     @Inject(PII_VAULT) private readonly vault: PiiVault,
     metrics: LedgerMetrics,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {
     const queries = this.queue;
     new Gauge({
@@ -43,7 +47,7 @@ export class RightsRequestsHttpController {
       help: 'Rights requests past their due date and not finished',
       registers: [metrics.registry],
       async collect() {
-        this.set(await queries.overdueCount(new Date()).catch(() => 0));
+        this.set(await queries.overdueCount(clock()).catch(() => 0));
       },
     });
   }
@@ -57,16 +61,15 @@ export class RightsRequestsHttpController {
     if (own && body.requester.kind !== 'subject') throw validationFailed([{ path: 'requester.kind', message: 'a subject files as "subject"' }]);
     if (!own && body.requester.kind === 'subject') throw validationFailed([{ path: 'requester.kind', message: 'staff file as staff_on_behalf or next_of_kin' }]);
     const details = body.details ?? {};
-    const problems = detailsProblems(body.type, details);
+    const problems = detailsProblems(body.type, details, chinaDate(this.clock()));
     if (problems.length) throw validationFailed(problems);
     const profile = await this.profiles.find(body.subjectId);
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     const requestId = this.requests.newId();
-    const now = new Date();
     const name = body.requester.name
       ? await this.vault.encrypt({ eventId: requestId, subjectId: body.subjectId, category: 'requester', field: 'name' }, body.requester.name)
       : undefined;
-    const state = await this.requests.execute(requestId, context, () => ({
+    const state = await this.requests.execute(requestId, context, (_, now) => ({
       type: 'FileRequest',
       requestId,
       subjectId: body.subjectId,
@@ -75,8 +78,8 @@ export class RightsRequestsHttpController {
       channel: body.channel,
       requester: { kind: body.requester.kind, ...(body.requester.relation ? { relation: body.requester.relation } : {}), ...(name ? { name } : {}) },
       filedBySubject: own,
-      now: now.toISOString(),
-      dueAt: this.requests.dueAt(now),
+      now,
+      dueAt: this.requests.dueAt(new Date(now)),
     }));
     return { requestId, status: state.status, receivedAt: state.receivedAt, dueAt: state.dueAt };
   }
@@ -85,7 +88,7 @@ export class RightsRequestsHttpController {
   @Roles('staff', 'compliance_officer')
   @ApiOperation({ summary: 'The queue: by status, type, overdue, subject; ordered by due date' })
   list(@Query() query: ListRightsRequestsDto) {
-    return this.queue.list({ ...query, now: new Date(), limit: 200 });
+    return this.queue.list({ ...query, now: this.clock(), limit: 200 });
   }
 
   @Get(':id')
@@ -100,7 +103,7 @@ export class RightsRequestsHttpController {
   async verify(@Param('id', SubjectIdPipe) id: string, @Body() body: VerifyRightsRequestDto, @Ctx() context: RequestContext) {
     const { state: before } = await this.requests.load(id);
     const evidenceRef = body.evidenceRef === undefined ? undefined : await this.seal(before, 'verify', 'evidenceRef', body.evidenceRef);
-    const state = await this.requests.execute(id, context, () => ({ type: 'VerifyRequest', method: body.method, evidenceRef, verifiedBy: context.actor.id, now: new Date().toISOString() }));
+    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'VerifyRequest', method: body.method, evidenceRef, verifiedBy: context.actor.id, now }));
     return this.present(state);
   }
 
@@ -110,7 +113,7 @@ export class RightsRequestsHttpController {
   async reject(@Param('id', SubjectIdPipe) id: string, @Body() body: RejectRightsRequestDto, @Ctx() context: RequestContext) {
     const { state: before } = await this.requests.load(id);
     const reason = await this.seal(before, 'reject', 'reason', body.reason);
-    const state = await this.requests.execute(id, context, () => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason, now: new Date().toISOString() }));
+    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason, now }));
     return this.present(state);
   }
 
@@ -120,7 +123,7 @@ export class RightsRequestsHttpController {
   async extend(@Param('id', SubjectIdPipe) id: string, @Body() body: ExtendRightsRequestDto, @Ctx() context: RequestContext) {
     const { state: before } = await this.requests.load(id);
     const reason = await this.seal(before, 'extend', 'reason', body.reason);
-    const state = await this.requests.execute(id, context, () => ({ type: 'ExtendRequest', reason, dueAt: new Date(body.dueAt).toISOString(), now: new Date().toISOString() }));
+    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'ExtendRequest', reason, dueAt: new Date(body.dueAt).toISOString(), now }));
     return this.present(state);
   }
 
@@ -131,9 +134,9 @@ export class RightsRequestsHttpController {
   async fulfil(@Param('id', SubjectIdPipe) id: string, @Ctx() context: RequestContext) {
     const { state } = await this.requests.load(id);
     if (state.status === 'fulfilled') return this.present(state);
-    await this.requests.execute(id, context, () => ({ type: 'StartRequest', now: new Date().toISOString() }));
+    await this.requests.execute(id, context, (_, now) => ({ type: 'StartRequest', now }));
     const result = await this.fulfilment.perform(state, context);
-    const done = await this.requests.execute(id, context, () => ({ type: 'FulfilRequest', result, now: new Date().toISOString() }));
+    const done = await this.requests.execute(id, context, (_, now) => ({ type: 'FulfilRequest', result, now }));
     return this.present(done);
   }
 

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
-import { WrongExpectedVersion } from '@pi-ledger/event-store/event-store.errors';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { handleCommand, loadStream, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { LEDGER_CONFIG } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
@@ -15,7 +16,9 @@ import {
 } from '@pi-ledger/ledger-domain/rights-request/rights-request.decider';
 import { RightsRequestEvent, rightsRequestStream } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import { addWorkingDays, WorkingCalendar } from '@pi-ledger/ledger-domain/rights-request/working-days';
-import { eventMetadata, RequestContext } from '../../http/request-context';
+import { RequestContext, withMetadata } from '../../application/request-context';
+
+const REQUEST_FOLD: StreamFold<RightsRequestState, RightsRequestEvent> = { initialState: () => ({ status: 'absent' }), evolve: evolveRightsRequest };
 
 export type LiveRequest = Extract<RightsRequestState, { requestId: string }>;
 
@@ -27,6 +30,7 @@ export class RightsRequestsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {
     this.calendar = { holidays: new Set(config.holidays) };
   }
@@ -40,33 +44,21 @@ export class RightsRequestsService {
   }
 
   async load(requestId: string): Promise<{ state: LiveRequest; version: number }> {
-    const events = await this.store.readStream(rightsRequestStream(requestId));
-    const state = events.reduce((current, event) => evolveRightsRequest(current, event as unknown as RightsRequestEvent), { status: 'absent' } as RightsRequestState);
+    const { state, version } = await loadStream(this.store, rightsRequestStream(requestId), REQUEST_FOLD);
     if (state.status === 'absent') throw new DomainError('request-not-found', 'no such rights request');
-    return { state, version: events.length };
+    return { state, version };
   }
 
-  async execute(requestId: string, context: RequestContext, command: (state: RightsRequestState) => RightsRequestCommand, events?: RightsRequestEvent[]): Promise<LiveRequest> {
-    for (let attempt = 1; ; attempt++) {
-      const recorded = await this.store.readStream(rightsRequestStream(requestId));
-      let state = recorded.reduce((current, event) => evolveRightsRequest(current, event as unknown as RightsRequestEvent), { status: 'absent' } as RightsRequestState);
-      const decided = events ?? decideRightsRequest(command(state), state);
-      try {
-        await this.store.appendToStream(
-          rightsRequestStream(requestId),
-          decided.map((event) => ({ type: event.type, data: event.data as unknown as JsonObject, metadata: eventMetadata(context) })),
-          { expectedVersion: recorded.length },
-        );
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersion) || attempt >= 5) throw error;
-        continue;
-      }
-      state = decided.reduce(evolveRightsRequest, state);
-      return state as LiveRequest;
-    }
+  /** Decides `command` (made from the request's state and the clock's `now`) on the one command path. */
+  async execute(requestId: string, context: RequestContext, command: (state: RightsRequestState, now: string) => RightsRequestCommand): Promise<LiveRequest> {
+    const now = this.clock().toISOString();
+    const handled = await handleCommand(this.store, rightsRequestStream(requestId), REQUEST_FOLD, ({ state }) => decideRightsRequest(command(state, now), state), {
+      prepare: withMetadata(context),
+    });
+    return handled.state as LiveRequest;
   }
 
-  view(state: LiveRequest, now = new Date()) {
+  view(state: LiveRequest, now = this.clock()) {
     return {
       requestId: state.requestId,
       subjectId: state.subjectId,

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
 import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
@@ -17,6 +18,7 @@ export class SubjectExport {
     private readonly disclosures: DisclosureRegisterQueries,
     private readonly accessLog: AccessLogQueries,
     private readonly registry: RegistryService,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -29,7 +31,7 @@ export class SubjectExport {
     return {
       format: 'pi-ledger-export/v1',
       kind: portability ? 'portability' : 'copy',
-      generatedAt: new Date().toISOString(),
+      generatedAt: this.clock().toISOString(),
       subjectId,
       status: profile.status,
       data,

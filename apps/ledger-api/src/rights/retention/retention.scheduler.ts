@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { ErasureService } from '../erasure/erasure.service';

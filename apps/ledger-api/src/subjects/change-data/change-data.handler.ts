@@ -1,11 +1,13 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { SubjectIdNumbers } from '../subject-id-numbers';
-import { foldProfile } from '../subject-profile';
+import { evolveProfile, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { identityFacts, validationFailed } from '../subject-data.validation';
-import { validateCategoryFields, validateListItem } from '../subject-data.dto';
+import { chinaDate, validateCategoryFields, validateListItem } from '../subject-data.dto';
 import { AddItemDto, ChangeDataDto } from '../subject-commands.dto';
 
 export class ChangeData {
@@ -34,25 +36,27 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
   constructor(
     private readonly subjects: SubjectCommandsService,
     private readonly idNumbers: SubjectIdNumbers,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
   async execute({ subjectId, category, input, ifMatch, context }: ChangeData) {
-    const { value: set, problems } = validateCategoryFields(category, input.set, 'set', true);
+    const today = chinaDate(this.clock());
+    const { value: set, problems } = validateCategoryFields(category, input.set, 'set', today, true);
     if (problems.length > 0) throw validationFailed(problems);
     if (Object.keys(set).length === 0) throw validationFailed([{ path: 'set', message: 'must set or remove at least one field' }]);
     const newNumber = category === 'identity_document' && typeof set.number === 'string' ? set.number : undefined;
-    if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set);
+    if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set, today);
     const reserved = newNumber ? await this.idNumbers.reserve(subjectId, newNumber) : undefined;
     let result: { version: number; position: number };
     try {
-      result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+      result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
         type: 'ChangeData',
         category,
         set,
         reason: input.reason,
         purposeId: input.purposeId,
         rightsRequestId: input.rightsRequestId,
-        now: new Date().toISOString(),
+        now,
         registry,
       }));
     } catch (error) {
@@ -65,31 +69,36 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
   }
 
   /** A resident ID number and identity.birthDate must agree, whichever of the two changes. */
-  private async checkIdentity(subjectId: string, category: Category, set: Record<string, unknown>): Promise<void> {
+  private async checkIdentity(subjectId: string, category: Category, set: Record<string, unknown>, today: string): Promise<void> {
     const { events } = await this.subjects.load(subjectId);
-    const current = foldProfile(await this.subjects.openEvents(events))?.data ?? {};
+    const opened = await this.subjects.openEvents(events);
+    const profile = opened.reduce<SubjectProfileDocument | null>((document, { recorded, event }) => evolveProfile(document, event, recorded.streamVersion), null);
+    const current = profile?.data ?? {};
     const identity = { ...(current.identity ?? {}), ...(category === 'identity' ? set : {}) };
     const document = { ...(current.identity_document ?? {}), ...(category === 'identity_document' ? set : {}) };
     const path = category === 'identity' ? 'set.birthDate' : 'set.number';
-    const { problems } = identityFacts(identity.birthDate as string | undefined, document as { type?: string; number?: string }, path);
+    const { problems } = identityFacts(identity.birthDate as string | undefined, document as { type?: string; number?: string }, path, today);
     if (problems.length > 0) throw validationFailed(problems.map((p) => ({ ...p, path })));
   }
 }
 
 @CommandHandler(AddDataItem)
 export class AddDataItemHandler implements ICommandHandler<AddDataItem> {
-  constructor(private readonly subjects: SubjectCommandsService) {}
+  constructor(
+    private readonly subjects: SubjectCommandsService,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+  ) {}
 
   async execute({ subjectId, category, field, input, ifMatch, context }: AddDataItem) {
-    const { value: item, problems } = validateListItem(category, field, input.item, 'item');
+    const { value: item, problems } = validateListItem(category, field, input.item, 'item', chinaDate(this.clock()));
     if (problems.length > 0) throw validationFailed(problems);
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'AddDataItem',
       category,
       field,
       item,
       purposeId: input.purposeId,
-      now: new Date().toISOString(),
+      now,
       registry,
     }));
     return { version: result.version, position: result.position };

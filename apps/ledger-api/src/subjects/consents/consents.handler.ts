@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { v7 as uuidv7 } from 'uuid';
 import { assertMaySeeSubject } from '@pi-ledger/access-control/subject-scope';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { GrantConsentDto } from '../subject-commands.dto';
 
@@ -30,7 +30,7 @@ export class GrantConsentHandler implements ICommandHandler<GrantConsent> {
 
   async execute({ subjectId, input, ifMatch, context }: GrantConsent) {
     const consentId = uuidv7();
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'GrantConsent',
       consentId,
       purposeId: input.purposeId,
@@ -39,7 +39,7 @@ export class GrantConsentHandler implements ICommandHandler<GrantConsent> {
       guardian: input.guardian && { ...input.guardian },
       noticeVersion: input.noticeVersion,
       channel: input.channel,
-      now: new Date().toISOString(),
+      now,
       registry,
     }));
     return { consentId, version: result.version, position: result.position };
@@ -54,11 +54,11 @@ export class WithdrawConsentHandler implements ICommandHandler<WithdrawConsent> 
   async execute({ subjectId, consentId, context, ifMatch }: WithdrawConsent) {
     assertMaySeeSubject(context.actor, subjectId);
     const withdrawnBy = context.actor.roles.includes('data_subject') ? 'subject' : context.actor.id;
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'WithdrawConsent',
       consentId,
       withdrawnBy,
-      now: new Date().toISOString(),
+      now,
       registry,
     }));
     return { consentId, status: 'withdrawn', version: result.version, position: result.position };

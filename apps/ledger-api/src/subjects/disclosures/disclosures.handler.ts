@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { v7 as uuidv7 } from 'uuid';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { DiscloseDto } from '../subject-commands.dto';
 
@@ -21,13 +21,13 @@ export class DiscloseHandler implements ICommandHandler<Disclose> {
 
   async execute({ subjectId, input, context, ifMatch }: Disclose) {
     const disclosureId = uuidv7();
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'Disclose',
       disclosureId,
       recipient: { ...input.recipient },
       purposeId: input.purposeId,
       categories: input.categories,
-      now: new Date().toISOString(),
+      now,
       registry,
     }));
     return { disclosureId, version: result.version, position: result.position };

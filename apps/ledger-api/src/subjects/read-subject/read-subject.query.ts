@@ -10,8 +10,8 @@ import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { heldCategories, processingContext, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { AccessRecorder } from '../../access-log/access-recorder';
-import { ProjectionFreshness } from '../../http/min-position';
-import { RequestContext } from '../../http/request-context';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { maskProfile, revealedFields } from './masking';
 

@@ -1,12 +1,15 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { v7 as uuidv7 } from 'uuid';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { ageInYears } from '@pi-ledger/ledger-domain/validation/resident-id';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { RegisterSubjectDto } from '../subject-commands.dto';
 import { SubjectIdNumbers } from '../subject-id-numbers';
 import { validateSubjectData } from '../subject-data.validation';
+import { chinaDate } from '../subject-data.dto';
 
 export class RegisterSubject {
   constructor(
@@ -20,15 +23,15 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
   constructor(
     private readonly subjects: SubjectCommandsService,
     private readonly idNumbers: SubjectIdNumbers,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
   async execute({ input, context }: RegisterSubject) {
-    const { data, birthDate, idNumber } = validateSubjectData(input.data);
+    const { data, birthDate, idNumber } = validateSubjectData(input.data, chinaDate(this.clock()));
     const subjectId = uuidv7();
-    const now = new Date();
     const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
     try {
-      const result = await this.subjects.execute(subjectId, context, undefined, (_, registry) => ({
+      const result = await this.subjects.execute(subjectId, context, undefined, (_, registry, now) => ({
         type: 'RegisterSubject',
         subjectId,
         purposeId: input.purposeId,
@@ -36,8 +39,8 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         channel: input.channel,
         consents: (input.consents ?? []).map((consent) => ({ ...consent, consentId: uuidv7(), guardian: consent.guardian && { ...consent.guardian } })),
         data: data as Partial<Record<Category, Record<string, unknown>>>,
-        ageYears: birthDate ? ageInYears(birthDate, now) : undefined,
-        now: now.toISOString(),
+        ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
+        now,
         registry,
       }));
       return { subjectId, version: result.version, position: result.position };

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { v7 as uuidv7 } from 'uuid';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { RestrictDto } from '../subject-commands.dto';
 
@@ -29,12 +29,12 @@ export class RestrictProcessingHandler implements ICommandHandler<RestrictProces
 
   async execute({ subjectId, input, context, ifMatch }: RestrictProcessing) {
     const restrictionId = uuidv7();
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'RestrictProcessing',
       restrictionId,
       purposeIds: input.purposeIds,
       reason: input.reason,
-      now: new Date().toISOString(),
+      now,
       registry,
     }));
     return { restrictionId, version: result.version, position: result.position };
@@ -46,7 +46,7 @@ export class LiftRestrictionHandler implements ICommandHandler<LiftRestriction> 
   constructor(private readonly subjects: SubjectCommandsService) {}
 
   async execute({ subjectId, restrictionId, context, ifMatch }: LiftRestriction) {
-    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry) => ({ type: 'LiftRestriction', restrictionId, now: new Date().toISOString(), registry }));
+    const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({ type: 'LiftRestriction', restrictionId, now, registry }));
     return { restrictionId, version: result.version, position: result.position };
   }
 }

@@ -6,13 +6,13 @@ import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decide
 import { knownPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
-import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
 import { processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { ProfileMatch, ProfileSearch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { nameSearchKey } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
 import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
-import { RequestContext } from '../../http/request-context';
+import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
@@ -138,6 +138,6 @@ function cursorKey(cursor: string): string {
   return key[0];
 }
 
-function invalid(path: string, message: string): ProblemException {
-  return new ProblemException(400, 'validation-failed', 'The request is invalid', `${path}: ${message}`, [{ path, message }]);
+function invalid(path: string, message: string): InvalidInput {
+  return new InvalidInput([{ path, message }]);
 }

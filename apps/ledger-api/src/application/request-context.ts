@@ -1,0 +1,26 @@
+import { AnyDomainEvent, EventMetadata, NewEvent } from '@pi-ledger/event-store/event-store.port';
+import { Actor } from '@pi-ledger/access-control/actor';
+
+/** Who is asking and how to trace it: becomes every event's metadata. Made at the HTTP edge (http/ctx.decorator.ts) or by a scheduler. */
+export interface RequestContext {
+  actor: Actor;
+  correlationId: string;
+  causationId: string;
+  idempotencyKey?: string;
+}
+
+export function eventMetadata(context: RequestContext, purpose?: { id: string; legalBasis: EventMetadata['legalBasis'] }): EventMetadata {
+  return {
+    actor: context.actor.id,
+    roles: [...context.actor.roles],
+    ...(purpose ? { purposeId: purpose.id, legalBasis: purpose.legalBasis } : {}),
+    correlationId: context.correlationId,
+    causationId: context.causationId,
+    ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
+  };
+}
+
+/** The `prepare` of a command whose events carry no PI: each event as decided, with the context's metadata. */
+export function withMetadata(context: RequestContext): <E extends AnyDomainEvent>(events: readonly E[]) => Promise<{ events: NewEvent<E>[] }> {
+  return async (events) => ({ events: events.map((event) => ({ ...event, metadata: eventMetadata(context) })) });
+}
