@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { EventStore, JsonObject } from '@pi-ledger/event-store/event-store.port';
-import { accessStream, PERSONAL_DATA_ACCESSED, PersonalDataAccessed } from '@pi-ledger/read-models/projections/access-log/personal-data-accessed.event';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { accessStream, PersonalDataAccessed } from '@pi-ledger/read-models/projections/access-log/personal-data-accessed.event';
 import { eventMetadata, RequestContext } from '../application/request-context';
 import { RegistryService } from '../registry/registry.service';
 
@@ -48,7 +48,7 @@ export class AccessRecorder {
           via: read.via,
         };
         const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
-        return this.store.appendToStream(accessStream(read.subjectId), [{ eventId: uuidv7(), type: PERSONAL_DATA_ACCESSED, data: data as unknown as JsonObject, metadata }]);
+        return this.store.appendToStream(accessStream(read.subjectId), [{ eventId: uuidv7(), type: 'PersonalDataAccessed' as const, data, metadata }]);
       }),
     );
   }

@@ -15,7 +15,7 @@ export class DefinePurposeDto {
   @ApiProperty() @IsString() @Length(1, 4000)
   description: string;
 
-  @ApiProperty({ enum: LEGAL_BASES }) @IsIn(LEGAL_BASES as unknown as string[])
+  @ApiProperty({ enum: LEGAL_BASES }) @IsIn([...LEGAL_BASES])
   legalBasis: LegalBasis;
 
   @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true })

@@ -72,7 +72,7 @@ export class IdentityFields {
 
 export const DOCUMENT_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_resident_id'] as const;
 export class IdentityDocumentFields {
-  @IsOptional() @IsIn(DOCUMENT_TYPES as unknown as string[]) type?: string;
+  @IsOptional() @IsIn([...DOCUMENT_TYPES]) type?: string;
   @IsOptional() @IsString() @Length(5, 40) @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value)) number?: string;
 }
 

@@ -52,8 +52,8 @@ export class SubjectIdNumbers {
 
   private async isActive(subjectId: string): Promise<boolean> {
     // an erasure of some categories leaves the subject live: fold rather than look at the last event
-    const events = await this.store.readStream(subjectStream(subjectId));
-    const state = events.reduce((current, event) => evolveSubject(current, event as unknown as SubjectEvent), initialSubjectState());
+    const events = await this.store.readStream<SubjectEvent>(subjectStream(subjectId));
+    const state = events.reduce(evolveSubject, initialSubjectState());
     return state.status === 'active' || state.status === 'restricted';
   }
 }

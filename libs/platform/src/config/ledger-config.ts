@@ -54,7 +54,7 @@ class LedgerEnvironment {
   LEDGER_JWT_AUDIENCE?: string;
 
   @IsOptional() @Transform(emptyToUndefined)
-  @IsIn(LOG_LEVELS as unknown as string[])
+  @IsIn([...LOG_LEVELS])
   LOG_LEVEL?: LogLevel;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)

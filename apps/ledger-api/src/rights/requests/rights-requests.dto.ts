@@ -4,14 +4,14 @@ import { IsBoolean, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Len
 import { REQUESTER_KINDS, RequesterKind, RIGHTS_REQUEST_TYPES, RightsRequestType } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 
 export class RequesterDto {
-  @ApiProperty({ enum: REQUESTER_KINDS }) @IsIn(REQUESTER_KINDS as unknown as string[]) kind: RequesterKind;
+  @ApiProperty({ enum: REQUESTER_KINDS }) @IsIn([...REQUESTER_KINDS]) kind: RequesterKind;
   @ApiPropertyOptional({ description: 'Kept encrypted' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
   @ApiPropertyOptional({ description: 'Required for next_of_kin (PIPL Art. 49)' }) @IsOptional() @IsString() @Length(1, 50) relation?: string;
 }
 
 export class FileRightsRequestDto {
   @ApiProperty() @IsUUID() subjectId: string;
-  @ApiProperty({ enum: RIGHTS_REQUEST_TYPES }) @IsIn(RIGHTS_REQUEST_TYPES as unknown as string[]) type: RightsRequestType;
+  @ApiProperty({ enum: RIGHTS_REQUEST_TYPES }) @IsIn([...RIGHTS_REQUEST_TYPES]) type: RightsRequestType;
   @ApiPropertyOptional({
     description:
       'By type: erasure/account_closure {categories?}; restriction {purposeIds?}; consent_withdrawal {consentId}; correction/supplement {changes: [{category, set, purposeId}]}',
@@ -38,7 +38,7 @@ export class ExtendRightsRequestDto {
 
 export class ListRightsRequestsDto {
   @IsOptional() @IsIn(['received', 'verified', 'in_progress', 'fulfilled', 'rejected', 'failed_verification', 'canceled']) status?: string;
-  @IsOptional() @IsIn(RIGHTS_REQUEST_TYPES as unknown as string[]) type?: string;
+  @IsOptional() @IsIn([...RIGHTS_REQUEST_TYPES]) type?: string;
   @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean() overdue?: boolean;
   @IsOptional() @IsUUID() subjectId?: string;
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
@@ -112,7 +111,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
       for (const subjectId of candidates) {
         run.examined++;
         const { events } = await this.subjects.load(subjectId);
-        const verdict = retentionVerdict(events as unknown as SubjectEvent[], registry, now);
+        const verdict = retentionVerdict(events, registry, now);
         if (verdict.due.length === 0) continue;
         const requestId = `retention-${subjectId}-${now.toISOString().slice(0, 10)}`;
         try {
