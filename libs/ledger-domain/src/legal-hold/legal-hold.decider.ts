@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import type { LegalHoldErrorCode } from './legal-hold.errors';
 import { Category, isCategory } from '../registry/categories';
 import { RetainedCategory } from '../subject/subject.events';
 import { LegalHold, LegalHoldEvent } from './legal-hold.events';
@@ -37,21 +38,21 @@ export function decideLegalHold(command: LegalHoldCommand, state: LegalHoldState
   switch (command.type) {
     case 'PlaceLegalHold': {
       const { hold, now } = command;
-      if (state.holds[hold.holdId]) throw new DomainError('legal-hold-exists', `legal hold ${hold.holdId} already exists`, { holdId: hold.holdId });
+      if (state.holds[hold.holdId]) throw new DomainError<LegalHoldErrorCode>('legal-hold-exists', `legal hold ${hold.holdId} already exists`, { holdId: hold.holdId });
       const unknown = hold.categories.filter((category) => !isCategory(category));
       if (hold.categories.length === 0 || unknown.length > 0) {
-        throw new DomainError('invalid-legal-hold', 'a legal hold names one or more known data categories', { categories: unknown });
+        throw new DomainError<LegalHoldErrorCode>('invalid-legal-hold', 'a legal hold names one or more known data categories', { categories: unknown });
       }
-      if (!hold.basis.trim()) throw new DomainError('invalid-legal-hold', 'a legal hold cites its basis');
+      if (!hold.basis.trim()) throw new DomainError<LegalHoldErrorCode>('invalid-legal-hold', 'a legal hold cites its basis');
       const end = holdEnd(hold.until);
-      if (Number.isNaN(end)) throw new DomainError('invalid-legal-hold', `until must be an ISO 8601 date or date-time, got ${hold.until}`);
-      if (end < Date.parse(now)) throw new DomainError('legal-hold-expired', `a legal hold until ${hold.until} has already ended`, { until: hold.until });
+      if (Number.isNaN(end)) throw new DomainError<LegalHoldErrorCode>('invalid-legal-hold', `until must be an ISO 8601 date or date-time, got ${hold.until}`);
+      if (end < Date.parse(now)) throw new DomainError<LegalHoldErrorCode>('legal-hold-expired', `a legal hold until ${hold.until} has already ended`, { until: hold.until });
       const placed: LegalHold = { holdId: hold.holdId, ...(hold.subjectId ? { subjectId: hold.subjectId } : {}), categories: [...new Set(hold.categories)], basis: hold.basis.trim(), until: hold.until };
       return [{ type: 'LegalHoldPlaced', data: { ...placed, placedAt: now } }];
     }
     case 'ReleaseLegalHold': {
       const hold = state.holds[command.holdId];
-      if (!hold) throw new DomainError('legal-hold-not-found', `no legal hold ${command.holdId}`, { holdId: command.holdId });
+      if (!hold) throw new DomainError<LegalHoldErrorCode>('legal-hold-not-found', `no legal hold ${command.holdId}`, { holdId: command.holdId });
       if (hold.status === 'released') return []; // releasing twice changes nothing
       return [{ type: 'LegalHoldReleased', data: { holdId: hold.holdId, releasedAt: command.now } }];
     }

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import type { RegistryErrorCode } from './registry.errors';
 import { CATEGORIES, Category } from './categories';
 import { Notice, Purpose, RegistryEvent } from './registry.events';
 
@@ -49,17 +50,17 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
   switch (command.type) {
     case 'DefinePurpose': {
       if (purposeOf(state, command.purpose.id)) {
-        throw new DomainError('purpose-exists', `purpose ${command.purpose.id} already exists`, { purposeId: command.purpose.id });
+        throw new DomainError<RegistryErrorCode>('purpose-exists', `purpose ${command.purpose.id} already exists`, { purposeId: command.purpose.id });
       }
       return [{ type: 'PurposeDefined', data: { purpose: command.purpose, definedAt: command.now } }];
     }
     case 'PublishNotice': {
       const { notice } = command;
       if (noticeOf(state, notice.version)) {
-        throw new DomainError('notice-exists', `notice version ${notice.version} is published and immutable`, { version: notice.version });
+        throw new DomainError<RegistryErrorCode>('notice-exists', `notice version ${notice.version} is published and immutable`, { version: notice.version });
       }
       const unknown = notice.purposeIds.filter((id) => !purposeOf(state, id));
-      if (unknown.length > 0) throw new DomainError('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown });
+      if (unknown.length > 0) throw new DomainError<RegistryErrorCode>('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown });
       return [{ type: 'NoticePublished', data: { notice: { ...notice, publishedAt: command.now } } }];
     }
     case 'SetCategorySensitivity':

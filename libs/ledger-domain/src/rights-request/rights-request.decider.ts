@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import type { RightsRequestErrorCode } from './rights-request.errors';
 import { RequesterKind, RightsRequestEvent, RightsRequestStatus, RightsRequestType } from './rights-request.events';
 
 export interface HistoryEntry {
@@ -87,9 +88,9 @@ export function evolveRightsRequest(state: RightsRequestState, event: RightsRequ
 
 export function decideRightsRequest(command: RightsRequestCommand, state: RightsRequestState): RightsRequestEvent[] {
   if (command.type === 'FileRequest') {
-    if (state.status !== 'absent') throw new DomainError('request-exists', `request ${command.requestId} exists`);
+    if (state.status !== 'absent') throw new DomainError<RightsRequestErrorCode>('request-exists', `request ${command.requestId} exists`);
     if (command.requester.kind === 'next_of_kin' && !command.requester.relation) {
-      throw new DomainError('relation-required', 'a next of kin must state the relation to the deceased (PIPL Art. 49)');
+      throw new DomainError<RightsRequestErrorCode>('relation-required', 'a next of kin must state the relation to the deceased (PIPL Art. 49)');
     }
     const { requestId, subjectId, requestType, details, channel, requester, now, dueAt } = command;
     return [
@@ -99,7 +100,7 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
       },
     ];
   }
-  if (state.status === 'absent') throw new DomainError('request-not-found', 'no such rights request');
+  if (state.status === 'absent') throw new DomainError<RightsRequestErrorCode>('request-not-found', 'no such rights request');
   const { requestId, subjectId } = state;
   if (command.type === 'FulfilRequest' && state.status === 'fulfilled') return []; // fulfilling again changes nothing
   if (FINAL.includes(state.status)) throw transition(state.status, command.type);
@@ -108,15 +109,15 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
       if (state.status !== 'received') throw transition(state.status, command.type);
       return [{ type: 'RightsRequestVerified', data: { requestId, subjectId, method: command.method, ...(command.evidenceRef ? { evidenceRef: command.evidenceRef } : {}), verifiedBy: command.verifiedBy, verifiedAt: command.now } }];
     case 'ExtendRequest':
-      if (state.extended) throw new DomainError('already-extended', 'a request may be extended once');
-      if (command.dueAt <= state.dueAt) throw new DomainError('invalid-due-date', 'the new due date must be after the current one');
+      if (state.extended) throw new DomainError<RightsRequestErrorCode>('already-extended', 'a request may be extended once');
+      if (command.dueAt <= state.dueAt) throw new DomainError<RightsRequestErrorCode>('invalid-due-date', 'the new due date must be after the current one');
       return [{ type: 'RightsRequestExtended', data: { requestId, subjectId, reason: command.reason, dueAt: command.dueAt, extendedAt: command.now } }];
     case 'StartRequest':
       if (state.status === 'in_progress') return [];
-      if (state.status !== 'verified') throw new DomainError('not-verified', 'the requester’s identity is not verified yet');
+      if (state.status !== 'verified') throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
       return [{ type: 'RightsRequestStarted', data: { requestId, subjectId, startedAt: command.now } }];
     case 'FulfilRequest':
-      if (state.status !== 'verified' && state.status !== 'in_progress') throw new DomainError('not-verified', 'the requester’s identity is not verified yet');
+      if (state.status !== 'verified' && state.status !== 'in_progress') throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
       return [{ type: 'RightsRequestFulfilled', data: { requestId, subjectId, result: command.result, fulfilledAt: command.now } }];
     case 'RejectRequest': {
       const status = command.reasonCode === VERIFICATION_FAILED ? 'failed_verification' : 'rejected';
@@ -130,7 +131,7 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
 }
 
 function transition(status: RightsRequestStatus, command: string): DomainError {
-  return new DomainError('invalid-transition', `a ${status} request cannot take ${command}`, { status });
+  return new DomainError<RightsRequestErrorCode>('invalid-transition', `a ${status} request cannot take ${command}`, { status });
 }
 
 export function isOverdue(state: Extract<RightsRequestState, { requestId: string }>, now: Date): boolean {

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import type { SubjectErrorCode } from './subject.errors';
 import { purposeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
@@ -20,22 +21,22 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
   const purpose = knownPurpose(registry, purposeId);
   const outside = categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
-    throw new DomainError('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
+    throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
   }
   if (isRestricted(subject, purposeId)) {
-    throw new DomainError('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
   }
   if (purpose.legalBasis === 'consent') {
     const uncovered = categories.filter((category) => !lawfulConsent(subject, purposeId, category, false));
     if (uncovered.length > 0 || (categories.length === 0 && !Object.values(subject.consents).some((c) => c.status === 'active' && c.purposeId === purposeId && counts(subject, c)))) {
       refuseUnguarded(subject, purposeId, uncovered, false);
-      throw new DomainError('consent-required', `no active consent for ${purposeId} covers: ${uncovered.join(', ') || 'this purpose'}`, { purposeId, categories: uncovered });
+      throw new DomainError<SubjectErrorCode>('consent-required', `no active consent for ${purposeId} covers: ${uncovered.join(', ') || 'this purpose'}`, { purposeId, categories: uncovered });
     }
   }
   const needSeparate = categories.filter((category) => isSensitive(registry, subject, category) && !lawfulConsent(subject, purposeId, category, true));
   if (needSeparate.length > 0) {
     refuseUnguarded(subject, purposeId, needSeparate, true);
-    throw new DomainError('separate-consent-required', `sensitive categories need a separate consent for ${purposeId}: ${needSeparate.join(', ')}`, {
+    throw new DomainError<SubjectErrorCode>('separate-consent-required', `sensitive categories need a separate consent for ${purposeId}: ${needSeparate.join(', ')}`, {
       purposeId,
       categories: needSeparate,
     });
@@ -45,7 +46,7 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
 
 export function knownPurpose(registry: RegistryState, purposeId: string): Purpose {
   const purpose = purposeOf(registry, purposeId);
-  if (!purpose) throw new DomainError('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
+  if (!purpose) throw new DomainError<SubjectErrorCode>('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
   return purpose;
 }
 
@@ -94,7 +95,7 @@ function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>,
     (consent) => !consent.guardian && (categories.length === 0 ? consent.status === 'active' && consent.purposeId === purposeId : categories.some((category) => covers(consent, purposeId, category, separate))),
   );
   if (unguarded.length === 0) return;
-  throw new DomainError('guardian-consent-required', `the subject is under 14: consents for ${purposeId} not given by a guardian do not count`, {
+  throw new DomainError<SubjectErrorCode>('guardian-consent-required', `the subject is under 14: consents for ${purposeId} not given by a guardian do not count`, {
     purposeId,
     categories,
     consentIds: unguarded.map((consent) => consent.consentId),
@@ -109,7 +110,7 @@ function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>,
 export function readableCategories(registry: RegistryState, subject: ProcessingContext, purposeId: string, held: readonly Category[]): Category[] {
   const purpose = knownPurpose(registry, purposeId);
   if (isRestricted(subject, purposeId)) {
-    throw new DomainError('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
   }
   const lawfulUnder = (consentOf: (category: Category, separate: boolean) => ConsentState | undefined) =>
     held.filter(
@@ -122,12 +123,12 @@ export function readableCategories(registry: RegistryState, subject: ProcessingC
   if (lawful.length === 0) {
     if (subject.minor && lawfulUnder((category, separate) => activeConsent(subject, purposeId, category, separate)).length > 0) {
       // a read refused for want of a basis stays no-legal-basis (403, api-contract.md); the detail says what is missing
-      throw new DomainError('no-legal-basis', `the subject is under 14: consents for ${purposeId} not given by a guardian are no legal basis to read`, {
+      throw new DomainError<SubjectErrorCode>('no-legal-basis', `the subject is under 14: consents for ${purposeId} not given by a guardian are no legal basis to read`, {
         purposeId,
         missing: 'guardian-consent',
       });
     }
-    throw new DomainError('no-legal-basis', `no legal basis to read this subject’s data for ${purposeId}`, { purposeId });
+    throw new DomainError<SubjectErrorCode>('no-legal-basis', `no legal basis to read this subject’s data for ${purposeId}`, { purposeId });
   }
   return lawful;
 }

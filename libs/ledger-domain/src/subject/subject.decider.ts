@@ -1,4 +1,5 @@
 import { DomainError } from '../domain-error';
+import type { SubjectErrorCode } from './subject.errors';
 import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
@@ -101,7 +102,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
     }
     case 'LiftRestriction':
       if (!(command.restrictionId in live.restrictions)) {
-        throw new DomainError('restriction-not-found', `no active restriction ${command.restrictionId}`, { restrictionId: command.restrictionId });
+        throw new DomainError<SubjectErrorCode>('restriction-not-found', `no active restriction ${command.restrictionId}`, { restrictionId: command.restrictionId });
       }
       return [{ type: 'RestrictionLifted', data: { subjectId, restrictionId: command.restrictionId, liftedAt: command.now } }];
     case 'Disclose': {
@@ -109,7 +110,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
       const consent = separateConsentCovering(live, command.purposeId, command.categories);
       if (!consent) {
-        throw new DomainError('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
+        throw new DomainError<SubjectErrorCode>('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
           purposeId: command.purposeId,
           categories: command.categories,
         });
@@ -127,15 +128,15 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
 }
 
 function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>, state: SubjectState): SubjectEvent[] {
-  if (state.status !== 'absent') throw new DomainError('subject-exists', `subject ${command.subjectId} already exists`, { subjectId: command.subjectId });
+  if (state.status !== 'absent') throw new DomainError<SubjectErrorCode>('subject-exists', `subject ${command.subjectId} already exists`, { subjectId: command.subjectId });
   const { subjectId, registry, now } = command;
   const purpose = knownPurpose(registry, command.purposeId);
   const notice = noticeOf(registry, command.noticeVersion);
-  if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
+  if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
   const minor = command.ageYears !== undefined && command.ageYears < MINOR_AGE;
   for (const consent of command.consents) assertConsentable(registry, consent, command.noticeVersion, minor);
   if (minor && !command.consents.some((consent) => consent.purposeId === purpose.id && consent.guardian)) {
-    throw new DomainError('guardian-consent-required', 'a subject under 14 needs a guardian’s consent for the purpose of collection', { purposeId: purpose.id });
+    throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 needs a guardian’s consent for the purpose of collection', { purposeId: purpose.id });
   }
 
   const granted = command.consents.map((consent) => consentGranted(subjectId, consent, command.noticeVersion, command.channel, now));
@@ -200,16 +201,16 @@ function changedBirthDate({ category, set }: Extract<SubjectCommand, { type: 'Ch
 function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {
   const purpose = knownPurpose(registry, consent.purposeId);
   const notice = noticeOf(registry, noticeVersion);
-  if (!notice) throw new DomainError('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
+  if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
   if (!notice.purposeIds.includes(purpose.id)) {
-    throw new DomainError('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, { noticeVersion, purposeId: purpose.id });
+    throw new DomainError<SubjectErrorCode>('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, { noticeVersion, purposeId: purpose.id });
   }
   const outside = consent.categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
-    throw new DomainError('category-not-in-purpose', `categories not within purpose ${purpose.id}: ${outside.join(', ')}`, { purposeId: purpose.id, categories: outside });
+    throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purpose.id}: ${outside.join(', ')}`, { purposeId: purpose.id, categories: outside });
   }
   if (minor && !consent.guardian) {
-    throw new DomainError('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
+    throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
   }
 }
 
@@ -223,13 +224,13 @@ function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted'
 }
 
 function requireLive(state: SubjectState): Live {
-  if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
-  if (state.status === 'erased') throw new DomainError('subject-erased', `subject ${state.subjectId} was erased`, { subjectId: state.subjectId });
+  if (state.status === 'absent') throw new DomainError<SubjectErrorCode>('subject-not-found', 'no such subject');
+  if (state.status === 'erased') throw new DomainError<SubjectErrorCode>('subject-erased', `subject ${state.subjectId} was erased`, { subjectId: state.subjectId });
   return state;
 }
 
 function requireConsent(consents: Record<string, ConsentState>, consentId: string): ConsentState {
   const consent = consents[consentId];
-  if (!consent) throw new DomainError('consent-not-found', `no consent ${consentId}`, { consentId });
+  if (!consent) throw new DomainError<SubjectErrorCode>('consent-not-found', `no consent ${consentId}`, { consentId });
   return consent;
 }

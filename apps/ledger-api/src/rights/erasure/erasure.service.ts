@@ -6,6 +6,7 @@ import { AuditLog } from '@pi-ledger/audit/audit-log';
 import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import type { ErasureErrorCode } from './erasure.errors';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
@@ -20,7 +21,6 @@ import { LegalHoldsService } from '../legal-holds/legal-holds.service';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { certificateSignatureValid, ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
 import { ErasureCertificates } from './erasure-certificates';
-import './erasure.problems';
 
 export type { ErasureCertificate } from './erasure-certificate';
 
@@ -122,28 +122,28 @@ export class ErasureService {
    */
   async reapply(certificate: ErasureCertificate, context: RequestContext): Promise<ReappliedErasure> {
     if (certificate.keyId !== this.signer.keyId) {
-      throw new DomainError(
+      throw new DomainError<ErasureErrorCode>(
         'certificate-signature-invalid',
         `the certificate is signed by audit key ${certificate.keyId}, this ledger signs with ${this.signer.keyId}: install the audit signing key it was made under`,
         { keyId: certificate.keyId },
       );
     }
     if (!certificateSignatureValid(certificate, this.signer.verificationKey)) {
-      throw new DomainError('certificate-signature-invalid', 'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed', {});
+      throw new DomainError<ErasureErrorCode>('certificate-signature-invalid', 'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed', {});
     }
     const stored = await this.certificates.find(certificate.requestId);
     if (stored) {
       // request ids can repeat across restores (retention's are made of the subject and the day): the same subject, and all it erased
       const erasedAll = certificate.erasedCategories.every((category) => stored.certificate.erasedCategories.includes(category));
       if (stored.certificate.subjectPseudonym !== certificate.subjectPseudonym || !erasedAll) {
-        throw new DomainError('erasure-request-conflict', `request ${certificate.requestId} already certifies another erasure in this ledger`, { requestId: certificate.requestId });
+        throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies another erasure in this ledger`, { requestId: certificate.requestId });
       }
       return { status: 'already-erased', certificate: stored.certificate };
     }
     const subjectId = certificate.keysDestroyed.length > 0 ? await this.subjectOfKeys(certificate.keysDestroyed) : await this.subjectOfPseudonym(certificate.subjectPseudonym);
     if (!subjectId) return { status: 'absent', detail: 'the certificate’s subject is not in this ledger: it was registered after the backup, so nothing of it is here' };
     if (this.pseudonyms.of(subjectId) !== certificate.subjectPseudonym) {
-      throw new DomainError('certificate-subject-mismatch', 'the certificate’s keys belong to a subject other than its pseudonym names', {});
+      throw new DomainError<ErasureErrorCode>('certificate-subject-mismatch', 'the certificate’s keys belong to a subject other than its pseudonym names', {});
     }
     const { state, events } = await this.subjects.load(subjectId);
     // an earlier attempt that appended the erasure but failed after it (projections still rebuilding): finish it
@@ -167,7 +167,7 @@ export class ErasureService {
     const heldNow = new Set<string>((await this.holds.retainedFor(subjectId, now)).map((kept) => kept.category));
     const lost = certificate.retainedCategories.filter((kept) => Date.parse(kept.until) > now.getTime() && !heldNow.has(kept.category));
     if (lost.length > 0) {
-      throw new DomainError(
+      throw new DomainError<ErasureErrorCode>(
         'legal-hold-missing',
         `the certificate kept ${lost.map((kept) => `${kept.category} (${kept.basis}, until ${kept.until})`).join(', ')} under a legal hold this ledger does not have: ` +
           'place the hold again (POST /v1/legal-holds), then re-apply',
@@ -248,7 +248,7 @@ export class ErasureService {
   /** The one subject these data keys (live or shredded) belong to, if any. */
   private async subjectOfKeys(keyIds: readonly string[]): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ subject_id: string }>(`SELECT DISTINCT subject_id FROM vault_data_keys WHERE key_id = ANY($1::uuid[])`, [keyIds]);
-    if (rows.length > 1) throw new DomainError('certificate-subject-mismatch', 'the certificate’s keys belong to more than one subject', {});
+    if (rows.length > 1) throw new DomainError<ErasureErrorCode>('certificate-subject-mismatch', 'the certificate’s keys belong to more than one subject', {});
     return rows[0]?.subject_id;
   }
 
@@ -267,7 +267,7 @@ function erasureIn(events: readonly RecordedEvent<SubjectEvent<unknown>>[], requ
 
 function sameSubject(storedSubjectId: string, subjectId: string, certificate: ErasureCertificate): ErasureCertificate {
   if (storedSubjectId !== subjectId) {
-    throw new DomainError('erasure-request-conflict', `request ${certificate.requestId} already certifies the erasure of another subject`, { requestId: certificate.requestId });
+    throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies the erasure of another subject`, { requestId: certificate.requestId });
   }
   return certificate;
 }

@@ -20,7 +20,6 @@ import {
 import { LEGAL_HOLDS_STREAM, LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
 import { RequestContext, withMetadata } from '../../application/request-context';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
-import '../erasure/erasure.problems';
 
 const HOLDS_FOLD: StreamFold<LegalHoldState, LegalHoldEvent> = { initialState: initialLegalHolds, evolve: evolveLegalHolds };
 

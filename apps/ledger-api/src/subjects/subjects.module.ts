@@ -1,0 +1,75 @@
+import { Module } from '@nestjs/common';
+import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
+import type { SubjectErrorCode } from '@pi-ledger/ledger-domain/subject/subject.errors';
+import { RegistryModule } from '../registry/registry.module';
+import { AccessLogHttpController } from '../access-log/access-log.http.controller';
+import { AccessRecorder } from '../access-log/access-recorder';
+import { SubjectCommandsService } from './subject-commands.service';
+import { SubjectIdNumbers } from './subject-id-numbers';
+import { RegisterSubjectHandler } from './register-subject/register-subject.handler';
+import { RegisterSubjectHttpController } from './register-subject/register-subject.http.controller';
+import { AddDataItemHandler, ChangeDataHandler } from './change-data/change-data.handler';
+import { ChangeDataHttpController } from './change-data/change-data.http.controller';
+import { GrantConsentHandler, WithdrawConsentHandler } from './consents/consents.handler';
+import { ConsentsHttpController } from './consents/consents.http.controller';
+import { LiftRestrictionHandler, RestrictProcessingHandler } from './restrictions/restrictions.handler';
+import { RestrictionsHttpController } from './restrictions/restrictions.http.controller';
+import { DiscloseHandler } from './disclosures/disclosures.handler';
+import { DisclosuresHttpController } from './disclosures/disclosures.http.controller';
+import { ReadSubjectHandler } from './read-subject/read-subject.query';
+import { ReadSubjectHttpController } from './read-subject/read-subject.http.controller';
+import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
+import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
+import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
+
+registerProblemCodes({
+  'category-not-in-purpose': { status: 422, title: 'Category not within the purpose' },
+  'separate-consent-required': { status: 422, title: 'Separate consent required' },
+  'consent-required': { status: 422, title: 'Consent required' },
+  'guardian-consent-required': { status: 422, title: 'Guardian consent required' },
+  'unknown-purpose': { status: 422, title: 'Unknown purpose' },
+  'unknown-notice': { status: 422, title: 'Unknown notice version' },
+  'notice-does-not-cover-purpose': { status: 422, title: 'Notice does not describe the purpose' },
+  'duplicate-subject': { status: 409, title: 'Subject already registered' },
+  'subject-exists': { status: 409, title: 'Subject already exists' },
+  'subject-not-found': { status: 404, title: 'Subject not found' },
+  'consent-not-found': { status: 404, title: 'Consent not found' },
+  'restriction-not-found': { status: 404, title: 'Restriction not found' },
+  'subject-erased': { status: 410, title: 'Subject erased' },
+  'processing-restricted': { status: 403, title: 'Processing restricted' },
+  'no-legal-basis': { status: 403, title: 'No legal basis for this purpose' },
+  'data-erased': { status: 410, title: 'Data erased' },
+} satisfies Record<SubjectErrorCode, unknown>);
+
+/** Customer files: registration, data changes, consents, restrictions, disclosures, reads, search, the access log. */
+@Module({
+  imports: [RegistryModule],
+  controllers: [
+    RegisterSubjectHttpController,
+    ReadSubjectHttpController,
+    ChangeDataHttpController,
+    ConsentsHttpController,
+    RestrictionsHttpController,
+    DisclosuresHttpController,
+    SearchSubjectsHttpController,
+    SubjectRegistersHttpController,
+    AccessLogHttpController,
+  ],
+  providers: [
+    SubjectCommandsService,
+    SubjectIdNumbers,
+    AccessRecorder,
+    RegisterSubjectHandler,
+    ChangeDataHandler,
+    AddDataItemHandler,
+    GrantConsentHandler,
+    WithdrawConsentHandler,
+    RestrictProcessingHandler,
+    LiftRestrictionHandler,
+    DiscloseHandler,
+    ReadSubjectHandler,
+    SearchSubjectsHandler,
+  ],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder],
+})
+export class SubjectsModule {}

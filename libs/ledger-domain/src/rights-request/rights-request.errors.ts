@@ -1,0 +1,2 @@
+/** Why a rights request's command is refused (mapped to HTTP by the rights module). */
+export type RightsRequestErrorCode = 'request-not-found' | 'request-exists' | 'relation-required' | 'invalid-transition' | 'not-verified' | 'already-extended' | 'invalid-due-date';
