@@ -10,7 +10,7 @@ import { RequestContext } from '../../application/request-context';
 import { etag } from '../../http/if-match';
 import { ReadsProjections } from '../../http/min-position';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
-import { purposeOfReading } from './processing-purpose';
+import { purposeOfReading } from '../../http/processing-purpose';
 import { ReadSubject } from './read-subject.query';
 import { parseAsOf } from '../../compliance/subject-as-of/as-of';
 import { ReadSubjectAsOf } from '../../compliance/subject-as-of/read-subject-as-of.query';

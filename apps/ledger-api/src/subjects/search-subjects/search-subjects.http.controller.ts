@@ -5,7 +5,7 @@ import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { ReadsProjections } from '../../http/min-position';
-import { purposeOfReading } from '../read-subject/processing-purpose';
+import { purposeOfReading } from '../../http/processing-purpose';
 import { SearchSubjectsDto } from './search-subjects.dto';
 import { SearchSubjects } from './search-subjects.query';
 

@@ -9,7 +9,7 @@ import { RequestContext } from '../../application/request-context';
 import { ReadsProjections } from '../../http/min-position';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { RegistryService } from '../../registry/registry.service';
-import { purposeOfReading } from '../read-subject/processing-purpose';
+import { purposeOfReading } from '../../http/processing-purpose';
 
 /**
  * A subject's consent and disclosure registers (PIPL Arts. 14-15, 23). They hold facts about

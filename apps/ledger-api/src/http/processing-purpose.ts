@@ -1,6 +1,6 @@
 import { assertMaySeeSubject } from '@pi-ledger/access-control/subject-scope';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
-import { RequestContext } from '../../application/request-context';
+import { RequestContext } from '../application/request-context';
 
 /**
  * The purpose a read of a subject's information is made for (X-Processing-Purpose). A data subject
