@@ -187,7 +187,7 @@ function eventStore(store: PostgresEventStore): Contender {
  * No ANALYZE first, on purpose: the tables start empty, and the append's plans must not depend on
  * statistics. Before migration 1763900008000-append-plan they did: planned on a young table, each
  * connection kept a sequential scan of ledger_events per append until autovacuum's first ANALYZE
- * (docs/benchmarks.md). The sequential scans counted from the warm-up on keep that visible.
+ * (docs/notes/2026-11-23-append-path.md). The sequential scans counted from the warm-up on keep that visible.
  */
 async function compare(
   mode: string,

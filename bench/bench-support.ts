@@ -390,24 +390,11 @@ export function loadNote(atStart: number): string {
   return `1-minute load average ${atStart.toFixed(2)} when the run started, ${loadAverage().toFixed(2)} when it ended.`;
 }
 
+/** The start of docs/benchmarks.md when the file does not exist yet; the intro there is written by hand. */
 const DOC_INTRO = `# Benchmarks
 
-Throughput of the PostgreSQL event store, each figure set against a baseline of plain SQL measured
-in the same run, on the same server and database, with the same connections. The ratios are what
-to compare between machines and commits; the absolute rates depend on the disk (every commit
-waits for its WAL flush) and the CPUs.
-
-Run them with:
-
-\`\`\`sh
-npm run bench:append   # options: --writers N (BENCH_WRITERS), --seconds N, --rounds N, --batch N
-npm run bench:read     # options: --events N (BENCH_EVENTS), --page N, --rounds N
-\`\`\`
-
-Each starts a fresh ephemeral embedded PostgreSQL with default settings (fsync on), or, when
-\`DATABASE_URL\` is set, creates a scratch database on that server and drops it afterwards. Results
-go to stdout and replace the benchmark's own section below; progress goes to stderr. Each section
-records the machine and the date of its run.
+The sections below are generated: \`npm run bench:<name>\` replaces its own section with its latest
+results. Each section says when and on what machine it was measured.
 `;
 
 /**
