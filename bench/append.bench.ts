@@ -25,10 +25,12 @@ import {
   markdownTable,
   openBenchDatabase,
   percentileOf,
-  progress,
+  rotation,
   runBench,
   SampleEvent,
   sampleEvents,
+  sum,
+  timedRun,
   writeDocSection,
 } from './bench-support';
 
@@ -185,7 +187,7 @@ function eventStore(store: PostgresEventStore): Contender {
  * No ANALYZE first, on purpose: the tables start empty, and the append's plans must not depend on
  * statistics. Before migration 1763900008000-append-plan they did: planned on a young table, each
  * connection kept a sequential scan of ledger_events per append until autovacuum's first ANALYZE
- * (docs/benchmarks.md). The sequential scans counted from the warm-up on keep that visible.
+ * (docs/notes/2026-11-23-append-path.md). The sequential scans counted from the warm-up on keep that visible.
  */
 async function compare(
   mode: string,
@@ -200,15 +202,14 @@ async function compare(
   const label = mode.replace(/ /g, '-');
   const seqScansBefore = await ledgerSeqScans(owner, pool, settings.writers);
   for (const contender of contenders) {
-    await timedRun(contender, `${label}-warm-up`, batches, WARM_UP_SECONDS, settings.writers, `${mode}: warm-up, ${contender.name}`);
+    await timedAppends(contender, `${label}-warm-up`, batches, WARM_UP_SECONDS, settings.writers, `${mode}: warm-up, ${contender.name}`);
   }
 
   const runs: Run[][] = contenders.map(() => []);
   for (let round = 0; round < settings.rounds; round++) {
-    for (let turn = 0; turn < contenders.length; turn++) {
-      const index = (round + turn) % contenders.length;
+    for (const index of rotation(round, contenders.length)) {
       const title = `${mode}: round ${round + 1}/${settings.rounds}, ${contenders[index].name}`;
-      runs[index].push(await timedRun(contenders[index], `${label}-${round + 1}`, batches, settings.seconds, settings.writers, title));
+      runs[index].push(await timedAppends(contenders[index], `${label}-${round + 1}`, batches, settings.seconds, settings.writers, title));
     }
   }
   return {
@@ -237,7 +238,7 @@ async function ledgerSeqScans(owner: Client, pool: Pool, connections: number): P
 }
 
 /** Every writer appends back to back until the time is up; the run ends when the last one does. */
-async function timedRun(
+async function timedAppends(
   contender: Contender,
   label: string,
   batches: readonly SampleEvent[][],
@@ -245,13 +246,9 @@ async function timedRun(
   writers: number,
   title: string,
 ): Promise<Run> {
-  const bar = progress(title, seconds, 's');
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
   const run: Run = { events: 0, transactions: 0, seconds: 0, latenciesMs: [] };
-  try {
-    await Promise.all(
+  const timed = await timedRun(title, seconds, (deadline) =>
+    Promise.all(
       Array.from({ length: writers }, async (_, writer) => {
         const append = contender.writer(`bench-${label}-${contender.table}-w${writer}`);
         // writers start at different batches so they do not send identical payloads in lockstep
@@ -264,12 +261,9 @@ async function timedRun(
           run.transactions++;
         }
       }),
-    );
-  } finally {
-    clearInterval(ticker);
-    bar.stop();
-  }
-  run.seconds = (performance.now() - started) / 1000;
+    ),
+  );
+  run.seconds = timed.seconds;
   return run;
 }
 
@@ -289,7 +283,6 @@ function combine(runs: readonly Run[]): Run {
   };
 }
 
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const rate = (run: Run): number => run.events / run.seconds;
 
 /** Guards the figures: every append counted must be in its table (which also holds the warm-ups). */

@@ -58,17 +58,21 @@ import {
   loadNote,
   log,
   markdownTable,
+  measuredPass,
+  mergeActivity,
   openBenchDatabase,
+  Pass,
   percentileOf,
   PgActivitySampler,
   processCpuSeconds,
   progress,
-  RssSampler,
+  roundRatios,
   runBench,
   SampleEvent,
   sampleEvents,
   serverCpuSeconds,
   statementCounter,
+  timedRun,
   writeDocSection,
 } from './bench-support';
 
@@ -235,12 +239,6 @@ async function waitForTree(owner: Client, size: number, onProgress: (leaves: num
 // ---------------------------------------------------------------------------------------------
 // (b) audit verify
 
-interface Pass {
-  events: number;
-  seconds: number;
-  peakRss: number;
-}
-
 interface VerifySize {
   size: number;
   read: Pass;
@@ -278,20 +276,7 @@ async function measureVerify(audit: Audit, size: number, readFirst: boolean): Pr
 }
 
 async function timedPass(title: string, expected: number, pass: (onProgress: (events: number) => void) => Promise<number>): Promise<Pass> {
-  const bar = progress(title, expected, 'events');
-  const sampler = new RssSampler();
-  const started = performance.now();
-  let events: number;
-  try {
-    events = await pass((done) => {
-      sampler.sample();
-      bar.update(done);
-    });
-  } finally {
-    bar.stop();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const peakRss = sampler.stop();
+  const { events, seconds, peakRss } = await measuredPass(title, expected, pass);
   if (events !== expected) throw new Error(`${title}: ${events} events, expected ${expected}`);
   log(`${title}: ${formatSeconds(seconds)}, ${formatCount(events / seconds)} events/s, peak RSS ${formatMiB(peakRss)}`);
   return { events, seconds, peakRss };
@@ -490,13 +475,9 @@ function appendStatementKind(query: string, waitEvent: string | null): string {
 }
 
 async function appendRun(store: PostgresEventStore, events: readonly SampleEvent[], writers: number, seconds: number, label: string, title: string): Promise<AppendRun> {
-  const bar = progress(title, seconds, 's');
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
   const run: AppendRun = { appends: 0, seconds: 0, latenciesMs: [], statements: 0, batches: 0, batchedEvents: 0, cpuProcess: 0, walBytes: 0 };
-  try {
-    await Promise.all(
+  const timed = await timedRun(title, seconds, (deadline) =>
+    Promise.all(
       Array.from({ length: writers }, async (_, writer) => {
         const stream = `bench-audit-${label}-w${writer}`;
         let version = 0;
@@ -507,12 +488,9 @@ async function appendRun(store: PostgresEventStore, events: readonly SampleEvent
           run.appends++;
         }
       }),
-    );
-  } finally {
-    clearInterval(ticker);
-    bar.stop();
-  }
-  run.seconds = (performance.now() - started) / 1000;
+    ),
+  );
+  run.seconds = timed.seconds;
   log(`${title}: ${formatCount(run.appends / run.seconds)} appends/s`);
   return run;
 }
@@ -681,17 +659,6 @@ function memoryVerdict(peaks: readonly { own: number; baseline: number }[], what
   return `it GROWS with the log beyond ${baseline}: ${what} holds data`;
 }
 
-function mergeActivity(profiles: readonly (ActivityProfile | undefined)[]): ActivityProfile {
-  const merged: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
-  for (const profile of profiles) {
-    if (!profile) continue;
-    merged.samples += profile.samples;
-    merged.idleSamples += profile.idleSamples;
-    for (const [kind, count] of profile.byKind) merged.byKind.set(kind, (merged.byKind.get(kind) ?? 0) + count);
-  }
-  return merged;
-}
-
 const mean = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0) / Math.max(1, values.length);
 const passRate = (pass: Pass): number => pass.events / pass.seconds;
 const verdict = (ratio: number, target: number): string => `target ≥ ${formatRatio(target)}: ${ratio >= target ? 'met' : 'NOT met'}`;
@@ -778,7 +745,7 @@ function renderHashing(hashing: Hashing): string[] {
       formatCount(rates[index]),
       micros[index].toFixed(2),
       formatRatio(rates[index] / rates[0]),
-      index === 0 ? '' : hashing.rates[index].map((rate, round) => (rate / hashing.rates[0][round]).toFixed(2)).join(', '),
+      index === 0 ? '' : roundRatios(hashing.rates[index], hashing.rates[0]),
     ]),
     ['left', 'right', 'right', 'right', 'left'],
   );
@@ -921,7 +888,7 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
       formatMs(percentileOf(combined[mode].latencies, 0.5)),
       formatMs(percentileOf(combined[mode].latencies, 0.99)),
       formatRatio(rate(mode) / rate(0)),
-      mode === 0 ? '' : appends.runs[mode].map((run, round) => (runRate(run) / runRate(appends.runs[0][round])).toFixed(2)).join(', '),
+      mode === 0 ? '' : roundRatios(appends.runs[mode].map(runRate), appends.runs[0].map(runRate)),
       mode === 0 ? '' : appends.runs[mode].map((run) => formatCount(run.lagAtEnd ?? 0)).join(', '),
       (combined[mode].statements / Math.max(1, combined[mode].appends)).toFixed(2),
       `${formatCount(combined[mode].walBytes / Math.max(1, combined[mode].appends))} B`,

@@ -1,17 +1,27 @@
 /**
  * Shared plumbing of the benchmarks in bench/: a scratch database on a durable server, command-line
- * options, sample events, a peak-RSS sampler, progress on stderr, result tables and the sections of
- * docs/benchmarks.md. The benchmark scripts keep only what they measure.
+ * options, sample events, a peak-RSS sampler, progress on stderr, timed runs and rounds, result
+ * tables and the sections of docs/benchmarks.md, the API in the benchmark's process and HTTP load
+ * from autocannon in a worker thread. The benchmark scripts keep only what they measure.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Request as AutocannonRequest } from 'autocannon';
 import { SingleBar } from 'cli-progress';
 import { Client, Pool } from 'pg';
+import pino, { Logger } from 'pino';
 import { NewEvent } from '@pi-ledger/event-store/event-store.port';
 import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
+import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
 import {
   createLedgerPool,
@@ -279,6 +289,68 @@ export function progress(label: string, total: number, unit: string): Progress {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timed runs and rounds
+
+/**
+ * Runs `work` for about `seconds` under a progress bar that counts them. `work` gets its deadline
+ * (a `performance.now()` time); the run's measured length, in seconds, is returned with its result.
+ */
+export async function timedRun<T>(title: string, seconds: number, work: (deadline: number) => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const bar = progress(title, seconds, 's');
+  const started = performance.now();
+  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
+  let result: T;
+  try {
+    result = await work(started + seconds * 1000);
+  } finally {
+    clearInterval(ticker);
+    bar.stop();
+  }
+  return { result, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A pass over a whole log: what it went through, how long it took, and the peak RSS meanwhile. */
+export interface Pass {
+  events: number;
+  seconds: number;
+  peakRss: number;
+}
+
+/**
+ * Times `pass` over `expected` events under a progress bar, sampling RSS whenever it reports
+ * progress (after each page or batch, while its rows are still referenced). `pass` returns how many
+ * events it went through; checking that against `expected` is the caller's.
+ */
+export async function measuredPass(title: string, expected: number, pass: (onProgress: (done: number) => void) => Promise<number>): Promise<Pass> {
+  const bar = progress(title, expected, 'events');
+  const sampler = new RssSampler();
+  const started = performance.now();
+  let events: number;
+  try {
+    events = await pass((done) => {
+      sampler.sample();
+      bar.update(done);
+    });
+  } finally {
+    bar.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { events, seconds, peakRss: sampler.stop() };
+}
+
+/** The order of the contenders in round `round`: each goes first in turn, so drift falls on all alike. */
+export function rotation(round: number, contenders: number): number[] {
+  return Array.from({ length: contenders }, (_, turn) => (round + turn) % contenders);
+}
+
+export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+/** A "by round" cell: each round's rate over the baseline's rate in the same round, "0.93, 0.95". */
+export function roundRatios(rates: readonly number[], baselineRates: readonly number[]): string {
+  return rates.map((rate, round) => (rate / baselineRates[round]).toFixed(2)).join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reporting
 
 export type Align = 'left' | 'right';
@@ -318,24 +390,11 @@ export function loadNote(atStart: number): string {
   return `1-minute load average ${atStart.toFixed(2)} when the run started, ${loadAverage().toFixed(2)} when it ended.`;
 }
 
+/** The start of docs/benchmarks.md when the file does not exist yet; the intro there is written by hand. */
 const DOC_INTRO = `# Benchmarks
 
-Throughput of the PostgreSQL event store, each figure set against a baseline of plain SQL measured
-in the same run, on the same server and database, with the same connections. The ratios are what
-to compare between machines and commits; the absolute rates depend on the disk (every commit
-waits for its WAL flush) and the CPUs.
-
-Run them with:
-
-\`\`\`sh
-npm run bench:append   # options: --writers N (BENCH_WRITERS), --seconds N, --rounds N, --batch N
-npm run bench:read     # options: --events N (BENCH_EVENTS), --page N, --rounds N
-\`\`\`
-
-Each starts a fresh ephemeral embedded PostgreSQL with default settings (fsync on), or, when
-\`DATABASE_URL\` is set, creates a scratch database on that server and drops it afterwards. Results
-go to stdout and replace the benchmark's own section below; progress goes to stderr. Each section
-records the machine and the date of its run.
+The sections below are generated: \`npm run bench:<name>\` replaces its own section with its latest
+results. Each section says when and on what machine it was measured.
 `;
 
 /**
@@ -534,6 +593,18 @@ export class PgActivitySampler {
   }
 }
 
+/** The profiles of several runs as one (runs without a profile are skipped). */
+export function mergeActivity(profiles: readonly (ActivityProfile | undefined)[]): ActivityProfile {
+  const merged: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
+  for (const profile of profiles) {
+    if (!profile) continue;
+    merged.samples += profile.samples;
+    merged.idleSamples += profile.idleSamples;
+    for (const [kind, count] of profile.byKind) merged.byKind.set(kind, (merged.byKind.get(kind) ?? 0) + count);
+  }
+  return merged;
+}
+
 /** "1.4 backends busy on average; kind 40%, kind 25%, kind 10%": the `top` busiest kinds. */
 export function describeActivity(profile: ActivityProfile, top = 3): string {
   const observations = [...profile.byKind.values()].reduce((total, count) => total + count, 0);
@@ -629,6 +700,80 @@ export async function startingApp<App>(create: () => Promise<App>): Promise<App>
 }
 
 /**
+ * The service's logger as production configures it (info, PI redacted) except for where it
+ * writes: info lines are formatted and dropped, warnings and errors reach stderr.
+ */
+export function serviceLogger(): Logger {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return pino(
+    {
+      level: 'info',
+      base: { service: 'pi-ledger' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactPi(object) as Record<string, unknown>,
+      },
+    },
+    pino.multistream([
+      { level: 'info', stream: discard },
+      { level: 'warn', stream: process.stderr },
+    ]),
+  );
+}
+
+/**
+ * The configuration of an API over `database`: `base` (what `loadConfig` read) with a free loopback
+ * port, fresh keys and a scratch data directory, removed at the end.
+ */
+export async function apiConfig(database: BenchDatabase, defer: Defer, base: LedgerConfig): Promise<LedgerConfig> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
+  return {
+    ...base,
+    databaseUrl: database.url,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    masterKey: randomBytes(32),
+    jwtSecret: randomBytes(32).toString('base64url'),
+    logLevel: 'info',
+  };
+}
+
+/** Listens on a free loopback port and returns the URL; the app is closed (projector stopped, pool ended) before the database goes. */
+export async function listenOnLoopback(app: NestFastifyApplication, defer: Defer): Promise<string> {
+  defer(() => app.close());
+  await app.listen(0, '127.0.0.1');
+  return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+}
+
+/**
+ * Waits until every projection has applied every event, polling every `pollMs`; fails when one has
+ * failed or after `timeoutMs`. `verbose`: the lag on stderr every 10 s.
+ */
+export async function waitForProjections(owner: Client, options: { timeoutMs: number; pollMs: number; verbose?: boolean }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let reported = 0;
+  for (;;) {
+    const { rows } = await owner.query<{ name: string; lag: number; status: string }>(
+      `SELECT c.name, c.status, (SELECT count(*)::int FROM ledger_events e
+                      WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)) AS lag
+         FROM projection_checkpoints c`,
+    );
+    const failed = rows.find((row) => row.status === 'failed');
+    if (failed) throw new Error(`projection ${failed.name} failed`);
+    if (rows.length > 0 && rows.every((row) => row.lag === 0)) return;
+    if (Date.now() > deadline) throw new Error(`projections still lag: ${rows.map((row) => `${row.name} ${row.lag}`).join(', ')}`);
+    if (options.verbose && Date.now() - reported > 10_000) {
+      reported = Date.now();
+      log(`lag: ${rows.filter((row) => row.lag > 0).map((row) => `${row.name} ${formatCount(row.lag)}`).join(', ')}`);
+    }
+    await sleep(options.pollMs);
+  }
+}
+
+/**
  * Counts the statements every pg client of this process sends (one increment per call), except the
  * clients excluded (the benchmark's own owner connection). Install once, before the app starts;
  * pg.Pool#query goes through Client#query, so each statement counts once.
@@ -645,3 +790,206 @@ export const statementCounter = {
     } as typeof Client.prototype.query;
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// HTTP load: autocannon in a worker thread
+//
+// The load generator runs in a worker thread of the benchmark's process (the benchmark's own
+// script, started again as a worker), so it has an event loop of its own and does not queue behind
+// the API's. The main thread hands it one job at a time.
+
+/** What one autocannon run answered. Latencies are autocannon's per-request response times. */
+export interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  latenciesMs: number[];
+  statusCodes: Record<string, number>;
+  firstFailure?: string;
+}
+
+export interface Load {
+  url: string;
+  connections: number;
+  seconds: number;
+  method: 'GET' | 'POST';
+  /** The path of every request, unless `eachRequest` sets one. */
+  path?: string;
+  headers: Record<string, string>;
+  /** Called for every request sent: the path or body that request has of its own. */
+  eachRequest?: () => { path?: string; body?: string };
+}
+
+/** The shape autocannon resolves with in a worker thread (it aggregates only on the main thread). */
+interface RawAutocannonResult {
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  statusCodeStats: Record<string, { count?: number }>;
+}
+
+/** In the load worker: one autocannon run, HTTP/1.1 keep-alive, no pipelining; keeps every response time and the first failure's answer. */
+export async function runAutocannon(load: Load): Promise<LoadResult> {
+  // loaded here: only the worker thread uses it
+  const { default: autocannon } = await import('autocannon');
+  let firstFailure: string | undefined;
+  const latenciesMs: number[] = [];
+  const eachRequest = load.eachRequest;
+  const instance = autocannon({
+    url: load.url,
+    connections: load.connections,
+    pipelining: 1,
+    duration: load.seconds,
+    timeout: 30,
+    headers: load.headers,
+    requests: [
+      {
+        method: load.method,
+        ...(load.path === undefined ? {} : { path: load.path }),
+        ...(eachRequest ? { setupRequest: (request: AutocannonRequest) => ({ ...request, ...eachRequest() }) } : {}),
+        onResponse: (status: number, body: string) => {
+          if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
+        },
+      },
+    ],
+  });
+  // autocannon emits (client, status, bytes, ms), its type definitions say (status, bytes, ms)
+  (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latenciesMs.push(responseTime);
+  });
+  const raw = (await instance) as unknown as RawAutocannonResult;
+  return {
+    ok: raw['2xx'],
+    non2xx: raw.non2xx,
+    errors: raw.errors,
+    timeouts: raw.timeouts,
+    seconds: raw.duration,
+    latenciesMs,
+    statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, stats]) => [code, stats.count ?? 0])),
+    firstFailure,
+  };
+}
+
+type LoadReply<Result> = { result?: Result; error?: string };
+
+/** The options of every load benchmark: --connections, --seconds per measured run, --rounds, --warm-up seconds per contender. */
+export interface LoadSettings {
+  connections: number;
+  seconds: number;
+  rounds: number;
+  warmUp: number;
+}
+
+export function loadSettings(defaults: LoadSettings): LoadSettings {
+  return {
+    connections: intOption('connections', 'BENCH_CONNECTIONS', defaults.connections),
+    seconds: intOption('seconds', 'BENCH_SECONDS', defaults.seconds),
+    rounds: intOption('rounds', 'BENCH_ROUNDS', defaults.rounds),
+    warmUp: intOption('warm-up', 'BENCH_WARM_UP', defaults.warmUp),
+  };
+}
+
+/** A load benchmark's entry point: `main` on the main thread, `handle` for the jobs in the load worker (the same script). */
+export function runLoadBench<Job, Result>(main: (defer: Defer) => Promise<void>, handle: (job: Job) => Promise<Result>): void {
+  if (isMainThread) runBench(main);
+  else serveLoadJobs(handle);
+}
+
+/** In the load worker: answers every job the main thread posts with `handle(job)`'s result, or its error. */
+export function serveLoadJobs<Job, Result>(handle: (job: Job) => Promise<Result>): void {
+  const port = parentPort;
+  if (!port) throw new Error('the load worker runs in a worker thread');
+  port.on('message', (job: Job) => {
+    handle(job).then(
+      (result) => port.postMessage({ result } satisfies LoadReply<Result>),
+      (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadReply<Result>),
+    );
+  });
+}
+
+/** The main thread's handle on the load worker: one job at a time. */
+export class LoadWorker<Job, Result> {
+  private pending?: { resolve: (reply: LoadReply<Result>) => void; reject: (error: Error) => void };
+  private failure?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: LoadReply<Result>) => this.settle((pending) => pending.resolve(reply)));
+    // without a listener an 'error' event would crash the process before the cleanups ran
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the load worker exited with code ${code}`)));
+  }
+
+  /** Starts `script` (the benchmark's own, `__filename`) as the worker, with `workerData` if given; stopped at the end of the run. */
+  static async start<Job, Result>(script: string, defer: Defer, workerData?: unknown): Promise<LoadWorker<Job, Result>> {
+    const worker = new Worker(script, workerData === undefined ? {} : { workerData });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+    const handle = new LoadWorker<Job, Result>(worker);
+    defer(() => handle.stop());
+    return handle;
+  }
+
+  async run(job: Job): Promise<Result> {
+    if (this.failure) throw this.failure;
+    const reply = new Promise<LoadReply<Result>>((resolve, reject) => (this.pending = { resolve, reject }));
+    this.worker.postMessage(job);
+    const { result, error } = await reply;
+    if (!result) throw new Error(`load worker: ${error}`);
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    this.failure ??= new Error('the load worker was stopped');
+    await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.settle((pending) => pending.reject(error));
+  }
+
+  private settle(action: (pending: NonNullable<LoadWorker<Job, Result>['pending']>) => void): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) action(pending);
+  }
+}
+
+/** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
+export const LOAD_DRAIN_MS = 1_000;
+
+/** 2xx answers per second. */
+export const requestRate = (run: LoadResult): number => run.ok / run.seconds;
+
+/** The counts of several runs as one (status codes are not kept). */
+export function combineLoads(runs: readonly LoadResult[]): LoadResult {
+  return {
+    ok: sum(runs.map((run) => run.ok)),
+    non2xx: sum(runs.map((run) => run.non2xx)),
+    errors: sum(runs.map((run) => run.errors)),
+    timeouts: sum(runs.map((run) => run.timeouts)),
+    seconds: sum(runs.map((run) => run.seconds)),
+    latenciesMs: runs.flatMap((run) => run.latenciesMs),
+    statusCodes: {},
+  };
+}
+
+/** For a run's log line: " (12 × 503; 0 errors); first failure: …" when anything failed, else "". */
+export function failureNote(run: LoadResult): string {
+  const failures = run.errors + run.non2xx;
+  if (!failures) return '';
+  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
+  return ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}`;
+}
+
+/** Fails the benchmark (after its report is written) when any measured request failed. */
+export function assertNoFailedRequests(runs: readonly LoadResult[]): void {
+  const failed = runs.find((run) => run.errors > 0 || run.non2xx > 0);
+  if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
+}

@@ -13,36 +13,37 @@
  */
 import 'reflect-metadata';
 import { createHmac, randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import autocannon from 'autocannon';
 import { Client as PgClient } from 'pg';
-import pino, { Logger } from 'pino';
+import { Logger } from 'pino';
 import { LedgerApiModule } from '../apps/ledger-api/src/ledger-api.module';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
-import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import { normaliseEmail, normaliseIdNumber, normalisePhone } from '@pi-ledger/pii-vault/normalise';
 import { PII_VAULT, PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
 import { BlindIndexKind, EncryptedValue, FieldContext, PiiVault, ShredTombstone } from '@pi-ledger/pii-vault/pii-vault';
 import {
+  apiConfig,
+  assertNoFailedRequests,
   BenchDatabase,
+  combineLoads,
   Defer,
   environmentNote,
+  failureNote,
   formatCount,
   formatMs,
   formatRatio,
-  intOption,
+  listenOnLoopback,
+  LOAD_DRAIN_MS,
+  LoadResult,
+  LoadSettings,
+  loadSettings,
+  LoadWorker,
   loadAverage,
   loadNote,
   log,
@@ -50,11 +51,17 @@ import {
   openBenchDatabase,
   percentileOf,
   processCpuSeconds,
-  progress,
   realisticRegistration,
-  runBench,
+  requestRate,
+  rotation,
+  roundRatios,
+  runAutocannon,
+  runLoadBench,
   serverCpuSeconds,
+  serviceLogger,
   startingApp,
+  sum,
+  timedRun,
   writeDocSection,
 } from './bench-support';
 
@@ -63,17 +70,10 @@ const TARGET_RATIO = 0.8;
 const PLAINTEXT_KID = '00000000-0000-0000-0000-000000000000';
 /** The data categories of one registration, each sealed under its own data key by the real vault. */
 const CATEGORIES = ['identity', 'identity_document', 'contact', 'employment', 'health'];
-/** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
-const DRAIN_MS = 1_000;
 /** Registrations, sent one at a time, over which the SQL statements per registration are counted. */
 const STATEMENT_SAMPLE = 10;
 
-interface Settings {
-  connections: number;
-  seconds: number;
-  rounds: number;
-  warmUp: number;
-}
+type Settings = LoadSettings;
 
 /** What the report says about the setup besides the settings. */
 interface Setup {
@@ -96,102 +96,31 @@ interface LoadJob {
   firstSubject: number;
 }
 
-interface LoadResult {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
-  latenciesMs: number[];
+interface RegistrationLoad extends LoadResult {
   /** Subject numbers used: the next job starts after them. */
   subjectsUsed: number;
-  statusCodes: Record<string, number>;
-  firstFailure?: string;
 }
 
-/** The shape autocannon resolves with in a worker thread (it aggregates only on the main thread). */
-interface RawAutocannonResult {
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-  statusCodeStats: Record<string, { count?: number }>;
-}
-
-function serveLoadJobs(): void {
-  const port = parentPort;
-  if (!port) throw new Error('the load worker runs in a worker thread');
-  port.on('message', (job: LoadJob) => {
-    load(job).then(
-      (result) => port.postMessage({ result }),
-      (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-    );
-  });
-}
-
-async function load(job: LoadJob): Promise<LoadResult> {
+/** In the worker: each request registers a subject of its own, numbered from `firstSubject` on. */
+async function load(job: LoadJob): Promise<RegistrationLoad> {
   let next = job.firstSubject;
-  let firstFailure: string | undefined;
-  const latenciesMs: number[] = [];
-  const instance = autocannon({
+  const result = await runAutocannon({
     url: job.url,
     connections: job.connections,
-    pipelining: 1,
-    duration: job.seconds,
-    timeout: 30,
+    seconds: job.seconds,
+    method: 'POST',
+    path: '/v1/subjects',
     headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' },
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/subjects',
-        // called for every request sent: each registers a subject of its own
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(realisticRegistration(next++)) }),
-        onResponse: (status, body) => {
-          if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
-        },
-      },
-    ],
+    eachRequest: () => ({ body: JSON.stringify(realisticRegistration(next++)) }),
   });
-  // autocannon emits (client, status, bytes, ms), its type definitions say (status, bytes, ms)
-  (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-    latenciesMs.push(responseTime);
-  });
-  const raw = (await instance) as unknown as RawAutocannonResult;
-  return {
-    ok: raw['2xx'],
-    non2xx: raw.non2xx,
-    errors: raw.errors,
-    timeouts: raw.timeouts,
-    seconds: raw.duration,
-    latenciesMs,
-    subjectsUsed: next - job.firstSubject,
-    statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, stats]) => [code, stats.count ?? 0])),
-    firstFailure,
-  };
+  return { ...result, subjectsUsed: next - job.firstSubject };
 }
 
-/** The main thread's handle on the worker: one job at a time. */
+/** The load worker, and the subject numbers no request has used yet. */
 class LoadGenerator {
   private nextSubject = 1;
-  private pending?: { resolve: (reply: { result?: LoadResult; error?: string }) => void; reject: (error: Error) => void };
-  private failure?: Error;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: { result?: LoadResult; error?: string }) => this.settle((pending) => pending.resolve(reply)));
-    // without a listener an 'error' event would crash the process before the cleanups ran
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the load worker exited with code ${code}`)));
-  }
-
-  static async start(): Promise<LoadGenerator> {
-    const worker = new Worker(__filename);
-    await new Promise<void>((resolve, reject) => {
-      worker.once('online', resolve);
-      worker.once('error', reject);
-    });
-    return new LoadGenerator(worker);
-  }
+  constructor(private readonly worker: LoadWorker<LoadJob, RegistrationLoad>) {}
 
   /** A subject number no request has used, for requests sent outside autocannon. */
   takeSubject(): number {
@@ -199,29 +128,9 @@ class LoadGenerator {
   }
 
   async run(job: Omit<LoadJob, 'firstSubject'>): Promise<LoadResult> {
-    if (this.failure) throw this.failure;
-    const reply = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => (this.pending = { resolve, reject }));
-    this.worker.postMessage({ ...job, firstSubject: this.nextSubject } satisfies LoadJob);
-    const { result, error } = await reply;
-    if (!result) throw new Error(`load worker: ${error}`);
-    this.nextSubject += result.subjectsUsed;
+    const { subjectsUsed, ...result } = await this.worker.run({ ...job, firstSubject: this.nextSubject });
+    this.nextSubject += subjectsUsed;
     return result;
-  }
-
-  async stop(): Promise<void> {
-    this.failure ??= new Error('the load worker was stopped');
-    await this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.settle((pending) => pending.reject(error));
-  }
-
-  private settle(action: (pending: NonNullable<LoadGenerator['pending']>) => void): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) action(pending);
   }
 }
 
@@ -342,49 +251,21 @@ interface Api {
   statements?: number;
 }
 
-interface Run {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
-  latenciesMs: number[];
-  statusCodes: Record<string, number>;
-  firstFailure?: string;
+interface Run extends LoadResult {
   /** CPU seconds of this process (the API and the load generator's thread) during the run. */
   cpuProcess: number;
   /** CPU seconds of the PostgreSQL server's processes during the run; undefined when not on this machine. */
   cpuServer?: number;
 }
 
-if (isMainThread) {
-  runBench(main);
-} else {
-  serveLoadJobs();
-}
+runLoadBench(main, load);
 
 async function main(defer: Defer): Promise<void> {
   const startLoad = loadAverage();
-  const settings: Settings = {
-    connections: intOption('connections', 'BENCH_CONNECTIONS', 16),
-    seconds: intOption('seconds', 'BENCH_SECONDS', 4),
-    rounds: intOption('rounds', 'BENCH_ROUNDS', 4),
-    warmUp: intOption('warm-up', 'BENCH_WARM_UP', 3),
-  };
+  const settings: Settings = loadSettings({ connections: 16, seconds: 4, rounds: 4, warmUp: 3 });
   const database = await openBenchDatabase(defer);
-  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
-  defer(() => rm(dataDir, { recursive: true, force: true }));
-  const config: LedgerConfig = {
-    // the command path only: projections (where the build has them) run in other processes
-    ...loadConfig({ LEDGER_PROJECTOR: 'external' }),
-    databaseUrl: database.url,
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    masterKey: randomBytes(32),
-    jwtSecret: randomBytes(32).toString('base64url'),
-    logLevel: 'info',
-  };
+  // the command path only: projections (where the build has them) run in other processes
+  const config = await apiConfig(database, defer, loadConfig({ LEDGER_PROJECTOR: 'external' }));
   const logger = serviceLogger();
 
   log('starting the API with the PII vault');
@@ -398,8 +279,7 @@ async function main(defer: Defer): Promise<void> {
   );
   const apis = [plaintext, encrypted]; // the first is the baseline
 
-  const generator = await LoadGenerator.start();
-  defer(() => generator.stop());
+  const generator = new LoadGenerator(await LoadWorker.start<LoadJob, RegistrationLoad>(__filename, defer));
   let eventsPerRegistration = 0;
   for (const api of apis) {
     eventsPerRegistration = await smokeTest(api, generator, database);
@@ -413,8 +293,7 @@ async function main(defer: Defer): Promise<void> {
   const owner = await database.ownerClient();
   defer(() => owner.end());
   for (let round = 0; round < settings.rounds; round++) {
-    for (let turn = 0; turn < apis.length; turn++) {
-      const index = (round + turn) % apis.length;
+    for (const index of rotation(round, apis.length)) {
       const title = `round ${round + 1}/${settings.rounds}, ${apis[index].name}`;
       runs[index].push(await measure(apis[index], generator, settings.seconds, settings.connections, title, owner));
     }
@@ -424,40 +303,14 @@ async function main(defer: Defer): Promise<void> {
   const report = renderReport(apis, runs, settings, { poolSize: config.dbPoolSize, eventsPerRegistration, startLoad }, database);
   process.stdout.write(`${report}\n`);
   log(`results written to ${await writeDocSection('commands', report)}`);
-  const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
-  if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
+  assertNoFailedRequests(runs.flat());
 }
 
 /** Listening on a free loopback port; closed (pool ended) before the database goes. */
 async function listening(name: string, encrypted: boolean, app: NestFastifyApplication, defer: Defer): Promise<Api> {
-  defer(() => app.close());
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = await listenOnLoopback(app, defer);
   const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
   return { name, encrypted, app, url, token };
-}
-
-/**
- * The service's logger as production configures it (info, PI redacted) except for where it
- * writes: info lines are formatted and dropped, warnings and errors reach stderr.
- */
-function serviceLogger(): Logger {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return pino(
-    {
-      level: 'info',
-      base: { service: 'pi-ledger' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: {
-        level: (label) => ({ level: label }),
-        log: (object) => redactPi(object) as Record<string, unknown>,
-      },
-    },
-    pino.multistream([
-      { level: 'info', stream: discard },
-      { level: 'warn', stream: process.stderr },
-    ]),
-  );
 }
 
 /** One registration outside the measurement, which must succeed. */
@@ -517,29 +370,17 @@ async function measure(
   title: string,
   owner?: Pick<PgClient, 'query'>,
 ): Promise<Run> {
-  const bar = progress(title, seconds, 's');
   const cpuBefore = { process: processCpuSeconds(), server: owner && (await serverCpuSeconds(owner)) };
-  const started = performance.now();
-  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
-  let result: LoadResult;
-  try {
-    result = await generator.run({ url: api.url, token: api.token, seconds, connections });
-  } finally {
-    clearInterval(ticker);
-    bar.stop();
-  }
+  const { result } = await timedRun(title, seconds, () => generator.run({ url: api.url, token: api.token, seconds, connections }));
   const cpuProcess = processCpuSeconds() - cpuBefore.process;
   const serverAfter = owner && (await serverCpuSeconds(owner));
-  const { subjectsUsed: _used, ...counts } = result;
   const run: Run = {
-    ...counts,
+    ...result,
     cpuProcess,
     ...(serverAfter !== undefined && cpuBefore.server !== undefined ? { cpuServer: serverAfter - cpuBefore.server } : {}),
   };
-  const failures = run.errors + run.non2xx;
-  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
-  log(`${title}: ${formatCount(run.ok / run.seconds)} req/s${failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : ''}`);
-  await sleep(DRAIN_MS);
+  log(`${title}: ${formatCount(requestRate(run))} req/s${failureNote(run)}`);
+  await sleep(LOAD_DRAIN_MS);
   return run;
 }
 
@@ -571,17 +412,9 @@ async function assertRegistered(database: BenchDatabase, plaintextRuns: readonly
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
-
 function combine(runs: readonly Run[]): Run {
   return {
-    ok: sum(runs.map((run) => run.ok)),
-    non2xx: sum(runs.map((run) => run.non2xx)),
-    errors: sum(runs.map((run) => run.errors)),
-    timeouts: sum(runs.map((run) => run.timeouts)),
-    seconds: sum(runs.map((run) => run.seconds)),
-    latenciesMs: runs.flatMap((run) => run.latenciesMs),
-    statusCodes: {},
+    ...combineLoads(runs),
     cpuProcess: sum(runs.map((run) => run.cpuProcess)),
     ...(runs.every((run) => run.cpuServer !== undefined) ? { cpuServer: sum(runs.map((run) => run.cpuServer ?? 0)) } : {}),
   };
@@ -591,7 +424,7 @@ function combine(runs: readonly Run[]): Run {
 const cpuPerRegistration = (seconds: number | undefined, run: Run): string =>
   seconds === undefined ? '' : `${formatCount((seconds * 1e6) / Math.max(1, run.ok))} µs`;
 
-const rate = (run: Run): number => run.ok / run.seconds;
+const rate = requestRate;
 
 function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Settings, setup: Setup, database: BenchDatabase): string {
   const totals = runs.map(combine);
@@ -620,7 +453,7 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
       formatCount(totals[index].errors),
       formatCount(totals[index].non2xx),
       formatRatio(rate(totals[index]) / rate(totals[0])),
-      index === 0 ? '' : runs[index].map((run, round) => (rate(run) / rate(runs[0][round])).toFixed(2)).join(', '),
+      index === 0 ? '' : roundRatios(runs[index].map(rate), runs[0].map(rate)),
       cpuPerRegistration(totals[index].cpuProcess, totals[index]),
       cpuPerRegistration(totals[index].cpuServer, totals[index]),
     ]),

@@ -20,20 +20,13 @@
  * default 1,000), --exports N (BENCH_EXPORTS, default 50).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
-import pino, { Logger } from 'pino';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
-import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
-import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
+import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import {
+  apiConfig,
   BenchDatabase,
   createEventTemplates,
   Defer,
@@ -43,6 +36,7 @@ import {
   formatRatio,
   generateEvents,
   intOption,
+  listenOnLoopback,
   loadAverage,
   loadNote,
   log,
@@ -52,7 +46,9 @@ import {
   progress,
   realisticRegistration,
   runBench,
+  serviceLogger,
   startingApp,
+  waitForProjections,
   writeDocSection,
 } from './bench-support';
 
@@ -117,18 +113,7 @@ runBench(async (defer: Defer) => {
   const owner = await database.ownerClient();
   await createEventTemplates(owner, TEMPLATE_TABLE, TEMPLATES);
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
-  defer(() => rm(dataDir, { recursive: true, force: true }));
-  const config: LedgerConfig = {
-    ...loadConfig({}),
-    databaseUrl: database.url,
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    masterKey: randomBytes(32),
-    jwtSecret: randomBytes(32).toString('base64url'),
-    logLevel: 'info',
-  };
+  const config = await apiConfig(database, defer, loadConfig({}));
   if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
   log('starting the API');
   const api = await listening(await startingApp(() => createLedgerApi(config, serviceLogger())), defer);
@@ -168,30 +153,11 @@ runBench(async (defer: Defer) => {
 // The app
 
 async function listening(app: NestFastifyApplication, defer: Defer): Promise<Api> {
-  defer(() => app.close());
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = await listenOnLoopback(app, defer);
   const tokens = app.get(TokenService);
   const staff = await tokens.sign({ sub: 'staff-bench', roles: ['staff'] });
   const officer = await tokens.sign({ sub: 'co-bench', roles: ['compliance_officer'] });
   return { app, url, staff, officer };
-}
-
-/** Production's logger configuration; info lines formatted and dropped, warnings and errors to stderr. */
-function serviceLogger(): Logger {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return pino(
-    {
-      level: 'info',
-      base: { service: 'pi-ledger' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }), log: (object) => redactPi(object) as Record<string, unknown> },
-    },
-    pino.multistream([
-      { level: 'info', stream: discard },
-      { level: 'warn', stream: process.stderr },
-    ]),
-  );
 }
 
 async function call(api: Api, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any; bytes: number }> {
@@ -240,25 +206,8 @@ async function skipToHead(owner: Client): Promise<number> {
 }
 
 /** Waits until every projection has applied every event. */
-async function catchUp(owner: Client, verbose = false): Promise<void> {
-  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
-  let reported = 0;
-  for (;;) {
-    const { rows } = await owner.query<{ name: string; lag: number; status: string }>(
-      `SELECT c.name, c.status, (SELECT count(*)::int FROM ledger_events e
-                      WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)) AS lag
-         FROM projection_checkpoints c`,
-    );
-    const failed = rows.find((row) => row.status === 'failed');
-    if (failed) throw new Error(`projection ${failed.name} failed`);
-    if (rows.length > 0 && rows.every((row) => row.lag === 0)) return;
-    if (Date.now() > deadline) throw new Error(`projections still lag: ${rows.map((row) => `${row.name} ${row.lag}`).join(', ')}`);
-    if (verbose && Date.now() - reported > 10_000) {
-      reported = Date.now();
-      log(`lag: ${rows.filter((row) => row.lag > 0).map((row) => `${row.name} ${formatCount(row.lag)}`).join(', ')}`);
-    }
-    await sleep(verbose ? 1_000 : 100);
-  }
+function catchUp(owner: Client, verbose = false): Promise<void> {
+  return waitForProjections(owner, { timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: verbose ? 1_000 : 100, verbose });
 }
 
 async function countEvents(owner: Client): Promise<number> {

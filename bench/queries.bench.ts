@@ -17,34 +17,37 @@
  * (BENCH_WARM_UP, default 3).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import autocannon from 'autocannon';
 import { Client } from 'pg';
-import pino, { Logger } from 'pino';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
-import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
-import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
+import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import {
   ActivityProfile,
+  apiConfig,
+  assertNoFailedRequests,
   BenchDatabase,
+  combineLoads,
   Defer,
   describeActivity,
   environmentNote,
+  failureNote,
   formatCount,
   formatMs,
   formatRatio,
   intOption,
+  listenOnLoopback,
+  LOAD_DRAIN_MS,
+  LoadResult,
+  LoadSettings,
+  loadSettings,
+  LoadWorker,
   log,
   markdownTable,
+  mergeActivity,
   mobileNumber,
   openBenchDatabase,
   percentileOf,
@@ -52,18 +55,24 @@ import {
   processCpuSeconds,
   progress,
   realisticRegistration,
-  runBench,
+  requestRate,
+  rotation,
+  roundRatios,
+  runAutocannon,
+  runLoadBench,
   serverCpuSeconds,
+  serviceLogger,
   startingApp,
   statementCounter,
+  sum,
+  timedRun,
+  waitForProjections,
   writeDocSection,
 } from './bench-support';
 
 const PURPOSE = 'health-management';
 /** Concurrent registrations while filling the ledger (not measured). */
 const REGISTER_CONCURRENCY = 16;
-/** Pause after each run, so requests still in flight when autocannon stops finish before the next. */
-const DRAIN_MS = 1_000;
 /** How long to wait for the in-process projections to catch up before a run. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
@@ -82,14 +91,10 @@ const ENDPOINTS: readonly Endpoint[] = [
   { kind: 'phone', name: 'GET /v1/subjects?phone=…', recordsAccess: true },
 ];
 
-interface Settings {
+interface Settings extends LoadSettings {
   /** --diagnose: sample what PostgreSQL is busy with during each measured run. */
   diagnose: boolean;
   subjects: number;
-  connections: number;
-  seconds: number;
-  rounds: number;
-  warmUp: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,48 +108,11 @@ interface LoadJob {
   kind: EndpointKind;
 }
 
-interface LoadResult {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
-  latenciesMs: number[];
-  statusCodes: Record<string, number>;
-  firstFailure?: string;
-}
-
-/** The shape autocannon resolves with in a worker thread (it aggregates only on the main thread). */
-interface RawAutocannonResult {
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-  statusCodeStats: Record<string, { count?: number }>;
-}
-
-/** The subjects the worker picks from, sent once. */
+/** The subjects the worker picks from, handed over once as its workerData. */
 interface Subjects {
   ids: string[];
   /** The phone of subject i, spelt as the lookup sends it (digits only, not as registered). */
   phones: string[];
-}
-
-function serveLoadJobs(): void {
-  const port = parentPort;
-  if (!port) throw new Error('the load worker runs in a worker thread');
-  let subjects: Subjects = { ids: [], phones: [] };
-  port.on('message', (message: { subjects?: Subjects; job?: LoadJob }) => {
-    if (message.subjects) {
-      subjects = message.subjects;
-      return;
-    }
-    load(message.job!, subjects).then(
-      (result) => port.postMessage({ result }),
-      (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-    );
-  });
 }
 
 function pathFor(kind: EndpointKind, subjects: Subjects): string {
@@ -154,91 +122,18 @@ function pathFor(kind: EndpointKind, subjects: Subjects): string {
   return '/health/live';
 }
 
-async function load(job: LoadJob, subjects: Subjects): Promise<LoadResult> {
-  let firstFailure: string | undefined;
-  const latenciesMs: number[] = [];
-  const instance = autocannon({
+/** In the worker: each request picks a random subject. */
+function load(job: LoadJob): Promise<LoadResult> {
+  const subjects = workerData as Subjects;
+  return runAutocannon({
     url: job.url,
     connections: job.connections,
-    pipelining: 1,
-    duration: job.seconds,
-    timeout: 30,
+    seconds: job.seconds,
+    method: 'GET',
     // the same headers on every endpoint: the baseline parses as much request as the others
     headers: { authorization: `Bearer ${job.token}`, 'x-processing-purpose': PURPOSE },
-    requests: [
-      {
-        method: 'GET',
-        // called for every request sent: each picks a random subject
-        setupRequest: (request) => ({ ...request, path: pathFor(job.kind, subjects) }),
-        onResponse: (status, body) => {
-          if (status >= 300 && firstFailure === undefined) firstFailure = `HTTP ${status}: ${body.slice(0, 600)}`;
-        },
-      },
-    ],
+    eachRequest: () => ({ path: pathFor(job.kind, subjects) }),
   });
-  // autocannon emits (client, status, bytes, ms), its type definitions say (status, bytes, ms)
-  (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-    latenciesMs.push(responseTime);
-  });
-  const raw = (await instance) as unknown as RawAutocannonResult;
-  return {
-    ok: raw['2xx'],
-    non2xx: raw.non2xx,
-    errors: raw.errors,
-    timeouts: raw.timeouts,
-    seconds: raw.duration,
-    latenciesMs,
-    statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, stats]) => [code, stats.count ?? 0])),
-    firstFailure,
-  };
-}
-
-/** The main thread's handle on the worker: one job at a time. */
-class LoadGenerator {
-  private pending?: { resolve: (reply: { result?: LoadResult; error?: string }) => void; reject: (error: Error) => void };
-  private failure?: Error;
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: { result?: LoadResult; error?: string }) => this.settle((pending) => pending.resolve(reply)));
-    // without a listener an 'error' event would crash the process before the cleanups ran
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the load worker exited with code ${code}`)));
-  }
-
-  static async start(subjects: Subjects): Promise<LoadGenerator> {
-    const worker = new Worker(__filename);
-    await new Promise<void>((resolve, reject) => {
-      worker.once('online', resolve);
-      worker.once('error', reject);
-    });
-    worker.postMessage({ subjects });
-    return new LoadGenerator(worker);
-  }
-
-  async run(job: LoadJob): Promise<LoadResult> {
-    if (this.failure) throw this.failure;
-    const reply = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => (this.pending = { resolve, reject }));
-    this.worker.postMessage({ job });
-    const { result, error } = await reply;
-    if (!result) throw new Error(`load worker: ${error}`);
-    return result;
-  }
-
-  async stop(): Promise<void> {
-    this.failure ??= new Error('the load worker was stopped');
-    await this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.settle((pending) => pending.reject(error));
-  }
-
-  private settle(action: (pending: NonNullable<LoadGenerator['pending']>) => void): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) action(pending);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,38 +168,20 @@ interface ServerCounters {
   cpuServer?: number;
 }
 
-if (isMainThread) {
-  runBench(main);
-} else {
-  serveLoadJobs();
-}
+runLoadBench(main, load);
 
 async function main(defer: Defer): Promise<void> {
   const settings: Settings = {
     diagnose: process.argv.includes('--diagnose') || process.env.BENCH_DIAGNOSE === '1',
     subjects: intOption('subjects', 'BENCH_SUBJECTS', 10_000),
-    connections: intOption('connections', 'BENCH_CONNECTIONS', 32),
-    seconds: intOption('seconds', 'BENCH_SECONDS', 8),
-    rounds: intOption('rounds', 'BENCH_ROUNDS', 2),
-    warmUp: intOption('warm-up', 'BENCH_WARM_UP', 3),
+    ...loadSettings({ connections: 32, seconds: 8, rounds: 2, warmUp: 3 }),
   };
   const database = await openBenchDatabase(defer);
   const owner = await database.ownerClient();
   statementCounter.excluded.add(owner);
   statementCounter.install();
-  const dataDir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-api-'));
-  defer(() => rm(dataDir, { recursive: true, force: true }));
-  const config: LedgerConfig = {
-    // the API as it ships by default: projections run in-process
-    ...loadConfig({}),
-    databaseUrl: database.url,
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    masterKey: randomBytes(32),
-    jwtSecret: randomBytes(32).toString('base64url'),
-    logLevel: 'info',
-  };
+  // the API as it ships by default: projections run in-process
+  const config = await apiConfig(database, defer, loadConfig({}));
   if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
 
   log('starting the API');
@@ -313,15 +190,13 @@ async function main(defer: Defer): Promise<void> {
   await catchUp(owner);
   await smokeTest(api, subjects);
 
-  const generator = await LoadGenerator.start(subjects);
-  defer(() => generator.stop());
+  const generator = await LoadWorker.start<LoadJob, LoadResult>(__filename, defer, subjects);
   for (const endpoint of ENDPOINTS) {
     await measure(api, generator, owner, endpoint, settings.warmUp, settings.connections, `warm-up, ${endpoint.name}`, undefined);
   }
   const runs: Run[][] = ENDPOINTS.map(() => []);
   for (let round = 0; round < settings.rounds; round++) {
-    for (let turn = 0; turn < ENDPOINTS.length; turn++) {
-      const index = (round + turn) % ENDPOINTS.length;
+    for (const index of rotation(round, ENDPOINTS.length)) {
       const title = `round ${round + 1}/${settings.rounds}, ${ENDPOINTS[index].name}`;
       runs[index].push(await measure(api, generator, owner, ENDPOINTS[index], settings.seconds, settings.connections, title, settings.diagnose ? database.url : undefined));
     }
@@ -331,40 +206,14 @@ async function main(defer: Defer): Promise<void> {
   const report = renderReport(runs, settings, config.dbPoolSize, accessEvents, database);
   process.stdout.write(`${report}\n`);
   log(`results written to ${await writeDocSection('queries', report)}`);
-  const failed = runs.flat().find((run) => run.errors > 0 || run.non2xx > 0);
-  if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
+  assertNoFailedRequests(runs.flat());
 }
 
 /** Listening on a free loopback port; closed (projector stopped, pool ended) before the database goes. */
 async function listening(app: NestFastifyApplication, defer: Defer): Promise<Api> {
-  defer(() => app.close());
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = await listenOnLoopback(app, defer);
   const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
   return { app, url, token };
-}
-
-/**
- * The service's logger as production configures it (info, PI redacted) except for where it
- * writes: info lines are formatted and dropped, warnings and errors reach stderr.
- */
-function serviceLogger(): Logger {
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return pino(
-    {
-      level: 'info',
-      base: { service: 'pi-ledger' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: {
-        level: (label) => ({ level: label }),
-        log: (object) => redactPi(object) as Record<string, unknown>,
-      },
-    },
-    pino.multistream([
-      { level: 'info', stream: discard },
-      { level: 'warn', stream: process.stderr },
-    ]),
-  );
 }
 
 /** Registers subjects 0 .. count-1 through `POST /v1/subjects` (each with its own ID number and phone); not measured. */
@@ -401,20 +250,8 @@ async function registerSubjects(api: Api, count: number): Promise<Subjects> {
  * Waits until every projection has applied every event: the in-process projector then has no
  * backlog left from the previous run to work through during the next one.
  */
-async function catchUp(owner: Client): Promise<void> {
-  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
-  for (;;) {
-    const { rows } = await owner.query<{ name: string; lag: number; status: string }>(
-      `SELECT c.name, c.status, (SELECT count(*)::int FROM ledger_events e
-                      WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)) AS lag
-         FROM projection_checkpoints c`,
-    );
-    const failed = rows.find((row) => row.status === 'failed');
-    if (failed) throw new Error(`projection ${failed.name} failed`);
-    if (rows.length > 0 && rows.every((row) => row.lag === 0)) return;
-    if (Date.now() > deadline) throw new Error(`projections still lag: ${rows.map((row) => `${row.name} ${row.lag}`).join(', ')}`);
-    await sleep(200);
-  }
+function catchUp(owner: Client): Promise<void> {
+  return waitForProjections(owner, { timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: 200 });
 }
 
 /** One request of each kind outside the measurement: each must answer 200 with the subject asked for. */
@@ -438,7 +275,7 @@ async function smokeTest(api: Api, subjects: Subjects): Promise<void> {
 /** One autocannon run against one endpoint after the projections caught up, then a pause for the requests left in flight. */
 async function measure(
   api: Api,
-  generator: LoadGenerator,
+  generator: LoadWorker<LoadJob, LoadResult>,
   owner: Client,
   endpoint: Endpoint,
   seconds: number,
@@ -449,18 +286,9 @@ async function measure(
   await catchUp(owner);
   const before = await serverCounters(owner);
   const sampler = activityUrl ? await PgActivitySampler.start(activityUrl, statementKind) : undefined;
-  const bar = progress(title, seconds, 's');
-  const started = performance.now();
-  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
-  let result: LoadResult;
-  try {
-    result = await generator.run({ url: api.url, token: api.token, seconds, connections, kind: endpoint.kind });
-  } finally {
-    clearInterval(ticker);
-    bar.stop();
-  }
+  const { result } = await timedRun(title, seconds, () => generator.run({ url: api.url, token: api.token, seconds, connections, kind: endpoint.kind }));
   const activity = await sampler?.stop();
-  await sleep(DRAIN_MS);
+  await sleep(LOAD_DRAIN_MS);
   await catchUp(owner);
   const after = await serverCounters(owner);
   const run: Run = {
@@ -472,12 +300,10 @@ async function measure(
     ...(after.cpuServer !== undefined && before.cpuServer !== undefined ? { cpuServer: after.cpuServer - before.cpuServer } : {}),
     walBytes: await walBytesBetween(owner, before.walLsn, after.walLsn),
   };
-  const failures = run.errors + run.non2xx;
-  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
   log(
-    `${title}: ${formatCount(run.ok / run.seconds)} req/s, p50 ${formatMs(percentileOf(run.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(run.latenciesMs, 0.99))}, ` +
+    `${title}: ${formatCount(requestRate(run))} req/s, p50 ${formatMs(percentileOf(run.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(run.latenciesMs, 0.99))}, ` +
       `${(run.statements / Math.max(1, run.ok)).toFixed(1)} statements and ${(run.writeTransactions / Math.max(1, run.ok)).toFixed(2)} write transactions per request` +
-      (failures ? ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}` : '') +
+      failureNote(run) +
       (activity ? `; PostgreSQL: ${describeActivity(activity, 4)}` : ''),
   );
   return run;
@@ -537,26 +363,18 @@ async function assertRecorded(owner: Client, runs: readonly Run[][]): Promise<nu
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
-
 function combine(runs: readonly Run[]): Run {
   return {
+    ...combineLoads(runs),
     writeTransactions: sum(runs.map((run) => run.writeTransactions)),
     statements: sum(runs.map((run) => run.statements)),
     cpuProcess: sum(runs.map((run) => run.cpuProcess)),
     ...(runs.every((run) => run.cpuServer !== undefined) ? { cpuServer: sum(runs.map((run) => run.cpuServer ?? 0)) } : {}),
     walBytes: sum(runs.map((run) => run.walBytes)),
-    ok: sum(runs.map((run) => run.ok)),
-    non2xx: sum(runs.map((run) => run.non2xx)),
-    errors: sum(runs.map((run) => run.errors)),
-    timeouts: sum(runs.map((run) => run.timeouts)),
-    seconds: sum(runs.map((run) => run.seconds)),
-    latenciesMs: runs.flatMap((run) => run.latenciesMs),
-    statusCodes: {},
   };
 }
 
-const rate = (run: Run): number => run.ok / run.seconds;
+const rate = requestRate;
 
 function renderReport(runs: readonly Run[][], settings: Settings, poolSize: number, accessEvents: number, database: BenchDatabase): string {
   const totals = runs.map(combine);
@@ -571,7 +389,7 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
       formatCount(totals[index].errors),
       formatCount(totals[index].non2xx),
       formatRatio(rate(totals[index]) / rate(totals[0])),
-      index === 0 ? '' : runs[index].map((run, round) => (rate(run) / rate(runs[0][round])).toFixed(2)).join(', '),
+      index === 0 ? '' : roundRatios(runs[index].map(rate), runs[0].map(rate)),
       (totals[index].statements / Math.max(1, totals[index].ok)).toFixed(1),
       (totals[index].writeTransactions / Math.max(1, totals[index].ok)).toFixed(2),
       `${formatCount(totals[index].walBytes / Math.max(1, totals[index].ok))} B`,
@@ -588,13 +406,7 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
           '(pg_stat_activity), as shares of all active-backend observations, over all rounds:',
         '',
         ...ENDPOINTS.map((endpoint, index) => {
-          const merged: ActivityProfile = { samples: 0, idleSamples: 0, byKind: new Map() };
-          for (const run of runs[index]) {
-            if (!run.activity) continue;
-            merged.samples += run.activity.samples;
-            merged.idleSamples += run.activity.idleSamples;
-            for (const [kind, count] of run.activity.byKind) merged.byKind.set(kind, (merged.byKind.get(kind) ?? 0) + count);
-          }
+          const merged = mergeActivity(runs[index].map((run) => run.activity));
           return `- ${endpoint.name}: ${merged.byKind.size === 0 ? 'no statement seen running' : describeActivity(merged, 5)}.`;
         }),
       ]

@@ -23,9 +23,10 @@ import {
   intOption,
   log,
   markdownTable,
+  measuredPass,
   openBenchDatabase,
-  progress,
-  RssSampler,
+  Pass,
+  roundRatios,
   runBench,
   writeDocSection,
 } from './bench-support';
@@ -52,16 +53,10 @@ interface Reader {
   readAll(page: number, onPage: (events: number) => void): Promise<number>;
 }
 
-interface Read {
-  events: number;
-  seconds: number;
-  peakRss: number;
-}
-
 interface SizeResult {
   size: number;
   /** Per reader, in the order of the readers list. */
-  reads: Read[][];
+  reads: Pass[][];
 }
 
 runBench(async (defer) => {
@@ -151,7 +146,7 @@ function storeReadAll(store: PostgresEventStore): Reader {
 
 /** Each reader reads the whole log `rounds` times, in ABBA order so warming falls on both alike. */
 async function measureSize(size: number, readers: readonly Reader[], settings: Settings): Promise<SizeResult> {
-  const reads: Read[][] = readers.map(() => []);
+  const reads: Pass[][] = readers.map(() => []);
   for (let round = 0; round < settings.rounds; round++) {
     const order = round % 2 === 0 ? readers : [...readers].reverse();
     for (const reader of order) {
@@ -162,32 +157,19 @@ async function measureSize(size: number, readers: readonly Reader[], settings: S
   return { size, reads };
 }
 
-async function timedRead(reader: Reader, expected: number, page: number, title: string): Promise<Read> {
-  const bar = progress(title, expected, 'events');
-  const sampler = new RssSampler();
-  const started = performance.now();
+async function timedRead(reader: Reader, expected: number, page: number, title: string): Promise<Pass> {
   let seen = 0;
-  let events: number;
-  try {
-    events = await reader.readAll(page, (count) => {
-      sampler.sample();
-      bar.update((seen += count));
-    });
-  } finally {
-    bar.stop();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const peakRss = sampler.stop();
-  if (events !== expected) throw new Error(`${reader.name} read ${events} events, expected ${expected}`);
-  return { events, seconds, peakRss };
+  const read = await measuredPass(title, expected, (onProgress) => reader.readAll(page, (count) => onProgress((seen += count))));
+  if (read.events !== expected) throw new Error(`${reader.name} read ${read.events} events, expected ${expected}`);
+  return read;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const rate = (reads: readonly Read[]): number =>
+const rate = (reads: readonly Pass[]): number =>
   reads.reduce((total, read) => total + read.events, 0) / reads.reduce((total, read) => total + read.seconds, 0);
-const peak = (reads: readonly Read[]): number => Math.max(...reads.map((read) => read.peakRss));
+const peak = (reads: readonly Pass[]): number => Math.max(...reads.map((read) => read.peakRss));
 
 function renderReport(results: readonly SizeResult[], readers: readonly Reader[], settings: Settings, database: BenchDatabase): string {
   const table = markdownTable(
@@ -228,7 +210,7 @@ function row(result: SizeResult, reader: Reader, index: number): string[] {
     reader.name,
     formatCount(rate(own)),
     formatRatio(rate(own) / rate(baseline)),
-    index === 0 ? '' : own.map((read, round) => (rate([read]) / rate([baseline[round]])).toFixed(2)).join(', '),
+    index === 0 ? '' : roundRatios(own.map((read) => rate([read])), baseline.map((read) => rate([read]))),
     formatMiB(peak(own)),
   ];
 }

@@ -39,7 +39,6 @@ import {
   BenchDatabase,
   Defer,
   PgActivitySampler,
-  RssSampler,
   describeActivity,
   environmentNote,
   formatCount,
@@ -49,6 +48,7 @@ import {
   intOption,
   log,
   markdownTable,
+  measuredPass,
   mobileNumber,
   openBenchDatabase,
   progress,
@@ -231,20 +231,7 @@ function rebuild(pool: Pool, ownerPool: Pool, store: PostgresEventStore, masterK
 
 async function timedRun(contender: Contender, expected: number, title: string, activityUrl?: string): Promise<Run> {
   const activity = activityUrl ? await PgActivitySampler.start(activityUrl, statementKind) : undefined;
-  const bar = progress(title, expected, 'events');
-  const sampler = new RssSampler();
-  const started = performance.now();
-  let events: number;
-  try {
-    events = await contender.run((done) => {
-      sampler.sample();
-      bar.update(done);
-    });
-  } finally {
-    bar.stop();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const peakRss = sampler.stop();
+  const { events, seconds, peakRss } = await measuredPass(title, expected, (onProgress) => contender.run(onProgress));
   const profile = await activity?.stop();
   if (events !== expected) throw new Error(`${contender.name} went through ${events} events, expected ${expected}`);
   log(`${title}: ${formatCount(events / seconds)} events/s, peak RSS ${formatMiB(peakRss)}${profile ? `; PostgreSQL: ${describeActivity(profile)}` : ''}`);

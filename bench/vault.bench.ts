@@ -41,6 +41,8 @@ import {
   percentileOf,
   progress,
   runBench,
+  sum,
+  timedRun,
   writeDocSection,
 } from './bench-support';
 
@@ -302,13 +304,9 @@ async function measureCold(
 
 /** `operation` from CONCURRENCY callers until the time is up or it returns false; times each call. */
 async function concurrently(title: string, seconds: number, operation: () => Promise<boolean>): Promise<ColdRun> {
-  const bar = progress(title, seconds, 's');
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const ticker = setInterval(() => bar.update(Math.round((performance.now() - started) / 1000)), 250);
   const run: ColdRun = { values: 0, seconds: 0, latenciesMs: [] };
-  try {
-    await Promise.all(
+  const timed = await timedRun(title, seconds, (deadline) =>
+    Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() < deadline) {
           const sent = performance.now();
@@ -317,12 +315,9 @@ async function concurrently(title: string, seconds: number, operation: () => Pro
           run.values++;
         }
       }),
-    );
-  } finally {
-    clearInterval(ticker);
-    bar.stop();
-  }
-  run.seconds = (performance.now() - started) / 1000;
+    ),
+  );
+  run.seconds = timed.seconds;
   return run;
 }
 
@@ -337,7 +332,6 @@ async function assertKeysStored(database: BenchDatabase, cold: readonly ColdResu
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const rateOf = (rates: readonly Rate[]): number => sum(rates.map((rate) => rate.values)) / sum(rates.map((rate) => rate.seconds));
 
 function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], settings: Settings, startLoad: number, database: BenchDatabase): string {
