@@ -11,7 +11,7 @@ import { AccessControlModule } from '@pi-ledger/access-control/access-control.mo
 import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { TreeHeadScheduler } from '@pi-ledger/audit/tree-head.scheduler';
 import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
-import { ledgerProjectionsProvider } from '@pi-ledger/read-models/ledger-projections.provider';
+import { ledgerProjectionsProvider } from '@pi-ledger/audit/ledger-projections.provider';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { ConsentRegisterQueries } from '@pi-ledger/read-models/projections/consent-register/consent-register.queries';
 import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
