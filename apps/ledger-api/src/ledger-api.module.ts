@@ -9,7 +9,7 @@ import { PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
 import { AccessControlModule } from '@pi-ledger/access-control/access-control.module';
 import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
-import { ledgerProjectionsProvider } from '@pi-ledger/read-models/ledger-projections.provider';
+import { ledgerProjectionsProvider } from '@pi-ledger/audit/ledger-projections.provider';
 import { ApplicationModule } from './application/application.module';
 import { RegistryModule } from './registry/registry.module';
 import { SubjectsModule } from './subjects/subjects.module';

@@ -7,7 +7,7 @@ import { PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
 import { AuditModule } from '@pi-ledger/audit/audit.module';
 import { TreeHeadScheduler } from '@pi-ledger/audit/tree-head.scheduler';
 import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
-import { ledgerProjectionsProvider } from '@pi-ledger/read-models/ledger-projections.provider';
+import { ledgerProjectionsProvider } from '@pi-ledger/audit/ledger-projections.provider';
 
 /** The projections as a worker of their own; several may run, each projection leased to one. */
 @Module({})

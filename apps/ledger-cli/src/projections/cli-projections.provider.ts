@@ -7,7 +7,7 @@ import { AuditLog } from '@pi-ledger/audit/audit-log';
 import { AuditTreeWriter } from '@pi-ledger/audit/audit-tree-writer';
 import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { allProjections } from '@pi-ledger/read-models/ledger-projections.provider';
+import { allProjections } from '@pi-ledger/audit/ledger-projections.provider';
 import { LEDGER_PROJECTIONS } from '@pi-ledger/read-models/read-models.module';
 
 /** Closes the CLI's vault (it holds a LISTEN connection) before the pool ends. */

@@ -1,12 +1,12 @@
 import { Provider } from '@nestjs/common';
-import { AuditLog } from '@pi-ledger/audit/audit-log';
-import { AuditTreeWriter } from '@pi-ledger/audit/audit-tree-writer';
-import { AuditTrailProjection } from '@pi-ledger/audit/audit-trail.projection';
+import { AuditLog } from './audit-log';
+import { AuditTreeWriter } from './audit-tree-writer';
+import { AuditTrailProjection } from './audit-trail.projection';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { ledgerProjections } from './projections/ledger-projections';
-import { LEDGER_PROJECTIONS } from './read-models.module';
-import { RightsRequestsProjection } from './projections/rights-requests/rights-requests.projection';
+import { ledgerProjections } from '@pi-ledger/read-models/projections/ledger-projections';
+import { LEDGER_PROJECTIONS } from '@pi-ledger/read-models/read-models.module';
+import { RightsRequestsProjection } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
 
 /** Every projection of the ledger: the read models and the audit trail. */
 export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog) {
