@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
@@ -111,7 +110,7 @@ describe('AuditLog', () => {
       let queries = 0;
       const counting = new Proxy(database.pool, {
         get: (target, name) => (name === 'query' ? (...args: unknown[]) => (queries++, (target.query as (...a: unknown[]) => unknown)(...args)) : Reflect.get(target, name)),
-      }) as Pool;
+      });
       const counted = new AuditLog(counting, signer);
       await counted.inclusionProof(events[5].eventId, 45);
       expect(queries).toBe(3); // the leaf, the tree size, the proof's nodes

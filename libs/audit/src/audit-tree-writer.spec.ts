@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
@@ -132,7 +131,7 @@ describe('AuditTreeWriter', () => {
                   return target.query(text, values);
                 }
               : Reflect.get(target, name),
-        }) as PoolClient;
+        });
         await writer.append(counting, all.slice(255));
       });
       // lock; size, present positions, last leaf; count of the log up to the batch's end; frontier; one INSERT

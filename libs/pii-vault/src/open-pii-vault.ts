@@ -44,7 +44,7 @@ async function checkKekIds(tables: VaultTables, master: MasterKey, keyring: Map<
     inUse = await tables.kekIdsInUse();
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') {
-      throw new Error('the vault tables do not exist: run `ledger db migrate` first');
+      throw new Error('the vault tables do not exist: run `ledger db migrate` first', { cause: error });
     }
     throw error;
   }

@@ -338,6 +338,7 @@ export class PiiVault {
         this.loading.set(flight, batch.then((loaded) => loaded.get(cacheId(ref))).finally(() => this.loading.delete(flight)));
       }
     }
+    // eslint-disable-next-line @typescript-eslint/await-thenable -- the map holds the in-flight loads' promises
     return Promise.all(refs.map((ref) => this.loading.get(flightId(ref, create, evictions))));
   }
 

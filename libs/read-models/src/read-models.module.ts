@@ -35,6 +35,7 @@ export class ProjectionStatusService {
     metrics: LedgerMetrics,
   ) {
     this.checkpoints = new ProjectionCheckpoints(pool);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
     const service = this;
     new Gauge({
       name: 'pi_ledger_projection_lag_events',

@@ -77,6 +77,7 @@ export class AuditEventsQuery {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg row, mapped here
 function toEntry(row: Record<string, any>): AuditEntry {
   const event: RecordedEvent = {
     eventId: row.event_id,

@@ -66,7 +66,7 @@ export class RegistryService implements OnApplicationBootstrap {
 
   async execute(change: RegistryChange, context: RequestContext): Promise<{ version: number; position: number }> {
     const now = this.clock().toISOString();
-    const result = await handleCommand(this.store, REGISTRY_STREAM, REGISTRY_FOLD, ({ state }) => decideRegistry({ ...change, now } as RegistryCommand, state), {
+    const result = await handleCommand(this.store, REGISTRY_STREAM, REGISTRY_FOLD, ({ state }) => decideRegistry({ ...change, now }, state), {
       prepare: withMetadata(context),
     });
     return { version: result.version, position: result.position };

@@ -91,7 +91,7 @@ export class SubjectCommandsService {
               metadata: eventMetadata(context, eventPurpose(command, plain[index], state, registry)),
             })),
             options: sealing.alongside ? { alongside: sealing.alongside } : {},
-            appended: sealing.appended,
+            appended: () => sealing.appended(),
           };
         },
         retryOn: (error) => {
@@ -101,7 +101,7 @@ export class SubjectCommandsService {
         },
       },
     );
-    return { version: handled.version, position: handled.position, events: handled.events as SubjectEvent[] };
+    return { version: handled.version, position: handled.position, events: handled.events };
   }
 
   /** The subject's events with PI decrypted (or "[erased]"). */

@@ -25,7 +25,7 @@ export function validateSubjectData(input: Record<string, unknown>, today: strin
     problems.push(...validated.problems);
     data[category] = validated.value;
   }
-  const facts = identityFacts(data.identity?.birthDate as string | undefined, data.identity_document as { type?: string; number?: string } | undefined, 'data.identity_document.number', today);
+  const facts = identityFacts(data.identity?.birthDate as string | undefined, data.identity_document, 'data.identity_document.number', today);
   problems.push(...facts.problems);
   if (problems.length > 0) throw validationFailed(problems);
   return { data, birthDate: facts.birthDate, idNumber: data.identity_document?.number as string | undefined };

@@ -139,6 +139,7 @@ export class BackupRestoreCommand extends CommandRunner {
       } catch (error) {
         throw new Error(
           `${error instanceof Error ? error.message : String(error)}\nthe database is partly restored: empty it (a new data directory, or drop and recreate the database) and restore again`,
+          { cause: error },
         );
       }
     });

@@ -96,7 +96,7 @@ function verifyPackage(pkg, trustedKey) {
     if (head.keyId !== keyIdOf(key)) problems.push(`treeHead.keyId ${head.keyId} is not the verifying key's id ${keyIdOf(key)}`);
     const message = Buffer.from(`pi-ledger/tree-head/v1\n${head.treeSize}\n${head.rootHash}\n${head.timestamp}`, 'utf8');
     const signature = Buffer.from(typeof head.signature === 'string' ? head.signature : '', 'base64');
-    let signed = false;
+    let signed;
     try {
       signed = signature.length === 64 && verify(null, message, key, signature);
     } catch {

@@ -181,7 +181,7 @@ describe('PostgresEventStore: a row alongside the append', () => {
         if (reported || !/^ledger-append-(one|batch)\+/.test((args[0] as QueryConfig).name ?? '')) return original(...args);
         reported = true;
         return Promise.reject(Object.assign(new Error('duplicate key'), { code: '23505', table: 'alongside_keys', constraint: 'alongside_keys_pkey' }));
-      }) as never);
+      }));
     };
 
     it('settles a replay as a replay', async () => {

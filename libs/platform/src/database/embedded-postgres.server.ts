@@ -90,6 +90,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(
       `embedded PostgreSQL failed to start in ${clusterDir} on port ${port}` +
         (error instanceof Error ? `: ${error.message}` : '; see the log lines above'),
+      { cause: error },
     );
   }
   if (port !== state.port) await saveState(options.dataDir, { ...state, port });

@@ -82,7 +82,7 @@ function fromHttpException(exception: HttpException): ProblemBody {
   const response = exception.getResponse();
   const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
   const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-  const code = status === HttpStatus.NOT_FOUND ? 'not-found' : CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request');
+  const code = status === Number(HttpStatus.NOT_FOUND) ? 'not-found' : CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request');
   return problem(status, code, detail);
 }
 

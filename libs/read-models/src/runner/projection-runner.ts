@@ -120,7 +120,8 @@ export class ProjectionRunner {
       } catch (error) {
         await client.query('ROLLBACK');
         // deadlock, serialization failure, lock or statement timeout: try the batch again later
-        if (TRANSIENT.test(String((error as { code?: unknown }).code ?? ''))) return 'stale';
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && TRANSIENT.test(code)) return 'stale';
         this.lastFailure.set(projection.name, error);
         return 'failed';
       }

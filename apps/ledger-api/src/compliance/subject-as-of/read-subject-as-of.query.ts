@@ -1,11 +1,9 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { assertMaySeeSubject } from '@pi-ledger/access-control/subject-scope';
 import type { Actor } from '@pi-ledger/access-control/actor';
-import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
-import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { evolveProfile, heldCategories, processingContext, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
@@ -60,7 +58,7 @@ export class ReadSubjectAsOfHandler implements IQueryHandler<ReadSubjectAsOf> {
     const prefix = until === -1 ? events : events.slice(0, until);
     let profile: SubjectProfileDocument | null = null;
     for (const { recorded, event } of await this.subjects.openEvents(prefix)) {
-      profile = evolveProfile(profile, event as SubjectEvent<JsonValue>, recorded.streamVersion);
+      profile = evolveProfile(profile, event, recorded.streamVersion);
     }
     if (!profile) throw new DomainError('subject-not-found', `the subject was not registered yet at ${at.toISOString()}`);
     return profile;

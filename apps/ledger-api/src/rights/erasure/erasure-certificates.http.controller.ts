@@ -29,7 +29,7 @@ export class ErasureCertificatesHttpController {
       '(status erased); a request erased already, or a subject not in this ledger, changes nothing (already-erased, absent)',
   })
   reapply(@Body() body: ErasureCertificateDto, @Ctx() context: RequestContext): Promise<ReappliedErasure> {
-    return this.erasure.reapply(body as ErasureCertificate, context);
+    return this.erasure.reapply(body, context);
   }
 
   @Get(':requestId')

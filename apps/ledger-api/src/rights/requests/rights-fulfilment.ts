@@ -84,6 +84,6 @@ export class RightsFulfilment {
       ...profile.consents.filter((c) => c.consentId !== consentId && c.status === 'active').flatMap((c) => c.categories),
       ...Object.values(purposes).filter((p) => p.legalBasis !== 'consent').flatMap((p) => p.categories as string[]),
     ]);
-    return (consent.categories as Category[]).filter((category) => category in profile.data && !otherwise.has(category));
+    return (consent.categories).filter((category) => category in profile.data && !otherwise.has(category));
   }
 }

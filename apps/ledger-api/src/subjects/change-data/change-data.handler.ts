@@ -77,7 +77,7 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     const identity = { ...(current.identity ?? {}), ...(category === 'identity' ? set : {}) };
     const document = { ...(current.identity_document ?? {}), ...(category === 'identity_document' ? set : {}) };
     const path = category === 'identity' ? 'set.birthDate' : 'set.number';
-    const { problems } = identityFacts(identity.birthDate as string | undefined, document as { type?: string; number?: string }, path, today);
+    const { problems } = identityFacts(identity.birthDate as string | undefined, document, path, today);
     if (problems.length > 0) throw validationFailed(problems.map((p) => ({ ...p, path })));
   }
 }

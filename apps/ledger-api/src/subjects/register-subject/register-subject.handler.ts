@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { v7 as uuidv7 } from 'uuid';
-import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { ageInYears } from '@pi-ledger/ledger-domain/validation/resident-id';
 import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
@@ -38,7 +37,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         noticeVersion: input.noticeVersion,
         channel: input.channel,
         consents: (input.consents ?? []).map((consent) => ({ ...consent, consentId: uuidv7(), guardian: consent.guardian && { ...consent.guardian } })),
-        data: data as Partial<Record<Category, Record<string, unknown>>>,
+        data: data,
         ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
         now,
         registry,

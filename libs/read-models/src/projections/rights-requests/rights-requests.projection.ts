@@ -19,8 +19,9 @@ export class RightsRequestsProjection implements Projection {
     'RightsRequestRejected',
   ]);
 
-  async apply({ client, table }: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
-    const t = table('rights_requests');
+  async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
+    const { client } = batch;
+    const t = batch.table('rights_requests');
     for (const recorded of events) {
       const event = recorded as unknown as RightsRequestEvent & { data: { requestId: string } };
       const at = recorded.recordedAt;

@@ -1,4 +1,4 @@
-import type { JsonValue, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
@@ -43,7 +43,7 @@ export class SubjectProfileProjection implements Projection {
     fresh.forEach((event, index) => {
       const subjectId = subjectIdOf(event);
       const before = documents.get(subjectId) ?? null;
-      const after = evolveProfile(before, opened[index] as SubjectEvent<JsonValue>, event.streamVersion);
+      const after = evolveProfile(before, opened[index], event.streamVersion);
       if (after && after !== before) {
         documents.set(subjectId, after);
         changed.add(subjectId);
