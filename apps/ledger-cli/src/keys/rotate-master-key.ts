@@ -59,7 +59,7 @@ export async function rotateMasterKey(
       io.out(next.toString('base64'));
       io.note(`ledger: the new master key (kek id ${kekIdOf(next)}) is on stdout; keep it now: an interrupted run resumes only with it (--new-key-file)`);
     }
-    const { rewrapped } = await vault.rotateKek(next, io.progress.bind(io));
+    const { rewrapped } = await vault.rotateKek(next, io.progress && ((done, total) => io.progress?.(done, total)));
     const outcome: RotationOutcome = { fromKekId: current.kekId, toKekId: kekIdOf(next), rewrapped };
     if (current.path && staged) {
       const keptOldAs = `${current.path}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
