@@ -54,8 +54,9 @@ describe('projections survive kill -9', () => {
     await kill9(child);
     expect((await database.pool.query(`SELECT count(*)::int AS n FROM projection_rebuilds`)).rows[0].n).toBe(1);
 
-    // a rebuild whose heartbeat is older than --stale-after is taken over and resumed
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // a rebuild whose heartbeat is older than --stale-after is taken over and resumed: wait until the
+    // killed one's is, on the database's clock, which is the one the take-over reads
+    await until(async () => (await database.pool.query(`SELECT heartbeat_at < now() - interval '1 second' AS stale FROM projection_rebuilds WHERE name = 'consent_register'`)).rows[0].stale);
     expect(cli('projections', 'rebuild', 'consent_register', '--stale-after', '1')).toMatch(/rebuilt \d+ events into generation 2 \(resumed\) in/);
     const resumed = await snapshot();
     expect(resumed).toHaveLength(30_000);

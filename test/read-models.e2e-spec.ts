@@ -1,5 +1,6 @@
-import { TokenService } from '../libs/access-control/src/token.service';
+import { residentId } from './support/resident-id';
 import { startTestApi, TestApi } from './support/test-api';
+import { chinaYear } from './support/test-clock';
 import { jsonRequest, tokens } from './support/test-tokens';
 
 /**
@@ -21,8 +22,7 @@ describe('read models over HTTP', () => {
     api = await startTestApi();
     call = jsonRequest(api);
     const t = tokens(api);
-    const auditorToken = api.app.get(TokenService).sign({ sub: 'auditor-sun', roles: ['auditor'] });
-    [staff, admin, compliance, ops, auditor] = await Promise.all([t.staff(), t.admin(), t.compliance(), t.ops(), auditorToken]);
+    [staff, admin, compliance, ops, auditor] = await Promise.all([t.staff(), t.admin(), t.compliance(), t.ops(), t.auditor()]);
   });
   afterAll(async () => api.close());
 
@@ -39,12 +39,7 @@ describe('read models over HTTP', () => {
 
   let sequence = 0;
   /** A valid resident ID number born on `birthDate` (GB 11643 check digit). */
-  const idNumber = (birthDate: string) => {
-    const base = `310104${birthDate.replace(/-/g, '')}${String(100 + ++sequence).slice(-3)}`;
-    const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const sum = weights.reduce((total, w, i) => total + w * Number(base[i]), 0);
-    return base + '10X98765432'[sum % 11];
-  };
+  const idNumber = (birthDate: string) => residentId(birthDate, (100 + ++sequence) % 1000, '310104');
   const register = async (person: { name: string; phone: string; email: string; birthDate: string; gender?: string; province?: string; number?: string }) => {
     const number = person.number ?? idNumber(person.birthDate);
     const body = await write('POST', '/v1/subjects', {
@@ -140,7 +135,7 @@ describe('read models over HTTP', () => {
       expect(again.headers.get('etag')).toBe(first.headers.get('etag'));
       expect(again.body.version).toBe(first.body.version);
 
-      const log = await waitForAccessLog(subjectId, 2);
+      const log = await accessLog(subjectId, 2);
       expect(log.items).toEqual([
         expect.objectContaining({ subjectId, actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', via: 'profile', revealed: [] }),
         expect.objectContaining({ subjectId, actor: 'staff-wang', purposeId: 'health-management', via: 'profile', revealed: ['contact.phone'] }),
@@ -164,7 +159,7 @@ describe('read models over HTTP', () => {
 
     it('records one access per subject a search returns', async () => {
       await asStaff(`/v1/subjects?phone=13600001234`);
-      const log = await waitForAccessLog(subjectId, 3);
+      const log = await accessLog(subjectId, 3);
       expect(log.items[0]).toMatchObject({ via: 'search', purposeId: 'health-management', revealed: [] });
       expect(log.items[0].categories.sort()).toEqual(['contact', 'identity']);
     });
@@ -172,7 +167,7 @@ describe('read models over HTTP', () => {
     it('shows a data subject its own access log, including its own reads, and nobody else’s', async () => {
       const own = await tokens(api).subject(subjectId);
       expect((await read(`/v1/subjects/${subjectId}`, own)).status).toBe(200);
-      const log = await waitForAccessLog(subjectId, 4, own, '');
+      const log = await accessLog(subjectId, 4, own, '');
       expect(log.items[0]).toMatchObject({ subjectId, actor: `subject-${subjectId}`, purposeId: null, via: 'profile' });
       expect((await read(`/v1/audit/access?subjectId=01900000-0000-7000-8000-000000000001`, own)).status).toBe(403);
     });
@@ -232,7 +227,8 @@ describe('read models over HTTP', () => {
   describe('statistics', () => {
     it('counts subjects by status, category, gender, age band and province, and consents by purpose; no PI', async () => {
       const before = (await read('/v1/stats/subjects', admin)).body;
-      const year = new Date().getUTCFullYear();
+      // ages are counted in the ledger's (pinned) year: 25 and 50 then, whatever year the host thinks it is
+      const year = chinaYear();
       await register({ name: '孙一', phone: '13800000001', email: 's1@example.cn', birthDate: `${year - 25}-01-01`, gender: 'male', province: '浙江省' });
       await register({ name: '孙二', phone: '13800000002', email: 's2@example.cn', birthDate: `${year - 50}-01-01`, gender: 'male', province: '浙江省' });
       const after = await read('/v1/stats/subjects', compliance);
@@ -254,7 +250,9 @@ describe('read models over HTTP', () => {
     });
 
     it('counts collections and rights-request events per day', async () => {
-      const today = new Date().toISOString().slice(0, 10);
+      // days are those of recordedAt (the database's clock): the day of the latest event is today's
+      const { rows } = await api.database.pool.query<{ day: string }>(`SELECT to_char(max(recorded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM ledger_events`);
+      const today = rows[0].day;
       const path = `/v1/stats/activity?from=${today}&to=${today}`;
       const before = (await read(path, admin)).body.days[0];
       const { subjectId } = await register({ name: '周一', phone: '13800000009', email: 'z1@example.cn', birthDate: '1970-01-01' });
@@ -294,12 +292,14 @@ describe('read models over HTTP', () => {
     });
   });
 
-  /** The access record of a read is appended before the response; the log shows it once projected. */
-  async function waitForAccessLog(subjectId: string, count: number, token = compliance, query = `subjectId=${subjectId}&`) {
-    for (let attempt = 0; ; attempt++) {
-      const { body } = await read(`/v1/audit/access?${query}limit=100`, token);
-      if (body.items.length >= count || attempt >= 100) return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  /**
+   * The access log once it includes every read so far: a read's access record is appended before
+   * the response, at a position no response returns, so the read waits for the log's head.
+   */
+  async function accessLog(subjectId: string, count: number, token = compliance, query = `subjectId=${subjectId}&`) {
+    const response = await call('GET', `/v1/audit/access?${query}limit=100`, token, undefined, { 'x-ledger-min-position': String(await api.logHead()) });
+    expect(response.status).toBe(200);
+    expect(response.body.items).toHaveLength(count);
+    return response.body;
   }
 });

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { TokenService } from '../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
@@ -27,7 +26,7 @@ describe('registry over HTTP', () => {
     call = jsonRequest(api);
     const t = tokens(api);
     [staff, admin, compliance, ops, subject] = await Promise.all([t.staff(), t.admin(), t.compliance(), t.ops(), t.subject('01900000-0000-7000-8000-000000000001')]);
-    auditor = await api.app.get(TokenService).sign({ sub: 'auditor-sun', roles: ['auditor'] });
+    auditor = await t.auditor();
     const now = Math.floor(Date.now() / 1000);
     foreignToken = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin-li').setIssuedAt(now).setExpirationTime(now + 600).sign(randomBytes(32));
   });

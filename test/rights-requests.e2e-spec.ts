@@ -1,6 +1,8 @@
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration, ZHANG } from './support/realistic-subject';
+import { DAY_MS, TEST_NOW } from './support/test-clock';
+import { waitUntil } from './support/wait-until';
 
 describe('rights requests over HTTP', () => {
   let api: TestApi;
@@ -24,20 +26,22 @@ describe('rights requests over HTTP', () => {
     const registered = await call('POST', '/v1/subjects', staff, { ...body, data: { ...body.data, preferences: undefined } });
     expect(registered.status).toBe(201);
     subjectId = registered.body.subjectId;
-    await call('PATCH', `/v1/subjects/${subjectId}/data/preferences`, staff, { set: { interests: ['跑步'] }, reason: 'update', purposeId: 'marketing' });
+    const preferences = await call('PATCH', `/v1/subjects/${subjectId}/data/preferences`, staff, { set: { interests: ['跑步'] }, reason: 'update', purposeId: 'marketing' });
+    expect(preferences.status).toBe(200);
     own = await t.subject(subjectId);
-    await ready(`/v1/subjects/${subjectId}`);
+    // filing looks the subject up in the read models: they must have it first
+    await read(`/v1/subjects/${subjectId}`);
   });
   afterAll(async () => api.close());
 
-  /** Waits until the read models show the subject (projections run in-process). */
-  async function ready(path: string) {
-    for (let i = 0; i < 250; i++) {
-      const r = await call('GET', path, staff, undefined, { 'x-processing-purpose': 'health-management' });
-      if (r.status === 200) return r;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`${path} never became readable`);
+  /**
+   * A read under health-management once the read models include everything appended so far (the
+   * rights-request routes return no positions, so it waits for the log's head).
+   */
+  async function read(path: string, token = staff) {
+    const response = await call('GET', path, token, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(await api.logHead()) });
+    expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    return response;
   }
 
   const file = (token: string, body: Record<string, unknown>) =>
@@ -48,10 +52,13 @@ describe('rights requests over HTTP', () => {
     const mine = await file(own, { type: 'access' });
     expect(mine.status).toBe(201);
     expect(mine.body).toMatchObject({ requestId: expect.any(String), status: 'verified', receivedAt: expect.any(String), dueAt: expect.any(String) });
-    const days = (Date.parse(mine.body.dueAt) - Date.parse(mine.body.receivedAt)) / 86_400_000;
-    expect(days).toBeGreaterThanOrEqual(19); // 15 working days span at least three weekends' worth
     const theirs = await file(staff, { type: 'access' });
     expect(theirs.body.status).toBe('received');
+    // received on the ledger's clock: Monday 1 June 2026 (China), some seconds into the run
+    expect(Date.parse(mine.body.receivedAt) - Date.parse(TEST_NOW)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(mine.body.receivedAt)).toBeLessThanOrEqual(api.clock().getTime());
+    // 15 working days from a Monday, no holidays configured: three weeks later to the millisecond
+    expect(Date.parse(mine.body.dueAt) - Date.parse(mine.body.receivedAt)).toBe(21 * DAY_MS);
   });
 
   it('refuses a subject acting on another subject, bad details, and unknown subjects', async () => {
@@ -84,12 +91,8 @@ describe('rights requests over HTTP', () => {
       disclosures: [],
       accessLog: expect.any(Array),
     });
-    // the access log is a projection: wait for it as a client would
-    let log = await call('GET', `/v1/audit/access?subjectId=${subjectId}`, officer);
-    for (let i = 0; i < 250 && !log.body.items.some((item: { via?: string }) => item.via === 'export'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      log = await call('GET', `/v1/audit/access?subjectId=${subjectId}`, officer);
-    }
+    // the access log is a projection: read it once it includes the export's access record
+    const log = await read(`/v1/audit/access?subjectId=${subjectId}`, officer);
     expect(log.body.items.some((item: { via?: string }) => item.via === 'export')).toBe(true);
   });
 
@@ -121,25 +124,26 @@ describe('rights requests over HTTP', () => {
   });
 
   it('consent withdrawal withdraws it, erases data held only under it, and refuses reads under that purpose', async () => {
-    const profile = await ready(`/v1/subjects/${subjectId}`);
+    const profile = await read(`/v1/subjects/${subjectId}`);
     const marketing = profile.body.consents.find((c: { purposeId: string }) => c.purposeId === 'marketing');
     const filed = await file(own, { type: 'consent_withdrawal', details: { consentId: marketing.consentId } });
     const done = await fulfil(filed.body.requestId);
     expect(done.body.result).toMatchObject({ consentId: marketing.consentId, erasedCategories: ['preferences'] });
     const refused = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
     expect(refused.status).toBe(403);
-    const still = await ready(`/v1/subjects/${subjectId}`);
+    const still = await read(`/v1/subjects/${subjectId}`);
     expect(still.body.data.contact).toMatchObject({ phone: expect.stringMatching(/^\+86138\*{4}\d{4}$/) }); // also held for health-management
     expect(still.body.data.preferences).toBeUndefined();
   });
 
   it('lists the queue for compliance by status and type, and a subject sees only its own requests', async () => {
-    let listed = { body: [] as Array<{ type: string; status: string }> };
-    for (let i = 0; i < 250 && listed.body.filter((r) => r.status === 'fulfilled').length < 5; i++) {
-      listed = await call('GET', `/v1/rights-requests?subjectId=${subjectId}`, officer);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(listed.body.length).toBeGreaterThanOrEqual(8);
+    // the queue is a read model the route does not wait for (no X-Ledger-Min-Position): poll until
+    // it shows the five requests fulfilled above
+    const listed = await waitUntil('five fulfilled requests in the queue', async () => {
+      const queue = await call('GET', `/v1/rights-requests?subjectId=${subjectId}`, officer);
+      return queue.body.filter((r: { status: string }) => r.status === 'fulfilled').length >= 5 ? (queue.body as Array<{ type: string; status: string }>) : undefined;
+    });
+    expect(listed.length).toBeGreaterThanOrEqual(8);
     const verified = await call('GET', '/v1/rights-requests?status=received', officer);
     expect(verified.body.every((r: { status: string }) => r.status === 'received')).toBe(true);
     const overdue = await call('GET', '/v1/rights-requests?overdue=true', officer);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { TokenService } from '../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
+import { residentId } from './support/resident-id';
+import { bornYearsAgo, chinaDate } from './support/test-clock';
 
 /**
  * The refusals of the subject endpoints, black-box over HTTP: every refused mutation answers
@@ -17,15 +18,13 @@ const UNKNOWN_ID = '01900000-0000-7000-8000-00000000abcd';
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
 
 /** A valid resident ID (GB 11643) born 1980-05-01, one per n. */
-function residentId(n: number): string {
-  const base = `11010119800501${String(100 + n).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = weights.reduce((total, w, i) => total + w * Number(base[i]), 0);
-  return base + '10X98765432'[sum % 11];
-}
+const numberFor = (n: number): string => residentId('1980-05-01', 100 + n);
 
-/** Tomorrow in China (UTC+8): the first date the API must call "in the future". */
-const chinaTomorrow = () => new Date(Date.now() + 8 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
+/** Tomorrow in China (UTC+8) on the ledger's pinned clock: the first date the API must call "in the future". */
+const chinaTomorrow = () => chinaDate(1);
+
+/** Ten on the ledger's (pinned) today: a child under PIPL Art. 31. */
+const CHILD_BIRTH_DATE = bornYearsAgo(10);
 
 describe('subject endpoints: error paths over HTTP', () => {
   let api: TestApi;
@@ -45,7 +44,7 @@ describe('subject endpoints: error paths over HTTP', () => {
     call = jsonRequest(api);
     const t = tokens(api);
     [staff, admin, compliance, ops] = await Promise.all([t.staff(), t.admin(), t.compliance(), t.ops()]);
-    auditor = await api.app.get(TokenService).sign({ sub: 'auditor-sun', roles: ['auditor'] });
+    auditor = await t.auditor();
     subjectToken = (subjectId) => t.subject(subjectId);
     const now = Math.floor(Date.now() / 1000);
     // well-formed HS256 tokens: one under a key the ledger does not know, one expired an hour ago
@@ -66,7 +65,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
   let registered = 0;
   /** Registers the realistic customer file with its own ID number (n) and returns its id. */
-  const register = async (overrides: Record<string, unknown> = {}, idNumber = residentId(++registered)): Promise<string> => {
+  const register = async (overrides: Record<string, unknown> = {}, idNumber = numberFor(++registered)): Promise<string> => {
     const body = registration(overrides) as ReturnType<typeof registration>;
     const data = 'data' in overrides ? body.data : { ...body.data, identity_document: { type: 'resident_id', number: idNumber } };
     const response = await call('POST', '/v1/subjects', staff, { ...body, data });
@@ -173,9 +172,9 @@ describe('subject endpoints: error paths over HTTP', () => {
     });
 
     it('409 duplicate-subject with the holder’s id when the new ID number belongs to another active subject; nothing moves', async () => {
-      const holderNumber = residentId(++registered);
+      const holderNumber = numberFor(++registered);
       const holder = await register({}, holderNumber);
-      const ownNumber = residentId(++registered);
+      const ownNumber = numberFor(++registered);
       const other = await register({}, ownNumber);
 
       const reply = await refused(other, () => patch(other, 'identity_document', { set: { number: holderNumber }, reason: 'correction', purposeId: HM }));
@@ -195,7 +194,7 @@ describe('subject endpoints: error paths over HTTP', () => {
       const plain = await registerPlain([{ purposeId: HM, categories: ['health', 'identity_document'], separate: false }]);
       const health = await refused(plain, () => patch(plain, 'health', { set: { conditions: ['高血压'] }, reason: 'supplement', purposeId: HM }));
       expectProblem(health, 422, 'separate-consent-required');
-      const number = residentId(++registered);
+      const number = numberFor(++registered);
       const document = await refused(plain, () => patch(plain, 'identity_document', { set: { type: 'resident_id', number }, reason: 'supplement', purposeId: HM }));
       expectProblem(document, 422, 'separate-consent-required');
       expect(Object.keys((await read(plain)).body.data).sort()).toEqual(['contact', 'identity']);
@@ -228,10 +227,16 @@ describe('subject endpoints: error paths over HTTP', () => {
         expect({ why, paths: pathsOf(reply) }).toEqual({ why, paths: [...paths].sort() });
         expect(JSON.stringify(reply.body)).not.toContain('110101198005010017');
       }
+      // the subject above has an ID number, which any other birth date contradicts: on one without,
+      // only the date itself can be refused
+      const plain = await registerPlain();
+      const tomorrow = await refused(plain, () => patch(plain, 'identity', { set: { birthDate: chinaTomorrow() }, reason: 'correction', purposeId: HM }));
+      expectProblem(tomorrow, 400, 'validation-failed', ['set.birthDate']);
+      expect(tomorrow.body.errors[0].message).toMatch(/not in the future/);
     });
 
     it('412 on a stale If-Match when changing the ID number: nothing written, and the number stays free', async () => {
-      const number = residentId(++registered);
+      const number = numberFor(++registered);
       const current = await streamVersion(subjectId);
       const stale = await refused(subjectId, () => patch(subjectId, 'identity_document', { set: { number }, reason: 'correction', purposeId: HM }, staff, { 'if-match': `"${current - 1}"` }));
       expectProblem(stale, 412, 'precondition-failed');
@@ -371,7 +376,7 @@ describe('subject endpoints: error paths over HTTP', () => {
         noticeVersion: 'v1',
         channel: 'front-desk',
         consents: [{ purposeId: HM, categories: ['identity', 'identity_document'], separate: true, guardian: { name: '王芳', relation: 'mother' } }],
-        data: { identity: { name: '王小明', birthDate: '2015-06-07' }, identity_document: { type: 'resident_id', number: '310115201506070035' } },
+        data: { identity: { name: '王小明', birthDate: CHILD_BIRTH_DATE }, identity_document: { type: 'resident_id', number: residentId(CHILD_BIRTH_DATE, 35, '310115') } },
       });
       expect(child.status).toBe(201);
       const childId = child.body.subjectId;

@@ -1,6 +1,12 @@
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration, ZHANG } from './support/realistic-subject';
+import { residentId } from './support/resident-id';
+import { bornYearsAgo, chinaDate } from './support/test-clock';
+
+/** Ten years old on the ledger's (pinned) today: a child under PIPL Art. 31 whatever the host's calendar says. */
+const CHILD_BIRTH_DATE = bornYearsAgo(10);
+const CHILD_ID_NUMBER = residentId(CHILD_BIRTH_DATE, 35, '310115');
 
 describe('subjects over HTTP', () => {
   let api: TestApi;
@@ -18,13 +24,8 @@ describe('subjects over HTTP', () => {
   afterAll(async () => api.close());
 
   const register = (body: unknown = registration(), token = staff, headers: Record<string, string> = {}) => call('POST', '/v1/subjects', token, body, headers);
-  const unique = (n: number) => {
-    // a valid resident ID per n: vary the sequence digits and recompute the check digit
-    const base = `11010119800501${String(100 + n).padStart(3, '0')}`;
-    const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const sum = weights.reduce((total, w, i) => total + w * Number(base[i]), 0);
-    return base + '10X98765432'[sum % 11];
-  };
+  /** A valid resident ID per n, born on ZHANG's birth date. */
+  const unique = (n: number) => residentId(ZHANG.birthDate, 100 + n);
   const registrationWith = (n: number, extra: Record<string, unknown> = {}) => {
     const body = registration(extra) as ReturnType<typeof registration>;
     return { ...body, data: { ...body.data, identity_document: { type: 'resident_id', number: unique(n) } } };
@@ -84,7 +85,7 @@ describe('subjects over HTTP', () => {
         [registrationWith(4, { data: { preferences: { interests: ['瑜伽'] } } }), 'category-not-in-purpose'],
         [registrationWith(4, { consents: [] }), 'separate-consent-required'],
         [{ ...registration({ purposeId: 'marketing', consents: [] }), data: { contact: { phone: '+8613912345678' } } }, 'consent-required'],
-        [registration({ data: { identity: { name: '小明', birthDate: '2015-06-07' } }, consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }] }), 'guardian-consent-required'],
+        [registration({ data: { identity: { name: '小明', birthDate: CHILD_BIRTH_DATE } }, consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }] }), 'guardian-consent-required'],
         [registrationWith(4, { purposeId: 'nope' }), 'unknown-purpose'],
       ];
       for (const [body, code] of cases) {
@@ -93,13 +94,21 @@ describe('subjects over HTTP', () => {
       }
     });
 
+    it('counts the age on the ledger’s clock: one day short of 14 is a child, 14 today is not', async () => {
+      const born = (birthDate: string) =>
+        registration({ data: { identity: { name: '李小红', birthDate } }, consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }] });
+      const thirteen = await register(born(bornYearsAgo(14, -1)));
+      expect([thirteen.status, thirteen.body.code]).toEqual([422, 'guardian-consent-required']);
+      expect((await register(born(bornYearsAgo(14)))).status).toBe(201);
+    });
+
     it('registers a child with a guardian’s separate consent', async () => {
       const response = await register({
         purposeId: 'health-management',
         noticeVersion: 'v1',
         channel: 'front-desk',
         consents: [{ purposeId: 'health-management', categories: ['identity', 'identity_document'], separate: true, guardian: { name: '王芳', relation: 'mother' } }],
-        data: { identity: { name: '王小明', birthDate: '2015-06-07' }, identity_document: { type: 'resident_id', number: '310115201506070035' } },
+        data: { identity: { name: '王小明', birthDate: CHILD_BIRTH_DATE }, identity_document: { type: 'resident_id', number: CHILD_ID_NUMBER } },
       });
       expect(response.status).toBe(201);
     });
@@ -192,12 +201,14 @@ describe('subjects over HTTP', () => {
     });
 
     it('adds one exam to a list without resending the list', async () => {
-      const exam = { date: '2026-10-01', type: '年度体检', findings: '血糖偏高' };
+      // exams of two and one months ago: dates of the past on the ledger's clock
+      const exam = { date: chinaDate(-61), type: '年度体检', findings: '血糖偏高' };
+      const later = { ...exam, date: chinaDate(-30) };
       const added = await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: exam, purposeId: 'health-management' });
       expect(added.status).toBe(201);
-      await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: { ...exam, date: '2026-11-01' }, purposeId: 'health-management' });
+      expect((await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: later, purposeId: 'health-management' })).status).toBe(201);
       const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
-      expect(read.body.data.health_records.exams).toEqual([exam, { ...exam, date: '2026-11-01' }]);
+      expect(read.body.data.health_records.exams).toEqual([exam, later]);
       const badItem = await call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, { item: { date: '2999-01-01' }, purposeId: 'health-management' });
       expect(badItem.status).toBe(400);
       expect(badItem.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['item.date', 'item.type']));
@@ -241,7 +252,8 @@ describe('subjects over HTTP', () => {
       const id = child.body.subjectId;
       const own = await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: false, noticeVersion: 'v1', channel: 'app' });
       expect(own.status).toBe(201);
-      const corrected = await call('PATCH', `/v1/subjects/${id}/data/identity`, staff, { set: { birthDate: '2016-01-01' }, reason: 'correction', purposeId: 'health-management' });
+      const childhood = bornYearsAgo(9, 150); // nine and a bit on the ledger's today
+      const corrected = await call('PATCH', `/v1/subjects/${id}/data/identity`, staff, { set: { birthDate: childhood }, reason: 'correction', purposeId: 'health-management' });
       expect(corrected.status).toBe(200);
       const at = { 'x-ledger-min-position': String(corrected.body.position) };
 
@@ -260,7 +272,7 @@ describe('subjects over HTTP', () => {
       expect(guarded.status).toBe(201);
       const allowed = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'marketing', 'x-ledger-min-position': String(guarded.body.position) });
       expect(allowed.status).toBe(200);
-      expect(allowed.body.data.identity).toEqual({ name: '王小明', birthDate: '2016-01-01' });
+      expect(allowed.body.data.identity).toEqual({ name: '王小明', birthDate: childhood });
     });
 
     it('422 for a consent outside its purpose or under an unknown notice; 404 for an unknown consent', async () => {
@@ -372,7 +384,7 @@ describe('subjects over HTTP', () => {
       expect([underReserved.status, underReserved.body.code]).toEqual([422, 'unknown-purpose']);
 
       // erasure through a rights request, a legal hold keeping health: restriction to storage, then erasure
-      await ok('POST', '/v1/legal-holds', { subjectId, categories: ['health'], basis: HOLD_BASIS, until: '2041-12-31' }, compliance);
+      await ok('POST', '/v1/legal-holds', { subjectId, categories: ['health'], basis: HOLD_BASIS, until: chinaDate(15 * 365) }, compliance);
       const own = await tokens(api).subject(subjectId);
       expect((await call('GET', `/v1/subjects/${subjectId}`, own, undefined, { 'x-ledger-min-position': String(lifted.position) })).status).toBe(200);
       const filed = await ok('POST', '/v1/rights-requests', { subjectId, type: 'erasure', channel: 'app', requester: { kind: 'subject' } }, own);

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createLedgerApi } from '../../apps/ledger-api/src/ledger-api';
+import { LedgerClock } from '../../libs/platform/src/clock/ledger-clock';
 import { LedgerConfig, loadConfig } from '../../libs/platform/src/config/ledger-config';
+import { logHead } from './ledger-log';
+import { testClock } from './test-clock';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestApi {
@@ -14,12 +17,22 @@ export interface TestApi {
   readonly database: TestDatabase;
   /** Every log line the API wrote, for tests that look for PI in logs. */
   readonly logLines: string[];
+  /** The ledger's clock: what time it is for the API's decisions. */
+  readonly clock: LedgerClock;
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** The position to send as X-Ledger-Min-Position for a read that includes everything so far. */
+  logHead(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** The real API on a fresh database, listening on a free loopback port. */
-export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  /** The ledger's clock; default: pinned at TEST_NOW (test-clock.ts), so no spec depends on the calendar. */
+  clock?: LedgerClock;
+}
+
+/** The real API on a fresh database, listening on a free loopback port, its clock pinned. */
+export async function startTestApi(overrides: Partial<LedgerConfig> = {}, options: TestApiOptions = {}): Promise<TestApi> {
+  const clock = options.clock ?? testClock();
   const database = await createTestDatabase();
   // generated keys (master key, JWT secret, audit signing key) go to a throwaway dir, not the repo
   const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-api-'));
@@ -31,7 +44,7 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promi
       done();
     },
   });
-  const app = await createLedgerApi(config, pino({ level: config.logLevel }, sink));
+  const app = await createLedgerApi(config, pino({ level: config.logLevel }, sink), clock);
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -39,7 +52,9 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}): Promi
     app,
     database,
     logLines,
+    clock,
     request: (path, init) => fetch(`${baseUrl}${path}`, init),
+    logHead: () => logHead(database.pool),
     async close() {
       await app.close();
       await database.close();

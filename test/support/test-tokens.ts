@@ -3,12 +3,14 @@ import { TestApi } from './test-api';
 
 /** Real signed tokens from the API's own TokenService, as `ledger auth token` would print. */
 export function tokens(api: TestApi) {
+  // no route issues tokens (the CLI does, from the data dir's secret): the API's own service signs them
   const service = api.app.get(TokenService);
   return {
     staff: () => service.sign({ sub: 'staff-wang', roles: ['staff'] }),
     admin: () => service.sign({ sub: 'admin-li', roles: ['admin'] }),
     compliance: () => service.sign({ sub: 'co-zhao', roles: ['compliance_officer'] }),
     ops: () => service.sign({ sub: 'ops-chen', roles: ['ops'] }),
+    auditor: () => service.sign({ sub: 'auditor-sun', roles: ['auditor'] }),
     subject: (subjectId: string) => service.sign({ sub: `subject-${subjectId}`, roles: ['data_subject'], subjectId }),
   };
 }

@@ -1,0 +1,29 @@
+import { Pool } from 'pg';
+
+/**
+ * The position of the newest event in the log's global order (transaction id, then position), 0
+ * for an empty log. A read sent with `X-Ledger-Min-Position: <it>` waits until its read models
+ * include everything appended so far — the access records that reads append included, whose
+ * positions no response returns.
+ */
+export async function logHead(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ position: string }>(`SELECT position::text FROM ledger_events ORDER BY transaction_id DESC, position DESC LIMIT 1`);
+  return rows.length === 0 ? 0 : Number(rows[0].position);
+}
+
+/**
+ * A cut in time of the log, at the millisecond the API reports times in: an instant (ISO 8601)
+ * no earlier than the `recordedAt` of every event appended so far, and earlier than that of any
+ * event appended once this returns (it waits for the database's clock to pass it). For `?asOf=`
+ * reads between two writes, without a fixed sleep.
+ */
+export async function instantAfterLog(pool: Pool, timeoutMs = 5_000): Promise<string> {
+  const { rows } = await pool.query<{ at: Date | null }>(`SELECT date_trunc('milliseconds', max(recorded_at)) AS at FROM ledger_events`);
+  const at = rows[0].at ?? new Date(0);
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const { rows: now } = await pool.query<{ passed: boolean }>(`SELECT clock_timestamp() >= $1::timestamptz + interval '1 millisecond' AS passed`, [at]);
+    if (now[0].passed) return at.toISOString();
+    if (Date.now() > deadline) throw new Error(`the database clock did not pass ${at.toISOString()} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
