@@ -93,11 +93,7 @@ runBench(async (defer) => {
 
   const events = sampleEvents(1_000);
   const digests = new Map(events.map((event) => [event, sha256(canonicalJson(event.data))]));
-  const contenders = [
-    rawInsert(pool, PLAIN_TABLE, 'raw INSERT', digests),
-    rawInsert(pool, INDEXED_TABLE, 'raw INSERT, ledger indexes', digests),
-    eventStore(store),
-  ];
+  const contenders = [rawInsert(pool, PLAIN_TABLE, 'raw INSERT', digests), rawInsert(pool, INDEXED_TABLE, 'raw INSERT, ledger indexes', digests), eventStore(store)];
   const results = [
     await compare('single event', 1, contenders, events, settings, owner, pool),
     await compare(`batch of ${settings.batchSize}`, settings.batchSize, contenders, events, settings, owner, pool),
@@ -142,9 +138,7 @@ function rawInsert(pool: Pool, table: string, name: string, digests: ReadonlyMap
     writer(stream) {
       let version = 0;
       return async (events) => {
-        const params = events.flatMap((event) => [
-          uuidv7(), stream, ++version, event.type, 1, event.data, event.metadata, digests.get(event),
-        ]);
+        const params = events.flatMap((event) => [uuidv7(), stream, ++version, event.type, 1, event.data, event.metadata, digests.get(event)]);
         await pool.query(insertStatement(statements, table, events.length), params);
       };
     },
@@ -238,14 +232,7 @@ async function ledgerSeqScans(owner: Client, pool: Pool, connections: number): P
 }
 
 /** Every writer appends back to back until the time is up; the run ends when the last one does. */
-async function timedAppends(
-  contender: Contender,
-  label: string,
-  batches: readonly SampleEvent[][],
-  seconds: number,
-  writers: number,
-  title: string,
-): Promise<Run> {
+async function timedAppends(contender: Contender, label: string, batches: readonly SampleEvent[][], seconds: number, writers: number, title: string): Promise<Run> {
   const run: Run = { events: 0, transactions: 0, seconds: 0, latenciesMs: [] };
   const timed = await timedRun(title, seconds, (deadline) =>
     Promise.all(
@@ -269,9 +256,7 @@ async function timedAppends(
 
 function batchesOf(events: readonly SampleEvent[], size: number): SampleEvent[][] {
   const count = Math.max(1, Math.floor(events.length / size));
-  return Array.from({ length: count }, (_, index) =>
-    Array.from({ length: size }, (_, offset) => events[(index * size + offset) % events.length]),
-  );
+  return Array.from({ length: count }, (_, index) => Array.from({ length: size }, (_, offset) => events[(index * size + offset) % events.length]));
 }
 
 function combine(runs: readonly Run[]): Run {
@@ -299,15 +284,8 @@ async function assertEverythingLanded(owner: Client, contenders: readonly Conten
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-function renderReport(
-  results: readonly ModeResult[],
-  contenders: readonly Contender[],
-  settings: Settings,
-  events: readonly SampleEvent[],
-  database: BenchDatabase,
-): string {
-  const averageBytes = (part: 'data' | 'metadata') =>
-    Math.round(sum(events.map((event) => JSON.stringify(event[part]).length)) / events.length);
+function renderReport(results: readonly ModeResult[], contenders: readonly Contender[], settings: Settings, events: readonly SampleEvent[], database: BenchDatabase): string {
+  const averageBytes = (part: 'data' | 'metadata') => Math.round(sum(events.map((event) => JSON.stringify(event[part]).length)) / events.length);
   const table = markdownTable(
     ['mode', 'writer', 'events', 'events/s', 'appends/s', 'p50 append', 'p99 append', 'vs raw INSERT', 'by round'],
     results.flatMap((result) => contenders.map((contender, index) => row(result, contender, index))),

@@ -152,7 +152,15 @@ runBench(async (defer) => {
 
   await createEventTemplates(owner, TEMPLATE_TABLE, TEMPLATES);
   if (settings.only === 'hashing') {
-    await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: 0, to: settings.hashEvents, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'VACUUM (ANALYZE)' });
+    await generateEvents(owner, {
+      templates: { table: TEMPLATE_TABLE, count: TEMPLATES },
+      from: 0,
+      to: settings.hashEvents,
+      streams: STREAMS,
+      streamPrefix: 'subject-',
+      chunk: GENERATE_CHUNK,
+      after: 'VACUUM (ANALYZE)',
+    });
     const hashing = await measureHashing(audit, settings.hashEvents);
     process.stdout.write(`${renderHashingOnly(hashing, database)}\n`);
     return;
@@ -162,7 +170,15 @@ runBench(async (defer) => {
   const builds: Build[] = [];
   let stored = 0;
   for (const [index, size] of sizes.entries()) {
-    stored = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: stored, to: size, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'VACUUM (ANALYZE)' });
+    stored = await generateEvents(owner, {
+      templates: { table: TEMPLATE_TABLE, count: TEMPLATES },
+      from: stored,
+      to: size,
+      streams: STREAMS,
+      streamPrefix: 'subject-',
+      chunk: GENERATE_CHUNK,
+      after: 'VACUUM (ANALYZE)',
+    });
     builds.push(await buildTree(audit, owner, size));
     verifications.push(await measureVerify(audit, size, index % 2 === 0));
   }
@@ -301,7 +317,10 @@ interface Proofs {
 async function measureProofs(audit: Audit, owner: Client, samples: number): Promise<Proofs> {
   const head = await audit.log.latestTreeHead();
   if (!head) throw new Error('no tree head was signed');
-  const { rows } = await owner.query<{ event_id: string }>(`SELECT event_id FROM audit_leaves WHERE leaf_index < $1 ORDER BY random() LIMIT $2`, [head.treeSize, samples + PROOF_WARM_UP]);
+  const { rows } = await owner.query<{ event_id: string }>(`SELECT event_id FROM audit_leaves WHERE leaf_index < $1 ORDER BY random() LIMIT $2`, [
+    head.treeSize,
+    samples + PROOF_WARM_UP,
+  ]);
   const ids = rows.map((row) => row.event_id);
   const proofMs: number[] = [];
   const entryMs: number[] = [];
@@ -337,7 +356,15 @@ async function measureProofs(audit: Audit, owner: Client, samples: number): Prom
   }
   const root = Buffer.from(head.rootHash, 'hex');
   for (const proof of proofs) {
-    const ok = proof.treeSize === head.treeSize && verifyInclusion(proof.leafIndex, proof.treeSize, Buffer.from(proof.leafHash, 'hex'), proof.auditPath.map((node) => Buffer.from(node, 'hex')), root);
+    const ok =
+      proof.treeSize === head.treeSize &&
+      verifyInclusion(
+        proof.leafIndex,
+        proof.treeSize,
+        Buffer.from(proof.leafHash, 'hex'),
+        proof.auditPath.map((node) => Buffer.from(node, 'hex')),
+        root,
+      );
     if (!ok) throw new Error(`the inclusion proof of leaf ${proof.leafIndex} does not verify against the signed root`);
   }
   log(`inclusion proofs: p50 ${formatMs(percentileOf(proofMs, 0.5))}, p99 ${formatMs(percentileOf(proofMs, 0.99))}; all ${proofs.length} verify against the signed root`);
@@ -533,7 +560,7 @@ const WRITER_CONTENDER = 4;
  */
 async function measureHashing(audit: Audit, count: number): Promise<Hashing> {
   const events: RecordedEvent[] = [];
-  for (let from: GlobalCheckpoint = BEGINNING; events.length < count; ) {
+  for (let from: GlobalCheckpoint = BEGINNING; events.length < count;) {
     const batch = await audit.store.readGlobalBatch(from, Math.min(10_000, count - events.length));
     if (batch.events.length === 0) break;
     events.push(...batch.events);
@@ -545,7 +572,11 @@ async function measureHashing(audit: Audit, count: number): Promise<Hashing> {
   const leafBytes = commitments.map((commitment) => Buffer.from(`\u0000${commitment}`, 'utf8'));
   // the baselines must hash exactly what the leaf hash hashes
   const firstLeaf = leafHash(commitmentOf(events[0]));
-  if (commitments[0] !== commitmentOf(events[0]) || hash('sha256', leafBytes[0], 'binary') !== firstLeaf.toString('binary') || !hash('sha256', leafBytes[0], 'buffer').equals(firstLeaf)) {
+  if (
+    commitments[0] !== commitmentOf(events[0]) ||
+    hash('sha256', leafBytes[0], 'binary') !== firstLeaf.toString('binary') ||
+    !hash('sha256', leafBytes[0], 'buffer').equals(firstLeaf)
+  ) {
     throw new Error('the baselines do not hash the leaf bytes');
   }
 
@@ -721,12 +752,12 @@ function buildNote(builds: readonly Build[]): string[] {
   const observed =
     slower >= 1.3
       ? `Growing the tree behind the whole log ran ${slower.toFixed(1)}× slower per leaf than the first step. `
-      : 'A hazard on this path, not visible in this run\'s build rates: ';
+      : "A hazard on this path, not visible in this run's build rates: ";
   return [
     '',
     `${observed}AuditTreeWriter checks that a batch follows the tree by counting the log between two ` +
       '`(transaction_id, position)` row comparisons; PostgreSQL ' +
-      'estimates each row comparison from its first column alone and multiplies the two, so while the tree\'s end lies in the middle ' +
+      "estimates each row comparison from its first column alone and multiplies the two, so while the tree's end lies in the middle " +
       'of a large log it expects about a quarter of the table. On a 1,000,000-event log EXPLAIN ANALYZE of that count (1,000 rows) ' +
       'showed 104,132 rows expected and a parallel index-only scan taking 7 ms once the table is vacuumed, or a parallel seq scan ' +
       'taking 742 ms while its visibility map is not yet set, where a plain index scan takes 0.2 ms: catching up a tree that lags far ' +
@@ -757,19 +788,19 @@ function renderHashing(hashing: Hashing): string[] {
       `${Math.round(hashing.averageCommitmentBytes)} bytes), one thread, ${HASH_ROUNDS} rounds of ${HASH_SLICE_MS / 1000} s slices per ` +
       `contender, the order rotating:`,
     '',
-    '- **SHA-256 of the leaf bytes** (the baseline): `crypto.hash(\'sha256\', bytes, \'binary\')` over each event\'s leaf input ' +
+    "- **SHA-256 of the leaf bytes** (the baseline): `crypto.hash('sha256', bytes, 'binary')` over each event's leaf input " +
       '(0x00 ‖ UTF-8 of its commitment), prepared as Buffers beforehand: one bare hash per event over exactly the bytes its leaf hashes, ' +
       'the digest in the cheapest form Node gives it (a 32-character string).',
-    '- **SHA-256 of the leaf bytes, as a Buffer from crypto.hash**: the same with `crypto.hash`\'s `\'buffer\'` output, the baseline ' +
+    "- **SHA-256 of the leaf bytes, as a Buffer from crypto.hash**: the same with `crypto.hash`'s `'buffer'` output, the baseline " +
       'of earlier runs. Node 20 builds that Buffer in C++ with a backing store of its own, which costs more than hashing the bytes; ' +
-      'the tree\'s hashing (`digestOf`) copies the string digest into a pooled Buffer instead.',
+      "the tree's hashing (`digestOf`) copies the string digest into a pooled Buffer instead.",
     '- **SHA-256 of the leaf bytes + frontier**: `digestOf(bytes)` as the leaf, then `MerkleFrontier.append`, which hashes the ' +
       `${hashing.nodesPerLeaf.toFixed(2)} interior nodes each leaf completes on average (SHA-256 of 0x01 ‖ left ‖ right), the ` +
       'completed nodes collected into arrays as AuditTreeWriter does: what any RFC 6962 tree costs at least, two hash calls per leaf.',
     '- **leafHash + frontier, from commitment strings**: `leafHash(commitment)` (the 0x00 prefix, UTF-8 encoding of the string, ' +
       'SHA-256) of prepared flat strings instead of the prepared bytes, and the frontier as above.',
-    '- **commitmentOf + leafHash + frontier, from events**: all of AuditTreeWriter\'s CPU work per event: `commitmentOf(event)` ' +
-      '(the commitment\'s canonical JSON: metadata of the usual shape written out and any other canonicalised, strings quoted, ' +
+    "- **commitmentOf + leafHash + frontier, from events**: all of AuditTreeWriter's CPU work per event: `commitmentOf(event)` " +
+      "(the commitment's canonical JSON: metadata of the usual shape written out and any other canonicalised, strings quoted, " +
       'the ISO time of the last second seen reused, fixed keys), the above, and the leaf arrays for the INSERT. Not included: ' +
       'the SQL (lock, size and presence check, frontier read, INSERT), measured in (d).',
     '',
@@ -780,7 +811,7 @@ function renderHashing(hashing: Hashing): string[] {
       `from prepared commitment strings ${formatRatio(rates[3] / rates[0])}; the floor of two hash calls per leaf from prepared bytes ${formatRatio(rates[2] / rates[0])}.`,
     ...(ratio >= HASH_TARGET ? [] : [budgetNote(micros)]),
     `- ${loadNote(hashing.loadAtStart)} The contenders share one heap, whose young generation V8 resizes as allocation goes, so ` +
-      'one contender\'s garbage changes the others\' collection costs: the rates, those from prepared bytes most, vary between runs ' +
+      "one contender's garbage changes the others' collection costs: the rates, those from prepared bytes most, vary between runs " +
       'more than the load explains.',
   ];
 }
@@ -798,7 +829,14 @@ function renderVerify(sizes: readonly VerifySize[]): string[] {
   const table = markdownTable(
     ['log size', 'pass', 'time', 'events/s', 'vs read alone', 'peak RSS'],
     sizes.flatMap((size) => [
-      [formatCount(size.size), 'readGlobalBatch alone (baseline)', formatSeconds(size.read.seconds), formatCount(passRate(size.read)), formatRatio(1), formatMiB(size.read.peakRss)],
+      [
+        formatCount(size.size),
+        'readGlobalBatch alone (baseline)',
+        formatSeconds(size.read.seconds),
+        formatCount(passRate(size.read)),
+        formatRatio(1),
+        formatMiB(size.read.peakRss),
+      ],
       [
         formatCount(size.size),
         `audit verify (${formatCount(size.treeHeads)} signed heads)`,
@@ -816,7 +854,7 @@ function renderVerify(sizes: readonly VerifySize[]): string[] {
     '',
     '`AuditVerifier.verify` (what `ledger audit verify` runs), batches of ' +
       `${formatCount(VERIFY_BATCH)}: every event's payload digest recomputed (canonical JSON of its data, SHA-256), every leaf and every ` +
-      'stored interior node recomputed and compared, every signed head\'s signature checked and its root compared, and consecutive ' +
+      "stored interior node recomputed and compared, every signed head's signature checked and its root compared, and consecutive " +
       'heads proven consistent from stored nodes. The baseline reads the same log with `readGlobalBatch` in the same batches and ' +
       'does nothing else. Peak RSS is sampled every 5 ms and after every batch, each pass starting after a forced GC; which pass ' +
       'runs first alternates by size.',
@@ -826,7 +864,11 @@ function renderVerify(sizes: readonly VerifySize[]): string[] {
     `- ${formatCount(last.size)} events verified in ${formatSeconds(last.verify.seconds)} (${formatCount(passRate(last.verify))} events/s, ` +
       `${formatRatio(passRate(last.verify) / passRate(last.read))} of reading the log alone).`,
     `- Memory: verify's peak RSS is ${sizes.map((size) => `${formatMiB(size.verify.peakRss)} at ${formatCount(size.size)} events (read alone ${formatMiB(size.read.peakRss)})`).join(', ')}: ` +
-      `${memoryVerdict(sizes.map((size) => ({ own: size.verify.peakRss, baseline: size.read.peakRss })), 'verification', 'the batch-by-batch read')}.`,
+      `${memoryVerdict(
+        sizes.map((size) => ({ own: size.verify.peakRss, baseline: size.read.peakRss })),
+        'verification',
+        'the batch-by-batch read',
+      )}.`,
   ];
 }
 
@@ -847,8 +889,8 @@ function renderProofs(proofs: Proofs): string[] {
     `### (c) Inclusion proofs at ${formatCount(proofs.treeSize)} leaves`,
     '',
     `${formatCount(proofs.samples)} random events (after ${PROOF_WARM_UP} unmeasured), one request at a time: ` +
-      '`AuditLog.inclusionProof(eventId)` against the latest signed head (what the API\'s proof endpoint serves: the head, the leaf, ' +
-      'the tree size, then the O(log n) nodes of the path in one query), and `AuditLog.entry(eventId)`, the leaf\'s indexed SELECT ' +
+      "`AuditLog.inclusionProof(eventId)` against the latest signed head (what the API's proof endpoint serves: the head, the leaf, " +
+      "the tree size, then the O(log n) nodes of the path in one query), and `AuditLog.entry(eventId)`, the leaf's indexed SELECT " +
       'it starts with, as the floor of any request; alternating which goes first. Every proof was verified against the signed root afterwards.',
     '',
     table,
@@ -880,7 +922,23 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
   const rate = (mode: number) => combined[mode].appends / combined[mode].seconds;
   const runRate = (run: AppendRun) => run.appends / run.seconds;
   const table = markdownTable(
-    ['mode', 'appends', 'appends/s', 'p50 append', 'p99 append', 'vs alone', 'by round', 'tree lag at end', 'SQL / append', 'WAL / append', 'runner batches/s', 'events / batch', 'CPU / append: Node', 'CPU / append: PostgreSQL', 'cores busy'],
+    [
+      'mode',
+      'appends',
+      'appends/s',
+      'p50 append',
+      'p99 append',
+      'vs alone',
+      'by round',
+      'tree lag at end',
+      'SQL / append',
+      'WAL / append',
+      'runner batches/s',
+      'events / batch',
+      'CPU / append: Node',
+      'CPU / append: PostgreSQL',
+      'cores busy',
+    ],
     APPEND_MODES.map((name, mode) => [
       name,
       formatCount(combined[mode].appends),
@@ -907,7 +965,7 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
       `stream of its own, sharing a pool of ${settings.writers + EXTRA_CONNECTIONS} connections (so that no writer waits for one). **With the audit projection**, a \`ProjectionRunner\` with ` +
       'default options (batches of up to 500, woken by each append through the shared event store) runs only the ' +
       '`AuditTrailProjection` in this process on the same pool, as the in-process projector does: per batch one transaction with the ' +
-      'checkpoint lock, the tree lock, the writer\'s reads and INSERT, a signed head every 1,000 leaves, the checkpoint move and a commit. ' +
+      "checkpoint lock, the tree lock, the writer's reads and INSERT, a signed head every 1,000 leaves, the checkpoint move and a commit. " +
       `It is started and let catch up before each such run, and stopped after it. ${APPEND_WARM_UP_SECONDS} s of warm-up per mode, then ` +
       `${settings.rounds} rounds of ${settings.seconds} s per mode, in ABBA order. *Tree lag at end*: events not yet leaves when each ` +
       `run stopped; *SQL / append*: statements sent by this process (the writers\' append statements, the throttled NOTIFYs, ` +
@@ -920,6 +978,8 @@ function renderAppends(appends: Appends, settings: Settings): string[] {
     table,
     '',
     `- With the audit projection running, appends reach ${formatRatio(ratio)} of their rate alone (${verdict(ratio, APPEND_TARGET)}).`,
-    ...APPEND_MODES.map((name, mode) => `- What PostgreSQL was busy with, ${name} (pg_stat_activity every 20 ms; wait events in parentheses): ${describeActivity(combined[mode].activity, 6)}.`),
+    ...APPEND_MODES.map(
+      (name, mode) => `- What PostgreSQL was busy with, ${name} (pg_stat_activity every 20 ms; wait events in parentheses): ${describeActivity(combined[mode].activity, 6)}.`,
+    ),
   ];
 }

@@ -81,7 +81,15 @@ runBench(async (defer) => {
   const results: SizeResult[] = [];
   let stored = 0;
   for (const size of [...new Set([Math.max(1, Math.round(events / 10)), events])]) {
-    stored = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: stored, to: size, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'VACUUM (ANALYZE)' });
+    stored = await generateEvents(owner, {
+      templates: { table: TEMPLATE_TABLE, count: TEMPLATES },
+      from: stored,
+      to: size,
+      streams: STREAMS,
+      streamPrefix: 'subject-',
+      chunk: GENERATE_CHUNK,
+      after: 'VACUUM (ANALYZE)',
+    });
     results.push(await measureSize(database, owner, columns, dir, size));
   }
 
@@ -109,7 +117,11 @@ async function measureSize(database: BenchDatabase, owner: Client, columns: stri
   const verify: Comparison = {
     operation: 'verify',
     baseline: 'gunzip',
-    base: await measure(`${at}gunzip of the backup`, () => pipeline(createReadStream(backupFile), createGunzip(), async (chunks) => { for await (const _ of chunks) void _; })),
+    base: await measure(`${at}gunzip of the backup`, () =>
+      pipeline(createReadStream(backupFile), createGunzip(), async (chunks) => {
+        for await (const _ of chunks) void _;
+      }),
+    ),
     ledger: await measure(`${at}ledger backup verify`, () => readBackup(backupFile, () => undefined)),
   };
   const plainTarget = await database.sibling();
@@ -141,7 +153,11 @@ async function fillVault(owner: Client, subjects: number): Promise<void> {
 async function plainDump(db: Client, columns: string[], file: string): Promise<void> {
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    await pipeline(db.query(copyTo(`COPY (SELECT ${columnList(db, columns)} FROM ledger_events ORDER BY transaction_id, position) TO STDOUT`)), createGzip(), createWriteStream(file));
+    await pipeline(
+      db.query(copyTo(`COPY (SELECT ${columnList(db, columns)} FROM ledger_events ORDER BY transaction_id, position) TO STDOUT`)),
+      createGzip(),
+      createWriteStream(file),
+    );
   } finally {
     await db.query('COMMIT');
   }
@@ -229,7 +245,9 @@ function renderReport(results: readonly SizeResult[], subjects: number, database
     '',
     table,
     '',
-    ...results.map((r) => `- Files at ${formatCount(r.events)} events: ${formatMiB(r.sizes.backup)} for the backup, ${formatMiB(r.sizes.plain)} for the plain COPY of the log alone.`),
+    ...results.map(
+      (r) => `- Files at ${formatCount(r.events)} events: ${formatMiB(r.sizes.backup)} for the backup, ${formatMiB(r.sizes.plain)} for the plain COPY of the log alone.`,
+    ),
     `- Memory: the ledger phases peak at ${formatMiB(peakOf(small))} of RSS at ${formatCount(small.events)} events and ` +
       `${formatMiB(peakOf(large))} at ${formatCount(large.events)}: ${flat ? 'flat, so they stream' : 'it GROWS with the log: something holds rows'}.`,
     '- Each restored log was checked against the source: the same events in the same (transaction_id, position) order.',

@@ -23,12 +23,7 @@ import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
-import {
-  createLedgerPool,
-  ensureDatabase,
-  migrateLedgerDatabase,
-  withDatabase,
-} from '@pi-ledger/platform/database/ledger-database';
+import { createLedgerPool, ensureDatabase, migrateLedgerDatabase, withDatabase } from '@pi-ledger/platform/database/ledger-database';
 
 // ---------------------------------------------------------------------------------------------
 // Running: logging, options, cleanup
@@ -129,15 +124,11 @@ export async function openBenchDatabase(defer: Defer): Promise<BenchDatabase> {
             current_setting('synchronous_commit') AS synchronous_commit,
             current_setting('shared_buffers') AS shared_buffers`,
   );
-  const durability =
-    `fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, ` +
-    `shared_buffers=${settings.shared_buffers}`;
+  const durability = `fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, ` + `shared_buffers=${settings.shared_buffers}`;
   return {
     url,
     serverVersion: settings.version,
-    serverDescription: external
-      ? `the DATABASE_URL server, scratch database (${durability})`
-      : `a fresh embedded PostgreSQL cluster with default settings (${durability})`,
+    serverDescription: external ? `the DATABASE_URL server, scratch database (${durability})` : `a fresh embedded PostgreSQL cluster with default settings (${durability})`,
     async ledgerPool(max) {
       const pool = await createLedgerPool(url, { max, application_name: 'pi-ledger-bench' });
       defer(() => pool.end());
@@ -358,11 +349,9 @@ export type Align = 'left' | 'right';
 /** A Markdown table padded to align in a terminal too: the same text goes to stdout and the docs. */
 export function markdownTable(header: string[], rows: string[][], align: Align[] = []): string {
   const widths = header.map((title, column) => Math.max(title.length, 3, ...rows.map((row) => row[column].length)));
-  const pad = (cell: string, column: number) =>
-    align[column] === 'right' ? cell.padStart(widths[column]) : cell.padEnd(widths[column]);
+  const pad = (cell: string, column: number) => (align[column] === 'right' ? cell.padStart(widths[column]) : cell.padEnd(widths[column]));
   const line = (cells: string[]) => `| ${cells.map(pad).join(' | ')} |`;
-  const dashes = (width: number, column: number) =>
-    align[column] === 'right' ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2);
+  const dashes = (width: number, column: number) => (align[column] === 'right' ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2));
   const rule = `|${widths.map(dashes).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
@@ -410,10 +399,7 @@ export async function writeDocSection(id: string, body: string): Promise<string>
   const current = existsSync(file) ? await readFile(file, 'utf8') : DOC_INTRO;
   const start = current.indexOf(open);
   const end = current.indexOf(close);
-  const next =
-    start !== -1 && end > start
-      ? current.slice(0, start) + section + current.slice(end + close.length)
-      : `${current.trimEnd()}\n\n${section}\n`;
+  const next = start !== -1 && end > start ? current.slice(0, start) + section + current.slice(end + close.length) : `${current.trimEnd()}\n\n${section}\n`;
   await writeFile(file, next);
   return file;
 }
@@ -501,7 +487,10 @@ export async function serverCpuSeconds(client: Pick<Client, 'query'>): Promise<n
     try {
       const text = await readFile(`/proc/${pid}/stat`, 'utf8');
       // the command name sits in parentheses and may hold spaces: the fields follow the last ')'
-      return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+      return text
+        .slice(text.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
     } catch {
       return undefined;
     }
@@ -767,7 +756,12 @@ export async function waitForProjections(owner: Client, options: { timeoutMs: nu
     if (Date.now() > deadline) throw new Error(`projections still lag: ${rows.map((row) => `${row.name} ${row.lag}`).join(', ')}`);
     if (options.verbose && Date.now() - reported > 10_000) {
       reported = Date.now();
-      log(`lag: ${rows.filter((row) => row.lag > 0).map((row) => `${row.name} ${formatCount(row.lag)}`).join(', ')}`);
+      log(
+        `lag: ${rows
+          .filter((row) => row.lag > 0)
+          .map((row) => `${row.name} ${formatCount(row.lag)}`)
+          .join(', ')}`,
+      );
     }
     await sleep(options.pollMs);
   }
@@ -984,7 +978,9 @@ export function combineLoads(runs: readonly LoadResult[]): LoadResult {
 export function failureNote(run: LoadResult): string {
   const failures = run.errors + run.non2xx;
   if (!failures) return '';
-  const codes = Object.entries(run.statusCodes).map(([code, count]) => `${count} × ${code}`).join(', ');
+  const codes = Object.entries(run.statusCodes)
+    .map(([code, count]) => `${count} × ${code}`)
+    .join(', ');
   return ` (${codes}; ${run.errors} errors); first failure: ${run.firstFailure ?? 'none'}`;
 }
 

@@ -190,7 +190,9 @@ class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
 
   blindIndex(kind: BlindIndexKind, value: string): string {
     const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber }[kind];
-    return createHmac('sha256', this.indexKey).update(`${kind}\n${normalise(value)}`, 'utf8').digest('hex');
+    return createHmac('sha256', this.indexKey)
+      .update(`${kind}\n${normalise(value)}`, 'utf8')
+      .digest('hex');
   }
 
   keyedDigest(domain: string, value: string): string {
@@ -362,14 +364,7 @@ async function smokeTest(api: Api, generator: LoadGenerator, database: BenchData
 }
 
 /** One autocannon run against one API, then a pause for the requests left in flight. */
-async function measure(
-  api: Api,
-  generator: LoadGenerator,
-  seconds: number,
-  connections: number,
-  title: string,
-  owner?: Pick<PgClient, 'query'>,
-): Promise<Run> {
+async function measure(api: Api, generator: LoadGenerator, seconds: number, connections: number, title: string, owner?: Pick<PgClient, 'query'>): Promise<Run> {
   const cpuBefore = { process: processCpuSeconds(), server: owner && (await serverCpuSeconds(owner)) };
   const { result } = await timedRun(title, seconds, () => generator.run({ url: api.url, token: api.token, seconds, connections }));
   const cpuProcess = processCpuSeconds() - cpuBefore.process;
@@ -421,8 +416,7 @@ function combine(runs: readonly Run[]): Run {
 }
 
 /** CPU time per 2xx answer, in µs. */
-const cpuPerRegistration = (seconds: number | undefined, run: Run): string =>
-  seconds === undefined ? '' : `${formatCount((seconds * 1e6) / Math.max(1, run.ok))} µs`;
+const cpuPerRegistration = (seconds: number | undefined, run: Run): string => (seconds === undefined ? '' : `${formatCount((seconds * 1e6) / Math.max(1, run.ok))} µs`);
 
 const rate = requestRate;
 
@@ -486,10 +480,10 @@ function renderReport(apis: readonly Api[], runs: readonly Run[][], settings: Se
       `processes (from /proc).`,
     '',
     '- **plaintext (pass-through vault)** (the baseline): the same app module with `PII_VAULT` replaced by a vault that ' +
-      'stores each value\'s JSON in base64 in an envelope of the real shape and size: no data keys, no cipher; blind ' +
+      "stores each value's JSON in base64 in an envelope of the real shape and size: no data keys, no cipher; blind " +
       'indexes are a plain HMAC.',
     '- **encrypted (PiiVault)**: `createLedgerApi`, the API as it ships: a data key per subject × category (a new ' +
-      'subject\'s made and wrapped together, and stored by the append of its first events, in its statement) and ' +
+      "subject's made and wrapped together, and stored by the append of its first events, in its statement) and " +
       'AES-256-GCM per field.',
     '',
     table,

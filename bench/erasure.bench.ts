@@ -123,7 +123,16 @@ runBench(async (defer: Defer) => {
   const sizes: SizeRun[] = [];
   let exportRun: ExportRun | undefined;
   for (const size of [settings.small, settings.large]) {
-    generated = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: generated, to: size, streams: FILLER_STREAMS, streamPrefix: 'bench-filler-', chunk: GENERATE_CHUNK, after: 'ANALYZE', label: 'generating filler events' });
+    generated = await generateEvents(owner, {
+      templates: { table: TEMPLATE_TABLE, count: TEMPLATES },
+      from: generated,
+      to: size,
+      streams: FILLER_STREAMS,
+      streamPrefix: 'bench-filler-',
+      chunk: GENERATE_CHUNK,
+      after: 'ANALYZE',
+      label: 'generating filler events',
+    });
     const treeBuildSeconds = await skipToHead(owner);
     const fillStarted = performance.now();
     const subjects = await prepareSubjects(api, owner, settings.erasures + (size === settings.large ? 1 : 0), settings.subjectEvents);

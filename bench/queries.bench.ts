@@ -379,7 +379,22 @@ const rate = requestRate;
 function renderReport(runs: readonly Run[][], settings: Settings, poolSize: number, accessEvents: number, database: BenchDatabase): string {
   const totals = runs.map(combine);
   const table = markdownTable(
-    ['endpoint', 'requests', 'req/s', 'p50', 'p99', 'errors', 'non-2xx', 'vs /health/live', 'by round', 'SQL / req', 'write tx / req', 'WAL / req', 'CPU / req: Node', 'CPU / req: PostgreSQL'],
+    [
+      'endpoint',
+      'requests',
+      'req/s',
+      'p50',
+      'p99',
+      'errors',
+      'non-2xx',
+      'vs /health/live',
+      'by round',
+      'SQL / req',
+      'write tx / req',
+      'WAL / req',
+      'CPU / req: Node',
+      'CPU / req: PostgreSQL',
+    ],
     ENDPOINTS.map((endpoint, index) => [
       endpoint.name,
       formatCount(totals[index].ok),
@@ -402,7 +417,7 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
   const diagnosis = settings.diagnose
     ? [
         '',
-        '**Diagnosis** (`--diagnose`): every 20 ms of each measured run, the statements the database\'s backends were running ' +
+        "**Diagnosis** (`--diagnose`): every 20 ms of each measured run, the statements the database's backends were running " +
           '(pg_stat_activity), as shares of all active-backend observations, over all rounds:',
         '',
         ...ENDPOINTS.map((endpoint, index) => {
@@ -436,33 +451,34 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
       `${settings.seconds} s per endpoint follow, the order rotating; before each run the in-process projections are let catch up, ` +
       `so no run works off the previous one's backlog. Latencies are autocannon's per-request response times over all rounds.`,
     '',
-    '- **GET /health/live** (the baseline): the HTTP stack alone (Fastify, Nest routing, the global access guard, which lets ' +
-      'non-/v1 routes through), no database.',
-    '- **GET /v1/subjects/{id}**: a random subject: token verified, the stream\'s last event and the subject_profile row read, ' +
+    '- **GET /health/live** (the baseline): the HTTP stack alone (Fastify, Nest routing, the global access guard, which lets ' + 'non-/v1 routes through), no database.',
+    "- **GET /v1/subjects/{id}**: a random subject: token verified, the stream's last event and the subject_profile row read, " +
       'categories filtered by purpose and consent, values masked, and the read recorded (a `PersonalDataAccessed` event appended, ' +
       'one commit, before the answer).',
-    '- **GET /v1/subjects?phone=…**: a random subject\'s phone typed as digits only (it was registered as `139 xxxx xxxx`): the ' +
+    "- **GET /v1/subjects?phone=…**: a random subject's phone typed as digits only (it was registered as `139 xxxx xxxx`): the " +
       'blind index (HMAC of the normalised number), an index lookup in subject_profile, a masked summary, and the access recorded.',
     '',
-    '*SQL / req* counts the statements the app\'s pg clients sent (the request path and the in-process projector, BEGIN and ' +
-      'COMMIT included; the benchmark\'s own connection excluded) from the start of a run until the projections had applied all ' +
+    "*SQL / req* counts the statements the app's pg clients sent (the request path and the in-process projector, BEGIN and " +
+      "COMMIT included; the benchmark's own connection excluded) from the start of a run until the projections had applied all " +
       'its events, per 2xx answer; *write tx / req* the transactions that took a transaction id (each commits through a WAL flush: the access ' +
-      'record\'s append, the projections\' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written; *CPU / req* ' +
-      'the CPU time (user + system) of this process (the API, the projector, and autocannon\'s worker thread) and of the PostgreSQL ' +
-      'server\'s processes (from /proc) over the same span.',
+      "record's append, the projections' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written; *CPU / req* " +
+      "the CPU time (user + system) of this process (the API, the projector, and autocannon's worker thread) and of the PostgreSQL " +
+      "server's processes (from /proc) over the same span.",
     '',
     table,
     '',
     ...verdicts,
-    ...ENDPOINTS.slice(1).map((endpoint, offset) => {
-      const total = totals[offset + 1];
-      if (total.cpuServer === undefined) return '';
-      const perRequest = (total.cpuProcess + total.cpuServer) / Math.max(1, total.ok);
-      return (
-        `- ${endpoint.name}: ${(perRequest * 1000).toFixed(2)} ms of CPU per request (this process and PostgreSQL together), so at most ` +
-        `${formatCount(cpus().length / perRequest)} req/s on this machine's ${cpus().length} cores; ${formatCount(rate(total))} req/s measured.`
-      );
-    }).filter((line) => line !== ''),
+    ...ENDPOINTS.slice(1)
+      .map((endpoint, offset) => {
+        const total = totals[offset + 1];
+        if (total.cpuServer === undefined) return '';
+        const perRequest = (total.cpuProcess + total.cpuServer) / Math.max(1, total.ok);
+        return (
+          `- ${endpoint.name}: ${(perRequest * 1000).toFixed(2)} ms of CPU per request (this process and PostgreSQL together), so at most ` +
+          `${formatCount(cpus().length / perRequest)} req/s on this machine's ${cpus().length} cores; ${formatCount(rate(total))} req/s measured.`
+        );
+      })
+      .filter((line) => line !== ''),
     `- Failed requests: ${failures} (must be 0). Access records in the ledger at the end: ${formatCount(accessEvents)}, at least one per 2xx read.`,
     ...diagnosis,
   ].join('\n');

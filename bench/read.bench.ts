@@ -74,7 +74,15 @@ runBench(async (defer) => {
   const results: SizeResult[] = [];
   let stored = 0;
   for (const size of sizes) {
-    stored = await generateEvents(owner, { templates: { table: TEMPLATE_TABLE, count: TEMPLATES }, from: stored, to: size, streams: STREAMS, streamPrefix: 'subject-', chunk: GENERATE_CHUNK, after: 'ANALYZE' });
+    stored = await generateEvents(owner, {
+      templates: { table: TEMPLATE_TABLE, count: TEMPLATES },
+      from: stored,
+      to: size,
+      streams: STREAMS,
+      streamPrefix: 'subject-',
+      chunk: GENERATE_CHUNK,
+      after: 'ANALYZE',
+    });
     results.push(await measureSize(size, readers, settings));
   }
 
@@ -167,8 +175,7 @@ async function timedRead(reader: Reader, expected: number, page: number, title: 
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const rate = (reads: readonly Pass[]): number =>
-  reads.reduce((total, read) => total + read.events, 0) / reads.reduce((total, read) => total + read.seconds, 0);
+const rate = (reads: readonly Pass[]): number => reads.reduce((total, read) => total + read.events, 0) / reads.reduce((total, read) => total + read.seconds, 0);
 const peak = (reads: readonly Pass[]): number => Math.max(...reads.map((read) => read.peakRss));
 
 function renderReport(results: readonly SizeResult[], readers: readonly Reader[], settings: Settings, database: BenchDatabase): string {
@@ -187,9 +194,8 @@ function renderReport(results: readonly SizeResult[], readers: readonly Reader[]
       `log ${settings.rounds === 1 ? 'once' : `${settings.rounds} times`}, alternating which goes first, in pages of ` +
       `${formatCount(settings.page)}:`,
     '',
-    '- **raw SELECT** (the baseline): `SELECT` of the same columns `WHERE position > $1 ORDER BY position LIMIT $2`, ' +
-      'rows parsed by node-pg and counted.',
-    '- **readAll**: `PostgresEventStore.readAll({ from, maxCount })` from the last event\'s checkpoint, i.e. in ' +
+    '- **raw SELECT** (the baseline): `SELECT` of the same columns `WHERE position > $1 ORDER BY position LIMIT $2`, ' + 'rows parsed by node-pg and counted.',
+    "- **readAll**: `PostgresEventStore.readAll({ from, maxCount })` from the last event's checkpoint, i.e. in " +
       '(transaction_id, position) order with the visibility horizon, rows mapped to events.',
     '',
     'Peak RSS is sampled every 5 ms and after every page, each read starting after a forced GC; one process ' +
@@ -210,7 +216,12 @@ function row(result: SizeResult, reader: Reader, index: number): string[] {
     reader.name,
     formatCount(rate(own)),
     formatRatio(rate(own) / rate(baseline)),
-    index === 0 ? '' : roundRatios(own.map((read) => rate([read])), baseline.map((read) => rate([read]))),
+    index === 0
+      ? ''
+      : roundRatios(
+          own.map((read) => rate([read])),
+          baseline.map((read) => rate([read])),
+        ),
     formatMiB(peak(own)),
   ];
 }
@@ -220,10 +231,7 @@ function verdicts(results: readonly SizeResult[], readers: readonly Reader[]): s
   const lines = results.map((result) => {
     const ratio = rate(result.reads[subject]) / rate(result.reads[0]);
     const verdict = ratio >= TARGET_RATIO ? 'met' : 'NOT met';
-    return (
-      `- ${formatCount(result.size)} events: readAll reaches ${formatRatio(ratio)} of the raw SELECT rate ` +
-      `(target ≥ ${formatRatio(TARGET_RATIO)}: ${verdict}).`
-    );
+    return `- ${formatCount(result.size)} events: readAll reaches ${formatRatio(ratio)} of the raw SELECT rate ` + `(target ≥ ${formatRatio(TARGET_RATIO)}: ${verdict}).`;
   });
   lines.push(memoryVerdict(results, subject));
   return lines;
@@ -238,14 +246,8 @@ function verdicts(results: readonly SizeResult[], readers: readonly Reader[]): s
 function memoryVerdict(results: readonly SizeResult[], subject: number): string {
   const near = results.every((result) => peak(result.reads[subject]) <= 1.25 * peak(result.reads[0]) + 32 * 2 ** 20);
   const figures = results
-    .map(
-      (result) =>
-        `${formatMiB(peak(result.reads[subject]))} at ${formatCount(result.size)} events ` +
-        `(raw SELECT ${formatMiB(peak(result.reads[0]))})`,
-    )
+    .map((result) => `${formatMiB(peak(result.reads[subject]))} at ${formatCount(result.size)} events ` + `(raw SELECT ${formatMiB(peak(result.reads[0]))})`)
     .join(', ');
-  const verdict = near
-    ? 'no more than the page-by-page raw reader, so the read is streamed'
-    : 'ABOVE the page-by-page raw reader: the read holds events';
+  const verdict = near ? 'no more than the page-by-page raw reader, so the read is streamed' : 'ABOVE the page-by-page raw reader: the read holds events';
   return `- Memory: readAll's peak RSS is ${figures}: ${verdict}.`;
 }

@@ -86,7 +86,6 @@ interface Run {
   activity?: ActivityProfile;
 }
 
-
 interface Contender {
   readonly name: string;
   /** Reads (and for the rebuild, applies) the whole log; calls `onProgress` after each batch. */
@@ -249,7 +248,6 @@ function statementKind(query: string, waitEvent: string | null): string {
   if (/^(COMMIT|BEGIN)/.test(text)) return text.slice(0, 6);
   return text.slice(0, 50);
 }
-
 
 /** Guards the figures: one row per subject, with the decrypted values and search keys of the last generated subject. */
 async function assertRebuilt(owner: Client, subjects: number): Promise<void> {
@@ -522,14 +520,27 @@ function registrationEvents(n: number): { event: SubjectEvent; metadata: JsonObj
   const metadata = metadataOf(randomUUID());
   const data = realisticSubjectData(n);
   const events: SubjectEvent[] = [
-    { type: 'SubjectRegistered', data: { subjectId, purposeId: PURPOSE.id, legalBasis: PURPOSE.legalBasis, noticeVersion: 'v1', channel: 'front-desk', minor: false, registeredAt: now } },
+    {
+      type: 'SubjectRegistered',
+      data: { subjectId, purposeId: PURPOSE.id, legalBasis: PURPOSE.legalBasis, noticeVersion: 'v1', channel: 'front-desk', minor: false, registeredAt: now },
+    },
     {
       type: 'ConsentGranted',
-      data: { subjectId, consentId: uuidv7(), purposeId: PURPOSE.id, categories: ['health', 'identity_document', 'health_records'], separate: true, noticeVersion: 'v1', channel: 'front-desk', grantedAt: now },
+      data: {
+        subjectId,
+        consentId: uuidv7(),
+        purposeId: PURPOSE.id,
+        categories: ['health', 'identity_document', 'health_records'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'front-desk',
+        grantedAt: now,
+      },
     },
-    ...Object.entries(data).map(
-      ([category, fields]): SubjectEvent => ({ type: 'DataCollected', data: { subjectId, category: category as Category, purposeId: PURPOSE.id, fields, collectedAt: now } }),
-    ),
+    ...Object.entries(data).map(([category, fields]): SubjectEvent => ({
+      type: 'DataCollected',
+      data: { subjectId, category: category as Category, purposeId: PURPOSE.id, fields, collectedAt: now },
+    })),
   ];
   return events.map((event) => ({ event, metadata }));
 }
@@ -631,7 +642,7 @@ function renderReport(results: readonly SizeResult[], generations: readonly Gene
 function diagnosis(results: readonly SizeResult[], contenders: readonly Contender[]): string[] {
   const lines = [
     '',
-    '**Diagnosis** (`--diagnose`): every 20 ms during each run, the statements the database\'s backends were running ' +
+    "**Diagnosis** (`--diagnose`): every 20 ms during each run, the statements the database's backends were running " +
       '(pg_stat_activity), as shares of all active-backend observations:',
     '',
   ];

@@ -273,14 +273,7 @@ interface Sealed {
  * its data key) and open it again, for `coldSeconds`. After a restart: a second vault on the same
  * database, its cache empty, opens those values and seals them again, for at most as long.
  */
-async function measureCold(
-  vault: PiiVault,
-  pool: Pool,
-  masterKey: Buffer,
-  sample: Sample,
-  settings: Settings,
-  defer: Defer,
-): Promise<ColdResult> {
+async function measureCold(vault: PiiVault, pool: Pool, masterKey: Buffer, sample: Sample, settings: Settings, defer: Defer): Promise<ColdResult> {
   const stored: Sealed[] = [];
   const firstUse = await concurrently(`cold, first use, ${sample.name} value`, settings.coldSeconds, async () => {
     const context: FieldContext = { eventId: uuidv7(), subjectId: uuidv7(), category: sample.category, field: sample.field };
@@ -391,12 +384,12 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
     'A value here is one `PiiVault.encrypt` followed by `PiiVault.decrypt` of what it returned (values/s = round ' +
       'trips per second), on a vault opened with `openPiiVault` on a fresh database; the baseline seals and opens ' +
       'the same UTF-8 bytes with bare AES-256-GCM from node:crypto (`createCipheriv`/`createDecipheriv`, a random ' +
-      '12-byte IV each time, random AAD of the vault\'s AAD length, a 16-byte tag). Both run in one caller, back to ' +
+      "12-byte IV each time, random AAD of the vault's AAD length, a 16-byte tag). Both run in one caller, back to " +
       `back, warmed up for ${WARM_UP_MS} ms, then in ${settings.slices} slices of ${settings.sliceMs} ms each, taking turns ` +
       `and alternating which goes first, so that other work on the machine weighs on both alike; the ratio is that of ` +
       `the total rates, the median and spread are those of the ratios of paired slices. The vault's AAD names a different event every time (${EVENTS} events rotate).`,
     '',
-    '**Hot path**: the (subject, category) data key is in the vault\'s cache, as for every value of a subject after ' +
+    "**Hot path**: the (subject, category) data key is in the vault's cache, as for every value of a subject after " +
       'its first. On top of the cipher the vault does JSON serialisation and parsing, builds the AAD, looks the key ' +
       'up, base64-encodes the envelope and decodes it again, and awaits twice.',
     '',
@@ -414,8 +407,7 @@ function renderReport(hot: readonly HotResult[], cold: readonly ColdResult[], se
     '',
     coldTable,
     '',
-    `- Hot path: the vault reaches ${hot.map((result, index) => `${formatRatio(hotRatios[index])} (${result.sample.name})`).join(', ')} ` +
-      'of bare AES-256-GCM.',
+    `- Hot path: the vault reaches ${hot.map((result, index) => `${formatRatio(hotRatios[index])} (${result.sample.name})`).join(', ')} ` + 'of bare AES-256-GCM.',
     `- Cold path: a first use costs one database round trip and a commit that does not wait for the WAL flush; at ${CONCURRENCY} callers it runs at ` +
       `${cold.map((result) => `${formatCount(result.firstUse.values / result.firstUse.seconds)}/s (${result.sample.name})`).join(', ')}, ` +
       `after a restart at ${cold.map((result) => `${formatCount(result.afterRestart.values / result.afterRestart.seconds)}/s`).join(', ')}.`,

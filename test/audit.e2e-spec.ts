@@ -124,7 +124,9 @@ describe('audit trail, history and evidence over HTTP', () => {
   const audited = async (path: string, token = auditor) => call('GET', path, token, undefined, { 'x-ledger-min-position': String(await api.logHead()) });
 
   /** Every event of the subject in the audit log, once the audit projection has them all. */
-  async function subjectEventsInTree(id: string): Promise<Array<{ eventId: string; type: string; streamId: string; leafIndex: number | null; commitment: string; recordedAt: string }>> {
+  async function subjectEventsInTree(
+    id: string,
+  ): Promise<Array<{ eventId: string; type: string; streamId: string; leafIndex: number | null; commitment: string; recordedAt: string }>> {
     const listed = await audited(`/v1/audit/events?subjectId=${id}&limit=1000`);
     expect(listed.status).toBe(200);
     return listed.body.items;
@@ -134,7 +136,13 @@ describe('audit trail, history and evidence over HTTP', () => {
     it('signs a head on demand for compliance officers and ops: 201 when the tree grew, 200 with the same head when not', async () => {
       const first = await signHead(ops);
       expect(first.status).toBe(201);
-      expect(first.body).toEqual({ treeSize: expect.any(Number), rootHash: expect.stringMatching(/^[0-9a-f]{64}$/), timestamp: expect.any(String), signature: expect.any(String), keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+      expect(first.body).toEqual({
+        treeSize: expect.any(Number),
+        rootHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        timestamp: expect.any(String),
+        signature: expect.any(String),
+        keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
       const again = await signHead(compliance);
       expect(again.status).toBe(200);
       expect(again.body).toEqual(first.body);
@@ -146,7 +154,10 @@ describe('audit trail, history and evidence over HTTP', () => {
       const head: Head = (await call('GET', '/v1/audit/tree-heads/latest', auditor)).body;
       const key = await call('GET', '/v1/audit/public-key', auditor);
       expect(key.body.algorithm).toBe('Ed25519');
-      const keyId = createHash('sha256').update(createPublicKey(key.body.publicKeyPem).export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+      const keyId = createHash('sha256')
+        .update(createPublicKey(key.body.publicKeyPem).export({ type: 'spki', format: 'der' }))
+        .digest('hex')
+        .slice(0, 16);
       expect(head.keyId).toBe(keyId);
       expect(headIsSigned(head, publicKeyPem)).toBe(true);
       expect(headIsSigned({ ...head, treeSize: head.treeSize + 1 }, publicKeyPem)).toBe(false);
@@ -198,7 +209,14 @@ describe('audit trail, history and evidence over HTTP', () => {
       const [event] = await subjectEventsInTree(subjectId);
       expect((await call('GET', `/v1/audit/events/${event.eventId}`, auditor)).status).toBe(200);
       expect((await call('GET', `/v1/audit/proofs/inclusion?eventId=${event.eventId}`, auditor)).status).toBe(200);
-      for (const path of ['/v1/audit/events', `/v1/audit/events/${event.eventId}`, '/v1/audit/tree-heads/latest', `/v1/audit/proofs/inclusion?eventId=${event.eventId}`, '/v1/audit/public-key', `/v1/audit/evidence?subjectId=${subjectId}`]) {
+      for (const path of [
+        '/v1/audit/events',
+        `/v1/audit/events/${event.eventId}`,
+        '/v1/audit/tree-heads/latest',
+        `/v1/audit/proofs/inclusion?eventId=${event.eventId}`,
+        '/v1/audit/public-key',
+        `/v1/audit/evidence?subjectId=${subjectId}`,
+      ]) {
         expect({ path, status: (await call('GET', path, staff)).status }).toEqual({ path, status: 403 });
       }
     });
@@ -208,7 +226,12 @@ describe('audit trail, history and evidence over HTTP', () => {
     let patchedAt: string;
     beforeAll(async () => {
       await instantAfterLog(api.database.pool); // the PATCH lands on a later millisecond than the registration
-      await write(staff, 'PATCH', `/v1/subjects/${subjectId}/data/contact`, { set: { email: NEW_EMAIL }, reason: 'correction', purposeId: 'health-management', rightsRequestId: 'rr-7' });
+      await write(staff, 'PATCH', `/v1/subjects/${subjectId}/data/contact`, {
+        set: { email: NEW_EMAIL },
+        reason: 'correction',
+        purposeId: 'health-management',
+        rightsRequestId: 'rr-7',
+      });
     });
 
     it('shows a compliance officer every field change with old and new value, actor, reason and purpose', async () => {
@@ -235,9 +258,23 @@ describe('audit trail, history and evidence over HTTP', () => {
       expect(collected).toContainEqual(expect.objectContaining({ category: 'health', field: 'conditions', value: [ZHANG.condition] }));
       // masked like the profile unless revealed
       expect(collected).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: '+86138****5678' }));
-      expect(history.body[0]).toMatchObject({ eventType: 'SubjectRegistered', category: null, field: null, value: { channel: 'front-desk', minor: false }, noticeVersion: 'v1', legalBasis: 'contract' });
+      expect(history.body[0]).toMatchObject({
+        eventType: 'SubjectRegistered',
+        category: null,
+        field: null,
+        value: { channel: 'front-desk', minor: false },
+        noticeVersion: 'v1',
+        legalBasis: 'contract',
+      });
       expect(history.body).toContainEqual(
-        expect.objectContaining({ eventType: 'ConsentGranted', category: null, field: null, purposeId: 'health-management', noticeVersion: 'v1', value: expect.objectContaining({ categories: ['health', 'identity_document', 'health_records'], separate: true, guardian: false }) }),
+        expect.objectContaining({
+          eventType: 'ConsentGranted',
+          category: null,
+          field: null,
+          purposeId: 'health-management',
+          noticeVersion: 'v1',
+          value: expect.objectContaining({ categories: ['health', 'identity_document', 'health_records'], separate: true, guardian: false }),
+        }),
       );
       const revealed = await call('GET', `/v1/subjects/${subjectId}/history?reveal=contact`, compliance, undefined, PURPOSE);
       expect(revealed.body).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: ZHANG.phone }));
@@ -266,7 +303,12 @@ describe('audit trail, history and evidence over HTTP', () => {
         call('GET', `/v1/subjects/${subjectId}?asOf=${encodeURIComponent(at)}`, token, undefined, { 'x-processing-purpose': purpose });
       const then = await asOf(before);
       expect(then.status).toBe(200);
-      expect(then.body).toMatchObject({ subjectId, asOf: before, status: 'active', data: { contact: { email: 'zhang.wei@example.cn', phone: '+86138****5678' }, identity: { name: ZHANG.name } } });
+      expect(then.body).toMatchObject({
+        subjectId,
+        asOf: before,
+        status: 'active',
+        data: { contact: { email: 'zhang.wei@example.cn', phone: '+86138****5678' }, identity: { name: ZHANG.name } },
+      });
       expect(then.headers.get('etag')).toBe(`"${then.body.version}"`);
       const now = await asOf(await instantAfterLog(api.database.pool)); // after every write so far, on the log's clock
       expect(now.body.data.contact.email).toBe(NEW_EMAIL);
@@ -280,7 +322,13 @@ describe('audit trail, history and evidence over HTTP', () => {
     });
 
     it('checks the purpose against the consents in force at that time', async () => {
-      const { consentId } = await write(staff, 'POST', `/v1/subjects/${subjectId}/consents`, { purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      const { consentId } = await write(staff, 'POST', `/v1/subjects/${subjectId}/consents`, {
+        purposeId: 'marketing',
+        categories: ['contact'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       const consented = await instantAfterLog(api.database.pool); // after the grant was recorded, before the withdrawal is
       await write(staff, 'DELETE', `/v1/subjects/${subjectId}/consents/${consentId}`);
       const marketing = { 'x-processing-purpose': 'marketing' };
@@ -295,7 +343,8 @@ describe('audit trail, history and evidence over HTTP', () => {
   });
 
   describe('evidence packages', () => {
-    const verifyScript = (file: string, ...args: string[]) => spawnSync(process.execPath, [join(__dirname, '../libs/audit/src/evidence/verify-evidence.mjs'), file, ...args], { encoding: 'utf8' });
+    const verifyScript = (file: string, ...args: string[]) =>
+      spawnSync(process.execPath, [join(__dirname, '../libs/audit/src/evidence/verify-evidence.mjs'), file, ...args], { encoding: 'utf8' });
 
     it('exports a package of the subject’s events that the standalone script verifies offline, and records the export', async () => {
       const events = await subjectEventsInTree(subjectId);
@@ -303,7 +352,13 @@ describe('audit trail, history and evidence over HTTP', () => {
       const response = await call('GET', `/v1/audit/evidence?subjectId=${subjectId}`, auditor);
       expect(response.status).toBe(200);
       const evidence = response.body;
-      expect(evidence).toMatchObject({ format: 'pi-ledger-evidence/v1', subjectId, range: { from: null, to: null }, pendingEvents: 0, publicKey: { algorithm: 'Ed25519', publicKeyPem } });
+      expect(evidence).toMatchObject({
+        format: 'pi-ledger-evidence/v1',
+        subjectId,
+        range: { from: null, to: null },
+        pendingEvents: 0,
+        publicKey: { algorithm: 'Ed25519', publicKeyPem },
+      });
       expect(evidence.entries.map((entry: { eventId: string }) => entry.eventId).sort()).toEqual(own.map((event) => event.eventId).sort());
       expect(evidence.entries.map((entry: { type: string }) => entry.type)).toEqual(expect.arrayContaining(['SubjectRegistered', 'DataCorrected', 'PersonalDataAccessed']));
       expect(headIsSigned(evidence.treeHead, publicKeyPem)).toBe(true);

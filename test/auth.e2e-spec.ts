@@ -126,7 +126,11 @@ describe('authentication and roles over HTTP', () => {
 
     it('when the token has expired', async () => {
       const secret = new TextEncoder().encode((await readFile(join(dataDir, 'jwt.secret'), 'utf8')).trim());
-      const expired = await new SignJWT({ roles: ['staff'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime(now() - 60).sign(secret);
+      const expired = await new SignJWT({ roles: ['staff'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('alice')
+        .setExpirationTime(now() - 60)
+        .sign(secret);
       const response = await get('/v1/probe/staff', expired);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="pi-ledger", error="invalid_token", error_description="the token has expired"');
       expect(await expectProblem(response, 401, 'token-expired')).toMatchObject({ detail: 'the token has expired' });

@@ -43,7 +43,8 @@ describe('backup and restore', () => {
       'x-ledger-min-position': String(await logHead(pool)),
     });
     const version = await streamVersion(pool, id);
-    if (response.status !== 200 || response.body.version !== version) throw new Error(`subject ${id} (version ${version} in the log): ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 200 || response.body.version !== version)
+      throw new Error(`subject ${id} (version ${version} in the log): ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.data;
   };
   /** The audit key as the CLI loads it, from the data dir the APIs share. */
@@ -80,7 +81,7 @@ describe('backup and restore', () => {
     }
   };
   const until = async (check: () => Promise<boolean>, what: string) => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       if (await check()) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -103,7 +104,12 @@ describe('backup and restore', () => {
     const call = jsonRequest(source);
     const staff = await tokens(source).staff();
     for (let i = 0; i < 3; i++) {
-      const response = await call('POST', '/v1/subjects', staff, registration({ data: { ...registration().data, identity_document: undefined, contact: { ...registration().data.contact, phone: `+86139000000${10 + i}` } } }));
+      const response = await call(
+        'POST',
+        '/v1/subjects',
+        staff,
+        registration({ data: { ...registration().data, identity_document: undefined, contact: { ...registration().data.contact, phone: `+86139000000${10 + i}` } } }),
+      );
       expect(response.status).toBe(201);
       subjects.push(response.body.subjectId);
     }
@@ -115,7 +121,9 @@ describe('backup and restore', () => {
     const slow = await owner(source.database.url);
     await slow.query('BEGIN');
     await slow.query('SELECT pg_current_xact_id()');
-    expect((await call('PATCH', `/v1/subjects/${subjects[0]}/data/employment`, staff, { set: { title: '主任' }, reason: 'update', purposeId: 'health-management' })).status).toBe(200);
+    expect((await call('PATCH', `/v1/subjects/${subjects[0]}/data/employment`, staff, { set: { title: '主任' }, reason: 'update', purposeId: 'health-management' })).status).toBe(
+      200,
+    );
     const data = { note: 'a slow writer' };
     await slow.query(
       `INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
@@ -163,7 +171,8 @@ describe('backup and restore', () => {
 
   it('writes a file holding no PI in clear, which verifies, and names its master key', async () => {
     const text = gunzipSync(readFileSync(file)).toString('utf8');
-    for (const secret of ['张伟', '2型糖尿病', '青霉素', '+8613900000', 'Zhang.Wei@Example.cn', 'zhang.wei@example.cn', '北京某某科技有限公司', '东华门街道']) expect(text).not.toContain(secret);
+    for (const secret of ['张伟', '2型糖尿病', '青霉素', '+8613900000', 'Zhang.Wei@Example.cn', 'zhang.wei@example.cn', '北京某某科技有限公司', '东华门街道'])
+      expect(text).not.toContain(secret);
     const { manifest, tables } = await readBackup(file, () => undefined);
     expect([...manifest.migrations].sort()).toEqual(LEDGER_MIGRATIONS.map((migration) => migration.name).sort());
     expect(manifest.kekIds).toEqual([source.app.get<PiiVault>(PII_VAULT).kekId]); // the master key's id has no route
@@ -180,7 +189,9 @@ describe('backup and restore', () => {
     expect(() => checkCompatible(manifest, { migrations: manifest.migrations.slice(0, -1), kekId: manifest.kekIds[0] })).toThrow(
       /made by a later release \(migrations this one does not have: VaultSubjectKeys/,
     );
-    expect(() => checkCompatible({ ...manifest, migrations: manifest.migrations.slice(0, -1) }, { migrations: manifest.migrations, kekId: manifest.kekIds[0] })).toThrow(/made by an earlier release/);
+    expect(() => checkCompatible({ ...manifest, migrations: manifest.migrations.slice(0, -1) }, { migrations: manifest.migrations, kekId: manifest.kekIds[0] })).toThrow(
+      /made by an earlier release/,
+    );
   });
 
   it('refuses a file altered in one row, and one cut short, before writing anything', async () => {
@@ -234,7 +245,17 @@ describe('backup and restore', () => {
     const summary = JSON.parse(lines[rowsEnd + 1]);
     lines[rowsEnd + 1] = JSON.stringify({ ...summary, sha256: sha(rows.map((row) => `${row}\n`).join('')) });
     const end = JSON.parse(lines[lines.length - 1]).end;
-    lines[lines.length - 1] = JSON.stringify({ end: { ...end, sha256: sha(lines.slice(0, -1).map((line) => `${line}\n`).join('')) } });
+    lines[lines.length - 1] = JSON.stringify({
+      end: {
+        ...end,
+        sha256: sha(
+          lines
+            .slice(0, -1)
+            .map((line) => `${line}\n`)
+            .join(''),
+        ),
+      },
+    });
     const edited = join(dataDir, 'edited.backup');
     writeFileSync(edited, gzipSync(`${lines.join('\n')}\n`));
     const { end: read } = await readBackup(edited, () => undefined); // every digest agrees now
@@ -257,7 +278,13 @@ describe('backup and restore', () => {
 
       const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: target.url, dataDir };
       const signer = TreeHeadSigner.fromPem(readFileSync(join(dataDir, 'audit-signing-key.pem'), 'utf8'));
-      const restore = new BackupRestoreCommand({ url: target.url, stop: async () => undefined }, config, quietLogger, new AuditVerifier(target.pool, signer.verificationKey), signer);
+      const restore = new BackupRestoreCommand(
+        { url: target.url, stop: async () => undefined },
+        config,
+        quietLogger,
+        new AuditVerifier(target.pool, signer.verificationKey),
+        signer,
+      );
       await expect(restore.run([edited])).rejects.toThrow(/is not signed by this ledger's audit key/);
     } finally {
       jest.restoreAllMocks();
@@ -269,7 +296,13 @@ describe('backup and restore', () => {
   it('restores the same log in the same global order, the vault and the audit tree, into transactions of this server', async () => {
     const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: target.url, dataDir };
     const restoredKey = TreeHeadSigner.fromPem(readFileSync(join(dataDir, 'audit-signing-key.pem'), 'utf8'));
-    const command = new BackupRestoreCommand({ url: target.url, stop: async () => undefined }, config, quietLogger, new AuditVerifier(target.pool, restoredKey.verificationKey), restoredKey);
+    const command = new BackupRestoreCommand(
+      { url: target.url, stop: async () => undefined },
+      config,
+      quietLogger,
+      new AuditVerifier(target.pool, restoredKey.verificationKey),
+      restoredKey,
+    );
     const out: string[] = [];
     jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -308,7 +341,12 @@ describe('backup and restore', () => {
       expect([shredded.identity.name, shredded.health.conditions, shredded.health.allergies]).toEqual(['张伟', '[erased]', '[erased]']);
 
       const last = Math.max(...(await logInOrder(target.url)).map((row) => Number(row.position)));
-      const again = await call('POST', '/v1/subjects', staff, registration({ data: { identity: { name: '李娜', birthDate: '1990-02-03' }, contact: { phone: '+8613900000099' } } }));
+      const again = await call(
+        'POST',
+        '/v1/subjects',
+        staff,
+        registration({ data: { identity: { name: '李娜', birthDate: '1990-02-03' }, contact: { phone: '+8613900000099' } } }),
+      );
       expect(again.status).toBe(201);
       expect(again.body.position).toBeGreaterThan(last);
       await until(treeCaughtUp(target.url), 'the audit tree of the restored ledger');
@@ -329,7 +367,10 @@ describe('backup and restore', () => {
     const db = await owner(target.url);
     try {
       // the service's backends end a moment after its pool closes
-      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pi-ledger'`)).rows[0].n === 0, 'the service to disconnect');
+      await until(
+        async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pi-ledger'`)).rows[0].n === 0,
+        'the service to disconnect',
+      );
       await expect(checkEmptyTarget(db)).rejects.toThrow(/holds a ledger already \(\d+ rows in ledger_events/);
       await expect(restoreBackup(db, file)).rejects.toThrow(/duplicate key value violates unique constraint/); // the log's unique positions would refuse it all the same
     } finally {

@@ -46,7 +46,8 @@ describe('erasure after a restore from an older backup', () => {
     try {
       const call = jsonRequest(source);
       const staff = await tokens(source).staff();
-      const register = async (phone: string) => (await call('POST', '/v1/subjects', staff, registration({ data: { ...registration().data, identity_document: undefined, contact: { phone } } }))).body.subjectId as string;
+      const register = async (phone: string) =>
+        (await call('POST', '/v1/subjects', staff, registration({ data: { ...registration().data, identity_document: undefined, contact: { phone } } }))).body.subjectId as string;
       subjectId = await register('+8613900000201');
       keptId = await register('+8613900000202');
       heldId = await register('+8613900000204');

@@ -97,7 +97,9 @@ describe('erasure (PIPL Art. 47)', () => {
   /** Every base table of the database, as text, searched for each secret (owner connection). */
   const plaintextIn = async (secrets: string[]): Promise<string[]> => {
     const owner = await api.database.ownerClient();
-    const tables = (await owner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map((r) => r.table_name as string);
+    const tables = (await owner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map(
+      (r) => r.table_name as string,
+    );
     expect(tables).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'subject_id_numbers', 'erasure_certificates']));
     const found: string[] = [];
     for (const table of tables) {
@@ -236,12 +238,19 @@ describe('erasure (PIPL Art. 47)', () => {
       expect(await plaintextIn([wu.condition])).toEqual([]);
       const again = await call('PATCH', `/v1/subjects/${wuId}/data/health`, staff, { set: { conditions: ['x'] }, reason: 'update', purposeId: 'health-management' });
       expect([again.status, again.body.code]).toEqual([410, 'data-erased']);
-      expect((await call('PATCH', `/v1/subjects/${wuId}/data/contact`, staff, { set: { email: 'wu@example.cn' }, reason: 'update', purposeId: 'health-management' })).status).toBe(200);
+      expect((await call('PATCH', `/v1/subjects/${wuId}/data/contact`, staff, { set: { email: 'wu@example.cn' }, reason: 'update', purposeId: 'health-management' })).status).toBe(
+        200,
+      );
       const fulfilledAgain = await call('POST', `/v1/rights-requests/${wuRequest}/fulfil`, compliance);
       expect([fulfilledAgain.status, fulfilledAgain.body.result.erasedCategories]).toEqual([200, ['health']]);
       expect((await call('GET', `/v1/erasure-certificates/${wuRequest}`, compliance)).body).toEqual(partial);
       // the ID number still belongs to this live subject
-      const duplicate = await call('POST', '/v1/subjects', staff, registration({ data: { identity: { name: 'x', birthDate: wu.birthDate }, identity_document: { type: 'resident_id', number: wu.idNumber } } }));
+      const duplicate = await call(
+        'POST',
+        '/v1/subjects',
+        staff,
+        registration({ data: { identity: { name: 'x', birthDate: wu.birthDate }, identity_document: { type: 'resident_id', number: wu.idNumber } } }),
+      );
       expect([duplicate.status, duplicate.body.code]).toEqual([409, 'duplicate-subject']);
     });
 
@@ -258,7 +267,12 @@ describe('erasure (PIPL Art. 47)', () => {
 
       const other = await read(liId, 'health-management', staff, '?reveal=contact,identity_document');
       expect(other.status).toBe(200);
-      expect(other.body.data).toMatchObject({ identity: { name: li.name }, contact: { phone: li.phone }, identity_document: { number: li.idNumber }, health: { conditions: [li.condition] } });
+      expect(other.body.data).toMatchObject({
+        identity: { name: li.name },
+        contact: { phone: li.phone },
+        identity_document: { number: li.idNumber },
+        health: { conditions: [li.condition] },
+      });
       // the other subject's PI is in clear only where it belongs: the rebuilt profile
       expect((await plaintextIn([li.name, li.condition])).sort()).toEqual([`subject_profile__g2: ${li.condition}`, `subject_profile__g2: ${li.name}`].sort());
 
@@ -282,7 +296,15 @@ describe('erasure (PIPL Art. 47)', () => {
       const until = LONG_HOLD_UNTIL;
       const placed = await call('POST', '/v1/legal-holds', compliance, { subjectId: wangId, categories: ['health'], basis: MEDICAL_RECORDS, until });
       expect(placed.status).toBe(201);
-      expect(placed.body).toMatchObject({ holdId: expect.any(String), subjectId: wangId, categories: ['health'], basis: MEDICAL_RECORDS, until, status: 'active', position: expect.any(Number) });
+      expect(placed.body).toMatchObject({
+        holdId: expect.any(String),
+        subjectId: wangId,
+        categories: ['health'],
+        basis: MEDICAL_RECORDS,
+        until,
+        status: 'active',
+        position: expect.any(Number),
+      });
       holdId = placed.body.holdId;
 
       expect((await call('POST', '/v1/legal-holds', staff, { subjectId: wangId, categories: ['health'], basis: MEDICAL_RECORDS, until })).status).toBe(403);
@@ -377,7 +399,13 @@ describe('erasure (PIPL Art. 47)', () => {
       ).subjectId;
       // a health-management customer whose preferences only marketing keeps
       sunId = await registerPerson(person('孙丽', '1985-02-20', '偏头痛'));
-      await write('POST', `/v1/subjects/${sunId}/consents`, { purposeId: 'marketing', categories: ['contact', 'preferences'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      await write('POST', `/v1/subjects/${sunId}/consents`, {
+        purposeId: 'marketing',
+        categories: ['contact', 'preferences'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       await write('PATCH', `/v1/subjects/${sunId}/data/preferences`, { set: { interests: ['太极'] }, reason: 'update', purposeId: 'marketing' });
       // the sweep picks its candidates from the read models: they must include every write first
       expect((await call('GET', '/v1/stats/subjects', admin, undefined, { 'x-ledger-min-position': String(written) })).status).toBe(200);

@@ -58,7 +58,7 @@ describe('foundation over HTTP', () => {
   });
 
   it('serves the OpenAPI document and its viewer', async () => {
-    const document = (await (await api.request("/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown> };
+    const document = (await (await api.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     const docs = await api.request('/docs');

@@ -125,8 +125,19 @@ describe('no plaintext PI outside the read models', () => {
     const id = registered.body.subjectId;
     const writes = [
       await call('PATCH', `/v1/subjects/${id}/data/health`, staff, { set: { conditions: [ZHANG.condition, '高血压'] }, reason: 'update', purposeId: 'health-management' }),
-      await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'research', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app', guardian: { name: '张小红', relation: 'daughter' } }),
-      await call('POST', `/v1/subjects/${id}/disclosures`, staff, { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'] }),
+      await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'research',
+        categories: ['health'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+        guardian: { name: '张小红', relation: 'daughter' },
+      }),
+      await call('POST', `/v1/subjects/${id}/disclosures`, staff, {
+        recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+        purposeId: 'health-management',
+        categories: ['health'],
+      }),
       await call('POST', `/v1/subjects/${id}/restrictions`, staff, { purposeIds: ['research'], reason: `${ZHANG.name} 要求暂停研究使用` }),
     ];
     expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201]);
@@ -146,7 +157,13 @@ describe('no plaintext PI outside the read models', () => {
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable]));
     // the excluded table does hold the PI: the scan looks where it is
     expect(await scan(owner, [{ schema: 'public', name: profileTable }], [identity.name])).toContain(`public.${profileTable}.data: ${identity.name}`);
-    expect(await scan(owner, tables.filter((t) => !(t.schema === 'public' && t.name === profileTable)), secrets)).toEqual([]);
+    expect(
+      await scan(
+        owner,
+        tables.filter((t) => !(t.schema === 'public' && t.name === profileTable)),
+        secrets,
+      ),
+    ).toEqual([]);
 
     expect(api.logLines.length).toBeGreaterThan(5);
     expect(leaks(api.logLines.join('\n'), secrets)).toEqual([]);

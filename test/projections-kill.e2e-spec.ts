@@ -31,7 +31,16 @@ describe('projections survive kill -9', () => {
           const subjectId = `01900000-0000-7000-8000-${String(batch * 100 + s).padStart(12, '0')}`;
           const events: NewEvent[] = Array.from({ length: 10 }, (_, i) => ({
             type: 'ConsentGranted',
-            data: { subjectId, consentId: randomUUID(), purposeId: i % 2 ? 'marketing' : 'research', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app', grantedAt: '2026-11-01T00:00:00.000Z' },
+            data: {
+              subjectId,
+              consentId: randomUUID(),
+              purposeId: i % 2 ? 'marketing' : 'research',
+              categories: ['contact'],
+              separate: false,
+              noticeVersion: 'v1',
+              channel: 'app',
+              grantedAt: '2026-11-01T00:00:00.000Z',
+            },
             metadata: { actor: 'seed', roles: ['staff'], correlationId: 'seed' },
           }));
           return store.appendToStream(`subject-${subjectId}`, events);
@@ -56,7 +65,9 @@ describe('projections survive kill -9', () => {
 
     // a rebuild whose heartbeat is older than --stale-after is taken over and resumed: wait until the
     // killed one's is, on the database's clock, which is the one the take-over reads
-    await until(async () => (await database.pool.query(`SELECT heartbeat_at < now() - interval '1 second' AS stale FROM projection_rebuilds WHERE name = 'consent_register'`)).rows[0].stale);
+    await until(
+      async () => (await database.pool.query(`SELECT heartbeat_at < now() - interval '1 second' AS stale FROM projection_rebuilds WHERE name = 'consent_register'`)).rows[0].stale,
+    );
     expect(cli('projections', 'rebuild', 'consent_register', '--stale-after', '1')).toMatch(/rebuilt \d+ events into generation 2 \(resumed\) in/);
     const resumed = await snapshot();
     expect(resumed).toHaveLength(30_000);
@@ -93,7 +104,7 @@ async function kill9(child: ChildProcess): Promise<void> {
 }
 
 async function until(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  for (const start = Date.now(); !(await check()); ) {
+  for (const start = Date.now(); !(await check());) {
     if (Date.now() - start > ms) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -103,7 +103,13 @@ describe('read models over HTTP', () => {
       const marketing = await asStaff(`/v1/subjects?name=${encodeURIComponent('李')}`, 'marketing');
       expect(marketing.status).toBe(200);
       expect(marketing.body.items).toEqual([]);
-      await write('POST', `/v1/subjects/${lin.subjectId}/consents`, { purposeId: 'marketing', categories: ['identity', 'contact'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      await write('POST', `/v1/subjects/${lin.subjectId}/consents`, {
+        purposeId: 'marketing',
+        categories: ['identity', 'contact'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       const consented = await asStaff(`/v1/subjects?name=${encodeURIComponent('李')}`, 'marketing');
       expect(consented.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([lin.subjectId]);
     });
@@ -191,17 +197,46 @@ describe('read models over HTTP', () => {
     let disclosureId: string;
     beforeAll(async () => {
       ({ subjectId } = await register({ name: '钱多多', phone: '13700001234', email: 'qian@example.cn', birthDate: '1992-12-12' }));
-      consentId = (await write('POST', `/v1/subjects/${subjectId}/consents`, { purposeId: 'research', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app' })).consentId;
+      consentId = (
+        await write('POST', `/v1/subjects/${subjectId}/consents`, { purposeId: 'research', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app' })
+      ).consentId;
       await write('DELETE', `/v1/subjects/${subjectId}/consents/${consentId}`, undefined);
-      disclosureId = (await write('POST', `/v1/subjects/${subjectId}/disclosures`, { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'] })).disclosureId;
+      disclosureId = (
+        await write('POST', `/v1/subjects/${subjectId}/disclosures`, {
+          recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+          purposeId: 'health-management',
+          categories: ['health'],
+        })
+      ).disclosureId;
     });
 
     it('lists every consent with its notice and status, withdrawn ones included', async () => {
       const consents = await asStaff(`/v1/subjects/${subjectId}/consents`);
       expect(consents.status).toBe(200);
       expect(consents.body.items).toEqual([
-        { consentId: expect.any(String), purposeId: 'health-management', categories: ['identity_document', 'health'], separate: true, guardian: false, status: 'active', noticeVersion: 'v1', channel: 'front-desk', grantedAt: expect.any(String) },
-        { consentId, purposeId: 'research', categories: ['health'], separate: true, guardian: false, status: 'withdrawn', noticeVersion: 'v1', channel: 'app', grantedAt: expect.any(String), withdrawnAt: expect.any(String) },
+        {
+          consentId: expect.any(String),
+          purposeId: 'health-management',
+          categories: ['identity_document', 'health'],
+          separate: true,
+          guardian: false,
+          status: 'active',
+          noticeVersion: 'v1',
+          channel: 'front-desk',
+          grantedAt: expect.any(String),
+        },
+        {
+          consentId,
+          purposeId: 'research',
+          categories: ['health'],
+          separate: true,
+          guardian: false,
+          status: 'withdrawn',
+          noticeVersion: 'v1',
+          channel: 'app',
+          grantedAt: expect.any(String),
+          withdrawnAt: expect.any(String),
+        },
       ]);
       // the register answers under a purpose whose basis is gone: it is how staff find that out
       expect((await asStaff(`/v1/subjects/${subjectId}/consents`, 'research')).status).toBe(200);
@@ -210,7 +245,14 @@ describe('read models over HTTP', () => {
     it('lists disclosures with recipient, purpose, categories and the consent relied on', async () => {
       const disclosures = await asStaff(`/v1/subjects/${subjectId}/disclosures`);
       expect(disclosures.body.items).toEqual([
-        { disclosureId, recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId: expect.any(String), disclosedAt: expect.any(String) },
+        {
+          disclosureId,
+          recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+          purposeId: 'health-management',
+          categories: ['health'],
+          consentId: expect.any(String),
+          disclosedAt: expect.any(String),
+        },
       ]);
     });
 
@@ -274,7 +316,10 @@ describe('read models over HTTP', () => {
     it('returns fresh data right after a write', async () => {
       const { subjectId } = await register({ name: '吴昊', phone: '13900001234', email: 'wu@example.cn', birthDate: '1981-03-03' });
       const changed = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, { set: { phone: '13900005678' }, reason: 'correction', purposeId: 'health-management' });
-      const found = await call('GET', `/v1/subjects?phone=13900005678`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(changed.body.position) });
+      const found = await call('GET', `/v1/subjects?phone=13900005678`, staff, undefined, {
+        'x-processing-purpose': 'health-management',
+        'x-ledger-min-position': String(changed.body.position),
+      });
       expect(found.status).toBe(200);
       expect(found.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([subjectId]);
     });

@@ -28,7 +28,12 @@ describe('registry over HTTP', () => {
     [staff, admin, compliance, ops, subject] = await Promise.all([t.staff(), t.admin(), t.compliance(), t.ops(), t.subject('01900000-0000-7000-8000-000000000001')]);
     auditor = await t.auditor();
     const now = Math.floor(Date.now() / 1000);
-    foreignToken = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin-li').setIssuedAt(now).setExpirationTime(now + 600).sign(randomBytes(32));
+    foreignToken = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('admin-li')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(randomBytes(32));
   });
   afterAll(async () => api.close());
 
@@ -61,13 +66,23 @@ describe('registry over HTTP', () => {
   };
   /** `send` gets '' for "no token" (jsonRequest sends no Authorization header for an empty token). */
   const expectUnauthenticated = async (send: (token: string) => Promise<Reply>) => {
-    for (const [why, token, code] of [['no token', '', 'unauthorized'], ['foreign key', foreignToken, 'invalid-token'], ['garbage', 'x.y.z', 'invalid-token']] as const) {
+    for (const [why, token, code] of [
+      ['no token', '', 'unauthorized'],
+      ['foreign key', foreignToken, 'invalid-token'],
+      ['garbage', 'x.y.z', 'invalid-token'],
+    ] as const) {
       const reply = await refused(() => send(token));
       expect({ why, status: reply.status, code: reply.body?.code }).toEqual({ why, status: 401, code });
     }
   };
   const expectAdminOnly = async (send: (token: string) => Promise<Reply>) => {
-    for (const [who, token] of [['staff', staff], ['compliance officer', compliance], ['auditor', auditor], ['ops', ops], ['data subject', subject]]) {
+    for (const [who, token] of [
+      ['staff', staff],
+      ['compliance officer', compliance],
+      ['auditor', auditor],
+      ['ops', ops],
+      ['data subject', subject],
+    ]) {
       const reply = await refused(() => send(token));
       expect({ who, status: reply.status, code: reply.body?.code, roles: reply.body?.requiredRoles }).toEqual({ who, status: 403, code: 'forbidden', roles: ['admin'] });
     }
@@ -139,7 +154,15 @@ describe('registry over HTTP', () => {
   // ---- purposes ------------------------------------------------------------------------------
 
   describe('POST /v1/purposes', () => {
-    const purpose = { id: 'newsletter', name: '电子报', description: 'Monthly newsletter', legalBasis: 'consent', categories: ['contact'], necessaryForService: false, retentionDays: 365 };
+    const purpose = {
+      id: 'newsletter',
+      name: '电子报',
+      description: 'Monthly newsletter',
+      legalBasis: 'consent',
+      categories: ['contact'],
+      necessaryForService: false,
+      retentionDays: 365,
+    };
     const define = (body: unknown, token: string = admin) => call('POST', '/v1/purposes', token, body);
     const without = (field: string) => Object.fromEntries(Object.entries(purpose).filter(([k]) => k !== field));
     const purposeIds = async () => (await call('GET', '/v1/purposes', staff)).body.map((p: { id: string }) => p.id);
@@ -223,12 +246,15 @@ describe('registry over HTTP', () => {
     it('PATCH: 401, 403 for every role but admin, 400 naming the field, 404 category-not-found; sensitivity unchanged', async () => {
       await expectUnauthenticated((token) => setSensitive('contact', { sensitive: true }, token));
       await expectAdminOnly((token) => setSensitive('contact', { sensitive: true }, token));
-      await expectBadBodies((body) => setSensitive('contact', body), [
-        ['no sensitive', {}, ['sensitive']],
-        ['sensitive not a boolean', { sensitive: 'yes' }, ['sensitive']],
-        ['sensitive as a number', { sensitive: 1 }, ['sensitive']],
-        ['unknown field', { sensitive: true, reason: 'policy' }, ['reason']],
-      ]);
+      await expectBadBodies(
+        (body) => setSensitive('contact', body),
+        [
+          ['no sensitive', {}, ['sensitive']],
+          ['sensitive not a boolean', { sensitive: 'yes' }, ['sensitive']],
+          ['sensitive as a number', { sensitive: 1 }, ['sensitive']],
+          ['unknown field', { sensitive: true, reason: 'policy' }, ['reason']],
+        ],
+      );
       expectProblem(await refused(() => setSensitive('pets', { sensitive: true })), 404, 'category-not-found');
       expect(await sensitivity()).toEqual(DEFAULTS);
     });

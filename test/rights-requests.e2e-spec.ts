@@ -17,10 +17,12 @@ describe('rights requests over HTTP', () => {
     call = jsonRequest(api);
     const t = tokens(api);
     [staff, officer] = await Promise.all([t.staff(), t.compliance()]);
-    const body = registration({ consents: [
-      { purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true },
-      { purposeId: 'marketing', categories: ['preferences', 'contact'], separate: false },
-    ] }) as ReturnType<typeof registration> & { data: Record<string, unknown> };
+    const body = registration({
+      consents: [
+        { purposeId: 'health-management', categories: ['health', 'identity_document', 'health_records'], separate: true },
+        { purposeId: 'marketing', categories: ['preferences', 'contact'], separate: false },
+      ],
+    }) as ReturnType<typeof registration> & { data: Record<string, unknown> };
     body.data = { ...body.data, preferences: { interests: ['跑步'] } };
     body.purposeId = 'health-management';
     const registered = await call('POST', '/v1/subjects', staff, { ...body, data: { ...body.data, preferences: undefined } });
@@ -68,7 +70,16 @@ describe('rights requests over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ path: 'details.consentId', message: expect.any(String) }]);
     expect((await file(staff, { type: 'teleport' })).body.errors[0].path).toBe('type');
-    expect((await call('POST', '/v1/rights-requests', staff, { subjectId: '01900000-0000-7000-8000-000000000000', type: 'access', channel: 'app', requester: { kind: 'staff_on_behalf' } })).status).toBe(404);
+    expect(
+      (
+        await call('POST', '/v1/rights-requests', staff, {
+          subjectId: '01900000-0000-7000-8000-000000000000',
+          type: 'access',
+          channel: 'app',
+          requester: { kind: 'staff_on_behalf' },
+        })
+      ).status,
+    ).toBe(404);
     expect((await file(staff, { type: 'access', requester: { kind: 'next_of_kin' } })).body.code).toBe('relation-required');
   });
 
@@ -104,8 +115,13 @@ describe('rights requests over HTTP', () => {
     const other = await file(staff, { type: 'copy' });
     const extended = await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'archive retrieval', dueAt: '2099-01-01T00:00:00Z' });
     expect(extended.body).toMatchObject({ dueAt: '2099-01-01T00:00:00.000Z', extended: true });
-    expect((await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'again', dueAt: '2099-02-01T00:00:00Z' })).body.code).toBe('already-extended');
-    const rejected = await call('POST', `/v1/rights-requests/${other.body.requestId}/reject`, officer, { reasonCode: 'identity_not_verified', reason: 'the ID card did not match' });
+    expect((await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'again', dueAt: '2099-02-01T00:00:00Z' })).body.code).toBe(
+      'already-extended',
+    );
+    const rejected = await call('POST', `/v1/rights-requests/${other.body.requestId}/reject`, officer, {
+      reasonCode: 'identity_not_verified',
+      reason: 'the ID card did not match',
+    });
     expect(rejected.body).toMatchObject({ status: 'failed_verification', rejection: { reasonCode: 'identity_not_verified', reason: 'the ID card did not match' } });
     // free text may name people: it is sealed with the subject's key, never in the log in clear
     const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE data::text LIKE '%did not match%' OR data::text LIKE '%archive retrieval%'`);
@@ -116,7 +132,9 @@ describe('rights requests over HTTP', () => {
     const filed = await file(own, { type: 'correction', details: { changes: [{ category: 'contact', set: { email: 'zw@example.cn' }, purposeId: 'health-management' }] } });
     const done = await fulfil(filed.body.requestId);
     expect(done.body.result.applied).toEqual([expect.objectContaining({ category: 'contact', fields: ['email'] })]);
-    const { rows } = await api.database.pool.query(`SELECT type, data->>'rightsRequestId' AS request FROM ledger_events WHERE stream_id = $1 ORDER BY position DESC LIMIT 1`, [`subject-${subjectId}`]);
+    const { rows } = await api.database.pool.query(`SELECT type, data->>'rightsRequestId' AS request FROM ledger_events WHERE stream_id = $1 ORDER BY position DESC LIMIT 1`, [
+      `subject-${subjectId}`,
+    ]);
     expect(rows[0]).toEqual({ type: 'DataCorrected', request: filed.body.requestId });
 
     const restriction = await file(own, { type: 'restriction', details: { purposeIds: ['research'] } });

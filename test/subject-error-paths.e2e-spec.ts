@@ -48,7 +48,12 @@ describe('subject endpoints: error paths over HTTP', () => {
     subjectToken = (subjectId) => t.subject(subjectId);
     const now = Math.floor(Date.now() / 1000);
     // well-formed HS256 tokens: one under a key the ledger does not know, one expired an hour ago
-    foreignToken = await new SignJWT({ roles: ['staff'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('staff-wang').setIssuedAt(now).setExpirationTime(now + 600).sign(randomBytes(32));
+    foreignToken = await new SignJWT({ roles: ['staff'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('staff-wang')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(randomBytes(32));
     expiredToken = await new SignJWT({ roles: ['staff'] })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('staff-wang')
@@ -184,9 +189,15 @@ describe('subject endpoints: error paths over HTTP', () => {
 
       // the refused subject keeps its own number, and each number still belongs to its holder
       expect((await read(other, '?reveal=identity_document')).body.data.identity_document.number).toBe(ownNumber);
-      const takenOwn = await call('POST', '/v1/subjects', staff, { ...registration(), data: { ...registration().data, identity_document: { type: 'resident_id', number: ownNumber } } });
+      const takenOwn = await call('POST', '/v1/subjects', staff, {
+        ...registration(),
+        data: { ...registration().data, identity_document: { type: 'resident_id', number: ownNumber } },
+      });
       expect({ status: takenOwn.status, code: takenOwn.body.code, existing: takenOwn.body.existingSubjectId }).toEqual({ status: 409, code: 'duplicate-subject', existing: other });
-      const takenHolder = await call('POST', '/v1/subjects', staff, { ...registration(), data: { ...registration().data, identity_document: { type: 'resident_id', number: holderNumber } } });
+      const takenHolder = await call('POST', '/v1/subjects', staff, {
+        ...registration(),
+        data: { ...registration().data, identity_document: { type: 'resident_id', number: holderNumber } },
+      });
       expect({ status: takenHolder.status, existing: takenHolder.body.existingSubjectId }).toEqual({ status: 409, existing: holder });
     });
 
@@ -238,7 +249,9 @@ describe('subject endpoints: error paths over HTTP', () => {
     it('412 on a stale If-Match when changing the ID number: nothing written, and the number stays free', async () => {
       const number = numberFor(++registered);
       const current = await streamVersion(subjectId);
-      const stale = await refused(subjectId, () => patch(subjectId, 'identity_document', { set: { number }, reason: 'correction', purposeId: HM }, staff, { 'if-match': `"${current - 1}"` }));
+      const stale = await refused(subjectId, () =>
+        patch(subjectId, 'identity_document', { set: { number }, reason: 'correction', purposeId: HM }, staff, { 'if-match': `"${current - 1}"` }),
+      );
       expectProblem(stale, 412, 'precondition-failed');
       expect(stale.body.currentVersion).toBe(current);
       expect((await read(subjectId, '?reveal=identity_document')).body.data.identity_document.number).not.toBe(number);
@@ -328,7 +341,8 @@ describe('subject endpoints: error paths over HTTP', () => {
   describe('POST /v1/subjects/{id}/consents', () => {
     let subjectId: string;
     const consent = { purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app' };
-    const grant = (id: string, body: unknown, token: string | undefined = staff, headers: Record<string, string> = {}) => call('POST', `/v1/subjects/${id}/consents`, token, body, headers);
+    const grant = (id: string, body: unknown, token: string | undefined = staff, headers: Record<string, string> = {}) =>
+      call('POST', `/v1/subjects/${id}/consents`, token, body, headers);
     beforeAll(async () => {
       subjectId = await register();
     });
@@ -407,7 +421,13 @@ describe('subject endpoints: error paths over HTTP', () => {
     const marketingRead = (id: string) => call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'marketing' });
     beforeAll(async () => {
       subjectId = await register();
-      const granted = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      const granted = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       expect(granted.status).toBe(201);
       consentId = granted.body.consentId;
     });
@@ -547,7 +567,11 @@ describe('subject endpoints: error paths over HTTP', () => {
       const other = await register();
       const restricted = await restrict(other, { reason: '异议处理中' });
       expect(restricted.status).toBe(201);
-      expectProblem(await refused(other, () => call('PATCH', `/v1/subjects/${other}/data/employment`, staff, { set: { title: '经理' }, reason: 'update', purposeId: HM })), 403, 'processing-restricted');
+      expectProblem(
+        await refused(other, () => call('PATCH', `/v1/subjects/${other}/data/employment`, staff, { set: { title: '经理' }, reason: 'update', purposeId: HM })),
+        403,
+        'processing-restricted',
+      );
       expectProblem(await read(other), 403, 'processing-restricted');
     });
   });
@@ -602,7 +626,11 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('403 for roles that may not read PI (ops, admin, auditor), and no PI in the answer; such refusals record no read', async () => {
       const before = await accessEvents();
-      for (const [who, token] of [['ops', ops], ['admin', admin], ['auditor', auditor]]) {
+      for (const [who, token] of [
+        ['ops', ops],
+        ['admin', admin],
+        ['auditor', auditor],
+      ]) {
         const reply = await call('GET', `/v1/subjects/${subjectId}`, token, undefined, PURPOSE);
         expect({ who, status: reply.status, code: reply.body.code }).toEqual({ who, status: 403, code: 'forbidden' });
         expect(reply.body.requiredRoles).toEqual(expect.arrayContaining(['staff', 'compliance_officer', 'data_subject']));
@@ -671,7 +699,9 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('a key used on one endpoint is refused on another (another request) with 422', async () => {
       const used = key('patch');
-      const reply = await refused(subjectId, () => call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['identity'], separate: false, noticeVersion: 'v1', channel: 'app' }, used));
+      const reply = await refused(subjectId, () =>
+        call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['identity'], separate: false, noticeVersion: 'v1', channel: 'app' }, used),
+      );
       expectProblem(reply, 422, 'idempotency-key-reused');
     });
 

@@ -63,7 +63,15 @@ describe('subjects over HTTP', () => {
       expect(response.body.code).toBe('validation-failed');
       const paths = response.body.errors.map((e: { path: string }) => e.path);
       expect(paths).toEqual(
-        expect.arrayContaining(['data.identity.name', 'data.identity.birthDate', 'data.identity.shoeSize', 'data.identity_document.number', 'data.contact.phone', 'data.contact.email', 'data.pets']),
+        expect.arrayContaining([
+          'data.identity.name',
+          'data.identity.birthDate',
+          'data.identity.shoeSize',
+          'data.identity_document.number',
+          'data.contact.phone',
+          'data.contact.email',
+          'data.pets',
+        ]),
       );
       expect(JSON.stringify(response.body)).not.toContain('110101198005010017');
       const after = await api.database.pool.query('SELECT count(*)::int AS n FROM ledger_events');
@@ -85,7 +93,13 @@ describe('subjects over HTTP', () => {
         [registrationWith(4, { data: { preferences: { interests: ['瑜伽'] } } }), 'category-not-in-purpose'],
         [registrationWith(4, { consents: [] }), 'separate-consent-required'],
         [{ ...registration({ purposeId: 'marketing', consents: [] }), data: { contact: { phone: '+8613912345678' } } }, 'consent-required'],
-        [registration({ data: { identity: { name: '小明', birthDate: CHILD_BIRTH_DATE } }, consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }] }), 'guardian-consent-required'],
+        [
+          registration({
+            data: { identity: { name: '小明', birthDate: CHILD_BIRTH_DATE } },
+            consents: [{ purposeId: 'health-management', categories: ['identity'], separate: true }],
+          }),
+          'guardian-consent-required',
+        ],
         [registrationWith(4, { purposeId: 'nope' }), 'unknown-purpose'],
       ];
       for (const [body, code] of cases) {
@@ -243,14 +257,23 @@ describe('subjects over HTTP', () => {
       const necessary = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
       expect(necessary.status).toBe(200);
       const consents = necessary.body.consents.map((c: { purposeId: string; status: string }) => [c.purposeId, c.status]);
-      expect(consents).toEqual([['health-management', 'active'], ['marketing', 'withdrawn']]);
+      expect(consents).toEqual([
+        ['health-management', 'active'],
+        ['marketing', 'withdrawn'],
+      ]);
     });
 
     it('treats a subject as the child a later birth date shows (PIPL Art. 31): its own consents stop counting until a guardian consents', async () => {
       const child = await register(registration({ data: { identity: { name: '王小明' }, contact: { phone: '+8613700001234' } } }));
       expect(child.status).toBe(201);
       const id = child.body.subjectId;
-      const own = await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: false, noticeVersion: 'v1', channel: 'app' });
+      const own = await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       expect(own.status).toBe(201);
       const childhood = bornYearsAgo(9, 150); // nine and a bit on the ledger's today
       const corrected = await call('PATCH', `/v1/subjects/${id}/data/identity`, staff, { set: { birthDate: childhood }, reason: 'correction', purposeId: 'health-management' });
@@ -259,7 +282,13 @@ describe('subjects over HTTP', () => {
 
       const read = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'marketing', ...at });
       expect([read.status, read.body.code]).toEqual([403, 'no-legal-basis']);
-      const unguarded = await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'marketing', categories: ['contact', 'identity'], separate: true, noticeVersion: 'v1', channel: 'app' });
+      const unguarded = await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       expect([unguarded.status, unguarded.body.code]).toEqual([422, 'guardian-consent-required']);
       const guarded = await call('POST', `/v1/subjects/${id}/consents`, staff, {
         purposeId: 'marketing',
@@ -276,9 +305,21 @@ describe('subjects over HTTP', () => {
     });
 
     it('422 for a consent outside its purpose or under an unknown notice; 404 for an unknown consent', async () => {
-      const outside = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app' });
+      const outside = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['health'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+      });
       expect(outside.body.code).toBe('category-not-in-purpose');
-      const noNotice = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, { purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v7', channel: 'app' });
+      const noNotice = await call('POST', `/v1/subjects/${subjectId}/consents`, staff, {
+        purposeId: 'marketing',
+        categories: ['contact'],
+        separate: false,
+        noticeVersion: 'v7',
+        channel: 'app',
+      });
       expect(noNotice.body.code).toBe('unknown-notice');
       const unknown = await call('DELETE', `/v1/subjects/${subjectId}/consents/01900000-0000-7000-8000-000000000009`, staff);
       expect(unknown.status).toBe(404);
@@ -298,18 +339,39 @@ describe('subjects over HTTP', () => {
     });
 
     it('records a disclosure under a separate consent; 422 without one', async () => {
-      const ok = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'] });
+      const ok = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, {
+        recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+        purposeId: 'health-management',
+        categories: ['health'],
+      });
       expect(ok.status).toBe(201);
       expect(ok.body).toEqual({ disclosureId: expect.any(String), version: expect.any(Number), position: expect.any(Number) });
-      const refused = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, { recipient: { name: 'X', contact: 'x' }, purposeId: 'health-management', categories: ['contact'] });
+      const refused = await call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, {
+        recipient: { name: 'X', contact: 'x' },
+        purposeId: 'health-management',
+        categories: ['contact'],
+      });
       expect(refused.status).toBe(422);
       expect(refused.body.code).toBe('separate-consent-required');
     });
 
     it('carries actor, roles, purpose, legal basis, correlation and causation ids on every event', async () => {
-      await call('PATCH', `/v1/subjects/${subjectId}/data/employment`, staff, { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' }, { 'x-correlation-id': '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21' });
+      await call(
+        'PATCH',
+        `/v1/subjects/${subjectId}/data/employment`,
+        staff,
+        { set: { title: '高级工程师' }, reason: 'update', purposeId: 'health-management' },
+        { 'x-correlation-id': '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21' },
+      );
       const { rows } = await api.database.pool.query(`SELECT metadata FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`, [`subject-${subjectId}`]);
-      expect(rows[0].metadata).toEqual({ actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', legalBasis: 'contract', correlationId: '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21', causationId: expect.any(String) });
+      expect(rows[0].metadata).toEqual({
+        actor: 'staff-wang',
+        roles: ['staff'],
+        purposeId: 'health-management',
+        legalBasis: 'contract',
+        correlationId: '0b9e5a43-6f1c-4d2e-9a8b-7c6d5e4f3a21',
+        causationId: expect.any(String),
+      });
     });
   });
 
@@ -373,9 +435,16 @@ describe('subjects over HTTP', () => {
       const lifted = await ok('DELETE', `/v1/subjects/${subjectId}/restrictions/${several.restrictionId}`);
 
       // readers of the metadata take the reserved purpose in their stride
-      const history = await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(lifted.position) });
+      const history = await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, {
+        'x-processing-purpose': 'health-management',
+        'x-ledger-min-position': String(lifted.position),
+      });
       expect(history.status).toBe(200);
-      expect(history.body.filter((e: { eventType: string }) => e.eventType === 'ProcessingRestricted').map((e: { purposeId: string; legalBasis: string }) => [e.purposeId, e.legalBasis])).toEqual([
+      expect(
+        history.body
+          .filter((e: { eventType: string }) => e.eventType === 'ProcessingRestricted')
+          .map((e: { purposeId: string; legalBasis: string }) => [e.purposeId, e.legalBasis]),
+      ).toEqual([
         ['health-management', 'legal_obligation'],
         ['pipl:rights', 'legal_obligation'],
       ]);
@@ -417,7 +486,10 @@ describe('subjects over HTTP', () => {
       expect(rows.map((row) => row.type)).toEqual(expected.map(([type]) => type));
       rows.forEach((row, index) => {
         const [, actor, purpose] = expected[index];
-        expect({ type: row.type, metadata: row.metadata }).toEqual({ type: row.type, metadata: { ...actor, ...purpose, correlationId: CORRELATION, causationId: expect.stringMatching(/\S/) } });
+        expect({ type: row.type, metadata: row.metadata }).toEqual({
+          type: row.type,
+          metadata: { ...actor, ...purpose, correlationId: CORRELATION, causationId: expect.stringMatching(/\S/) },
+        });
       });
 
       const audited = await call('GET', `/v1/audit/events?subjectId=${subjectId}&type=SubjectErased`, compliance);
@@ -430,7 +502,15 @@ describe('subjects over HTTP', () => {
     it('seeds the default registry and lets admins add purposes and immutable notices', async () => {
       const purposes = await call('GET', '/v1/purposes', staff);
       expect(purposes.body.map((p: { id: string }) => p.id)).toEqual(['health-management', 'marketing', 'research']);
-      const purpose = { id: 'newsletter', name: '电子报', description: 'Monthly newsletter', legalBasis: 'consent', categories: ['contact'], necessaryForService: false, retentionDays: 365 };
+      const purpose = {
+        id: 'newsletter',
+        name: '电子报',
+        description: 'Monthly newsletter',
+        legalBasis: 'consent',
+        categories: ['contact'],
+        necessaryForService: false,
+        retentionDays: 365,
+      };
       expect((await call('POST', '/v1/purposes', admin, purpose)).status).toBe(201);
       expect((await call('POST', '/v1/purposes', admin, purpose)).status).toBe(409);
       expect((await call('POST', '/v1/purposes', staff, purpose)).status).toBe(403);

@@ -21,7 +21,13 @@ export async function eraseOnRequest(api: TestApi, subjectId: string, categories
   // filing looks the subject up in the read models: wait until they include everything so far
   const fresh = await call('GET', '/v1/stats/subjects', officer, undefined, { 'x-ledger-min-position': String(await api.logHead()) });
   if (fresh.status !== 200) throw new Error(`read models not fresh: ${fresh.status} ${JSON.stringify(fresh.body)}`);
-  const filed = await call('POST', '/v1/rights-requests', own, { subjectId, type: 'erasure', channel: 'app', requester: { kind: 'subject' }, ...(categories ? { details: { categories } } : {}) });
+  const filed = await call('POST', '/v1/rights-requests', own, {
+    subjectId,
+    type: 'erasure',
+    channel: 'app',
+    requester: { kind: 'subject' },
+    ...(categories ? { details: { categories } } : {}),
+  });
   if (filed.status !== 201 || filed.body.status !== 'verified') throw new Error(`erasure request not filed: ${filed.status} ${JSON.stringify(filed.body)}`);
   const requestId: string = filed.body.requestId;
   const fulfilled = await call('POST', `/v1/rights-requests/${requestId}/fulfil`, officer);

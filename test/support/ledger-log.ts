@@ -20,7 +20,7 @@ export async function logHead(pool: Pool): Promise<number> {
 export async function instantAfterLog(pool: Pool, timeoutMs = 5_000): Promise<string> {
   const { rows } = await pool.query<{ at: Date | null }>(`SELECT date_trunc('milliseconds', max(recorded_at)) AS at FROM ledger_events`);
   const at = rows[0].at ?? new Date(0);
-  for (const deadline = Date.now() + timeoutMs; ; ) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
     const { rows: now } = await pool.query<{ passed: boolean }>(`SELECT clock_timestamp() >= $1::timestamptz + interval '1 millisecond' AS passed`, [at]);
     if (now[0].passed) return at.toISOString();
     if (Date.now() > deadline) throw new Error(`the database clock did not pass ${at.toISOString()} within ${timeoutMs} ms`);

@@ -52,7 +52,7 @@ export async function withoutDatabaseCreation<T>(action: () => Promise<T>): Prom
   return onServer(serverUrl, 'pg_advisory_lock', async (client) => {
     // and whatever else holds the horizon now (another file's transaction that affects every
     // database, a snapshot in this one) finishes first: up to 5 s
-    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
       const { rows } = await client.query<{ holders: number }>(
         `SELECT count(*)::int AS holders FROM pg_stat_activity
           WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)`,

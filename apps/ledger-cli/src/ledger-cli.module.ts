@@ -33,7 +33,22 @@ export class LedgerCliModule {
         AuditModule,
         ReadModelsModule.forRoot({ projections: [CliVault, cliProjectionsProvider], run: false }),
       ],
-      providers: [ProgramName, DbCommand, DbMigrateCommand, TokenService, AuthCommand, AuthTokenCommand, KeysCommand, RotateKekCommand, AuditCommand, AuditVerifyCommand, AuditExportCommand, evidenceExporterProvider, ...PROJECTIONS_COMMANDS, ...BACKUP_COMMANDS],
+      providers: [
+        ProgramName,
+        DbCommand,
+        DbMigrateCommand,
+        TokenService,
+        AuthCommand,
+        AuthTokenCommand,
+        KeysCommand,
+        RotateKekCommand,
+        AuditCommand,
+        AuditVerifyCommand,
+        AuditExportCommand,
+        evidenceExporterProvider,
+        ...PROJECTIONS_COMMANDS,
+        ...BACKUP_COMMANDS,
+      ],
     };
   }
 }

@@ -62,7 +62,5 @@ export function actorFromClaims(payload: Record<string, unknown>): Actor {
   const unique = [...new Set(roles)];
   const problem = rolesProblem(unique, payload.subject_id);
   if (problem) throw invalid(problem);
-  return unique.includes('data_subject')
-    ? { id: payload.sub, roles: unique, subjectId: payload.subject_id as string }
-    : { id: payload.sub, roles: unique };
+  return unique.includes('data_subject') ? { id: payload.sub, roles: unique, subjectId: payload.subject_id as string } : { id: payload.sub, roles: unique };
 }

@@ -41,7 +41,10 @@ describe('TokenService with the HS256 secret', () => {
   it('verifies what it signs', async () => {
     const token = await tokens.sign({ sub: 'alice', roles: ['staff', 'compliance_officer'] });
     expect(await tokens.verify(token)).toEqual({ id: 'alice', roles: ['staff', 'compliance_officer'] });
-    const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(new TextDecoder().decode(base64url.decode(part))));
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(new TextDecoder().decode(base64url.decode(part))));
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(payload.exp - payload.iat).toBe(3600);
   });
@@ -133,7 +136,10 @@ describe('TokenService with issuer and audience', () => {
   it('puts them in what it issues and requires them of what it accepts', async () => {
     expect(await tokens.verify(await tokens.sign({ sub: 'a', roles: ['ops'] }))).toEqual({ id: 'a', roles: ['ops'] });
     const exp = now() + 60;
-    expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['ops'], exp, aud: 'pi-ledger' })))).toMatchObject({ code: 'invalid-token', message: expect.stringMatching(/"iss"/) });
+    expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['ops'], exp, aud: 'pi-ledger' })))).toMatchObject({
+      code: 'invalid-token',
+      message: expect.stringMatching(/"iss"/),
+    });
     expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['ops'], exp, iss: 'https://id.example', aud: 'other' })))).toMatchObject({
       code: 'invalid-token',
       message: expect.stringMatching(/"aud"/),
@@ -196,8 +202,7 @@ describe('TokenService with a JWKS URL', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  const signed = (claims: Record<string, unknown>, kid = 'k1') =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).sign(pair.privateKey);
+  const signed = (claims: Record<string, unknown>, kid = 'k1') => new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).sign(pair.privateKey);
 
   it('verifies tokens with the published keys and refuses HS256 ones', async () => {
     const { tokens } = service({ jwtJwksUrl: `${url}/jwks.json` });

@@ -35,7 +35,11 @@ export class TokenService {
       throw new TokenRequestError('tokens are verified with LEDGER_JWT_PUBLIC_KEY or LEDGER_JWT_JWKS_URL here: issue them where the private key lives');
     }
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt(now).setExpirationTime(now + ttlSeconds);
+    const jwt = new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds);
     if (this.config.jwtIssuer) jwt.setIssuer(this.config.jwtIssuer);
     if (this.config.jwtAudience) jwt.setAudience(this.config.jwtAudience);
     return jwt.sign(keys.key);
@@ -85,10 +89,7 @@ export class TokenService {
 
 function jwksUnreachable(error: unknown): boolean {
   return (
-    !(error instanceof errors.JOSEError) ||
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JWKSInvalid ||
-    error.code === 'ERR_JOSE_GENERIC' // a non-200 answer from the JWKS endpoint
+    !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC' // a non-200 answer from the JWKS endpoint
   );
 }
 

@@ -33,16 +33,8 @@ export interface AuditFailure {
   treeSize?: number;
 }
 
-export function failure(
-  code: AuditFailureCode,
-  at: { leafIndex?: number; position?: number; eventId?: string; treeSize?: number },
-  detail: string,
-): AuditFailure {
+export function failure(code: AuditFailureCode, at: { leafIndex?: number; position?: number; eventId?: string; treeSize?: number }, detail: string): AuditFailure {
   const where =
-    at.position !== undefined
-      ? `position ${at.position} (leaf ${at.leafIndex})`
-      : at.treeSize !== undefined
-        ? `tree head of size ${at.treeSize}`
-        : `leaf ${at.leafIndex}`;
+    at.position !== undefined ? `position ${at.position} (leaf ${at.leafIndex})` : at.treeSize !== undefined ? `tree head of size ${at.treeSize}` : `leaf ${at.leafIndex}`;
   return { code, ...at, message: `${where}: ${code}: ${detail}` };
 }

@@ -74,9 +74,7 @@ export class AuditLog {
   }
 
   async treeHead(treeSize: number): Promise<SignedTreeHead | undefined> {
-    const { rows } = await this.pool.query<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE tree_size = $1`, [
-      checkedSize('treeSize', treeSize),
-    ]);
+    const { rows } = await this.pool.query<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE tree_size = $1`, [checkedSize('treeSize', treeSize)]);
     return rows[0] && toHead(rows[0]);
   }
 
@@ -153,10 +151,13 @@ export class AuditLog {
     const now = this.clock();
     const timestamp = latest && Date.parse(latest.timestamp) > now.getTime() ? new Date(latest.timestamp) : now;
     const head = this.signer.sign(size, await rootAt(client, size), timestamp);
-    await client.query(
-      `INSERT INTO audit_tree_heads (tree_size, root_hash, "timestamp", signature, key_id) VALUES ($1, $2, $3, $4, $5)`,
-      [head.treeSize, Buffer.from(head.rootHash, 'hex'), timestamp, Buffer.from(head.signature, 'base64'), head.keyId],
-    );
+    await client.query(`INSERT INTO audit_tree_heads (tree_size, root_hash, "timestamp", signature, key_id) VALUES ($1, $2, $3, $4, $5)`, [
+      head.treeSize,
+      Buffer.from(head.rootHash, 'hex'),
+      timestamp,
+      Buffer.from(head.signature, 'base64'),
+      head.keyId,
+    ]);
     return head;
   }
 

@@ -70,7 +70,10 @@ describe('AuditTreeWriter', () => {
       const freshStore = new PostgresEventStore(fresh.pool);
       await appendAuditTestEvents(freshStore, 4);
       const four = await readAllEvents(freshStore);
-      for (const bad of [[four[1], four[0]], [four[0], four[0]]]) {
+      for (const bad of [
+        [four[1], four[0]],
+        [four[0], four[0]],
+      ]) {
         await expect(inTransaction(fresh.pool, (client) => writer.append(client, bad))).rejects.toThrow(/global order/);
       }
       expect(await treeSizeOf(fresh.pool)).toBe(0);

@@ -112,9 +112,7 @@ async function assertFollowsTree(
 function assertGlobalOrder(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) {
     if (compareCheckpoints(events[i - 1].checkpoint, events[i].checkpoint) >= 0) {
-      throw new RangeError(
-        `audit tree: events must come in global order, without repeats (position ${events[i].position} follows position ${events[i - 1].position})`,
-      );
+      throw new RangeError(`audit tree: events must come in global order, without repeats (position ${events[i].position} follows position ${events[i - 1].position})`);
     }
   }
 }

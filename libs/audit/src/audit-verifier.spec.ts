@@ -33,9 +33,7 @@ async function auditedLedger(): Promise<Ledger> {
   const store = new PostgresEventStore(database.pool);
   const owner = await database.ownerClient();
   await appendAuditTestEvents(store, 15);
-  const { rows } = await owner.query(
-    `SELECT nextval(pg_get_serial_sequence('ledger_events', 'position'))::int AS p FROM generate_series(1, 3)`,
-  );
+  const { rows } = await owner.query(`SELECT nextval(pg_get_serial_sequence('ledger_events', 'position'))::int AS p FROM generate_series(1, 3)`);
   await appendAuditTestEvents(store, EVENTS - 15);
   const events = await readAllEvents(store);
   const log = new AuditLog(database.pool, signer);

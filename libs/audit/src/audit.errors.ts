@@ -22,11 +22,9 @@ export const eventNotInTree = (eventId: string, treeSize?: number) =>
 export const treeSizeTooLarge = (treeSize: number, actual: number) =>
   new AuditError('tree-size-too-large', `tree size ${treeSize} is larger than the audit tree (${actual} leaves)`);
 
-export const invalidRange = (from: number, to: number) =>
-  new AuditError('invalid-range', `a consistency proof needs 0 <= from <= to; got from ${from}, to ${to}`);
+export const invalidRange = (from: number, to: number) => new AuditError('invalid-range', `a consistency proof needs 0 <= from <= to; got from ${from}, to ${to}`);
 
-export const invalidTreeSize = (what: string, value: unknown) =>
-  new AuditError('invalid-tree-size', `${what} must be a non-negative integer, got ${String(value)}`);
+export const invalidTreeSize = (what: string, value: unknown) => new AuditError('invalid-tree-size', `${what} must be a non-negative integer, got ${String(value)}`);
 
 /** Stored nodes are missing or the tree is otherwise not what the writer leaves behind. */
 export class AuditTreeCorrupt extends Error {

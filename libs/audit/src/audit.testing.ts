@@ -18,7 +18,7 @@ export function auditTestEvent(type: string, n: number): NewEvent {
 /** `count` events over a few streams, appended 1–3 at a time; returns them in global order. */
 export async function appendAuditTestEvents(store: EventStore, count: number, streams = 5): Promise<void> {
   const prefix = randomUUID().slice(0, 8);
-  for (let n = 0; n < count; ) {
+  for (let n = 0; n < count;) {
     const size = Math.min(1 + (n % 3), count - n);
     const events = Array.from({ length: size }, (_, i) => auditTestEvent(`Event${(n + i) % 4}`, n + i));
     await store.appendToStream(`subject-${prefix}-${n % streams}`, events);
@@ -33,7 +33,7 @@ export async function appendAuditTestEvents(store: EventStore, count: number, st
 export async function readAllEvents(store: GlobalLog): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   const deadline = Date.now() + 30_000;
-  for (let from: GlobalCheckpoint = BEGINNING; ; ) {
+  for (let from: GlobalCheckpoint = BEGINNING; ;) {
     const { events, heldBack } = await store.readGlobalBatch(from, 1000);
     if (events.length === 0 && !heldBack) return all;
     if (events.length === 0) {

@@ -116,17 +116,7 @@ describe('event commitment', () => {
     const event = { ...EXAMPLE_EVENT, data: { phone: { ciphertext: 'c2VjcmV0' } } };
     const commitment = commitmentOf(event);
     expect(commitment).not.toContain('c2VjcmV0');
-    expect(Object.keys(JSON.parse(commitment))).toEqual([
-      'eventId',
-      'metadata',
-      'payloadDigest',
-      'position',
-      'recordedAt',
-      'schemaVersion',
-      'streamId',
-      'streamVersion',
-      'type',
-    ]);
+    expect(Object.keys(JSON.parse(commitment))).toEqual(['eventId', 'metadata', 'payloadDigest', 'position', 'recordedAt', 'schemaVersion', 'streamId', 'streamVersion', 'type']);
   });
 
   it('matches the documented example (docs/audit.md)', () => {
@@ -138,7 +128,9 @@ describe('event commitment', () => {
         '"streamId":"subject-42","streamVersion":1,"type":"SubjectRegistered"}',
     );
     expect(EXAMPLE_EVENT.payloadDigest).toBe('afc9f8d927a7eb0bd44b8beb5b7b4cc18e4f010e0ec6f172da97f7bd560168ba');
-    const expectedLeaf = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(commitment, 'utf8')])).digest();
+    const expectedLeaf = createHash('sha256')
+      .update(Buffer.concat([Buffer.of(0), Buffer.from(commitment, 'utf8')]))
+      .digest();
     expect(leafHash(commitment)).toEqual(expectedLeaf);
     expect(leafHash(commitment).toString('hex')).toBe(EXAMPLE_LEAF_HASH);
   });

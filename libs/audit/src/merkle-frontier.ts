@@ -62,7 +62,7 @@ export class MemoryTree {
 
   constructor(leafHashes: readonly Buffer[]) {
     this.levels = [[...leafHashes]];
-    for (let below = this.levels[0]; below.length > 1; ) {
+    for (let below = this.levels[0]; below.length > 1;) {
       const level: Buffer[] = [];
       for (let i = 0; i + 1 < below.length; i += 2) level.push(nodeHash(below[i], below[i + 1]));
       this.levels.push(level);

@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  consistencyRanges,
-  EMPTY_ROOT,
-  inclusionRanges,
-  leafHashOf,
-  nodeHash,
-  rootFromInclusionProof,
-  verifyConsistency,
-  verifyInclusion,
-} from './merkle';
+import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHashOf, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle';
 import { frontierNodes, MemoryTree, MerkleFrontier, merkleRoot } from './merkle-frontier';
 // a copy of shared/fixtures/rfc6962-vectors.json, kept with the code that it tests
 import vectors from './rfc6962-vectors.fixture.json';
@@ -36,9 +27,7 @@ const rfc = {
   subproof(m: number, d: Buffer[], b: boolean): Buffer[] {
     if (m === d.length) return b ? [] : [rfc.mth(d)];
     const k = rfc.k(d.length);
-    return m <= k
-      ? [...rfc.subproof(m, d.slice(0, k), b), rfc.mth(d.slice(k))]
-      : [...rfc.subproof(m - k, d.slice(k), false), rfc.mth(d.slice(0, k))];
+    return m <= k ? [...rfc.subproof(m, d.slice(0, k), b), rfc.mth(d.slice(k))] : [...rfc.subproof(m - k, d.slice(k), false), rfc.mth(d.slice(0, k))];
   },
 };
 

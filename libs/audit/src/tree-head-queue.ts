@@ -35,10 +35,9 @@ export class TreeHeadQueue {
   async firstBeyond(size: number): Promise<SignedTreeHead | undefined> {
     const loaded = this.queue.find((head) => head.treeSize > size);
     if (loaded) return loaded;
-    const { rows } = await this.pool.query<HeadRow>(
-      `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE tree_size > $1 ORDER BY audit_tree_heads.tree_size LIMIT 1`,
-      [Math.max(size, this.loadedThrough)],
-    );
+    const { rows } = await this.pool.query<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE tree_size > $1 ORDER BY audit_tree_heads.tree_size LIMIT 1`, [
+      Math.max(size, this.loadedThrough),
+    ]);
     return rows[0] && toHead(rows[0]);
   }
 }

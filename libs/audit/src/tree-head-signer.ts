@@ -26,7 +26,10 @@ export function treeHeadSigningInput(treeSize: number, rootHashHex: string, time
 
 /** First 16 hex digits of SHA-256 over the public key's SubjectPublicKeyInfo (DER). */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** An Ed25519 public key from its PEM (or any form createPublicKey takes); throws for other key types. */

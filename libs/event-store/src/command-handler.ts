@@ -97,7 +97,7 @@ const PAGE = 1000;
 /** Every event of a stream, read in pages. */
 export async function readWholeStream<E extends AnyDomainEvent>(store: EventStore, streamId: string): Promise<RecordedEvent<E>[]> {
   const all: RecordedEvent<E>[] = [];
-  for (let from = 1; ; ) {
+  for (let from = 1; ;) {
     const page = await store.readStream<E>(streamId, { fromVersion: from, maxCount: PAGE });
     all.push(...page);
     if (page.length < PAGE) return all;

@@ -62,9 +62,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<{ store:
       it('lets exactly one of 20 concurrent appends with the same expected version win', async () => {
         const streamId = stream();
         await store.appendToStream(streamId, [event('Start')]);
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: 20 }, (_, i) => store.appendToStream(streamId, [event(`Try${i}`)], { expectedVersion: 1 })),
-        );
+        const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.appendToStream(streamId, [event(`Try${i}`)], { expectedVersion: 1 })));
         const won = outcomes.filter((o) => o.status === 'fulfilled');
         const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(won).toHaveLength(1);
@@ -152,10 +150,13 @@ export function eventStoreContract(adapter: string, open: () => Promise<{ store:
       it('pages a 10,000-event stream forwards and backwards', async () => {
         const streamId = stream();
         for (let start = 0; start < 10_000; start += 1_000) {
-          await store.appendToStream(streamId, Array.from({ length: 1_000 }, (_, i) => event('N', { n: start + i + 1 })));
+          await store.appendToStream(
+            streamId,
+            Array.from({ length: 1_000 }, (_, i) => event('N', { n: start + i + 1 })),
+          );
         }
         const forwards: number[] = [];
-        for (let from = 1; ; ) {
+        for (let from = 1; ;) {
           const page = await store.readStream(streamId, { fromVersion: from, maxCount: 999 });
           if (page.length === 0) break;
           forwards.push(...page.map((e) => e.streamVersion));
@@ -164,7 +165,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<{ store:
         expect(forwards).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
 
         const backwards: number[] = [];
-        for (let from: number | undefined = undefined; ; ) {
+        for (let from: number | undefined = undefined; ;) {
           const page: RecordedEvent[] = await store.readStream(streamId, { direction: 'backwards', fromVersion: from, maxCount: 999 });
           if (page.length === 0) break;
           backwards.push(...page.map((e) => e.streamVersion));
@@ -261,7 +262,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<{ store:
  * database (another test file) may hold new events back for a moment.
  */
 async function eventually(assertion: () => Promise<void>, ms = 10_000): Promise<void> {
-  for (const start = Date.now(); ; ) {
+  for (const start = Date.now(); ;) {
     try {
       return await assertion();
     } catch (error) {

@@ -28,8 +28,7 @@ class EventStoreLifecycle implements BeforeApplicationShutdown {
     {
       provide: POSTGRES_EVENT_STORE,
       inject: [PG_POOL, LedgerMetrics],
-      useFactory: (pool: Pool, metrics: LedgerMetrics) =>
-        new PostgresEventStore(pool, { onAppended: (count, seconds) => metrics.appended(count, seconds) }),
+      useFactory: (pool: Pool, metrics: LedgerMetrics) => new PostgresEventStore(pool, { onAppended: (count, seconds) => metrics.appended(count, seconds) }),
     },
     { provide: EVENT_STORE, useExisting: POSTGRES_EVENT_STORE },
     { provide: GLOBAL_LOG, useExisting: POSTGRES_EVENT_STORE },

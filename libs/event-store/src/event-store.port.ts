@@ -7,15 +7,7 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export const LEGAL_BASES = [
-  'consent',
-  'contract',
-  'legal_obligation',
-  'vital_interest',
-  'public_interest',
-  'public_data',
-  'other_law',
-] as const;
+export const LEGAL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interest', 'public_interest', 'public_data', 'other_law'] as const;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
 
 /** Who did it, in which role, why and under which legal basis; how the event came about. */

@@ -23,7 +23,17 @@ function registration(subjectId: string, n: number): SubjectEvent[] {
     { type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'web', minor: false, registeredAt: at } },
     {
       type: 'ConsentGranted',
-      data: { subjectId, consentId: `c-${n}`, purposeId: 'health-management', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'web', guardian: { name: `王芳${n}`, relation: 'mother' }, grantedAt: at },
+      data: {
+        subjectId,
+        consentId: `c-${n}`,
+        purposeId: 'health-management',
+        categories: ['health'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'web',
+        guardian: { name: `王芳${n}`, relation: 'mother' },
+        grantedAt: at,
+      },
     },
     collected('identity', { name: `张伟${n}`, birthDate: '1980-05-01' }),
     collected('contact', { phone: `+86138123456${String(n).padStart(2, '0')}` }),

@@ -34,12 +34,7 @@ interface SubjectKeysRow {
  * before anything is written. Events are never touched: data keys, and so ciphertexts, stay.
  * Progress counts keys, a subject's row holding several.
  */
-export async function rotateKek(
-  pool: Pool,
-  keyring: ReadonlyMap<string, Buffer>,
-  next: Buffer,
-  options: KekRotationOptions,
-): Promise<{ rewrapped: number }> {
+export async function rotateKek(pool: Pool, keyring: ReadonlyMap<string, Buffer>, next: Buffer, options: KekRotationOptions): Promise<{ rewrapped: number }> {
   const nextId = kekIdOf(next);
   const ring = new Map(keyring).set(nextId, next);
   const client = await pool.connect();
@@ -62,7 +57,7 @@ export async function rotateKek(
       for (let pass = 0; ; pass++) {
         let after = '';
         let seen = 0;
-        for (let batch = await liveSubjects(client, nextId, after, options.batchSize); batch.length > 0; ) {
+        for (let batch = await liveSubjects(client, nextId, after, options.batchSize); batch.length > 0;) {
           rewrapped += await rewrapSubjects(client, batch, ring, next);
           const keys = batch.reduce((sum, row) => sum + row.key_ids.length, 0);
           progressed(keys);
@@ -72,10 +67,7 @@ export async function rotateKek(
         }
         if (seen === 0 || pass > 10) break;
       }
-      const secrets = await client.query<WrappedRow>(
-        'SELECT name AS id, NULL AS subject_id, NULL AS category, wrapped, kek_id FROM vault_secrets WHERE kek_id <> $1',
-        [nextId],
-      );
+      const secrets = await client.query<WrappedRow>('SELECT name AS id, NULL AS subject_id, NULL AS category, wrapped, kek_id FROM vault_secrets WHERE kek_id <> $1', [nextId]);
       if (secrets.rows.length > 0) {
         rewrapped += await rewrapSecrets(client, secrets.rows, ring, next);
         progressed(secrets.rows.length);
@@ -101,9 +93,7 @@ async function refuseStrangers(client: PoolClient, known: string[]): Promise<voi
   );
   if (rows.length === 0) return;
   const list = rows.map((row) => `${row.n} under kek id ${row.kek_id}`).join(', ');
-  throw new KekRotationError(
-    `keys are wrapped by a master key that is neither the current one nor the new one (${list}; known: ${known.join(', ')}); nothing was re-wrapped`,
-  );
+  throw new KekRotationError(`keys are wrapped by a master key that is neither the current one nor the new one (${list}; known: ${known.join(', ')}); nothing was re-wrapped`);
 }
 
 async function countNotUnder(client: PoolClient, kekId: string): Promise<number> {

@@ -76,8 +76,7 @@ export async function loadMasterKey(config: Pick<LedgerConfig, 'masterKey' | 'da
   if (await publishKeyFile(path, generated)) {
     logger.warn(
       { path, kekId: kekIdOf(generated) },
-      'generated a new master key in the data directory; in production supply it via LEDGER_MASTER_KEY ' +
-        'instead, kept apart from the database and its backups',
+      'generated a new master key in the data directory; in production supply it via LEDGER_MASTER_KEY ' + 'instead, kept apart from the database and its backups',
     );
     return { key: generated, kekId: kekIdOf(generated), source: 'file', path };
   }

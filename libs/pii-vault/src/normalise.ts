@@ -27,8 +27,5 @@ export function normaliseEmail(email: string): string {
 
 /** Resident ID numbers end in a check digit that may be `X`; people type it either case. */
 export function normaliseIdNumber(idNumber: string): string {
-  return idNumber
-    .normalize('NFKC')
-    .replace(/\s/g, '')
-    .replace(/x$/, 'X');
+  return idNumber.normalize('NFKC').replace(/\s/g, '').replace(/x$/, 'X');
 }

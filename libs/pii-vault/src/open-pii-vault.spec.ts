@@ -73,9 +73,7 @@ describe('openPiiVault', () => {
 
       const error = await open(database.pool, vaultTestConfig({ masterKey: wrong }), captureLog().logger).catch((caught: Error) => caught);
       expect(error).toBeInstanceOf(MasterKeyMismatchError);
-      expect((error as Error).message).toContain(
-        `LEDGER_MASTER_KEY does not match the key that wrapped the data keys (kek id ${kekIdOf(right)})`,
-      );
+      expect((error as Error).message).toContain(`LEDGER_MASTER_KEY does not match the key that wrapped the data keys (kek id ${kekIdOf(right)})`);
       expect((error as Error).message).toContain(`this one has kek id ${kekIdOf(wrong)}`);
       expect((error as Error).message).not.toContain(wrong.toString('base64'));
       const { rows } = await database.pool.query('SELECT DISTINCT kek_id FROM vault_data_keys UNION SELECT kek_id FROM vault_secrets');
@@ -84,25 +82,19 @@ describe('openPiiVault', () => {
 
     it('refuses even before any data key exists: the blind-index key already belongs to the first master key', async () => {
       await open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger);
-      await expect(open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger)).rejects.toThrow(
-        /does not match the key that wrapped the data keys/,
-      );
+      await expect(open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger)).rejects.toThrow(/does not match the key that wrapped the data keys/);
     });
 
     it('names the key file when the key came from it', async () => {
       await open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger);
       const config = vaultTestConfig({ masterKey: undefined });
-      await expect(open(database.pool, config, captureLog().logger)).rejects.toThrow(
-        `the master key in ${join(config.dataDir, 'master.key')} does not match`,
-      );
+      await expect(open(database.pool, config, captureLog().logger)).rejects.toThrow(`the master key in ${join(config.dataDir, 'master.key')} does not match`);
     });
   });
 
   it('tells the operator to migrate when the vault tables are missing', async () => {
     const owner = await database.ownerClient();
     await owner.query('DROP TABLE vault_subject_keys CASCADE');
-    await expect(open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger)).rejects.toThrow(
-      /run `ledger db migrate`/,
-    );
+    await expect(open(database.pool, vaultTestConfig({ masterKey: randomBytes(32) }), captureLog().logger)).rejects.toThrow(/run `ledger db migrate`/);
   });
 });

@@ -18,7 +18,10 @@ export class DataErasedError extends Error {
 /** A ciphertext does not open under its context: moved, tampered with, or not ours. */
 export class DecryptionFailedError extends Error {
   readonly code = 'decryption-failed';
-  constructor(readonly eventId: string, readonly field: string) {
+  constructor(
+    readonly eventId: string,
+    readonly field: string,
+  ) {
     super(`field ${field} of event ${eventId} does not authenticate under its subject, category and key`);
     this.name = 'DecryptionFailedError';
   }

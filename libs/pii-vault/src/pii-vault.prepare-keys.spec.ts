@@ -34,7 +34,7 @@ describe('PiiVault.prepareKeys', () => {
 
   const statementsOf = async (action: () => Promise<unknown>) => (await countingStatements(database.pool, action)).statements;
 
-  it('creates the keys of all of a subject\'s categories in one statement, then seals from the cache', async () => {
+  it("creates the keys of all of a subject's categories in one statement, then seals from the cache", async () => {
     const subjectId = newSubject();
     expect(await statementsOf(() => vault.prepareKeys(refs(subjectId), true))).toBe(1);
     const rows = await keyRows(subjectId);
@@ -76,9 +76,11 @@ describe('PiiVault.prepareKeys', () => {
     const wanted = [...subjects.flatMap((subjectId) => refs(subjectId, ['health', 'contact'])), ...refs(newSubject(), ['health'])];
     expect(await statementsOf(() => cold.prepareKeys(wanted, false))).toBe(1);
     expect(cold.cachedKeys).toBe(subjects.length);
-    expect(await statementsOf(async () => {
-      for (const { context, value } of sealed) expect(await cold.decrypt(context, value)).toBe(`health of ${context.subjectId}`);
-    })).toBe(0);
+    expect(
+      await statementsOf(async () => {
+        for (const { context, value } of sealed) expect(await cold.decrypt(context, value)).toBe(`health of ${context.subjectId}`);
+      }),
+    ).toBe(0);
     for (const subjectId of subjects) expect((await keyRows(subjectId)).map((row) => row.category)).toEqual(['health']);
   });
 
@@ -89,9 +91,7 @@ describe('PiiVault.prepareKeys', () => {
     // orders, inserting the keys in the order given would deadlock them
     await owner.query('BEGIN');
     await owner.query('LOCK TABLE vault_subject_keys IN ACCESS EXCLUSIVE MODE');
-    const racing = Promise.all(
-      subjects.flatMap((subjectId) => [a.prepareKeys(refs(subjectId), true), b.prepareKeys(refs(subjectId, [...CATEGORIES].reverse()), true)]),
-    );
+    const racing = Promise.all(subjects.flatMap((subjectId) => [a.prepareKeys(refs(subjectId), true), b.prepareKeys(refs(subjectId, [...CATEGORIES].reverse()), true)]));
     await waitForLockWait(10);
     await owner.query('COMMIT');
     await racing;

@@ -124,9 +124,7 @@ describe('PiiVault', () => {
       expect(rows).toHaveLength(1);
       expect(new Set(encrypted.map((value) => value.kid))).toEqual(new Set([rows[0].key_id]));
       const fresh = await pen.open(masterKey, { listenForShreds: false });
-      expect(await Promise.all(encrypted.map((value, i) => fresh.decrypt({ ...at, field: `f${i}` }, value)))).toEqual(
-        Array.from({ length: 20 }, (_, i) => i),
-      );
+      expect(await Promise.all(encrypted.map((value, i) => fresh.decrypt({ ...at, field: `f${i}` }, value)))).toEqual(Array.from({ length: 20 }, (_, i) => i));
     });
 
     it('stores keys only wrapped (60 bytes) under the kek id of the master key', async () => {

@@ -97,11 +97,7 @@ const NORMALISERS: Record<BlindIndexKind, (value: string) => string> = {
 export function isEncryptedValue(x: unknown): x is EncryptedValue {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const value = x as Record<string, unknown>;
-  return (
-    value.v === 1 &&
-    Object.keys(value).length === 5 &&
-    ['kid', 'iv', 'ct', 'tag'].every((name) => typeof value[name] === 'string')
-  );
+  return value.v === 1 && Object.keys(value).length === 5 && ['kid', 'iv', 'ct', 'tag'].every((name) => typeof value[name] === 'string');
 }
 
 /**
@@ -129,7 +125,11 @@ export class PiiVault {
 
   /** Evicts keys that other processes shred, from now on (LISTEN); `close()` stops it. */
   async listenForShreds(): Promise<void> {
-    const listener = new ShredListener(this.pool, (subjectId) => this.evictSubject(subjectId), () => this.evictAll());
+    const listener = new ShredListener(
+      this.pool,
+      (subjectId) => this.evictSubject(subjectId),
+      () => this.evictAll(),
+    );
     await listener.start();
     this.listener = listener;
   }
@@ -175,16 +175,12 @@ export class PiiVault {
   }
 
   async encryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, JsonValue>): Promise<Record<string, EncryptedValue>> {
-    const entries = await Promise.all(
-      Object.entries(fields).map(async ([field, value]) => [field, await this.encrypt({ ...context, field }, value)] as const),
-    );
+    const entries = await Promise.all(Object.entries(fields).map(async ([field, value]) => [field, await this.encrypt({ ...context, field }, value)] as const));
     return Object.fromEntries(entries);
   }
 
   async decryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, EncryptedValue>): Promise<Record<string, JsonValue>> {
-    const entries = await Promise.all(
-      Object.entries(fields).map(async ([field, value]) => [field, await this.decrypt({ ...context, field }, value)] as const),
-    );
+    const entries = await Promise.all(Object.entries(fields).map(async ([field, value]) => [field, await this.decrypt({ ...context, field }, value)] as const));
     return Object.fromEntries(entries);
   }
 
@@ -244,12 +240,7 @@ export class PiiVault {
       const keyId = randomUUID();
       return { keyId, category, key: keys[i], wrapped: wrapKey(this.keys.kek, keys[i], dataKeyAad(keyId, subjectId, category)) };
     });
-    return new KeyDraft(
-      subjectId,
-      new Map(made.map((key) => [key.category, { keyId: key.keyId, key: key.key }])),
-      newSubjectKeysRow(subjectId, made, this.kekId),
-      this.evictions,
-    );
+    return new KeyDraft(subjectId, new Map(made.map((key) => [key.category, { keyId: key.keyId, key: key.key }])), newSubjectKeysRow(subjectId, made, this.kekId), this.evictions);
   }
 
   /** False when one of these keys is cached, so stored: the subject's keys are not for a draft. */
@@ -335,7 +326,10 @@ export class PiiVault {
         return loaded;
       });
       for (const [flight, ref] of missing) {
-        this.loading.set(flight, batch.then((loaded) => loaded.get(cacheId(ref))).finally(() => this.loading.delete(flight)));
+        this.loading.set(
+          flight,
+          batch.then((loaded) => loaded.get(cacheId(ref))).finally(() => this.loading.delete(flight)),
+        );
       }
     }
     // eslint-disable-next-line @typescript-eslint/await-thenable -- the map holds the in-flight loads' promises

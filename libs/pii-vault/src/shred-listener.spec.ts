@@ -50,7 +50,12 @@ describe('ShredListener', () => {
     const pool = new Pool({ connectionString: viaProxy.toString(), max: 2 });
     pool.on('error', () => undefined);
     let gaps = 0;
-    const listener = new ShredListener(pool, () => undefined, () => gaps++, { heartbeatMs: 100, heartbeatTimeoutMs: 200 });
+    const listener = new ShredListener(
+      pool,
+      () => undefined,
+      () => gaps++,
+      { heartbeatMs: 100, heartbeatTimeoutMs: 200 },
+    );
     try {
       await listener.start();
       await new Promise((resolve) => setTimeout(resolve, 500));

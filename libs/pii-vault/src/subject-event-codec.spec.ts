@@ -23,7 +23,17 @@ function events(subjectId: string): SubjectEvent[] {
     { type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'web', minor: true, registeredAt: at } },
     {
       type: 'ConsentGranted',
-      data: { subjectId, consentId: 'c-1', purposeId: 'health-management', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'web', guardian: { name: '王芳', relation: 'mother' }, grantedAt: at },
+      data: {
+        subjectId,
+        consentId: 'c-1',
+        purposeId: 'health-management',
+        categories: ['health'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'web',
+        guardian: { name: '王芳', relation: 'mother' },
+        grantedAt: at,
+      },
     },
     collected('identity', { name: '王小明', birthDate: '2012-03-04' }),
     collected('contact', { phone: '+8613812345678' }),
@@ -61,10 +71,15 @@ describe('SubjectEventCodec', () => {
     return { plain, ids, sealed: await codec.sealAll(plain, ids) };
   };
 
-  it('seals a new subject\'s events with one statement, each value under its category\'s key', async () => {
+  it("seals a new subject's events with one statement, each value under its category's key", async () => {
     const subjectId = randomUUID();
     const plain = events(subjectId);
-    const { statements, result } = await statementsOf(() => codec.sealAll(plain, plain.map(() => uuidv7())));
+    const { statements, result } = await statementsOf(() =>
+      codec.sealAll(
+        plain,
+        plain.map(() => uuidv7()),
+      ),
+    );
     expect(statements).toBe(1);
     const keys = await keysOf(subjectId);
     expect([...keys.keys()].sort()).toEqual(['contact', FREE_TEXT_CATEGORY, GUARDIAN_CATEGORY, 'health', 'identity'].sort());
@@ -94,14 +109,22 @@ describe('SubjectEventCodec', () => {
 
   it('refuses to seal data of a shredded category again', async () => {
     const subjectId = randomUUID();
-    await codec.sealAll(events(subjectId), events(subjectId).map(() => uuidv7()));
+    await codec.sealAll(
+      events(subjectId),
+      events(subjectId).map(() => uuidv7()),
+    );
     await vault.shred(subjectId, ['contact'], why);
     const again = events(subjectId).filter((event) => event.type === 'DataCollected');
-    await expect(codec.sealAll(again, again.map(() => uuidv7()))).rejects.toBeInstanceOf(DataErasedError);
+    await expect(
+      codec.sealAll(
+        again,
+        again.map(() => uuidv7()),
+      ),
+    ).rejects.toBeInstanceOf(DataErasedError);
     expect((await keysOf(subjectId)).size).toBe(5);
   });
 
-  describe('sealForAppend: a new subject\'s keys stored by the append of its first events', () => {
+  describe("sealForAppend: a new subject's keys stored by the append of its first events", () => {
     let store: PostgresEventStore;
     const metadata = { actor: 'staff-1', roles: ['staff'], correlationId: 'c-1' };
     beforeAll(() => {
@@ -132,7 +155,16 @@ describe('SubjectEventCodec', () => {
       expect((await keysOf(subjectId)).size).toBe(5);
       // cached once appended: sealing more costs no statement
       const more = events(subjectId).filter((event) => event.type === 'DataCollected');
-      expect((await statementsOf(() => writer.sealAll(more, more.map(() => uuidv7())))).statements).toBe(0);
+      expect(
+        (
+          await statementsOf(() =>
+            writer.sealAll(
+              more,
+              more.map(() => uuidv7()),
+            ),
+          )
+        ).statements,
+      ).toBe(0);
       const reader = new SubjectEventCodec(await pen.open(masterKey, { listenForShreds: false }));
       expect(await reader.openAll(sealing.events, ids)).toEqual(plain);
     });
@@ -146,14 +178,22 @@ describe('SubjectEventCodec', () => {
       await expect(append(sealing, ids, subjectId)).rejects.toMatchObject({ code: 'wrong-expected-version' });
       expect((await keysOf(subjectId)).size).toBe(0);
       // the next command creates the keys the usual way, in a statement of its own
-      const { statements } = await statementsOf(() => codec.sealAll(plain, plain.map(() => uuidv7())));
+      const { statements } = await statementsOf(() =>
+        codec.sealAll(
+          plain,
+          plain.map(() => uuidv7()),
+        ),
+      );
       expect(statements).toBe(1);
       expect((await keysOf(subjectId)).size).toBe(5);
     });
 
     it('refuses the whole append when the subject has keys after all; sealed again without a draft, it uses them', async () => {
       const subjectId = randomUUID();
-      await codec.sealAll(events(subjectId), events(subjectId).map(() => uuidv7())); // keys, no events
+      await codec.sealAll(
+        events(subjectId),
+        events(subjectId).map(() => uuidv7()),
+      ); // keys, no events
       const stored = await keysOf(subjectId);
       const other = new SubjectEventCodec(await pen.open(masterKey, { listenForShreds: false })); // has none cached
       const plain = events(subjectId);
@@ -172,12 +212,27 @@ describe('SubjectEventCodec', () => {
     it('does not draft keys a vault has cached (stored), and does not cache a draft once a shred of the subject came in between', async () => {
       const subjectId = randomUUID();
       const plain = events(subjectId);
-      await codec.sealAll(plain, plain.map(() => uuidv7()));
-      expect((await codec.sealForAppend(plain, plain.map(() => uuidv7()), true)).alongside).toBeUndefined();
+      await codec.sealAll(
+        plain,
+        plain.map(() => uuidv7()),
+      );
+      expect(
+        (
+          await codec.sealForAppend(
+            plain,
+            plain.map(() => uuidv7()),
+            true,
+          )
+        ).alongside,
+      ).toBeUndefined();
 
       const fresh = randomUUID();
       const cold = await pen.open(masterKey, { listenForShreds: false });
-      const sealing = await new SubjectEventCodec(cold).sealForAppend(events(fresh), events(fresh).map(() => uuidv7()), true);
+      const sealing = await new SubjectEventCodec(cold).sealForAppend(
+        events(fresh),
+        events(fresh).map(() => uuidv7()),
+        true,
+      );
       cold.evictSubject(fresh); // what a shred's notification does
       sealing.appended();
       expect(cold.cachedKeys).toBe(0);

@@ -46,13 +46,7 @@ describe('migration 1763900012000: a subject’s data keys in one row', () => {
   async function oldKey(owner: Client, kek: Buffer, subjectId: string, category: string): Promise<string> {
     const keyId = randomUUID();
     const wrapped = wrapKey(kek, randomBytes(32), dataKeyAad(keyId, subjectId, category));
-    await owner.query('SELECT vault_create_data_keys($1, $2::uuid[], $3::text[], $4::bytea[], $5)', [
-      subjectId,
-      [keyId],
-      [category],
-      [wrapped],
-      kekIdOf(kek),
-    ]);
+    await owner.query('SELECT vault_create_data_keys($1, $2::uuid[], $3::text[], $4::bytea[], $5)', [subjectId, [keyId], [category], [wrapped], kekIdOf(kek)]);
     return keyId;
   }
 

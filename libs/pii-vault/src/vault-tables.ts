@@ -114,15 +114,14 @@ export class VaultTables {
    * in one statement, and tells the other processes' vaults to drop them from their caches when it
    * commits (`vault_shred_data_keys`, migration 1763900012000).
    */
-  async shred(
-    subjectId: string,
-    categories: readonly string[] | undefined,
-    why: { reason: string; requestId?: string; actor: string },
-  ): Promise<TombstoneRow[]> {
-    const { rows } = await this.pool.query<TombstoneRow>(
-      `SELECT ${TOMBSTONE_COLUMNS} FROM vault_shred_data_keys($1, $2::text[], $3, $4, $5)`,
-      [subjectId, categories ?? null, why.reason, why.requestId ?? null, why.actor],
-    );
+  async shred(subjectId: string, categories: readonly string[] | undefined, why: { reason: string; requestId?: string; actor: string }): Promise<TombstoneRow[]> {
+    const { rows } = await this.pool.query<TombstoneRow>(`SELECT ${TOMBSTONE_COLUMNS} FROM vault_shred_data_keys($1, $2::text[], $3, $4, $5)`, [
+      subjectId,
+      categories ?? null,
+      why.reason,
+      why.requestId ?? null,
+      why.actor,
+    ]);
     return rows;
   }
 
@@ -177,10 +176,11 @@ export class VaultTables {
   }
 
   async insertSecret(row: SecretRow): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      'INSERT INTO vault_secrets (name, wrapped, kek_id) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
-      [row.name, row.wrapped, row.kek_id],
-    );
+    const { rowCount } = await this.pool.query('INSERT INTO vault_secrets (name, wrapped, kek_id) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
+      row.name,
+      row.wrapped,
+      row.kek_id,
+    ]);
     return rowCount === 1;
   }
 

@@ -14,12 +14,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [DatabaseModule.forRoot(database)],
-      providers: [
-        { provide: LEDGER_CONFIG, useValue: config },
-        { provide: LEDGER_LOGGER, useValue: logger },
-        { provide: LEDGER_CLOCK, useValue: clock },
-        LedgerMetrics,
-      ],
+      providers: [{ provide: LEDGER_CONFIG, useValue: config }, { provide: LEDGER_LOGGER, useValue: logger }, { provide: LEDGER_CLOCK, useValue: clock }, LedgerMetrics],
       exports: [LEDGER_CONFIG, LEDGER_LOGGER, LEDGER_CLOCK, LedgerMetrics, DatabaseModule],
     };
   }

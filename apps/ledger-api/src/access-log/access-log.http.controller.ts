@@ -29,7 +29,8 @@ export class AccessLogHttpController {
     try {
       return await this.log.list({ subjectId, actor: query.actor, limit: query.limit ?? ACCESS_LOG_DEFAULT_LIMIT, cursor: query.cursor });
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ProblemException(400, 'validation-failed', 'The request is invalid', error.message, [{ path: 'query.cursor', message: 'invalid cursor' }]);
+      if (error instanceof InvalidCursorError)
+        throw new ProblemException(400, 'validation-failed', 'The request is invalid', error.message, [{ path: 'query.cursor', message: 'invalid cursor' }]);
       throw error;
     }
   }

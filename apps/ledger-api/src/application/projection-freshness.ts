@@ -56,10 +56,9 @@ export class ProjectionFreshness {
   async waitForCheckpoint(projections: readonly string[], target: GlobalCheckpoint, timeoutMs = FRESHNESS_TIMEOUT_MS, what = 'the last write'): Promise<void> {
     let failed: string | undefined;
     const settled = await pollUntil(async () => {
-      const { rows } = await this.pool.query(
-        `SELECT name, status, transaction_id::text AS tx, position::text AS pos FROM projection_checkpoints WHERE name = ANY($1::text[])`,
-        [projections],
-      );
+      const { rows } = await this.pool.query(`SELECT name, status, transaction_id::text AS tx, position::text AS pos FROM projection_checkpoints WHERE name = ANY($1::text[])`, [
+        projections,
+      ]);
       const behind = projections.filter((name) => {
         const row = rows.find((candidate) => candidate.name === name);
         return !row || compareCheckpoints({ transactionId: Number(row.tx), position: Number(row.pos) }, target) < 0;
@@ -71,4 +70,3 @@ export class ProjectionFreshness {
     if (!settled) throw new ProjectionLagging(`read models have not reached ${what} within ${FRESHNESS_TIMEOUT_MS / 1000} s`);
   }
 }
-

@@ -38,7 +38,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = request.headers['idempotency-key'];
     if (request.method === 'GET' || key === undefined || !request.actor) return next.handle();
     if (typeof key !== 'string' || !KEY.test(key)) {
-      return throwError(() => new ProblemException(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1-200 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'invalid' }]));
+      return throwError(
+        () =>
+          new ProblemException(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1-200 visible ASCII characters', [
+            { path: 'headers.idempotency-key', message: 'invalid' },
+          ]),
+      );
     }
     const actor = request.actor.id;
     const digest = this.vault.keyedDigest('idempotency-key', `${actor}\n${key}`);
@@ -80,7 +85,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return this.claim(actor, key, hash);
     }
     if (row.status === null) {
-      throw new ProblemException(409, 'request-in-progress', 'Request in progress', 'a request with this Idempotency-Key is still being processed', undefined, { retryAfterSeconds: 1 });
+      throw new ProblemException(409, 'request-in-progress', 'Request in progress', 'a request with this Idempotency-Key is still being processed', undefined, {
+        retryAfterSeconds: 1,
+      });
     }
     return { status: row.status, body: row.body, etag: row.etag };
   }

@@ -6,40 +6,63 @@ import { LEGAL_BASES, LegalBasis } from '@pi-ledger/ledger-domain/legal-basis';
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class DefinePurposeDto {
-  @ApiProperty({ example: 'newsletter' }) @IsString() @Matches(ID, { message: 'id must be lower-case letters, digits and dashes (1-63)' })
+  @ApiProperty({ example: 'newsletter' })
+  @IsString()
+  @Matches(ID, { message: 'id must be lower-case letters, digits and dashes (1-63)' })
   id: string;
 
-  @ApiProperty() @IsString() @Length(1, 200)
+  @ApiProperty()
+  @IsString()
+  @Length(1, 200)
   name: string;
 
-  @ApiProperty() @IsString() @Length(1, 4000)
+  @ApiProperty()
+  @IsString()
+  @Length(1, 4000)
   description: string;
 
-  @ApiProperty({ enum: LEGAL_BASES }) @IsIn([...LEGAL_BASES])
+  @ApiProperty({ enum: LEGAL_BASES })
+  @IsIn([...LEGAL_BASES])
   legalBasis: LegalBasis;
 
-  @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true })
+  @ApiProperty({ enum: CATEGORY_NAMES, isArray: true })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(CATEGORY_NAMES, { each: true })
   categories: Category[];
 
-  @ApiProperty() @IsBoolean()
+  @ApiProperty()
+  @IsBoolean()
   necessaryForService: boolean;
 
-  @ApiPropertyOptional({ description: 'Days data held only for this purpose is kept' }) @IsOptional() @IsInt() @Min(1) @Max(36500)
+  @ApiPropertyOptional({ description: 'Days data held only for this purpose is kept' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(36500)
   retentionDays?: number;
 }
 
 export class PublishNoticeDto {
-  @ApiProperty({ example: 'v2' }) @IsString() @Matches(/^[\w.-]{1,40}$/, { message: 'version must be 1-40 letters, digits, dots, dashes or underscores' })
+  @ApiProperty({ example: 'v2' })
+  @IsString()
+  @Matches(/^[\w.-]{1,40}$/, { message: 'version must be 1-40 letters, digits, dots, dashes or underscores' })
   version: string;
 
-  @ApiProperty() @IsString() @Length(1, 100_000)
+  @ApiProperty()
+  @IsString()
+  @Length(1, 100_000)
   content: string;
 
-  @ApiProperty({ isArray: true, type: String }) @IsArray() @ArrayUnique() @IsString({ each: true })
+  @ApiProperty({ isArray: true, type: String })
+  @IsArray()
+  @ArrayUnique()
+  @IsString({ each: true })
   purposeIds: string[];
 }
 
 export class SetSensitivityDto {
-  @ApiProperty() @IsBoolean()
+  @ApiProperty()
+  @IsBoolean()
   sensitive: boolean;
 }

@@ -39,7 +39,10 @@ export class RegistryHttpController {
   @ApiOperation({ summary: 'Publish an immutable notice version; returns its content hash' })
   async publishNotice(@Body() body: PublishNoticeDto, @Ctx() context: RequestContext) {
     const hash = contentHash(body.content);
-    const { position } = await this.registry.execute({ type: 'PublishNotice', notice: { version: body.version, content: body.content, contentHash: hash, purposeIds: body.purposeIds } }, context);
+    const { position } = await this.registry.execute(
+      { type: 'PublishNotice', notice: { version: body.version, content: body.content, contentHash: hash, purposeIds: body.purposeIds } },
+      context,
+    );
     return { version: body.version, contentHash: hash, position };
   }
 

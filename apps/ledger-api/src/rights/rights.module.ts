@@ -47,15 +47,6 @@ registerProblemCodes({
 @Module({
   imports: [RegistryModule, SubjectsModule],
   controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController],
-  providers: [
-    LegalHoldsService,
-    ErasureCertificates,
-    ErasureService,
-    RightsRequestsService,
-    RightsFulfilment,
-    SubjectExport,
-    retentionScheduleProvider,
-    RetentionScheduler,
-  ],
+  providers: [LegalHoldsService, ErasureCertificates, ErasureService, RightsRequestsService, RightsFulfilment, SubjectExport, retentionScheduleProvider, RetentionScheduler],
 })
 export class RightsModule {}

@@ -46,7 +46,11 @@ export class GrantConsentDto extends ConsentInputDto {
 
 export class RestrictDto {
   @ApiPropertyOptional({ description: 'Purposes to restrict; absent = all processing but storage', isArray: true, type: String })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @Matches(PURPOSE_ID, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @Matches(PURPOSE_ID, { each: true })
   purposeIds?: string[];
   @ApiProperty() @IsString() @Length(1, 1000) reason: string;
 }

@@ -1,7 +1,21 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsEmail, IsIn, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, registerDecorator,
-  ValidateNested, validateSync, ValidationArguments,
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  ValidateNested,
+  validateSync,
+  ValidationArguments,
 } from 'class-validator';
 import { FieldProblem } from '@pi-ledger/ledger-domain/domain-error';
 import { flatten } from '@pi-ledger/platform/http/validation.pipe';
@@ -59,7 +73,10 @@ function validateDto(instance: object, path: string, today: string): FieldProble
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const text = (max: number) => [IsString(), Length(1, max), Transform(trimmed)];
-const apply = (...decorators: PropertyDecorator[]) => (target: object, key: string | symbol) => decorators.forEach((d) => d(target, key));
+const apply =
+  (...decorators: PropertyDecorator[]) =>
+  (target: object, key: string | symbol) =>
+    decorators.forEach((d) => d(target, key));
 const Text = (max = 200) => apply(...text(max));
 const TextList = (max = 200) => apply(IsArray(), ArrayMaxSize(200), IsString({ each: true }), Length(1, max, { each: true }));
 
@@ -85,7 +102,7 @@ export class AddressFields {
 
 export class ContactFields {
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? normalisePhone(value) ?? value : value))
+  @Transform(({ value }) => (typeof value === 'string' ? (normalisePhone(value) ?? value) : value))
   @Matches(/^\+861[3-9]\d{9}$/, { message: 'phone must be a mainland mobile number (+861[3-9]xxxxxxxxx)' })
   phone?: string;
   @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? normaliseEmail(value) : value)) @IsEmail() email?: string;
@@ -228,7 +245,8 @@ export function validateListItem(category: Category, field: string, item: unknow
     const { value, problems } = validateCategoryFields(category, { [field]: [item] }, path, today);
     // the element's problems are reported on the element ([0]) or on the list itself: either is the item
     const listPath = `${path}.${field}`;
-    const asItem = (problemPath: string) => (problemPath === listPath || problemPath.startsWith(`${listPath}[0]`) ? path + problemPath.slice(listPath.length).replace(/^\[0\]/, '') : problemPath);
+    const asItem = (problemPath: string) =>
+      problemPath === listPath || problemPath.startsWith(`${listPath}[0]`) ? path + problemPath.slice(listPath.length).replace(/^\[0\]/, '') : problemPath;
     return { value: (value[field] as unknown[] | undefined)?.[0], problems: problems.map((p) => ({ ...p, path: asItem(p.path) })) };
   }
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return { value: undefined, problems: [{ path, message: 'must be an object' }] };

@@ -32,7 +32,12 @@ export function validateSubjectData(input: Record<string, unknown>, today: strin
 }
 
 /** Resident ID checks; the birth date comes from identity.birthDate or, failing that, the ID number. */
-export function identityFacts(birthDate: string | undefined, document: { type?: string; number?: string } | undefined, path: string, today: string): { birthDate?: string; problems: FieldProblem[] } {
+export function identityFacts(
+  birthDate: string | undefined,
+  document: { type?: string; number?: string } | undefined,
+  path: string,
+  today: string,
+): { birthDate?: string; problems: FieldProblem[] } {
   if (!document?.number || (document.type ?? 'resident_id') !== 'resident_id') return { birthDate, problems: [] };
   const problem = residentIdProblem(document.number);
   if (problem) return { birthDate, problems: [{ path, message: `resident ID number ${ID_PROBLEM[problem]}` }] };

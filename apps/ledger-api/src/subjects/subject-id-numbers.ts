@@ -25,10 +25,10 @@ export class SubjectIdNumbers {
   /** The number's blind index, and whether this call reserved it (false: the subject already held it). */
   async reserve(subjectId: string, idNumber: string): Promise<{ hash: string; fresh: boolean }> {
     const hash = this.vault.blindIndex('id_number', idNumber);
-    const inserted = await this.pool.query(
-      `INSERT INTO subject_id_numbers (id_number_hash, subject_id) VALUES ($1, $2) ON CONFLICT (id_number_hash) DO NOTHING`,
-      [hash, subjectId],
-    );
+    const inserted = await this.pool.query(`INSERT INTO subject_id_numbers (id_number_hash, subject_id) VALUES ($1, $2) ON CONFLICT (id_number_hash) DO NOTHING`, [
+      hash,
+      subjectId,
+    ]);
     if (inserted.rowCount === 1) return { hash, fresh: true };
     const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [hash]);
     const holder: string | undefined = rows[0]?.subject_id;
@@ -36,7 +36,11 @@ export class SubjectIdNumbers {
     if (holder && (await this.isActive(holder))) {
       throw new DomainError('duplicate-subject', 'this ID-document number is already registered', { existingSubjectId: holder });
     }
-    const taken = await this.pool.query(`UPDATE subject_id_numbers SET subject_id = $2, reserved_at = now() WHERE id_number_hash = $1 AND subject_id IS NOT DISTINCT FROM $3`, [hash, subjectId, holder ?? null]);
+    const taken = await this.pool.query(`UPDATE subject_id_numbers SET subject_id = $2, reserved_at = now() WHERE id_number_hash = $1 AND subject_id IS NOT DISTINCT FROM $3`, [
+      hash,
+      subjectId,
+      holder ?? null,
+    ]);
     if (taken.rowCount !== 1) return this.reserve(subjectId, idNumber);
     return { hash, fresh: true };
   }

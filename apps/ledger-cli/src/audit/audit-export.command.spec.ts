@@ -78,11 +78,15 @@ describe('ledger audit export', () => {
 
     const result = verify(out);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(result.stdout).toContain('entries: 4 (3 of the subject\'s record, 1 reads of it)');
+    expect(result.stdout).toContain("entries: 4 (3 of the subject's record, 1 reads of it)");
     expect(result.stdout).toContain('note: 1 events of the range were not in the tree yet');
 
     const [recorded] = await store.readStream('audit-exports', { direction: 'backwards', maxCount: 1 });
-    expect(recorded).toMatchObject({ eventId: evidence.exportId, type: 'EvidenceExported', data: { subjectId, entryCount: 4, pendingEvents: 1, treeSize: evidence.treeHead.treeSize } });
+    expect(recorded).toMatchObject({
+      eventId: evidence.exportId,
+      type: 'EvidenceExported',
+      data: { subjectId, entryCount: 4, pendingEvents: 1, treeSize: evidence.treeHead.treeSize },
+    });
     expect(recorded.metadata.actor).toMatch(/^cli:/);
   });
 

@@ -92,6 +92,8 @@ export function assertBackupShape(file: string, manifest: BackupManifest, tables
   }
   const rows = (name: string) => tables.find((table) => table.table === name)?.rows;
   if (rows('ledger_events') !== manifest.events || rows('audit_leaves') !== manifest.treeSize) {
-    throw new BackupError(`${file}: its manifest counts ${manifest.events} events and ${manifest.treeSize} leaves, its tables ${rows('ledger_events')} and ${rows('audit_leaves')}`);
+    throw new BackupError(
+      `${file}: its manifest counts ${manifest.events} events and ${manifest.treeSize} leaves, its tables ${rows('ledger_events')} and ${rows('audit_leaves')}`,
+    );
   }
 }

@@ -41,7 +41,9 @@ export class BackupCreateCommand extends CommandRunner {
   }
 
   async run([file]: string[]): Promise<void> {
-    const summary = await withClient(this.database, (db) => withProgress('backing up', (progress) => createBackup(db, resolve(file), { signer: this.signer, onProgress: progress })));
+    const summary = await withClient(this.database, (db) =>
+      withProgress('backing up', (progress) => createBackup(db, resolve(file), { signer: this.signer, onProgress: progress })),
+    );
     const { manifest } = summary;
     process.stdout.write(
       `backup written to ${summary.file}: ${count(manifest.events, 'event')} (last position ${manifest.lastPosition}), audit tree of ${manifest.treeSize} leaves\n` +
@@ -235,10 +237,7 @@ async function withClient<T>(database: OpenDatabase, work: (db: Client) => Promi
 
 /** One progress bar on stderr, started afresh for each table. */
 async function withProgress<T>(verb: string, work: (progress: (table: string, done: number, total: number) => void) => Promise<T>): Promise<T> {
-  const bar = new SingleBar(
-    { stream: process.stderr, format: `${verb} {table} [{bar}] {percentage}% | {value}/{total} rows`, hideCursor: true },
-    Presets.shades_classic,
-  );
+  const bar = new SingleBar({ stream: process.stderr, format: `${verb} {table} [{bar}] {percentage}% | {value}/{total} rows`, hideCursor: true }, Presets.shades_classic);
   let current: string | undefined;
   try {
     return await work((table, done, total) => {

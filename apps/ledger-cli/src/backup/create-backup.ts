@@ -30,7 +30,10 @@ export async function createBackup(db: Client, file: string, options: CreateBack
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let writer: BackupWriter | undefined;
   try {
-    const counts = await rowCounts(db, BACKED_UP_TABLES.map((table) => table.name));
+    const counts = await rowCounts(
+      db,
+      BACKED_UP_TABLES.map((table) => table.name),
+    );
     const { keyId, publicKeyPem } = options.signer.publicKey();
     const manifest = await manifestOf(db, { keyId, publicKeyPem }, counts);
     writer = await BackupWriter.create(file, manifest, options.signer);

@@ -44,7 +44,10 @@ export async function checkEmptyTarget(db: Client): Promise<void> {
   }
   const { rows: schema } = await db.query<{ present: boolean }>(`SELECT to_regclass('ledger_events') IS NOT NULL AS present`);
   if (!schema[0].present) return;
-  const counts = await rowCounts(db, BACKED_UP_TABLES.map((table) => table.name).filter((name) => name !== 'vault_secrets'));
+  const counts = await rowCounts(
+    db,
+    BACKED_UP_TABLES.map((table) => table.name).filter((name) => name !== 'vault_secrets'),
+  );
   const held = [...counts].filter(([, n]) => n > 0);
   if (held.length > 0) {
     throw new BackupError(
@@ -62,7 +65,7 @@ export function checkCompatible(manifest: BackupManifest, target: RestoreTarget)
       missing.length > 0
         ? `the backup was made by a later release (migrations this one does not have: ${missing.join(', ')}); restore it with that release; nothing was restored`
         : `the backup was made by an earlier release (its last migration is ${manifest.migrations.at(-1) ?? 'none'}); ` +
-          'restore it with that release, then upgrade; nothing was restored',
+            'restore it with that release, then upgrade; nothing was restored',
     );
   }
   const foreign = manifest.kekIds.filter((id) => id !== target.kekId);
@@ -85,11 +88,7 @@ export function checkCompatible(manifest: BackupManifest, target: RestoreTarget)
  * position) gives back exactly the backed-up order, and with it the audit tree's leaf order. The
  * other tables follow in one transaction, whose synchronous commit also makes the log's durable.
  */
-export async function restoreBackup(
-  db: Client,
-  file: string,
-  onProgress?: (stage: string, done: number, total: number) => void,
-): Promise<RestoreSummary> {
+export async function restoreBackup(db: Client, file: string, onProgress?: (stage: string, done: number, total: number) => void): Promise<RestoreSummary> {
   const totals = new Map<string, number>();
   let copy: CopyIn | undefined;
   let next = 0; // the index in BACKED_UP_TABLES of the table the file must hold next
@@ -139,7 +138,12 @@ export async function restoreBackup(
           return;
       }
     });
-    if (next !== BACKED_UP_TABLES.length) throw new BackupError(`${file} lacks the tables ${BACKED_UP_TABLES.slice(next).map((t) => t.name).join(', ')}`);
+    if (next !== BACKED_UP_TABLES.length)
+      throw new BackupError(
+        `${file} lacks the tables ${BACKED_UP_TABLES.slice(next)
+          .map((t) => t.name)
+          .join(', ')}`,
+      );
     if (manifest.events > 0) {
       await db.query(`SELECT setval(pg_get_serial_sequence('ledger_events', 'position'), (SELECT max(position) FROM ledger_events))`);
     }
@@ -171,7 +175,12 @@ class CopyIn {
   private pending: string[] = [];
   private bytes = 0;
 
-  constructor(db: Client, into: string, columns: string[], readonly table: string) {
+  constructor(
+    db: Client,
+    into: string,
+    columns: string[],
+    readonly table: string,
+  ) {
     this.stream = db.query(copyFrom(`COPY ${db.escapeIdentifier(into)} (${columnList(db, columns)}) FROM STDIN`));
     let fail: (error: Error) => void = () => undefined;
     this.failed = new Promise<never>((_, reject) => (fail = reject));
@@ -222,7 +231,10 @@ async function insertEventsInOrder(db: Client, columns: string[], rows: number, 
        SELECT restore_order, position < lag(position) OVER (ORDER BY restore_order) AS back FROM restore_events) s
       WHERE back ORDER BY restore_order`,
   );
-  const starts = segmentStarts(backs.map((row) => Number(row.at)), rows);
+  const starts = segmentStarts(
+    backs.map((row) => Number(row.at)),
+    rows,
+  );
   const list = columnList(db, columns);
   const insert = `INSERT INTO ledger_events (${list}) OVERRIDING SYSTEM VALUE
                   SELECT ${list} FROM restore_events WHERE restore_order >= $1 AND restore_order < $2 ORDER BY restore_order`;

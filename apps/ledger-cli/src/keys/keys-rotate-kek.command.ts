@@ -46,10 +46,7 @@ export class RotateKekCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: RotateKekOptions = {}): Promise<void> {
-    const bar = new SingleBar(
-      { stream: process.stderr, format: 'rotating master key [{bar}] {percentage}% | {value}/{total} keys', hideCursor: true },
-      Presets.shades_classic,
-    );
+    const bar = new SingleBar({ stream: process.stderr, format: 'rotating master key [{bar}] {percentage}% | {value}/{total} keys', hideCursor: true }, Presets.shades_classic);
     let started = false;
     const source = this.config.masterKey ? 'env' : 'file';
     try {

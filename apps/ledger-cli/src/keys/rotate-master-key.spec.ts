@@ -75,7 +75,12 @@ describe('ledger keys rotate-kek', () => {
       const readBack = await seed(config, 10);
       const keyFile = join(config.dataDir, 'master.key');
       const before = readFileSync(keyFile, 'utf8');
-      const interrupted = { ...terminal(), progress: (done: number) => { if (done >= 4) throw new Error('killed'); } };
+      const interrupted = {
+        ...terminal(),
+        progress: (done: number) => {
+          if (done >= 4) throw new Error('killed');
+        },
+      };
       await expect(rotateMasterKey(database.pool, config, logger, { generate: true, batchSize: 2 }, interrupted)).rejects.toThrow('killed');
       expect(readFileSync(keyFile, 'utf8')).toBe(before);
       const staged = parseKey(readFileSync(`${keyFile}.next`, 'utf8'), 'staged');
@@ -135,8 +140,14 @@ describe('ledger keys rotate-kek', () => {
     /** A registration, then a correction: the first command's keys go with its append, the second's through vault_create_data_keys. */
     const commands = (subjectId: string, n: number): SubjectEvent[][] => [
       [
-        { type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'web', minor: false, registeredAt: at } },
-        { type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: `张伟${n}`, idNumber: '110101198005010018' }, collectedAt: at } },
+        {
+          type: 'SubjectRegistered',
+          data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'web', minor: false, registeredAt: at },
+        },
+        {
+          type: 'DataCollected',
+          data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: `张伟${n}`, idNumber: '110101198005010018' }, collectedAt: at },
+        },
         { type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: `+8613812345${n}` }, collectedAt: at } },
       ],
       [

@@ -33,13 +33,7 @@ export interface RotationOutcome {
  * or printed (LEDGER_MASTER_KEY installs) before any data key is re-wrapped under it, so an
  * interrupted run can always be finished with the same key.
  */
-export async function rotateMasterKey(
-  pool: Pool,
-  config: LedgerConfig,
-  logger: Logger,
-  request: RotateMasterKeyRequest,
-  io: RotationConsole,
-): Promise<RotationOutcome> {
+export async function rotateMasterKey(pool: Pool, config: LedgerConfig, logger: Logger, request: RotateMasterKeyRequest, io: RotationConsole): Promise<RotationOutcome> {
   if (Boolean(request.newKeyFile) === Boolean(request.generate)) {
     throw new Error('give either --new-key-file <path> or --generate');
   }
@@ -84,8 +78,7 @@ async function newKey(staged: string | undefined, request: RotateMasterKeyReques
   }
   if (!pending.equals(wanted)) {
     throw new Error(
-      `${staged} holds another new key (kek id ${kekIdOf(pending)}) from an interrupted rotation; ` +
-        'finish that one first (`ledger keys rotate-kek --generate` resumes it)',
+      `${staged} holds another new key (kek id ${kekIdOf(pending)}) from an interrupted rotation; ` + 'finish that one first (`ledger keys rotate-kek --generate` resumes it)',
     );
   }
   return wanted;
@@ -102,8 +95,7 @@ export function describeOutcome(outcome: RotationOutcome, source: 'env' | 'file'
     );
   } else if (source === 'env') {
     note.push(
-      `ledger: set LEDGER_MASTER_KEY to the new key (kek id ${outcome.toKekId}) wherever the ledger runs, then restart it; ` +
-        'services still on the old key now refuse to start',
+      `ledger: set LEDGER_MASTER_KEY to the new key (kek id ${outcome.toKekId}) wherever the ledger runs, then restart it; ` + 'services still on the old key now refuse to start',
     );
   }
   return { out, note };

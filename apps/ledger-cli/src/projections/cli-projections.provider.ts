@@ -41,8 +41,11 @@ export const cliProjectionsProvider: Provider = {
 
 function unavailableVault(reason: string): PiiVault {
   return new Proxy({} as PiiVault, {
-    get: (_, property) => (property === 'then' ? undefined : () => {
-      throw new Error(reason);
-    }),
+    get: (_, property) =>
+      property === 'then'
+        ? undefined
+        : () => {
+            throw new Error(reason);
+          },
   });
 }

@@ -21,7 +21,13 @@ export class ProjectionsStatusCommand extends CommandRunner {
     const rows = views.map((v) => [v.name, `v${v.version}/g${v.generation}`, v.status, String(v.checkpoint.position), String(v.lagEvents), v.lastError ?? '']);
     const header = ['NAME', 'VERSION', 'STATUS', 'POSITION', 'LAG', 'LAST ERROR'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+    for (const row of [header, ...rows])
+      process.stdout.write(
+        row
+          .map((cell, i) => cell.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd() + '\n',
+      );
   }
 
   @Option({ flags: '--json', description: 'print JSON instead of a table' })

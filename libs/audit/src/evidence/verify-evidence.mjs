@@ -58,13 +58,20 @@ function rootFromInclusionProof(leafIndex, treeSize, leafHash, auditPath) {
 function canonical(value) {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(',')}}`;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a number that JSON cannot hold');
   return JSON.stringify(value);
 }
 
-const keyIdOf = (publicKey) => createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+const keyIdOf = (publicKey) =>
+  createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 
 function ed25519Key(pem, where) {
   const key = createPublicKey(pem);

@@ -42,9 +42,12 @@ describe('PostgresEventStore: a row alongside the append', () => {
     types: KEY_TYPES,
     values: [subjectId, kekId, ['contact', 'identity'], [randomUUID(), randomUUID()], [randomBytes(40), randomBytes(40)]],
   });
-  const rowsOf = async (subjectId: string) =>
-    (await owner.query('SELECT *, xmin::text AS xmin FROM alongside_keys WHERE subject_id = $1', [subjectId])).rows;
-  const failure = (attempt: Promise<unknown>) => attempt.then(() => undefined, (error: unknown) => error);
+  const rowsOf = async (subjectId: string) => (await owner.query('SELECT *, xmin::text AS xmin FROM alongside_keys WHERE subject_id = $1', [subjectId])).rows;
+  const failure = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   describe('accepted', () => {
     it.each([1, 3])('writes the row and %i event(s) in the same transaction', async (count) => {
@@ -119,7 +122,11 @@ describe('PostgresEventStore: a row alongside the append', () => {
       const streamId = stream();
 
       const error = await failure(
-        store.appendToStream(streamId, Array.from({ length: count }, (_, i) => event(`E${i}`)), { alongside: keys(subjectId, 'kek-second') }),
+        store.appendToStream(
+          streamId,
+          Array.from({ length: count }, (_, i) => event(`E${i}`)),
+          { alongside: keys(subjectId, 'kek-second') },
+        ),
       );
 
       expect(error).toBeInstanceOf(AlongsideConflict);
@@ -133,9 +140,7 @@ describe('PostgresEventStore: a row alongside the append', () => {
       const streamId = stream();
       const subjectId = subject();
       const alongside = keys(subjectId);
-      const error = await failure(
-        store.appendToStream(streamId, [event('A')], { alongside: { ...alongside, values: [subjectId, null, ...alongside.values.slice(2)] } }),
-      );
+      const error = await failure(store.appendToStream(streamId, [event('A')], { alongside: { ...alongside, values: [subjectId, null, ...alongside.values.slice(2)] } }));
       expect(error).toMatchObject({ code: '23502', table: 'alongside_keys' });
       expect(await store.streamVersion(streamId)).toBe(0);
       expect(await rowsOf(subjectId)).toEqual([]);
@@ -177,11 +182,11 @@ describe('PostgresEventStore: a row alongside the append', () => {
     const rowReportedFirst = () => {
       const original = database.pool.query.bind(database.pool) as (...args: unknown[]) => unknown;
       let reported = false;
-      return jest.spyOn(database.pool, 'query').mockImplementation(((...args: unknown[]) => {
+      return jest.spyOn(database.pool, 'query').mockImplementation((...args: unknown[]) => {
         if (reported || !/^ledger-append-(one|batch)\+/.test((args[0] as QueryConfig).name ?? '')) return original(...args);
         reported = true;
         return Promise.reject(Object.assign(new Error('duplicate key'), { code: '23505', table: 'alongside_keys', constraint: 'alongside_keys_pkey' }));
-      }));
+      });
     };
 
     it('settles a replay as a replay', async () => {
@@ -223,7 +228,7 @@ describe('PostgresEventStore: a row alongside the append', () => {
 
       const append = failure(store.appendToStream(streamId, [event('Mine')], { expectedVersion: 'no_stream', alongside: keys(subjectId) }));
       // the append has read the empty stream and waits on the racer's uncommitted rows
-      for (const start = Date.now(); ; ) {
+      for (const start = Date.now(); ;) {
         const { rows } = await owner.query(
           `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%alongside AS%'`,
         );

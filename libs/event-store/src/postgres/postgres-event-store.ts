@@ -121,10 +121,7 @@ export class PostgresEventStore implements PostgresEventStorePort {
   }
 
   async streamVersion(streamId: string): Promise<number> {
-    const { rows } = await this.pool.query(
-      'SELECT coalesce(max(stream_version), 0)::text AS version FROM ledger_events WHERE stream_id = $1',
-      [streamId],
-    );
+    const { rows } = await this.pool.query('SELECT coalesce(max(stream_version), 0)::text AS version FROM ledger_events WHERE stream_id = $1', [streamId]);
     return Number(rows[0].version);
   }
 
@@ -167,10 +164,7 @@ export class PostgresEventStore implements PostgresEventStorePort {
   }
 
   async checkpointOf(position: number): Promise<GlobalCheckpoint | undefined> {
-    const { rows } = await this.pool.query(
-      'SELECT transaction_id::text AS transaction_id FROM ledger_events WHERE position = $1',
-      [position],
-    );
+    const { rows } = await this.pool.query('SELECT transaction_id::text AS transaction_id FROM ledger_events WHERE position = $1', [position]);
     return rows[0] ? { transactionId: Number(rows[0].transaction_id), position } : undefined;
   }
 

@@ -1,6 +1,4 @@
-import { GlobalCheckpoint, RecordedEvent, Subscription } from '../event-store.port';
-import { LedgerWakeups } from './ledger-wakeups';
-import type { PostgresEventStore } from './postgres-event-store';
+import { GlobalCheckpoint, GlobalLog, LogWakeups, RecordedEvent, Subscription } from '../event-store.port';
 
 const HELD_BACK_FIRST_RETRY_MS = 5;
 
@@ -13,8 +11,8 @@ export class PostgresSubscription implements Subscription {
   private stopped = false;
 
   constructor(
-    private readonly store: PostgresEventStore,
-    private readonly wakeups: LedgerWakeups,
+    private readonly store: Pick<GlobalLog, 'readGlobalBatch'>,
+    private readonly wakeups: LogWakeups,
     private readonly from: GlobalCheckpoint,
     private readonly batchSize: number,
     private readonly pollIntervalMs: number,

@@ -29,29 +29,52 @@ function given(...events: LegalHoldEvent[]) {
   };
 }
 
-const hold = (over: Partial<LegalHold> = {}): LegalHold => ({ holdId: 'h-1', subjectId: 's-1', categories: ['health_records'], basis: MEDICAL_RECORDS, until: '2041-11-23', ...over });
+const hold = (over: Partial<LegalHold> = {}): LegalHold => ({
+  holdId: 'h-1',
+  subjectId: 's-1',
+  categories: ['health_records'],
+  basis: MEDICAL_RECORDS,
+  until: '2041-11-23',
+  ...over,
+});
 const placed = (over: Partial<LegalHold> = {}): LegalHoldEvent => ({ type: 'LegalHoldPlaced', data: { ...hold(over), placedAt: NOW } });
 const place = (over: Partial<LegalHold> = {}): LegalHoldCommand => ({ type: 'PlaceLegalHold', hold: hold(over), now: NOW });
 
 describe('legal hold decider', () => {
   describe('no hold yet', () => {
     it('places a hold on one subject, or on everyone without a subject', () => {
-      given().when(place()).then([{ type: 'LegalHoldPlaced', data: { holdId: 'h-1', subjectId: 's-1', categories: ['health_records'], basis: MEDICAL_RECORDS, until: '2041-11-23', placedAt: NOW } }]);
+      given()
+        .when(place())
+        .then([{ type: 'LegalHoldPlaced', data: { holdId: 'h-1', subjectId: 's-1', categories: ['health_records'], basis: MEDICAL_RECORDS, until: '2041-11-23', placedAt: NOW } }]);
       const everyone = decideLegalHold(place({ subjectId: undefined }), initialLegalHolds());
       expect(everyone[0].data).not.toHaveProperty('subjectId');
     });
 
     it('refuses a hold without categories, with an unknown category, without a basis, or with an unreadable end', () => {
-      given().when(place({ categories: [] })).thenThrows('invalid-legal-hold');
-      given().when(place({ categories: ['dna' as never] })).thenThrows('invalid-legal-hold');
-      given().when(place({ basis: '  ' })).thenThrows('invalid-legal-hold');
-      given().when(place({ until: 'next year' })).thenThrows('invalid-legal-hold');
+      given()
+        .when(place({ categories: [] }))
+        .thenThrows('invalid-legal-hold');
+      given()
+        .when(place({ categories: ['dna' as never] }))
+        .thenThrows('invalid-legal-hold');
+      given()
+        .when(place({ basis: '  ' }))
+        .thenThrows('invalid-legal-hold');
+      given()
+        .when(place({ until: 'next year' }))
+        .thenThrows('invalid-legal-hold');
     });
 
     it('refuses a hold that has already ended; a date-only end lasts through that day', () => {
-      given().when(place({ until: '2026-11-22' })).thenThrows('legal-hold-expired');
-      given().when(place({ until: '2026-11-23T09:59:59.000Z' })).thenThrows('legal-hold-expired');
-      given().when(place({ until: '2026-11-23' })).then([{ type: 'LegalHoldPlaced' }]);
+      given()
+        .when(place({ until: '2026-11-22' }))
+        .thenThrows('legal-hold-expired');
+      given()
+        .when(place({ until: '2026-11-23T09:59:59.000Z' }))
+        .thenThrows('legal-hold-expired');
+      given()
+        .when(place({ until: '2026-11-23' }))
+        .then([{ type: 'LegalHoldPlaced' }]);
       expect(holdEnd('2026-11-23')).toBe(Date.parse('2026-11-23T23:59:59.999Z'));
     });
 
@@ -67,8 +90,12 @@ describe('legal hold decider', () => {
 
     it('releases it once; a second release changes nothing', () => {
       const release: LegalHoldCommand = { type: 'ReleaseLegalHold', holdId: 'h-1', now: NOW };
-      given(placed()).when(release).then([{ type: 'LegalHoldReleased', data: { holdId: 'h-1', releasedAt: NOW } }]);
-      given(placed(), { type: 'LegalHoldReleased', data: { holdId: 'h-1', releasedAt: NOW } }).when(release).then([]);
+      given(placed())
+        .when(release)
+        .then([{ type: 'LegalHoldReleased', data: { holdId: 'h-1', releasedAt: NOW } }]);
+      given(placed(), { type: 'LegalHoldReleased', data: { holdId: 'h-1', releasedAt: NOW } })
+        .when(release)
+        .then([]);
     });
   });
 
@@ -87,7 +114,10 @@ describe('legal hold decider', () => {
     });
 
     it('ignores expired and released holds', () => {
-      const { state } = given(placed({ until: '2027-01-01' }), placed({ holdId: 'h-2', categories: ['identity'] }), { type: 'LegalHoldReleased', data: { holdId: 'h-2', releasedAt: NOW } });
+      const { state } = given(placed({ until: '2027-01-01' }), placed({ holdId: 'h-2', categories: ['identity'] }), {
+        type: 'LegalHoldReleased',
+        data: { holdId: 'h-2', releasedAt: NOW },
+      });
       expect(retainedCategories(state, 's-1', NOW)).toEqual([{ category: 'health_records', basis: MEDICAL_RECORDS, until: '2027-01-01' }]);
       expect(retainedCategories(state, 's-1', '2027-01-02T00:00:00.000Z')).toEqual([]);
     });

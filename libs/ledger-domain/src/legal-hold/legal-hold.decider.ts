@@ -47,7 +47,13 @@ export function decideLegalHold(command: LegalHoldCommand, state: LegalHoldState
       const end = holdEnd(hold.until);
       if (Number.isNaN(end)) throw new DomainError<LegalHoldErrorCode>('invalid-legal-hold', `until must be an ISO 8601 date or date-time, got ${hold.until}`);
       if (end < Date.parse(now)) throw new DomainError<LegalHoldErrorCode>('legal-hold-expired', `a legal hold until ${hold.until} has already ended`, { until: hold.until });
-      const placed: LegalHold = { holdId: hold.holdId, ...(hold.subjectId ? { subjectId: hold.subjectId } : {}), categories: [...new Set(hold.categories)], basis: hold.basis.trim(), until: hold.until };
+      const placed: LegalHold = {
+        holdId: hold.holdId,
+        ...(hold.subjectId ? { subjectId: hold.subjectId } : {}),
+        categories: [...new Set(hold.categories)],
+        basis: hold.basis.trim(),
+        until: hold.until,
+      };
       return [{ type: 'LegalHoldPlaced', data: { ...placed, placedAt: now } }];
     }
     case 'ReleaseLegalHold': {

@@ -16,8 +16,6 @@ export interface LegalHold {
 }
 
 /** Events of the one stream `legal-holds`: clear facts, no PI. */
-export type LegalHoldEvent =
-  | { type: 'LegalHoldPlaced'; data: LegalHold & { placedAt: string } }
-  | { type: 'LegalHoldReleased'; data: { holdId: string; releasedAt: string } };
+export type LegalHoldEvent = { type: 'LegalHoldPlaced'; data: LegalHold & { placedAt: string } } | { type: 'LegalHoldReleased'; data: { holdId: string; releasedAt: string } };
 
 export const LEGAL_HOLDS_STREAM = 'legal-holds';

@@ -5,8 +5,17 @@ import { addWorkingDays } from './working-days';
 
 const NOW = '2026-11-23T02:00:00.000Z';
 const file = (over: Partial<Extract<RightsRequestCommand, { type: 'FileRequest' }>> = {}): RightsRequestCommand => ({
-  type: 'FileRequest', requestId: 'r1', subjectId: 's1', requestType: 'access', details: {}, channel: 'app',
-  requester: { kind: 'staff_on_behalf' }, filedBySubject: false, now: NOW, dueAt: '2026-12-14T02:00:00.000Z', ...over,
+  type: 'FileRequest',
+  requestId: 'r1',
+  subjectId: 's1',
+  requestType: 'access',
+  details: {},
+  channel: 'app',
+  requester: { kind: 'staff_on_behalf' },
+  filedBySubject: false,
+  now: NOW,
+  dueAt: '2026-12-14T02:00:00.000Z',
+  ...over,
 });
 const state = (...events: RightsRequestEvent[]): RightsRequestState => events.reduce(evolveRightsRequest, { status: 'absent' } as RightsRequestState);
 const decide = (command: RightsRequestCommand, ...given: RightsRequestEvent[]) => decideRightsRequest(command, state(...given));
@@ -68,6 +77,10 @@ describe('rights request decider', () => {
   it('counts 15 working days, skipping weekends and holidays (China time)', () => {
     // Mon 2026-11-23 10:00 +08 → 15 working days → Mon 2026-12-14
     expect(addWorkingDays(new Date(NOW), 15, { holidays: new Set() }).toISOString().slice(0, 10)).toBe('2026-12-14');
-    expect(addWorkingDays(new Date(NOW), 15, { holidays: new Set(['2026-12-01']) }).toISOString().slice(0, 10)).toBe('2026-12-15');
+    expect(
+      addWorkingDays(new Date(NOW), 15, { holidays: new Set(['2026-12-01']) })
+        .toISOString()
+        .slice(0, 10),
+    ).toBe('2026-12-15');
   });
 });

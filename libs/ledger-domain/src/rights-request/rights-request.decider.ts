@@ -107,7 +107,19 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
   switch (command.type) {
     case 'VerifyRequest':
       if (state.status !== 'received') throw transition(state.status, command.type);
-      return [{ type: 'RightsRequestVerified', data: { requestId, subjectId, method: command.method, ...(command.evidenceRef ? { evidenceRef: command.evidenceRef } : {}), verifiedBy: command.verifiedBy, verifiedAt: command.now } }];
+      return [
+        {
+          type: 'RightsRequestVerified',
+          data: {
+            requestId,
+            subjectId,
+            method: command.method,
+            ...(command.evidenceRef ? { evidenceRef: command.evidenceRef } : {}),
+            verifiedBy: command.verifiedBy,
+            verifiedAt: command.now,
+          },
+        },
+      ];
     case 'ExtendRequest':
       if (state.extended) throw new DomainError<RightsRequestErrorCode>('already-extended', 'a request may be extended once');
       if (command.dueAt <= state.dueAt) throw new DomainError<RightsRequestErrorCode>('invalid-due-date', 'the new due date must be after the current one');
@@ -117,7 +129,8 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
       if (state.status !== 'verified') throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
       return [{ type: 'RightsRequestStarted', data: { requestId, subjectId, startedAt: command.now } }];
     case 'FulfilRequest':
-      if (state.status !== 'verified' && state.status !== 'in_progress') throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
+      if (state.status !== 'verified' && state.status !== 'in_progress')
+        throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
       return [{ type: 'RightsRequestFulfilled', data: { requestId, subjectId, result: command.result, fulfilledAt: command.now } }];
     case 'RejectRequest': {
       const status = command.reasonCode === VERIFICATION_FAILED ? 'failed_verification' : 'rejected';

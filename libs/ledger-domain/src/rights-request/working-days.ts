@@ -10,7 +10,7 @@ export interface WorkingCalendar {
 
 export function addWorkingDays(from: Date, days: number, calendar: WorkingCalendar): Date {
   const at = new Date(from);
-  for (let added = 0; added < days; ) {
+  for (let added = 0; added < days;) {
     at.setUTCDate(at.getUTCDate() + 1);
     if (isWorkingDay(at, calendar)) added++;
   }

@@ -28,9 +28,15 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
   }
   if (purpose.legalBasis === 'consent') {
     const uncovered = categories.filter((category) => !lawfulConsent(subject, purposeId, category, false));
-    if (uncovered.length > 0 || (categories.length === 0 && !Object.values(subject.consents).some((c) => c.status === 'active' && c.purposeId === purposeId && counts(subject, c)))) {
+    if (
+      uncovered.length > 0 ||
+      (categories.length === 0 && !Object.values(subject.consents).some((c) => c.status === 'active' && c.purposeId === purposeId && counts(subject, c)))
+    ) {
       refuseUnguarded(subject, purposeId, uncovered, false);
-      throw new DomainError<SubjectErrorCode>('consent-required', `no active consent for ${purposeId} covers: ${uncovered.join(', ') || 'this purpose'}`, { purposeId, categories: uncovered });
+      throw new DomainError<SubjectErrorCode>('consent-required', `no active consent for ${purposeId} covers: ${uncovered.join(', ') || 'this purpose'}`, {
+        purposeId,
+        categories: uncovered,
+      });
     }
   }
   const needSeparate = categories.filter((category) => isSensitive(registry, subject, category) && !lawfulConsent(subject, purposeId, category, true));
@@ -92,7 +98,9 @@ function counts(subject: Pick<ProcessingContext, 'minor'>, consent: ConsentState
 function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>, purposeId: string, categories: readonly Category[], separate: boolean): void {
   if (!subject.minor) return;
   const unguarded = Object.values(subject.consents).filter(
-    (consent) => !consent.guardian && (categories.length === 0 ? consent.status === 'active' && consent.purposeId === purposeId : categories.some((category) => covers(consent, purposeId, category, separate))),
+    (consent) =>
+      !consent.guardian &&
+      (categories.length === 0 ? consent.status === 'active' && consent.purposeId === purposeId : categories.some((category) => covers(consent, purposeId, category, separate))),
   );
   if (unguarded.length === 0) return;
   throw new DomainError<SubjectErrorCode>('guardian-consent-required', `the subject is under 14: consents for ${purposeId} not given by a guardian do not count`, {

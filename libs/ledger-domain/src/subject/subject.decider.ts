@@ -80,20 +80,33 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       return [
         {
           type: CHANGE_EVENT[reason],
-          data: { subjectId, category: command.category, purposeId: command.purposeId, reason, ...(rightsRequestId ? { rightsRequestId } : {}), set: command.set, ...age, changedAt: command.now },
+          data: {
+            subjectId,
+            category: command.category,
+            purposeId: command.purposeId,
+            reason,
+            ...(rightsRequestId ? { rightsRequestId } : {}),
+            set: command.set,
+            ...age,
+            changedAt: command.now,
+          },
         },
       ];
     }
     case 'AddDataItem':
       assertMayProcess(command.registry, live, command.purposeId, [command.category]);
-      return [{ type: 'DataItemAdded', data: { subjectId, category: command.category, field: command.field, purposeId: command.purposeId, item: command.item, addedAt: command.now } }];
+      return [
+        { type: 'DataItemAdded', data: { subjectId, category: command.category, field: command.field, purposeId: command.purposeId, item: command.item, addedAt: command.now } },
+      ];
     case 'GrantConsent':
       assertConsentable(command.registry, command, command.noticeVersion, live.minor);
       return [consentGranted(subjectId, command, command.noticeVersion, command.channel, command.now)];
     case 'WithdrawConsent': {
       const consent = requireConsent(live.consents, command.consentId);
       if (consent.status === 'withdrawn') return []; // withdrawing twice changes nothing
-      return [{ type: 'ConsentWithdrawn', data: { subjectId, consentId: consent.consentId, purposeId: consent.purposeId, withdrawnBy: command.withdrawnBy, withdrawnAt: command.now } }];
+      return [
+        { type: 'ConsentWithdrawn', data: { subjectId, consentId: consent.consentId, purposeId: consent.purposeId, withdrawnBy: command.withdrawnBy, withdrawnAt: command.now } },
+      ];
     }
     case 'RestrictProcessing': {
       const purposeIds = command.purposeIds ?? null;
@@ -110,10 +123,14 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
       const consent = separateConsentCovering(live, command.purposeId, command.categories);
       if (!consent) {
-        throw new DomainError<SubjectErrorCode>('separate-consent-required', `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`, {
-          purposeId: command.purposeId,
-          categories: command.categories,
-        });
+        throw new DomainError<SubjectErrorCode>(
+          'separate-consent-required',
+          `disclosure for ${command.purposeId} needs a separate consent covering ${command.categories.join(', ')}`,
+          {
+            purposeId: command.purposeId,
+            categories: command.categories,
+          },
+        );
       }
       const { disclosureId, recipient, purposeId, categories, now } = command;
       return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
@@ -149,11 +166,15 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
   assertMayProcess(registry, prospective, purpose.id, categories);
 
   return [
-    { type: 'SubjectRegistered', data: { subjectId, purposeId: purpose.id, legalBasis: purpose.legalBasis, noticeVersion: command.noticeVersion, channel: command.channel, minor, registeredAt: now } },
+    {
+      type: 'SubjectRegistered',
+      data: { subjectId, purposeId: purpose.id, legalBasis: purpose.legalBasis, noticeVersion: command.noticeVersion, channel: command.channel, minor, registeredAt: now },
+    },
     ...granted,
-    ...categories.map(
-      (category): SubjectEvent => ({ type: 'DataCollected', data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now } }),
-    ),
+    ...categories.map((category): SubjectEvent => ({
+      type: 'DataCollected',
+      data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now },
+    })),
   ];
 }
 
@@ -203,11 +224,17 @@ function assertConsentable(registry: RegistryState, consent: ConsentRequest, not
   const notice = noticeOf(registry, noticeVersion);
   if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
   if (!notice.purposeIds.includes(purpose.id)) {
-    throw new DomainError<SubjectErrorCode>('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, { noticeVersion, purposeId: purpose.id });
+    throw new DomainError<SubjectErrorCode>('notice-does-not-cover-purpose', `notice ${noticeVersion} does not describe purpose ${purpose.id}`, {
+      noticeVersion,
+      purposeId: purpose.id,
+    });
   }
   const outside = consent.categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
-    throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purpose.id}: ${outside.join(', ')}`, { purposeId: purpose.id, categories: outside });
+    throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purpose.id}: ${outside.join(', ')}`, {
+      purposeId: purpose.id,
+      categories: outside,
+    });
   }
   if (minor && !consent.guardian) {
     throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
@@ -220,7 +247,16 @@ function consentGranted(subjectId: string, consent: ConsentRequest, noticeVersio
 }
 
 function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted' }>): ConsentState {
-  return { consentId: data.consentId, purposeId: data.purposeId, categories: data.categories, separate: data.separate, noticeVersion: data.noticeVersion, guardian: data.guardian !== undefined, status: 'active', grantedAt: data.grantedAt };
+  return {
+    consentId: data.consentId,
+    purposeId: data.purposeId,
+    categories: data.categories,
+    separate: data.separate,
+    noticeVersion: data.noticeVersion,
+    guardian: data.guardian !== undefined,
+    status: 'active',
+    grantedAt: data.grantedAt,
+  };
 }
 
 function requireLive(state: SubjectState): Live {

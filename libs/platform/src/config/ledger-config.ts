@@ -18,58 +18,94 @@ const HTTPS_OR_LOOPBACK = /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\]
 
 /** The environment, as documented in the README. Names are the variables themselves. */
 class LedgerEnvironment {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   HOST?: string;
 
-  @IsOptional() @Transform(emptyToUndefined)
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\/\S+$/)
   DATABASE_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   LEDGER_DATA_DIR?: string;
 
-  @IsOptional() @Transform(emptyToUndefined)
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsBase64()
   LEDGER_MASTER_KEY?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   @MinLength(32)
   LEDGER_JWT_SECRET?: string;
 
-  @IsOptional() @Transform(toPem)
+  @IsOptional()
+  @Transform(toPem)
   @Matches(PEM_PUBLIC_KEY)
   LEDGER_JWT_PUBLIC_KEY?: string;
 
-  @IsOptional() @Transform(emptyToUndefined)
-  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false }) @Matches(HTTPS_OR_LOOPBACK)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
+  @Matches(HTTPS_OR_LOOPBACK)
   LEDGER_JWT_JWKS_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   LEDGER_JWT_ISSUER?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   LEDGER_JWT_AUDIENCE?: string;
 
-  @IsOptional() @Transform(emptyToUndefined)
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn([...LOG_LEVELS])
   LOG_LEVEL?: LogLevel;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   LEDGER_EMBEDDED_PG_PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   LEDGER_DB_POOL_SIZE?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsIn(['in-process', 'external'])
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['in-process', 'external'])
   LEDGER_PROJECTOR?: 'in-process' | 'external';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(90)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(90)
   LEDGER_RIGHTS_DUE_WORKING_DAYS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/)
   LEDGER_HOLIDAYS?: string;
 }
 

@@ -87,11 +87,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     await server.start();
   } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL failed to start in ${clusterDir} on port ${port}` +
-        (error instanceof Error ? `: ${error.message}` : '; see the log lines above'),
-      { cause: error },
-    );
+    throw new Error(`embedded PostgreSQL failed to start in ${clusterDir} on port ${port}` + (error instanceof Error ? `: ${error.message}` : '; see the log lines above'), {
+      cause: error,
+    });
   }
   if (port !== state.port) await saveState(options.dataDir, { ...state, port });
   return { url: connectionUrl(state, port), stop: () => server.stop() };

@@ -80,9 +80,7 @@ export async function pendingMigrations(url: string): Promise<string[]> {
   await client.connect();
   try {
     const table = await client.query(`SELECT to_regclass('ledger_migrations') AS t`);
-    const done = new Set<string>(
-      table.rows[0].t ? (await client.query('SELECT name FROM ledger_migrations')).rows.map((r) => r.name) : [],
-    );
+    const done = new Set<string>(table.rows[0].t ? (await client.query('SELECT name FROM ledger_migrations')).rows.map((r) => r.name) : []);
     return LEDGER_MIGRATIONS.map((migration) => migration.name).filter((name) => !done.has(name));
   } finally {
     await client.end();

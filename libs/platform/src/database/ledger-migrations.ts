@@ -13,4 +13,18 @@ import { AuditLeafIndex1763900011000 } from './migrations/1763900011000-audit-le
 import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-subject-keys';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
-export const LEDGER_MIGRATIONS = [EventStore1763900000000, PiiVault1763900001000, SubjectCommands1763900002000, Projections1763900004000, Audit1763900003000, ReadModels1763900005000, RightsRequests1763900007000, Erasure1763900006000, AppendPlan1763900008000, VaultKeyBatch1763900009000, AppendStatement1763900010000, AuditLeafIndex1763900011000, VaultSubjectKeys1763900012000];
+export const LEDGER_MIGRATIONS = [
+  EventStore1763900000000,
+  PiiVault1763900001000,
+  SubjectCommands1763900002000,
+  Projections1763900004000,
+  Audit1763900003000,
+  ReadModels1763900005000,
+  RightsRequests1763900007000,
+  Erasure1763900006000,
+  AppendPlan1763900008000,
+  VaultKeyBatch1763900009000,
+  AppendStatement1763900010000,
+  AuditLeafIndex1763900011000,
+  VaultSubjectKeys1763900012000,
+];

@@ -70,7 +70,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const fastify = exception as { statusCode?: number; code?: string; message?: string };
     if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
       // Fastify's own rejections: malformed JSON, unsupported media type, body too large.
-      const code = fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported-media-type' : CODE_BY_STATUS[fastify.statusCode] ?? 'bad-request';
+      const code = fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported-media-type' : (CODE_BY_STATUS[fastify.statusCode] ?? 'bad-request');
       return problem(fastify.statusCode, code === 'bad-request' ? 'malformed-request' : code, redactMessage(fastify.message ?? ''));
     }
     return problem(500, 'internal-error', `An unexpected error occurred; it is logged under request id ${String(request.id)}.`);
@@ -82,7 +82,7 @@ function fromHttpException(exception: HttpException): ProblemBody {
   const response = exception.getResponse();
   const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
   const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-  const code = status === Number(HttpStatus.NOT_FOUND) ? 'not-found' : CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request');
+  const code = status === Number(HttpStatus.NOT_FOUND) ? 'not-found' : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request'));
   return problem(status, code, detail);
 }
 

@@ -13,13 +13,7 @@ export function ledgerValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fields = flatten(errors);
-      return new ProblemException(
-        400,
-        'validation-failed',
-        'The request is invalid',
-        fields.map((field) => `${field.path}: ${field.message}`).join('; '),
-        fields,
-      );
+      return new ProblemException(400, 'validation-failed', 'The request is invalid', fields.map((field) => `${field.path}: ${field.message}`).join('; '), fields);
     },
   });
 }

@@ -8,11 +8,5 @@ import { SubjectProfileProjection } from './subject-profile/subject-profile.proj
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
-  return [
-    new SubjectProfileProjection(vault),
-    new ConsentRegisterProjection(),
-    new DisclosureRegisterProjection(),
-    new AccessLogProjection(),
-    new DailyActivityProjection(),
-  ];
+  return [new SubjectProfileProjection(vault), new ConsentRegisterProjection(), new DisclosureRegisterProjection(), new AccessLogProjection(), new DailyActivityProjection()];
 }

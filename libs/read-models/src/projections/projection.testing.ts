@@ -25,7 +25,11 @@ export async function snapshot(pool: Pool, projection: Projection): Promise<Reco
  * Applies the events, then applies them again and returns the rows, after checking that the
  * second application changed nothing.
  */
-export async function applyTwice(pool: Pool, projection: Projection, events: readonly RecordedEvent[]): Promise<{ once: Record<string, unknown[]>; twice: Record<string, unknown[]> }> {
+export async function applyTwice(
+  pool: Pool,
+  projection: Projection,
+  events: readonly RecordedEvent[],
+): Promise<{ once: Record<string, unknown[]>; twice: Record<string, unknown[]> }> {
   await applyEvents(pool, projection, events);
   const once = await snapshot(pool, projection);
   await applyEvents(pool, projection, events);

@@ -39,11 +39,19 @@ export class ProjectionCheckpoints {
   }
 
   async advance(client: PoolClient, name: string, checkpoint: GlobalCheckpoint): Promise<void> {
-    await client.query(`UPDATE projection_checkpoints SET transaction_id = $2, position = $3, updated_at = now() WHERE name = $1`, [name, checkpoint.transactionId, checkpoint.position]);
+    await client.query(`UPDATE projection_checkpoints SET transaction_id = $2, position = $3, updated_at = now() WHERE name = $1`, [
+      name,
+      checkpoint.transactionId,
+      checkpoint.position,
+    ]);
   }
 
   async fail(name: string, position: number, error: string): Promise<void> {
-    await this.pool.query(`UPDATE projection_checkpoints SET status = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [name, error.slice(0, 2000), position]);
+    await this.pool.query(`UPDATE projection_checkpoints SET status = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [
+      name,
+      error.slice(0, 2000),
+      position,
+    ]);
   }
 
   async setStatus(name: string, status: 'running' | 'paused'): Promise<boolean> {

@@ -61,10 +61,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         const relevant = relevantEvents(projection, batch.events);
         if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
         const last = batch.events[batch.events.length - 1].checkpoint;
-        const { rowCount } = await client.query(
-          `UPDATE projection_rebuilds SET transaction_id = $3, position = $4, heartbeat_at = now() WHERE name = $1 AND owner = $2`,
-          [projection.name, owner, last.transactionId, last.position],
-        );
+        const { rowCount } = await client.query(`UPDATE projection_rebuilds SET transaction_id = $3, position = $4, heartbeat_at = now() WHERE name = $1 AND owner = $2`, [
+          projection.name,
+          owner,
+          last.transactionId,
+          last.position,
+        ]);
         if (rowCount !== 1) throw new Error(`the rebuild of ${projection.name} was taken over by another process`);
         return last;
       });

@@ -39,7 +39,7 @@ async function createTables(owner: Pool, name: string) {
 }
 
 async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const start = Date.now(); !(await check()); ) {
+  for (const start = Date.now(); !(await check());) {
     if (Date.now() - start > ms) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -106,10 +106,20 @@ describe('ProjectionRunner', () => {
     const names = ['seen_w1', 'seen_w2', 'seen_w3'];
     for (const name of names) await createTables(owner, name);
     const runners = [1, 2].map(
-      (n) => new ProjectionRunner(database.pool, store, names.map((name) => Object.assign(new SeenProjection(name), { poisonous: false })), { logger, owner: `worker-${n}`, batchSize: 5, pollMs: 50, leaseMs: 2_000 }),
+      (n) =>
+        new ProjectionRunner(
+          database.pool,
+          store,
+          names.map((name) => Object.assign(new SeenProjection(name), { poisonous: false })),
+          { logger, owner: `worker-${n}`, batchSize: 5, pollMs: 50, leaseMs: 2_000 },
+        ),
     );
     await Promise.all(runners.map((runner) => runner.start()));
-    await Promise.all(Array.from({ length: 4 }, async (_, w) => { for (let i = 0; i < 50; i++) await store.appendToStream(`w-${w}`, [event()]); }));
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; i < 50; i++) await store.appendToStream(`w-${w}`, [event()]);
+      }),
+    );
     for (const name of names) await until(async () => (await count(name)) === (await eventCount()));
     const leases = (await database.pool.query(`SELECT name, owner FROM projection_leases WHERE name = ANY($1)`, [names])).rows;
     expect(leases).toHaveLength(3);

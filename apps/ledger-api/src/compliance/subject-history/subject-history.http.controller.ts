@@ -41,10 +41,15 @@ function purposeRequired(): ProblemException {
 
 function parseReveal(reveal: string | undefined): Category[] {
   if (reveal === undefined) return [];
-  const names = String(reveal).split(',').map((name) => name.trim()).filter(Boolean);
+  const names = String(reveal)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !isCategory(name));
   if (unknown.length > 0) {
-    throw new ProblemException(400, 'validation-failed', 'The request is invalid', `reveal: unknown categories ${unknown.join(', ')}`, [{ path: 'query.reveal', message: 'unknown category' }]);
+    throw new ProblemException(400, 'validation-failed', 'The request is invalid', `reveal: unknown categories ${unknown.join(', ')}`, [
+      { path: 'query.reveal', message: 'unknown category' },
+    ]);
   }
   return names as Category[];
 }

@@ -19,28 +19,84 @@ function opened(event: SubjectEvent, n: number, purposeId?: string): OpenedEvent
 }
 
 describe('subjectHistory', () => {
-  const registered = opened({ type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: at(1) } }, 1, 'health-management');
-  const collected = opened({ type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613812345678', email: 'a@b.cn' }, collectedAt: at(1) } }, 1, 'health-management');
+  const registered = opened(
+    {
+      type: 'SubjectRegistered',
+      data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: at(1) },
+    },
+    1,
+    'health-management',
+  );
+  const collected = opened(
+    { type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613812345678', email: 'a@b.cn' }, collectedAt: at(1) } },
+    1,
+    'health-management',
+  );
 
   it('gives one entry per changed field with the value it replaced, the reason and the request', () => {
     const corrected = opened(
-      { type: 'DataCorrected', data: { subjectId, category: 'contact', purposeId: 'health-management', reason: 'correction', rightsRequestId: 'rr-1', set: { phone: '+8613900001111', email: null }, changedAt: at(2) } },
+      {
+        type: 'DataCorrected',
+        data: {
+          subjectId,
+          category: 'contact',
+          purposeId: 'health-management',
+          reason: 'correction',
+          rightsRequestId: 'rr-1',
+          set: { phone: '+8613900001111', email: null },
+          changedAt: at(2),
+        },
+      },
       2,
       'health-management',
     );
     const history = subjectHistory([registered, collected, corrected]);
     expect(history.slice(-2)).toEqual([
-      { position: expect.any(Number), recordedAt: at(2), eventType: 'DataCorrected', category: 'contact', field: 'phone', value: '+8613900001111', previousValue: '+8613812345678', actor: 'staff-7', reason: 'correction', purposeId: 'health-management', legalBasis: 'contract', rightsRequestId: 'rr-1' },
+      {
+        position: expect.any(Number),
+        recordedAt: at(2),
+        eventType: 'DataCorrected',
+        category: 'contact',
+        field: 'phone',
+        value: '+8613900001111',
+        previousValue: '+8613812345678',
+        actor: 'staff-7',
+        reason: 'correction',
+        purposeId: 'health-management',
+        legalBasis: 'contract',
+        rightsRequestId: 'rr-1',
+      },
       expect.objectContaining({ field: 'email', value: null, previousValue: 'a@b.cn', reason: 'correction' }),
     ]);
-    expect(history[0]).toEqual(expect.objectContaining({ eventType: 'SubjectRegistered', category: null, field: null, value: { channel: 'app', minor: false }, noticeVersion: 'v1' }));
+    expect(history[0]).toEqual(
+      expect.objectContaining({ eventType: 'SubjectRegistered', category: null, field: null, value: { channel: 'app', minor: false }, noticeVersion: 'v1' }),
+    );
   });
 
   it('shows a recollection dropping fields, list items, and consent facts without the guardian’s name', () => {
-    const recollected = opened({ type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { email: 'c@d.cn' }, collectedAt: at(3) } }, 3);
-    const item = opened({ type: 'DataItemAdded', data: { subjectId, category: 'health_records', field: 'exams', purposeId: 'health-management', item: { date: '2025-01-01' }, addedAt: at(4) } }, 4);
+    const recollected = opened(
+      { type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { email: 'c@d.cn' }, collectedAt: at(3) } },
+      3,
+    );
+    const item = opened(
+      { type: 'DataItemAdded', data: { subjectId, category: 'health_records', field: 'exams', purposeId: 'health-management', item: { date: '2025-01-01' }, addedAt: at(4) } },
+      4,
+    );
     const consent = opened(
-      { type: 'ConsentGranted', data: { subjectId, consentId: 'c1', purposeId: 'research', categories: ['health'], separate: true, noticeVersion: 'v1', channel: 'app', guardian: { name: '王芳', relation: 'mother' }, grantedAt: at(5) } },
+      {
+        type: 'ConsentGranted',
+        data: {
+          subjectId,
+          consentId: 'c1',
+          purposeId: 'research',
+          categories: ['health'],
+          separate: true,
+          noticeVersion: 'v1',
+          channel: 'app',
+          guardian: { name: '王芳', relation: 'mother' },
+          grantedAt: at(5),
+        },
+      },
       5,
     );
     const history = subjectHistory([registered, collected, recollected, item, consent]);
@@ -55,7 +111,10 @@ describe('subjectHistory', () => {
   });
 
   it('keeps erased values as "[erased]", unmasked, and masks phone and ID numbers unless revealed', () => {
-    const erasedCollection = opened({ type: 'DataCollected', data: { subjectId, category: 'identity_document', purposeId: 'health-management', fields: { number: ERASED }, collectedAt: at(2) } }, 2);
+    const erasedCollection = opened(
+      { type: 'DataCollected', data: { subjectId, category: 'identity_document', purposeId: 'health-management', fields: { number: ERASED }, collectedAt: at(2) } },
+      2,
+    );
     const erased = opened({ type: 'SubjectErased', data: { subjectId, erasedCategories: ['identity_document'], retained: [], erasedAt: at(3) } }, 3);
     const history = subjectHistory([registered, collected, erasedCollection, erased]);
     const masked = maskHistory(history, []);

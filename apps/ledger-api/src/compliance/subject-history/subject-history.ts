@@ -47,7 +47,9 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
       purposeId: ('purposeId' in event.data ? event.data.purposeId : recorded.metadata.purposeId) ?? null,
       legalBasis: recorded.metadata.legalBasis ?? null,
     };
-    const fact = (value: Record<string, unknown>, extra: Partial<HistoryEntry> = {}): HistoryEntry[] => [entry(base, { category: null, field: null, value, reason: null, ...extra })];
+    const fact = (value: Record<string, unknown>, extra: Partial<HistoryEntry> = {}): HistoryEntry[] => [
+      entry(base, { category: null, field: null, value, reason: null, ...extra }),
+    ];
     switch (event.type) {
       case 'SubjectRegistered':
         return fact({ channel: event.data.channel, minor: event.data.minor }, { legalBasis: event.data.legalBasis, noticeVersion: event.data.noticeVersion });

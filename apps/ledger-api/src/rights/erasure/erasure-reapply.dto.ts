@@ -18,7 +18,12 @@ export class ErasureCertificateDto {
   @ApiProperty() @Matches(/^[\w.:-]{1,200}$/) requestId: string;
   @ApiProperty() @Matches(/^[0-9a-f]{64}$/) subjectPseudonym: string;
   @ApiProperty({ isArray: true, type: String }) @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) erasedCategories: string[];
-  @ApiProperty({ isArray: true, type: RetainedCategoryDto }) @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => RetainedCategoryDto) retainedCategories: RetainedCategoryDto[];
+  @ApiProperty({ isArray: true, type: RetainedCategoryDto })
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => RetainedCategoryDto)
+  retainedCategories: RetainedCategoryDto[];
   @ApiProperty({ isArray: true, type: String }) @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true }) keysDestroyed: string[];
   @ApiProperty() @IsISO8601({ strict: true }) erasedAt: string;
   @ApiProperty() @IsInt() @Min(1) position: number;

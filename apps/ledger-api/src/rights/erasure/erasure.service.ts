@@ -32,9 +32,7 @@ const PURGED_BY = ['subject_profile', 'audit_trail'];
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 
 /** What re-applying a certificate did: erased now, found erased already, or no such subject here. */
-export type ReappliedErasure =
-  | { status: 'erased' | 'already-erased'; certificate: ErasureCertificate }
-  | { status: 'absent'; detail: string };
+export type ReappliedErasure = { status: 'erased' | 'already-erased'; certificate: ErasureCertificate } | { status: 'absent'; detail: string };
 
 interface Erasure {
   event: SubjectErased;
@@ -129,14 +127,20 @@ export class ErasureService {
       );
     }
     if (!certificateSignatureValid(certificate, this.signer.verificationKey)) {
-      throw new DomainError<ErasureErrorCode>('certificate-signature-invalid', 'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed', {});
+      throw new DomainError<ErasureErrorCode>(
+        'certificate-signature-invalid',
+        'the certificate’s signature does not verify: it is not one this ledger signed, or it was changed',
+        {},
+      );
     }
     const stored = await this.certificates.find(certificate.requestId);
     if (stored) {
       // request ids can repeat across restores (retention's are made of the subject and the day): the same subject, and all it erased
       const erasedAll = certificate.erasedCategories.every((category) => stored.certificate.erasedCategories.includes(category));
       if (stored.certificate.subjectPseudonym !== certificate.subjectPseudonym || !erasedAll) {
-        throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies another erasure in this ledger`, { requestId: certificate.requestId });
+        throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies another erasure in this ledger`, {
+          requestId: certificate.requestId,
+        });
       }
       return { status: 'already-erased', certificate: stored.certificate };
     }
@@ -267,7 +271,9 @@ function erasureIn(events: readonly RecordedEvent<SubjectEvent<unknown>>[], requ
 
 function sameSubject(storedSubjectId: string, subjectId: string, certificate: ErasureCertificate): ErasureCertificate {
   if (storedSubjectId !== subjectId) {
-    throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies the erasure of another subject`, { requestId: certificate.requestId });
+    throw new DomainError<ErasureErrorCode>('erasure-request-conflict', `request ${certificate.requestId} already certifies the erasure of another subject`, {
+      requestId: certificate.requestId,
+    });
   }
   return certificate;
 }

@@ -82,8 +82,10 @@ export class RightsFulfilment {
     const { purposes } = await this.registry.current();
     const otherwise = new Set<string>([
       ...profile.consents.filter((c) => c.consentId !== consentId && c.status === 'active').flatMap((c) => c.categories),
-      ...Object.values(purposes).filter((p) => p.legalBasis !== 'consent').flatMap((p) => p.categories as string[]),
+      ...Object.values(purposes)
+        .filter((p) => p.legalBasis !== 'consent')
+        .flatMap((p) => p.categories as string[]),
     ]);
-    return (consent.categories).filter((category) => category in profile.data && !otherwise.has(category));
+    return consent.categories.filter((category) => category in profile.data && !otherwise.has(category));
   }
 }

@@ -16,7 +16,9 @@ export class FileRightsRequestDto {
     description:
       'By type: erasure/account_closure {categories?}; restriction {purposeIds?}; consent_withdrawal {consentId}; correction/supplement {changes: [{category, set, purposeId}]}',
   })
-  @IsOptional() @IsObject() details?: Record<string, unknown>;
+  @IsOptional()
+  @IsObject()
+  details?: Record<string, unknown>;
   @ApiProperty({ example: 'app' }) @IsString() @Length(1, 50) channel: string;
   @ApiProperty({ type: RequesterDto }) @IsObject() @ValidateNested() @Type(() => RequesterDto) requester: RequesterDto;
 }

@@ -145,7 +145,8 @@ export class RightsRequestsHttpController {
   @ApiOperation({ summary: 'The machine-readable copy (access, copy, portability); its generation is recorded' })
   async export(@Param('id', SubjectIdPipe) id: string, @Ctx() context: RequestContext) {
     const state = await this.own(id, context);
-    if (!['access', 'copy', 'portability'].includes(state.requestType)) throw new ProblemException(404, 'no-export', 'No export', 'only access, copy and portability requests have an export');
+    if (!['access', 'copy', 'portability'].includes(state.requestType))
+      throw new ProblemException(404, 'no-export', 'No export', 'only access, copy and portability requests have an export');
     if (state.status !== 'fulfilled') throw new ProblemException(409, 'not-fulfilled', 'Not fulfilled', 'the request is not fulfilled yet');
     const body = await this.exports.build(state.subjectId, state.requestType === 'portability');
     await this.access.record(context, [{ subjectId: state.subjectId, purposeId: null, categories: Object.keys(body.data), revealed: Object.keys(body.data), via: 'export' }]);

@@ -7,13 +7,7 @@ import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-cloc
 import { LEDGER_CONFIG } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
-import {
-  decideRightsRequest,
-  evolveRightsRequest,
-  isOverdue,
-  RightsRequestCommand,
-  RightsRequestState,
-} from '@pi-ledger/ledger-domain/rights-request/rights-request.decider';
+import { decideRightsRequest, evolveRightsRequest, isOverdue, RightsRequestCommand, RightsRequestState } from '@pi-ledger/ledger-domain/rights-request/rights-request.decider';
 import { RightsRequestEvent, rightsRequestStream } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import { addWorkingDays, WorkingCalendar } from '@pi-ledger/ledger-domain/rights-request/working-days';
 import { RequestContext, withMetadata } from '../../application/request-context';

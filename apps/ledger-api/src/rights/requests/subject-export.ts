@@ -36,7 +36,14 @@ export class SubjectExport {
       status: profile.status,
       data,
       consents: profile.consents,
-      purposes: purposes.map((p) => ({ id: p.id, name: p.name, description: p.description, legalBasis: p.legalBasis, categories: p.categories, retentionDays: p.retentionDays ?? null })),
+      purposes: purposes.map((p) => ({
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        legalBasis: p.legalBasis,
+        categories: p.categories,
+        retentionDays: p.retentionDays ?? null,
+      })),
       disclosures: await this.disclosures.bySubject(subjectId),
       accessLog: (await this.accessLog.list({ subjectId, limit: 1000 })).items,
     };
@@ -54,7 +61,11 @@ export class SubjectExport {
     const lines = purposes.map(line);
     return {
       zh: ['我们为以下目的处理您的个人信息：', ...lines.map((l) => l.zh), recipients.length ? `提供给：${recipients.join('、')}。` : '未向第三方提供您的个人信息。'].join('\n'),
-      en: ['We process your personal information for these purposes:', ...lines.map((l) => l.en), recipients.length ? `Provided to: ${recipients.join(', ')}.` : 'We have not provided your personal information to third parties.'].join('\n'),
+      en: [
+        'We process your personal information for these purposes:',
+        ...lines.map((l) => l.en),
+        recipients.length ? `Provided to: ${recipients.join(', ')}.` : 'We have not provided your personal information to third parties.',
+      ].join('\n'),
       purposes: purposes.map((p) => p.id),
       recipients,
     };

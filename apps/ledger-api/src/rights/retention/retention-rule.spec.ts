@@ -52,15 +52,26 @@ describe('retention rule', () => {
   });
 
   it('counts from the last collection: an update restarts the category’s clock', () => {
-    const updated: SubjectEvent = { type: 'DataUpdated', data: { subjectId: S, category: 'health', purposeId: 'health-management', reason: 'update', set: { x: 'sealed' }, changedAt: after(3000).toISOString() } };
+    const updated: SubjectEvent = {
+      type: 'DataUpdated',
+      data: { subjectId: S, category: 'health', purposeId: 'health-management', reason: 'update', set: { x: 'sealed' }, changedAt: after(3000).toISOString() },
+    };
     const verdict = retentionVerdict([...customer, updated], registry, after(3651));
     expect(verdict.due).toEqual(['identity', 'contact', 'preferences']);
     expect(verdict.kept.map((k) => k.category)).toEqual(['health']);
   });
 
   it('a withdrawn consent keeps nothing: data only that purpose held is due at once (Art. 47(1)(3))', () => {
-    const withdrawn: SubjectEvent = { type: 'ConsentWithdrawn', data: { subjectId: S, consentId: 'c-m', purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: after(1).toISOString() } };
-    const marketingOnly = [registered('marketing'), consent('c-m', 'marketing', ['contact', 'preferences']), collected('contact', 'marketing'), collected('preferences', 'marketing')];
+    const withdrawn: SubjectEvent = {
+      type: 'ConsentWithdrawn',
+      data: { subjectId: S, consentId: 'c-m', purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: after(1).toISOString() },
+    };
+    const marketingOnly = [
+      registered('marketing'),
+      consent('c-m', 'marketing', ['contact', 'preferences']),
+      collected('contact', 'marketing'),
+      collected('preferences', 'marketing'),
+    ];
     expect(retentionVerdict(marketingOnly, registry, after(2)).due).toEqual([]);
     expect(retentionVerdict([...marketingOnly, withdrawn], registry, after(2)).due).toEqual(['contact', 'preferences']);
     expect(retentionVerdict([...customer, withdrawn], registry, after(2)).due).toEqual(['preferences']);

@@ -45,7 +45,8 @@ export function retentionVerdict(events: readonly SubjectEvent[], registry: Regi
     state = evolveSubject(state, event);
     if (event.type === 'SubjectRegistered') registeredFor = event.data.purposeId;
     else if (event.type === 'DataCollected') note(event.data.category, event.data.purposeId, event.data.collectedAt);
-    else if (event.type === 'DataUpdated' || event.type === 'DataCorrected' || event.type === 'DataSupplemented') note(event.data.category, event.data.purposeId, event.data.changedAt);
+    else if (event.type === 'DataUpdated' || event.type === 'DataCorrected' || event.type === 'DataSupplemented')
+      note(event.data.category, event.data.purposeId, event.data.changedAt);
     else if (event.type === 'DataItemAdded') note(event.data.category, event.data.purposeId, event.data.addedAt);
   }
   if (state.status !== 'active' && state.status !== 'restricted') return { due: [], kept: [] };
@@ -59,7 +60,10 @@ export function retentionVerdict(events: readonly SubjectEvent[], registry: Regi
       purpose.legalBasis === 'consent' ? activeConsent(live, purpose.id, category, false) !== undefined : purpose.id === registeredFor || purposes.has(purpose.id);
     const keptBy = Object.values(registry.purposes)
       .filter((purpose) => purpose.categories.includes(category) && isLive(purpose))
-      .map((purpose) => ({ purposeId: purpose.id, ...(purpose.retentionDays === undefined ? {} : { until: new Date(Date.parse(at) + purpose.retentionDays * DAY_MS).toISOString() }) }))
+      .map((purpose) => ({
+        purposeId: purpose.id,
+        ...(purpose.retentionDays === undefined ? {} : { until: new Date(Date.parse(at) + purpose.retentionDays * DAY_MS).toISOString() }),
+      }))
       .filter((keeper) => keeper.until === undefined || Date.parse(keeper.until) > now.getTime());
     if (keptBy.length === 0) due.push(category);
     else kept.push({ category, collectedAt: at, keptBy });

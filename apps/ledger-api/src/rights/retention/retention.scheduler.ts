@@ -106,7 +106,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
     const days = shortestRetentionDays(registry);
     const registeredBefore = days === undefined ? null : new Date(now.getTime() - days * 86_400_000);
     const context = systemContext(now);
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const candidates = await this.candidates(registeredBefore, after);
       for (const subjectId of candidates) {
         run.examined++;
@@ -135,7 +135,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   /** Erased subjects that still have live keys (categories kept under a hold): shred those no hold keeps any more. */
   private async sweepEndedHolds(now: Date, run: RetentionRun): Promise<void> {
     const context = systemContext(now);
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const { rows } = await this.pool.query<{ subject_id: string }>(
         `SELECT k.subject_id FROM vault_subject_keys k JOIN subject_profile p ON p.subject_id = k.subject_id
           WHERE p.status = 'erased' AND cardinality(k.categories) > 0 AND k.subject_id > $1

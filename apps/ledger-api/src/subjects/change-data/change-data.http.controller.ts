@@ -33,7 +33,9 @@ export class ChangeDataHttpController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result: { version: number; position: number } = await this.commands.execute(new ChangeData(id, knownCategory(category), body, expectedVersionFromIfMatch(ifMatch), context));
+    const result: { version: number; position: number } = await this.commands.execute(
+      new ChangeData(id, knownCategory(category), body, expectedVersionFromIfMatch(ifMatch), context),
+    );
     void reply.header('etag', etag(result.version));
     return result;
   }
@@ -51,7 +53,9 @@ export class ChangeDataHttpController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result: { version: number; position: number } = await this.commands.execute(new AddDataItem(id, knownCategory(category), field, body, expectedVersionFromIfMatch(ifMatch), context));
+    const result: { version: number; position: number } = await this.commands.execute(
+      new AddDataItem(id, knownCategory(category), field, body, expectedVersionFromIfMatch(ifMatch), context),
+    );
     void reply.header('etag', etag(result.version));
     return result;
   }

@@ -37,7 +37,8 @@ export class ReadSubjectHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const purposeId = purposeOfReading(context, id, purpose);
-    const query = asOf === undefined ? new ReadSubject(id, purposeId, parseReveal(reveal), context) : new ReadSubjectAsOf(id, purposeId, parseReveal(reveal), parseAsOf(asOf), context);
+    const query =
+      asOf === undefined ? new ReadSubject(id, purposeId, parseReveal(reveal), context) : new ReadSubjectAsOf(id, purposeId, parseReveal(reveal), parseAsOf(asOf), context);
     const profile: { version: number } = await this.queries.execute(query);
     void reply.header('etag', etag(profile.version));
     return profile;
@@ -46,8 +47,14 @@ export class ReadSubjectHttpController {
 
 function parseReveal(reveal: string | undefined): Category[] {
   if (!reveal) return [];
-  const names = reveal.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = reveal
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !isCategory(name));
-  if (unknown.length > 0) throw new ProblemException(400, 'validation-failed', 'The request is invalid', `reveal: unknown categories ${unknown.join(', ')}`, [{ path: 'query.reveal', message: 'unknown category' }]);
+  if (unknown.length > 0)
+    throw new ProblemException(400, 'validation-failed', 'The request is invalid', `reveal: unknown categories ${unknown.join(', ')}`, [
+      { path: 'query.reveal', message: 'unknown category' },
+    ]);
   return names as Category[];
 }

@@ -49,4 +49,3 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     }
   }
 }
-

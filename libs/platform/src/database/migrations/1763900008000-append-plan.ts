@@ -56,9 +56,7 @@ CREATE OR REPLACE FUNCTION ledger_append(
           )
           SELECT v_current + v_count, max(position), false FROM inserted;
       END $$`);
-    await db.query(
-      `ALTER FUNCTION ledger_append(text, text, uuid[], text[], int[], jsonb[], jsonb[], bytea[]) SET plan_cache_mode = force_generic_plan`,
-    );
+    await db.query(`ALTER FUNCTION ledger_append(text, text, uuid[], text[], int[], jsonb[], jsonb[], bytea[]) SET plan_cache_mode = force_generic_plan`);
   }
 
   async down(): Promise<void> {

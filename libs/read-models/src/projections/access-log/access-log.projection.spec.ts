@@ -60,7 +60,11 @@ describe('AccessLogProjection (PostgreSQL)', () => {
   });
 
   it('pages newest first by subject or actor, with a cursor that refuses tampering', async () => {
-    await applyTwice(database.pool, projection, [2, 3, 4].map((minute) => accessed(alice, minute, { actor: minute === 3 ? 'co-zhao' : 'staff-wang' })));
+    await applyTwice(
+      database.pool,
+      projection,
+      [2, 3, 4].map((minute) => accessed(alice, minute, { actor: minute === 3 ? 'co-zhao' : 'staff-wang' })),
+    );
     const first = await queries.list({ subjectId: alice, limit: 2 });
     expect(first.items.map((item) => item.accessedAt.slice(11, 16))).toEqual(['08:04', '08:03']);
     const second = await queries.list({ subjectId: alice, limit: 2, cursor: first.nextCursor! });

@@ -20,11 +20,25 @@ describe('ConsentRegisterProjection (PostgreSQL)', () => {
   const granted = (id: string, purposeId: string, extra: Record<string, unknown> = {}) =>
     recordedEvent(
       'ConsentGranted',
-      { subjectId, consentId: id, purposeId, categories: ['contact', 'identity'], separate: false, noticeVersion: 'v1', channel: 'app', grantedAt: '2026-01-01T08:00:00.000Z', ...extra },
+      {
+        subjectId,
+        consentId: id,
+        purposeId,
+        categories: ['contact', 'identity'],
+        separate: false,
+        noticeVersion: 'v1',
+        channel: 'app',
+        grantedAt: '2026-01-01T08:00:00.000Z',
+        ...extra,
+      },
       { streamId: `subject-${subjectId}`, streamVersion: 2 },
     );
   const withdrawn = (id: string, at: string) =>
-    recordedEvent('ConsentWithdrawn', { subjectId, consentId: id, purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: at }, { streamId: `subject-${subjectId}`, streamVersion: 3 });
+    recordedEvent(
+      'ConsentWithdrawn',
+      { subjectId, consentId: id, purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: at },
+      { streamId: `subject-${subjectId}`, streamVersion: 3 },
+    );
   const twice = async (...events: Parameters<typeof applyEvents>[2]) => {
     const { once, twice: again } = await applyTwice(database.pool, projection, events);
     expect(again).toEqual(once);
@@ -33,7 +47,18 @@ describe('ConsentRegisterProjection (PostgreSQL)', () => {
   it('ConsentGranted records the consent, active, with a guardian as a fact only', async () => {
     await twice(granted(consentId, 'marketing', { guardian: { v: 1, kid: 'k', iv: 'i', ct: 'sealed', tag: 't' } }));
     expect(await queries.bySubject(subjectId)).toEqual([
-      { consentId, subjectId, purposeId: 'marketing', categories: ['contact', 'identity'], separate: false, guardian: true, status: 'active', noticeVersion: 'v1', channel: 'app', grantedAt: '2026-01-01T08:00:00.000Z' },
+      {
+        consentId,
+        subjectId,
+        purposeId: 'marketing',
+        categories: ['contact', 'identity'],
+        separate: false,
+        guardian: true,
+        status: 'active',
+        noticeVersion: 'v1',
+        channel: 'app',
+        grantedAt: '2026-01-01T08:00:00.000Z',
+      },
     ]);
   });
 

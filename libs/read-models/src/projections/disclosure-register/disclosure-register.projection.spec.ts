@@ -19,14 +19,38 @@ describe('DisclosureRegisterProjection (PostgreSQL)', () => {
     const disclosed = (disclosureId: string, at: string) =>
       recordedEvent(
         'DisclosedToThirdParty',
-        { subjectId, disclosureId, recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId, disclosedAt: at },
+        {
+          subjectId,
+          disclosureId,
+          recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+          purposeId: 'health-management',
+          categories: ['health'],
+          consentId,
+          disclosedAt: at,
+        },
         { streamId: `subject-${subjectId}`, streamVersion: 8 },
       );
     const { once, twice } = await applyTwice(database.pool, projection, [disclosed(second, '2026-02-02T00:00:00.000Z'), disclosed(first, '2026-02-01T00:00:00.000Z')]);
     expect(twice).toEqual(once);
     expect(await new DisclosureRegisterQueries(database.pool).bySubject(subjectId)).toEqual([
-      { disclosureId: first, subjectId, recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId, disclosedAt: '2026-02-01T00:00:00.000Z' },
-      { disclosureId: second, subjectId, recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId, disclosedAt: '2026-02-02T00:00:00.000Z' },
+      {
+        disclosureId: first,
+        subjectId,
+        recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+        purposeId: 'health-management',
+        categories: ['health'],
+        consentId,
+        disclosedAt: '2026-02-01T00:00:00.000Z',
+      },
+      {
+        disclosureId: second,
+        subjectId,
+        recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+        purposeId: 'health-management',
+        categories: ['health'],
+        consentId,
+        disclosedAt: '2026-02-02T00:00:00.000Z',
+      },
     ]);
   });
 });

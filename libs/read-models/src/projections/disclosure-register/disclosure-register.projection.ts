@@ -18,7 +18,15 @@ export class DisclosureRegisterProjection implements Projection {
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const rows = events.map((event) => {
       const d = event.data as unknown as Disclosed;
-      return { disclosure_id: d.disclosureId, subject_id: d.subjectId, recipient: d.recipient, purpose_id: d.purposeId, categories: d.categories, consent_id: d.consentId, disclosed_at: d.disclosedAt };
+      return {
+        disclosure_id: d.disclosureId,
+        subject_id: d.subjectId,
+        recipient: d.recipient,
+        purpose_id: d.purposeId,
+        categories: d.categories,
+        consent_id: d.consentId,
+        disclosed_at: d.disclosedAt,
+      };
     });
     await batch.client.query(
       `INSERT INTO ${batch.table('disclosure_register')} (disclosure_id, subject_id, recipient, purpose_id, categories, consent_id, disclosed_at)

@@ -35,11 +35,15 @@ export class RightsRequestsProjection implements Projection {
         continue;
       }
       const change =
-        event.type === 'RightsRequestVerified' ? { status: 'verified' } :
-        event.type === 'RightsRequestStarted' ? { status: 'in_progress' } :
-        event.type === 'RightsRequestFulfilled' ? { status: 'fulfilled' } :
-        event.type === 'RightsRequestRejected' ? { status: event.data.status } :
-        { dueAt: event.data.dueAt };
+        event.type === 'RightsRequestVerified'
+          ? { status: 'verified' }
+          : event.type === 'RightsRequestStarted'
+            ? { status: 'in_progress' }
+            : event.type === 'RightsRequestFulfilled'
+              ? { status: 'fulfilled' }
+              : event.type === 'RightsRequestRejected'
+                ? { status: event.data.status }
+                : { dueAt: event.data.dueAt };
       // position guard: a replayed event never moves the row back
       await client.query(
         `UPDATE ${t} SET status = coalesce($2, status), due_at = coalesce($3, due_at), extended = extended OR $3 IS NOT NULL, updated_at = $4, position = $5

@@ -10,7 +10,8 @@ describe('DailyActivityProjection (PostgreSQL)', () => {
   const projection = new DailyActivityProjection();
   const subjectId = uuidv7();
   let version = 0;
-  const event = (type: string, day: string) => recordedEvent(type, { subjectId }, { streamId: `subject-${subjectId}`, streamVersion: ++version, recordedAt: new Date(`${day}T23:59:59.000Z`) });
+  const event = (type: string, day: string) =>
+    recordedEvent(type, { subjectId }, { streamId: `subject-${subjectId}`, streamVersion: ++version, recordedAt: new Date(`${day}T23:59:59.000Z`) });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -28,7 +29,11 @@ describe('DailyActivityProjection (PostgreSQL)', () => {
     expect(projection.eventTypes.has('RightsRequestReceived')).toBe(true);
     expect(projection.eventTypes.has('RightsRequestFulfilled')).toBe(true);
     expect(projection.eventTypes.has('ConsentGranted')).toBe(false);
-    const { once, twice } = await applyTwice(database.pool, projection, [event('RightsRequestReceived', '2026-04-02'), event('RightsRequestVerified', '2026-04-02'), event('ConsentGranted', '2026-04-02')]);
+    const { once, twice } = await applyTwice(database.pool, projection, [
+      event('RightsRequestReceived', '2026-04-02'),
+      event('RightsRequestVerified', '2026-04-02'),
+      event('ConsentGranted', '2026-04-02'),
+    ]);
     expect(twice).toEqual(once);
   });
 

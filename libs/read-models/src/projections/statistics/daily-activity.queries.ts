@@ -23,10 +23,10 @@ export class DailyActivityQueries {
 
   /** Every day from `from` to `to` (inclusive, YYYY-MM-DD), days without events included. */
   async between(from: string, to: string): Promise<DayActivity[]> {
-    const { rows } = await this.pool.query(
-      `SELECT day::text AS day, kind, count::int AS n FROM daily_activity WHERE day BETWEEN $1::date AND $2::date ORDER BY day, kind`,
-      [from, to],
-    );
+    const { rows } = await this.pool.query(`SELECT day::text AS day, kind, count::int AS n FROM daily_activity WHERE day BETWEEN $1::date AND $2::date ORDER BY day, kind`, [
+      from,
+      to,
+    ]);
     const days = new Map<string, DayActivity>();
     for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
       const day = new Date(t).toISOString().slice(0, 10);

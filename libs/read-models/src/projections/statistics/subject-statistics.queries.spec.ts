@@ -30,9 +30,19 @@ describe('SubjectStatisticsQueries (PostgreSQL)', () => {
       const subjectId = uuidv7();
       const at = '2026-01-01T00:00:00.000Z';
       const stream: SubjectEvent[] = [
-        { type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: at } },
+        {
+          type: 'SubjectRegistered',
+          data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: at },
+        },
         { type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: identity, collectedAt: at } },
-        ...(province ? [{ type: 'DataCollected' as const, data: { subjectId, category: 'contact' as const, purposeId: 'health-management', fields: { address: { province } }, collectedAt: at } }] : []),
+        ...(province
+          ? [
+              {
+                type: 'DataCollected' as const,
+                data: { subjectId, category: 'contact' as const, purposeId: 'health-management', fields: { address: { province } }, collectedAt: at },
+              },
+            ]
+          : []),
         ...then(subjectId),
       ];
       for (const [index, event] of stream.entries()) {
@@ -47,7 +57,9 @@ describe('SubjectStatisticsQueries (PostgreSQL)', () => {
       { type: 'ProcessingRestricted', data: { subjectId: id, restrictionId: uuidv7(), purposeIds: null, reason: 'x', restrictedAt: '2026-01-02T00:00:00.000Z' } },
     ]);
     await subject({ name: 'd', birthDate: '1966-05-01' }, undefined);
-    await subject({ name: 'e', gender: 'male' }, '上海市', (id) => [{ type: 'SubjectErased', data: { subjectId: id, erasedCategories: ['identity', 'contact'], retained: [], erasedAt: '2026-01-03T00:00:00.000Z' } }]);
+    await subject({ name: 'e', gender: 'male' }, '上海市', (id) => [
+      { type: 'SubjectErased', data: { subjectId: id, erasedCategories: ['identity', 'contact'], retained: [], erasedAt: '2026-01-03T00:00:00.000Z' } },
+    ]);
     await applyEvents(database.pool, new SubjectProfileProjection(vault), events);
 
     const stats = await new SubjectStatisticsQueries(database.pool).subjects(2026);

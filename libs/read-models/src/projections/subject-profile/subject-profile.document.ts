@@ -72,7 +72,17 @@ export function evolveProfile(document: SubjectProfileDocument | null, event: Su
   if (event.type === 'SubjectRegistered') {
     if (document) return document;
     const at = event.data.registeredAt;
-    return { subjectId: event.data.subjectId, version: streamVersion, status: 'active', createdAt: at, updatedAt: at, data: {}, consents: [], restrictions: [], minor: event.data.minor };
+    return {
+      subjectId: event.data.subjectId,
+      version: streamVersion,
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+      data: {},
+      consents: [],
+      restrictions: [],
+      minor: event.data.minor,
+    };
   }
   if (!document) return null; // nothing is known of a subject before its registration
   if (document.status === 'erased') return { ...document, version: streamVersion };

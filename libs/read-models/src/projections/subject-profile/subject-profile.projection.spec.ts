@@ -52,17 +52,55 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     const next = stream(subjectId);
 
     it('SubjectRegistered creates the row at version 1', async () => {
-      await twice(await next({ type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'front-desk', minor: false, registeredAt: '2026-01-05T09:00:00.000Z' } }));
-      expect(await row(subjectId)).toMatchObject({ version: 1, status: 'active', data: {}, consents: [], restrictions: [], minor: false, categories: [], phone_bidx: null, name_prefix_key: null });
+      await twice(
+        await next({
+          type: 'SubjectRegistered',
+          data: {
+            subjectId,
+            purposeId: 'health-management',
+            legalBasis: 'contract',
+            noticeVersion: 'v1',
+            channel: 'front-desk',
+            minor: false,
+            registeredAt: '2026-01-05T09:00:00.000Z',
+          },
+        }),
+      );
+      expect(await row(subjectId)).toMatchObject({
+        version: 1,
+        status: 'active',
+        data: {},
+        consents: [],
+        restrictions: [],
+        minor: false,
+        categories: [],
+        phone_bidx: null,
+        name_prefix_key: null,
+      });
       expect((await row(subjectId)).created_at.toISOString()).toBe('2026-01-05T09:00:00.000Z');
     });
 
     it('DataCollected stores the values decrypted, with search keys and stats columns', async () => {
       const at = '2026-01-05T09:00:01.000Z';
       await twice(
-        await next({ type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: 'Zhang Wei', gender: 'male', birthDate: '1980-05-01' }, collectedAt: at } }),
-        await next({ type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613812345678', email: 'zhang.wei@example.cn', address: { province: '北京市', city: '北京市' } }, collectedAt: at } }),
-        await next({ type: 'DataCollected', data: { subjectId, category: 'identity_document', purposeId: 'health-management', fields: { type: 'resident_id', number: '110101198005010018' }, collectedAt: at } }),
+        await next({
+          type: 'DataCollected',
+          data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: 'Zhang Wei', gender: 'male', birthDate: '1980-05-01' }, collectedAt: at },
+        }),
+        await next({
+          type: 'DataCollected',
+          data: {
+            subjectId,
+            category: 'contact',
+            purposeId: 'health-management',
+            fields: { phone: '+8613812345678', email: 'zhang.wei@example.cn', address: { province: '北京市', city: '北京市' } },
+            collectedAt: at,
+          },
+        }),
+        await next({
+          type: 'DataCollected',
+          data: { subjectId, category: 'identity_document', purposeId: 'health-management', fields: { type: 'resident_id', number: '110101198005010018' }, collectedAt: at },
+        }),
       );
       expect(await row(subjectId)).toMatchObject({
         version: 4,
@@ -85,7 +123,9 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     it.each(['DataUpdated', 'DataCorrected', 'DataSupplemented'] as const)('%s sets fields, removes those set to null and moves the search keys', async (type) => {
       const phone = { DataUpdated: '+8613900001111', DataCorrected: '+8613900002222', DataSupplemented: '+8613900003333' }[type];
       const reason = ({ DataUpdated: 'update', DataCorrected: 'correction', DataSupplemented: 'supplement' } as const)[type];
-      await twice(await next({ type, data: { subjectId, category: 'contact', purposeId: 'health-management', reason, set: { phone, email: null }, changedAt: '2026-01-06T10:00:00.000Z' } }));
+      await twice(
+        await next({ type, data: { subjectId, category: 'contact', purposeId: 'health-management', reason, set: { phone, email: null }, changedAt: '2026-01-06T10:00:00.000Z' } }),
+      );
       const current = await row(subjectId);
       expect(current.data.contact).toEqual({ phone, address: { province: '北京市', city: '北京市' } });
       expect(current).toMatchObject({ phone_bidx: vault.blindIndex('phone', phone), email_bidx: null });
@@ -94,8 +134,25 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
 
     it('DataItemAdded appends one item to a list field', async () => {
       const exam = { date: '2026-01-07', type: '年度体检', findings: '血糖偏高' };
-      await twice(await next({ type: 'DataItemAdded', data: { subjectId, category: 'health_records', field: 'exams', purposeId: 'health-management', item: exam, addedAt: '2026-01-07T08:00:00.000Z' } }));
-      await twice(await next({ type: 'DataItemAdded', data: { subjectId, category: 'health_records', field: 'exams', purposeId: 'health-management', item: { ...exam, date: '2026-02-07' }, addedAt: '2026-02-07T08:00:00.000Z' } }));
+      await twice(
+        await next({
+          type: 'DataItemAdded',
+          data: { subjectId, category: 'health_records', field: 'exams', purposeId: 'health-management', item: exam, addedAt: '2026-01-07T08:00:00.000Z' },
+        }),
+      );
+      await twice(
+        await next({
+          type: 'DataItemAdded',
+          data: {
+            subjectId,
+            category: 'health_records',
+            field: 'exams',
+            purposeId: 'health-management',
+            item: { ...exam, date: '2026-02-07' },
+            addedAt: '2026-02-07T08:00:00.000Z',
+          },
+        }),
+      );
       expect((await row(subjectId)).data.health_records).toEqual({ exams: [exam, { ...exam, date: '2026-02-07' }] });
       expect((await row(subjectId)).categories).toContain('health_records');
     });
@@ -105,24 +162,48 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       await twice(
         await next({
           type: 'ConsentGranted',
-          data: { subjectId, consentId, purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app', guardian: { name: '王芳', relation: 'mother' }, grantedAt: '2026-02-08T08:00:00.000Z' },
+          data: {
+            subjectId,
+            consentId,
+            purposeId: 'marketing',
+            categories: ['contact'],
+            separate: false,
+            noticeVersion: 'v1',
+            channel: 'app',
+            guardian: { name: '王芳', relation: 'mother' },
+            grantedAt: '2026-02-08T08:00:00.000Z',
+          },
         }),
       );
       const current = await row(subjectId);
       expect(current.consents).toEqual([
-        { consentId, purposeId: 'marketing', categories: ['contact'], separate: false, guardian: true, status: 'active', noticeVersion: 'v1', channel: 'app', grantedAt: '2026-02-08T08:00:00.000Z' },
+        {
+          consentId,
+          purposeId: 'marketing',
+          categories: ['contact'],
+          separate: false,
+          guardian: true,
+          status: 'active',
+          noticeVersion: 'v1',
+          channel: 'app',
+          grantedAt: '2026-02-08T08:00:00.000Z',
+        },
       ]);
       expect(JSON.stringify(current)).not.toContain('王芳');
     });
 
     it('ConsentWithdrawn marks it withdrawn with the time', async () => {
-      await twice(await next({ type: 'ConsentWithdrawn', data: { subjectId, consentId, purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: '2026-02-09T08:00:00.000Z' } }));
+      await twice(
+        await next({ type: 'ConsentWithdrawn', data: { subjectId, consentId, purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: '2026-02-09T08:00:00.000Z' } }),
+      );
       expect((await row(subjectId)).consents[0]).toMatchObject({ status: 'withdrawn', withdrawnAt: '2026-02-09T08:00:00.000Z' });
     });
 
     const restrictionId = uuidv7();
     it('ProcessingRestricted makes the subject restricted, without the free-text reason', async () => {
-      await twice(await next({ type: 'ProcessingRestricted', data: { subjectId, restrictionId, purposeIds: ['marketing'], reason: '客户有异议', restrictedAt: '2026-02-10T08:00:00.000Z' } }));
+      await twice(
+        await next({ type: 'ProcessingRestricted', data: { subjectId, restrictionId, purposeIds: ['marketing'], reason: '客户有异议', restrictedAt: '2026-02-10T08:00:00.000Z' } }),
+      );
       const current = await row(subjectId);
       expect(current).toMatchObject({ status: 'restricted', restrictions: [{ restrictionId, purposeIds: ['marketing'], restrictedAt: '2026-02-10T08:00:00.000Z' }] });
       expect(JSON.stringify(current)).not.toContain('客户有异议');
@@ -138,7 +219,15 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       await twice(
         await next({
           type: 'DisclosedToThirdParty',
-          data: { subjectId, disclosureId: uuidv7(), recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId, disclosedAt: '2026-02-12T08:00:00.000Z' },
+          data: {
+            subjectId,
+            disclosureId: uuidv7(),
+            recipient: { name: '某某检验中心', contact: 'lab@example.cn' },
+            purposeId: 'health-management',
+            categories: ['health'],
+            consentId,
+            disclosedAt: '2026-02-12T08:00:00.000Z',
+          },
         }),
       );
       const after = await row(subjectId);
@@ -148,7 +237,12 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     });
 
     it('SubjectErased keeps a tombstone: no values, no search keys, no stats columns', async () => {
-      await twice(await next({ type: 'SubjectErased', data: { subjectId, erasedCategories: ['identity', 'contact', 'identity_document', 'health_records'], retained: [], erasedAt: '2026-03-01T08:00:00.000Z' } }));
+      await twice(
+        await next({
+          type: 'SubjectErased',
+          data: { subjectId, erasedCategories: ['identity', 'contact', 'identity_document', 'health_records'], retained: [], erasedAt: '2026-03-01T08:00:00.000Z' },
+        }),
+      );
       expect(await row(subjectId)).toMatchObject({
         status: 'erased',
         data: {},
@@ -166,7 +260,12 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     });
 
     it('ignores anything after the erasure except the version', async () => {
-      await twice(await next({ type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: 'Ghost' }, collectedAt: '2026-03-02T08:00:00.000Z' } }));
+      await twice(
+        await next({
+          type: 'DataCollected',
+          data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: 'Ghost' }, collectedAt: '2026-03-02T08:00:00.000Z' },
+        }),
+      );
       expect(await row(subjectId)).toMatchObject({ status: 'erased', data: {} });
     });
   });
@@ -174,13 +273,33 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
   it('applies a batch of several subjects’ events as one read and one write, and a replayed prefix changes nothing', async () => {
     const [a, b] = [uuidv7(), uuidv7()];
     const [nextA, nextB] = [stream(a), stream(b)];
-    const registered = (subjectId: string) => ({ type: 'SubjectRegistered' as const, data: { subjectId, purposeId: 'health-management', legalBasis: 'contract' as const, noticeVersion: 'v1', channel: 'app', minor: true, registeredAt: '2026-04-01T00:00:00.000Z' } });
+    const registered = (subjectId: string) => ({
+      type: 'SubjectRegistered' as const,
+      data: {
+        subjectId,
+        purposeId: 'health-management',
+        legalBasis: 'contract' as const,
+        noticeVersion: 'v1',
+        channel: 'app',
+        minor: true,
+        registeredAt: '2026-04-01T00:00:00.000Z',
+      },
+    });
     const events = [
       await nextA(registered(a)),
       await nextB(registered(b)),
-      await nextA({ type: 'DataCollected', data: { subjectId: a, category: 'identity', purposeId: 'health-management', fields: { name: '李小明', birthDate: '2015-06-07' }, collectedAt: '2026-04-01T00:00:00.000Z' } }),
-      await nextB({ type: 'DataCollected', data: { subjectId: b, category: 'identity', purposeId: 'health-management', fields: { name: '李华' }, collectedAt: '2026-04-01T00:00:00.000Z' } }),
-      await nextA({ type: 'DataUpdated', data: { subjectId: a, category: 'identity', purposeId: 'health-management', reason: 'update', set: { name: '李晓明' }, changedAt: '2026-04-02T00:00:00.000Z' } }),
+      await nextA({
+        type: 'DataCollected',
+        data: { subjectId: a, category: 'identity', purposeId: 'health-management', fields: { name: '李小明', birthDate: '2015-06-07' }, collectedAt: '2026-04-01T00:00:00.000Z' },
+      }),
+      await nextB({
+        type: 'DataCollected',
+        data: { subjectId: b, category: 'identity', purposeId: 'health-management', fields: { name: '李华' }, collectedAt: '2026-04-01T00:00:00.000Z' },
+      }),
+      await nextA({
+        type: 'DataUpdated',
+        data: { subjectId: a, category: 'identity', purposeId: 'health-management', reason: 'update', set: { name: '李晓明' }, changedAt: '2026-04-02T00:00:00.000Z' },
+      }),
     ];
     await applyEvents(database.pool, projection, events.slice(0, 3));
     await applyEvents(database.pool, projection, events); // the first three again, then two new ones
@@ -189,12 +308,30 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
   });
 
   it('opens a batch with one data-key lookup, however many subjects and categories it holds (a rebuild, a cold vault)', async () => {
-    const registered = (subjectId: string) => ({ type: 'SubjectRegistered' as const, data: { subjectId, purposeId: 'health-management', legalBasis: 'contract' as const, noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-06-01T00:00:00.000Z' } });
-    const collected = (subjectId: string, category: 'identity' | 'contact', fields: JsonObject) => ({ type: 'DataCollected' as const, data: { subjectId, category, purposeId: 'health-management', fields, collectedAt: '2026-06-01T00:00:00.000Z' } });
+    const registered = (subjectId: string) => ({
+      type: 'SubjectRegistered' as const,
+      data: {
+        subjectId,
+        purposeId: 'health-management',
+        legalBasis: 'contract' as const,
+        noticeVersion: 'v1',
+        channel: 'app',
+        minor: false,
+        registeredAt: '2026-06-01T00:00:00.000Z',
+      },
+    });
+    const collected = (subjectId: string, category: 'identity' | 'contact', fields: JsonObject) => ({
+      type: 'DataCollected' as const,
+      data: { subjectId, category, purposeId: 'health-management', fields, collectedAt: '2026-06-01T00:00:00.000Z' },
+    });
     const events: RecordedEvent[] = [];
     for (const subjectId of [uuidv7(), uuidv7(), uuidv7()]) {
       const next = stream(subjectId);
-      events.push(await next(registered(subjectId)), await next(collected(subjectId, 'identity', { name: '赵六' })), await next(collected(subjectId, 'contact', { phone: '+8613912345678' })));
+      events.push(
+        await next(registered(subjectId)),
+        await next(collected(subjectId, 'identity', { name: '赵六' })),
+        await next(collected(subjectId, 'contact', { phone: '+8613912345678' })),
+      );
     }
     const rebuilt = new SubjectProfileProjection(await pen.open(masterKey, { listenForShreds: false }));
     const { statements } = await countingStatements(database.pool, () => applyEvents(database.pool, rebuilt, events));
@@ -206,7 +343,13 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
 
   it('ignores events of a subject it has never seen registered', async () => {
     const subjectId = uuidv7();
-    const event = recordedOf('DataCollected', { subjectId, category: 'identity', purposeId: 'p', fields: {}, collectedAt: '2026-01-01T00:00:00.000Z' }, `subject-${subjectId}`, 2, uuidv7());
+    const event = recordedOf(
+      'DataCollected',
+      { subjectId, category: 'identity', purposeId: 'p', fields: {}, collectedAt: '2026-01-01T00:00:00.000Z' },
+      `subject-${subjectId}`,
+      2,
+      uuidv7(),
+    );
     await applyEvents(database.pool, projection, [event]);
     expect(await row(subjectId)).toBeUndefined();
   });
@@ -215,13 +358,21 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     const subjectId = uuidv7();
     const next = stream(subjectId);
     const events = [
-      await next({ type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-05-01T00:00:00.000Z' } }),
-      await next({ type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613712345678' }, collectedAt: '2026-05-01T00:00:00.000Z' } }),
+      await next({
+        type: 'SubjectRegistered',
+        data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-05-01T00:00:00.000Z' },
+      }),
+      await next({
+        type: 'DataCollected',
+        data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613712345678' }, collectedAt: '2026-05-01T00:00:00.000Z' },
+      }),
     ];
     await vault.shred(subjectId, undefined, { reason: 'erasure', actor: 'spec' });
     await applyEvents(database.pool, projection, events.slice(0, 2));
     expect(await row(subjectId)).toMatchObject({ data: { contact: { phone: '[erased]' } }, phone_bidx: null });
-    await applyEvents(database.pool, projection, [await next({ type: 'SubjectErased', data: { subjectId, erasedCategories: ['contact'], retained: [], erasedAt: '2026-05-02T00:00:00.000Z' } })]);
+    await applyEvents(database.pool, projection, [
+      await next({ type: 'SubjectErased', data: { subjectId, erasedCategories: ['contact'], retained: [], erasedAt: '2026-05-02T00:00:00.000Z' } }),
+    ]);
     expect(await row(subjectId)).toMatchObject({ status: 'erased', data: {} });
   });
 
@@ -238,9 +389,26 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
         const subjectId = ids[index];
         const next = stream(subjectId);
         events.push(
-          await next({ type: 'SubjectRegistered', data: { subjectId, purposeId: 'health-management', legalBasis: 'contract', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-06-01T00:00:00.000Z' } }),
-          await next({ type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: person.name }, collectedAt: '2026-06-01T00:00:00.000Z' } }),
-          await next({ type: 'DataCollected', data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: person.phone, email: person.email }, collectedAt: '2026-06-01T00:00:00.000Z' } }),
+          await next({
+            type: 'SubjectRegistered',
+            data: {
+              subjectId,
+              purposeId: 'health-management',
+              legalBasis: 'contract',
+              noticeVersion: 'v1',
+              channel: 'app',
+              minor: false,
+              registeredAt: '2026-06-01T00:00:00.000Z',
+            },
+          }),
+          await next({
+            type: 'DataCollected',
+            data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: person.name }, collectedAt: '2026-06-01T00:00:00.000Z' },
+          }),
+          await next({
+            type: 'DataCollected',
+            data: { subjectId, category: 'contact', purposeId: 'health-management', fields: { phone: person.phone, email: person.email }, collectedAt: '2026-06-01T00:00:00.000Z' },
+          }),
         );
       }
       await applyEvents(database.pool, projection, events);
