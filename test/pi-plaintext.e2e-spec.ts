@@ -144,7 +144,11 @@ describe('no plaintext PI outside the read models', () => {
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
-    const search = await call('GET', `/v1/subjects?phone=${encodeURIComponent(contact.phone)}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
+    const lastWrite = String(Math.max(...writes.map((w) => w.body.position)));
+    const search = await call('GET', `/v1/subjects?phone=${encodeURIComponent(contact.phone)}`, staff, undefined, {
+      'x-processing-purpose': 'health-management',
+      'x-ledger-min-position': lastWrite,
+    });
     expect(search.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([id]);
     read = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.status).toBe(200);

@@ -23,6 +23,9 @@ const numberFor = (n: number): string => residentId('1980-05-01', 100 + n);
 /** Tomorrow in China (UTC+8) on the ledger's pinned clock: the first date the API must call "in the future". */
 const chinaTomorrow = () => chinaDate(1);
 
+/** A date three months back on the ledger's clock: an exam or survey that may be recorded. */
+const EXAM_DATE = chinaDate(-92);
+
 /** Ten on the ledger's (pinned) today: a child under PIPL Art. 31. */
 const CHILD_BIRTH_DATE = bornYearsAgo(10);
 
@@ -272,7 +275,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
   describe('POST /v1/subjects/{id}/data/{category}/{field}/items', () => {
     let subjectId: string;
-    const exam = { date: '2026-03-01', type: '年度体检', findings: '血压正常' };
+    const exam = { date: EXAM_DATE, type: '年度体检', findings: '血压正常' };
     const add = (id: string, category: string, field: string, body: unknown, token: string | undefined = staff, headers: Record<string, string> = {}) =>
       call('POST', `/v1/subjects/${id}/data/${category}/${field}/items`, token, body, headers);
     beforeAll(async () => {
@@ -311,12 +314,12 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('400 naming the field for a bad item or a field that is not a list; 404 for an unknown category', async () => {
       const cases: Array<[string, string, string, unknown, string[]]> = [
-        ['exam without type', 'health_records', 'exams', { item: { date: '2026-03-01' }, purposeId: HM }, ['item.type']],
+        ['exam without type', 'health_records', 'exams', { item: { date: EXAM_DATE }, purposeId: HM }, ['item.type']],
         ['exam in the future', 'health_records', 'exams', { item: { ...exam, date: chinaTomorrow() }, purposeId: HM }, ['item.date']],
         ['exam with an unknown field', 'health_records', 'exams', { item: { ...exam, doctor: '王医生' }, purposeId: HM }, ['item.doctor']],
         ['exam that is not an object', 'health_records', 'exams', { item: '年度体检', purposeId: HM }, ['item']],
         ['no item', 'health_records', 'exams', { purposeId: HM }, ['item']],
-        ['survey score out of range', 'service_interactions', 'surveys', { item: { date: '2026-03-01', score: 11 }, purposeId: HM }, ['item.score']],
+        ['survey score out of range', 'service_interactions', 'surveys', { item: { date: EXAM_DATE, score: 11 }, purposeId: HM }, ['item.score']],
         ['not a list field', 'identity', 'name', { item: '张三', purposeId: HM }, ['field']],
         ['unknown top-level field', 'health_records', 'exams', { item: exam, purposeId: HM, surprise: true }, ['surprise']],
       ];
@@ -528,7 +531,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
       it('refuses writes under the restricted purpose with 403 processing-restricted, and writes nothing', async () => {
         expectProblem(await refused(subjectId, () => call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, contactChange)), 403, 'processing-restricted');
-        const exam = { item: { date: '2026-03-01', type: '复查' }, purposeId: HM };
+        const exam = { item: { date: EXAM_DATE, type: '复查' }, purposeId: HM };
         expectProblem(await refused(subjectId, () => call('POST', `/v1/subjects/${subjectId}/data/health_records/exams/items`, staff, exam)), 403, 'processing-restricted');
         const disclosure = { recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: HM, categories: ['health'] };
         expectProblem(await refused(subjectId, () => call('POST', `/v1/subjects/${subjectId}/disclosures`, staff, disclosure)), 403, 'processing-restricted');
