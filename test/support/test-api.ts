@@ -36,7 +36,10 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}, option
   const database = await createTestDatabase();
   // generated keys (master key, JWT secret, audit signing key) go to a throwaway dir, not the repo
   const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-api-'));
-  const config: LedgerConfig = { ...loadConfig({ LOG_LEVEL: 'info' }), databaseUrl: database.url, dataDir, port: 0, ...overrides };
+  // specs read and search with one staff token far faster than a person: the per-actor look-up
+  // limit and alerts are off unless a spec sets them (test/lookup-limits.e2e-spec.ts does)
+  const base = loadConfig({ LOG_LEVEL: 'info', LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' });
+  const config: LedgerConfig = { ...base, databaseUrl: database.url, dataDir, port: 0, ...overrides };
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

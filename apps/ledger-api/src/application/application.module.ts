@@ -8,7 +8,12 @@ import { DailyActivityQueries } from '@pi-ledger/read-models/projections/statist
 import { RightsRequestQueries } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { MinPositionInterceptor } from '../http/min-position';
+import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
+import { PersonalDataLookupInterceptor } from '../http/personal-data-lookup';
+import { LookupMonitor } from './lookup-monitor';
 import { ProjectionFreshness } from './projection-freshness';
+
+registerProblemCodes({ 'lookup-rate-exceeded': { status: 429, title: 'Too many personal-data look-ups' } });
 
 const READ_MODEL_QUERIES = [
   SubjectProfileQueries,
@@ -20,10 +25,10 @@ const READ_MODEL_QUERIES = [
   RightsRequestQueries,
 ];
 
-/** What every feature module reads through: the read models' queries, read-your-writes, idempotency. */
+/** What every feature module reads through: the read models' queries, read-your-writes, idempotency, the look-up monitor. */
 @Global()
 @Module({
-  providers: [...READ_MODEL_QUERIES, ProjectionFreshness, MinPositionInterceptor, IdempotencyInterceptor],
-  exports: [...READ_MODEL_QUERIES, ProjectionFreshness, MinPositionInterceptor, IdempotencyInterceptor],
+  providers: [...READ_MODEL_QUERIES, ProjectionFreshness, MinPositionInterceptor, IdempotencyInterceptor, LookupMonitor, PersonalDataLookupInterceptor],
+  exports: [...READ_MODEL_QUERIES, ProjectionFreshness, MinPositionInterceptor, IdempotencyInterceptor, LookupMonitor, PersonalDataLookupInterceptor],
 })
 export class ApplicationModule {}

@@ -7,6 +7,7 @@ import { SubjectHistoryHandler } from '../compliance/subject-history/subject-his
 import { SubjectHistoryHttpController } from '../compliance/subject-history/subject-history.http.controller';
 import { ReadSubjectAsOfHandler } from '../compliance/subject-as-of/read-subject-as-of.query';
 import { StatsHttpController } from '../stats/stats.http.controller';
+import { LookupAlertsHttpController } from '../compliance/lookup-alerts/lookup-alerts.http.controller';
 import { AuditHttpController } from './audit.http.controller';
 import { AuditEventsQuery } from './audit-events.query';
 import { AuditEvidenceHttpController } from './audit-evidence.http.controller';
@@ -17,7 +18,7 @@ import { AuditEvidenceHttpController } from './audit-evidence.http.controller';
  */
 @Module({
   imports: [RegistryModule, SubjectsModule],
-  controllers: [AuditHttpController, AuditEvidenceHttpController, SubjectHistoryHttpController, StatsHttpController],
+  controllers: [AuditHttpController, AuditEvidenceHttpController, SubjectHistoryHttpController, StatsHttpController, LookupAlertsHttpController],
   providers: [AuditEventsQuery, evidenceExporterProvider, SubjectHistoryHandler, ReadSubjectAsOfHandler, TreeHeadScheduler],
 })
 export class AuditApiModule {}

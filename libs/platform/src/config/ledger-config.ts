@@ -107,6 +107,20 @@ class LedgerEnvironment {
   @Transform(emptyToUndefined)
   @Matches(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/)
   LEDGER_HOLIDAYS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  LEDGER_LOOKUP_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  LEDGER_LOOKUP_ALERT_PER_HOUR?: number;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -127,6 +141,8 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_PROJECTOR: 'in-process (the API runs the projections) or external (apps/projector workers do)',
   LEDGER_RIGHTS_DUE_WORKING_DAYS: 'an integer from 1 to 90',
   LEDGER_HOLIDAYS: 'a comma-separated list of dates, e.g. 2026-10-01,2026-10-02',
+  LEDGER_LOOKUP_LIMIT_PER_MINUTE: 'an integer from 0 (no limit) to 10000',
+  LEDGER_LOOKUP_ALERT_PER_HOUR: 'an integer from 0 (no alerts) to 1000000',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -157,6 +173,10 @@ export interface LedgerConfig {
   readonly rightsDueWorkingDays: number;
   /** Public holidays not counted as working days. */
   readonly holidays: readonly string[];
+  /** Personal-data look-ups (profile reads, searches) one actor may make per minute; 0 = no limit. */
+  readonly lookupLimitPerMinute: number;
+  /** Look-ups by one actor within a clock hour past which a bulk-look-up alert is recorded; 0 = none. */
+  readonly lookupAlertPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     projector: parsed.LEDGER_PROJECTOR ?? 'in-process',
     rightsDueWorkingDays: parsed.LEDGER_RIGHTS_DUE_WORKING_DAYS ?? 15,
     holidays: parsed.LEDGER_HOLIDAYS ? parsed.LEDGER_HOLIDAYS.split(',') : [],
+    lookupLimitPerMinute: parsed.LEDGER_LOOKUP_LIMIT_PER_MINUTE ?? 60,
+    lookupAlertPerHour: parsed.LEDGER_LOOKUP_ALERT_PER_HOUR ?? 200,
   };
 }
 

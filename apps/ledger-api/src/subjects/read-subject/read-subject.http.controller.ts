@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
+import { PersonalDataLookup } from '../../http/personal-data-lookup';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { etag } from '../../http/if-match';
@@ -22,6 +23,7 @@ export class ReadSubjectHttpController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get(':id')
+  @PersonalDataLookup()
   @Roles('staff', 'compliance_officer', 'data_subject')
   @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: false, description: 'Required for staff and compliance officers' })

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { PersonalDataLookup } from '../../http/personal-data-lookup';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { ReadsProjections } from '../../http/min-position';
@@ -16,6 +17,7 @@ export class SearchSubjectsHttpController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get()
+  @PersonalDataLookup()
   @Roles('staff', 'compliance_officer')
   @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: true })

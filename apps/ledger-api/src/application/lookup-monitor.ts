@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import type { Logger } from 'pino';
+import { LRUCache } from 'lru-cache';
+import { v7 as uuidv7 } from 'uuid';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { handleCommand, readWholeStream, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { LEDGER_CONFIG, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { LedgerMetrics } from '@pi-ledger/platform/metrics/ledger-metrics';
+import {
+  BulkLookupSuspected,
+  decideLookupAlert,
+  evolveLookupAlerts,
+  initialLookupAlerts,
+  LOOKUP_ALERTS_STREAM,
+  LookupAlertEvent,
+  LookupAlertState,
+} from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
+import { RequestContext, withMetadata } from './request-context';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** Actors tracked at once; the least recently active are forgotten first. */
+const MAX_ACTORS = 10_000;
+
+/** An actor made more personal-data look-ups in the last minute than the limit allows: 429, retry later. */
+export class LookupRateExceeded extends Error {
+  readonly code = 'lookup-rate-exceeded';
+  readonly details: { retryAfterSeconds: number; limitPerMinute: number };
+  constructor(limitPerMinute: number, retryAfterSeconds: number) {
+    super(`more than ${limitPerMinute} personal-data look-ups within a minute; try again in ${retryAfterSeconds} s`);
+    this.name = 'LookupRateExceeded';
+    this.details = { retryAfterSeconds, limitPerMinute };
+  }
+}
+
+interface ActorLookups {
+  /** Times (ms) of the look-ups within the last minute, oldest first. */
+  recent: number[];
+  /** The clock hour being counted, and the look-ups in it. */
+  hourStart: number;
+  inHour: number;
+}
+
+const ALERTS_FOLD: StreamFold<LookupAlertState, LookupAlertEvent> = { initialState: initialLookupAlerts, evolve: evolveLookupAlerts };
+
+/**
+ * Counts each actor's personal-data look-ups (profile reads and searches): past the per-minute
+ * limit a look-up is refused (429); past the hourly threshold one BulkLookupSuspected alert is
+ * recorded for that actor and hour, for the compliance report. Counting is per API instance
+ * (several instances each apply the limit); the alert is recorded once per actor and hour across
+ * instances. A data subject reading its own record is not counted.
+ */
+@Injectable()
+export class LookupMonitor {
+  private readonly actors = new LRUCache<string, ActorLookups>({ max: MAX_ACTORS });
+  private readonly refused: Counter;
+  private readonly alerts: Counter;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+    metrics: LedgerMetrics,
+  ) {
+    this.refused = new Counter({ name: 'pi_ledger_lookups_refused_total', help: 'Personal-data look-ups refused by the per-actor limit', registers: [metrics.registry] });
+    this.alerts = new Counter({ name: 'pi_ledger_lookup_alerts_total', help: 'Bulk-look-up alerts recorded', registers: [metrics.registry] });
+  }
+
+  /** Counts one look-up by the context's actor, or refuses it; records an alert when the hour's threshold is passed. */
+  async admit(context: RequestContext): Promise<void> {
+    if (context.actor.roles.includes('data_subject')) return;
+    const now = this.clock().getTime();
+    const actor = context.actor.id;
+    const hourStart = now - (now % HOUR_MS);
+    const lookups = this.actors.get(actor) ?? { recent: [], hourStart, inHour: 0 };
+    this.actors.set(actor, lookups);
+    lookups.recent = lookups.recent.filter((at) => at > now - MINUTE_MS);
+    const limit = this.config.lookupLimitPerMinute;
+    if (limit > 0 && lookups.recent.length >= limit) {
+      this.refused.inc();
+      throw new LookupRateExceeded(limit, Math.max(1, Math.ceil((lookups.recent[0] + MINUTE_MS - now) / 1000)));
+    }
+    lookups.recent.push(now);
+    if (lookups.hourStart !== hourStart) Object.assign(lookups, { hourStart, inHour: 0 });
+    lookups.inHour++;
+    const threshold = this.config.lookupAlertPerHour;
+    if (threshold > 0 && lookups.inHour === threshold + 1) await this.raise(context, hourStart, lookups.inHour, threshold);
+  }
+
+  /** The recorded alerts, newest first, optionally from an instant on. */
+  async alertsSince(from?: Date): Promise<Array<BulkLookupSuspected['data']>> {
+    const events = await readWholeStream<LookupAlertEvent>(this.store, LOOKUP_ALERTS_STREAM);
+    const since = from?.toISOString();
+    return events
+      .map((event) => event.data)
+      .filter((alert) => since === undefined || alert.raisedAt >= since)
+      .reverse();
+  }
+
+  private async raise(context: RequestContext, hourStart: number, lookups: number, threshold: number): Promise<void> {
+    const alert: BulkLookupSuspected['data'] = {
+      alertId: uuidv7(),
+      actor: context.actor.id,
+      roles: [...context.actor.roles],
+      windowStart: new Date(hourStart).toISOString(),
+      windowEnd: new Date(hourStart + HOUR_MS).toISOString(),
+      lookups,
+      threshold,
+      raisedAt: this.clock().toISOString(),
+    };
+    const { events } = await handleCommand(this.store, LOOKUP_ALERTS_STREAM, ALERTS_FOLD, ({ state }) => decideLookupAlert({ type: 'RaiseLookupAlert', alert }, state), {
+      prepare: withMetadata(context),
+    });
+    if (events.length === 0) return;
+    this.alerts.inc();
+    this.logger.warn({ actor: alert.actor, lookups, threshold, windowStart: alert.windowStart }, 'bulk personal-data look-up suspected');
+  }
+}
