@@ -189,7 +189,7 @@ class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
   }
 
   blindIndex(kind: BlindIndexKind, value: string): string {
-    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber }[kind];
+    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text }[kind];
     return createHmac('sha256', this.indexKey)
       .update(`${kind}\n${normalise(value)}`, 'utf8')
       .digest('hex');

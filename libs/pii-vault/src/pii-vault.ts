@@ -46,7 +46,8 @@ export interface ShredTombstone {
   requestId?: string;
   actor: string;
 }
-export type BlindIndexKind = 'phone' | 'email' | 'id_number';
+/** `name_prefix`: a prefix of a name's search key (see nameSearchKey in the profile read model), for prefix search without the name in clear. */
+export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix';
 
 export interface PiiVaultOptions {
   /** Unwrapped data keys held in memory (LRU). Default 10,000. */
@@ -92,6 +93,8 @@ const NORMALISERS: Record<BlindIndexKind, (value: string) => string> = {
   phone: normalisePhone,
   email: normaliseEmail,
   id_number: normaliseIdNumber,
+  // the caller passes the normalised search key's prefix: NFKC, lower case, no spaces
+  name_prefix: (value) => value,
 };
 
 export function isEncryptedValue(x: unknown): x is EncryptedValue {

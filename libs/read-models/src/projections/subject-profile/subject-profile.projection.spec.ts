@@ -1,3 +1,6 @@
+import { isEncryptedValue } from '@pi-ledger/pii-vault/pii-vault';
+import { openProfileData } from './profile-sealing';
+import { namePrefixIndexes } from './subject-profile.row';
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { JsonObject, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
@@ -25,7 +28,7 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     vault = await pen.open(masterKey);
     codec = new SubjectEventCodec(vault);
     projection = new SubjectProfileProjection(vault);
-    queries = new SubjectProfileQueries(database.pool);
+    queries = new SubjectProfileQueries(database.pool, vault);
   });
   afterAll(async () => {
     await pen.closeAll();
@@ -41,7 +44,12 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       return recordedOf(event.type, sealed.data as unknown as JsonObject, `subject-${subjectId}`, ++version, eventId);
     };
   }
-  const row = async (subjectId: string) => (await database.pool.query('SELECT * FROM subject_profile WHERE subject_id = $1', [subjectId])).rows[0];
+  const stored = async (subjectId: string) => (await database.pool.query('SELECT * FROM subject_profile WHERE subject_id = $1', [subjectId])).rows[0];
+  /** The row with its values opened, as the queries read it. */
+  const row = async (subjectId: string) => {
+    const raw = await stored(subjectId);
+    return raw && { ...raw, data: await openProfileData(vault, subjectId, raw.data) };
+  };
   const twice = async (...events: RecordedEvent[]) => {
     const { once, twice: again } = await applyTwice(database.pool, projection, events);
     expect(again).toEqual(once);
@@ -75,7 +83,7 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
         minor: false,
         categories: [],
         phone_bidx: null,
-        name_prefix_key: null,
+        name_prefix_bidx: null,
       });
       expect((await row(subjectId)).created_at.toISOString()).toBe('2026-01-05T09:00:00.000Z');
     });
@@ -102,6 +110,11 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
           data: { subjectId, category: 'identity_document', purposeId: 'health-management', fields: { type: 'resident_id', number: '110101198005010018' }, collectedAt: at },
         }),
       );
+      // at rest: one sealed value per category, nothing of the values in clear
+      const raw = await stored(subjectId);
+      expect(Object.values(raw.data).every(isEncryptedValue)).toBe(true);
+      // the province stays, as a generalised attribute for statistics
+      expect(JSON.stringify(raw)).not.toMatch(/Zhang|zhangwei|13812345678|example\.cn|110101198005010018/i);
       expect(await row(subjectId)).toMatchObject({
         version: 4,
         data: {
@@ -109,7 +122,7 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
           contact: { phone: '+8613812345678', email: 'zhang.wei@example.cn', address: { province: '北京市', city: '北京市' } },
           identity_document: { type: 'resident_id', number: '110101198005010018' },
         },
-        name_prefix_key: 'zhangwei',
+        name_prefix_bidx: namePrefixIndexes(vault, 'zhangwei'),
         phone_bidx: vault.blindIndex('phone', '138 1234 5678'),
         email_bidx: vault.blindIndex('email', 'Zhang.Wei@Example.CN'),
         id_number_bidx: vault.blindIndex('id_number', '110101198005010018'),
@@ -247,7 +260,7 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
         status: 'erased',
         data: {},
         categories: [],
-        name_prefix_key: null,
+        name_prefix_bidx: null,
         phone_bidx: null,
         email_bidx: null,
         id_number_bidx: null,
@@ -303,7 +316,13 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     ];
     await applyEvents(database.pool, projection, events.slice(0, 3));
     await applyEvents(database.pool, projection, events); // the first three again, then two new ones
-    expect(await row(a)).toMatchObject({ version: 3, minor: true, data: { identity: { name: '李晓明', birthDate: '2015-06-07' } }, name_prefix_key: '李晓明', birth_year: 2015 });
+    expect(await row(a)).toMatchObject({
+      version: 3,
+      minor: true,
+      data: { identity: { name: '李晓明', birthDate: '2015-06-07' } },
+      name_prefix_bidx: namePrefixIndexes(vault, '李晓明'),
+      birth_year: 2015,
+    });
     expect(await row(b)).toMatchObject({ version: 2, data: { identity: { name: '李华' } } });
   });
 

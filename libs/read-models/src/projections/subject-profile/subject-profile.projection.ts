@@ -5,6 +5,7 @@ import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { evolveProfile, SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
 import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
+import { openProfileData, StoredProfileData } from './profile-sealing';
 
 const COLUMN_NAMES = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
@@ -13,14 +14,16 @@ const UPDATES = PROFILE_COLUMNS.filter(([name]) => name !== 'subject_id')
   .join(', ');
 
 /**
- * `subject_profile`: one row per subject, its values decrypted (the one place PI lives in clear),
- * with blind-index and name-prefix search keys and non-PI statistics columns. Per batch: one read
+ * `subject_profile`: one row per subject, its values sealed per category under the subject's data
+ * keys (profile-sealing.ts), with blind indexes to search by (phone, email, ID number, name
+ * prefixes) and generalised, non-identifying statistics columns. Per batch: one read
  * of the rows involved, the events folded in memory, one upsert. The row's `version` (the stream
  * version applied) makes a replayed event a no-op, here and again in the upsert's guard.
  */
 export class SubjectProfileProjection implements Projection {
   readonly name = 'subject_profile';
-  readonly version = 1;
+  /** 2: values sealed, name prefixes as blind indexes (version 1 kept them in clear). */
+  readonly version = 2;
   readonly tables = ['subject_profile'];
   readonly eventTypes: ReadonlySet<string> = SUBJECT_PROFILE_EVENT_TYPES;
   private readonly codec: SubjectEventCodec;
@@ -50,7 +53,7 @@ export class SubjectProfileProjection implements Projection {
       }
     });
     if (changed.size === 0) return;
-    const rows = [...changed].map((subjectId) => toProfileRow(documents.get(subjectId)!, this.vault));
+    const rows = await Promise.all([...changed].map((subjectId) => toProfileRow(documents.get(subjectId)!, this.vault)));
     await batch.client.query(
       `INSERT INTO ${table} AS p (${COLUMN_NAMES})
        SELECT ${COLUMN_NAMES} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE})
@@ -64,10 +67,16 @@ export class SubjectProfileProjection implements Projection {
       `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM ${table} WHERE subject_id = ANY($1::text[])`,
       [subjectIds],
     );
-    return new Map(rows.map((row) => [row.subject_id as string, documentOf(row)]));
+    return new Map(await Promise.all(rows.map(async (row) => [row.subject_id as string, await openDocument(this.vault, row)] as const)));
   }
 }
 
+/** A stored row as a document, its values opened. */
+export async function openDocument(vault: PiiVault, row: Record<string, unknown>): Promise<SubjectProfileDocument> {
+  return { ...documentOf(row), data: await openProfileData(vault, row.subject_id as string, row.data as StoredProfileData) };
+}
+
+/** A stored row as a document whose `data` is still as stored (sealed): for what needs no value. */
 export function documentOf(row: Record<string, unknown>): SubjectProfileDocument {
   return {
     subjectId: row.subject_id as string,

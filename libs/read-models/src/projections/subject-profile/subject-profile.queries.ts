@@ -4,15 +4,18 @@ import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectProfileDocument } from './subject-profile.document';
-import { documentOf } from './subject-profile.projection';
-import { nameSearchKey } from './subject-profile.row';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { openDocument } from './subject-profile.projection';
+import { nameSearchKey, NAME_PREFIX_MAX, namePrefixQuery } from './subject-profile.row';
+import { openProfileData, StoredProfileData } from './profile-sealing';
 
 export interface ProfileSearch {
   /** Blind indexes (vault.blindIndex) of the values searched for. */
   phoneBidx?: string;
   emailBidx?: string;
   idNumberBidx?: string;
-  /** As typed: normalised here like the stored key. */
+  /** As typed: normalised and blind-indexed here like the stored prefixes. */
   namePrefix?: string;
   status?: 'active' | 'restricted';
   /** Keyset pagination: subjects with an id greater than this. */
@@ -27,17 +30,20 @@ export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' |
   phone?: JsonValue;
 }
 
-/** Reads of the `subject_profile` view. Erased subjects are never found by a search. */
+/** Reads of the `subject_profile` view, its values opened. Erased subjects are never found by a search. */
 @Injectable()
 export class SubjectProfileQueries {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PII_VAULT) private readonly vault: PiiVault,
+  ) {}
 
   async find(subjectId: string): Promise<SubjectProfileDocument | undefined> {
     const { rows } = await this.pool.query(
       `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM subject_profile WHERE subject_id = $1`,
       [subjectId],
     );
-    return rows[0] ? documentOf(rows[0]) : undefined;
+    return rows[0] ? openDocument(this.vault, rows[0]) : undefined;
   }
 
   /** The stream version applied for a subject; 0 when the projection has not seen it. */
@@ -57,30 +63,44 @@ export class SubjectProfileQueries {
     if (search.phoneBidx) add((p) => `phone_bidx = ${p}`, search.phoneBidx);
     if (search.emailBidx) add((p) => `email_bidx = ${p}`, search.emailBidx);
     if (search.idNumberBidx) add((p) => `id_number_bidx = ${p}`, search.idNumberBidx);
-    if (search.namePrefix !== undefined) add((p) => `name_prefix_key LIKE ${p} ESCAPE '\\'`, `${escapeLike(nameSearchKey(search.namePrefix))}%`);
+    const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
+    if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix) ?? '');
     if (search.status) add((p) => `status = ${p}`, search.status);
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
     const { rows } = await this.pool.query(
       `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories,
-              data->'identity'->'name' AS name, data->'contact'->'phone' AS phone
+              data->'identity' AS identity, data->'contact' AS contact
          FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`,
       params,
     );
-    return rows.map((row) => ({
-      subjectId: row.subject_id,
-      status: row.status,
-      updatedAt: (row.updated_at as Date).toISOString(),
-      consents: row.consents,
-      restrictions: row.restrictions,
-      minor: row.minor,
-      categories: row.categories,
-      ...(row.name === null ? {} : { name: row.name }),
-      ...(row.phone === null ? {} : { phone: row.phone }),
-    }));
+    const opened = await Promise.all(rows.map((row) => this.nameAndPhone(row)));
+    // a prefix longer than the indexed ones was found by its first characters: compare the rest
+    const long = namePrefix !== undefined && [...namePrefix].length > NAME_PREFIX_MAX;
+    return rows.flatMap((row, index) => {
+      const { name, phone } = opened[index];
+      if (long && !(typeof name === 'string' && nameSearchKey(name).startsWith(namePrefix))) return [];
+      return [
+        {
+          subjectId: row.subject_id,
+          status: row.status,
+          updatedAt: (row.updated_at as Date).toISOString(),
+          consents: row.consents,
+          restrictions: row.restrictions,
+          minor: row.minor,
+          categories: row.categories,
+          ...(name === undefined ? {} : { name }),
+          ...(phone === undefined ? {} : { phone }),
+        },
+      ];
+    });
   }
-}
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+  private async nameAndPhone(row: Record<string, unknown>): Promise<{ name?: JsonValue; phone?: JsonValue }> {
+    const stored: StoredProfileData = {};
+    if (row.identity !== null) stored.identity = row.identity;
+    if (row.contact !== null) stored.contact = row.contact;
+    const data = await openProfileData(this.vault, row.subject_id as string, stored);
+    return { name: data.identity?.name, phone: data.contact?.phone };
+  }
 }

@@ -2,6 +2,7 @@ import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import type { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { SubjectProfileDocument } from './subject-profile.document';
+import { sealProfileData, StoredProfileData } from './profile-sealing';
 
 /** A `subject_profile` row as written: the document plus its search keys and stats columns. */
 export interface SubjectProfileRow {
@@ -10,11 +11,13 @@ export interface SubjectProfileRow {
   status: SubjectProfileDocument['status'];
   created_at: string;
   updated_at: string;
-  data: SubjectProfileDocument['data'];
+  /** Sealed per category (profile-sealing.ts). */
+  data: StoredProfileData;
   consents: SubjectProfileDocument['consents'];
   restrictions: SubjectProfileDocument['restrictions'];
   minor: boolean;
-  name_prefix_key: string | null;
+  /** Blind indexes of the name's search-key prefixes (1 to NAME_PREFIX_MAX characters): prefix search without the name in clear. */
+  name_prefix_bidx: string[] | null;
   phone_bidx: string | null;
   email_bidx: string | null;
   id_number_bidx: string | null;
@@ -35,7 +38,7 @@ export const PROFILE_COLUMNS: ReadonlyArray<readonly [keyof SubjectProfileRow, s
   ['consents', 'jsonb'],
   ['restrictions', 'jsonb'],
   ['minor', 'boolean'],
-  ['name_prefix_key', 'text'],
+  ['name_prefix_bidx', 'text[]'],
   ['phone_bidx', 'text'],
   ['email_bidx', 'text'],
   ['id_number_bidx', 'text'],
@@ -53,8 +56,27 @@ export function nameSearchKey(name: string): string {
   return name.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
 }
 
-/** Search keys and statistics columns follow the values; an erased subject keeps none. */
-export function toProfileRow(document: SubjectProfileDocument, vault: PiiVault): SubjectProfileRow {
+/** Name prefixes longer than this are found by their first NAME_PREFIX_MAX characters, then compared in memory. */
+export const NAME_PREFIX_MAX = 12;
+
+/** The blind indexes a name is found by: one per prefix of its search key, up to NAME_PREFIX_MAX characters. */
+export function namePrefixIndexes(vault: PiiVault, name: string): string[] {
+  const characters = [...nameSearchKey(name)].slice(0, NAME_PREFIX_MAX);
+  return characters.map((_, index) => vault.blindIndex('name_prefix', characters.slice(0, index + 1).join('')));
+}
+
+/** The one blind index a search for names starting with `prefix` looks for (undefined: nothing to search by). */
+export function namePrefixQuery(vault: PiiVault, prefix: string): string | undefined {
+  const characters = [...nameSearchKey(prefix)].slice(0, NAME_PREFIX_MAX);
+  return characters.length === 0 ? undefined : vault.blindIndex('name_prefix', characters.join(''));
+}
+
+/**
+ * Search keys and statistics columns follow the values; an erased subject keeps none. The values
+ * themselves are sealed: only blind indexes and generalised attributes (gender, birth year,
+ * province, the categories held) are kept for searching and counting.
+ */
+export async function toProfileRow(document: SubjectProfileDocument, vault: PiiVault): Promise<SubjectProfileRow> {
   const identity = document.data.identity ?? {};
   const contact = document.data.contact ?? {};
   const idDocument = document.data.identity_document ?? {};
@@ -67,11 +89,11 @@ export function toProfileRow(document: SubjectProfileDocument, vault: PiiVault):
     status: document.status,
     created_at: document.createdAt,
     updated_at: document.updatedAt,
-    data: document.data,
+    data: await sealProfileData(vault, document.subjectId, document.data),
     consents: document.consents,
     restrictions: document.restrictions,
     minor: document.minor,
-    name_prefix_key: name ? nameSearchKey(name) || null : null,
+    name_prefix_bidx: name && nameSearchKey(name) ? namePrefixIndexes(vault, name) : null,
     phone_bidx: blindIndex(vault, 'phone', contact.phone),
     email_bidx: blindIndex(vault, 'email', contact.email),
     id_number_bidx: blindIndex(vault, 'id_number', idNumber),
