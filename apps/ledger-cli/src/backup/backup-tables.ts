@@ -3,8 +3,7 @@ import { BackupError, BackupManifest, TableSummary } from './backup-archive';
 
 /**
  * What a backup holds: the record and what cannot be derived from it. Read models are not in it:
- * they hold PI in clear (subject_profile), and the projections rebuild them from the log after a
- * restore. Nor is projection bookkeeping (checkpoints, leases, rebuilds), which belongs to the
+ * they are derived, and the projections rebuild them from the log after a restore. Nor is projection bookkeeping (checkpoints, leases, rebuilds), which belongs to the
  * database it ran on. test/backup.e2e-spec.ts holds every table of the schema to one list or the
  * other, so a new table has to be placed before it ships.
  */
