@@ -840,7 +840,7 @@ describe('meaningless input refused at the decision (issue #18, finding 9)', () 
         .when(document({ type: null, number: null }))
         .then([{ type: 'DataUpdated' }]);
       given(...held)
-        .when(document({ type: 'hk_macau_permit' }))
+        .when(document({ type: 'hk_macao_permit' }))
         .then([{ type: 'DataUpdated' }]);
     });
   });
