@@ -86,7 +86,9 @@ describe('audit trail, history and evidence over HTTP', () => {
   /** The highest position any write of this file returned. */
   let written = 0;
   let dir: string;
-  const PURPOSE = { 'x-processing-purpose': 'compliance-audit' };
+  /** A compliance audit's own purpose and legal basis (values masked unless revealed with a reason). */
+  const PURPOSE = { 'x-processing-purpose': 'pipl:compliance-audit' };
+  const REVEALING = { ...PURPOSE, 'x-reveal-reason': 'internal-audit' };
   const NEW_EMAIL = 'zhang.wei@newmail.cn';
 
   beforeAll(async () => {
@@ -224,18 +226,29 @@ describe('audit trail, history and evidence over HTTP', () => {
 
   describe('history and point-in-time reads', () => {
     let patchedAt: string;
+    let correctionRequest: string;
     beforeAll(async () => {
+      const change = { category: 'contact', purposeId: 'health-management', set: { email: NEW_EMAIL } };
+      const filed = await write(staff, 'POST', '/v1/rights-requests', {
+        subjectId,
+        type: 'correction',
+        details: { changes: [change] },
+        channel: 'front-desk',
+        requester: { kind: 'staff_on_behalf' },
+      });
+      correctionRequest = filed.requestId;
+      await write(staff, 'POST', `/v1/rights-requests/${correctionRequest}/verify`, { method: 'id_card_in_person' });
       await instantAfterLog(api.database.pool); // the PATCH lands on a later millisecond than the registration
       await write(staff, 'PATCH', `/v1/subjects/${subjectId}/data/contact`, {
         set: { email: NEW_EMAIL },
         reason: 'correction',
         purposeId: 'health-management',
-        rightsRequestId: 'rr-7',
+        rightsRequestId: correctionRequest,
       });
     });
 
     it('shows a compliance officer every field change with old and new value, actor, reason and purpose', async () => {
-      const history = await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, PURPOSE);
+      const history = await call('GET', `/v1/subjects/${subjectId}/history?reveal=identity,contact,health`, compliance, undefined, REVEALING);
       expect(history.status).toBe(200);
       const correction = history.body.find((entry: { eventType: string }) => entry.eventType === 'DataCorrected');
       expect(correction).toEqual({
@@ -250,14 +263,13 @@ describe('audit trail, history and evidence over HTTP', () => {
         reason: 'correction',
         purposeId: 'health-management',
         legalBasis: 'contract',
-        rightsRequestId: 'rr-7',
+        rightsRequestId: correctionRequest,
       });
       patchedAt = correction.recordedAt;
       const collected = history.body.filter((entry: { eventType: string }) => entry.eventType === 'DataCollected');
       expect(collected).toContainEqual(expect.objectContaining({ category: 'identity', field: 'name', value: ZHANG.name, previousValue: null, reason: null }));
       expect(collected).toContainEqual(expect.objectContaining({ category: 'health', field: 'conditions', value: [ZHANG.condition] }));
-      // masked like the profile unless revealed
-      expect(collected).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: '+86138****5678' }));
+      expect(collected).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: ZHANG.phone }));
       expect(history.body[0]).toMatchObject({
         eventType: 'SubjectRegistered',
         category: null,
@@ -276,16 +288,25 @@ describe('audit trail, history and evidence over HTTP', () => {
           value: expect.objectContaining({ categories: ['health', 'identity_document', 'health_records'], separate: true, guardian: false }),
         }),
       );
-      const revealed = await call('GET', `/v1/subjects/${subjectId}/history?reveal=contact`, compliance, undefined, PURPOSE);
+      // an audit masks every value it does not reveal: the phone as the profile does, the rest entirely
+      const masked = await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, PURPOSE);
+      expect(masked.body).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: '+86138****5678' }));
+      expect(masked.body).toContainEqual(expect.objectContaining({ eventType: 'DataCorrected', field: 'email', value: '[masked]', previousValue: '[masked]' }));
+      expect(JSON.stringify(masked.body)).not.toContain(ZHANG.name);
+      const revealed = await call('GET', `/v1/subjects/${subjectId}/history?reveal=contact`, compliance, undefined, REVEALING);
       expect(revealed.body).toContainEqual(expect.objectContaining({ category: 'contact', field: 'phone', value: ZHANG.phone }));
+      expect(JSON.stringify(revealed.body)).not.toContain(ZHANG.name);
     });
 
     it('records the history read in the access log', async () => {
       const log = await audited(`/v1/audit/access?subjectId=${subjectId}&actor=co-zhao&limit=100`);
       expect(log.status).toBe(200);
-      const reads = log.body.items.filter((item: { purposeId: string }) => item.purposeId === 'compliance-audit');
-      expect(reads.length).toBeGreaterThanOrEqual(2);
-      expect(reads.map((item: { revealed: string[] }) => item.revealed)).toEqual(expect.arrayContaining([[], ['contact.phone']]));
+      const reads = log.body.items.filter((item: { purposeId: string }) => item.purposeId === 'pipl:compliance-audit');
+      expect(reads.length).toBeGreaterThanOrEqual(3);
+      expect(reads.every((item: { via: string }) => item.via === 'history')).toBe(true);
+      const revealed = reads.map((item: { revealed: string[] }) => [...item.revealed].sort());
+      expect(revealed).toContainEqual([]);
+      expect(revealed).toContainEqual(['contact.address', 'contact.email', 'contact.phone']);
       expect(reads[0].categories).toEqual(expect.arrayContaining(['identity', 'contact', 'health']));
     });
 
@@ -294,7 +315,10 @@ describe('audit trail, history and evidence over HTTP', () => {
       expect((await call('GET', `/v1/subjects/${subjectId}/history`, compliance, undefined, { 'x-processing-purpose': 'nope' })).body.code).toBe('unknown-purpose');
       expect((await call('GET', `/v1/subjects/01900000-0000-7000-8000-000000000000/history`, compliance, undefined, PURPOSE)).status).toBe(404);
       const own = await tokens(api).subject(subjectId);
-      for (const token of [auditor, staff, own, ops]) expect((await call('GET', `/v1/subjects/${subjectId}/history`, token, undefined, PURPOSE)).status).toBe(403);
+      for (const token of [staff, own, ops]) expect((await call('GET', `/v1/subjects/${subjectId}/history`, token, undefined, PURPOSE)).status).toBe(403);
+      // an auditor audits under the compliance-audit purpose only
+      expect((await call('GET', `/v1/subjects/${subjectId}/history`, auditor, undefined, PURPOSE)).status).toBe(200);
+      expect((await call('GET', `/v1/subjects/${subjectId}/history`, auditor, undefined, { 'x-processing-purpose': 'compliance-audit' })).status).toBe(403);
     });
 
     it('reads the state as of a time between two writes', async () => {

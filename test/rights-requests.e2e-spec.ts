@@ -113,8 +113,13 @@ describe('rights requests over HTTP', () => {
     expect(done.body.result.explanation.zh).toContain('为订立、履行您作为一方的合同所必需');
     expect(done.body.result.explanation.en).toContain('necessary for the contract');
     const other = await file(staff, { type: 'copy' });
-    const extended = await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'archive retrieval', dueAt: '2099-01-01T00:00:00Z' });
-    expect(extended.body).toMatchObject({ dueAt: '2099-01-01T00:00:00.000Z', extended: true });
+    // bounded: at most 15 working days past the current due date (PIPL Art. 50; docs/rights-requests.md)
+    const endless = await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'archive retrieval', dueAt: '9999-12-31T00:00:00Z' });
+    expect(endless.status).toBe(422);
+    expect(endless.body).toMatchObject({ code: 'extension-too-long', errors: [{ path: 'dueAt' }] });
+    const laterDue = new Date(Date.parse(other.body.dueAt) + 10 * 86_400_000).toISOString();
+    const extended = await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'archive retrieval', dueAt: laterDue });
+    expect(extended.body).toMatchObject({ dueAt: laterDue, extended: true });
     expect((await call('POST', `/v1/rights-requests/${other.body.requestId}/extend`, officer, { reason: 'again', dueAt: '2099-02-01T00:00:00Z' })).body.code).toBe(
       'already-extended',
     );
@@ -136,6 +141,12 @@ describe('rights requests over HTTP', () => {
       `subject-${subjectId}`,
     ]);
     expect(rows[0]).toEqual({ type: 'DataCorrected', request: filed.body.requestId });
+    // the change set is sealed in the log, and the request view opens it
+    const clear = await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE data::text LIKE '%zw@example.cn%'`);
+    expect(clear.rows[0].n).toBe(0);
+    expect((await call('GET', `/v1/rights-requests/${filed.body.requestId}`, officer)).body.details).toEqual({
+      changes: [{ category: 'contact', set: { email: 'zw@example.cn' }, purposeId: 'health-management' }],
+    });
 
     const restriction = await file(own, { type: 'restriction', details: { purposeIds: ['research'] } });
     expect((await fulfil(restriction.body.requestId)).body.result).toMatchObject({ restrictionId: expect.any(String) });

@@ -204,8 +204,15 @@ describe('subject endpoints: error paths over HTTP', () => {
       expect({ status: takenHolder.status, existing: takenHolder.body.existingSubjectId }).toEqual({ status: 409, existing: holder });
     });
 
-    it('422 separate-consent-required for a sensitive category without a separate consent (a plain consent is not enough); the number is not kept', async () => {
-      const plain = await registerPlain([{ purposeId: HM, categories: ['health', 'identity_document'], separate: false }]);
+    it('422 separate-consent-required for a sensitive category without a separate consent (a plain consent is not even granted); the number is not kept', async () => {
+      const general = await call('POST', '/v1/subjects', staff, {
+        ...registration(),
+        consents: [{ purposeId: HM, categories: ['health', 'identity_document'], separate: false }],
+        data: { identity: { name: '李娜', birthDate: '1980-05-01' } },
+      });
+      expectProblem(general, 422, 'separate-consent-required');
+      expect(general.body.errors).toEqual([{ path: 'consents[0].separate', message: 'must be true: health, identity_document are sensitive' }]);
+      const plain = await registerPlain();
       const health = await refused(plain, () => patch(plain, 'health', { set: { conditions: ['高血压'] }, reason: 'supplement', purposeId: HM }));
       expectProblem(health, 422, 'separate-consent-required');
       const number = numberFor(++registered);
@@ -399,7 +406,9 @@ describe('subject endpoints: error paths over HTTP', () => {
       const childId = child.body.subjectId;
       expectProblem(await refused(childId, () => grant(childId, consent)), 422, 'guardian-consent-required');
       expectProblem(await refused(childId, () => grant(childId, { ...consent, purposeId: HM, categories: ['contact'], separate: true })), 422, 'guardian-consent-required');
-      const withGuardian = await grant(childId, { ...consent, guardian: { name: '王芳', relation: 'mother' } });
+      // everything about a child is sensitive (PIPL Art. 28): the guardian's consent must be a separate one
+      expectProblem(await refused(childId, () => grant(childId, { ...consent, guardian: { name: '王芳', relation: 'mother' } })), 422, 'separate-consent-required');
+      const withGuardian = await grant(childId, { ...consent, separate: true, guardian: { name: '王芳', relation: 'mother' } });
       expect(withGuardian.status).toBe(201);
       expect(withGuardian.body).toEqual({ consentId: expect.any(String), version: 5, position: expect.any(Number) });
     });

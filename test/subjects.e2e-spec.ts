@@ -190,7 +190,7 @@ describe('subjects over HTTP', () => {
     });
 
     it('PATCH corrects a field with If-Match, returns version and position; 412 on a stale version', async () => {
-      const patch = { set: { phone: '+8613900001111' }, reason: 'correction', purposeId: 'health-management', rightsRequestId: 'rr-1' };
+      const patch = { set: { phone: '+8613900001111' }, reason: 'correction', purposeId: 'health-management' };
       const ok = await call('PATCH', `/v1/subjects/${subjectId}/data/contact`, staff, patch, { 'if-match': '"7"' });
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual({ version: 8, position: expect.any(Number) });

@@ -15,6 +15,9 @@ export interface AccessRead {
   categories: string[];
   revealed: string[];
   via: PersonalDataAccessed['data']['via'];
+  /** The basis of a reserved purpose the registry does not hold (a compliance audit's legal obligation). */
+  legalBasis?: 'legal_obligation';
+  revealReason?: string;
 }
 
 /**
@@ -46,8 +49,14 @@ export class AccessRecorder {
           revealed: read.revealed,
           accessedAt,
           via: read.via,
+          ...(read.revealReason ? { revealReason: read.revealReason } : {}),
         };
-        const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+        const basis = purpose
+          ? { id: purpose.id, legalBasis: purpose.legalBasis }
+          : read.purposeId && read.legalBasis
+            ? { id: read.purposeId, legalBasis: read.legalBasis }
+            : undefined;
+        const metadata = eventMetadata(context, basis);
         return this.store.appendToStream(accessStream(read.subjectId), [{ eventId: uuidv7(), type: 'PersonalDataAccessed' as const, data, metadata }]);
       }),
     );

@@ -8,6 +8,7 @@ registerProblemCodes({
   'purpose-exists': { status: 409, title: 'Purpose already exists' },
   'notice-exists': { status: 409, title: 'Notice version already published' },
   'unknown-purpose': { status: 422, title: 'Unknown purpose' },
+  'notice-without-purpose': { status: 422, title: 'A notice must cover at least one purpose' },
 } satisfies Record<RegistryErrorCode, unknown>);
 
 /** Purposes, notices and category sensitivity: the registry every decision is made against. */

@@ -25,6 +25,8 @@ registerProblemCodes({
   'not-verified': { status: 409, title: 'Identity not verified' },
   'already-extended': { status: 409, title: 'Already extended' },
   'invalid-due-date': { status: 422, title: 'Invalid due date' },
+  'extension-too-long': { status: 422, title: 'Extension beyond the allowed time' },
+  'unknown-purpose': { status: 422, title: 'Unknown purpose' },
 } satisfies Record<RightsRequestErrorCode, unknown>);
 
 registerProblemCodes({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 
 const PURPOSE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -31,7 +31,10 @@ export class ChangeDataDto {
   @ApiProperty({ description: 'Fields to set; null removes a field' }) @IsObject() set: Record<string, unknown>;
   @ApiProperty({ enum: ['update', 'correction', 'supplement'] }) @IsIn(['update', 'correction', 'supplement']) reason: 'update' | 'correction' | 'supplement';
   @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
-  @ApiPropertyOptional({ description: 'The rights request this change fulfils (PIPL Art. 46)' }) @IsOptional() @IsString() @Length(1, 100) rightsRequestId?: string;
+  @ApiPropertyOptional({ description: 'The rights request this change fulfils (PIPL Art. 46): this subject’s correction (or supplement) request, verified or in progress' })
+  @IsOptional()
+  @IsUUID()
+  rightsRequestId?: string;
 }
 
 export class AddItemDto {

@@ -60,7 +60,7 @@ export class SubjectCommandsService {
     subjectId: string,
     context: RequestContext,
     ifMatch: number | undefined,
-    build: (state: SubjectState, registry: RegistryState, now: string) => SubjectCommand,
+    build: (state: SubjectState, registry: RegistryState, now: string) => SubjectCommand | Promise<SubjectCommand>,
   ): Promise<CommandResult> {
     // set once the subject turns out to have data keys stored already, though no events
     let keysStored = false;
@@ -71,7 +71,7 @@ export class SubjectCommandsService {
       SUBJECT_FOLD,
       async ({ state }) => {
         const registry = await this.registry.current();
-        const command = build(state, registry, this.clock().toISOString());
+        const command = await build(state, registry, this.clock().toISOString());
         decision = { command, registry };
         return decideSubject(command, state) as StoredSubjectEvent[];
       },

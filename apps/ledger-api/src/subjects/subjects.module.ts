@@ -39,6 +39,9 @@ registerProblemCodes({
   'processing-restricted': { status: 403, title: 'Processing restricted' },
   'no-legal-basis': { status: 403, title: 'No legal basis for this purpose' },
   'data-erased': { status: 410, title: 'Data erased' },
+  'rights-request-not-found': { status: 422, title: 'The named rights request does not exist' },
+  'rights-request-mismatch': { status: 422, title: 'The named rights request is not one this change can fulfil' },
+  'rights-request-not-open': { status: 409, title: 'The named rights request is not verified or in progress' },
 } satisfies Record<SubjectErrorCode, unknown>);
 
 /** Customer files: registration, data changes, consents, restrictions, disclosures, reads, search, the access log. */

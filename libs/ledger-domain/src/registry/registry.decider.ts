@@ -59,6 +59,13 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
       if (noticeOf(state, notice.version)) {
         throw new DomainError<RegistryErrorCode>('notice-exists', `notice version ${notice.version} is published and immutable`, { version: notice.version });
       }
+      // a notice tells the subject what is processed and why (PIPL Art. 17): one describing no purpose could never be consented to
+      if (notice.purposeIds.length === 0) {
+        throw new DomainError<RegistryErrorCode>('notice-without-purpose', `notice version ${notice.version} covers no purpose`, {
+          version: notice.version,
+          errors: [{ path: 'purposeIds', message: 'must name at least one purpose' }],
+        });
+      }
       const unknown = notice.purposeIds.filter((id) => !purposeOf(state, id));
       if (unknown.length > 0) throw new DomainError<RegistryErrorCode>('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown });
       return [{ type: 'NoticePublished', data: { notice: { ...notice, publishedAt: command.now } } }];

@@ -1,9 +1,13 @@
 import { DomainError } from '../domain-error';
+import { Purpose } from '../registry/registry.events';
 import { decideRightsRequest, evolveRightsRequest, isOverdue, RightsRequestCommand, RightsRequestState } from './rights-request.decider';
 import { RightsRequestEvent } from './rights-request.events';
 import { addWorkingDays } from './working-days';
 
 const NOW = '2026-11-23T02:00:00.000Z';
+const purpose = (id: string): Purpose => ({ id, name: id, description: id, legalBasis: 'contract', categories: ['contact'], necessaryForService: true });
+const registry = { purposes: { 'health-management': purpose('health-management'), marketing: purpose('marketing') } };
+const calendar = { holidays: new Set<string>() };
 const file = (over: Partial<Extract<RightsRequestCommand, { type: 'FileRequest' }>> = {}): RightsRequestCommand => ({
   type: 'FileRequest',
   requestId: 'r1',
@@ -15,6 +19,7 @@ const file = (over: Partial<Extract<RightsRequestCommand, { type: 'FileRequest' 
   filedBySubject: false,
   now: NOW,
   dueAt: '2026-12-14T02:00:00.000Z',
+  registry,
   ...over,
 });
 const state = (...events: RightsRequestEvent[]): RightsRequestState => events.reduce(evolveRightsRequest, { status: 'absent' } as RightsRequestState);
@@ -62,10 +67,56 @@ describe('rights request decider', () => {
   });
 
   it('extends once, to a later date, with a reason', () => {
-    const extended = decide({ type: 'ExtendRequest', reason: 'large archive', dueAt: '2026-12-30T00:00:00.000Z', now: NOW }, filed)[0];
+    const extended = decide({ type: 'ExtendRequest', reason: 'large archive', dueAt: '2026-12-30T00:00:00.000Z', calendar, now: NOW }, filed)[0];
     expect(state(filed, extended)).toMatchObject({ dueAt: '2026-12-30T00:00:00.000Z', extended: true });
-    expect(code(() => decide({ type: 'ExtendRequest', reason: 'again', dueAt: '2027-01-30T00:00:00.000Z', now: NOW }, filed, extended))).toBe('already-extended');
-    expect(code(() => decide({ type: 'ExtendRequest', reason: 'x', dueAt: '2026-12-01T00:00:00.000Z', now: NOW }, filed))).toBe('invalid-due-date');
+    expect(code(() => decide({ type: 'ExtendRequest', reason: 'again', dueAt: '2027-01-30T00:00:00.000Z', calendar, now: NOW }, filed, extended))).toBe('already-extended');
+    expect(code(() => decide({ type: 'ExtendRequest', reason: 'x', dueAt: '2026-12-01T00:00:00.000Z', calendar, now: NOW }, filed))).toBe('invalid-due-date');
+  });
+
+  describe('bounds an extension to 15 working days past the current due date', () => {
+    const extend = (dueAt: string) => decide({ type: 'ExtendRequest', reason: 'archive', dueAt, calendar, now: NOW }, filed);
+    it('given a request due Mon 2026-12-14, when extended to 9999-12-31, then extension-too-long naming dueAt and the latest date', () => {
+      let refused: DomainError | undefined;
+      try {
+        extend('9999-12-31T00:00:00.000Z');
+      } catch (error) {
+        refused = error as DomainError;
+      }
+      expect(refused?.code).toBe('extension-too-long');
+      expect(refused?.details).toEqual({ latestDueAt: '2027-01-04T02:00:00.000Z', errors: [{ path: 'dueAt', message: 'must be no later than 2027-01-04T02:00:00.000Z' }] });
+    });
+    it('given the same request, when extended to exactly 15 working days later, then it is extended; one millisecond more is refused', () => {
+      expect(extend('2027-01-04T02:00:00.000Z')[0]).toMatchObject({ type: 'RightsRequestExtended', data: { dueAt: '2027-01-04T02:00:00.000Z' } });
+      expect(code(() => extend('2027-01-04T02:00:00.001Z'))).toBe('extension-too-long');
+    });
+    it('given holidays in the calendar, when extended, then the bound skips them', () => {
+      const withHolidays = { holidays: new Set(['2027-01-01', '2027-01-04']) };
+      expect(decide({ type: 'ExtendRequest', reason: 'x', dueAt: '2027-01-06T02:00:00.000Z', calendar: withHolidays, now: NOW }, filed)).toHaveLength(1);
+    });
+  });
+
+  describe('refuses requests naming purposes the registry does not have', () => {
+    const refusal = (command: RightsRequestCommand) => {
+      try {
+        decide(command);
+      } catch (error) {
+        return { code: (error as DomainError).code, details: (error as DomainError).details };
+      }
+      return undefined;
+    };
+    it('given no purpose "nope", when a restriction request names it, then unknown-purpose naming details.purposeIds[1]', () => {
+      expect(refusal(file({ requestType: 'restriction', details: { purposeIds: ['marketing', 'nope'] } }))).toEqual({
+        code: 'unknown-purpose',
+        details: { purposeIds: ['nope'], errors: [{ path: 'details.purposeIds[1]', message: 'unknown purpose' }] },
+      });
+    });
+    it('given no purpose "nope", when a correction’s change names it, then unknown-purpose naming details.changes[0].purposeId', () => {
+      const details = { changes: [{ category: 'contact', purposeId: 'nope', set: { email: 'a@b.cn' } }] };
+      expect(refusal(file({ requestType: 'correction', details }))).toMatchObject({ code: 'unknown-purpose', details: { errors: [{ path: 'details.changes[0].purposeId' }] } });
+    });
+    it('given known purposes, when a restriction request names them, then it is filed', () => {
+      expect(decide(file({ requestType: 'restriction', details: { purposeIds: ['marketing'] } }))).toHaveLength(1);
+    });
   });
 
   it('is overdue after its due date unless finished', () => {

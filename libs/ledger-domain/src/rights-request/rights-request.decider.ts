@@ -1,6 +1,16 @@
-import { DomainError } from '../domain-error';
+import { DomainError, FieldProblem } from '../domain-error';
+import { purposeOf, RegistryState } from '../registry/registry.decider';
 import type { RightsRequestErrorCode } from './rights-request.errors';
 import { RequesterKind, RightsRequestEvent, RightsRequestStatus, RightsRequestType } from './rights-request.events';
+import { addWorkingDays, WorkingCalendar } from './working-days';
+
+/**
+ * How far an extension may move a request's due date: 15 working days past the current one. PIPL
+ * Art. 50 asks for timely handling and its reasons when refusing; the Network Data Security
+ * Management Regulations (Art. 23) set 15 working days; an extension of as much again for a
+ * complex request is the bound taken here (docs/rights-requests.md).
+ */
+export const MAX_EXTENSION_WORKING_DAYS = 15;
 
 export interface HistoryEntry {
   status: RightsRequestStatus | 'extended';
@@ -38,9 +48,11 @@ export type RightsRequestCommand =
       filedBySubject: boolean;
       now: string;
       dueAt: string;
+      /** The purposes a restriction or a change set names must exist. */
+      registry: Pick<RegistryState, 'purposes'>;
     }
   | { type: 'VerifyRequest'; method: string; evidenceRef?: unknown; verifiedBy: string; now: string }
-  | { type: 'ExtendRequest'; reason: unknown; dueAt: string; now: string }
+  | { type: 'ExtendRequest'; reason: unknown; dueAt: string; calendar: WorkingCalendar; now: string }
   | { type: 'StartRequest'; now: string }
   | { type: 'FulfilRequest'; result: Record<string, unknown>; now: string }
   | { type: 'RejectRequest'; reasonCode: string; reason: unknown; now: string };
@@ -92,6 +104,7 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
     if (command.requester.kind === 'next_of_kin' && !command.requester.relation) {
       throw new DomainError<RightsRequestErrorCode>('relation-required', 'a next of kin must state the relation to the deceased (PIPL Art. 49)');
     }
+    assertKnownPurposes(command);
     const { requestId, subjectId, requestType, details, channel, requester, now, dueAt } = command;
     return [
       {
@@ -120,10 +133,23 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
           },
         },
       ];
-    case 'ExtendRequest':
+    case 'ExtendRequest': {
       if (state.extended) throw new DomainError<RightsRequestErrorCode>('already-extended', 'a request may be extended once');
-      if (command.dueAt <= state.dueAt) throw new DomainError<RightsRequestErrorCode>('invalid-due-date', 'the new due date must be after the current one');
+      if (command.dueAt <= state.dueAt) {
+        throw new DomainError<RightsRequestErrorCode>('invalid-due-date', 'the new due date must be after the current one', {
+          errors: [{ path: 'dueAt', message: 'must be after the current due date' }],
+        });
+      }
+      const latestDueAt = addWorkingDays(new Date(state.dueAt), MAX_EXTENSION_WORKING_DAYS, command.calendar).toISOString();
+      if (command.dueAt > latestDueAt) {
+        throw new DomainError<RightsRequestErrorCode>(
+          'extension-too-long',
+          `an extension may move the due date by at most ${MAX_EXTENSION_WORKING_DAYS} working days, to ${latestDueAt}`,
+          { latestDueAt, errors: [{ path: 'dueAt', message: `must be no later than ${latestDueAt}` }] },
+        );
+      }
       return [{ type: 'RightsRequestExtended', data: { requestId, subjectId, reason: command.reason, dueAt: command.dueAt, extendedAt: command.now } }];
+    }
     case 'StartRequest':
       if (state.status === 'in_progress') return [];
       if (state.status !== 'verified') throw new DomainError<RightsRequestErrorCode>('not-verified', 'the requester’s identity is not verified yet');
@@ -140,6 +166,28 @@ export function decideRightsRequest(command: RightsRequestCommand, state: Rights
       const unknown: never = command;
       return unknown;
     }
+  }
+}
+
+/** A restriction request's purposes and a change set's purpose must be purposes of the registry: fulfilment could not honour others. */
+function assertKnownPurposes(command: Extract<RightsRequestCommand, { type: 'FileRequest' }>): void {
+  const problems: FieldProblem[] = [];
+  const unknown: string[] = [];
+  const check = (purposeId: unknown, path: string) => {
+    if (typeof purposeId === 'string' && !purposeOf(command.registry, purposeId)) {
+      unknown.push(purposeId);
+      problems.push({ path, message: 'unknown purpose' });
+    }
+  };
+  const { details } = command;
+  if (command.requestType === 'restriction' && Array.isArray(details.purposeIds)) {
+    details.purposeIds.forEach((purposeId: unknown, index) => check(purposeId, `details.purposeIds[${index}]`));
+  }
+  if ((command.requestType === 'correction' || command.requestType === 'supplement') && Array.isArray(details.changes)) {
+    details.changes.forEach((change: unknown, index) => check((change as { purposeId?: unknown } | null)?.purposeId, `details.changes[${index}].purposeId`));
+  }
+  if (problems.length > 0) {
+    throw new DomainError<RightsRequestErrorCode>('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown, errors: problems });
   }
 }
 

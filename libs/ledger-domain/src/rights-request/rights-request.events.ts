@@ -19,7 +19,9 @@ export type RightsRequestStatus = 'received' | 'verified' | 'in_progress' | 'ful
 
 /**
  * Events of `rights-request-<id>`. `V` marks free text sealed with the subject's key (a next of
- * kin's name, reasons, evidence references): it may name people, so erasure must reach it.
+ * kin's name and relation, reasons, evidence references): it may name people, so erasure must
+ * reach it. The values of a correction's change sets (`details.changes[].set`) are sealed too:
+ * libs/pii-vault/src/event-pi-declarations.ts declares every PI path of every type.
  */
 export type RightsRequestEvent<V = unknown> =
   | {
@@ -30,7 +32,7 @@ export type RightsRequestEvent<V = unknown> =
         requestType: RightsRequestType;
         details: Record<string, unknown>;
         channel: string;
-        requester: { kind: RequesterKind; relation?: string; name?: V };
+        requester: { kind: RequesterKind; relation?: V; name?: V };
         status: 'received' | 'verified';
         receivedAt: string;
         dueAt: string;

@@ -256,7 +256,13 @@ describe('data subject decider', () => {
         ...decideSubject({ ...base, set: { phone: '+8613812345678' }, reason: 'update' }, registered().reduce(evolveSubject, initialSubjectState())),
       ];
       given(...withContact)
-        .when({ ...base, set: { phone: '+8613900000000' }, reason: 'correction', rightsRequestId: 'r-1' })
+        .when({
+          ...base,
+          set: { phone: '+8613900000000' },
+          reason: 'correction',
+          rightsRequestId: 'r-1',
+          rightsRequest: { subjectId: S, requestType: 'correction', status: 'in_progress' },
+        })
         .then([{ type: 'DataCorrected', data: { reason: 'correction', rightsRequestId: 'r-1', set: { phone: '+8613900000000' } } as never }]);
       given(...withContact)
         .when({ ...base, set: { email: 'a@b.cn' }, reason: 'supplement' })
@@ -336,8 +342,12 @@ describe('data subject decider', () => {
       given(...child)
         .when(grantMarketing)
         .thenThrows('guardian-consent-required');
+      // everything about a child is sensitive (Art. 28), so the guardian's consent is a separate one (Art. 29)
       given(...child)
         .when({ ...grantMarketing, guardian })
+        .thenThrows('separate-consent-required');
+      given(...child)
+        .when({ ...grantMarketing, separate: true, guardian })
         .then([{ type: 'ConsentGranted', data: { consentId: 'c-m', guardian } as never }]);
     });
 
@@ -629,7 +639,7 @@ describe('minors under 14 after registration (PIPL Art. 31)', () => {
       .when(grantMarketing)
       .thenThrows('guardian-consent-required');
     given(...becameChild())
-      .when({ ...grantMarketing, guardian })
+      .when({ ...grantMarketing, separate: true, guardian })
       .then([{ type: 'ConsentGranted', data: { guardian } as never }]);
   });
 
@@ -706,5 +716,132 @@ describe('reading under a purpose', () => {
       expect.objectContaining({ code: 'processing-restricted' }),
     );
     expect(() => readableCategories(registry, state(...registered()), 'nope', [...held])).toThrow(expect.objectContaining({ code: 'unknown-purpose' }));
+  });
+});
+
+describe('meaningless input refused at the decision (issue #18, finding 9)', () => {
+  const problemsOf = (error: DomainError) => (error.details as { errors?: unknown }).errors;
+
+  describe('a change naming a rights request fulfils that request', () => {
+    const withContact = () =>
+      after(registered(), { ...ctx, type: 'ChangeData', category: 'contact', set: { phone: '+8613812345678' }, reason: 'update', purposeId: 'health-management' });
+    const correct = (
+      rightsRequest: Extract<SubjectCommand, { type: 'ChangeData' }>['rightsRequest'],
+      reason: 'correction' | 'supplement' | 'update' = 'correction',
+    ): SubjectCommand => ({
+      ...ctx,
+      type: 'ChangeData',
+      category: 'contact',
+      set: { phone: '+8613900000000' },
+      reason,
+      purposeId: 'health-management',
+      rightsRequestId: 'rr-1',
+      rightsRequest,
+    });
+    const open = { subjectId: S, requestType: 'correction', status: 'verified' };
+
+    it('given no such request, when a correction names it, then rights-request-not-found naming rightsRequestId', () => {
+      const error = given(...withContact())
+        .when(correct(null))
+        .thenThrows('rights-request-not-found');
+      expect(problemsOf(error)).toEqual([{ path: 'rightsRequestId', message: 'no such rights request' }]);
+    });
+
+    it('given another subject’s request, when a correction names it, then rights-request-mismatch', () => {
+      given(...withContact())
+        .when(correct({ ...open, subjectId: 's-2' }))
+        .thenThrows('rights-request-mismatch');
+    });
+
+    it('given a restriction request, or a change of another kind, then rights-request-mismatch naming the request type', () => {
+      const error = given(...withContact())
+        .when(correct({ ...open, requestType: 'restriction' }))
+        .thenThrows('rights-request-mismatch');
+      expect(error.details).toMatchObject({ requestType: 'restriction', errors: [{ path: 'rightsRequestId' }] });
+      given(...withContact())
+        .when(correct(open, 'update'))
+        .thenThrows('rights-request-mismatch');
+      given(...withContact())
+        .when(correct(open, 'supplement'))
+        .thenThrows('rights-request-mismatch');
+    });
+
+    it('given a request not yet verified, or already finished, then rights-request-not-open with its status', () => {
+      for (const status of ['received', 'fulfilled', 'rejected']) {
+        const error = given(...withContact())
+          .when(correct({ ...open, status }))
+          .thenThrows('rights-request-not-open');
+        expect(error.details).toMatchObject({ status });
+      }
+    });
+
+    it('given this subject’s verified or in-progress correction request, then the change is a DataCorrected naming it', () => {
+      for (const status of ['verified', 'in_progress']) {
+        given(...withContact())
+          .when(correct({ ...open, status }))
+          .then([{ type: 'DataCorrected', data: { rightsRequestId: 'rr-1' } as never }]);
+      }
+    });
+  });
+
+  describe('a consent for sensitive categories is a separate consent (PIPL Art. 29)', () => {
+    it('given a subject, when a general consent covering health is granted, then separate-consent-required naming separate', () => {
+      const error = given(...registered())
+        .when({ ...grantMarketing, purposeId: 'health-management', categories: ['contact', 'health'], separate: false })
+        .thenThrows('separate-consent-required');
+      expect(error.details).toMatchObject({ categories: ['health'], errors: [{ path: 'separate' }] });
+    });
+
+    it('given nothing, when a registration carries a general consent for identity_document, then separate-consent-required naming consents[1].separate', () => {
+      const general = { consentId: 'c-g', purposeId: 'health-management', categories: ['identity_document' as const], separate: false };
+      const error = given()
+        .when(register({ consents: [healthConsent, general] }))
+        .thenThrows('separate-consent-required');
+      expect(problemsOf(error)).toEqual([{ path: 'consents[1].separate', message: 'must be true: identity_document is sensitive' }]);
+    });
+
+    it('given a subject, when a general consent covers only non-sensitive categories, then it is granted', () => {
+      given(...registered())
+        .when(grantMarketing)
+        .then([{ type: 'ConsentGranted', data: { separate: false } as never }]);
+    });
+  });
+
+  describe('an identity document is recorded with its number', () => {
+    const document = (set: Record<string, unknown>): SubjectCommand => ({
+      ...ctx,
+      type: 'ChangeData',
+      category: 'identity_document',
+      set,
+      reason: 'update',
+      purposeId: 'health-management',
+    });
+
+    it('given nothing, when a registration collects an identity document without a number, then validation-failed naming data.identity_document.number', () => {
+      const error = given()
+        .when(register({ data: { identity: { name: '张三' }, identity_document: { type: 'passport' } } }))
+        .thenThrows('validation-failed');
+      expect(problemsOf(error)).toEqual([{ path: 'data.identity_document.number', message: 'required: an identity document is recorded with its number' }]);
+    });
+
+    it('given a subject without a document, when a change collects one without a number, then validation-failed naming set.number', () => {
+      const error = given(...registered())
+        .when(document({ type: 'passport' }))
+        .thenThrows('validation-failed');
+      expect(problemsOf(error)).toEqual([{ path: 'set.number', message: 'required: an identity document is recorded with its number' }]);
+    });
+
+    it('given a held document, when its number alone is removed, then validation-failed; removing the whole document or changing the type is accepted', () => {
+      const held = after(registered(), document({ type: 'passport', number: 'E12345678' }));
+      given(...held)
+        .when(document({ number: null }))
+        .thenThrows('validation-failed');
+      given(...held)
+        .when(document({ type: null, number: null }))
+        .then([{ type: 'DataUpdated' }]);
+      given(...held)
+        .when(document({ type: 'hk_macao_permit' }))
+        .then([{ type: 'DataUpdated' }]);
+    });
   });
 });

@@ -1,10 +1,10 @@
-import { DomainError } from '../domain-error';
+import { DomainError, InvalidInput } from '../domain-error';
 import type { SubjectErrorCode } from './subject.errors';
 import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
-import { assertMayProcess, knownPurpose, separateConsentCovering } from './processing-rules';
+import { assertMayProcess, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
 import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
@@ -27,6 +27,19 @@ interface Context {
   registry: RegistryState;
 }
 
+/**
+ * The rights request a change names (`rightsRequestId`), as its own stream stands when the change
+ * is decided; null when there is no such request. Only what the rule needs: whose, what, how far.
+ */
+export interface NamedRightsRequest {
+  subjectId: string;
+  requestType: string;
+  status: string;
+}
+
+/** The states in which a request's changes may be applied: verified (the identity is proven) or being fulfilled. */
+const OPEN_FOR_CHANGES = ['verified', 'in_progress'];
+
 export type SubjectCommand =
   | (Context & {
       type: 'RegisterSubject';
@@ -39,7 +52,16 @@ export type SubjectCommand =
       /** From identity.birthDate or the ID number; unknown age is treated as adult. */
       ageYears?: number;
     })
-  | (Context & { type: 'ChangeData'; category: Category; set: Record<string, unknown>; reason: ChangeReason; purposeId: string; rightsRequestId?: string })
+  | (Context & {
+      type: 'ChangeData';
+      category: Category;
+      set: Record<string, unknown>;
+      reason: ChangeReason;
+      purposeId: string;
+      rightsRequestId?: string;
+      /** Required with `rightsRequestId`: the request it names, or null when none exists. */
+      rightsRequest?: NamedRightsRequest | null;
+    })
   | (Context & { type: 'AddDataItem'; category: Category; field: string; item: unknown; purposeId: string })
   | (Context & ConsentRequest & { type: 'GrantConsent'; noticeVersion: string; channel: string })
   | (Context & { type: 'WithdrawConsent'; consentId: string; withdrawnBy: string })
@@ -69,9 +91,11 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       // Judged as the subject stands before the change: a birth date showing a child is accepted on
       // the consents in force (the record must be true, Art. 46), and its age fact makes every later
       // decision treat the subject as a child; undoing that takes a guardian's consent.
+      assertNamedRequest(command, subjectId);
       assertMayProcess(command.registry, live, command.purposeId, [command.category]);
       const age = ageFact(command, live);
       const held = live.held[command.category];
+      assertDocumentNumber(command.category, held, command.set, 'set');
       if (!held) {
         const fields = Object.fromEntries(Object.entries(command.set).filter(([, value]) => value !== null));
         return [{ type: 'DataCollected', data: { subjectId, category: command.category, purposeId: command.purposeId, fields, ...age, collectedAt: command.now } }];
@@ -99,7 +123,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
         { type: 'DataItemAdded', data: { subjectId, category: command.category, field: command.field, purposeId: command.purposeId, item: command.item, addedAt: command.now } },
       ];
     case 'GrantConsent':
-      assertConsentable(command.registry, command, command.noticeVersion, live.minor);
+      assertConsentable(command.registry, command, command.noticeVersion, live.minor, '');
       return [consentGranted(subjectId, command, command.noticeVersion, command.channel, command.now)];
     case 'WithdrawConsent': {
       const consent = requireConsent(live.consents, command.consentId);
@@ -151,7 +175,8 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
   const notice = noticeOf(registry, command.noticeVersion);
   if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
   const minor = command.ageYears !== undefined && command.ageYears < MINOR_AGE;
-  for (const consent of command.consents) assertConsentable(registry, consent, command.noticeVersion, minor);
+  command.consents.forEach((consent, index) => assertConsentable(registry, consent, command.noticeVersion, minor, `consents[${index}]`));
+  if (command.data.identity_document) assertDocumentNumber('identity_document', undefined, command.data.identity_document, 'data.identity_document');
   if (minor && !command.consents.some((consent) => consent.purposeId === purpose.id && consent.guardian)) {
     throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 needs a guardian’s consent for the purpose of collection', { purposeId: purpose.id });
   }
@@ -219,7 +244,50 @@ function changedBirthDate({ category, set }: Extract<SubjectCommand, { type: 'Ch
   return residentIdBirthDate(number);
 }
 
-function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean): void {
+/**
+ * A change that names a rights request fulfils it (PIPL Art. 46): the request must exist, be this
+ * subject's, be of the change's kind (a correction for a correction, a supplement for a
+ * supplement), and be verified or in progress.
+ */
+function assertNamedRequest(command: Extract<SubjectCommand, { type: 'ChangeData' }>, subjectId: string): void {
+  const { rightsRequestId, rightsRequest, reason } = command;
+  if (rightsRequestId === undefined) return;
+  const field = [{ path: 'rightsRequestId', message: '' }];
+  const naming = (message: string) => ({ rightsRequestId, errors: field.map((problem) => ({ ...problem, message })) });
+  if (!rightsRequest) {
+    throw new DomainError<SubjectErrorCode>('rights-request-not-found', `no rights request ${rightsRequestId}`, naming('no such rights request'));
+  }
+  if (rightsRequest.subjectId !== subjectId) {
+    throw new DomainError<SubjectErrorCode>('rights-request-mismatch', `rights request ${rightsRequestId} is another subject's`, naming('is a request of another subject'));
+  }
+  if (rightsRequest.requestType !== reason) {
+    throw new DomainError<SubjectErrorCode>(
+      'rights-request-mismatch',
+      `rights request ${rightsRequestId} is a ${rightsRequest.requestType} request; a change made with reason "${reason}" cannot fulfil it`,
+      { ...naming(`is a ${rightsRequest.requestType} request, not a ${reason}`), requestType: rightsRequest.requestType },
+    );
+  }
+  if (!OPEN_FOR_CHANGES.includes(rightsRequest.status)) {
+    throw new DomainError<SubjectErrorCode>('rights-request-not-open', `rights request ${rightsRequestId} is ${rightsRequest.status}`, {
+      ...naming(`is ${rightsRequest.status}; it must be verified or in progress`),
+      status: rightsRequest.status,
+    });
+  }
+}
+
+/**
+ * An identity document is recorded with its number: a document without one identifies nobody and
+ * cannot be checked for duplicates. Collecting the category needs a number; removing the number
+ * while the category is kept is refused (erase the category instead).
+ */
+function assertDocumentNumber(category: Category, held: readonly string[] | undefined, fields: Record<string, unknown>, path: string): void {
+  if (category !== 'identity_document') return;
+  const after = new Set(held ?? []);
+  for (const [field, value] of Object.entries(fields)) value === null ? after.delete(field) : after.add(field);
+  if (after.size > 0 && !after.has('number')) throw new InvalidInput([{ path: `${path}.number`, message: 'required: an identity document is recorded with its number' }]);
+}
+
+function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean, path: string): void {
   const purpose = knownPurpose(registry, consent.purposeId);
   const notice = noticeOf(registry, noticeVersion);
   if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${noticeVersion}`, { noticeVersion });
@@ -238,6 +306,15 @@ function assertConsentable(registry: RegistryState, consent: ConsentRequest, not
   }
   if (minor && !consent.guardian) {
     throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
+  }
+  // PIPL Art. 29: sensitive PI is processed on a separate consent; a general one would be recorded and never count
+  const sensitive = consent.categories.filter((category) => isSensitive(registry, { minor }, category));
+  if (sensitive.length > 0 && !consent.separate) {
+    throw new DomainError<SubjectErrorCode>('separate-consent-required', `a consent covering sensitive categories must be separate: ${sensitive.join(', ')}`, {
+      purposeId: purpose.id,
+      categories: sensitive,
+      errors: [{ path: path ? `${path}.separate` : 'separate', message: `must be true: ${sensitive.join(', ')} ${sensitive.length > 1 ? 'are' : 'is'} sensitive` }],
+    });
   }
 }
 

@@ -15,4 +15,7 @@ export type SubjectErrorCode =
   | 'unknown-notice'
   | 'notice-does-not-cover-purpose'
   | 'processing-restricted'
-  | 'no-legal-basis';
+  | 'no-legal-basis'
+  | 'rights-request-not-found'
+  | 'rights-request-mismatch'
+  | 'rights-request-not-open';

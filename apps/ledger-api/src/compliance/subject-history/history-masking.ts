@@ -20,6 +20,34 @@ export function maskHistory(entries: readonly HistoryEntry[], reveal: readonly C
   });
 }
 
+/** What an audit shows of a value not revealed: the field's usual mask, else that there was one. */
+export const MASKED = '[masked]';
+
+/**
+ * A compliance audit's view (COMPLIANCE_AUDIT_PURPOSE_ID): what changed, when, by whom and why,
+ * every value masked unless its category is revealed; "[erased]" and removals stay as they are.
+ */
+export function maskForAudit(entries: readonly HistoryEntry[], reveal: readonly Category[]): HistoryEntry[] {
+  return entries.map((entry) => {
+    if (entry.category === null || reveal.includes(entry.category as Category)) return entry;
+    const mask = maskedField(entry);
+    const masked = (value: unknown) => (value === null || value === undefined || value === ERASED ? value : typeof value === 'string' && mask ? mask(value) : MASKED);
+    return { ...entry, value: masked(entry.value), ...('previousValue' in entry ? { previousValue: masked(entry.previousValue) } : {}) };
+  });
+}
+
+/** What an audit showed: categories with values, and every field of a revealed category, as `category.field`. */
+export function auditAccess(entries: readonly HistoryEntry[], reveal: readonly Category[]): { categories: string[]; revealed: string[] } {
+  const categories = new Set<string>();
+  const revealed = new Set<string>();
+  for (const entry of entries) {
+    if (entry.category === null) continue;
+    categories.add(entry.category);
+    if (reveal.includes(entry.category as Category)) revealed.add(`${entry.category}.${entry.field}`);
+  }
+  return { categories: [...categories], revealed: [...revealed] };
+}
+
 /** What the read showed, for the access record: categories with values, and maskable fields shown in clear. */
 export function historyAccess(entries: readonly HistoryEntry[], reveal: readonly Category[]): { categories: string[]; revealed: string[] } {
   const categories = new Set<string>();

@@ -1,7 +1,7 @@
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
-import { historyAccess, maskHistory } from './history-masking';
+import { auditAccess, historyAccess, maskForAudit, MASKED, maskHistory } from './history-masking';
 import { OpenedEvent, subjectHistory } from './subject-history';
 
 const subjectId = '01900000-0000-7000-8000-00000000000a';
@@ -123,5 +123,22 @@ describe('subjectHistory', () => {
     expect(masked.at(-1)).toMatchObject({ eventType: 'SubjectErased', value: { erasedCategories: ['identity_document'], retained: [] } });
     expect(maskHistory(history, ['contact']).find((entry) => entry.field === 'phone')!.value).toBe('+8613812345678');
     expect(historyAccess(history, ['contact'])).toEqual({ categories: ['contact', 'identity_document'], revealed: ['contact.phone'] });
+  });
+
+  it('masks every value for a compliance audit unless its category is revealed; erased values and removals stay', () => {
+    const erasedName = opened(
+      { type: 'DataCollected', data: { subjectId, category: 'identity', purposeId: 'health-management', fields: { name: ERASED }, collectedAt: at(2) } },
+      2,
+    );
+    const history = subjectHistory([registered, collected, erasedName]);
+    const masked = maskForAudit(history, []);
+    expect(masked.find((entry) => entry.field === 'phone')!.value).toBe('+86138****5678');
+    expect(masked.find((entry) => entry.field === 'email')!.value).toBe(MASKED);
+    expect(masked.find((entry) => entry.field === 'name')!.value).toBe(ERASED);
+    expect(masked[0]).toEqual(history[0]);
+    expect(JSON.stringify(masked)).not.toContain('a@b.cn');
+    const revealed = maskForAudit(history, ['contact']);
+    expect(revealed.find((entry) => entry.field === 'email')!.value).toBe('a@b.cn');
+    expect(auditAccess(revealed, ['contact'])).toEqual({ categories: ['contact', 'identity'], revealed: ['contact.phone', 'contact.email'] });
   });
 });

@@ -10,14 +10,12 @@ import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { RightsRequestQueries } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
-import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
-import { DataErasedError, isEncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { ERASED, FREE_TEXT_CATEGORY } from '@pi-ledger/pii-vault/subject-event-codec';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { validationFailed } from '../../subjects/subject-data.validation';
 import { AccessRecorder } from '../../access-log/access-recorder';
+import { RegistryService } from '../../registry/registry.service';
 import { ErasureService } from '../erasure/erasure.service';
 import { ExtendRightsRequestDto, FileRightsRequestDto, ListRightsRequestsDto, RejectRightsRequestDto, VerifyRightsRequestDto } from './rights-requests.dto';
 import { detailsProblems } from './rights-request-details';
@@ -37,7 +35,7 @@ export class RightsRequestsHttpController {
     private readonly erasure: ErasureService,
     private readonly profiles: SubjectProfileQueries,
     private readonly access: AccessRecorder,
-    @Inject(PII_VAULT) private readonly vault: PiiVault,
+    private readonly registry: RegistryService,
     metrics: LedgerMetrics,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {
@@ -66,9 +64,8 @@ export class RightsRequestsHttpController {
     const profile = await this.profiles.find(body.subjectId);
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     const requestId = this.requests.newId();
-    const name = body.requester.name
-      ? await this.vault.encrypt({ eventId: requestId, subjectId: body.subjectId, category: 'requester', field: 'name' }, body.requester.name)
-      : undefined;
+    const registry = await this.registry.current();
+    const { name, relation } = body.requester;
     const state = await this.requests.execute(requestId, context, (_, now) => ({
       type: 'FileRequest',
       requestId,
@@ -76,10 +73,11 @@ export class RightsRequestsHttpController {
       requestType: body.type,
       details,
       channel: body.channel,
-      requester: { kind: body.requester.kind, ...(body.requester.relation ? { relation: body.requester.relation } : {}), ...(name ? { name } : {}) },
+      requester: { kind: body.requester.kind, ...(relation ? { relation } : {}), ...(name ? { name } : {}) },
       filedBySubject: own,
       now,
       dueAt: this.requests.dueAt(new Date(now)),
+      registry,
     }));
     return { requestId, status: state.status, receivedAt: state.receivedAt, dueAt: state.dueAt };
   }
@@ -101,9 +99,13 @@ export class RightsRequestsHttpController {
   @Roles('staff', 'compliance_officer')
   @HttpCode(200)
   async verify(@Param('id', SubjectIdPipe) id: string, @Body() body: VerifyRightsRequestDto, @Ctx() context: RequestContext) {
-    const { state: before } = await this.requests.load(id);
-    const evidenceRef = body.evidenceRef === undefined ? undefined : await this.seal(before, 'verify', 'evidenceRef', body.evidenceRef);
-    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'VerifyRequest', method: body.method, evidenceRef, verifiedBy: context.actor.id, now }));
+    const state = await this.requests.execute(id, context, (_, now) => ({
+      type: 'VerifyRequest',
+      method: body.method,
+      evidenceRef: body.evidenceRef,
+      verifiedBy: context.actor.id,
+      now,
+    }));
     return this.present(state);
   }
 
@@ -111,9 +113,7 @@ export class RightsRequestsHttpController {
   @Roles('compliance_officer')
   @HttpCode(200)
   async reject(@Param('id', SubjectIdPipe) id: string, @Body() body: RejectRightsRequestDto, @Ctx() context: RequestContext) {
-    const { state: before } = await this.requests.load(id);
-    const reason = await this.seal(before, 'reject', 'reason', body.reason);
-    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason, now }));
+    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'RejectRequest', reasonCode: body.reasonCode, reason: body.reason, now }));
     return this.present(state);
   }
 
@@ -121,9 +121,13 @@ export class RightsRequestsHttpController {
   @Roles('compliance_officer')
   @HttpCode(200)
   async extend(@Param('id', SubjectIdPipe) id: string, @Body() body: ExtendRightsRequestDto, @Ctx() context: RequestContext) {
-    const { state: before } = await this.requests.load(id);
-    const reason = await this.seal(before, 'extend', 'reason', body.reason);
-    const state = await this.requests.execute(id, context, (_, now) => ({ type: 'ExtendRequest', reason, dueAt: new Date(body.dueAt).toISOString(), now }));
+    const state = await this.requests.execute(id, context, (_, now) => ({
+      type: 'ExtendRequest',
+      reason: body.reason,
+      dueAt: new Date(body.dueAt).toISOString(),
+      calendar: this.requests.calendar,
+      now,
+    }));
     return this.present(state);
   }
 
@@ -163,23 +167,8 @@ export class RightsRequestsHttpController {
     return certificate;
   }
 
-  /**
-   * Free text about a request (reasons, evidence references) may name people: it is sealed with
-   * the subject's key, so erasing the subject makes it unreadable too.
-   */
-  private seal(request: LiveRequest, transition: string, field: string, text: string) {
-    return this.vault.encrypt({ eventId: `${request.requestId}/${transition}`, subjectId: request.subjectId, category: FREE_TEXT_CATEGORY, field }, text);
-  }
-
-  private async present(request: LiveRequest) {
-    const view = this.requests.view(request);
-    if (!view.rejection || !isEncryptedValue(view.rejection.reason)) return view;
-    const context = { eventId: `${request.requestId}/reject`, subjectId: request.subjectId, category: FREE_TEXT_CATEGORY, field: 'reason' };
-    const reason = await this.vault.decrypt(context, view.rejection.reason).catch((error) => {
-      if (error instanceof DataErasedError) return ERASED;
-      throw error;
-    });
-    return { ...view, rejection: { ...view.rejection, reason } };
+  private present(request: LiveRequest) {
+    return this.requests.view(request);
   }
 
   /** Loads a request; a data subject may see only its own. */

@@ -9,6 +9,12 @@ import { evolveProfile, SubjectProfileDocument } from '@pi-ledger/read-models/pr
 import { identityFacts, validationFailed } from '../subject-data.validation';
 import { chinaDate, validateCategoryFields, validateListItem } from '../subject-data.dto';
 import { AddItemDto, ChangeDataDto } from '../subject-commands.dto';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { loadStream } from '@pi-ledger/event-store/command-handler';
+import { NamedRightsRequest } from '@pi-ledger/ledger-domain/subject/subject.decider';
+import { evolveRightsRequest, RightsRequestState } from '@pi-ledger/ledger-domain/rights-request/rights-request.decider';
+import { RightsRequestEvent, rightsRequestStream } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 
 export class ChangeData {
   constructor(
@@ -37,6 +43,7 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     private readonly subjects: SubjectCommandsService,
     private readonly idNumbers: SubjectIdNumbers,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async execute({ subjectId, category, input, ifMatch, context }: ChangeData) {
@@ -49,13 +56,13 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     const reserved = newNumber ? await this.idNumbers.reserve(subjectId, newNumber) : undefined;
     let result: { version: number; position: number };
     try {
-      result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
+      result = await this.subjects.execute(subjectId, context, ifMatch, async (_, registry, now) => ({
         type: 'ChangeData',
         category,
         set,
         reason: input.reason,
         purposeId: input.purposeId,
-        rightsRequestId: input.rightsRequestId,
+        ...(input.rightsRequestId === undefined ? {} : { rightsRequestId: input.rightsRequestId, rightsRequest: await this.namedRequest(input.rightsRequestId) }),
         now,
         registry,
       }));
@@ -66,6 +73,15 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     }
     if (category === 'identity_document' && 'number' in set) await this.idNumbers.releaseOthers(subjectId, reserved?.hash);
     return { version: result.version, position: result.position };
+  }
+
+  /** The rights request a change names, as its stream stands now (read again on every attempt), null when none. */
+  private async namedRequest(requestId: string): Promise<NamedRightsRequest | null> {
+    const { state } = await loadStream<RightsRequestState, RightsRequestEvent>(this.store, rightsRequestStream(requestId), {
+      initialState: () => ({ status: 'absent' }),
+      evolve: evolveRightsRequest,
+    });
+    return state.status === 'absent' ? null : { subjectId: state.subjectId, requestType: state.requestType, status: state.status };
   }
 
   /** A resident ID number and identity.birthDate must agree, whichever of the two changes. */

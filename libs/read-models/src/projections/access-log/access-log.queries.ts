@@ -11,7 +11,7 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search' | 'export';
+  via: 'profile' | 'search' | 'export' | 'history';
   accessedAt: string;
   position: number;
 }

@@ -1,0 +1,217 @@
+import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
+import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
+import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
+import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
+
+/**
+ * Where personal information sits in every event type of the ledger: the one declaration that
+ * sealing before append and opening on read follow (DeclaredEventCodec), and that the specs hold
+ * every event type and every string field to.
+ *
+ * Path grammar, over the event's `data`: members separated by `.`; `name[]` walks every element of
+ * the array `name`; `*` every member of an object; in `clear` paths only, `**` anything below.
+ */
+export interface PiField {
+  path: string;
+  /**
+   * The vault category whose data key seals the value: a fixed name, or `@category` for the
+   * `category` member of the nearest enclosing object that has one (a correction's change set is
+   * sealed under that category's key, so erasing the category reaches it).
+   */
+  category: string;
+  /** The AAD's field name, when not the concrete path (values sealed before this declaration existed keep theirs). */
+  field?: string;
+}
+
+export interface PiDeclaration {
+  /** The AAD's event id: the stream's request id followed by this suffix (kept from the first sealed fields). */
+  aadSuffix: string;
+  /** Every value that is, or may be, personal information: sealed under the subject's keys. */
+  pi: readonly PiField[];
+  /** Every other string, deliberately clear: ids, codes, categories, purposes, times. */
+  clear: readonly string[];
+}
+
+/** The vault category of a rights request's requester (a next of kin's name and relation). */
+export const REQUESTER_CATEGORY = 'requester';
+
+/**
+ * Rights requests (PIPL Arts. 44–50). What a requester writes may name people or carry the very
+ * data the request is about: the requester's name and relation, evidence references, reasons, and
+ * the values of a correction's or supplement's change sets.
+ */
+export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: PiDeclaration } = {
+  RightsRequestFiled: {
+    aadSuffix: '',
+    pi: [
+      { path: 'requester.name', category: REQUESTER_CATEGORY, field: 'name' },
+      { path: 'requester.relation', category: REQUESTER_CATEGORY, field: 'relation' },
+      { path: 'details.changes[].set.*', category: '@category' },
+    ],
+    clear: [
+      'requestId',
+      'subjectId',
+      'requestType',
+      'channel',
+      'requester.kind',
+      'status',
+      'receivedAt',
+      'dueAt',
+      'details.categories[]',
+      'details.purposeIds[]',
+      'details.consentId',
+      'details.changes[].category',
+      'details.changes[].purposeId',
+    ],
+  },
+  RightsRequestVerified: {
+    aadSuffix: '/verify',
+    pi: [{ path: 'evidenceRef', category: FREE_TEXT, field: 'evidenceRef' }],
+    clear: ['requestId', 'subjectId', 'method', 'verifiedBy', 'verifiedAt'],
+  },
+  RightsRequestExtended: {
+    aadSuffix: '/extend',
+    pi: [{ path: 'reason', category: FREE_TEXT, field: 'reason' }],
+    clear: ['requestId', 'subjectId', 'dueAt', 'extendedAt'],
+  },
+  RightsRequestStarted: { aadSuffix: '/start', pi: [], clear: ['requestId', 'subjectId', 'startedAt'] },
+  RightsRequestFulfilled: {
+    aadSuffix: '/fulfil',
+    pi: [],
+    // links, category and field names, versions, and the explanation built from the registry's purposes and recipient organisations
+    clear: ['requestId', 'subjectId', 'fulfilledAt', 'result.**'],
+  },
+  RightsRequestRejected: {
+    aadSuffix: '/reject',
+    pi: [{ path: 'reason', category: FREE_TEXT, field: 'reason' }],
+    clear: ['requestId', 'subjectId', 'reasonCode', 'status', 'rejectedAt'],
+  },
+};
+
+/** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
+export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
+
+const SUBJECT_CODEC = { codec: 'SubjectEventCodec' } as const;
+const REGISTRY = { none: 'the registry: purposes, notices and sensitivity, the handler’s own texts' } as const;
+const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date' } as const;
+
+/**
+ * Every event type the ledger appends. A new event type must be added here (the mapped types make
+ * the typecheck fail for the domain's unions; the canary e2e fails for any type found in
+ * `ledger_events` that is not listed).
+ */
+export const LEDGER_EVENT_PI: { readonly [T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type']]: PiSealing } & {
+  readonly PersonalDataAccessed: PiSealing;
+  readonly EvidenceExported: PiSealing;
+} = {
+  SubjectRegistered: SUBJECT_CODEC,
+  DataCollected: SUBJECT_CODEC,
+  DataUpdated: SUBJECT_CODEC,
+  DataCorrected: SUBJECT_CODEC,
+  DataSupplemented: SUBJECT_CODEC,
+  DataItemAdded: SUBJECT_CODEC,
+  ConsentGranted: SUBJECT_CODEC,
+  ConsentWithdrawn: SUBJECT_CODEC,
+  ProcessingRestricted: SUBJECT_CODEC,
+  RestrictionLifted: SUBJECT_CODEC,
+  DisclosedToThirdParty: SUBJECT_CODEC,
+  SubjectErased: SUBJECT_CODEC,
+  RightsRequestFiled: { declared: RIGHTS_REQUEST_PI.RightsRequestFiled },
+  RightsRequestVerified: { declared: RIGHTS_REQUEST_PI.RightsRequestVerified },
+  RightsRequestExtended: { declared: RIGHTS_REQUEST_PI.RightsRequestExtended },
+  RightsRequestStarted: { declared: RIGHTS_REQUEST_PI.RightsRequestStarted },
+  RightsRequestFulfilled: { declared: RIGHTS_REQUEST_PI.RightsRequestFulfilled },
+  RightsRequestRejected: { declared: RIGHTS_REQUEST_PI.RightsRequestRejected },
+  PurposeDefined: REGISTRY,
+  NoticePublished: REGISTRY,
+  CategorySensitivityChanged: REGISTRY,
+  LegalHoldPlaced: HOLDS,
+  LegalHoldReleased: HOLDS,
+  PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
+  EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+};
+
+export function piSealingOf(type: string): PiSealing | undefined {
+  return Object.hasOwn(LEDGER_EVENT_PI, type) ? LEDGER_EVENT_PI[type as keyof typeof LEDGER_EVENT_PI] : undefined;
+}
+
+/** A value found at a declared path, with what its sealing needs. */
+export interface DeclaredValue {
+  value: unknown;
+  /** The concrete path, e.g. `details.changes[0].set.email`. */
+  path: string;
+  category: string;
+  field: string;
+}
+
+/**
+ * A copy of `data` with every value at a declared PI path replaced by `transform`'s result. Nulls
+ * (a change set's "remove this field") and absent members are left as they are.
+ */
+export async function mapDeclaredPi(
+  data: Record<string, unknown>,
+  declaration: PiDeclaration,
+  transform: (found: DeclaredValue) => Promise<unknown>,
+): Promise<Record<string, unknown>> {
+  const copy = structuredClone(data);
+  for (const declared of declaration.pi) {
+    const found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number } & DeclaredValue> = [];
+    walk(copy, declared.path.split('.'), '', undefined, (holder, key, value, path, category) => {
+      if (value === null || value === undefined) return;
+      const vaultCategory = declared.category === '@category' ? category : declared.category;
+      if (!vaultCategory) throw new TypeError(`no category for the PI at ${path}`);
+      found.push({ holder, key, value, path, category: vaultCategory, field: declared.field ?? path });
+    });
+    for (const { holder, key, ...value } of found) (holder as Record<string | number, unknown>)[key] = await transform(value);
+  }
+  return copy;
+}
+
+type Visit = (holder: Record<string, unknown> | unknown[], key: string | number, value: unknown, path: string, category: string | undefined) => void;
+
+function walk(node: unknown, segments: readonly string[], path: string, category: string | undefined, visit: Visit): void {
+  if (node === null || typeof node !== 'object') return;
+  const here = !Array.isArray(node) && typeof (node as Record<string, unknown>).category === 'string' ? ((node as Record<string, unknown>).category as string) : category;
+  const [segment, ...rest] = segments;
+  const join = (key: string) => (path ? `${path}.${key}` : key);
+  const step = (holder: Record<string, unknown> | unknown[], key: string | number, childPath: string) => {
+    const child = (holder as Record<string | number, unknown>)[key];
+    if (rest.length === 0) visit(holder, key, child, childPath, here);
+    else walk(child, rest, childPath, here, visit);
+  };
+  const object = node as Record<string, unknown>;
+  if (segment === '*') {
+    for (const key of Object.keys(object)) step(object, key, join(key));
+    return;
+  }
+  if (segment.endsWith('[]')) {
+    const name = segment.slice(0, -2);
+    const list = Object.hasOwn(object, name) ? object[name] : undefined;
+    if (!Array.isArray(list)) return;
+    list.forEach((_, index) => {
+      const childPath = `${join(name)}[${index}]`;
+      if (rest.length === 0) visit(list, index, list[index], childPath, here);
+      else walk(list[index], rest, childPath, here, visit);
+    });
+    return;
+  }
+  if (Object.hasOwn(object, segment)) step(object, segment, join(segment));
+}
+
+/** Does the concrete path (e.g. `details.changes[0].set.email`) fall under the declared one (`details.changes[].set.*`)? */
+export function pathMatches(declared: string, concrete: string): boolean {
+  const pattern = declared
+    .split('.')
+    .map((segment) => (segment === '**' ? '.+' : segment === '*' ? '[^.]+' : segment.replace(/\[\]$/, '\\[\\d+\\]').replace(/[$]/g, '\\$')))
+    .join('\\.');
+  return new RegExp(`^${pattern}$`).test(concrete);
+}
+
+/** Every string leaf of `data`, by concrete path (what the declaration specs check is declared). */
+export function stringLeaves(data: unknown, path = ''): string[] {
+  if (typeof data === 'string') return [path];
+  if (Array.isArray(data)) return data.flatMap((item, index) => stringLeaves(item, `${path}[${index}]`));
+  if (data !== null && typeof data === 'object') return Object.entries(data).flatMap(([key, value]) => stringLeaves(value, path ? `${path}.${key}` : key));
+  return [];
+}
