@@ -11,6 +11,7 @@ import { VaultKeyBatch1763900009000 } from './migrations/1763900009000-vault-key
 import { AppendStatement1763900010000 } from './migrations/1763900010000-append-statement';
 import { AuditLeafIndex1763900011000 } from './migrations/1763900011000-audit-leaf-index';
 import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-subject-keys';
+import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-projection-quarantine';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const LEDGER_MIGRATIONS = [
   AppendStatement1763900010000,
   AuditLeafIndex1763900011000,
   VaultSubjectKeys1763900012000,
+  ProjectionQuarantine1763900013000,
 ];
