@@ -15,6 +15,8 @@ import { DataErasedError, isEncryptedValue, PiiVault } from '@pi-ledger/pii-vaul
 import { ERASED, FREE_TEXT_CATEGORY } from '@pi-ledger/pii-vault/subject-event-codec';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { validationFailed } from '../../subjects/subject-data.validation';
 import { AccessRecorder } from '../../access-log/access-recorder';
@@ -40,6 +42,7 @@ export class RightsRequestsHttpController {
     @Inject(PII_VAULT) private readonly vault: PiiVault,
     metrics: LedgerMetrics,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly freshness: ProjectionFreshness,
   ) {
     const queries = this.queue;
     new Gauge({
@@ -64,7 +67,8 @@ export class RightsRequestsHttpController {
     const problems = detailsProblems(body.type, details, chinaDate(this.clock()));
     if (problems.length) throw validationFailed(problems);
     const profile = await this.profiles.find(body.subjectId);
-    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    // a subject the profile projection quarantined has no row, but may file (erasure purges it all the same)
+    if (!profile && !(await this.freshness.isQuarantined('subject_profile', subjectStream(body.subjectId)))) throw new DomainError('subject-not-found', 'no such subject');
     const requestId = this.requests.newId();
     const name = body.requester.name
       ? await this.vault.encrypt({ eventId: requestId, subjectId: body.subjectId, category: 'requester', field: 'name' }, body.requester.name)
