@@ -21,6 +21,8 @@ export class AuditTrailProjection implements Projection {
    * instead of a handful, so the tree takes less from the appends it follows (bench:audit (d)).
    */
   readonly batchLingerMs = 100;
+  /** A tree that skipped a stream's events would no longer cover the log: an event it cannot take stops it. */
+  readonly quarantines = false;
 
   constructor(
     private readonly writer: AuditTreeWriter,

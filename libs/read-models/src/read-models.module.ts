@@ -9,6 +9,7 @@ import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection } from './runner/projection';
 import { ProjectionCheckpoints } from './runner/projection-checkpoints';
 import { ProjectionRunner } from './runner/projection-runner';
+import { ProjectionQuarantine, QuarantineEntry } from './runner/projection-quarantine';
 
 export const LEDGER_PROJECTIONS = Symbol('LEDGER_PROJECTIONS');
 
@@ -21,20 +22,29 @@ export interface ProjectionStatusView {
   lagEvents: number;
   lastError?: string;
   failedPosition?: number;
+  /** Streams this projection skips since it could not apply one of their events (`ledger projections replay`). */
+  quarantinedStreams: number;
+  /** The first of them (up to 100), oldest first: stream, first failing event, error code and a fixed description. */
+  quarantined: Array<Omit<QuarantineEntry, 'projection' | 'generation'>>;
   updatedAt: string;
 }
+
+/** How many quarantined streams `all()` lists per projection (the count is always whole). */
+const LISTED_QUARANTINED = 100;
 
 /** Status of every projection, with its lag in events (ops endpoint, CLI, metric). */
 @Injectable()
 export class ProjectionStatusService {
   readonly checkpoints: ProjectionCheckpoints;
+  readonly quarantine: ProjectionQuarantine;
 
   constructor(
     @Inject(PG_POOL) pool: Pool,
-    @Inject(LEDGER_PROJECTIONS) private readonly projections: Projection[],
+    @Inject(LEDGER_PROJECTIONS) readonly projections: Projection[],
     metrics: LedgerMetrics,
   ) {
     this.checkpoints = new ProjectionCheckpoints(pool);
+    this.quarantine = new ProjectionQuarantine(pool);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
     const service = this;
     new Gauge({
@@ -46,12 +56,24 @@ export class ProjectionStatusService {
         for (const view of await service.all().catch(() => [])) this.set({ projection: view.name }, view.lagEvents);
       },
     });
+    new Gauge({
+      name: 'pi_ledger_projection_quarantined_streams',
+      help: 'Streams a projection skips because it could not apply one of their events (ledger projections replay)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const counts = await service.quarantine.counts().catch(() => undefined);
+        if (!counts) return;
+        for (const projection of service.projections) this.set({ projection: projection.name }, counts.get(projection.name) ?? 0);
+      },
+    });
   }
 
   async all(): Promise<ProjectionStatusView[]> {
     await this.checkpoints.register(this.projections);
     const rows = await this.checkpoints.all();
     const known = new Set(this.projections.map((projection) => projection.name));
+    const [counts, listed] = await Promise.all([this.quarantine.counts(), this.quarantine.list()]);
     return Promise.all(
       rows
         .filter((row) => known.has(row.name))
@@ -63,6 +85,11 @@ export class ProjectionStatusService {
           checkpoint: row.checkpoint,
           lagEvents: await this.checkpoints.lag(row.checkpoint),
           ...(row.lastError ? { lastError: row.lastError, failedPosition: row.failedPosition } : {}),
+          quarantinedStreams: counts.get(row.name) ?? 0,
+          quarantined: listed
+            .filter((entry) => entry.projection === row.name)
+            .slice(0, LISTED_QUARANTINED)
+            .map(({ projection: _projection, generation: _generation, ...entry }) => entry),
           updatedAt: row.updatedAt.toISOString(),
         })),
     );

@@ -18,6 +18,21 @@ export class ProjectionLagging extends Error {
   }
 }
 
+/**
+ * The projection quarantined this stream: it could not apply one of its events and skips the
+ * stream's events until ops replay it (`ledger projections replay`). Retrying will not help, so no
+ * Retry-After: 503 until then. Only the stream's own reads answer this; every other stream is served.
+ */
+export class ProjectionQuarantined extends Error {
+  readonly code = 'projection-quarantined';
+  readonly details: { projection: string };
+  constructor(projection: string) {
+    super(`the ${projection} read model cannot apply an event of this record and has set it aside; operations must fix and replay it before it can be read`);
+    this.name = 'ProjectionQuarantined';
+    this.details = { projection };
+  }
+}
+
 /** Calls `done` until it says yes or the time is up; true when it said yes. */
 export async function pollUntil(done: () => Promise<boolean>, timeoutMs: number, intervalMs = POLL_MS): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -40,6 +55,21 @@ export class ProjectionFreshness {
     @Inject(GLOBAL_LOG) private readonly store: GlobalLog,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
+
+  /** Whether `projection` has quarantined the stream (in its live generation). */
+  async isQuarantined(projection: string, streamId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `SELECT 1 FROM projection_quarantine q JOIN projection_checkpoints c ON c.name = q.projection AND c.generation = q.generation
+        WHERE q.projection = $1 AND q.stream_id = $2`,
+      [projection, streamId],
+    );
+    return rowCount === 1;
+  }
+
+  /** Throws ProjectionQuarantined when `projection` has quarantined the stream. */
+  async assertNotQuarantined(projection: string, streamId: string): Promise<void> {
+    if (await this.isQuarantined(projection, streamId)) throw new ProjectionQuarantined(projection);
+  }
 
   /** Waits until every named projection has passed the event at global `position`. */
   async waitFor(projections: readonly string[], position: number, timeoutMs = FRESHNESS_TIMEOUT_MS): Promise<void> {

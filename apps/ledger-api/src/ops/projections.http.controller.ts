@@ -11,7 +11,10 @@ export class ProjectionsHttpController {
 
   @Get('projections')
   @Roles('ops')
-  @ApiOperation({ summary: 'Every projection: version, generation, status, checkpoint, lag in events, last error' })
+  @ApiOperation({
+    summary:
+      'Every projection: version, generation, status, checkpoint, lag in events, last error, and the streams it quarantined (count, and the first 100: stream, first failing event, error code)',
+  })
   projections() {
     return this.status.all();
   }

@@ -3,7 +3,8 @@ import { BackupError, BackupManifest, TableSummary } from './backup-archive';
 
 /**
  * What a backup holds: the record and what cannot be derived from it. Read models are not in it:
- * they are derived, and the projections rebuild them from the log after a restore. Nor is projection bookkeeping (checkpoints, leases, rebuilds), which belongs to the
+ * they are derived, and the projections rebuild them from the log after a restore. Nor is projection
+ * bookkeeping (checkpoints, leases, rebuilds, quarantine), which belongs to the
  * database it ran on. test/backup.e2e-spec.ts holds every table of the schema to one list or the
  * other, so a new table has to be placed before it ships.
  */
@@ -33,6 +34,7 @@ export const DERIVED_TABLES: readonly string[] = [
   'projection_checkpoints',
   'projection_leases',
   'projection_rebuilds',
+  'projection_quarantine', // the rebuilt read models quarantine again what still fails
   'subject_profile',
   'consent_register',
   'disclosure_register',

@@ -11,6 +11,7 @@ import { VaultKeyBatch1763900009000 } from './migrations/1763900009000-vault-key
 import { AppendStatement1763900010000 } from './migrations/1763900010000-append-statement';
 import { AuditLeafIndex1763900011000 } from './migrations/1763900011000-audit-leaf-index';
 import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-subject-keys';
+import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-projection-quarantine';
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
@@ -28,5 +29,6 @@ export const LEDGER_MIGRATIONS = [
   AppendStatement1763900010000,
   AuditLeafIndex1763900011000,
   VaultSubjectKeys1763900012000,
+  ProjectionQuarantine1763900013000,
   SealedProfile1763900014000,
 ];

@@ -46,8 +46,8 @@ export class ProjectionCheckpoints {
     ]);
   }
 
-  async fail(name: string, position: number, error: string): Promise<void> {
-    await this.pool.query(`UPDATE projection_checkpoints SET status = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [
+  async fail(name: string, position: number, error: string, client: Pool | PoolClient = this.pool): Promise<void> {
+    await client.query(`UPDATE projection_checkpoints SET status = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [
       name,
       error.slice(0, 2000),
       position,
@@ -83,11 +83,6 @@ export class ProjectionCheckpoints {
         WHERE projection_leases.owner = EXCLUDED.owner OR projection_leases.expires_at < now()`,
       [name, owner, ms],
     );
-    return rowCount === 1;
-  }
-
-  async holdsLease(client: PoolClient, name: string, owner: string): Promise<boolean> {
-    const { rowCount } = await client.query(`SELECT 1 FROM projection_leases WHERE name = $1 AND owner = $2 AND expires_at > now()`, [name, owner]);
     return rowCount === 1;
   }
 

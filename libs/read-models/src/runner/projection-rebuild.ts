@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@pi-ledger/platform/database/transaction';
-import { BEGINNING, compareCheckpoints, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
+import { BEGINNING, compareCheckpoints, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection, relevantEvents } from './projection';
 import { physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
-import { batchOf } from './projection-runner';
+import { applyIsolated, batchOf, classifyFailure, describeStop, dropQuarantine, Failure, MAX_QUARANTINED_STREAMS, quarantinedStreams } from './projection-quarantine';
 
 export interface RebuildOptions {
   /** A connection pool with DDL rights (the owner): creates, switches and drops generations. */
@@ -16,12 +16,18 @@ export interface RebuildOptions {
   /** A rebuild whose heartbeat is older than this is taken over (and resumed). */
   staleAfterMs?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Streams the new generation may hold in quarantine; one more failing stream fails the rebuild. */
+  maxQuarantinedStreams?: number;
+  /** Observes each stream the rebuild puts in quarantine. */
+  onQuarantine?: (streamId: string, position: number, failure: Failure) => void;
 }
 
 export interface RebuildResult {
   generation: number;
   events: number;
   resumed: boolean;
+  /** Streams in quarantine in the new generation (the live one's from the switch on). */
+  quarantined: number;
 }
 
 /**
@@ -43,6 +49,11 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   // A generation left behind by an interrupted switch would keep PI no erasure reaches: drop it.
   await dropGenerationsExcept(pool, projection, [live, next]);
   if (!resumed) await createGeneration(pool, projection, live, next);
+  // Streams that still fail are quarantined in the new generation instead of failing the rebuild;
+  // those of the live one are tried afresh (the fix may be in this release).
+  if (!resumed) await dropQuarantine(pool, projection.name, { drop: next });
+  const quarantined = await quarantinedStreams(pool, projection.name, next);
+  const apply = (client: PoolClient, events: readonly RecordedEvent[]) => applyGuarded(client, projection, next, events, quarantined, options);
 
   const total = await countEvents(pool);
   let done = resumed ? await countEventsUpTo(pool, claim.checkpoint) : 0;
@@ -58,8 +69,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         continue;
       }
       checkpoint = await inTransaction(pool, async (client) => {
-        const relevant = relevantEvents(projection, batch.events);
-        if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
+        await apply(client, batch.events);
         const last = batch.events[batch.events.length - 1].checkpoint;
         const { rowCount } = await client.query(`UPDATE projection_rebuilds SET transaction_id = $3, position = $4, heartbeat_at = now() WHERE name = $1 AND owner = $2`, [
           projection.name,
@@ -80,8 +90,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     for (;;) {
       const batch = await store.readGlobalBatch(checkpoint, options.batchSize ?? 1000, { data: projection.readsData ?? true });
       if (batch.events.length === 0) break;
-      const relevant = relevantEvents(projection, batch.events);
-      if (relevant.length > 0) await projection.apply(batchOf(client, next), relevant);
+      await apply(client, batch.events);
       checkpoint = batch.events[batch.events.length - 1].checkpoint;
       done += batch.events.length;
     }
@@ -91,11 +100,41 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
          last_error = NULL, failed_position = NULL, updated_at = now() WHERE name = $1`,
       [projection.name, next, projection.version, checkpoint.transactionId, checkpoint.position],
     );
+    await dropQuarantine(client, projection.name, { keep: next });
     await client.query(`DELETE FROM projection_rebuilds WHERE name = $1`, [projection.name]);
   });
   await dropGenerationsExcept(pool, projection, [next]);
   options.onProgress?.(done, Math.max(total, done));
-  return { generation: next, events: done, resumed };
+  return { generation: next, events: done, resumed, quarantined: quarantined.size };
+}
+
+/**
+ * Applies a batch of the rebuild under a savepoint; if it fails for a reason that is not transient,
+ * again one event at a time, quarantining the streams at fault in the new generation. A fault that
+ * is not one stream's (projection-quarantine.ts) fails the rebuild, which can be run again.
+ */
+async function applyGuarded(
+  client: PoolClient,
+  projection: Projection,
+  generation: number,
+  events: readonly RecordedEvent[],
+  quarantined: Set<string>,
+  options: RebuildOptions,
+): Promise<void> {
+  const relevant = relevantEvents(projection, events).filter((event) => !quarantined.has(event.streamId));
+  if (relevant.length === 0) return;
+  await client.query('SAVEPOINT projection_batch');
+  try {
+    await projection.apply(batchOf(client, generation), relevant);
+    await client.query('RELEASE SAVEPOINT projection_batch');
+    return;
+  } catch (error) {
+    if (classifyFailure(error).kind === 'transient') throw error;
+    await client.query('ROLLBACK TO SAVEPOINT projection_batch');
+  }
+  const isolated = await applyIsolated(client, projection, generation, events, quarantined, options.maxQuarantinedStreams ?? MAX_QUARANTINED_STREAMS);
+  for (const { event, failure } of isolated.quarantined) options.onQuarantine?.(event.streamId, event.position, failure);
+  if (isolated.stopped) throw new Error(`the rebuild of ${projection.name} stopped: ${describeStop(isolated.stopped)}`);
 }
 
 async function claimRebuild(pool: Pool, name: string, generation: number, owner: string, staleAfterMs: number): Promise<{ resumed: boolean; checkpoint: GlobalCheckpoint }> {

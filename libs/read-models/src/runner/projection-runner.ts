@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { compareCheckpoints, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
-import { redactMessage } from '@pi-ledger/platform/logging/pi-redaction';
 import { Projection, relevantEvents } from './projection';
-import { CheckpointRow, physicalTable, ProjectionCheckpoints } from './projection-checkpoints';
-
-const TRANSIENT = /^(40001|40P01|55P03|57014)$/;
+import { CheckpointRow, ProjectionCheckpoints } from './projection-checkpoints';
+import { applyIsolated, batchOf, classifyFailure, describeStop, Failure, MAX_QUARANTINED_STREAMS } from './projection-quarantine';
 
 export interface ProjectionRunnerOptions {
   /** Who holds the leases: unique per process. */
@@ -16,15 +14,27 @@ export interface ProjectionRunnerOptions {
   leaseMs?: number;
   pollMs?: number;
   logger: Logger;
+  /** Streams one generation of a projection may hold in quarantine; one more failing stream stops the projection instead. */
+  maxQuarantinedStreams?: number;
   /** Observes each committed batch (metrics, tests). */
   onBatch?: (projection: string, events: number, checkpoint: GlobalCheckpoint) => void;
+  /** Observes each stream put in quarantine (metrics, tests). */
+  onQuarantine?: (projection: string, streamId: string, failure: Failure) => void;
 }
+
+type Outcome = 'applied' | 'stale' | 'isolate' | 'stopped';
 
 /**
  * Runs projections over the global log. Per batch, in one transaction: lock the checkpoint row,
  * check the lease, apply, move the checkpoint. A crash at any moment leaves the read model and
- * its checkpoint in step. An event whose projection throws stops that projection only (status
- * `failed`, `lastError`), after the events before it have been applied.
+ * its checkpoint in step.
+ *
+ * A batch the projection cannot apply is applied again one event at a time (projection-quarantine.ts):
+ * an event that fails for a reason of its own quarantines its stream for that projection (its later
+ * events are skipped) and the projection goes on with every other stream; a transient failure
+ * (deadlock, serialization, timeout, connection) is tried again later; a fault of the projection's
+ * code or schema, or too many quarantined streams, stops that projection only (status `failed`,
+ * `lastError`), after the events before it have been applied.
  */
 export class ProjectionRunner {
   readonly owner: string;
@@ -57,7 +67,7 @@ export class ProjectionRunner {
   private async loop(projection: Projection): Promise<void> {
     const leaseMs = this.options.leaseMs ?? 10_000;
     const pollMs = this.options.pollMs ?? 500;
-    let batchSize = this.options.batchSize ?? 500;
+    const batchSize = this.options.batchSize ?? 500;
     let leaseUntil = 0;
     while (!this.stopping) {
       try {
@@ -79,28 +89,19 @@ export class ProjectionRunner {
           await this.store.wakeups.wait(generation, batch.heldBack ? 20 : pollMs);
           continue;
         }
-        const outcome = await this.applyBatch(projection, row, batch.events);
-        if (outcome === 'failed') {
-          if (batchSize > 1) {
-            batchSize = 1; // find the poison event: apply one at a time until it comes up again
-            continue;
-          }
-          await this.markFailed(projection, batch.events[0]);
-        } else if (outcome === 'applied') {
-          const caughtUp = batch.events.length < batchSize;
-          batchSize = this.options.batchSize ?? 500;
-          if (caughtUp && projection.batchLingerMs) await this.linger(projection.batchLingerMs);
-        }
+        let outcome = await this.applyBatch(projection, row, batch.events, false);
+        // the batch failed: apply it again event by event, to quarantine the streams at fault
+        if (outcome === 'isolate') outcome = await this.applyBatch(projection, row, batch.events, true);
+        if (outcome === 'applied' && batch.events.length < batchSize && projection.batchLingerMs) await this.linger(projection.batchLingerMs);
       } catch (error) {
-        this.options.logger.warn({ err: error, projection: projection.name }, 'projection loop error; retrying');
+        // the failure's code, not its message: a database's message can echo the values of an event
+        this.options.logger.warn({ projection: projection.name, failure: classifyFailure(error) }, 'projection loop error; retrying');
         await this.pause(pollMs);
       }
     }
   }
 
-  private lastFailure = new Map<string, unknown>();
-
-  private async applyBatch(projection: Projection, expected: CheckpointRow, events: RecordedEvent[]): Promise<'applied' | 'stale' | 'failed'> {
+  private async applyBatch(projection: Projection, expected: CheckpointRow, events: RecordedEvent[], isolate: boolean): Promise<Outcome> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -110,39 +111,55 @@ export class ProjectionRunner {
         await client.query('ROLLBACK');
         return 'stale';
       }
-      if (!(await this.checkpoints.holdsLease(client, projection.name, this.owner))) {
+      const { rows } = await client.query(
+        `SELECT EXISTS (SELECT FROM projection_leases WHERE name = $1 AND owner = $2 AND expires_at > now()) AS holds,
+                ARRAY(SELECT stream_id FROM projection_quarantine WHERE projection = $1 AND generation = $3) AS quarantined`,
+        [projection.name, this.owner, row.generation],
+      );
+      if (!rows[0].holds) {
         await client.query('ROLLBACK');
         return 'stale';
       }
-      const relevant = relevantEvents(projection, events);
-      try {
-        if (relevant.length > 0) await projection.apply(batchOf(client, row.generation), relevant);
-      } catch (error) {
-        await client.query('ROLLBACK');
-        // deadlock, serialization failure, lock or statement timeout: try the batch again later
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && TRANSIENT.test(code)) return 'stale';
-        this.lastFailure.set(projection.name, error);
-        return 'failed';
+      const quarantined = new Set<string>(rows[0].quarantined);
+      if (!isolate) {
+        const relevant = relevantEvents(projection, events).filter((event) => !quarantined.has(event.streamId));
+        try {
+          if (relevant.length > 0) await projection.apply(batchOf(client, row.generation), relevant);
+        } catch (error) {
+          await client.query('ROLLBACK');
+          // deadlock, serialization failure, lock or statement timeout: try the batch again later
+          return classifyFailure(error).kind === 'transient' ? 'stale' : 'isolate';
+        }
+        const last = events[events.length - 1].checkpoint;
+        await this.checkpoints.advance(client, projection.name, last);
+        await client.query('COMMIT');
+        this.options.onBatch?.(projection.name, events.length, last);
+        return 'applied';
       }
-      const last = events[events.length - 1].checkpoint;
-      await this.checkpoints.advance(client, projection.name, last);
+
+      const isolated = await applyIsolated(client, projection, row.generation, events, quarantined, this.options.maxQuarantinedStreams ?? MAX_QUARANTINED_STREAMS);
+      if (isolated.through >= 0) await this.checkpoints.advance(client, projection.name, events[isolated.through].checkpoint);
+      if (isolated.stopped) await this.checkpoints.fail(projection.name, isolated.stopped.event.position, describeStop(isolated.stopped), client);
       await client.query('COMMIT');
-      this.options.onBatch?.(projection.name, events.length, last);
-      return 'applied';
+      for (const { event, failure } of isolated.quarantined) {
+        this.options.logger.error(
+          { projection: projection.name, streamId: event.streamId, position: event.position, eventId: event.eventId, eventType: event.type, failure },
+          'stream quarantined: the projection cannot apply one of its events; it goes on with every other stream (ledger projections replay)',
+        );
+        this.options.onQuarantine?.(projection.name, event.streamId, failure);
+      }
+      if (isolated.stopped) {
+        const { event, failure } = isolated.stopped;
+        this.options.logger.error({ projection: projection.name, position: event.position, eventType: event.type, failure }, 'projection stopped on an event it cannot apply');
+      }
+      if (isolated.through >= 0) this.options.onBatch?.(projection.name, isolated.through + 1, events[isolated.through].checkpoint);
+      return isolated.stopped ? 'stopped' : 'applied';
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-  }
-
-  private async markFailed(projection: Projection, event: RecordedEvent): Promise<void> {
-    const error = this.lastFailure.get(projection.name);
-    const message = redactMessage(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    await this.checkpoints.fail(projection.name, event.position, `event ${event.eventId} (${event.type}) at position ${event.position}: ${message}`);
-    this.options.logger.error({ projection: projection.name, position: event.position, eventType: event.type }, 'projection stopped on an event it cannot apply');
   }
 
   /** Sleeps through wake-ups (unlike `pause`), but not through `stop()`. */
@@ -156,8 +173,4 @@ export class ProjectionRunner {
   private pause(ms: number): Promise<void> {
     return this.store.wakeups.wait(this.store.wakeups.generation, ms);
   }
-}
-
-export function batchOf(client: PoolClient, generation: number) {
-  return { client, table: (name: string) => physicalTable(name, generation) };
 }

@@ -30,7 +30,25 @@ export interface Projection {
    * gather more events: fewer transactions per event, for that much more lag. Default 0.
    */
   readonly batchLingerMs?: number;
+  /**
+   * False: an event it cannot apply stops the whole projection (status `failed`) instead of
+   * quarantining that event's stream. For projections that must see every event, such as the audit
+   * tree. Default true.
+   */
+  readonly quarantines?: boolean;
   apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * Removes whatever the projection's tables hold of a stream, in the batch's transaction: called
+   * when the stream is quarantined (a row that can no longer follow its stream must not be read,
+   * nor keep data an erasure later in the stream would have purged) and before a replay rebuilds it.
+   * Absent: the rows stay as they were when the stream was quarantined.
+   */
+  forgetStream?(batch: ProjectionBatch, streamId: string): Promise<void>;
+}
+
+/** Whether the projection takes this event (`eventTypes`). */
+export function isRelevant(projection: Projection, event: RecordedEvent): boolean {
+  return projection.eventTypes?.has(event.type) ?? true;
 }
 
 export function relevantEvents(projection: Projection, events: readonly RecordedEvent[]): readonly RecordedEvent[] {

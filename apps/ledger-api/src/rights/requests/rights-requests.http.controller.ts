@@ -12,6 +12,8 @@ import { RightsRequestQueries } from '@pi-ledger/read-models/projections/rights-
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { validationFailed } from '../../subjects/subject-data.validation';
 import { AccessRecorder } from '../../access-log/access-recorder';
@@ -38,6 +40,7 @@ export class RightsRequestsHttpController {
     private readonly registry: RegistryService,
     metrics: LedgerMetrics,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly freshness: ProjectionFreshness,
   ) {
     const queries = this.queue;
     new Gauge({
@@ -62,7 +65,8 @@ export class RightsRequestsHttpController {
     const problems = detailsProblems(body.type, details, chinaDate(this.clock()));
     if (problems.length) throw validationFailed(problems);
     const profile = await this.profiles.find(body.subjectId);
-    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    // a subject the profile projection quarantined has no row, but may file (erasure purges it all the same)
+    if (!profile && !(await this.freshness.isQuarantined('subject_profile', subjectStream(body.subjectId)))) throw new DomainError('subject-not-found', 'no such subject');
     const requestId = this.requests.newId();
     const registry = await this.registry.current();
     const { name, relation } = body.requester;

@@ -6,6 +6,8 @@ import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
 import { RegistryService } from '../../registry/registry.service';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 /**
  * The machine-readable copy of a subject's file (PIPL Art. 45; format `pi-ledger-export/v1`,
@@ -19,10 +21,12 @@ export class SubjectExport {
     private readonly accessLog: AccessLogQueries,
     private readonly registry: RegistryService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly freshness: ProjectionFreshness,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
     const profile = await this.profiles.find(subjectId);
+    if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId)); // 503, not "erased"
     if (!profile || profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
     const purposes = await this.relevantPurposes(profile.consents);
     // Portability covers data provided under consent or contract (Art. 45 / NDSMR 25)
@@ -51,6 +55,7 @@ export class SubjectExport {
 
   async explain(subjectId: string) {
     const profile = await this.profiles.find(subjectId);
+    if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId));
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     const purposes = await this.relevantPurposes(profile.consents);
     const recipients = [...new Set((await this.disclosures.bySubject(subjectId)).map((d) => d.recipient.name))];

@@ -58,13 +58,19 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
    * The profile, at least as fresh as the subject's stream: whoever just wrote to a subject reads
    * the write back (and its ETag) without X-Ledger-Min-Position. When the row is behind the
    * stream's last event, waits for the projection's checkpoint to pass that event (not for the row's
-   * version: the last event may be of a type the projection skips).
+   * version: the last event may be of a type the projection skips). A row behind its stream may
+   * also be a quarantined one's: then 503 projection-quarantined.
    */
   private async current(subjectId: string): Promise<SubjectProfileDocument | undefined> {
-    const [last] = await this.store.readStream(subjectStream(subjectId), { direction: 'backwards', maxCount: 1 });
+    const stream = subjectStream(subjectId);
+    const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
     const profile = await this.profiles.find(subjectId);
     if (!last || (profile?.version ?? 0) >= last.streamVersion) return profile;
+    // a quarantined subject has no row (the projection forgets it): 503 projection-quarantined, not 404
+    await this.freshness.assertNotQuarantined('subject_profile', stream);
     await this.freshness.waitForCheckpoint(['subject_profile'], last.checkpoint, undefined, `version ${last.streamVersion} of this subject`);
-    return this.profiles.find(subjectId);
+    const current = await this.profiles.find(subjectId);
+    if ((current?.version ?? 0) < last.streamVersion) await this.freshness.assertNotQuarantined('subject_profile', stream);
+    return current;
   }
 }

@@ -1,12 +1,13 @@
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { evolveProfile, SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
 import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
+const SUBJECT_STREAM_PREFIX = subjectStream('');
 const COLUMN_NAMES = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
 const UPDATES = PROFILE_COLUMNS.filter(([name]) => name !== 'subject_id')
@@ -60,6 +61,12 @@ export class SubjectProfileProjection implements Projection {
        ON CONFLICT (subject_id) DO UPDATE SET ${UPDATES} WHERE p.version < EXCLUDED.version`,
       [JSON.stringify(rows)],
     );
+  }
+
+  /** A quarantined subject's row goes: no stale values read, none left behind by an erasure it will not see. */
+  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    if (!streamId.startsWith(SUBJECT_STREAM_PREFIX)) return;
+    await batch.client.query(`DELETE FROM ${batch.table('subject_profile')} WHERE subject_id = $1`, [streamId.slice(SUBJECT_STREAM_PREFIX.length)]);
   }
 
   private async load(batch: ProjectionBatch, table: string, subjectIds: string[]): Promise<Map<string, SubjectProfileDocument>> {
