@@ -107,6 +107,13 @@ class LedgerEnvironment {
   @Transform(emptyToUndefined)
   @Matches(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/)
   LEDGER_HOLIDAYS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS?: number;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -127,6 +134,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_PROJECTOR: 'in-process (the API runs the projections) or external (apps/projector workers do)',
   LEDGER_RIGHTS_DUE_WORKING_DAYS: 'an integer from 1 to 90',
   LEDGER_HOLIDAYS: 'a comma-separated list of dates, e.g. 2026-10-01,2026-10-02',
+  LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS: 'an integer from 1 to 600',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -157,6 +165,8 @@ export interface LedgerConfig {
   readonly rightsDueWorkingDays: number;
   /** Public holidays not counted as working days. */
   readonly holidays: readonly string[];
+  /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
+  readonly httpRequestTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     projector: parsed.LEDGER_PROJECTOR ?? 'in-process',
     rightsDueWorkingDays: parsed.LEDGER_RIGHTS_DUE_WORKING_DAYS ?? 15,
     holidays: parsed.LEDGER_HOLIDAYS ? parsed.LEDGER_HOLIDAYS.split(',') : [],
+    httpRequestTimeoutSeconds: parsed.LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS ?? 15,
   };
 }
 
