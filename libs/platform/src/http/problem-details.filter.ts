@@ -68,7 +68,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = coded.code as string;
       return { ...(coded.details ?? {}), type: problemType(code), title: known.title, status: known.status, detail: coded.message, code };
     }
-    if (exception instanceof HttpException) return fromHttpException(exception);
+    // Nest wraps Fastify's own 4xx errors in an HttpException that keeps the Fastify error as its cause
+    if (exception instanceof HttpException) return frameworkProblem(exception.cause) ?? fromHttpException(exception);
     const framework = frameworkProblem(exception);
     if (framework) return framework;
     return problem(500, 'internal-error', `An unexpected error occurred; it is logged under request id ${String(request.id)}.`);
