@@ -1,4 +1,5 @@
 import { startTestApi, TestApi } from './support/test-api';
+import { tokens } from './support/test-tokens';
 
 describe('foundation over HTTP', () => {
   let api: TestApi;
@@ -39,7 +40,7 @@ describe('foundation over HTTP', () => {
       type: 'urn:pi-ledger:problem:not-found',
       title: 'Not found',
       status: 404,
-      detail: 'Cannot GET /v1/nothing-here',
+      detail: 'No route matches this method and path',
       code: 'not-found',
     });
   });
@@ -68,7 +69,7 @@ describe('foundation over HTTP', () => {
 
   it('exposes Prometheus metrics, including requests by route pattern', async () => {
     await api.request('/health/live');
-    const text = await (await api.request('/metrics')).text();
+    const text = await (await api.request('/metrics', { headers: { authorization: `Bearer ${await tokens(api).ops()}` } })).text();
     expect(text).toMatch(/^# HELP pi_ledger_http_request_duration_seconds/m);
     expect(text).toMatch(/pi_ledger_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} [1-9]/);
     expect(text).toMatch(/^pi_ledger_events_appended_total \d+/m);

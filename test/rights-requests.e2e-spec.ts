@@ -178,7 +178,7 @@ describe('rights requests over HTTP', () => {
     const overdue = await call('GET', '/v1/rights-requests?overdue=true', officer);
     expect(overdue.body).toEqual([]);
     expect((await call('GET', '/v1/rights-requests', own)).status).toBe(403);
-    const metrics = await (await api.request('/metrics')).text();
+    const metrics = await (await api.request('/metrics', { headers: { authorization: `Bearer ${await tokens(api).ops()}` } })).text();
     expect(metrics).toMatch(/^pi_ledger_rights_requests_overdue 0$/m);
   });
 });

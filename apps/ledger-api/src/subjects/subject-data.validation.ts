@@ -38,7 +38,8 @@ export function identityFacts(
   path: string,
   today: string,
 ): { birthDate?: string; problems: FieldProblem[] } {
-  if (!document?.number || (document.type ?? 'resident_id') !== 'resident_id') return { birthDate, problems: [] };
+  // a number that is no string was already refused by the field's validation: nothing to check here
+  if (typeof document?.number !== 'string' || !document.number || (document.type ?? 'resident_id') !== 'resident_id') return { birthDate, problems: [] };
   const problem = residentIdProblem(document.number);
   if (problem) return { birthDate, problems: [{ path, message: `resident ID number ${ID_PROBLEM[problem]}` }] };
   const embedded = residentIdBirthDate(document.number);

@@ -121,6 +121,13 @@ class LedgerEnvironment {
   @Min(0)
   @Max(1_000_000)
   LEDGER_LOOKUP_ALERT_PER_HOUR?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS?: number;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -143,6 +150,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_HOLIDAYS: 'a comma-separated list of dates, e.g. 2026-10-01,2026-10-02',
   LEDGER_LOOKUP_LIMIT_PER_MINUTE: 'an integer from 0 (no limit) to 10000',
   LEDGER_LOOKUP_ALERT_PER_HOUR: 'an integer from 0 (no alerts) to 1000000',
+  LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS: 'an integer from 1 to 600',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -177,6 +185,8 @@ export interface LedgerConfig {
   readonly lookupLimitPerMinute: number;
   /** Look-ups by one actor within a clock hour past which a bulk-look-up alert is recorded; 0 = none. */
   readonly lookupAlertPerHour: number;
+  /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
+  readonly httpRequestTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -222,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     holidays: parsed.LEDGER_HOLIDAYS ? parsed.LEDGER_HOLIDAYS.split(',') : [],
     lookupLimitPerMinute: parsed.LEDGER_LOOKUP_LIMIT_PER_MINUTE ?? 60,
     lookupAlertPerHour: parsed.LEDGER_LOOKUP_ALERT_PER_HOUR ?? 200,
+    httpRequestTimeoutSeconds: parsed.LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS ?? 15,
   };
 }
 

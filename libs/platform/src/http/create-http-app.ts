@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,30 +11,91 @@ import type { Logger } from 'pino';
 import { PinoNestLogger } from '../logging/pino-nest-logger';
 import { redactUrl } from '../logging/pi-redaction';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
-import { ProblemDetailsFilter } from './problem-details.filter';
+import { frameworkProblem, ProblemDetailsFilter } from './problem-details.filter';
+import { inputProblem, unstorableText } from './input-guard';
 import { ledgerValidationPipe } from './validation.pipe';
-import { ProblemException } from './problem';
+import { FieldProblem, ProblemException } from './problem';
 
 const UNLOGGED = /^\/(health|metrics)/;
+const DOCS = /^\/docs(\/|$|\?)/;
 
-function nulPath(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
-    const found = nulPath(item, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key, depth + 1);
-    if (found !== undefined) return found;
+/** A body, header or request line that has not fully arrived by then is cut off with a 408 problem. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface HttpEdgeOptions {
+  /** Time allowed to receive a whole request (headers and body); LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS. */
+  requestTimeoutMs?: number;
+}
+
+// JSON answers load nothing, and no page may frame them
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+// the Swagger UI at /docs: its own scripts and styles (one inline <style>), images as data: URLs, the document by fetch
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/** What helmet sets, for the answers written before any hook runs (router and connection errors). */
+const EDGE_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': API_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+// a caller's own request id is kept only when it is a plain token: it goes into every log line
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function headerProblem(headers: Record<string, string | string[] | undefined>): FieldProblem | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    for (const text of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      const message = unstorableText(text);
+      if (message) return { path: `header ${name}`, message };
+    }
   }
   return undefined;
 }
 
+/** A connection-level refusal (a timeout, headers too large, an unparsable request), written on the socket. */
+function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify(frameworkProblem({ statusCode: status, code: error.code }));
+  if (socket.writable) {
+    const headers = Object.entries({
+      ...EDGE_HEADERS,
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+    })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 /** The Fastify-based Nest app with the ledger's HTTP conventions; not yet listening. */
-export async function createHttpApp(root: DynamicModule, logger: Logger): Promise<NestFastifyApplication> {
+export async function createHttpApp(root: DynamicModule, logger: Logger, options: HttpEdgeOptions = {}): Promise<NestFastifyApplication> {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const own = request.headers['x-request-id'];
+      return typeof own === 'string' && REQUEST_ID.test(own) ? own : randomUUID();
+    },
+    // Node checks these every connectionsCheckingInterval: a body that stops arriving is cut within a second of the limit
+    requestTimeout,
+    http: { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1_000, requestTimeout) },
+    clientErrorHandler,
+    // the router's own refusals (bad percent-encoding, an over-long path segment) come before any hook
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(error.statusCode ?? 400)
+        .headers({ ...EDGE_HEADERS, 'content-type': 'application/problem+json; charset=utf-8' })
+        .send(frameworkProblem(error));
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: new PinoNestLogger(logger),
@@ -38,20 +103,31 @@ export async function createHttpApp(root: DynamicModule, logger: Logger): Promis
   });
   app.useGlobalFilters(new ProblemDetailsFilter(logger));
   app.useGlobalPipes(ledgerValidationPipe());
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
 
   const metrics = app.get(LedgerMetrics);
   const fastify = app.getHttpAdapter().getInstance();
-  // PostgreSQL's jsonb refuses U+0000: say which field, instead of failing on write with a 500
+  // The one input guard, after parsing and before class-transformer and class-validator see anything:
+  // what the log accepts, every projection must be able to store (PostgreSQL refuses U+0000 and lone
+  // surrogates), and no body is nested deep enough to exhaust the stack of a recursive transformer.
   fastify.addHook('preValidation', async (request) => {
-    const path = nulPath(request.body, '');
-    if (path !== undefined) {
-      throw new ProblemException(400, 'validation-failed', 'The request is invalid', `${path || 'body'}: contains a NUL character`, [
-        { path: path || 'body', message: 'contains a NUL character' },
-      ]);
+    const problem = inputProblem(request.body) ?? inputProblem(request.query) ?? inputProblem(request.params) ?? headerProblem(request.headers);
+    if (problem) {
+      throw new ProblemException(400, 'validation-failed', 'The request is invalid', `${problem.path}: ${problem.message}`, [problem]);
     }
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // answers may carry personal data: no cache, shared or private, keeps them; the viewer gets its own CSP
+    if (DOCS.test(request.url)) {
+      void reply.header('content-security-policy', DOCS_CSP);
+    } else {
+      void reply.header('cache-control', 'no-store');
+    }
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
