@@ -1,10 +1,10 @@
 /**
  * Shared plumbing of the benchmarks in bench/: a scratch database on a durable server, command-line
  * options, sample events, a peak-RSS sampler, progress on stderr, timed runs and rounds, result
- * tables and the sections of docs/benchmarks.md, the API in the benchmark's process and HTTP load
- * from autocannon in a worker thread. The benchmark scripts keep only what they measure.
+ * tables and the sections of docs/benchmarks.md, the API in the benchmark's process (and its
+ * plaintext baseline, with a pass-through vault) and HTTP load from autocannon in a worker thread. The benchmark scripts keep only what they measure.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,17 +13,23 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Request as AutocannonRequest } from 'autocannon';
 import { SingleBar } from 'cli-progress';
 import { Client, Pool } from 'pg';
 import pino, { Logger } from 'pino';
-import { NewEvent } from '@pi-ledger/event-store/event-store.port';
+import { LedgerApiModule } from '../apps/ledger-api/src/ledger-api.module';
+import { JsonValue, NewEvent } from '@pi-ledger/event-store/event-store.port';
 import { canonicalJson, sha256 } from '@pi-ledger/event-store/payload-digest';
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
 import { createLedgerPool, ensureDatabase, migrateLedgerDatabase, withDatabase } from '@pi-ledger/platform/database/ledger-database';
+import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
+import { normaliseEmail, normaliseIdNumber, normalisePhone } from '@pi-ledger/pii-vault/normalise';
+import { PII_VAULT, PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
+import { BlindIndexKind, EncryptedValue, FieldContext, PiiVault, ShredTombstone } from '@pi-ledger/pii-vault/pii-vault';
 
 // ---------------------------------------------------------------------------------------------
 // Running: logging, options, cleanup
@@ -735,6 +741,122 @@ export async function listenOnLoopback(app: NestFastifyApplication, defer: Defer
   defer(() => app.close());
   await app.listen(0, '127.0.0.1');
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plaintext baseline: the same API without encryption (bench:commands, bench:queries)
+
+/** Marks the pass-through vault's envelopes; a uuid's length, like a real data key id. */
+export const PLAINTEXT_KID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A vault that keeps values in clear: envelopes of the real shape and size (a uuid-long kid, a
+ * 12-byte iv and a 16-byte tag in base64, the value's UTF-8 JSON in base64 as `ct`), so the events
+ * and read-model rows stored are as large as the real ones; no data keys, no cipher. Blind indexes
+ * are a plain HMAC.
+ */
+export class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
+  private static readonly IV = Buffer.alloc(12).toString('base64');
+  private static readonly TAG = Buffer.alloc(16).toString('base64');
+  private readonly indexKey = randomBytes(32);
+
+  readonly kekId = 'plaintext';
+  readonly cachedKeys = 0;
+
+  async listenForShreds(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async prepareKeys(): Promise<void> {}
+
+  /** No keys, so none to draft: the codec seals as sealAll, and the append carries no key row. */
+  canDraftKeys(): boolean {
+    return false;
+  }
+
+  draftKeys(): never {
+    throw new Error('the pass-through vault makes no data keys');
+  }
+
+  adopt(): void {}
+
+  async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);
+    return { v: 1, kid: PLAINTEXT_KID, iv: PassThroughVault.IV, ct: Buffer.from(text, 'utf8').toString('base64'), tag: PassThroughVault.TAG };
+  }
+
+  async decrypt(_context: FieldContext, value: EncryptedValue): Promise<JsonValue> {
+    return JSON.parse(Buffer.from(value.ct, 'base64').toString('utf8')) as JsonValue;
+  }
+
+  async encryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, JsonValue>): Promise<Record<string, EncryptedValue>> {
+    const out: Record<string, EncryptedValue> = {};
+    for (const [field, value] of Object.entries(fields)) out[field] = await this.encrypt({ ...context, field }, value);
+    return out;
+  }
+
+  async decryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, EncryptedValue>): Promise<Record<string, JsonValue>> {
+    const out: Record<string, JsonValue> = {};
+    for (const [field, value] of Object.entries(fields)) out[field] = await this.decrypt({ ...context, field }, value);
+    return out;
+  }
+
+  blindIndex(kind: BlindIndexKind, value: string): string {
+    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text }[kind];
+    return createHmac('sha256', this.indexKey)
+      .update(`${kind}\n${normalise(value)}`, 'utf8')
+      .digest('hex');
+  }
+
+  keyedDigest(domain: string, value: string): string {
+    return createHmac('sha256', this.indexKey).update(`digest:${domain}\n${value}`, 'utf8').digest('hex');
+  }
+
+  async shred(): Promise<ShredTombstone[]> {
+    throw new Error('the pass-through vault of the benchmark cannot shred');
+  }
+  async tombstones(): Promise<ShredTombstone[]> {
+    return [];
+  }
+  async hasLiveKey(): Promise<boolean> {
+    return true;
+  }
+  async rotateKek(): Promise<{ rewrapped: number }> {
+    throw new Error('the pass-through vault of the benchmark has no master key');
+  }
+  evictSubject(): void {}
+  evictAll(): void {}
+}
+
+/** PiiVaultModule's stand-in: global like it, so every module that injects PII_VAULT gets this one. */
+@Global()
+@Module({})
+class PassThroughVaultModule {
+  static forRoot(vault: PassThroughVault): DynamicModule {
+    return { module: PassThroughVaultModule, providers: [{ provide: PII_VAULT, useValue: vault }], exports: [PII_VAULT] };
+  }
+}
+
+@Module({})
+class PlaintextLedgerApiModule {}
+
+/**
+ * LedgerApiModule as it is, except that PiiVaultModule (global, it provides PII_VAULT to every
+ * module: the command path, the in-process projections and the read-model queries) is replaced by
+ * PassThroughVaultModule: the same other imports, controllers and providers.
+ */
+export function plaintextLedgerApiModule(config: LedgerConfig, logger: Logger, vault: PassThroughVault): DynamicModule {
+  const real = LedgerApiModule.forRoot(config, logger);
+  const imports = (real.imports ?? []).map((imported) => (imported === PiiVaultModule ? PassThroughVaultModule.forRoot(vault) : imported));
+  if (!(real.imports ?? []).includes(PiiVaultModule)) {
+    throw new Error('LedgerApiModule no longer imports PiiVaultModule directly: update the plaintext baseline in bench/bench-support.ts');
+  }
+  return { module: PlaintextLedgerApiModule, imports, controllers: real.controllers, providers: real.providers };
+}
+
+/** The plaintext baseline as an app, like `createLedgerApi(config, logger)` for the real one. */
+export function createPlaintextLedgerApi(config: LedgerConfig, logger: Logger): Promise<NestFastifyApplication> {
+  return createHttpApp(plaintextLedgerApiModule(config, logger, new PassThroughVault()), logger);
 }
 
 /**

@@ -12,26 +12,18 @@
  * order alternating), --warm-up N seconds per API (BENCH_WARM_UP, default 3).
  */
 import 'reflect-metadata';
-import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamicModule, Global, Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client as PgClient } from 'pg';
-import { Logger } from 'pino';
-import { LedgerApiModule } from '../apps/ledger-api/src/ledger-api.module';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
-import { JsonValue } from '@pi-ledger/event-store/event-store.port';
-import { LedgerConfig, loadConfig } from '@pi-ledger/platform/config/ledger-config';
-import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
-import { normaliseEmail, normaliseIdNumber, normalisePhone } from '@pi-ledger/pii-vault/normalise';
-import { PII_VAULT, PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
-import { BlindIndexKind, EncryptedValue, FieldContext, PiiVault, ShredTombstone } from '@pi-ledger/pii-vault/pii-vault';
+import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import {
   apiConfig,
   assertNoFailedRequests,
   BenchDatabase,
   combineLoads,
+  createPlaintextLedgerApi,
   Defer,
   environmentNote,
   failureNote,
@@ -50,6 +42,7 @@ import {
   markdownTable,
   openBenchDatabase,
   percentileOf,
+  PLAINTEXT_KID,
   processCpuSeconds,
   realisticRegistration,
   requestRate,
@@ -66,8 +59,6 @@ import {
 } from './bench-support';
 
 const TARGET_RATIO = 0.8;
-/** Marks the pass-through vault's envelopes; a uuid's length, like a real data key id. */
-const PLAINTEXT_KID = '00000000-0000-0000-0000-000000000000';
 /** The data categories of one registration, each sealed under its own data key by the real vault. */
 const CATEGORIES = ['identity', 'identity_document', 'contact', 'employment', 'health'];
 /** Registrations, sent one at a time, over which the SQL statements per registration are counted. */
@@ -135,112 +126,6 @@ class LoadGenerator {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The baseline: the same API without encryption
-
-/**
- * A vault that keeps values in clear: envelopes of the real shape and size (a uuid-long kid, a
- * 12-byte iv and a 16-byte tag in base64, the value's UTF-8 JSON in base64 as `ct`), so the events
- * stored are as large as the real ones; no data keys, no cipher. Blind indexes are a plain HMAC.
- */
-class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
-  private static readonly IV = Buffer.alloc(12).toString('base64');
-  private static readonly TAG = Buffer.alloc(16).toString('base64');
-  private readonly indexKey = randomBytes(32);
-
-  readonly kekId = 'plaintext';
-  readonly cachedKeys = 0;
-
-  async listenForShreds(): Promise<void> {}
-  async close(): Promise<void> {}
-
-  async prepareKeys(): Promise<void> {}
-
-  /** No keys, so none to draft: the codec seals as sealAll, and the append carries no key row. */
-  canDraftKeys(): boolean {
-    return false;
-  }
-
-  draftKeys(): never {
-    throw new Error('the pass-through vault makes no data keys');
-  }
-
-  adopt(): void {}
-
-  async encrypt(context: FieldContext, value: JsonValue): Promise<EncryptedValue> {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`field ${context.field} of event ${context.eventId} is not a JSON value`);
-    return { v: 1, kid: PLAINTEXT_KID, iv: PassThroughVault.IV, ct: Buffer.from(text, 'utf8').toString('base64'), tag: PassThroughVault.TAG };
-  }
-
-  async decrypt(_context: FieldContext, value: EncryptedValue): Promise<JsonValue> {
-    return JSON.parse(Buffer.from(value.ct, 'base64').toString('utf8')) as JsonValue;
-  }
-
-  async encryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, JsonValue>): Promise<Record<string, EncryptedValue>> {
-    const out: Record<string, EncryptedValue> = {};
-    for (const [field, value] of Object.entries(fields)) out[field] = await this.encrypt({ ...context, field }, value);
-    return out;
-  }
-
-  async decryptFields(context: Omit<FieldContext, 'field'>, fields: Record<string, EncryptedValue>): Promise<Record<string, JsonValue>> {
-    const out: Record<string, JsonValue> = {};
-    for (const [field, value] of Object.entries(fields)) out[field] = await this.decrypt({ ...context, field }, value);
-    return out;
-  }
-
-  blindIndex(kind: BlindIndexKind, value: string): string {
-    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text }[kind];
-    return createHmac('sha256', this.indexKey)
-      .update(`${kind}\n${normalise(value)}`, 'utf8')
-      .digest('hex');
-  }
-
-  keyedDigest(domain: string, value: string): string {
-    return createHmac('sha256', this.indexKey).update(`digest:${domain}\n${value}`, 'utf8').digest('hex');
-  }
-
-  async shred(): Promise<ShredTombstone[]> {
-    throw new Error('the pass-through vault of the benchmark cannot shred');
-  }
-  async tombstones(): Promise<ShredTombstone[]> {
-    return [];
-  }
-  async hasLiveKey(): Promise<boolean> {
-    return true;
-  }
-  async rotateKek(): Promise<{ rewrapped: number }> {
-    throw new Error('the pass-through vault of the benchmark has no master key');
-  }
-  evictSubject(): void {}
-  evictAll(): void {}
-}
-
-/** PiiVaultModule's stand-in: global like it, so every module that injects PII_VAULT gets this one. */
-@Global()
-@Module({})
-class PassThroughVaultModule {
-  static forRoot(vault: PassThroughVault): DynamicModule {
-    return { module: PassThroughVaultModule, providers: [{ provide: PII_VAULT, useValue: vault }], exports: [PII_VAULT] };
-  }
-}
-
-@Module({})
-class PlaintextLedgerApiModule {}
-
-/**
- * LedgerApiModule as it is, except that PiiVaultModule (global, it provides PII_VAULT to every
- * module) is replaced by PassThroughVaultModule: the same other imports, controllers and providers.
- */
-function plaintextLedgerApiModule(config: LedgerConfig, logger: Logger, vault: PassThroughVault): DynamicModule {
-  const real = LedgerApiModule.forRoot(config, logger);
-  const imports = (real.imports ?? []).map((imported) => (imported === PiiVaultModule ? PassThroughVaultModule.forRoot(vault) : imported));
-  if (!(real.imports ?? []).includes(PiiVaultModule)) {
-    throw new Error('LedgerApiModule no longer imports PiiVaultModule directly: update the baseline of bench/commands.bench.ts');
-  }
-  return { module: PlaintextLedgerApiModule, imports, controllers: real.controllers, providers: real.providers };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running
 
 interface Api {
@@ -273,12 +158,7 @@ async function main(defer: Defer): Promise<void> {
   log('starting the API with the PII vault');
   const encrypted = await listening('encrypted (PiiVault)', true, await startingApp(() => createLedgerApi(config, logger)), defer);
   log('starting the API with the pass-through vault');
-  const plaintext = await listening(
-    'plaintext (pass-through vault)',
-    false,
-    await startingApp(() => createHttpApp(plaintextLedgerApiModule(config, logger, new PassThroughVault()), logger)),
-    defer,
-  );
+  const plaintext = await listening('plaintext (pass-through vault)', false, await startingApp(() => createPlaintextLedgerApi(config, logger)), defer);
   const apis = [plaintext, encrypted]; // the first is the baseline
 
   const generator = new LoadGenerator(await LoadWorker.start<LoadJob, RegistrationLoad>(__filename, defer));

@@ -1,20 +1,25 @@
 /**
  * `npm run bench:queries`: the read side of the real API, listening on 127.0.0.1, under autocannon
- * at 32 concurrent connections: `GET /v1/subjects/{id}` over random subjects and the phone lookup
+ * at 16 concurrent connections: `GET /v1/subjects/{id}` over random subjects and the phone lookup
  * `GET /v1/subjects?phone=…`, each recording its access (a PersonalDataAccessed event appended
- * before the answer); against `GET /health/live` on the same app in the same run, the HTTP stack
- * alone (Fastify, Nest, the global guard and interceptors), so the ratios compare across machines.
+ * before the answer), on two APIs in the same run: the API as it ships (`createLedgerApi`, the
+ * PII vault: the subject_profile read model keeps each category sealed) and its plaintext baseline
+ * (the same app module with the pass-through vault of bench-support: values in clear, in envelopes
+ * of the real shape). Also `GET /health/live` on the shipped app, the HTTP stack alone, so the
+ * figures compare across machines.
  *
- * The app is `createLedgerApi` as it ships, projections in-process, on a fresh database holding
- * --subjects realistic subjects registered through `POST /v1/subjects` first.
+ * Each API has a fresh database of its own on the same server (the sealed rows of one cannot be
+ * read by the other), holding --subjects realistic subjects registered through its
+ * `POST /v1/subjects` first; projections run in-process.
  *
  * The load generator runs in a worker thread of this process (this same file), with an event loop
  * of its own.
  *
- * Options: --subjects N (BENCH_SUBJECTS, default 10,000), --connections N (BENCH_CONNECTIONS,
- * default 32), --seconds N per measured run (BENCH_SECONDS, default 8), --rounds N (BENCH_ROUNDS,
- * default 2: each endpoint once per round, the order rotating), --warm-up N seconds per endpoint
- * (BENCH_WARM_UP, default 3).
+ * Options: --subjects N per API (BENCH_SUBJECTS, default 10,000), --connections N
+ * (BENCH_CONNECTIONS, default 16), --seconds N per measured run (BENCH_SECONDS, default 6),
+ * --rounds N (BENCH_ROUNDS, default 3: each endpoint on each API once per round, the endpoints'
+ * order rotating and which API goes first alternating), --warm-up N seconds per run measured
+ * (BENCH_WARM_UP, default 3), --diagnose (BENCH_DIAGNOSE=1: what PostgreSQL is busy with).
  */
 import 'reflect-metadata';
 import { cpus } from 'node:os';
@@ -25,12 +30,15 @@ import { Client } from 'pg';
 import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
+import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import {
   ActivityProfile,
   apiConfig,
   assertNoFailedRequests,
   BenchDatabase,
   combineLoads,
+  createPlaintextLedgerApi,
   Defer,
   describeActivity,
   environmentNote,
@@ -41,6 +49,8 @@ import {
   intOption,
   listenOnLoopback,
   LOAD_DRAIN_MS,
+  loadAverage,
+  loadNote,
   LoadResult,
   LoadSettings,
   loadSettings,
@@ -52,6 +62,7 @@ import {
   openBenchDatabase,
   percentileOf,
   PgActivitySampler,
+  PLAINTEXT_KID,
   processCpuSeconds,
   progress,
   realisticRegistration,
@@ -71,7 +82,9 @@ import {
 } from './bench-support';
 
 const PURPOSE = 'health-management';
-/** Concurrent registrations while filling the ledger (not measured). */
+/** Issue #18: profile reads and phone lookups on the sealed read model at least this share of the plaintext rate. */
+const TARGET_RATIO = 0.8;
+/** Concurrent registrations while filling a ledger (not measured). */
 const REGISTER_CONCURRENCY = 16;
 /** How long to wait for the in-process projections to catch up before a run. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
@@ -85,15 +98,20 @@ interface Endpoint {
   readonly recordsAccess: boolean;
 }
 
-const ENDPOINTS: readonly Endpoint[] = [
-  { kind: 'live', name: 'GET /health/live (baseline)', recordsAccess: false },
-  { kind: 'read', name: 'GET /v1/subjects/{id}', recordsAccess: true },
-  { kind: 'phone', name: 'GET /v1/subjects?phone=…', recordsAccess: true },
-];
+const LIVE: Endpoint = { kind: 'live', name: 'GET /health/live', recordsAccess: false };
+const READ: Endpoint = { kind: 'read', name: 'GET /v1/subjects/{id}', recordsAccess: true };
+const PHONE: Endpoint = { kind: 'phone', name: 'GET /v1/subjects?phone=…', recordsAccess: true };
+/** The endpoints compared sealed against plaintext. */
+const COMPARED: readonly Endpoint[] = [READ, PHONE];
+
+/** The two APIs, by index: the plaintext baseline first. */
+const PLAINTEXT = 0;
+const SEALED = 1;
 
 interface Settings extends LoadSettings {
   /** --diagnose: sample what PostgreSQL is busy with during each measured run. */
   diagnose: boolean;
+  /** Subjects registered in each API's database. */
   subjects: number;
 }
 
@@ -106,9 +124,11 @@ interface LoadJob {
   seconds: number;
   connections: number;
   kind: EndpointKind;
+  /** Whose subjects to pick from: PLAINTEXT or SEALED. */
+  api: number;
 }
 
-/** The subjects the worker picks from, handed over once as its workerData. */
+/** The subjects of one API's database. */
 interface Subjects {
   ids: string[];
   /** The phone of subject i, spelt as the lookup sends it (digits only, not as registered). */
@@ -122,9 +142,9 @@ function pathFor(kind: EndpointKind, subjects: Subjects): string {
   return '/health/live';
 }
 
-/** In the worker: each request picks a random subject. */
+/** In the worker: each request picks a random subject of the API's own (workerData: the Subjects of each API, by index). */
 function load(job: LoadJob): Promise<LoadResult> {
-  const subjects = workerData as Subjects;
+  const subjects = (workerData as Subjects[])[job.api];
   return runAutocannon({
     url: job.url,
     connections: job.connections,
@@ -140,9 +160,20 @@ function load(job: LoadJob): Promise<LoadResult> {
 // Running
 
 interface Api {
+  readonly name: string;
+  readonly sealed: boolean;
   readonly app: NestFastifyApplication;
   readonly url: string;
   readonly token: string;
+  /** Its own database's owner URL, and an owner connection to it (not counted as the app's statements). */
+  readonly databaseUrl: string;
+  readonly owner: Client;
+}
+
+/** One endpoint on one API, measured once per round. */
+interface Contender {
+  readonly api: number;
+  readonly endpoint: Endpoint;
 }
 
 interface Run extends LoadResult {
@@ -168,59 +199,117 @@ interface ServerCounters {
   cpuServer?: number;
 }
 
+/** What the report says about the setup besides the settings. */
+interface Setup {
+  poolSize: number;
+  startLoad: number;
+  /** Access records in each API's ledger at the end. */
+  accessEvents: number[];
+  /** Live data keys in the sealed API's database, and those its vault held in memory at the end. */
+  dataKeys: number;
+  cachedKeys: number;
+}
+
 runLoadBench(main, load);
 
 async function main(defer: Defer): Promise<void> {
+  const startLoad = loadAverage();
   const settings: Settings = {
     diagnose: process.argv.includes('--diagnose') || process.env.BENCH_DIAGNOSE === '1',
     subjects: intOption('subjects', 'BENCH_SUBJECTS', 10_000),
-    ...loadSettings({ connections: 32, seconds: 8, rounds: 2, warmUp: 3 }),
+    ...loadSettings({ connections: 16, seconds: 6, rounds: 3, warmUp: 3 }),
   };
   const database = await openBenchDatabase(defer);
-  const owner = await database.ownerClient();
-  statementCounter.excluded.add(owner);
-  statementCounter.install();
-  // the API as it ships by default: projections run in-process
+  // each API on a database of its own: the sealed read model's rows open only with the real vault's keys
+  const plaintextUrl = await database.sibling();
+  // the API as it ships by default: projections run in-process;
   // one token drives the whole load: the per-actor look-up limit and alerts would measure 429s instead
-  const config = await apiConfig(database, defer, loadConfig({ LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' }));
-  if (config.projector !== 'in-process') throw new Error('expected the default in-process projector');
+  const base = loadConfig({ LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' });
+  const sealedConfig = await apiConfig(database, defer, base);
+  const plaintextConfig = { ...(await apiConfig(database, defer, base)), databaseUrl: plaintextUrl };
+  if (sealedConfig.projector !== 'in-process') throw new Error('expected the default in-process projector');
+  const owners = [await ownerClient(plaintextUrl, defer), await database.ownerClient()];
+  for (const owner of owners) statementCounter.excluded.add(owner);
+  statementCounter.install();
+  const logger = serviceLogger();
 
-  log('starting the API');
-  const api = await listening(await startingApp(() => createLedgerApi(config, serviceLogger())), defer);
-  const subjects = await registerSubjects(api, settings.subjects);
-  await catchUp(owner);
-  await smokeTest(api, subjects);
+  log('starting the API with the PII vault (sealed read model)');
+  const sealed = await listening('sealed (PiiVault)', true, database.url, owners[SEALED], await startingApp(() => createLedgerApi(sealedConfig, logger)), defer);
+  log('starting the API with the pass-through vault (plaintext read model)');
+  const plaintext = await listening(
+    'plaintext (pass-through vault)',
+    false,
+    plaintextUrl,
+    owners[PLAINTEXT],
+    await startingApp(() => createPlaintextLedgerApi(plaintextConfig, logger)),
+    defer,
+  );
+  const apis: Api[] = [];
+  apis[PLAINTEXT] = plaintext;
+  apis[SEALED] = sealed;
+
+  const subjects: Subjects[] = [];
+  for (const index of [PLAINTEXT, SEALED]) {
+    subjects[index] = await registerSubjects(apis[index], settings.subjects);
+    await catchUp(apis[index]);
+    await smokeTest(apis[index], subjects[index]);
+  }
+
+  // the contenders, in groups measured back to back: the HTTP stack alone, then each endpoint on both APIs
+  const groups: Contender[][] = [[{ api: SEALED, endpoint: LIVE }], ...COMPARED.map((endpoint) => [PLAINTEXT, SEALED].map((api) => ({ api, endpoint })))];
+  const contenders = groups.flat();
+  const label = (contender: Contender) => (contender.endpoint === LIVE ? contender.endpoint.name : `${contender.endpoint.name}, ${apis[contender.api].name}`);
 
   const generator = await LoadWorker.start<LoadJob, LoadResult>(__filename, defer, subjects);
-  for (const endpoint of ENDPOINTS) {
-    await measure(api, generator, owner, endpoint, settings.warmUp, settings.connections, `warm-up, ${endpoint.name}`, undefined);
+  for (const contender of contenders) {
+    await measure(apis[contender.api], generator, contender.endpoint, settings.warmUp, settings.connections, `warm-up, ${label(contender)}`, undefined);
   }
-  const runs: Run[][] = ENDPOINTS.map(() => []);
+  const runs: Run[][] = contenders.map(() => []);
   for (let round = 0; round < settings.rounds; round++) {
-    for (const index of rotation(round, ENDPOINTS.length)) {
-      const title = `round ${round + 1}/${settings.rounds}, ${ENDPOINTS[index].name}`;
-      runs[index].push(await measure(api, generator, owner, ENDPOINTS[index], settings.seconds, settings.connections, title, settings.diagnose ? database.url : undefined));
+    for (const group of rotation(round, groups.length)) {
+      // which API goes first alternates from round to round
+      const order = round % 2 === 0 ? groups[group] : [...groups[group]].reverse();
+      for (const contender of order) {
+        const api = apis[contender.api];
+        const title = `round ${round + 1}/${settings.rounds}, ${label(contender)}`;
+        const run = await measure(api, generator, contender.endpoint, settings.seconds, settings.connections, title, settings.diagnose ? api.databaseUrl : undefined);
+        runs[contenders.indexOf(contender)].push(run);
+      }
     }
   }
-  const accessEvents = await assertRecorded(owner, runs);
+  const accessEvents = await Promise.all(apis.map((api, index) => assertRecorded(api, contenders, runs, index)));
+  const setup: Setup = {
+    poolSize: sealedConfig.dbPoolSize,
+    startLoad,
+    accessEvents,
+    dataKeys: await liveDataKeys(sealed.owner),
+    cachedKeys: sealed.app.get<symbol, PiiVault>(PII_VAULT).cachedKeys,
+  };
 
-  const report = renderReport(runs, settings, config.dbPoolSize, accessEvents, database);
+  const report = renderReport(apis, contenders, runs, settings, setup, database);
   process.stdout.write(`${report}\n`);
   log(`results written to ${await writeDocSection('queries', report)}`);
   assertNoFailedRequests(runs.flat());
 }
 
-/** Listening on a free loopback port; closed (projector stopped, pool ended) before the database goes. */
-async function listening(app: NestFastifyApplication, defer: Defer): Promise<Api> {
-  const url = await listenOnLoopback(app, defer);
-  const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
-  return { app, url, token };
+async function ownerClient(url: string, defer: Defer): Promise<Client> {
+  const client = new Client({ connectionString: url, application_name: 'pi-ledger-bench-owner' });
+  await client.connect();
+  defer(() => client.end());
+  return client;
 }
 
-/** Registers subjects 0 .. count-1 through `POST /v1/subjects` (each with its own ID number and phone); not measured. */
+/** Listening on a free loopback port; closed (projector stopped, pool ended) before the database goes. */
+async function listening(name: string, sealed: boolean, databaseUrl: string, owner: Client, app: NestFastifyApplication, defer: Defer): Promise<Api> {
+  const url = await listenOnLoopback(app, defer);
+  const token = await app.get(TokenService).sign({ sub: 'staff-bench', roles: ['staff'] });
+  return { name, sealed, app, url, token, databaseUrl, owner };
+}
+
+/** Registers subjects 0 .. count-1 through the API's `POST /v1/subjects` (each with its own ID number and phone); not measured. */
 async function registerSubjects(api: Api, count: number): Promise<Subjects> {
   const ids: string[] = new Array(count);
-  const bar = progress(`registering ${formatCount(count)} subjects through the API`, count, 'subjects');
+  const bar = progress(`registering ${formatCount(count)} subjects through the ${api.name} API`, count, 'subjects');
   let next = 0;
   let done = 0;
   try {
@@ -233,7 +322,7 @@ async function registerSubjects(api: Api, count: number): Promise<Subjects> {
             body: JSON.stringify(realisticRegistration(n)),
           });
           const body = (await response.json()) as { subjectId?: string };
-          if (response.status !== 201 || !body.subjectId) throw new Error(`registration ${n} answered ${response.status} ${JSON.stringify(body)}`);
+          if (response.status !== 201 || !body.subjectId) throw new Error(`${api.name}: registration ${n} answered ${response.status} ${JSON.stringify(body)}`);
           ids[n] = body.subjectId;
           bar.update(++done);
         }
@@ -248,50 +337,63 @@ async function registerSubjects(api: Api, count: number): Promise<Subjects> {
 }
 
 /**
- * Waits until every projection has applied every event: the in-process projector then has no
- * backlog left from the previous run to work through during the next one.
+ * Waits until every projection of the API's database has applied every event: the in-process
+ * projector then has no backlog left from the previous run to work through during the next one.
  */
-function catchUp(owner: Client): Promise<void> {
-  return waitForProjections(owner, { timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: 200 });
+function catchUp(api: Api): Promise<void> {
+  return waitForProjections(api.owner, { timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: 200 });
 }
 
-/** One request of each kind outside the measurement: each must answer 200 with the subject asked for. */
+/**
+ * One request of each kind outside the measurement: each must answer 200 with the subject asked
+ * for; and the subject's profile row must be stored as the API claims (sealed, or in clear).
+ */
 async function smokeTest(api: Api, subjects: Subjects): Promise<void> {
   const n = subjects.ids.length - 1;
   const headers = { authorization: `Bearer ${api.token}`, 'x-processing-purpose': PURPOSE };
   const read = await fetch(`${api.url}/v1/subjects/${subjects.ids[n]}`, { headers });
   const profile = (await read.json()) as { subjectId?: string; data?: { contact?: { phone?: string } } };
   if (read.status !== 200 || profile.subjectId !== subjects.ids[n] || !profile.data?.contact?.phone) {
-    throw new Error(`GET /v1/subjects/{id} answered ${read.status} ${JSON.stringify(profile).slice(0, 400)}`);
+    throw new Error(`${api.name}: GET /v1/subjects/{id} answered ${read.status} ${JSON.stringify(profile).slice(0, 400)}`);
   }
   const search = await fetch(`${api.url}/v1/subjects?phone=${encodeURIComponent(subjects.phones[n])}`, { headers });
   const found = (await search.json()) as { items?: { subjectId: string }[] };
   if (search.status !== 200 || found.items?.length !== 1 || found.items[0].subjectId !== subjects.ids[n]) {
-    throw new Error(`GET /v1/subjects?phone= answered ${search.status} ${JSON.stringify(found).slice(0, 400)}`);
+    throw new Error(`${api.name}: GET /v1/subjects?phone= answered ${search.status} ${JSON.stringify(found).slice(0, 400)}`);
   }
   const live = await fetch(`${api.url}/health/live`, { headers });
-  if (live.status !== 200) throw new Error(`GET /health/live answered ${live.status}`);
+  if (live.status !== 200) throw new Error(`${api.name}: GET /health/live answered ${live.status}`);
+
+  const { rows } = await api.owner.query<{ category: string; kid: string | null }>(
+    `SELECT category, value->>'kid' AS kid FROM subject_profile, jsonb_each(data) AS d(category, value) WHERE subject_id = $1 ORDER BY category`,
+    [subjects.ids[n]],
+  );
+  const clear = rows.filter((row) => row.kid === PLAINTEXT_KID).length;
+  const sealed = rows.filter((row) => row.kid !== null && row.kid !== PLAINTEXT_KID).length;
+  if (rows.length === 0 || (api.sealed ? sealed : clear) !== rows.length) {
+    throw new Error(`${api.name}: of ${rows.length} profile categories, ${sealed} sealed by the PII vault and ${clear} by the pass-through vault`);
+  }
 }
 
 /** One autocannon run against one endpoint after the projections caught up, then a pause for the requests left in flight. */
 async function measure(
   api: Api,
   generator: LoadWorker<LoadJob, LoadResult>,
-  owner: Client,
   endpoint: Endpoint,
   seconds: number,
   connections: number,
   title: string,
   activityUrl: string | undefined,
 ): Promise<Run> {
-  await catchUp(owner);
-  const before = await serverCounters(owner);
+  await catchUp(api);
+  const before = await serverCounters(api.owner);
   const sampler = activityUrl ? await PgActivitySampler.start(activityUrl, statementKind) : undefined;
-  const { result } = await timedRun(title, seconds, () => generator.run({ url: api.url, token: api.token, seconds, connections, kind: endpoint.kind }));
+  const job: LoadJob = { url: api.url, token: api.token, seconds, connections, kind: endpoint.kind, api: api.sealed ? SEALED : PLAINTEXT };
+  const { result } = await timedRun(title, seconds, () => generator.run(job));
   const activity = await sampler?.stop();
   await sleep(LOAD_DRAIN_MS);
-  await catchUp(owner);
-  const after = await serverCounters(owner);
+  await catchUp(api);
+  const after = await serverCounters(api.owner);
   const run: Run = {
     ...result,
     ...(activity ? { activity } : {}),
@@ -299,7 +401,7 @@ async function measure(
     statements: after.statements - before.statements,
     cpuProcess: after.cpuProcess - before.cpuProcess,
     ...(after.cpuServer !== undefined && before.cpuServer !== undefined ? { cpuServer: after.cpuServer - before.cpuServer } : {}),
-    walBytes: await walBytesBetween(owner, before.walLsn, after.walLsn),
+    walBytes: await walBytesBetween(api.owner, before.walLsn, after.walLsn),
   };
   log(
     `${title}: ${formatCount(requestRate(run))} req/s, p50 ${formatMs(percentileOf(run.latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(run.latenciesMs, 0.99))}, ` +
@@ -323,24 +425,27 @@ function statementKind(query: string, waitEvent: string | null): string {
           ? 'profile read'
           : /FROM subject_profile WHERE/.test(text)
             ? 'profile search'
-            : /pg_notify/.test(text)
-              ? 'NOTIFY'
-              : /pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)
-                ? 'readGlobalBatch (projector)'
-                : /projection_checkpoints|projection_leases/.test(text)
-                  ? 'projector bookkeeping'
-                  : /audit_leaves|audit_nodes|audit_tree_heads|pg_advisory_xact_lock/.test(text)
-                    ? 'audit tree (projector)'
-                    : /access_log__g|daily_activity__g/.test(text)
-                      ? 'read models (projector)'
-                      : text.slice(0, 40);
+            : /FROM vault_data_keys/.test(text)
+              ? 'data keys (vault)'
+              : /pg_notify/.test(text)
+                ? 'NOTIFY'
+                : /pg_snapshot_xmin\(pg_current_snapshot\(\)\) AS xmin/.test(text)
+                  ? 'readGlobalBatch (projector)'
+                  : /projection_checkpoints|projection_leases/.test(text)
+                    ? 'projector bookkeeping'
+                    : /audit_leaves|audit_nodes|audit_tree_heads|pg_advisory_xact_lock/.test(text)
+                      ? 'audit tree (projector)'
+                      : /access_log__g|daily_activity__g/.test(text)
+                        ? 'read models (projector)'
+                        : text.slice(0, 40);
   return waitEvent !== null && /^wal(sync|write)$/i.test(waitEvent) ? `${kind}, waiting for the WAL flush` : kind;
 }
 
 /**
  * The next transaction id to be assigned (only transactions that write, or NOTIFY, take one: each
- * of them commits through a WAL flush) and the WAL insert position. Both are read at once, unlike
- * the cumulative statistics, which backends publish late.
+ * of them commits through a WAL flush) and the WAL insert position, both of the whole server (the
+ * other API is idle meanwhile). Both are read at once, unlike the cumulative statistics, which
+ * backends publish late.
  */
 async function serverCounters(owner: Client): Promise<ServerCounters> {
   const { rows } = await owner.query<{ xid: string; lsn: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid, pg_current_wal_insert_lsn()::text AS lsn`);
@@ -352,12 +457,17 @@ async function walBytesBetween(owner: Client, from: string, to: string): Promise
   return Number(rows[0].bytes);
 }
 
-/** Guards the figures: every 2xx read or lookup counted left its access record in the ledger (warm-ups add more). */
-async function assertRecorded(owner: Client, runs: readonly Run[][]): Promise<number> {
-  const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`);
-  const measured = ENDPOINTS.reduce((total, endpoint, index) => total + (endpoint.recordsAccess ? sum(runs[index].map((run) => run.ok)) : 0), 0);
-  if (rows[0].n < measured) throw new Error(`${measured} reads answered 2xx but only ${rows[0].n} access records in the ledger`);
-  log(`checked: ${formatCount(rows[0].n)} PersonalDataAccessed events for ${formatCount(measured)} measured 2xx reads and lookups (plus warm-ups and the smoke test)`);
+/** Guards the figures: every 2xx read or lookup counted on an API left its access record in that API's ledger (warm-ups add more). */
+async function assertRecorded(api: Api, contenders: readonly Contender[], runs: readonly Run[][], index: number): Promise<number> {
+  const { rows } = await api.owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`);
+  const measured = sum(contenders.map((contender, at) => (contender.api === index && contender.endpoint.recordsAccess ? sum(runs[at].map((run) => run.ok)) : 0)));
+  if (rows[0].n < measured) throw new Error(`${api.name}: ${measured} reads answered 2xx but only ${rows[0].n} access records in its ledger`);
+  log(`checked, ${api.name}: ${formatCount(rows[0].n)} PersonalDataAccessed events for ${formatCount(measured)} measured 2xx reads and lookups (plus warm-ups and the smoke test)`);
+  return rows[0].n;
+}
+
+async function liveDataKeys(owner: Client): Promise<number> {
+  const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM vault_data_keys WHERE wrapped_key IS NOT NULL`);
   return rows[0].n;
 }
 
@@ -377,42 +487,62 @@ function combine(runs: readonly Run[]): Run {
 
 const rate = requestRate;
 
-function renderReport(runs: readonly Run[][], settings: Settings, poolSize: number, accessEvents: number, database: BenchDatabase): string {
+/** CPU time of this process and PostgreSQL together per 2xx answer, in seconds; undefined when the server's is not known. */
+const cpuPerRequest = (run: Run): number | undefined => (run.cpuServer === undefined ? undefined : (run.cpuProcess + run.cpuServer) / Math.max(1, run.ok));
+
+/** How often a random subject's data keys are in the vault's cache, as the report says it. */
+function cacheNote(setup: Setup): string {
+  if (setup.dataKeys === 0 || setup.cachedKeys >= setup.dataKeys) return 'so every read found its keys there';
+  const missed = 1 - setup.cachedKeys / setup.dataKeys;
+  return `so about ${Math.round(missed * 100)}% of a random subject's keys are read from the database and unwrapped again`;
+}
+
+function renderReport(apis: readonly Api[], contenders: readonly Contender[], runs: readonly Run[][], settings: Settings, setup: Setup, database: BenchDatabase): string {
   const totals = runs.map(combine);
+  const at = (api: number, endpoint: Endpoint) => contenders.findIndex((contender) => contender.api === api && contender.endpoint === endpoint);
+  const live = at(SEALED, LIVE);
   const table = markdownTable(
     [
       'endpoint',
+      'API',
       'requests',
       'req/s',
       'p50',
       'p99',
       'errors',
       'non-2xx',
-      'vs /health/live',
+      'sealed vs plaintext',
       'by round',
+      'vs /health/live',
       'SQL / req',
       'write tx / req',
       'WAL / req',
       'CPU / req: Node',
       'CPU / req: PostgreSQL',
     ],
-    ENDPOINTS.map((endpoint, index) => [
-      endpoint.name,
-      formatCount(totals[index].ok),
-      formatCount(rate(totals[index])),
-      formatMs(percentileOf(totals[index].latenciesMs, 0.5)),
-      formatMs(percentileOf(totals[index].latenciesMs, 0.99)),
-      formatCount(totals[index].errors),
-      formatCount(totals[index].non2xx),
-      formatRatio(rate(totals[index]) / rate(totals[0])),
-      index === 0 ? '' : roundRatios(runs[index].map(rate), runs[0].map(rate)),
-      (totals[index].statements / Math.max(1, totals[index].ok)).toFixed(1),
-      (totals[index].writeTransactions / Math.max(1, totals[index].ok)).toFixed(2),
-      `${formatCount(totals[index].walBytes / Math.max(1, totals[index].ok))} B`,
-      `${Math.round((totals[index].cpuProcess * 1e6) / Math.max(1, totals[index].ok))} µs`,
-      totals[index].cpuServer === undefined ? '' : `${Math.round((totals[index].cpuServer * 1e6) / Math.max(1, totals[index].ok))} µs`,
-    ]),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
+    contenders.map((contender, index) => {
+      const total = totals[index];
+      const baseline = contender.endpoint === LIVE ? -1 : at(PLAINTEXT, contender.endpoint);
+      return [
+        contender.endpoint === LIVE ? `${LIVE.name} (HTTP stack alone)` : contender.endpoint.name,
+        apis[contender.api].name,
+        formatCount(total.ok),
+        formatCount(rate(total)),
+        formatMs(percentileOf(total.latenciesMs, 0.5)),
+        formatMs(percentileOf(total.latenciesMs, 0.99)),
+        formatCount(total.errors),
+        formatCount(total.non2xx),
+        baseline === -1 ? '' : formatRatio(rate(total) / rate(totals[baseline])),
+        baseline === -1 || baseline === index ? '' : roundRatios(runs[index].map(rate), runs[baseline].map(rate)),
+        formatRatio(rate(total) / rate(totals[live])),
+        (total.statements / Math.max(1, total.ok)).toFixed(1),
+        (total.writeTransactions / Math.max(1, total.ok)).toFixed(2),
+        `${formatCount(total.walBytes / Math.max(1, total.ok))} B`,
+        `${Math.round((total.cpuProcess * 1e6) / Math.max(1, total.ok))} µs`,
+        total.cpuServer === undefined ? '' : `${Math.round((total.cpuServer * 1e6) / Math.max(1, total.ok))} µs`,
+      ];
+    }),
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
   const failures = sum(totals.map((total) => total.errors + total.non2xx));
   const diagnosis = settings.diagnose
@@ -421,66 +551,86 @@ function renderReport(runs: readonly Run[][], settings: Settings, poolSize: numb
         "**Diagnosis** (`--diagnose`): every 20 ms of each measured run, the statements the database's backends were running " +
           '(pg_stat_activity), as shares of all active-backend observations, over all rounds:',
         '',
-        ...ENDPOINTS.map((endpoint, index) => {
+        ...contenders.map((contender, index) => {
           const merged = mergeActivity(runs[index].map((run) => run.activity));
-          return `- ${endpoint.name}: ${merged.byKind.size === 0 ? 'no statement seen running' : describeActivity(merged, 5)}.`;
+          const name = contender.endpoint === LIVE ? LIVE.name : `${contender.endpoint.name}, ${apis[contender.api].name}`;
+          return `- ${name}: ${merged.byKind.size === 0 ? 'no statement seen running' : describeActivity(merged, 5)}.`;
         }),
       ]
     : [];
-  const verdicts = ENDPOINTS.slice(1).map((endpoint, offset) => {
-    const index = offset + 1;
+  const verdicts = COMPARED.map((endpoint) => {
+    const sealed = at(SEALED, endpoint);
+    const plaintext = at(PLAINTEXT, endpoint);
+    const ratio = rate(totals[sealed]) / rate(totals[plaintext]);
+    const p = (index: number, fraction: number) => formatMs(percentileOf(totals[index].latenciesMs, fraction));
     return (
-      `- ${endpoint.name}: ${formatCount(rate(totals[index]))} req/s, ${formatRatio(rate(totals[index]) / rate(totals[0]))} of the HTTP stack alone; ` +
-      `p50 ${formatMs(percentileOf(totals[index].latenciesMs, 0.5))}, p99 ${formatMs(percentileOf(totals[index].latenciesMs, 0.99))}.`
+      `- ${endpoint.name}: sealed ${formatCount(rate(totals[sealed]))} req/s against plaintext ${formatCount(rate(totals[plaintext]))} req/s: ` +
+      `**${formatRatio(ratio)}** (target ≥ ${formatRatio(TARGET_RATIO)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}; by round ` +
+      `${roundRatios(runs[sealed].map(rate), runs[plaintext].map(rate))}); p50 ${p(sealed, 0.5)} against ${p(plaintext, 0.5)}, ` +
+      `p99 ${p(sealed, 0.99)} against ${p(plaintext, 0.99)}.`
     );
+  });
+  const cpuLines = COMPARED.flatMap((endpoint) => {
+    const sealed = cpuPerRequest(totals[at(SEALED, endpoint)]);
+    const plaintext = cpuPerRequest(totals[at(PLAINTEXT, endpoint)]);
+    if (sealed === undefined || plaintext === undefined) return [];
+    return [
+      `- ${endpoint.name}: ${(sealed * 1000).toFixed(2)} ms of CPU per request sealed, ${(plaintext * 1000).toFixed(2)} ms plaintext ` +
+        `(this process and PostgreSQL together), so at most ${formatCount(cpus().length / sealed)} and ${formatCount(cpus().length / plaintext)} ` +
+        `req/s on this machine's ${cpus().length} cores.`,
+    ];
   });
   return [
     '## Query throughput: reading subjects',
     '',
-    environmentNote(database),
+    `${environmentNote(database)} ${loadNote(setup.startLoad)}`,
     '',
     '```sh',
     'npm run bench:queries   # options: --subjects N (BENCH_SUBJECTS), --connections N, --seconds N, --rounds N, --warm-up N, --diagnose',
     '```',
     '',
-    `The real API (\`createLedgerApi\`, as it ships: projections in-process, a pool of ${poolSize} connections, the production logger ` +
-      `configuration with info lines formatted, then dropped) listens on 127.0.0.1 over a fresh database holding ` +
-      `${formatCount(settings.subjects)} subjects registered through \`POST /v1/subjects\` beforehand (the realistic customer file, each ` +
-      `with its own ID number and phone: 7 events each, 5 data categories sealed). autocannon, in a worker thread of the benchmark ` +
-      `process, keeps ${settings.connections} HTTP/1.1 keep-alive connections busy as role \`staff\` with \`X-Processing-Purpose: ${PURPOSE}\` ` +
-      `(the same headers on every endpoint). Each endpoint warms up for ${settings.warmUp} s, then ${settings.rounds} rounds of ` +
-      `${settings.seconds} s per endpoint follow, the order rotating; before each run the in-process projections are let catch up, ` +
-      `so no run works off the previous one's backlog. Latencies are autocannon's per-request response times over all rounds.`,
+    `Two APIs run in the benchmark's process, each listening on 127.0.0.1 over a fresh database of its own on the same server ` +
+      `(the sealed rows of one cannot be read by the other), each with projections in-process, a pool of ${setup.poolSize} connections ` +
+      `and the production logger configuration (info lines formatted, then dropped), and the per-account look-up limit and alerts off ` +
+      `(one token drives the whole load). Each database holds ${formatCount(settings.subjects)} subjects registered through its API's ` +
+      `\`POST /v1/subjects\` beforehand (the realistic customer file, each with its own ID number and phone: 7 events each, 5 data ` +
+      `categories). autocannon, in a worker thread of the benchmark process, keeps ${settings.connections} HTTP/1.1 keep-alive ` +
+      `connections busy as role \`staff\` with \`X-Processing-Purpose: ${PURPOSE}\` (the same headers on every endpoint). Each endpoint ` +
+      `on each API warms up for ${settings.warmUp} s, then ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} of ${settings.seconds} s per endpoint and API follow: ` +
+      `the endpoints' order rotating, each endpoint measured on both APIs back to back, which API goes first alternating. Before each run ` +
+      `the in-process projections are let catch up, so no run works off the previous one's backlog. Latencies are autocannon's ` +
+      `per-request response times over all rounds.`,
     '',
-    '- **GET /health/live** (the baseline): the HTTP stack alone (Fastify, Nest routing, the global access guard, which lets ' + 'non-/v1 routes through), no database.',
-    "- **GET /v1/subjects/{id}**: a random subject: token verified, the stream's last event and the subject_profile row read, " +
-      'categories filtered by purpose and consent, values masked, and the read recorded (a `PersonalDataAccessed` event appended, ' +
-      'one commit, before the answer).',
-    "- **GET /v1/subjects?phone=…**: a random subject's phone typed as digits only (it was registered as `139 xxxx xxxx`): the " +
-      'blind index (HMAC of the normalised number), an index lookup in subject_profile, a masked summary, and the access recorded.',
+    '- **plaintext (pass-through vault)** (the baseline): the same app module with `PII_VAULT` replaced by a vault that stores each ' +
+      "value's JSON in base64 in an envelope of the real shape and size, in the log and in subject_profile alike: no data keys, no " +
+      'cipher; blind indexes are a plain HMAC.',
+    '- **sealed (PiiVault)**: `createLedgerApi`, the API as it ships: subject_profile keeps each category sealed (AES-256-GCM under the ' +
+      "subject's data key for it), so a read opens every category the row holds and a lookup its identity and contact; data keys are " +
+      `unwrapped on first use and kept in the vault's LRU cache: at the end it held ${formatCount(setup.cachedKeys)} of the ` +
+      `${formatCount(setup.dataKeys)} data keys in the database, ${cacheNote(setup)}.`,
     '',
-    "*SQL / req* counts the statements the app's pg clients sent (the request path and the in-process projector, BEGIN and " +
-      "COMMIT included; the benchmark's own connection excluded) from the start of a run until the projections had applied all " +
-      'its events, per 2xx answer; *write tx / req* the transactions that took a transaction id (each commits through a WAL flush: the access ' +
-      "record's append, the projections' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the WAL written; *CPU / req* " +
-      "the CPU time (user + system) of this process (the API, the projector, and autocannon's worker thread) and of the PostgreSQL " +
-      "server's processes (from /proc) over the same span.",
+    `- **${LIVE.name}** (on the sealed API): the HTTP stack alone (Fastify, Nest routing, the global access guard, which lets non-/v1 ` +
+      'routes through), no database: it places the figures on this machine.',
+    "- **GET /v1/subjects/{id}**: a random subject: token verified, the stream's last event and the subject_profile row read, its " +
+      'categories opened, filtered by purpose and consent, values masked, and the read recorded (a `PersonalDataAccessed` event ' +
+      'appended, one commit, before the answer).',
+    "- **GET /v1/subjects?phone=…**: a random subject's phone typed as digits only (it was registered as `139 xxxx xxxx`): the blind " +
+      'index (HMAC of the normalised number), an index lookup in subject_profile, name and phone opened for a masked summary, and the ' +
+      'access recorded.',
+    '',
+    "*SQL / req* counts the statements the apps' pg clients sent (the request path and the in-process projectors, BEGIN and " +
+      "COMMIT included; the benchmark's own connections excluded) from the start of a run until the projections had applied all " +
+      'its events, per 2xx answer; *write tx / req* the transactions that took a transaction id (each commits through a WAL flush: ' +
+      "the access record's append, the projections' batches that advance a checkpoint, NOTIFYs) over the same span; *WAL / req* the " +
+      "WAL written; *CPU / req* the CPU time (user + system) of this process (the APIs, the projectors, and autocannon's worker " +
+      "thread) and of the PostgreSQL server's processes (from /proc) over the same span. The API not measured is idle meanwhile.",
     '',
     table,
     '',
     ...verdicts,
-    ...ENDPOINTS.slice(1)
-      .map((endpoint, offset) => {
-        const total = totals[offset + 1];
-        if (total.cpuServer === undefined) return '';
-        const perRequest = (total.cpuProcess + total.cpuServer) / Math.max(1, total.ok);
-        return (
-          `- ${endpoint.name}: ${(perRequest * 1000).toFixed(2)} ms of CPU per request (this process and PostgreSQL together), so at most ` +
-          `${formatCount(cpus().length / perRequest)} req/s on this machine's ${cpus().length} cores; ${formatCount(rate(total))} req/s measured.`
-        );
-      })
-      .filter((line) => line !== ''),
-    `- Failed requests: ${failures} (must be 0). Access records in the ledger at the end: ${formatCount(accessEvents)}, at least one per 2xx read.`,
+    ...cpuLines,
+    `- Failed requests: ${failures} (must be 0). Access records in the ledgers at the end: ${formatCount(setup.accessEvents[SEALED])} ` +
+      `sealed, ${formatCount(setup.accessEvents[PLAINTEXT])} plaintext, at least one per 2xx read.`,
     ...diagnosis,
   ].join('\n');
 }
