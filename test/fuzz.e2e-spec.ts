@@ -4,6 +4,7 @@ import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
 import { waitUntil } from './support/wait-until';
+import { chinaDate } from './support/test-clock';
 
 /**
  * Robustness over HTTP: property-based requests to every operation of the API's own OpenAPI
@@ -116,7 +117,8 @@ describe('robustness: every OpenAPI operation, fuzzed', () => {
       },
       VerifyRightsRequestDto: { method: 'id_card_in_person', evidenceRef: 'desk-7' },
       RejectRightsRequestDto: { reasonCode: 'manifestly_unfounded', reason: 'already answered' },
-      ExtendRightsRequestDto: { reason: 'complex request', dueAt: '2026-12-31' },
+      // within the 15 working days an extension may add to the due date (about three weeks after filing)
+      ExtendRightsRequestDto: { reason: 'complex request', dueAt: chinaDate(35) },
       DefinePurposeDto: {
         id: 'newsletter',
         name: 'Newsletter',
