@@ -46,6 +46,7 @@ const statusByCode = new Map<string, { status: number; title: string }>([
   ['precondition-failed', { status: 412, title: 'Precondition failed' }],
   ['concurrency-conflict', { status: 409, title: 'Concurrent changes' }],
   ['projection-lagging', { status: 503, title: 'Projection lagging' }],
+  ['database-unavailable', { status: 503, title: 'Database unavailable' }], // database/database-unavailable.ts
 ]);
 
 export function registerProblemCodes(codes: Record<string, { status: number; title: string }>): void {
