@@ -2,6 +2,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { Pool } from 'pg';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { ShredListener } from './shred-listener';
+import { SHRED_CHANNEL } from './vault-tables';
 
 /**
  * A TCP proxy to the test server that can go silent: the sockets stay open but nothing passes,
@@ -69,4 +70,36 @@ describe('ShredListener', () => {
       void pool.end().catch(() => undefined);
     }
   });
+
+  it('a LISTEN connection the server terminates (as a dying server does) is a gap; it listens again and hears shreds again', async () => {
+    const owner = await database.ownerClient();
+    const listeners = async () =>
+      (await owner.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1`, [`LISTEN ${SHRED_CHANNEL}`])).rows.map(
+        (row) => row.pid,
+      );
+    const shredded: string[] = [];
+    let gaps = 0;
+    const listener = new ShredListener(
+      database.pool,
+      (subjectId) => shredded.push(subjectId),
+      () => gaps++,
+    );
+    try {
+      await listener.start();
+      const [first] = await listeners();
+      await owner.query('SELECT pg_terminate_backend($1)', [first]); // FATAL 57P01, then the end of the socket
+      await until(async () => gaps >= 2 && (await listeners()).length === 1 && !(await listeners()).includes(first)); // the loss, and the relisten
+      await owner.query(`SELECT pg_notify($1, 'subject-after-the-loss')`, [SHRED_CHANNEL]);
+      await until(async () => shredded.includes('subject-after-the-loss'));
+    } finally {
+      await listener.close();
+    }
+  });
 });
+
+async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
+  for (const start = Date.now(); !(await check());) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -17,6 +17,7 @@ export class LedgerWakeups {
   private notifyInFlight = false;
   private notifyPending = false;
   private closed = false;
+  private readonly dropped = new WeakSet<PoolClient>();
 
   constructor(private readonly pool: Pool) {}
 
@@ -56,10 +57,7 @@ export class LedgerWakeups {
     this.interrupt();
     const client = await this.listener;
     this.listener = undefined;
-    if (client) {
-      client.removeAllListeners('notification');
-      client.release(true);
-    }
+    if (client) this.drop(client);
   }
 
   private bump(): void {
@@ -67,27 +65,48 @@ export class LedgerWakeups {
     this.interrupt();
   }
 
+  /**
+   * One LISTEN connection, opened on the first wait. When it is lost (the server restarts, a
+   * network cut) its client is dropped once, waiters are woken to read again (notifications may
+   * have been missed), and the next wait listens again; until then polling delivers.
+   */
   private listen(): void {
     if (this.listener || this.closed) return;
-    this.listener = this.pool
+    const listener: Promise<PoolClient | undefined> = this.pool
       .connect()
       .then(async (client) => {
         client.on('notification', () => this.bump());
-        client.on('error', () => this.relisten(client));
-        await client.query(`LISTEN ${LEDGER_CHANNEL}`);
+        client.on('error', () => this.lost(client, listener));
+        try {
+          await client.query(`LISTEN ${LEDGER_CHANNEL}`);
+        } catch (error) {
+          this.drop(client);
+          throw error;
+        }
         return client;
       })
       .catch(() => {
-        // Polling still delivers; try LISTEN again on a later wait.
-        setTimeout(() => (this.listener = undefined), 1000).unref();
+        // Polling still delivers; try LISTEN again on a wait a second from now.
+        setTimeout(() => {
+          if (this.listener === listener) this.listener = undefined;
+        }, 1000).unref();
         return undefined;
       });
+    this.listener = listener;
   }
 
-  private relisten(client: PoolClient): void {
-    client.release(true);
-    this.listener = undefined;
+  private lost(client: PoolClient, listener: Promise<PoolClient | undefined>): void {
+    this.drop(client);
+    if (this.listener === listener) this.listener = undefined;
     this.bump();
+  }
+
+  /** Back to the pool to be destroyed, once: a lost connection emits more than one error. */
+  private drop(client: PoolClient): void {
+    if (this.dropped.has(client)) return;
+    this.dropped.add(client);
+    client.removeAllListeners('notification');
+    client.release(true);
   }
 
   private sendNotify(): void {

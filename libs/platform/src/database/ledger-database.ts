@@ -1,7 +1,8 @@
 import { Client, Pool, PoolConfig } from 'pg';
+import { createResilientPool } from './database-unavailable';
 import { DataSource } from 'typeorm';
 import { LedgerConfig } from '../config/ledger-config';
-import { startEmbeddedPostgres } from './embedded-postgres.server';
+import { EmbeddedPostgresOptions, startEmbeddedPostgres } from './embedded-postgres.server';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 
 export const LEDGER_DATABASE_NAME = 'pi_ledger';
@@ -12,21 +13,31 @@ const MIGRATION_LOCK = 7_263_537_001; // pg_advisory_lock key: one migrator at a
 
 export interface OpenDatabase {
   readonly url: string;
-  /** True when this process started (or adopted) the embedded server and must stop it. */
+  /** False while the embedded server this process supervises is down and being restarted; unknown (undefined) or true otherwise. */
+  readonly up?: boolean;
+  /** Stops the embedded server if this process owns it; a no-op otherwise. */
   stop(): Promise<void>;
 }
 
+export type EmbeddedServerOptions = Pick<EmbeddedPostgresOptions, 'supervise' | 'restartBackoff' | 'report'>;
+
 /** `DATABASE_URL` when set; otherwise the embedded server of the data dir, database `pi_ledger`. */
-export async function openLedgerDatabase(config: LedgerConfig, log: (message: string) => void): Promise<OpenDatabase> {
-  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+export async function openLedgerDatabase(config: LedgerConfig, log: (message: string) => void, embedded: EmbeddedServerOptions = {}): Promise<OpenDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, up: true, stop: async () => undefined };
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log, ...embedded });
   try {
     await ensureDatabase(server.url, LEDGER_DATABASE_NAME);
   } catch (error) {
     await server.stop();
     throw error;
   }
-  return { url: withDatabase(server.url, LEDGER_DATABASE_NAME), stop: () => server.stop() };
+  return {
+    url: withDatabase(server.url, LEDGER_DATABASE_NAME),
+    get up() {
+      return server.up;
+    },
+    stop: () => server.stop(),
+  };
 }
 
 export function withDatabase(url: string, database: string): string {
@@ -89,7 +100,8 @@ export async function pendingMigrations(url: string): Promise<string[]> {
 
 /**
  * The service's pool. When the connecting user may act as `pi_ledger_app`, every connection drops
- * to it, so the running service cannot UPDATE or DELETE events even if its code tried.
+ * to it, so the running service cannot UPDATE or DELETE events even if its code tried. A lost
+ * database never ends the process and its errors come out as DatabaseUnavailable (database-unavailable.ts).
  */
 export async function createLedgerPool(url: string, options: PoolConfig = {}): Promise<Pool> {
   const probe = new Client({ connectionString: url });
@@ -98,12 +110,10 @@ export async function createLedgerPool(url: string, options: PoolConfig = {}): P
     .query(`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS ok`, [APP_ROLE])
     .finally(() => probe.end());
   // `role` as a startup parameter: every connection acts as the role from its first statement on.
-  const pool = new Pool({
+  return createResilientPool({
     connectionString: url,
     application_name: SERVICE_APPLICATION_NAME,
     ...(rows[0].ok ? { options: `-c role=${APP_ROLE}` } : {}),
     ...options,
   });
-  pool.on('error', () => undefined); // an idle client's error; the pool discards it and reconnects
-  return pool;
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Pool } from 'pg';
-import { PG_POOL } from '../config/config.tokens';
+import { LEDGER_DATABASE, PG_POOL } from '../config/config.tokens';
+import type { OpenDatabase } from '../database/ledger-database';
 import { LEDGER_MIGRATIONS } from '../database/ledger-migrations';
 import { ProblemException } from '../http/problem';
 
@@ -12,7 +13,10 @@ const READY_TIMEOUT_MS = 2_000;
 export class HealthController {
   private readonly migrationNames = LEDGER_MIGRATIONS.map((migration) => migration.name);
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(LEDGER_DATABASE) private readonly database: OpenDatabase,
+  ) {}
 
   @Get('live')
   @ApiOperation({ summary: 'The process is up' })
@@ -23,6 +27,9 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'The database is reachable and fully migrated (503 otherwise)' })
   async ready() {
+    if (this.database.up === false) {
+      throw new ProblemException(503, 'not-ready', 'Not ready', 'The embedded PostgreSQL server is down; the service is restarting it', undefined, { retryAfterSeconds: 2 });
+    }
     let applied: number;
     try {
       applied = await withTimeout(this.appliedMigrations(), READY_TIMEOUT_MS);

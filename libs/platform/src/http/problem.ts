@@ -47,6 +47,7 @@ const statusByCode = new Map<string, { status: number; title: string }>([
   ['concurrency-conflict', { status: 409, title: 'Concurrent changes' }],
   ['projection-lagging', { status: 503, title: 'Projection lagging' }],
   ['projection-quarantined', { status: 503, title: 'Record set aside by a projection' }],
+  ['database-unavailable', { status: 503, title: 'Database unavailable' }], // database/database-unavailable.ts
 ]);
 
 export function registerProblemCodes(codes: Record<string, { status: number; title: string }>): void {

@@ -110,6 +110,10 @@ describe('quarantine of the subject_profile projection (PostgreSQL)', () => {
     expect(classifyFailure(pg('23505'))).toMatchObject({ kind: 'event', description: 'PostgreSQL: unique violation' });
     expect(classifyFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toMatchObject({ kind: 'transient' });
     expect(classifyFailure(new Error('Connection terminated unexpectedly'))).toMatchObject({ kind: 'transient' });
+    // the platform's typed outage and a wrong master key are no fault of one stream
+    expect(classifyFailure(Object.assign(new Error('the database is unavailable'), { code: 'database-unavailable' }))).toMatchObject({ kind: 'transient' });
+    expect(classifyFailure(Object.assign(new Error('master key mismatch'), { code: 'master-key-mismatch' }))).toMatchObject({ kind: 'systemic' });
+    expect(classifyFailure(Object.assign(new Error('cannot decrypt'), { code: 'decryption-failed' }))).toMatchObject({ kind: 'event' });
     expect(classifyFailure(new TypeError('x is not a function: 13812345678'))).toEqual({ kind: 'event', code: 'TypeError', description: 'thrown by the projection' });
     expect(JSON.stringify(classifyFailure(pg('22P02')))).not.toContain('13812345678');
   });

@@ -79,6 +79,10 @@ export function classifyFailure(error: unknown): Failure {
     return { kind, code, description: `PostgreSQL: ${name}` };
   }
   if (code && NETWORK_ERRORS.has(code)) return { kind: 'transient', code, description: 'network error' };
+  // the platform's typed outage (database-unavailable.ts): the database, not the event
+  if (code === 'database-unavailable') return { kind: 'transient', code, description: 'database unavailable' };
+  // the vault cannot unwrap any key under this master key: every stream would fail alike
+  if (code === 'master-key-mismatch') return { kind: 'systemic', code, description: 'the master key does not match the vault' };
   if (typeof coded.message === 'string' && DRIVER_TRANSIENT.test(coded.message)) return { kind: 'transient', code: 'connection', description: 'database connection lost' };
   const name = typeof coded.name === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(coded.name) ? coded.name : 'Error';
   // a domain error's stable code (e.g. subject-not-found) says more than its class
