@@ -29,6 +29,7 @@ import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import { kekIdOf } from '@pi-ledger/pii-vault/master-key';
 import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { openProfileData, StoredProfileData } from '@pi-ledger/read-models/projections/subject-profile/profile-sealing';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { KeyRef, KeyRow, NewKey, VaultTables } from '@pi-ledger/pii-vault/vault-tables';
 import { SUBJECT_PROFILE_EVENT_TYPES } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
@@ -151,7 +152,7 @@ async function main(defer: Defer): Promise<void> {
       runs.set(contender, await timedRun(contender, size * EVENTS_PER_SUBJECT, title, settings.diagnose ? database.url : undefined));
     }
     results.push({ subjects: size, events: size * EVENTS_PER_SUBJECT, runs: contenders.map((contender) => runs.get(contender)!) });
-    await assertRebuilt(owner, size);
+    await assertRebuilt(owner, size, await openVault(pool, masterKey));
   }
 
   const report = renderReport(results, generations, contenders, settings, database);
@@ -249,21 +250,28 @@ function statementKind(query: string, waitEvent: string | null): string {
   return text.slice(0, 50);
 }
 
-/** Guards the figures: one row per subject, with the decrypted values and search keys of the last generated subject. */
-async function assertRebuilt(owner: Client, subjects: number): Promise<void> {
-  const { rows } = await owner.query<{ n: number; phones: number; updated: number }>(
-    `SELECT count(*)::int AS n, count(phone_bidx)::int AS phones,
-            count(*) FILTER (WHERE data->'employment'->>'title' = '高级工程师' AND version = $1)::int AS updated
-       FROM subject_profile`,
-    [EVENTS_PER_SUBJECT],
-  );
-  const { n, phones, updated } = rows[0];
-  if (n !== subjects || phones !== subjects || updated !== subjects) {
-    throw new Error(`subject_profile holds ${n} rows (${phones} with a phone index, ${updated} fully updated) for ${subjects} subjects`);
+/** Guards the figures: one row per subject at its last version, with the sealed values and search keys of the last generated subject. */
+async function assertRebuilt(owner: Client, subjects: number, vault: PiiVault): Promise<void> {
+  try {
+    const { rows } = await owner.query<{ n: number; phones: number; updated: number }>(
+      `SELECT count(*)::int AS n, count(phone_bidx)::int AS phones, count(*) FILTER (WHERE version = $1)::int AS updated FROM subject_profile`,
+      [EVENTS_PER_SUBJECT],
+    );
+    const { n, phones, updated } = rows[0];
+    if (n !== subjects || phones !== subjects || updated !== subjects) {
+      throw new Error(`subject_profile holds ${n} rows (${phones} with a phone index, ${updated} fully updated) for ${subjects} subjects`);
+    }
+    // the values are sealed in the row: open the last subject's, as the queries do
+    const subjectId = subjectIdOf(subjects - 1);
+    const sample = await owner.query<{ data: StoredProfileData }>(`SELECT data FROM subject_profile WHERE subject_id = $1`, [subjectId]);
+    const data = await openProfileData(vault, subjectId, sample.rows[0]?.data ?? {});
+    if (data.contact?.phone !== updatedPhone(subjects - 1) || data.employment?.title !== '高级工程师') {
+      throw new Error(`subject ${subjects - 1} has phone ${JSON.stringify(data.contact?.phone)}, title ${JSON.stringify(data.employment?.title)} in subject_profile`);
+    }
+    log(`checked: subject_profile holds ${formatCount(n)} sealed profiles, each at version ${EVENTS_PER_SUBJECT}`);
+  } finally {
+    await vault.close();
   }
-  const sample = await owner.query<{ phone: string }>(`SELECT data->'contact'->>'phone' AS phone FROM subject_profile WHERE subject_id = $1`, [subjectIdOf(subjects - 1)]);
-  if (sample.rows[0]?.phone !== updatedPhone(subjects - 1)) throw new Error(`subject ${subjects - 1} has phone ${sample.rows[0]?.phone} in subject_profile`);
-  log(`checked: subject_profile holds ${formatCount(n)} decrypted profiles, each at version ${EVENTS_PER_SUBJECT}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -143,10 +143,10 @@ export async function handleCommand<State, E extends AnyDomainEvent, Options ext
     } catch (error) {
       if (error instanceof WrongExpectedVersion) {
         if (options.expectedVersion !== undefined) throw new PreconditionFailed(streamId, error.actual);
-      } else if (!options.retryOn?.(error)) {
+        if (attempt >= retry.maxAttempts) throw new ConcurrencyConflict(streamId, attempt);
+      } else if (!options.retryOn?.(error) || attempt >= retry.maxAttempts) {
         throw error;
       }
-      if (attempt >= retry.maxAttempts) throw new ConcurrencyConflict(streamId, attempt);
       await backoff(retry, attempt);
       continue;
     }

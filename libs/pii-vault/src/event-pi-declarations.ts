@@ -1,4 +1,5 @@
 import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
+import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -101,7 +102,9 @@ const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date
  * the typecheck fail for the domain's unions; the canary e2e fails for any type found in
  * `ledger_events` that is not listed).
  */
-export const LEDGER_EVENT_PI: { readonly [T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type']]: PiSealing } & {
+export const LEDGER_EVENT_PI: {
+  readonly [T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type']]: PiSealing;
+} & {
   readonly PersonalDataAccessed: PiSealing;
   readonly EvidenceExported: PiSealing;
 } = {
@@ -129,6 +132,7 @@ export const LEDGER_EVENT_PI: { readonly [T in SubjectEvent['type'] | RightsRequ
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
+  BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
 };
 

@@ -50,7 +50,7 @@ export interface ShredTombstone {
 export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix';
 
 export interface PiiVaultOptions {
-  /** Unwrapped data keys held in memory (LRU). Default 10,000. */
+  /** Unwrapped data keys held in memory (LRU). Default 100,000 (a few hundred bytes each: tens of MiB), enough for a centre's active customers × categories. */
   cacheSize?: number;
   /** What runs after a shred to remove the row versions that still hold the keys. Default `vacuum`. */
   shredVacuum?: ShredVacuumMode;
@@ -122,7 +122,7 @@ export class PiiVault {
     private readonly options: PiiVaultOptions,
     private readonly logger: Logger,
   ) {
-    this.cache = new BoundedLru(options.cacheSize ?? 10_000);
+    this.cache = new BoundedLru(options.cacheSize ?? 100_000);
     this.vacuum = new ShredVacuum(tables, options.shredVacuum ?? 'vacuum', logger);
   }
 

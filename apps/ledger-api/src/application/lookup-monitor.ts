@@ -43,6 +43,8 @@ interface ActorLookups {
   /** The clock hour being counted, and the look-ups in it. */
   hourStart: number;
   inHour: number;
+  /** The hour's alert is recorded (or another instance had recorded it). */
+  alerted: boolean;
 }
 
 const ALERTS_FOLD: StreamFold<LookupAlertState, LookupAlertEvent> = { initialState: initialLookupAlerts, evolve: evolveLookupAlerts };
@@ -59,6 +61,7 @@ export class LookupMonitor {
   private readonly actors = new LRUCache<string, ActorLookups>({ max: MAX_ACTORS });
   private readonly refused: Counter;
   private readonly alerts: Counter;
+  private readonly alertFailures: Counter;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -69,6 +72,11 @@ export class LookupMonitor {
   ) {
     this.refused = new Counter({ name: 'pi_ledger_lookups_refused_total', help: 'Personal-data look-ups refused by the per-actor limit', registers: [metrics.registry] });
     this.alerts = new Counter({ name: 'pi_ledger_lookup_alerts_total', help: 'Bulk-look-up alerts recorded', registers: [metrics.registry] });
+    this.alertFailures = new Counter({
+      name: 'pi_ledger_lookup_alert_failures_total',
+      help: 'Bulk-look-up alerts that could not be recorded (tried again)',
+      registers: [metrics.registry],
+    });
   }
 
   /** Counts one look-up by the context's actor, or refuses it; records an alert when the hour's threshold is passed. */
@@ -77,7 +85,7 @@ export class LookupMonitor {
     const now = this.clock().getTime();
     const actor = context.actor.id;
     const hourStart = now - (now % HOUR_MS);
-    const lookups = this.actors.get(actor) ?? { recent: [], hourStart, inHour: 0 };
+    const lookups = this.actors.get(actor) ?? { recent: [], hourStart, inHour: 0, alerted: false };
     this.actors.set(actor, lookups);
     lookups.recent = lookups.recent.filter((at) => at > now - MINUTE_MS);
     const limit = this.config.lookupLimitPerMinute;
@@ -86,10 +94,19 @@ export class LookupMonitor {
       throw new LookupRateExceeded(limit, Math.max(1, Math.ceil((lookups.recent[0] + MINUTE_MS - now) / 1000)));
     }
     lookups.recent.push(now);
-    if (lookups.hourStart !== hourStart) Object.assign(lookups, { hourStart, inHour: 0 });
+    if (lookups.hourStart !== hourStart) Object.assign(lookups, { hourStart, inHour: 0, alerted: false });
     lookups.inHour++;
     const threshold = this.config.lookupAlertPerHour;
-    if (threshold > 0 && lookups.inHour === threshold + 1) await this.raise(context, hourStart, lookups.inHour, threshold);
+    if (threshold > 0 && lookups.inHour > threshold && !lookups.alerted) {
+      // the look-up is served either way; an alert that could not be recorded is tried again on the next one
+      try {
+        await this.raise(context, hourStart, lookups.inHour, threshold);
+        lookups.alerted = true;
+      } catch (error) {
+        this.alertFailures.inc();
+        this.logger.error({ err: error, actor, windowStart: new Date(hourStart).toISOString() }, 'bulk-look-up alert not recorded; tried again on the next look-up');
+      }
+    }
   }
 
   /** The recorded alerts, newest first, optionally from an instant on. */

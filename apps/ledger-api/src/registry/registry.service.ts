@@ -56,10 +56,16 @@ export class RegistryService implements OnApplicationBootstrap {
 
   async current(): Promise<RegistryState> {
     const head = await this.store.streamVersion(REGISTRY_STREAM);
-    if (head !== this.version) {
-      const events = await this.store.readStream<RegistryEvent>(REGISTRY_STREAM, { fromVersion: this.version + 1 });
-      this.state = events.reduce(evolveRegistry, this.state);
-      this.version = events.at(-1)?.streamVersion ?? this.version;
+    if (head > this.version) {
+      const from = this.version;
+      const events = await this.store.readStream<RegistryEvent>(REGISTRY_STREAM, { fromVersion: from + 1 });
+      const reached = events.at(-1)?.streamVersion ?? from;
+      // two reads may overlap: fold only what the other has not folded already, never go back
+      if (reached > this.version) {
+        const applied = this.version;
+        this.state = events.filter((event) => event.streamVersion > applied).reduce(evolveRegistry, this.state);
+        this.version = reached;
+      }
     }
     return this.state;
   }

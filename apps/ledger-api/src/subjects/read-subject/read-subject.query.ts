@@ -7,8 +7,8 @@ import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
-import { heldCategories, processingContext, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
-import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { heldCategories, processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
+import { SealedProfile, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { AccessRecorder } from '../../access-log/access-recorder';
 import { ProjectionFreshness } from '../../application/projection-freshness';
 import { RequestContext } from '../../application/request-context';
@@ -46,7 +46,8 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     if (profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
     const held = heldCategories(profile);
     const visible = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
-    const data = Object.fromEntries(visible.map((category) => [category, profile.data[category] ?? {}]));
+    const opened = await this.profiles.open(profile, visible);
+    const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
     const { version, status, createdAt, updatedAt } = profile;
     const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, data, consents }, reveal);
@@ -61,15 +62,15 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
    * version: the last event may be of a type the projection skips). A row behind its stream may
    * also be a quarantined one's: then 503 projection-quarantined.
    */
-  private async current(subjectId: string): Promise<SubjectProfileDocument | undefined> {
+  private async current(subjectId: string): Promise<SealedProfile | undefined> {
     const stream = subjectStream(subjectId);
     const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-    const profile = await this.profiles.find(subjectId);
+    const profile = await this.profiles.findSealed(subjectId);
     if (!last || (profile?.version ?? 0) >= last.streamVersion) return profile;
     // a quarantined subject has no row (the projection forgets it): 503 projection-quarantined, not 404
     await this.freshness.assertNotQuarantined('subject_profile', stream);
     await this.freshness.waitForCheckpoint(['subject_profile'], last.checkpoint, undefined, `version ${last.streamVersion} of this subject`);
-    const current = await this.profiles.find(subjectId);
+    const current = await this.profiles.findSealed(subjectId);
     if ((current?.version ?? 0) < last.streamVersion) await this.freshness.assertNotQuarantined('subject_profile', stream);
     return current;
   }

@@ -10,7 +10,7 @@ import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
 import { processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { ProfileMatch, ProfileSearch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
-import { nameSearchKey } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
+import { NAME_PREFIX_MAX, NAME_PREFIX_MIN, nameSearchKey } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
 import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
@@ -103,7 +103,9 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status].every((filter) => filter === undefined)) {
       throw invalid('query', 'give at least one of phone, idNumber, email, name or status');
     }
-    if (filters.name !== undefined && nameSearchKey(filters.name) === '') throw invalid('query.name', 'must contain more than spaces');
+    const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
+    if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid('query.name', `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
+    if (nameLength !== undefined && nameLength > NAME_PREFIX_MAX) throw invalid('query.name', `must have at most ${NAME_PREFIX_MAX} characters besides spaces`);
     return {
       ...(filters.phone === undefined ? {} : { phoneBidx: this.blindIndex('phone', filters.phone, 'query.phone') }),
       ...(filters.email === undefined ? {} : { emailBidx: this.blindIndex('email', filters.email, 'query.email') }),

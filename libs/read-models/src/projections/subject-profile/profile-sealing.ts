@@ -44,6 +44,11 @@ export async function sealProfileData(vault: PiiVault, subjectId: string, data: 
 /** Opens what sealProfileData stored; a category whose key was destroyed since reads as absent. */
 export async function openProfileData(vault: PiiVault, subjectId: string, stored: StoredProfileData): Promise<ProfileData> {
   const data: Record<string, Record<string, JsonValue>> = {};
+  // the row's keys in one statement when the cache misses them, not one per category
+  const sealedCategories = Object.entries(stored)
+    .filter(([, value]) => isEncryptedValue(value))
+    .map(([category]) => ({ subjectId, category }));
+  if (sealedCategories.length > 1) await vault.prepareKeys(sealedCategories, false);
   await Promise.all(
     Object.entries(stored).map(async ([category, value]) => {
       if (!isEncryptedValue(value)) {

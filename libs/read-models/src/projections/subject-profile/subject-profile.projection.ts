@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import type { EncryptedValue, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { type EncryptedValue, isEncryptedValue, type PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
@@ -74,6 +74,13 @@ export class SubjectProfileProjection implements Projection {
       `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM ${table} WHERE subject_id = ANY($1::text[])`,
       [subjectIds],
     );
+    // the batch's keys in one statement, then every row opened from the cache
+    const refs = rows.flatMap((row) =>
+      Object.entries(row.data as StoredProfileData)
+        .filter(([, value]) => isEncryptedValue(value))
+        .map(([category]) => ({ subjectId: row.subject_id as string, category })),
+    );
+    if (refs.length > 0) await this.vault.prepareKeys(refs, false);
     return new Map(await Promise.all(rows.map(async (row) => [row.subject_id as string, await openDocument(this.vault, row)] as const)));
   }
 }

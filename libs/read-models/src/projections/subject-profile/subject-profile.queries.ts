@@ -6,8 +6,8 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { openDocument } from './subject-profile.projection';
-import { nameSearchKey, NAME_PREFIX_MAX, namePrefixQuery } from './subject-profile.row';
+import { documentOf, openDocument } from './subject-profile.projection';
+import { nameSearchKey, namePrefixQuery } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
 export interface ProfileSearch {
@@ -15,12 +15,17 @@ export interface ProfileSearch {
   phoneBidx?: string;
   emailBidx?: string;
   idNumberBidx?: string;
-  /** As typed: normalised and blind-indexed here like the stored prefixes. */
+  /** As typed: normalised and blind-indexed here like the stored prefixes (NAME_PREFIX_MIN to NAME_PREFIX_MAX characters). */
   namePrefix?: string;
   status?: 'active' | 'restricted';
   /** Keyset pagination: subjects with an id greater than this. */
   after?: string;
   limit: number;
+}
+
+/** A profile as stored: `data` names the categories held, `stored` holds their sealed values. */
+export interface SealedProfile extends SubjectProfileDocument {
+  stored: StoredProfileData;
 }
 
 /** What a search result needs: enough to decide the legal basis and to show a masked summary. */
@@ -46,6 +51,24 @@ export class SubjectProfileQueries {
     return rows[0] ? openDocument(this.vault, rows[0]) : undefined;
   }
 
+  /**
+   * The profile with its values still sealed: its categories, consents and restrictions tell what a
+   * purpose may read, and `open` then decrypts only those categories.
+   */
+  async findSealed(subjectId: string): Promise<SealedProfile | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM subject_profile WHERE subject_id = $1`,
+      [subjectId],
+    );
+    return rows[0] ? { ...documentOf(rows[0]), stored: rows[0].data as StoredProfileData } : undefined;
+  }
+
+  /** The values of `categories` of a sealed profile, opened. */
+  async open(profile: SealedProfile, categories: readonly Category[]): Promise<SubjectProfileDocument['data']> {
+    const wanted = Object.fromEntries(Object.entries(profile.stored).filter(([category]) => categories.includes(category as Category)));
+    return openProfileData(this.vault, profile.subjectId, wanted);
+  }
+
   /** The stream version applied for a subject; 0 when the projection has not seen it. */
   async versionOf(subjectId: string): Promise<number> {
     const { rows } = await this.pool.query(`SELECT version FROM subject_profile WHERE subject_id = $1`, [subjectId]);
@@ -64,7 +87,7 @@ export class SubjectProfileQueries {
     if (search.emailBidx) add((p) => `email_bidx = ${p}`, search.emailBidx);
     if (search.idNumberBidx) add((p) => `id_number_bidx = ${p}`, search.idNumberBidx);
     const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
-    if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix) ?? '');
+    if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix));
     if (search.status) add((p) => `status = ${p}`, search.status);
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
@@ -75,11 +98,8 @@ export class SubjectProfileQueries {
       params,
     );
     const opened = await Promise.all(rows.map((row) => this.nameAndPhone(row)));
-    // a prefix longer than the indexed ones was found by its first characters: compare the rest
-    const long = namePrefix !== undefined && [...namePrefix].length > NAME_PREFIX_MAX;
     return rows.flatMap((row, index) => {
       const { name, phone } = opened[index];
-      if (long && !(typeof name === 'string' && nameSearchKey(name).startsWith(namePrefix))) return [];
       return [
         {
           subjectId: row.subject_id,

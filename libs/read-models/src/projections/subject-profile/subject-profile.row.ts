@@ -56,19 +56,32 @@ export function nameSearchKey(name: string): string {
   return name.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
 }
 
-/** Name prefixes longer than this are found by their first NAME_PREFIX_MAX characters, then compared in memory. */
-export const NAME_PREFIX_MAX = 12;
+/**
+ * Names are found by prefixes of NAME_PREFIX_MIN to NAME_PREFIX_MAX characters of their search
+ * key. No one-character prefix is indexed: for a Chinese name it is the surname, and a keyed
+ * digest of it would still show who shares a surname, and how often, to anyone with the table.
+ */
+export const NAME_PREFIX_MIN = 2;
+export const NAME_PREFIX_MAX = 24;
+/** 64 bits of the HMAC: chance collisions are negligible at any centre's size, the index stays small. */
+const NAME_PREFIX_DIGEST_HEX = 16;
 
-/** The blind indexes a name is found by: one per prefix of its search key, up to NAME_PREFIX_MAX characters. */
+/** The blind indexes a name is found by: one per prefix of its search key (a shorter name: the whole of it). */
 export function namePrefixIndexes(vault: PiiVault, name: string): string[] {
   const characters = [...nameSearchKey(name)].slice(0, NAME_PREFIX_MAX);
-  return characters.map((_, index) => vault.blindIndex('name_prefix', characters.slice(0, index + 1).join('')));
+  const shortest = Math.min(NAME_PREFIX_MIN, characters.length);
+  const indexes: string[] = [];
+  for (let length = shortest; length <= characters.length; length++) indexes.push(namePrefixDigest(vault, characters.slice(0, length).join('')));
+  return indexes;
 }
 
-/** The one blind index a search for names starting with `prefix` looks for (undefined: nothing to search by). */
-export function namePrefixQuery(vault: PiiVault, prefix: string): string | undefined {
-  const characters = [...nameSearchKey(prefix)].slice(0, NAME_PREFIX_MAX);
-  return characters.length === 0 ? undefined : vault.blindIndex('name_prefix', characters.join(''));
+/** The one blind index a search for names starting with `prefix` looks for; its length must be within the indexed ones. */
+export function namePrefixQuery(vault: PiiVault, prefix: string): string {
+  return namePrefixDigest(vault, nameSearchKey(prefix));
+}
+
+function namePrefixDigest(vault: PiiVault, key: string): string {
+  return vault.blindIndex('name_prefix', key).slice(0, NAME_PREFIX_DIGEST_HEX);
 }
 
 /**
