@@ -605,7 +605,7 @@ function renderReport(apis: readonly Api[], contenders: readonly Contender[], ru
       "value's JSON in base64 in an envelope of the real shape and size, in the log and in subject_profile alike: no data keys, no " +
       'cipher; blind indexes are a plain HMAC.',
     '- **sealed (PiiVault)**: `createLedgerApi`, the API as it ships: subject_profile keeps each category sealed (AES-256-GCM under the ' +
-      "subject's data key for it), so a read opens every category the row holds and a lookup its identity and contact; data keys are " +
+      "subject's data key for it), so a read opens the categories its purpose may read (its keys in one statement when not cached) and a lookup its identity and contact; data keys are " +
       `unwrapped on first use and kept in the vault's LRU cache: at the end it held ${formatCount(setup.cachedKeys)} of the ` +
       `${formatCount(setup.dataKeys)} data keys in the database, ${cacheNote(setup)}.`,
     '',
