@@ -28,6 +28,9 @@ describe('personal-data look-up limits and bulk-look-up alerts', () => {
     const registered = await call('POST', '/v1/subjects', await token.staff(), registration());
     expect(registered.status).toBe(201);
     subjectId = registered.body.subjectId;
+    for (const name of ['张伟明', '张伟华']) {
+      expect((await call('POST', '/v1/subjects', await token.staff(), registration({ data: { identity: { name, birthDate: '1985-01-01' } } }))).status).toBe(201);
+    }
   });
   afterAll(async () => api.close());
 
@@ -51,6 +54,15 @@ describe('personal-data look-up limits and bulk-look-up alerts', () => {
 
     expect((await search(bearer)).status).toBe(200);
     expect(await alerts()).toHaveLength(1); // one alert per account and hour
+  });
+
+  it('counts every record a search shows, not the search alone', async () => {
+    const bearer = await staff('staff-names');
+    const byName = () => call('GET', `/v1/subjects?name=${encodeURIComponent('张伟')}`, bearer, undefined, { 'x-processing-purpose': 'health-management' });
+    expect((await byName()).body.items).toHaveLength(3); // 3 records: at the threshold, not past it
+    expect((await alerts()).map((alert) => alert.actor)).not.toContain('staff-names');
+    expect((await byName()).status).toBe(200);
+    expect((await alerts()).find((alert) => alert.actor === 'staff-names')).toMatchObject({ lookups: 6, threshold: THRESHOLD });
   });
 
   it('refuses look-ups past the per-minute limit with 429 and Retry-After, for that account only', async () => {

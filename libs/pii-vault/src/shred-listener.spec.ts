@@ -8,7 +8,7 @@ import { SHRED_CHANNEL } from './vault-tables';
  * A TCP proxy to the test server that can go silent: the sockets stay open but nothing passes,
  * as when the database host dies without a FIN or RST reaching us.
  */
-async function silenceableProxy(target: URL): Promise<{ server: Server; port: number; silence: () => void }> {
+async function silenceableProxy(target: URL): Promise<{ server: Server; port: number; silence: () => void; destroy: () => void }> {
   const sockets: Socket[] = [];
   let silent = false;
   const server = createServer((client) => {
@@ -34,6 +34,8 @@ async function silenceableProxy(target: URL): Promise<{ server: Server; port: nu
       server.close();
       sockets.forEach((socket) => socket.pause());
     },
+    // the paused sockets would keep the pool's clients, and so the test worker, alive
+    destroy: () => sockets.forEach((socket) => socket.destroy()),
   };
 }
 
@@ -67,7 +69,8 @@ describe('ShredListener', () => {
       expect(gaps).toBeGreaterThan(0);
     } finally {
       await listener.close();
-      void pool.end().catch(() => undefined);
+      proxy.destroy();
+      await pool.end().catch(() => undefined);
     }
   });
 

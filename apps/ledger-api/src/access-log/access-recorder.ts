@@ -1,3 +1,4 @@
+import { LookupMonitor } from '../application/lookup-monitor';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
@@ -31,10 +32,12 @@ export class AccessRecorder {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly registry: RegistryService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly lookups: LookupMonitor,
   ) {}
 
   async record(context: RequestContext, reads: readonly AccessRead[]): Promise<void> {
     if (reads.length === 0) return;
+    await this.lookups.observe(context, reads.length);
     const { purposes } = await this.registry.current();
     const accessedAt = this.clock().toISOString();
     await Promise.all(

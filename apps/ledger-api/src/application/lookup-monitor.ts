@@ -50,11 +50,13 @@ interface ActorLookups {
 const ALERTS_FOLD: StreamFold<LookupAlertState, LookupAlertEvent> = { initialState: initialLookupAlerts, evolve: evolveLookupAlerts };
 
 /**
- * Counts each actor's personal-data look-ups (profile reads and searches): past the per-minute
- * limit a look-up is refused (429); past the hourly threshold one BulkLookupSuspected alert is
- * recorded for that actor and hour, for the compliance report. Counting is per API instance
- * (several instances each apply the limit); the alert is recorded once per actor and hour across
- * instances. A data subject reading its own record is not counted.
+ * Watches each actor's personal-data look-ups. Look-up requests (profile reads and searches) past
+ * the per-minute limit are refused (429). The customers' records shown to the actor (every access
+ * record: each profile read, each search result, a history, an export) are counted per clock hour;
+ * past the hourly threshold one BulkLookupSuspected alert is recorded for that actor and hour, for
+ * the compliance report. Counting is per API instance (several instances each apply the limit and
+ * count their own records); the alert is recorded once per actor and hour across instances. A data
+ * subject reading its own record is not counted.
  */
 @Injectable()
 export class LookupMonitor {
@@ -79,14 +81,11 @@ export class LookupMonitor {
     });
   }
 
-  /** Counts one look-up by the context's actor, or refuses it; records an alert when the hour's threshold is passed. */
-  async admit(context: RequestContext): Promise<void> {
+  /** Counts one look-up request (a profile read, a search) by the context's actor, or refuses it past the per-minute limit. */
+  admit(context: RequestContext): void {
     if (context.actor.roles.includes('data_subject')) return;
     const now = this.clock().getTime();
-    const actor = context.actor.id;
-    const hourStart = now - (now % HOUR_MS);
-    const lookups = this.actors.get(actor) ?? { recent: [], hourStart, inHour: 0, alerted: false };
-    this.actors.set(actor, lookups);
+    const lookups = this.lookupsOf(context.actor.id, now);
     lookups.recent = lookups.recent.filter((at) => at > now - MINUTE_MS);
     const limit = this.config.lookupLimitPerMinute;
     if (limit > 0 && lookups.recent.length >= limit) {
@@ -94,8 +93,19 @@ export class LookupMonitor {
       throw new LookupRateExceeded(limit, Math.max(1, Math.ceil((lookups.recent[0] + MINUTE_MS - now) / 1000)));
     }
     lookups.recent.push(now);
-    if (lookups.hourStart !== hourStart) Object.assign(lookups, { hourStart, inHour: 0, alerted: false });
-    lookups.inHour++;
+  }
+
+  /**
+   * Counts the customers' records an actor was shown (every access record: a profile read, each
+   * search result, a history, an export) and records the hour's alert once past the threshold.
+   */
+  async observe(context: RequestContext, records: number): Promise<void> {
+    if (context.actor.roles.includes('data_subject') || records === 0) return;
+    const now = this.clock().getTime();
+    const actor = context.actor.id;
+    const lookups = this.lookupsOf(actor, now);
+    const hourStart = lookups.hourStart;
+    lookups.inHour += records;
     const threshold = this.config.lookupAlertPerHour;
     if (threshold > 0 && lookups.inHour > threshold && !lookups.alerted) {
       // the look-up is served either way; an alert that could not be recorded is tried again on the next one
@@ -107,6 +117,15 @@ export class LookupMonitor {
         this.logger.error({ err: error, actor, windowStart: new Date(hourStart).toISOString() }, 'bulk-look-up alert not recorded; tried again on the next look-up');
       }
     }
+  }
+
+  /** The actor's counts, the hour's moved on to the current clock hour. */
+  private lookupsOf(actor: string, now: number): ActorLookups {
+    const hourStart = now - (now % HOUR_MS);
+    const lookups = this.actors.get(actor) ?? { recent: [], hourStart, inHour: 0, alerted: false };
+    if (lookups.hourStart !== hourStart) Object.assign(lookups, { hourStart, inHour: 0, alerted: false });
+    this.actors.set(actor, lookups);
+    return lookups;
   }
 
   /** The recorded alerts, newest first, optionally from an instant on. */

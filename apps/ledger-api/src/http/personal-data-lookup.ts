@@ -1,8 +1,7 @@
 import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { from, Observable } from 'rxjs';
-import { mergeMap } from 'rxjs/operators';
+import { Observable } from 'rxjs';
 import type { Actor } from '@pi-ledger/access-control/actor';
 import { LookupMonitor } from '../application/lookup-monitor';
 
@@ -14,7 +13,8 @@ export class PersonalDataLookupInterceptor implements NestInterceptor {
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = execution.switchToHttp().getRequest<FastifyRequest & { actor?: Actor }>();
     if (!request.actor) return next.handle();
-    return from(this.monitor.admit({ actor: request.actor, correlationId: String(request.id), causationId: String(request.id) })).pipe(mergeMap(() => next.handle()));
+    this.monitor.admit({ actor: request.actor, correlationId: String(request.id), causationId: String(request.id) });
+    return next.handle();
   }
 }
 

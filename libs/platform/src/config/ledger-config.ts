@@ -183,7 +183,7 @@ export interface LedgerConfig {
   readonly holidays: readonly string[];
   /** Personal-data look-ups (profile reads, searches) one actor may make per minute; 0 = no limit. */
   readonly lookupLimitPerMinute: number;
-  /** Look-ups by one actor within a clock hour past which a bulk-look-up alert is recorded; 0 = none. */
+  /** Customers' records shown to one actor (access records) within a clock hour past which a bulk-look-up alert is recorded; 0 = none. */
   readonly lookupAlertPerHour: number;
   /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
   readonly httpRequestTimeoutSeconds: number;

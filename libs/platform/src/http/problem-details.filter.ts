@@ -38,7 +38,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = this.toProblem(exception, request);
-    if (body.status >= 500) {
+    if (body.status === 503) {
+      // the database or a read model is not there yet: a state, not a fault; one line without a stack
+      this.logger.warn({ requestId: request.id, code: body.code }, 'request answered 503');
+    } else if (body.status >= 500) {
       this.logger.error({ err: exception, requestId: request.id, code: body.code }, 'request failed');
     }
     if (exception instanceof ProblemException) {
