@@ -72,6 +72,11 @@ describe('meaningless input refused, history under its own legal basis', () => {
       expect((await patch(correction)).status).toBe(200);
     });
 
+    it('a correction request carries nothing beside its declared fields: an extra one would reach the log unsealed', async () => {
+      const changes = [{ category: 'contact', purposeId: HM, set: { email: 'zw@example.cn' }, note: '张三 13800138000' }];
+      await refused(() => fileRequest({ type: 'correction', details: { changes } }), 400, 'validation-failed', 'details.changes[0].note');
+    });
+
     it('a general consent for a sensitive category is refused at grant time', async () => {
       const grant = { purposeId: HM, categories: ['health'], separate: false, noticeVersion: 'v1', channel: 'app' };
       await refused(() => call('POST', `/v1/subjects/${subjectId}/consents`, staff, grant), 422, 'separate-consent-required', 'separate');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 
 export interface EmbeddedPostgresOptions {
@@ -307,8 +307,24 @@ async function findRunningServer(clusterDir: string): Promise<LiveServer | undef
   const lines = (await readFile(pidFile, 'utf8').catch(() => '')).split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid) || !isPostmasterOf(pid, clusterDir)) return undefined;
   return { pid, port };
+}
+
+/**
+ * The process is a postmaster serving this cluster: after a reboot, the pid in a leftover
+ * postmaster.pid may belong to anything (another user's process, a thread of this one). Where the
+ * command line cannot be read (not Linux), the pid file's word is taken.
+ */
+function isPostmasterOf(pid: number, clusterDir: string): boolean {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self/cmdline');
+  }
+  const args = cmdline.split('\0');
+  return /(^|\/)postgres$/.test(args[0] ?? '') && args.some((arg, index) => arg === clusterDir || (args[index - 1] === '-D' && resolve(arg) === resolve(clusterDir)));
 }
 
 /**

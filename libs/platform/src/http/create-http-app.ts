@@ -60,7 +60,9 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const body = JSON.stringify(frameworkProblem({ statusCode: status, code: error.code }));
-  if (socket.writable) {
+  // a response may already be on its way (a 413 answered, then the body's timeout): never a second status line
+  const answered = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !answered) {
     const headers = Object.entries({
       ...EDGE_HEADERS,
       'content-type': 'application/problem+json; charset=utf-8',

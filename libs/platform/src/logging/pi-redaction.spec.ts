@@ -17,6 +17,9 @@ describe('PI redaction for logs', () => {
   it('keeps only the names of query parameters', () => {
     expect(redactUrl('/v1/subjects?phone=%2B8613812345678&name=张')).toBe('/v1/subjects?phone=…&name=…');
     expect(redactUrl('/health/ready')).toBe('/health/ready');
+    // a value typed where a name belongs, or a name that is not valid percent-encoding: neither is logged, nothing throws
+    expect(redactUrl('/v1/subjects?13812345678&phone%3D13812345678=1')).toBe('/v1/subjects??=…&?=…');
+    expect(redactUrl('/v1/subjects?%E0=1&%ED%A0%80')).toBe('/v1/subjects??=…&?=…');
   });
 
   it('strips the values a driver quotes in its error messages', () => {

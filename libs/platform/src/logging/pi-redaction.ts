@@ -93,6 +93,17 @@ export function redactMessage(message: string): string {
 export function redactUrl(url: string): string {
   const [path, query] = url.split('?', 2);
   if (!query) return path;
-  const names = query.split('&').map((pair) => `${decodeURIComponent(pair.split('=')[0])}=…`);
+  // only names that look like parameter names: a mistyped `?13800138000` must not put the number in a log
+  const names = query.split('&').map((pair) => `${safeName(pair.split('=')[0])}=…`);
   return `${path}?${names.join('&')}`;
+}
+
+function safeName(encoded: string): string {
+  let name: string;
+  try {
+    name = decodeURIComponent(encoded);
+  } catch {
+    return '?'; // not valid percent-encoding: nothing of it is logged
+  }
+  return /^[A-Za-z][A-Za-z0-9_.-]{0,40}$/.test(name) ? name : '?';
 }

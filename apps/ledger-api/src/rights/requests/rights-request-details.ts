@@ -38,7 +38,10 @@ export function detailsProblems(type: RightsRequestType, details: Record<string,
       }
       changes.forEach((change: Record<string, unknown>, i) => {
         const path = `details.changes[${i}]`;
-        if (typeof change?.category !== 'string' || !isCategory(change.category)) return problems.push({ path: `${path}.category`, message: 'unknown category' });
+        if (change === null || typeof change !== 'object' || Array.isArray(change)) return problems.push({ path, message: 'must be {category, set, purposeId}' });
+        // nothing beside the declared fields: anything else would reach the log unsealed
+        for (const key of Object.keys(change)) if (!['category', 'set', 'purposeId'].includes(key)) problems.push({ path: `${path}.${key}`, message: 'unknown field' });
+        if (typeof change.category !== 'string' || !isCategory(change.category)) return problems.push({ path: `${path}.category`, message: 'unknown category' });
         if (typeof change.purposeId !== 'string') problems.push({ path: `${path}.purposeId`, message: 'required' });
         problems.push(...validateCategoryFields(change.category, change.set, `${path}.set`, today, true).problems);
       });
