@@ -113,6 +113,9 @@ export async function createLedgerPool(url: string, options: PoolConfig = {}): P
   return createResilientPool({
     connectionString: url,
     application_name: SERVICE_APPLICATION_NAME,
+    // a host that drops packets silently: a connection attempt gives up (503 database-unavailable) instead of hanging
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
     ...(rows[0].ok ? { options: `-c role=${APP_ROLE}` } : {}),
     ...options,
   });

@@ -22,7 +22,7 @@ export interface ProjectionRunnerOptions {
   onQuarantine?: (projection: string, streamId: string, failure: Failure) => void;
 }
 
-type Outcome = 'applied' | 'stale' | 'isolate' | 'stopped';
+type Outcome = 'applied' | 'stale' | 'transient' | 'isolate' | 'stopped';
 
 /**
  * Runs projections over the global log. Per batch, in one transaction: lock the checkpoint row,
@@ -37,6 +37,8 @@ type Outcome = 'applied' | 'stale' | 'isolate' | 'stopped';
  * `lastError`), after the events before it have been applied.
  */
 export class ProjectionRunner {
+  /** Per projection, its last transient failure, for the log line. */
+  private readonly lastTransient = new Map<string, ReturnType<typeof classifyFailure>>();
   readonly owner: string;
   private readonly checkpoints: ProjectionCheckpoints;
   private readonly loops: Promise<void>[] = [];
@@ -69,6 +71,7 @@ export class ProjectionRunner {
     const pollMs = this.options.pollMs ?? 500;
     const batchSize = this.options.batchSize ?? 500;
     let leaseUntil = 0;
+    let transientFailures = 0;
     while (!this.stopping) {
       try {
         if (Date.now() > leaseUntil - leaseMs / 2) {
@@ -92,6 +95,19 @@ export class ProjectionRunner {
         let outcome = await this.applyBatch(projection, row, batch.events, false);
         // the batch failed: apply it again event by event, to quarantine the streams at fault
         if (outcome === 'isolate') outcome = await this.applyBatch(projection, row, batch.events, true);
+        if (outcome === 'transient') {
+          // one that keeps failing (a disk full, a timeout on a huge batch) must not spin: back off, say so
+          transientFailures++;
+          if (transientFailures === 1 || transientFailures % 10 === 0) {
+            this.options.logger.warn(
+              { projection: projection.name, failure: this.lastTransient.get(projection.name), attempts: transientFailures },
+              'projection batch failed transiently; retrying',
+            );
+          }
+          await this.pause(Math.min(pollMs * 2 ** Math.min(transientFailures - 1, 6), 10_000));
+          continue;
+        }
+        transientFailures = 0;
         if (outcome === 'applied' && batch.events.length < batchSize && projection.batchLingerMs) await this.linger(projection.batchLingerMs);
       } catch (error) {
         // the failure's code, not its message: a database's message can echo the values of an event
@@ -127,8 +143,11 @@ export class ProjectionRunner {
           if (relevant.length > 0) await projection.apply(batchOf(client, row.generation), relevant);
         } catch (error) {
           await client.query('ROLLBACK');
-          // deadlock, serialization failure, lock or statement timeout: try the batch again later
-          return classifyFailure(error).kind === 'transient' ? 'stale' : 'isolate';
+          // deadlock, serialization failure, lock or statement timeout, an outage: try the batch again later
+          const failure = classifyFailure(error);
+          if (failure.kind !== 'transient') return 'isolate';
+          this.lastTransient.set(projection.name, failure);
+          return 'transient';
         }
         const last = events[events.length - 1].checkpoint;
         await this.checkpoints.advance(client, projection.name, last);
