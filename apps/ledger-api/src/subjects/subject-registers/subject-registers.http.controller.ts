@@ -4,6 +4,8 @@ import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { knownPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { ConsentRegisterQueries } from '@pi-ledger/read-models/projections/consent-register/consent-register.queries';
 import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { ProjectionFreshness } from '../../application/projection-freshness';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { ReadsProjections } from '../../http/min-position';
@@ -24,6 +26,7 @@ export class SubjectRegistersHttpController {
     private readonly consentRegister: ConsentRegisterQueries,
     private readonly disclosureRegister: DisclosureRegisterQueries,
     private readonly registry: RegistryService,
+    private readonly freshness: ProjectionFreshness,
   ) {}
 
   @Get('consents')
@@ -33,6 +36,8 @@ export class SubjectRegistersHttpController {
   @ApiOperation({ summary: 'Every consent of a subject, active or withdrawn, with its notice version' })
   async consents(@Param('id', SubjectIdPipe) id: string, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
     await this.authorise(context, id, purpose);
+    // a register that set this subject's stream aside would show consents as they were: 503, not a stale list
+    await this.freshness.assertNotQuarantined('consent_register', subjectStream(id));
     return { items: (await this.consentRegister.bySubject(id)).map(({ subjectId: _subjectId, ...consent }) => consent) };
   }
 
@@ -43,6 +48,7 @@ export class SubjectRegistersHttpController {
   @ApiOperation({ summary: 'Every provision of the subject’s PI to another handler: recipient, purpose, categories, consent' })
   async disclosures(@Param('id', SubjectIdPipe) id: string, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
     await this.authorise(context, id, purpose);
+    await this.freshness.assertNotQuarantined('disclosure_register', subjectStream(id));
     return { items: (await this.disclosureRegister.bySubject(id)).map(({ subjectId: _subjectId, ...disclosure }) => disclosure) };
   }
 
