@@ -34,7 +34,8 @@ export const DEFAULT_ACCESS_MATRIX = {
   },
   customer_service: { read: ['identity', 'contact', 'service_interactions'], write: ['identity', 'contact', 'service_interactions'] },
   manager: { read: [], write: [] },
-  compliance_officer: { read: ALL, write: [] },
+  // as today: reads every category; writes only where its routes let it (fulfilling a rights request's correction)
+  compliance_officer: { read: ALL, write: ALL },
   admin: { read: [], write: [] },
   auditor: { read: [], write: [] },
   ops: { read: [], write: [] },
