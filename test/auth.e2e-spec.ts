@@ -234,7 +234,9 @@ describe('authentication and roles over HTTP', () => {
     it('rejects unknown roles and bad ttls while parsing', () => {
       const command = new AuthTokenCommand(cliTokens);
       expect(command.parseRole('ops', command.parseRole('staff'))).toEqual(['staff', 'ops']);
-      expect(() => command.parseRole('root')).toThrow(/unknown role; roles are staff, compliance_officer, admin, auditor, ops, data_subject/);
+      expect(() => command.parseRole('root')).toThrow(
+        /unknown role; roles are staff, front_desk, health_manager, customer_service, manager, compliance_officer, admin, auditor, ops, data_subject/,
+      );
       expect(command.parseTtl('60')).toBe(60);
       for (const ttl of ['0', '-5', '1.5', 'soon']) expect(() => command.parseTtl(ttl)).toThrow(/whole number of seconds/);
     });

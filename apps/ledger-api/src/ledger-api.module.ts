@@ -12,6 +12,7 @@ import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
 import { ledgerProjectionsProvider } from '@pi-ledger/audit/ledger-projections.provider';
 import { ApplicationModule } from './application/application.module';
 import { RegistryModule } from './registry/registry.module';
+import { AccessMatrixModule } from './access-matrix/access-matrix.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
@@ -36,6 +37,7 @@ export class LedgerApiModule {
         CqrsModule.forRoot(),
         ApplicationModule,
         RegistryModule,
+        AccessMatrixModule,
         SubjectsModule,
         RightsModule,
         AuditApiModule,

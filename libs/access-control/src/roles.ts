@@ -1,6 +1,12 @@
-/** The ledger's roles; what each may do is in docs (api-contract, "Auth"). */
-export const ROLES = ['staff', 'compliance_officer', 'admin', 'auditor', 'ops', 'data_subject'] as const;
+/** The ledger's roles; what each may do is in docs (api-contract, "Auth"; api.md, "Roles and the category permission matrix"). */
+export const ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service', 'manager', 'compliance_officer', 'admin', 'auditor', 'ops', 'data_subject'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The centre's jobs that work with customer files. `staff` is the former single role, kept as an
+ * alias with full access for one release; the category permission matrix narrows each job.
+ */
+export const FILE_ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service'] as const satisfies readonly Role[];
 
 const KNOWN = new Set<string>(ROLES);
 

@@ -107,7 +107,10 @@ describe('TokenService with the HS256 secret', () => {
 
   it('refuses to issue what it would refuse to accept', async () => {
     const cases: Array<[Parameters<TokenService['sign']>[0], RegExp]> = [
-      [{ sub: 'a', roles: ['staff', 'superuser'] }, /unknown role "superuser"; roles are staff, compliance_officer, admin, auditor, ops, data_subject/],
+      [
+        { sub: 'a', roles: ['staff', 'superuser'] },
+        /unknown role "superuser"; roles are staff, front_desk, health_manager, customer_service, manager, compliance_officer, admin, auditor, ops, data_subject/,
+      ],
       [{ sub: 'a', roles: [] }, /at least one role/],
       [{ sub: 'a', roles: ['data_subject'] }, /must carry a subject id/],
       [{ sub: 'a', roles: ['data_subject', 'ops'], subjectId: 's' }, /cannot be combined/],

@@ -1,5 +1,6 @@
 import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-hold.events';
 import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
+import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.events';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -103,7 +104,9 @@ const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date
  * `ledger_events` that is not listed).
  */
 export const LEDGER_EVENT_PI: {
-  readonly [T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type']]: PiSealing;
+  readonly [
+    T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type'] | AccessMatrixEvent['type']
+  ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
   readonly EvidenceExported: PiSealing;
@@ -129,6 +132,7 @@ export const LEDGER_EVENT_PI: {
   PurposeDefined: REGISTRY,
   NoticePublished: REGISTRY,
   CategorySensitivityChanged: REGISTRY,
+  RolePermissionsSet: { none: 'the category permission matrix: a role and category names' },
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },

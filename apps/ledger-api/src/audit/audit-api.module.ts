@@ -3,6 +3,7 @@ import { TreeHeadScheduler } from '@pi-ledger/audit/tree-head.scheduler';
 import { evidenceExporterProvider } from '@pi-ledger/audit/evidence/evidence-exporter.provider';
 import { RegistryModule } from '../registry/registry.module';
 import { SubjectsModule } from '../subjects/subjects.module';
+import { AccessMatrixModule } from '../access-matrix/access-matrix.module';
 import { SubjectHistoryHandler } from '../compliance/subject-history/subject-history.query';
 import { SubjectHistoryHttpController } from '../compliance/subject-history/subject-history.http.controller';
 import { ReadSubjectAsOfHandler } from '../compliance/subject-as-of/read-subject-as-of.query';
@@ -17,7 +18,7 @@ import { AuditEvidenceHttpController } from './audit-evidence.http.controller';
  * packages), a subject's compliance history and its state as of an instant, and the statistics.
  */
 @Module({
-  imports: [RegistryModule, SubjectsModule],
+  imports: [RegistryModule, SubjectsModule, AccessMatrixModule],
   controllers: [AuditHttpController, AuditEvidenceHttpController, SubjectHistoryHttpController, StatsHttpController, LookupAlertsHttpController],
   providers: [AuditEventsQuery, evidenceExporterProvider, SubjectHistoryHandler, ReadSubjectAsOfHandler, TreeHeadScheduler],
 })

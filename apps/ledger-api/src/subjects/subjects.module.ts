@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
 import type { SubjectErrorCode } from '@pi-ledger/ledger-domain/subject/subject.errors';
+import type { AccessMatrixErrorCode } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.errors';
+import { AccessMatrixModule } from '../access-matrix/access-matrix.module';
 import { RegistryModule } from '../registry/registry.module';
 import { AccessLogHttpController } from '../access-log/access-log.http.controller';
 import { AccessRecorder } from '../access-log/access-recorder';
@@ -44,9 +46,13 @@ registerProblemCodes({
   'rights-request-not-open': { status: 409, title: 'The named rights request is not verified or in progress' },
 } satisfies Record<SubjectErrorCode, unknown>);
 
+registerProblemCodes({
+  'category-not-permitted': { status: 403, title: 'Category not permitted for your roles' },
+} satisfies Record<AccessMatrixErrorCode, unknown>);
+
 /** Customer files: registration, data changes, consents, restrictions, disclosures, reads, search, the access log. */
 @Module({
-  imports: [RegistryModule],
+  imports: [RegistryModule, AccessMatrixModule],
   controllers: [
     RegisterSubjectHttpController,
     ReadSubjectHttpController,

@@ -8,6 +8,8 @@ import { evolveProfile, heldCategories, processingContext, SubjectProfileDocumen
 import { AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
+import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
+import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskProfile, revealedFields } from '../../subjects/read-subject/masking';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 
@@ -33,6 +35,7 @@ export class ReadSubjectAsOfHandler implements IQueryHandler<ReadSubjectAsOf> {
     private readonly subjects: SubjectCommandsService,
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, asOf: at, context }: ReadSubjectAsOf) {
@@ -41,7 +44,9 @@ export class ReadSubjectAsOfHandler implements IQueryHandler<ReadSubjectAsOf> {
     const profile = await this.profileAt(subjectId, at);
     if (profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased by that time', { subjectId });
     const held = heldCategories(profile);
-    const visible = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
+    const lawful = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
+    const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
+    const visible = lawful.filter((category) => permitted.includes(category));
     const data = Object.fromEntries(visible.map((category) => [category, profile.data[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
     const { version, status, createdAt, updatedAt } = profile;

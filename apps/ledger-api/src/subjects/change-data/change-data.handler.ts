@@ -3,6 +3,8 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RequestContext } from '../../application/request-context';
+import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
+import { assertMayWrite } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { SubjectIdNumbers } from '../subject-id-numbers';
 import { evolveProfile, SubjectProfileDocument } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
@@ -44,9 +46,11 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     private readonly idNumbers: SubjectIdNumbers,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ subjectId, category, input, ifMatch, context }: ChangeData) {
+    assertMayWrite(await this.matrix.current(), context.actor.roles, [category]);
     const today = chinaDate(this.clock());
     const { value: set, problems } = validateCategoryFields(category, input.set, 'set', today, true);
     if (problems.length > 0) throw validationFailed(problems);
@@ -103,9 +107,11 @@ export class AddDataItemHandler implements ICommandHandler<AddDataItem> {
   constructor(
     private readonly subjects: SubjectCommandsService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ subjectId, category, field, input, ifMatch, context }: AddDataItem) {
+    assertMayWrite(await this.matrix.current(), context.actor.roles, [category]);
     const { value: item, problems } = validateListItem(category, field, input.item, 'item', chinaDate(this.clock()));
     if (problems.length > 0) throw validationFailed(problems);
     const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({

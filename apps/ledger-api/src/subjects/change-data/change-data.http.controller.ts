@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { Ctx } from '../../http/ctx.decorator';
@@ -21,7 +22,7 @@ export class ChangeDataHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Patch()
-  @Roles('staff')
+  @Roles(...FILE_ROLES)
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Collect, update, correct or supplement fields of one category' })
@@ -41,7 +42,7 @@ export class ChangeDataHttpController {
   }
 
   @Post(':field/items')
-  @Roles('staff')
+  @Roles(...FILE_ROLES)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Add one item to a list field (e.g. health_records/exams) without resending the list' })
   async addItem(

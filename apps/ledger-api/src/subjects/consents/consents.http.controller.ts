@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { IdempotencyInterceptor } from '../../http/idempotency.interceptor';
@@ -19,7 +20,7 @@ export class ConsentsHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
-  @Roles('staff')
+  @Roles(...FILE_ROLES)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Record a consent bound to a notice version' })
   async grant(
@@ -35,7 +36,7 @@ export class ConsentsHttpController {
   }
 
   @Delete(':consentId')
-  @Roles('staff', 'data_subject')
+  @Roles(...FILE_ROLES, 'data_subject')
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag (version) you read; 412 if it changed' })
   @ApiOperation({ summary: 'Withdraw a consent (the subject may do it with its own token)' })

@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { PersonalDataLookup } from '../../http/personal-data-lookup';
@@ -24,7 +25,7 @@ export class ReadSubjectHttpController {
 
   @Get(':id')
   @PersonalDataLookup()
-  @Roles('staff', 'compliance_officer', 'data_subject')
+  @Roles(...FILE_ROLES, 'compliance_officer', 'data_subject')
   @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: false, description: 'Required for staff and compliance officers' })
   @ApiQuery({ name: 'reveal', required: false, description: 'Categories to show unmasked, e.g. contact,identity_document' })

@@ -13,6 +13,8 @@ import { AccessRecorder } from '../../access-log/access-recorder';
 import { ProjectionFreshness } from '../../application/projection-freshness';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
+import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
+import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskProfile, revealedFields } from './masking';
 
 export class ReadSubject {
@@ -37,6 +39,7 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
     private readonly freshness: ProjectionFreshness,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, context }: ReadSubject) {
@@ -45,7 +48,10 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     if (profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
     const held = heldCategories(profile);
-    const visible = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
+    const lawful = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
+    // and only what the caller's roles may read (the category permission matrix, union over the roles)
+    const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
+    const visible = lawful.filter((category) => permitted.includes(category));
     const opened = await this.profiles.open(profile, visible);
     const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);

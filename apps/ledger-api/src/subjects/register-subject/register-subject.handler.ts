@@ -4,6 +4,9 @@ import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-cloc
 import { v7 as uuidv7 } from 'uuid';
 import { ageInYears } from '@pi-ledger/ledger-domain/validation/resident-id';
 import { RequestContext } from '../../application/request-context';
+import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
+import { assertMayWrite } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
+import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { RegisterSubjectDto } from '../subject-commands.dto';
 import { SubjectIdNumbers } from '../subject-id-numbers';
@@ -23,10 +26,12 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     private readonly subjects: SubjectCommandsService,
     private readonly idNumbers: SubjectIdNumbers,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ input, context }: RegisterSubject) {
     const { data, birthDate, idNumber } = validateSubjectData(input.data, chinaDate(this.clock()));
+    assertMayWrite(await this.matrix.current(), context.actor.roles, Object.keys(data) as Category[]);
     const subjectId = uuidv7();
     const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
     try {

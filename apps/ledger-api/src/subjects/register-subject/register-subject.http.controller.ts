@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
 import { IdempotencyInterceptor } from '../../http/idempotency.interceptor';
@@ -18,7 +19,7 @@ export class RegisterSubjectHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
-  @Roles('staff')
+  @Roles(...FILE_ROLES)
   @ApiOperation({ summary: 'Register a data subject: consents and data collected under a purpose and notice' })
   async register(@Body() body: RegisterSubjectDto, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const result: { subjectId: string; version: number; position: number } = await this.commands.execute(new RegisterSubject(body, context));

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
+import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { PersonalDataLookup } from '../../http/personal-data-lookup';
 import { Ctx } from '../../http/ctx.decorator';
 import { RequestContext } from '../../application/request-context';
@@ -18,7 +19,7 @@ export class SearchSubjectsHttpController {
 
   @Get()
   @PersonalDataLookup()
-  @Roles('staff', 'compliance_officer')
+  @Roles(...FILE_ROLES, 'compliance_officer')
   @ReadsProjections('subject_profile')
   @ApiHeader({ name: 'X-Processing-Purpose', required: true })
   @ApiOperation({ summary: 'Find subjects by phone, ID number or email (exact), name (prefix) or status: masked summaries, each read recorded' })

@@ -14,6 +14,8 @@ import { NAME_PREFIX_MAX, NAME_PREFIX_MIN, nameSearchKey } from '@pi-ledger/read
 import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
+import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
+import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
 
@@ -50,6 +52,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     @Inject(PII_VAULT) private readonly vault: PiiVault,
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
+    private readonly matrix: AccessMatrixService,
   ) {}
 
   async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
@@ -57,6 +60,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     knownPurpose(registry, purposeId);
     const search = this.criteria(filters);
     const searchedBy = searchedCategories(filters);
+    const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
     const limit = filters.limit ?? SEARCH_DEFAULT_LIMIT;
     const items: SubjectSummary[] = [];
     const reads: AccessRead[] = [];
@@ -70,7 +74,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
         if (items.length === limit) break;
         after = match.subjectId;
         more = index < matches.length - 1 || matches.length > want; // rows left, or possibly past this read
-        const shown = this.summary(registry, purposeId, match, searchedBy);
+        const shown = this.summary(registry, purposeId, match, searchedBy, permitted);
         if (!shown) continue;
         items.push(shown.summary);
         reads.push({ subjectId: match.subjectId, purposeId, categories: [...new Set([...shown.categories, ...searchedBy])], revealed: [], via: 'search' });
@@ -81,10 +85,17 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     return { items, nextCursor: more && after ? encodeCursor([after]) : null };
   }
 
-  private summary(registry: RegistryState, purposeId: string, match: ProfileMatch, searchedBy: Category[]): { summary: SubjectSummary; categories: Category[] } | undefined {
+  private summary(
+    registry: RegistryState,
+    purposeId: string,
+    match: ProfileMatch,
+    searchedBy: Category[],
+    permitted: Category[],
+  ): { summary: SubjectSummary; categories: Category[] } | undefined {
     let visible: Category[];
     try {
-      visible = readableCategories(registry, processingContext(match), purposeId, match.categories);
+      // what the purpose may read of this subject, and of that only what the caller's roles may read
+      visible = readableCategories(registry, processingContext(match), purposeId, match.categories).filter((category) => permitted.includes(category));
     } catch (error) {
       if (error instanceof DomainError) return undefined;
       throw error;
