@@ -58,11 +58,6 @@ async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> 
   }
 }
 
-// Once, on a machine loaded by five parallel test runs, the quarantine test counted one row more
-// than expected (35 against 34); it has not recurred alone or in a dozen full runs. Until it is
-// understood (session note, 2026-12-05), a failure is retried, and its error is logged first.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
-
 describe('ProjectionRunner', () => {
   let database: TestDatabase;
   let owner: Pool;
@@ -114,9 +109,11 @@ describe('ProjectionRunner', () => {
     try {
       await until(async () => (await quarantineRows('seen_q')).length === 1);
       const later = await store.appendToStream('q-bad', [event()]); // skipped: the stream is quarantined
-      await store.appendToStream('q-good-1', [event()]); // applied
-      const head = await store.headCheckpoint();
-      await until(async () => compareCheckpoints((await new ProjectionCheckpoints(database.pool).get('seen_q'))!.checkpoint, head) === 0);
+      const last = await store.appendToStream('q-good-1', [event()]); // applied
+      // the last event's own checkpoint: the log's visible head may still lag behind it, held back by
+      // a transaction open in another test file's database (the horizon is the cluster's)
+      const target = (await store.checkpointOf(last.position))!;
+      await until(async () => compareCheckpoints((await new ProjectionCheckpoints(database.pool).get('seen_q'))!.checkpoint, target) >= 0);
 
       const badEvents = (await store.readStream('q-bad')).length;
       expect(await count('seen_q')).toBe((await eventCount()) - badEvents); // every event but q-bad's, which the projection forgot
