@@ -161,3 +161,36 @@ function backoff(policy: RetryPolicy, attempt: number): Promise<void> {
   const ms = ceiling >= 1 ? randomInt(0, Math.ceil(ceiling) + 1) : 0;
   return ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A small stream (the registry, legal holds, the access matrix) folded in memory and kept in step
+ * with the log: each `current()` asks the stream's version (one indexed query) and folds only what
+ * is new, so several instances agree. Overlapping reads never move the fold back.
+ */
+export class CachedStreamFold<State, E extends AnyDomainEvent> {
+  private state: State;
+  private version = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly streamId: string,
+    private readonly fold: StreamFold<State, E>,
+  ) {
+    this.state = fold.initialState();
+  }
+
+  async current(): Promise<State> {
+    const head = await this.store.streamVersion(this.streamId);
+    if (head > this.version) {
+      const events = await this.store.readStream<E>(this.streamId, { fromVersion: this.version + 1 });
+      const reached = events.at(-1)?.streamVersion ?? this.version;
+      if (reached > this.version) {
+        // another read may have folded some of these meanwhile: fold only the rest
+        const applied = this.version;
+        this.state = events.filter((event) => event.streamVersion > applied).reduce<State>((state, event) => this.fold.evolve(state, event), this.state);
+        this.version = reached;
+      }
+    }
+    return this.state;
+  }
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
-import { handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { CachedStreamFold, handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import type { Role } from '@pi-ledger/access-control/roles';
@@ -35,14 +35,15 @@ const SYSTEM: RequestContext = { actor: { id: 'system', roles: ['admin'] }, corr
  */
 @Injectable()
 export class AccessMatrixService implements OnApplicationBootstrap {
-  private state: AccessMatrixState = initialAccessMatrix();
-  private version = 0;
+  private readonly folded: CachedStreamFold<AccessMatrixState, AccessMatrixEvent>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
-  ) {}
+  ) {
+    this.folded = new CachedStreamFold(store, ACCESS_MATRIX_STREAM, MATRIX_FOLD);
+  }
 
   /** Seeds the least-privilege defaults once, on the first start (another instance may seed them first). */
   async onApplicationBootstrap(): Promise<void> {
@@ -51,20 +52,8 @@ export class AccessMatrixService implements OnApplicationBootstrap {
     if (seeded.changed) this.logger.info('default category permission matrix seeded');
   }
 
-  async current(): Promise<AccessMatrixState> {
-    const head = await this.store.streamVersion(ACCESS_MATRIX_STREAM);
-    if (head > this.version) {
-      const from = this.version;
-      const events = await this.store.readStream<AccessMatrixEvent>(ACCESS_MATRIX_STREAM, { fromVersion: from + 1 });
-      const reached = events.at(-1)?.streamVersion ?? from;
-      // two reads may overlap: fold only what the other has not folded already, never go back
-      if (reached > this.version) {
-        const applied = this.version;
-        this.state = events.filter((event) => event.streamVersion > applied).reduce(evolveAccessMatrix, this.state);
-        this.version = reached;
-      }
-    }
-    return this.state;
+  current(): Promise<AccessMatrixState> {
+    return this.folded.current();
   }
 
   async execute(change: AccessMatrixChange, context: RequestContext): Promise<{ version: number; position: number; changed: boolean }> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
-import { handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { CachedStreamFold, handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { decideRegistry, evolveRegistry, initialRegistry, REGISTRY_STREAM, RegistryCommand, RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
@@ -23,14 +23,15 @@ const SYSTEM: RequestContext = { actor: { id: 'system', roles: ['admin'] }, corr
  */
 @Injectable()
 export class RegistryService implements OnApplicationBootstrap {
-  private state: RegistryState = initialRegistry();
-  private version = 0;
+  private readonly folded: CachedStreamFold<RegistryState, RegistryEvent>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
-  ) {}
+  ) {
+    this.folded = new CachedStreamFold(store, REGISTRY_STREAM, REGISTRY_FOLD);
+  }
 
   /** Seeds the default registry once, on the first start of an empty ledger (another instance may seed it first). */
   async onApplicationBootstrap(): Promise<void> {
@@ -54,20 +55,8 @@ export class RegistryService implements OnApplicationBootstrap {
     if (seeded.events.length > 0) this.logger.info('default registry seeded: purposes health-management, marketing, research; notice v1');
   }
 
-  async current(): Promise<RegistryState> {
-    const head = await this.store.streamVersion(REGISTRY_STREAM);
-    if (head > this.version) {
-      const from = this.version;
-      const events = await this.store.readStream<RegistryEvent>(REGISTRY_STREAM, { fromVersion: from + 1 });
-      const reached = events.at(-1)?.streamVersion ?? from;
-      // two reads may overlap: fold only what the other has not folded already, never go back
-      if (reached > this.version) {
-        const applied = this.version;
-        this.state = events.filter((event) => event.streamVersion > applied).reduce(evolveRegistry, this.state);
-        this.version = reached;
-      }
-    }
-    return this.state;
+  current(): Promise<RegistryState> {
+    return this.folded.current();
   }
 
   async execute(change: RegistryChange, context: RequestContext): Promise<{ version: number; position: number }> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
-import { handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { CachedStreamFold, handleCommand, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RetainedCategory, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -43,18 +43,19 @@ export interface PlaceLegalHoldInput {
 }
 
 /**
- * Legal holds, folded from the stream `legal-holds` (few events: a fold per instance, refreshed by
- * one indexed query per use, as the registry is).
+ * Legal holds, folded from the stream `legal-holds` (few events: a CachedStreamFold per instance, as
+ * the registry is).
  */
 @Injectable()
 export class LegalHoldsService {
-  private state: LegalHoldState = initialLegalHolds();
-  private version = 0;
+  private readonly folded: CachedStreamFold<LegalHoldState, LegalHoldEvent>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
-  ) {}
+  ) {
+    this.folded = new CachedStreamFold(store, LEGAL_HOLDS_STREAM, HOLDS_FOLD);
+  }
 
   async place(input: PlaceLegalHoldInput, context: RequestContext): Promise<LegalHoldView & { position: number }> {
     if (input.subjectId !== undefined && (await this.store.streamVersion(subjectStream(input.subjectId))) === 0) {
@@ -62,12 +63,12 @@ export class LegalHoldsService {
     }
     const holdId = uuidv7();
     const position = await this.execute({ type: 'PlaceLegalHold', hold: { holdId, ...input }, now: this.clock().toISOString() }, context);
-    return { ...view(this.state.holds[holdId], this.clock()), position };
+    return { ...view((await this.current()).holds[holdId], this.clock()), position };
   }
 
   async release(holdId: string, context: RequestContext): Promise<LegalHoldView & { position: number }> {
     const position = await this.execute({ type: 'ReleaseLegalHold', holdId, now: this.clock().toISOString() }, context);
-    return { ...view(this.state.holds[holdId], this.clock()), position };
+    return { ...view((await this.current()).holds[holdId], this.clock()), position };
   }
 
   /** Every hold, or those that apply to `subjectId` (its own and those on everyone); newest first. */
@@ -89,23 +90,11 @@ export class LegalHoldsService {
     const { position } = await handleCommand(this.store, LEGAL_HOLDS_STREAM, HOLDS_FOLD, ({ state }) => decideLegalHold(command, state), {
       prepare: withMetadata(context),
     });
-    await this.current();
     return position;
   }
 
-  private async current(): Promise<LegalHoldState> {
-    const head = await this.store.streamVersion(LEGAL_HOLDS_STREAM);
-    if (head > this.version) {
-      const from = this.version;
-      const events = await this.store.readStream<LegalHoldEvent>(LEGAL_HOLDS_STREAM, { fromVersion: from + 1 });
-      const folded = events.reduce(evolveLegalHolds, this.state);
-      const reached = events.at(-1)?.streamVersion ?? from;
-      if (reached > this.version) {
-        this.state = folded;
-        this.version = reached;
-      }
-    }
-    return this.state;
+  private current(): Promise<LegalHoldState> {
+    return this.folded.current();
   }
 }
 

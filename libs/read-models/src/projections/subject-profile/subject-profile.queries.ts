@@ -6,7 +6,7 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { documentOf, openDocument } from './subject-profile.projection';
+import { documentOf } from './subject-profile.projection';
 import { nameSearchKey, namePrefixQuery } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
@@ -44,11 +44,10 @@ export class SubjectProfileQueries {
   ) {}
 
   async find(subjectId: string): Promise<SubjectProfileDocument | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM subject_profile WHERE subject_id = $1`,
-      [subjectId],
-    );
-    return rows[0] ? openDocument(this.vault, rows[0]) : undefined;
+    const sealed = await this.findSealed(subjectId);
+    if (!sealed) return undefined;
+    const { stored: _stored, ...document } = sealed;
+    return { ...document, data: await this.open(sealed, Object.keys(sealed.stored) as Category[]) };
   }
 
   /**
