@@ -11,12 +11,18 @@ export interface TokenRequest {
   /** Required with (and only with) the `data_subject` role. */
   subjectId?: string;
   ttlSeconds?: number;
+  /** The sign-in session (`sid`) a login issues the token for. */
+  sessionId?: string;
+  /** The staff member's department (`dept`). */
+  departmentId?: string;
 }
 
 /** The claims we put in a token besides `sub`, `iat` and `exp`. */
 export interface LedgerClaims {
   roles: Role[];
   subject_id?: string;
+  sid?: string;
+  dept?: string;
 }
 
 /**
@@ -49,7 +55,15 @@ export function claimsToIssue(request: TokenRequest): { sub: string; claims: Led
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
     throw new TokenRequestError(`the ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
   }
-  return { sub, claims: roles.includes('data_subject') ? { roles, subject_id: request.subjectId } : { roles }, ttlSeconds };
+  const claims: LedgerClaims = roles.includes('data_subject') ? { roles, subject_id: request.subjectId } : { roles };
+  if (request.sessionId !== undefined) claims.sid = nonEmpty(request.sessionId, 'session id');
+  if (request.departmentId !== undefined) claims.dept = nonEmpty(request.departmentId, 'department id');
+  return { sub, claims, ttlSeconds };
+}
+
+function nonEmpty(value: string, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new TokenRequestError(`the ${what} must not be empty`);
+  return value;
 }
 
 /** The actor a verified token describes; the signature and `exp` were checked already. */
@@ -62,5 +76,19 @@ export function actorFromClaims(payload: Record<string, unknown>): Actor {
   const unique = [...new Set(roles)];
   const problem = rolesProblem(unique, payload.subject_id);
   if (problem) throw invalid(problem);
-  return unique.includes('data_subject') ? { id: payload.sub, roles: unique, subjectId: payload.subject_id as string } : { id: payload.sub, roles: unique };
+  const actor: Actor = unique.includes('data_subject') ? { id: payload.sub, roles: unique, subjectId: payload.subject_id as string } : { id: payload.sub, roles: unique };
+  const optional = (claim: string): string | undefined => {
+    const value = payload[claim];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') throw invalid(`the ${claim} claim must be a non-empty string`);
+    return value;
+  };
+  const sessionId = optional('sid');
+  const tokenId = optional('jti');
+  const departmentId = optional('dept');
+  if (sessionId) actor.sessionId = sessionId;
+  if (tokenId) actor.tokenId = tokenId;
+  if (departmentId) actor.departmentId = departmentId;
+  if (typeof payload.iat === 'number') actor.issuedAt = payload.iat;
+  return actor;
 }

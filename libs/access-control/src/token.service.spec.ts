@@ -40,7 +40,7 @@ describe('TokenService with the HS256 secret', () => {
 
   it('verifies what it signs', async () => {
     const token = await tokens.sign({ sub: 'alice', roles: ['staff', 'compliance_officer'] });
-    expect(await tokens.verify(token)).toEqual({ id: 'alice', roles: ['staff', 'compliance_officer'] });
+    expect(await tokens.verify(token)).toMatchObject({ id: 'alice', roles: ['staff', 'compliance_officer'] });
     const [header, payload] = token
       .split('.')
       .slice(0, 2)
@@ -49,9 +49,18 @@ describe('TokenService with the HS256 secret', () => {
     expect(payload.exp - payload.iat).toBe(3600);
   });
 
+  it('gives every token its own id, and carries a session and a department when asked', async () => {
+    const first = await tokens.verify(await tokens.sign({ sub: 'alice', roles: ['health_manager'], sessionId: 'ses_1', departmentId: 'dep_1' }));
+    const second = await tokens.verify(await tokens.sign({ sub: 'alice', roles: ['health_manager'] }));
+    expect(first).toMatchObject({ id: 'alice', sessionId: 'ses_1', departmentId: 'dep_1', issuedAt: expect.any(Number), tokenId: expect.any(String) });
+    expect(second.tokenId).not.toEqual(first.tokenId);
+    expect(second).not.toHaveProperty('sessionId');
+    await expect(tokens.sign({ sub: 'alice', roles: ['ops'], sessionId: ' ' })).rejects.toThrow('session id');
+  });
+
   it('carries the subject id of a data subject', async () => {
     const token = await tokens.sign({ sub: 'subject-login-7', roles: ['data_subject'], subjectId: 'sub_123', ttlSeconds: 60 });
-    expect(await tokens.verify(token)).toEqual({ id: 'subject-login-7', roles: ['data_subject'], subjectId: 'sub_123' });
+    expect(await tokens.verify(token)).toMatchObject({ id: 'subject-login-7', roles: ['data_subject'], subjectId: 'sub_123' });
   });
 
   it('refuses an expired token, but forgives a few seconds of clock skew', async () => {
@@ -137,7 +146,7 @@ describe('TokenService with issuer and audience', () => {
   const { tokens } = service({ jwtIssuer: 'https://id.example', jwtAudience: 'pi-ledger' });
 
   it('puts them in what it issues and requires them of what it accepts', async () => {
-    expect(await tokens.verify(await tokens.sign({ sub: 'a', roles: ['ops'] }))).toEqual({ id: 'a', roles: ['ops'] });
+    expect(await tokens.verify(await tokens.sign({ sub: 'a', roles: ['ops'] }))).toMatchObject({ id: 'a', roles: ['ops'] });
     const exp = now() + 60;
     expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['ops'], exp, aud: 'pi-ledger' })))).toMatchObject({
       code: 'invalid-token',
@@ -161,7 +170,7 @@ describe('TokenService with a public key', () => {
   it.each(Object.entries(keyPairs))('accepts %s tokens signed with the matching private key', async (alg, pair) => {
     const { tokens } = service({ jwtPublicKey: pem(pair.publicKey) });
     const token = await forge({ sub: 'idp-user', roles: ['auditor'], exp: now() + 60 }, pair.privateKey, alg);
-    expect(await tokens.verify(token)).toEqual({ id: 'idp-user', roles: ['auditor'] });
+    expect(await tokens.verify(token)).toMatchObject({ id: 'idp-user', roles: ['auditor'] });
   });
 
   it('refuses HS256 tokens, even one keyed with the public key itself (algorithm confusion)', async () => {

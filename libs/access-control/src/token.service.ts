@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, JWTPayload, jwtVerify, JWTVerifyOptions, SignJWT } from 'jose';
 import type { Logger } from 'pino';
@@ -38,6 +39,7 @@ export class TokenService {
     const jwt = new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(sub)
+      .setJti(randomUUID())
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds);
     if (this.config.jwtIssuer) jwt.setIssuer(this.config.jwtIssuer);
