@@ -17,6 +17,8 @@ import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
+import { StaffModule } from './staff/staff.module';
+import { AuthModule } from './auth/auth.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -42,6 +44,8 @@ export class LedgerApiModule {
         RightsModule,
         AuditApiModule,
         OpsModule,
+        StaffModule,
+        AuthModule,
       ],
     };
   }

@@ -4,6 +4,8 @@ import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/a
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import type { StaffAccountEvent } from '@pi-ledger/ledger-domain/staff/staff-account.events';
+import type { StaffSigninEvent } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -91,6 +93,35 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
   },
 };
 
+/** Vault categories of a staff account (its id is the vault's subject): the person's name and addresses, and the credentials. */
+export const STAFF_PROFILE_CATEGORY = 'staff_profile';
+export const STAFF_CREDENTIALS_CATEGORY = 'staff_credentials';
+const staffFact = (...clear: string[]): PiDeclaration => ({ aadSuffix: '', pi: [], clear: ['staffId', ...clear] });
+const staffIp = (...clear: string[]): PiDeclaration => ({ aadSuffix: '', pi: [{ path: 'ip', category: STAFF_PROFILE_CATEGORY }], clear: ['staffId', ...clear] });
+
+/**
+ * Staff accounts and their sign-ins (issue #13): a staff member's name and the addresses they sign
+ * in from are their personal information; a password hash and a TOTP secret are secrets. Sealed by
+ * StaffEventCodec under the account's keys, the AAD's event id being the event's own id.
+ */
+export const STAFF_PI: { readonly [T in StaffAccountEvent['type'] | StaffSigninEvent['type']]: PiDeclaration } = {
+  StaffAccountCreated: { aadSuffix: '', pi: [{ path: 'displayName', category: STAFF_PROFILE_CATEGORY }], clear: ['staffId', 'username', 'roles[]', 'departmentId', 'createdAt'] },
+  StaffRoleGranted: staffFact('role', 'grantedAt'),
+  StaffRoleRevoked: staffFact('role', 'revokedAt'),
+  StaffDepartmentSet: staffFact('departmentId', 'setAt'),
+  StaffPasswordSet: { aadSuffix: '', pi: [{ path: 'passwordHash', category: STAFF_CREDENTIALS_CATEGORY }], clear: ['staffId', 'setAt'] },
+  StaffMfaEnrolmentStarted: { aadSuffix: '', pi: [{ path: 'totpSecret', category: STAFF_CREDENTIALS_CATEGORY }], clear: ['staffId', 'startedAt'] },
+  StaffMfaConfirmed: staffFact('confirmedAt'),
+  StaffMfaReset: staffFact('resetAt'),
+  StaffAccountDisabled: staffFact('disabledAt'),
+  StaffAccountEnabled: staffFact('enabledAt'),
+  StaffLoginSucceeded: staffIp('sessionId', 'at'),
+  StaffLoginFailed: staffIp('reason', 'at'),
+  StaffLockedOut: staffFact('until', 'at'),
+  StaffUnlocked: staffFact('at'),
+  StaffLoggedOut: staffIp('sessionId', 'reason', 'at'),
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -107,6 +138,8 @@ export const LEDGER_EVENT_PI: {
   readonly [
     T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type'] | AccessMatrixEvent['type']
   ]: PiSealing;
+} & {
+  readonly [T in keyof typeof STAFF_PI]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
   readonly EvidenceExported: PiSealing;
@@ -138,6 +171,7 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  ...(Object.fromEntries(Object.entries(STAFF_PI).map(([type, declared]) => [type, { declared }])) as { readonly [T in keyof typeof STAFF_PI]: PiSealing }),
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

@@ -128,6 +128,11 @@ class LedgerEnvironment {
   @Min(1)
   @Max(600)
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z_]+(,[a-z_]+)*$/)
+  LEDGER_MFA_REQUIRED_ROLES?: string;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -151,6 +156,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_LOOKUP_LIMIT_PER_MINUTE: 'an integer from 0 (no limit) to 10000',
   LEDGER_LOOKUP_ALERT_PER_HOUR: 'an integer from 0 (no alerts) to 1000000',
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS: 'an integer from 1 to 600',
+  LEDGER_MFA_REQUIRED_ROLES: 'roles separated by commas, e.g. admin,health_manager',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -187,6 +193,8 @@ export interface LedgerConfig {
   readonly lookupAlertPerHour: number;
   /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
   readonly httpRequestTimeoutSeconds: number;
+  /** Staff holding any of these roles must sign in with TOTP; absent: the default list (staff-account.decider.ts). */
+  readonly mfaRequiredRoles?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -233,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     lookupLimitPerMinute: parsed.LEDGER_LOOKUP_LIMIT_PER_MINUTE ?? 60,
     lookupAlertPerHour: parsed.LEDGER_LOOKUP_ALERT_PER_HOUR ?? 200,
     httpRequestTimeoutSeconds: parsed.LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS ?? 15,
+    ...(parsed.LEDGER_MFA_REQUIRED_ROLES ? { mfaRequiredRoles: parsed.LEDGER_MFA_REQUIRED_ROLES.split(',') } : {}),
   };
 }
 

@@ -1,0 +1,180 @@
+import { generate } from 'otplib';
+import { jsonRequest, tokens } from './support/test-tokens';
+import { startTestApi, TestApi } from './support/test-api';
+
+const PASSWORD = 'correct horse battery staple 7';
+type Call = ReturnType<typeof jsonRequest>;
+
+/** A staff account created by admin, its one-time password replaced: ready to sign in. */
+async function account(api: TestApi, call: Call, username: string, roles: string[]) {
+  const admin = await tokens(api).admin();
+  const created = await call('POST', '/v1/staff', admin, { username, displayName: `名-${username}`, roles, departmentId: 'dept-a' });
+  expect(created.status).toBe(201);
+  const first = await call('POST', '/v1/auth/login', undefined, { username, password: created.body.oneTimePassword });
+  expect(first.body).toEqual({ passwordChangeRequired: true, passwordToken: expect.any(String) });
+  const changed = await call('POST', '/v1/auth/password', undefined, { passwordToken: first.body.passwordToken, newPassword: PASSWORD });
+  expect(changed.status).toBe(200);
+  return { staffId: created.body.staffId as string, oneTimePassword: created.body.oneTimePassword as string, afterChange: changed.body };
+}
+
+/** A TOTP code at the ledger's (pinned) clock, `steps` steps later. */
+const codeAt = (api: TestApi, secret: string, steps = 0) => generate({ secret, epoch: Math.floor(api.clock().getTime() / 1000) + steps * 30 });
+
+describe('staff sign-in over HTTP', () => {
+  let api: TestApi;
+  let call: Call;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    call = jsonRequest(api);
+  });
+  afterAll(() => api.close());
+
+  it('without MFA (front desk): password → tokens that open the API, a refresh cookie scoped to /v1/auth', async () => {
+    const { staffId, afterChange } = await account(api, call, 'desk.one', ['front_desk']);
+    expect(afterChange).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900, tokenType: 'Bearer', staffId });
+    const response = await api.request('/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'desk.one', password: PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^ledger_refresh=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/v1\/auth; HttpOnly; SameSite=Strict$/);
+    const signed = (await response.json()) as { accessToken: string; sessionId: string };
+    const sessions = await call('GET', '/v1/auth/sessions', signed.accessToken);
+    expect(sessions.status).toBe(200);
+    expect(sessions.body.items.find((session: { current: boolean }) => session.current)).toMatchObject({ sessionId: signed.sessionId, staffId });
+    // the cookie alone refreshes
+    const refreshed = await api.request('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie.split(';')[0] }, body: '{}' });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('a mandatory-MFA role without MFA gets only an enrolment token; enrolment, then password + TOTP', async () => {
+    const { staffId, afterChange } = await account(api, call, 'hm.one', ['health_manager']);
+    expect(afterChange).toEqual({ mfaEnrolmentRequired: true, enrolmentToken: expect.any(String) });
+    // the enrolment token opens nothing else
+    expect((await call('GET', '/v1/auth/sessions', afterChange.enrolmentToken)).status).toBe(401);
+    const enrol = await call('POST', '/v1/auth/mfa/enrol', undefined, { enrolmentToken: afterChange.enrolmentToken });
+    expect(enrol.status).toBe(200);
+    expect(enrol.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/pi-ledger:hm\.one\?secret=[A-Z2-7]+&issuer=pi-ledger$/);
+    expect(enrol.body.qrCode).toMatch(/^data:image\/png;base64,/);
+    const wrong = await call('POST', '/v1/auth/mfa/confirm', undefined, { enrolmentToken: afterChange.enrolmentToken, code: '000000' });
+    expect(wrong.status).toBe(401);
+    const confirmed = await call('POST', '/v1/auth/mfa/confirm', undefined, { enrolmentToken: afterChange.enrolmentToken, code: await codeAt(api, enrol.body.secret) });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ accessToken: expect.any(String), staffId });
+
+    const login = await call('POST', '/v1/auth/login', undefined, { username: 'hm.one', password: PASSWORD });
+    expect(login.body).toEqual({ mfaRequired: true, challenge: expect.any(String) });
+    // the code that confirmed the enrolment is spent
+    const replayedConfirm = await call('POST', '/v1/auth/mfa', undefined, { challenge: login.body.challenge, code: await codeAt(api, enrol.body.secret) });
+    expect(replayedConfirm).toMatchObject({ status: 401, body: { code: 'invalid-mfa-code' } });
+    const wrongCode = await call('POST', '/v1/auth/mfa', undefined, {
+      challenge: login.body.challenge,
+      code: '123456' === (await codeAt(api, enrol.body.secret, 1)) ? '654321' : '123456',
+    });
+    expect(wrongCode).toMatchObject({ status: 401, body: { code: 'invalid-mfa-code' } });
+    const next = await codeAt(api, enrol.body.secret, 1);
+    const signed = await call('POST', '/v1/auth/mfa', undefined, { challenge: login.body.challenge, code: next });
+    expect(signed.status).toBe(200);
+    const payload = JSON.parse(Buffer.from(signed.body.accessToken.split('.')[1], 'base64url').toString());
+    expect(payload).toMatchObject({ sub: staffId, roles: ['health_manager'], sid: signed.body.sessionId, dept: 'dept-a' });
+    // a replayed code is refused, even with a fresh challenge
+    const again = await call('POST', '/v1/auth/login', undefined, { username: 'hm.one', password: PASSWORD });
+    expect(await call('POST', '/v1/auth/mfa', undefined, { challenge: again.body.challenge, code: next })).toMatchObject({ status: 401, body: { code: 'invalid-mfa-code' } });
+    // a challenge is no bearer token, and an access token is no challenge
+    expect((await call('GET', '/v1/auth/sessions', again.body.challenge)).status).toBe(401);
+    expect(await call('POST', '/v1/auth/mfa', undefined, { challenge: signed.body.accessToken, code: next })).toMatchObject({ status: 401, body: { code: 'invalid-step-token' } });
+  });
+
+  it('an unknown user and a wrong password get the same status and body, after a hash each', async () => {
+    await account(api, call, 'desk.two', ['front_desk']);
+    const timed = async (username: string) => {
+      const started = performance.now();
+      const response = await call('POST', '/v1/auth/login', undefined, { username, password: 'not the password at all' });
+      return { response, ms: performance.now() - started };
+    };
+    const unknown = [];
+    const wrong = [];
+    for (let i = 0; i < 3; i++) {
+      unknown.push(await timed('nobody.here'));
+      wrong.push(await timed('desk.two'));
+    }
+    const strip = ({ response }: { response: Awaited<ReturnType<Call>> }) => ({ status: response.status, body: { ...response.body, instance: undefined } });
+    expect(strip(unknown[0])).toEqual(strip(wrong[0]));
+    expect(strip(unknown[0])).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
+    const median = (runs: Array<{ ms: number }>) => runs.map((run) => run.ms).sort((a, b) => a - b)[1];
+    // without the dummy hash an unknown user would answer in about a millisecond
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+  });
+
+  it('five wrong passwords lock the account (the right one is then refused alike); admin unlocks it', async () => {
+    const { staffId } = await account(api, call, 'desk.lock', ['front_desk']);
+    for (let i = 0; i < 5; i++) expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.lock', password: `wrong password ${i}!` })).status).toBe(401);
+    const locked = await call('POST', '/v1/auth/login', undefined, { username: 'desk.lock', password: PASSWORD });
+    expect(locked).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
+    const admin = await tokens(api).admin();
+    expect((await call('GET', `/v1/staff/${staffId}`, admin)).body.lockedUntil).toEqual(expect.any(String));
+    expect((await call('POST', `/v1/staff/${staffId}/unlock`, admin)).status).toBe(200);
+    expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.lock', password: PASSWORD })).status).toBe(200);
+    const history = await call('GET', `/v1/staff/${staffId}/logins`, await tokens(api).compliance());
+    expect(history.body.items.map((entry: { outcome: string; reason?: string }) => entry.reason ?? entry.outcome).slice(0, 4)).toEqual([
+      'login-succeeded',
+      'unlocked',
+      'locked',
+      'locked',
+    ]);
+    expect(history.body.items[0]).toMatchObject({ ip: '127.0.0.1', at: expect.any(String) });
+  });
+
+  it('refresh tokens rotate; reusing a spent one ends the whole session', async () => {
+    await account(api, call, 'desk.rot', ['front_desk']);
+    const login = await call('POST', '/v1/auth/login', undefined, { username: 'desk.rot', password: PASSWORD });
+    const first = await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken });
+    expect(first.status).toBe(200);
+    expect(first.body.refreshToken).not.toBe(login.body.refreshToken);
+    expect(first.body.sessionId).toBe(login.body.sessionId);
+    const reused = await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken });
+    expect(reused).toMatchObject({ status: 401, body: { code: 'refresh-token-reused' } });
+    // the newest token of that session is dead too
+    expect(await call('POST', '/v1/auth/refresh', undefined, { refreshToken: first.body.refreshToken })).toMatchObject({ status: 401, body: { code: 'invalid-refresh-token' } });
+  });
+
+  it('logout ends the session; a disabled account cannot sign in', async () => {
+    const { staffId } = await account(api, call, 'desk.out', ['front_desk']);
+    const login = await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD });
+    expect((await call('POST', '/v1/auth/logout', login.body.accessToken)).status).toBe(204);
+    expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken })).status).toBe(401);
+    const admin = await tokens(api).admin();
+    expect((await call('POST', `/v1/staff/${staffId}/disable`, admin)).status).toBe(200);
+    expect(await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD })).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
+  });
+
+  it('a password must be long, uncommon and not the username', async () => {
+    const admin = await tokens(api).admin();
+    const created = await call('POST', '/v1/staff', admin, { username: 'desk.pw', displayName: 'x', roles: ['front_desk'] });
+    const first = await call('POST', '/v1/auth/login', undefined, { username: 'desk.pw', password: created.body.oneTimePassword });
+    for (const weak of ['short', 'qwerty123456', 'my-desk.pw-is-long', 'aaaaaaaaaaaaaaaa']) {
+      const refused = await call('POST', '/v1/auth/password', undefined, { passwordToken: first.body.passwordToken, newPassword: weak });
+      expect(refused).toMatchObject({ status: 400, body: { code: 'validation-failed', errors: [{ path: 'newPassword' }] } });
+    }
+  });
+
+  it('no password, code, hash, secret or token in clear in the logs or the database', async () => {
+    const { rows } = await api.database.pool.query<{ data: unknown }>(`SELECT data FROM ledger_events WHERE stream_id LIKE 'staff-%'`);
+    const events = JSON.stringify(rows);
+    expect(events).not.toContain('$argon2id$');
+    expect(events).not.toContain(PASSWORD);
+    expect(events).not.toContain('名-desk.one');
+    expect(events).not.toContain('127.0.0.1');
+    const dump = JSON.stringify((await api.database.pool.query('SELECT * FROM auth_sessions s JOIN auth_refresh_tokens t USING (session_id)')).rows);
+    const logs = api.logLines.join('\n');
+    const login = await call('POST', '/v1/auth/login', undefined, { username: 'desk.two', password: PASSWORD });
+    for (const secret of [PASSWORD, login.body.refreshToken, login.body.accessToken, '$argon2id$']) {
+      expect(logs).not.toContain(secret);
+      expect(dump).not.toContain(secret);
+    }
+    expect(api.logLines.join('\n')).not.toContain(login.body.refreshToken);
+  });
+});
