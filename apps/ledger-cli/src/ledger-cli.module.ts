@@ -21,6 +21,7 @@ import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
+import { STAFF_COMMANDS } from './staff/staff.commands';
 
 @Module({})
 export class LedgerCliModule {
@@ -48,6 +49,7 @@ export class LedgerCliModule {
         evidenceExporterProvider,
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
+        ...STAFF_COMMANDS,
       ],
     };
   }

@@ -85,6 +85,7 @@ export class StaffHttpController {
 
   @Post(':staffId/password-reset')
   @Roles('admin')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Set a one-time password (shown this once); the person must choose their own at the next sign-in' })
   async resetPassword(
     @Param('staffId') staffId: string,
@@ -99,6 +100,7 @@ export class StaffHttpController {
 
   @Post(':staffId/mfa-reset')
   @Roles('admin')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Remove the account’s TOTP enrolment (a lost phone); it enrols again at the next sign-in' })
   async resetMfa(@Param('staffId') staffId: string, @Headers('if-match') ifMatch: string | undefined, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: Reply) {
     return this.changed(reply, staffId, await this.staff.change(staffId, { type: 'ResetMfa' }, context, expectedVersionFromIfMatch(ifMatch)));
