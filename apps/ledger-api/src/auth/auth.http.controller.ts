@@ -86,7 +86,7 @@ export class AuthHttpController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End a session: one’s own; admin: anyone’s' })
   async deleteSession(@CurrentActor() actor: Actor, @Param('sessionId') sessionId: string, @Req() request: FastifyRequest) {
-    const session = /^[0-9a-f-]{36}$/i.test(sessionId) ? await this.sessions.get(sessionId) : undefined;
+    const session = await this.sessions.get(sessionId);
     if (!session || session.ended || (session.staffId !== actor.id && !actor.roles.includes('admin'))) throw sessionNotFound();
     await this.signIn.endSession(session.staffId, sessionId, 'session-deleted', request.ip, actor);
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
+import { validate as isUuid } from 'uuid';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { LogoutReason } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 
@@ -84,12 +85,15 @@ export class StaffSessions {
   }
 
   async get(sessionId: string): Promise<(StaffSession & { ended: boolean }) | undefined> {
+    if (!isUuid(sessionId)) return undefined;
     const { rows } = await this.pool.query(`SELECT ${COLUMNS}, ended_at IS NOT NULL AS ended FROM auth_sessions WHERE session_id = $1`, [sessionId]);
     return rows[0] ? { ...toSession(rows[0]), ended: rows[0].ended as boolean } : undefined;
   }
 
   /** The account's open, unexpired sessions, newest first. */
   async active(staffId: string, now: Date): Promise<StaffSession[]> {
+    // a machine token's actor (`ledger auth token --sub ops-1`) is no staff account: it has no sessions
+    if (!isUuid(staffId)) return [];
     const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM auth_sessions WHERE staff_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at DESC`, [
       staffId,
       iso(now),
