@@ -96,6 +96,7 @@ export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCode
 
 const SUBJECT_CODEC = { codec: 'SubjectEventCodec' } as const;
 const REGISTRY = { none: 'the registry: purposes, notices and sensitivity, the handler’s own texts' } as const;
+const REVOKED = { none: 'a revoked session, token or account id, a reason code, times (libs/access-control/src/revocation)' } as const;
 const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date' } as const;
 
 /**
@@ -110,6 +111,9 @@ export const LEDGER_EVENT_PI: {
 } & {
   readonly PersonalDataAccessed: PiSealing;
   readonly EvidenceExported: PiSealing;
+  readonly SessionRevoked: PiSealing;
+  readonly TokenRevoked: PiSealing;
+  readonly ActorRevoked: PiSealing;
 } = {
   SubjectRegistered: SUBJECT_CODEC,
   DataCollected: SUBJECT_CODEC,
@@ -138,6 +142,9 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  SessionRevoked: REVOKED,
+  TokenRevoked: REVOKED,
+  ActorRevoked: REVOKED,
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {
