@@ -1,7 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandFactory, CommandRunnerService } from 'nest-commander';
+import pino from 'pino';
+import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
 import { RevocationService } from '../libs/access-control/src/revocation/revocation.service';
+import { loadConfig } from '../libs/platform/src/config/ledger-config';
 import { TokenService } from '../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { waitUntil } from './support/wait-until';
@@ -11,6 +15,7 @@ describe('revocation across API processes', () => {
   let a: TestApi;
   let b: TestApi;
   let sign: TokenService['sign'];
+  let dataDir: string;
   const read = (api: TestApi, token: string) => api.request('/v1/access-matrix', { headers: { authorization: `Bearer ${token}` } });
   const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string; iat: number; sid?: string };
   /** Polls B until it refuses the token; the assertion is the 2 s bound, not a sleep. */
@@ -18,7 +23,7 @@ describe('revocation across API processes', () => {
     waitUntil('the token to be refused', async () => ((await read(api, token)).status === 401 ? true : undefined), withinMs, 10);
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-revoke-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-revoke-'));
     a = await startTestApi({ dataDir });
     b = await startTestApi({ dataDir, databaseUrl: a.database.url });
     const tokens = a.app.get(TokenService);
@@ -104,6 +109,72 @@ describe('revocation across API processes', () => {
     await refusedBy(b, token);
     // and the listeners come back
     await waitUntil('the LISTEN connections to be opened again', async () => ((await listeners()).length >= 2 ? true : undefined), 5_000);
+  });
+
+  describe('machine tokens', () => {
+    const revoke = (api: TestApi, tokenId: string, token: string) => api.request(`/v1/auth/tokens/${tokenId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+
+    it('DELETE /v1/auth/tokens/{tokenId} (admin, ops) revokes one on every process, and again changes nothing', async () => {
+      const machine = await sign({ sub: 'prometheus', roles: ['admin'], ttlSeconds: 86_400 });
+      const ops = await sign({ sub: 'ops-chen', roles: ['ops'] });
+      const response = await revoke(a, claims(machine).jti, ops);
+      expect(response.status).toBe(204);
+      expect(await response.text()).toBe('');
+      await refusedBy(b, machine);
+      expect((await revoke(b, claims(machine).jti, ops)).status).toBe(204);
+      const { rows } = await a.database.pool.query(`SELECT metadata->>'actor' AS actor FROM ledger_events WHERE stream_id = $1`, [`revocation-token-${claims(machine).jti}`]);
+      expect(rows).toEqual([{ actor: 'ops-chen' }]);
+    });
+
+    it('refuses other roles (403), a malformed id (400 naming tokenId), and no token (401), revoking nothing', async () => {
+      const victim = await sign({ sub: 'ops-bot-3', roles: ['admin'] });
+      const staff = await sign({ sub: 'staff-wang', roles: ['staff'] });
+      expect((await revoke(a, claims(victim).jti, staff)).status).toBe(403);
+      expect((await a.request(`/v1/auth/tokens/${claims(victim).jti}`, { method: 'DELETE' })).status).toBe(401);
+      const bad = await revoke(a, 'not-a-token-id', await sign({ sub: 'admin-li', roles: ['admin'] }));
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 'validation-failed', errors: [{ path: 'tokenId' }] });
+      expect((await read(a, victim)).status).toBe(200);
+    });
+
+    it('`ledger auth token` prints the token id on stderr, and `ledger auth revoke <id>` revokes it', async () => {
+      const config = { ...loadConfig({ LOG_LEVEL: 'silent', LEDGER_DATA_DIR: dataDir }), databaseUrl: a.database.url };
+      async function ledger(...args: string[]): Promise<{ stdout: string; stderr: string; errors: Error[] }> {
+        const errors: Error[] = [];
+        const cli = await CommandFactory.createWithoutRunning(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), {
+          logger: false,
+          serviceErrorHandler: (error) => void errors.push(error),
+        });
+        const out: string[] = [];
+        const err: string[] = [];
+        const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
+        const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => err.push(String(chunk)) > 0);
+        try {
+          await cli.get(CommandRunnerService).run(['node', 'ledger', 'auth', ...args]);
+        } finally {
+          stdout.mockRestore();
+          stderr.mockRestore();
+          await cli.close();
+        }
+        return { stdout: out.join(''), stderr: err.join(''), errors };
+      }
+
+      const issued = await ledger('token', '--sub', 'backup-job', '--role', 'admin');
+      expect(issued.errors).toEqual([]);
+      const token = issued.stdout.trim();
+      expect(issued.stderr).toBe(`token id ${claims(token).jti}\n`);
+      expect((await read(b, token)).status).toBe(200);
+
+      const revoked = await ledger('revoke', claims(token).jti);
+      expect(revoked.errors).toEqual([]);
+      expect(revoked.stdout).toBe('');
+      await refusedBy(b, token);
+      await refusedBy(a, token);
+      const { rows } = await a.database.pool.query(`SELECT metadata->>'actor' AS actor FROM ledger_events WHERE stream_id = $1`, [`revocation-token-${claims(token).jti}`]);
+      expect(rows).toEqual([{ actor: expect.stringMatching(/^cli:/) }]);
+
+      expect((await ledger('revoke', 'nonsense')).errors.map((error) => error.message)).toEqual([expect.stringMatching(/UUID/)]);
+    });
   });
 
   it('writes no token to the logs', () => {
