@@ -23,12 +23,12 @@ export function AuthRateLimit(): MethodDecorator {
 }
 
 type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttlInSeconds?: number }>;
-type LimiterFactory = (options: object) => Limiter;
+type LimiterFactory = (this: void, options: object) => Limiter;
 
 /** Registers @fastify/rate-limit (not globally) and applies it to the routes marked with @AuthRateLimit(); call before the routes are registered. */
 export async function registerAuthRateLimit(fastify: FastifyInstance, limits: AuthRateLimits): Promise<void> {
   await fastify.register(rateLimit, { global: false });
-  const create = (fastify as FastifyInstance & { createRateLimit: LimiterFactory }).createRateLimit;
+  const create: LimiterFactory = (options) => (fastify as FastifyInstance & { createRateLimit: LimiterFactory }).createRateLimit(options);
   const timeWindow = limits.windowSeconds * 1000;
   const byIp = create({ max: limits.perIp, timeWindow, keyGenerator: (request: FastifyRequest) => `ip:${request.ip}` });
   const byUsername = create({
@@ -45,7 +45,7 @@ export async function registerAuthRateLimit(fastify: FastifyInstance, limits: Au
     if ((route.config as Record<string, unknown> | undefined)?.[ROUTE_FLAG] !== true) return;
     // after the body is parsed (the username is in it), before Nest's guards and handler
     const hooks = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [...(hooks as preHandlerHookHandler[]), check as unknown as preHandlerHookHandler];
+    route.preHandler = [...(hooks as preHandlerHookHandler[]), check];
   });
 }
 
