@@ -45,7 +45,8 @@ describe('staff sign-in over HTTP', () => {
   let call: Call;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    // each spec signs in more often than a person would: only the per-username limit, which one spec checks
+    api = await startTestApi({ authRateLimit: { perIp: 0, perUsername: 8, windowSeconds: 60 } });
     call = recording(jsonRequest(api));
   });
   afterAll(() => api.close());
@@ -161,14 +162,39 @@ describe('staff sign-in over HTTP', () => {
     expect(await call('POST', '/v1/auth/refresh', undefined, { refreshToken: first.body.refreshToken })).toMatchObject({ status: 401, body: { code: 'invalid-refresh-token' } });
   });
 
-  it('logout ends the session; a disabled account cannot sign in', async () => {
+  it('logout ends the session and refuses its access token; a disabled account cannot sign in and its old token is refused', async () => {
     const { staffId } = await account(api, call, 'desk.out', ['front_desk']);
     const login = await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD });
+    expect((await call('GET', '/v1/auth/sessions', login.body.accessToken)).status).toBe(200);
     expect((await call('POST', '/v1/auth/logout', login.body.accessToken)).status).toBe(204);
+    expect(await call('GET', '/v1/auth/sessions', login.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
     expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken })).status).toBe(401);
+
+    const again = await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD });
+    expect((await call('GET', '/v1/auth/sessions', again.body.accessToken)).status).toBe(200);
     const admin = await tokens(api).admin();
     expect((await call('POST', `/v1/staff/${staffId}/disable`, admin)).status).toBe(200);
+    expect(await call('GET', '/v1/auth/sessions', again.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
     expect(await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD })).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
+    // re-enabled, a new sign-in's token works again (the revocation refused only tokens issued before it)
+    expect((await call('POST', `/v1/staff/${staffId}/enable`, admin)).status).toBe(200);
+    const back = await call('POST', '/v1/auth/login', undefined, { username: 'desk.out', password: PASSWORD });
+    expect((await call('GET', '/v1/auth/sessions', back.body.accessToken)).status).toBe(200);
+  });
+
+  it('a reused refresh token also refuses the session’s access token at once', async () => {
+    await account(api, call, 'desk.reuse', ['front_desk']);
+    const login = await call('POST', '/v1/auth/login', undefined, { username: 'desk.reuse', password: PASSWORD });
+    const rotated = await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken });
+    expect((await call('GET', '/v1/auth/sessions', rotated.body.accessToken)).status).toBe(200);
+    expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: login.body.refreshToken })).status).toBe(401);
+    expect(await call('GET', '/v1/auth/sessions', rotated.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
+  });
+
+  it('sign-in is rate-limited per username (a password spray from many addresses): 429 past the limit', async () => {
+    const attempts = [];
+    for (let i = 0; i < 9; i++) attempts.push((await call('POST', '/v1/auth/login', undefined, { username: 'spray.target', password: `guess number ${i}!` })).status);
+    expect(attempts).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429]);
   });
 
   it('a password must be long, uncommon and not the username', async () => {

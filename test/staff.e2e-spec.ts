@@ -8,6 +8,7 @@ import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
 import { loadConfig } from '../libs/platform/src/config/ledger-config';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { startTestApi, TestApi } from './support/test-api';
+import { waitUntil } from './support/wait-until';
 
 const PASSWORD = 'a long and private passphrase 42';
 type Call = ReturnType<typeof jsonRequest>;
@@ -21,7 +22,7 @@ describe('staff accounts over HTTP (admin)', () => {
   const masterKey = randomBytes(32);
 
   beforeAll(async () => {
-    api = await startTestApi({ masterKey });
+    api = await startTestApi({ masterKey, authRateLimit: { perIp: 0, perUsername: 0, windowSeconds: 60 } });
     call = jsonRequest(api);
     admin = await tokens(api).admin();
   });
@@ -135,7 +136,9 @@ describe('staff accounts over HTTP (admin)', () => {
   it('disable and enable: a disabled account cannot sign in or refresh; enabled, it can again', async () => {
     const { body } = await create('gone.soon');
     const signed = await firstSignIn('gone.soon', body.oneTimePassword);
+    expect((await call('GET', '/v1/auth/sessions', signed.body.accessToken)).status).toBe(200);
     expect((await call('POST', `/v1/staff/${body.staffId}/disable`, admin)).body).toMatchObject({ version: 4 });
+    expect(await call('GET', '/v1/auth/sessions', signed.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
     expect((await call('GET', `/v1/staff/${body.staffId}`, admin)).body.status).toBe('disabled');
     expect(await call('POST', '/v1/auth/login', undefined, { username: 'gone.soon', password: PASSWORD })).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
     expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: signed.body.refreshToken })).status).toBe(401);
@@ -176,7 +179,9 @@ describe('staff accounts over HTTP (admin)', () => {
     expect((await call('DELETE', `/v1/auth/sessions/${signed.body.sessionId}`, other)).status).toBe(404);
     expect((await call('DELETE', `/v1/auth/sessions/${signed.body.sessionId}`, signed.body.accessToken)).status).toBe(204);
     expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: signed.body.refreshToken })).status).toBe(401);
-    expect((await call('GET', '/v1/auth/sessions', signed.body.accessToken)).body.items).toEqual([]);
+    // the deleted session's own access token is refused now
+    expect(await call('GET', '/v1/auth/sessions', signed.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
+    expect((await call('GET', `/v1/auth/sessions?staffId=${body.staffId}`, admin)).body.items).toEqual([]);
   });
 
   it('names and credentials are sealed in the log', async () => {
@@ -251,7 +256,17 @@ describe('staff accounts over HTTP (admin)', () => {
         mfa: 'none',
       });
       expect((await ledger('reset-mfa', 'cli.user')).lines).toEqual([{ staffId: created.lines[0].staffId, mfa: 'none', changed: false }]);
+      const first = await call('POST', '/v1/auth/login', undefined, { username: 'cli.user', password: created.lines[0].oneTimePassword });
+      const signed = await call('POST', '/v1/auth/password', undefined, { passwordToken: first.body.passwordToken, newPassword: PASSWORD });
+      expect((await call('GET', '/v1/auth/sessions', signed.body.accessToken)).status).toBe(200);
       expect((await ledger('disable', 'cli.user')).lines).toEqual([{ staffId: created.lines[0].staffId, status: 'disabled', changed: true }]);
+      // the API process learns of the CLI's revocation by NOTIFY or its re-read, within 2 s
+      await waitUntil(
+        'the disabled account’s token refused',
+        async () => ((await call('GET', '/v1/auth/sessions', signed.body.accessToken)).status === 401 ? true : undefined),
+        2_000,
+      );
+      expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: signed.body.refreshToken })).status).toBe(401);
       expect((await call('GET', `/v1/staff/${created.lines[0].staffId as string}`, admin)).body).toMatchObject({ status: 'disabled', displayName: '陈静' });
       const unknown = await ledger('disable', 'no.such.user');
       expect(unknown.errors.map((error) => (error as { code?: string }).code)).toEqual(['staff-not-found']);

@@ -19,6 +19,8 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { StaffModule } from './staff/staff.module';
 import { AuthModule } from './auth/auth.module';
+import { DepartmentsModule } from './departments/departments.module';
+import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -40,12 +42,14 @@ export class LedgerApiModule {
         ApplicationModule,
         RegistryModule,
         AccessMatrixModule,
+        DepartmentsModule,
         SubjectsModule,
         RightsModule,
         AuditApiModule,
         OpsModule,
         StaffModule,
         AuthModule,
+        AuthTokensModule,
       ],
     };
   }

@@ -8,7 +8,12 @@ import { LedgerApiModule } from './ledger-api.module';
 
 /** The whole API, configured but not listening: main.ts listens, end-to-end tests too (with a pinned clock). */
 export async function createLedgerApi(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, { requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000 });
+  const app = await createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, {
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    authRateLimit: config.authRateLimit,
+    corsOrigins: config.corsOrigins,
+    tls: config.tls,
+  });
   // the refresh token's httpOnly cookie (apps/ledger-api/src/auth)
   await app.register(fastifyCookie);
   return app;

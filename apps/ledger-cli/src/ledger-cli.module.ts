@@ -19,9 +19,13 @@ import { CliVault, cliProjectionsProvider } from './projections/cli-projections.
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
+import { AuthRevokeCommand } from './auth/auth-revoke.command';
+import { RevocationCache } from '@pi-ledger/access-control/revocation/revocation-cache';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
 import { STAFF_COMMANDS } from './staff/staff.commands';
+import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
 
 @Module({})
 export class LedgerCliModule {
@@ -41,6 +45,9 @@ export class LedgerCliModule {
         TokenService,
         AuthCommand,
         AuthTokenCommand,
+        AuthRevokeCommand,
+        RevocationCache,
+        RevocationService,
         KeysCommand,
         RotateKekCommand,
         AuditCommand,
@@ -50,6 +57,7 @@ export class LedgerCliModule {
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
         ...STAFF_COMMANDS,
+        ...DEPARTMENTS_COMMANDS,
       ],
     };
   }

@@ -3,13 +3,14 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '@pi-ledger/access-control/actor';
 import { PublicRoute } from '@pi-ledger/access-control/public-route.decorator';
+import { AuthRateLimit } from '@pi-ledger/platform/http/auth-rate-limit';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Inject } from '@nestjs/common';
 import { CurrentActor } from '@pi-ledger/access-control/current-actor.decorator';
-import { StaffSessions } from '../staff/staff-sessions';
+import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { STAFF_ROLES } from '../staff/staff-roles';
 import { ChangePasswordDto, ConfirmEnrolmentDto, EnrolDto, LoginDto, MfaDto, RefreshDto, SessionsQueryDto } from './auth.dto';
 import { invalidRefreshToken, sessionNotFound } from './auth.problems';
@@ -34,6 +35,7 @@ export class AuthHttpController {
 
   @Post('login')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Username and password → tokens, or the next step: a TOTP challenge, an enrolment token, a password token' })
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -42,6 +44,7 @@ export class AuthHttpController {
 
   @Post('mfa')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'The challenge and a TOTP code → access and refresh tokens' })
   async mfa(@Body() body: MfaDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -50,6 +53,7 @@ export class AuthHttpController {
 
   @Post('refresh')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'A refresh token (body or cookie) → new tokens; the old refresh token is spent, and using it again ends the session' })
   async refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -102,6 +106,7 @@ export class AuthHttpController {
 
   @Post('mfa/confirm')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the enrolment with a first code; with an enrolment token the sign-in completes (tokens)' })
   async confirm(@Body() body: ConfirmEnrolmentDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -112,6 +117,7 @@ export class AuthHttpController {
 
   @Post('password')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Choose a password: with the password token of a one-time-password sign-in (the sign-in goes on), or signed in with the current one' })
   async password(@Body() body: ChangePasswordDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '@pi-ledger/access-control/actor';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { TokenRejectedError } from '@pi-ledger/access-control/token.errors';
-import { rejectedToken } from '@pi-ledger/access-control/authentication.problems';
+import { rejectedToken, revokedToken } from '@pi-ledger/access-control/authentication.problems';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
-import { StaffSessions } from '../staff/staff-sessions';
+import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
@@ -18,6 +19,7 @@ export class BearerSession {
   constructor(
     private readonly tokens: TokenService,
     private readonly sessions: StaffSessions,
+    private readonly revocations: RevocationService,
   ) {}
 
   async actor(request: FastifyRequest): Promise<Actor> {
@@ -30,6 +32,7 @@ export class BearerSession {
       if (error instanceof TokenRejectedError) throw rejectedToken(error);
       throw error;
     }
+    if (this.revocations.isRevoked(actor)) throw revokedToken();
     const session = actor.sessionId ? await this.sessions.get(actor.sessionId) : undefined;
     if (!session || session.ended || session.staffId !== actor.id) throw new ProblemException(401, 'invalid-token', 'Invalid token', 'the token’s sign-in session has ended');
     return actor;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Actor } from '@pi-ledger/access-control/actor';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { openedSecret, StaffAccounts } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
 import { dummyHash, verifyPassword } from '@pi-ledger/access-control/staff-accounts/passwords';
@@ -10,7 +11,7 @@ import type { LoginFailureReason, LogoutReason } from '@pi-ledger/ledger-domain/
 import type { EventMetadata } from '@pi-ledger/event-store/event-store.port';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { MFA_REQUIRED_ROLES, MfaPolicy } from '../staff/mfa-policy';
-import { StaffSessions } from '../staff/staff-sessions';
+import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { invalidCode, invalidCredentials, invalidRefreshToken, refreshTokenReused } from './auth.problems';
 import { StepTokens } from './step-tokens';
 import { acceptedTimeStep } from './totp';
@@ -54,6 +55,7 @@ export class SignInService {
     private readonly sessions: StaffSessions,
     private readonly tokens: TokenService,
     private readonly steps: StepTokens,
+    private readonly revocations: RevocationService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(MFA_REQUIRED_ROLES) private readonly mfa: MfaPolicy,
   ) {}
@@ -132,6 +134,8 @@ export class SignInService {
 
   /** Ends a session (its refresh token stops working) and records who ended it and why. */
   async endSession(staffId: string, sessionId: string, reason: LogoutReason, ip: string | null, by?: Actor): Promise<boolean> {
+    // its access tokens are refused on every process within 2 s, whether or not it was still open here
+    await this.revocations.revokeSession(sessionId, reason, by ? { actor: by, correlationId: 'sign-in' } : undefined);
     const ended = await this.sessions.end(sessionId, reason, this.clock());
     if (ended) await this.accounts.recordSignin(staffId, { type: 'RecordLogout', sessionId, reason, ip }, by ? { ...actingAs(by.id, by.roles) } : actingAs(staffId));
     return ended;

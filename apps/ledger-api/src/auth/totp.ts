@@ -25,7 +25,7 @@ export async function acceptedTimeStep(secret: string, code: string, now: Date, 
       epochTolerance: TOTP_PERIOD_SECONDS,
       ...(usedUpTo === null ? {} : { afterTimeStep: usedUpTo }),
     });
-    return result.valid && 'timeStep' in result ? (result.timeStep) : null;
+    return result.valid && 'timeStep' in result ? result.timeStep : null;
   } catch {
     return null;
   }

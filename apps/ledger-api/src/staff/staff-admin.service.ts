@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { StaffAccounts, StaffChange } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
 import { hashPassword, generateOneTimePassword } from '@pi-ledger/access-control/staff-accounts/passwords';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
@@ -6,11 +7,17 @@ import { StaffAccount } from '@pi-ledger/ledger-domain/staff/staff-account.decid
 import { isLocked } from '@pi-ledger/ledger-domain/staff/staff-signin.decider';
 import { StaffSigninEvent } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 import { eventMetadata, RequestContext } from '../application/request-context';
-import { StaffSessions } from './staff-sessions';
+import { endAccountSessions, StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { MFA_REQUIRED_ROLES, MfaPolicy } from './mfa-policy';
 
-/** A change after which the tokens an account holds no longer say the truth: its sessions end. */
-const ENDS_SESSIONS = new Set<StaffChange['type']>(['RevokeRole', 'SetDepartment', 'SetPassword', 'ResetMfa', 'DisableAccount']);
+/** A change after which the tokens an account holds no longer say the truth: its sessions end and every token it holds is refused (the revocation's reason). */
+const ENDS_SESSIONS: Partial<Record<StaffChange['type'], string>> = {
+  RevokeRole: 'role-revoked',
+  SetDepartment: 'department-changed',
+  SetPassword: 'password-reset',
+  ResetMfa: 'mfa-reset',
+  DisableAccount: 'account-disabled',
+};
 
 export interface StaffView {
   staffId: string;
@@ -34,6 +41,7 @@ export class StaffAdminService {
   constructor(
     private readonly accounts: StaffAccounts,
     private readonly sessions: StaffSessions,
+    private readonly revocations: RevocationService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(MFA_REQUIRED_ROLES) private readonly mfa: MfaPolicy,
   ) {}
@@ -44,7 +52,8 @@ export class StaffAdminService {
 
   async change(staffId: string, change: StaffChange, context: RequestContext, ifMatch?: number): Promise<{ version: number; position: number }> {
     const handled = await this.accounts.execute(staffId, change, eventMetadata(context), ifMatch);
-    if (handled.events.length > 0 && ENDS_SESSIONS.has(change.type)) await this.endSessions(staffId, context);
+    const reason = ENDS_SESSIONS[change.type];
+    if (handled.events.length > 0 && reason !== undefined) await this.endSessions(staffId, reason, context);
     return { version: handled.version, position: handled.position };
   }
 
@@ -81,9 +90,8 @@ export class StaffAdminService {
       .map(({ event, recorded }) => loginEntry(event, recorded.streamVersion));
   }
 
-  private async endSessions(staffId: string, context: RequestContext): Promise<void> {
-    const ended = await this.sessions.endAll(staffId, 'account-changed', this.clock());
-    for (const sessionId of ended) await this.accounts.recordSignin(staffId, { type: 'RecordLogout', sessionId, reason: 'account-changed', ip: null }, eventMetadata(context));
+  private endSessions(staffId: string, reason: string, context: RequestContext): Promise<void> {
+    return endAccountSessions({ accounts: this.accounts, sessions: this.sessions, revocations: this.revocations }, staffId, reason, context, this.clock());
   }
 
   private async toView(account: StaffAccount, version: number): Promise<StaffView> {

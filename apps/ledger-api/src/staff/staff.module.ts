@@ -12,7 +12,7 @@ import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { MFA_REQUIRED_ROLES, MfaPolicy } from './mfa-policy';
 import { StaffAdminService } from './staff-admin.service';
-import { StaffSessions } from './staff-sessions';
+import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { StaffHttpController } from './staff.http.controller';
 
 registerProblemCodes({

@@ -3,7 +3,10 @@ import { userInfo } from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { StaffAccounts } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
+import type { Role } from '@pi-ledger/access-control/roles';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
+import { StaffAccounts, StaffChange } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
+import { endAccountSessions, StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { POSTGRES_EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import type { EventMetadata } from '@pi-ledger/event-store/event-store.port';
 import type { PostgresEventStorePort } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
@@ -24,6 +27,8 @@ export class CliStaffAccounts implements BeforeApplicationShutdown {
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly sessions: StaffSessions,
+    private readonly revocations: RevocationService,
   ) {}
 
   async accounts(): Promise<StaffAccounts> {
@@ -40,6 +45,17 @@ export class CliStaffAccounts implements BeforeApplicationShutdown {
       user = process.env.USER ?? 'unknown';
     }
     return { actor: `cli:${user}`, roles: ['admin'], correlationId: randomUUID() };
+  }
+
+  /** Runs an account change; one that makes its tokens untrue also ends its sessions and refuses its tokens, as the API does. */
+  async change(staffId: string, change: StaffChange, revocationReason?: string): Promise<boolean> {
+    const accounts = await this.accounts();
+    const metadata = this.metadata();
+    const handled = await accounts.execute(staffId, change, metadata);
+    if (handled.events.length === 0 || revocationReason === undefined) return handled.events.length > 0;
+    const by = { actor: { id: metadata.actor, roles: metadata.roles as Role[] }, correlationId: metadata.correlationId };
+    await endAccountSessions({ accounts, sessions: this.sessions, revocations: this.revocations }, staffId, revocationReason, by, this.clock());
+    return true;
   }
 
   /** An account named by its username or its id. */

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { isRole, ROLES } from '@pi-ledger/access-control/roles';
 import { DEPARTMENT_ID_PATTERN } from '@pi-ledger/ledger-domain/staff/staff-account.decider';
+import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { CliStaffAccounts } from './cli-staff-accounts';
 
 const STAFF_ROLE_LIST = ROLES.filter((role) => role !== 'data_subject');
@@ -87,8 +88,8 @@ export class StaffDisableCommand extends CommandRunner {
 
   async run([who]: string[]): Promise<void> {
     const staffId = await this.cli.resolve(who);
-    const handled = await (await this.cli.accounts()).execute(staffId, { type: 'DisableAccount' }, this.cli.metadata());
-    process.stdout.write(`${JSON.stringify({ staffId, status: 'disabled', changed: handled.events.length > 0 })}\n`);
+    const changed = await this.cli.change(staffId, { type: 'DisableAccount' }, 'account-disabled');
+    process.stdout.write(`${JSON.stringify({ staffId, status: 'disabled', changed })}\n`);
   }
 }
 
@@ -100,8 +101,8 @@ export class StaffResetMfaCommand extends CommandRunner {
 
   async run([who]: string[]): Promise<void> {
     const staffId = await this.cli.resolve(who);
-    const handled = await (await this.cli.accounts()).execute(staffId, { type: 'ResetMfa' }, this.cli.metadata());
-    process.stdout.write(`${JSON.stringify({ staffId, mfa: 'none', changed: handled.events.length > 0 })}\n`);
+    const changed = await this.cli.change(staffId, { type: 'ResetMfa' }, 'mfa-reset');
+    process.stdout.write(`${JSON.stringify({ staffId, mfa: 'none', changed })}\n`);
   }
 }
 
@@ -130,4 +131,13 @@ export class StaffCommand extends CommandRunner {
   }
 }
 
-export const STAFF_COMMANDS = [CliStaffAccounts, StaffCommand, StaffCreateCommand, StaffBootstrapAdminCommand, StaffDisableCommand, StaffResetMfaCommand, StaffListCommand];
+export const STAFF_COMMANDS = [
+  StaffSessions,
+  CliStaffAccounts,
+  StaffCommand,
+  StaffCreateCommand,
+  StaffBootstrapAdminCommand,
+  StaffDisableCommand,
+  StaffResetMfaCommand,
+  StaffListCommand,
+];

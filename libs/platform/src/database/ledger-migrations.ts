@@ -14,6 +14,8 @@ import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-
 import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-projection-quarantine';
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
 import { StaffAccounts1763900020000 } from './migrations/1763900020000-staff-accounts';
+import { AuthRevocations1763900030000 } from './migrations/1763900030000-auth-revocations';
+import { Assignment1763900040000 } from './migrations/1763900040000-assignment';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -33,4 +35,6 @@ export const LEDGER_MIGRATIONS = [
   ProjectionQuarantine1763900013000,
   SealedProfile1763900014000,
   StaffAccounts1763900020000,
+  AuthRevocations1763900030000,
+  Assignment1763900040000,
 ];

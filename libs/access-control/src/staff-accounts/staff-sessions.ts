@@ -4,6 +4,8 @@ import { Pool } from 'pg';
 import { validate as isUuid } from 'uuid';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { LogoutReason } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
+import { RevocationService, RevokedBy } from '../revocation/revocation.service';
+import { StaffAccounts } from './staff-accounts';
 
 /** A sign-in lasts at most this long, however often its refresh token rotates; then sign in again. */
 export const SESSION_TTL_SECONDS = 12 * 3600;
@@ -112,4 +114,23 @@ function toSession(row: Record<string, unknown>): StaffSession {
     refreshedAt: iso(row.refreshed_at as Date),
     expiresAt: iso(row.expires_at as Date),
   };
+}
+
+/**
+ * After a change that makes an account's tokens untrue (disabled, a role revoked, password or MFA
+ * reset): every token it holds is refused on every process within 2 s, its sessions end, and each
+ * ending is in its sign-in history. The API's admin routes and the CLI both end them so.
+ */
+export async function endAccountSessions(
+  parts: { accounts: StaffAccounts; sessions: StaffSessions; revocations: RevocationService },
+  staffId: string,
+  reason: string,
+  by: RevokedBy & { correlationId: string },
+  now: Date,
+): Promise<void> {
+  await parts.revocations.revokeActor(staffId, reason, by);
+  const metadata = { actor: by.actor.id, roles: [...by.actor.roles], correlationId: by.correlationId };
+  for (const sessionId of await parts.sessions.endAll(staffId, 'account-changed', now)) {
+    await parts.accounts.recordSignin(staffId, { type: 'RecordLogout', sessionId, reason: 'account-changed', ip: null }, metadata);
+  }
 }
