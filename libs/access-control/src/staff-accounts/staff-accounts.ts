@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
-import { handleCommand, HandledCommand, readWholeStream, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { DEFAULT_RETRY, handleCommand, HandledCommand, readWholeStream, RetryPolicy, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { AlongsideConflict } from '@pi-ledger/event-store/event-store.errors';
 import type { AnyDomainEvent, EventMetadata, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { PostgresEventStorePort } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
@@ -25,6 +25,8 @@ import { StaffEvent, StaffEventCodec } from './staff-event-codec';
 
 const ACCOUNT_FOLD: StreamFold<StaffAccountState, StaffAccountEvent> = { initialState: initialStaffAccount, evolve: evolveStaffAccount };
 const SIGNIN_FOLD: StreamFold<StaffSigninState, StaffSigninEvent> = { initialState: initialSignin, evolve: evolveSignin };
+/** Sign-ins of one account may come at once (a shared front-desk terminal, a script retrying): more attempts than an admin's edit gets before 409. */
+const SIGNIN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 10 };
 
 /** A staff account command as callers make it: the clock gives its time. */
 export type StaffChange = StaffAccountCommand extends infer C ? (C extends { now: string } ? Omit<C, 'now'> : never) : never;
@@ -87,7 +89,7 @@ export class StaffAccounts {
   }
 
   async recordSignin(staffId: string, change: SigninChange, metadata: EventMetadata): Promise<HandledCommand<StaffSigninState, StaffSigninEvent>> {
-    return this.run(staffSigninStream(staffId), SIGNIN_FOLD, (now, state) => decideSignin({ ...change, staffId, now }, state), metadata);
+    return this.run(staffSigninStream(staffId), SIGNIN_FOLD, (now, state) => decideSignin({ ...change, staffId, now }, state), metadata, {}, undefined, SIGNIN_RETRY);
   }
 
   /** The account with its secrets opened, or staff-not-found. */
@@ -133,9 +135,11 @@ export class StaffAccounts {
     metadata: EventMetadata,
     options: { alongside?: { name: string; into: string; types: string[]; values: unknown[] } } = {},
     expectedVersion?: number,
+    retry?: RetryPolicy,
   ): Promise<HandledCommand<State, E>> {
     return handleCommand(this.store, streamId, fold, ({ state }) => decide(this.clock().toISOString(), state), {
       expectedVersion,
+      retry,
       prepare: async (events) => ({
         events: await Promise.all(
           events.map(async (event) => {
