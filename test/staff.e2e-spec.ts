@@ -121,6 +121,18 @@ describe('staff accounts over HTTP (admin)', () => {
     ]);
   });
 
+  it('revoking a role refuses the tokens the account holds; its next sign-in carries the roles it has now', async () => {
+    const { body } = await create('role.change', { roles: ['front_desk', 'customer_service'] });
+    const signed = await firstSignIn('role.change', body.oneTimePassword);
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { roles: string[] };
+    expect(claims(signed.body.accessToken).roles).toEqual(['front_desk', 'customer_service']);
+    expect((await call('DELETE', `/v1/staff/${body.staffId}/roles/front_desk`, admin)).status).toBe(200);
+    expect(await call('GET', '/v1/auth/sessions', signed.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
+    const again = await call('POST', '/v1/auth/login', undefined, { username: 'role.change', password: PASSWORD });
+    expect(claims(again.body.accessToken).roles).toEqual(['customer_service']);
+    expect((await call('GET', '/v1/auth/sessions', again.body.accessToken)).status).toBe(200);
+  });
+
   it('a password reset gives a new one-time password: the old password stops working, sessions end', async () => {
     const { body } = await create('reset.pw');
     const signed = await firstSignIn('reset.pw', body.oneTimePassword);
