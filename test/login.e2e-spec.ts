@@ -109,6 +109,38 @@ describe('staff sign-in over HTTP', () => {
     expect(await call('POST', '/v1/auth/mfa', undefined, { challenge: signed.body.accessToken, code: next })).toMatchObject({ status: 401, body: { code: 'invalid-step-token' } });
   });
 
+  it('a signed-in person may enrol TOTP and change their password with their access token', async () => {
+    const { afterChange } = await account(api, call, 'desk.self', ['front_desk']);
+    const bearer = afterChange.accessToken as string;
+    expect((await call('POST', '/v1/auth/mfa/enrol', undefined, {})).status).toBe(401);
+    const enrol = await api.request('/v1/auth/mfa/enrol', { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: '{}' });
+    const { secret } = (await enrol.json()) as { secret: string };
+    secrets.add(secret);
+    const code = await codeAt(api, secret);
+    secrets.add(code);
+    const confirmed = await call('POST', '/v1/auth/mfa/confirm', undefined, { code }, { authorization: `Bearer ${bearer}` });
+    expect(confirmed).toMatchObject({ status: 200, body: { mfa: 'enrolled' } });
+    expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.self', password: PASSWORD })).body).toEqual({ mfaRequired: true, challenge: expect.any(String) });
+
+    const wrong = await call(
+      'POST',
+      '/v1/auth/password',
+      undefined,
+      { currentPassword: 'not my password at all', newPassword: 'another fine passphrase 9' },
+      { authorization: `Bearer ${bearer}` },
+    );
+    expect(wrong).toMatchObject({ status: 403, body: { code: 'current-password-incorrect', errors: [{ path: 'currentPassword' }] } });
+    const changed = await call(
+      'POST',
+      '/v1/auth/password',
+      undefined,
+      { currentPassword: PASSWORD, newPassword: 'another fine passphrase 9' },
+      { authorization: `Bearer ${bearer}` },
+    );
+    expect(changed).toMatchObject({ status: 200, body: { status: 'changed' } });
+    expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.self', password: PASSWORD })).status).toBe(401);
+  });
+
   it('an unknown user and a wrong password get the same status and body, after a hash each', async () => {
     await account(api, call, 'desk.two', ['front_desk']);
     const timed = async (username: string) => {
