@@ -2,6 +2,7 @@ import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-h
 import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
 import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.events';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
+import type { AssessmentEvent } from '@pi-ledger/ledger-domain/assessments/assessment.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
@@ -105,7 +106,14 @@ const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date
  */
 export const LEDGER_EVENT_PI: {
   readonly [
-    T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type'] | AccessMatrixEvent['type']
+    T in
+      | SubjectEvent['type']
+      | RightsRequestEvent['type']
+      | RegistryEvent['type']
+      | LegalHoldEvent['type']
+      | LookupAlertEvent['type']
+      | AccessMatrixEvent['type']
+      | AssessmentEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -132,6 +140,9 @@ export const LEDGER_EVENT_PI: {
   PurposeDefined: REGISTRY,
   NoticePublished: REGISTRY,
   CategorySensitivityChanged: REGISTRY,
+  PurposeFlagsChanged: REGISTRY,
+  AssessmentRecorded: { none: 'an impact assessment: the handler’s own analysis of an activity, recipient organisations, an approver account' },
+  AssessmentApproved: { none: 'an impact assessment’s approval: an account and times' },
   RolePermissionsSet: { none: 'the category permission matrix: a role and category names' },
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,

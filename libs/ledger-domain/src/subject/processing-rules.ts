@@ -5,6 +5,7 @@ import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { Purpose } from '../registry/registry.events';
 import { ConsentState } from './subject.state';
+import type { AssessmentErrorCode } from '../assessments/assessment.errors';
 
 /** What the rules need to know of a subject: its consents, restrictions and whether it is a minor. */
 export interface ProcessingContext {
@@ -18,7 +19,7 @@ export interface ProcessingContext {
  * reads (PIPL Arts. 13, 14, 28-31, 44). Throws the first rule broken, with its public code.
  */
 export function assertMayProcess(registry: RegistryState, subject: ProcessingContext, purposeId: string, categories: readonly Category[]): Purpose {
-  const purpose = knownPurpose(registry, purposeId);
+  const purpose = admittedPurpose(registry, purposeId);
   const outside = categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
     throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
@@ -53,6 +54,19 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
 export function knownPurpose(registry: RegistryState, purposeId: string): Purpose {
   const purpose = purposeOf(registry, purposeId);
   if (!purpose) throw new DomainError<SubjectErrorCode>('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
+  return purpose;
+}
+
+/**
+ * A purpose processing may go ahead under: known, and, when it requires an impact assessment
+ * (PIPL Arts. 55–56), covered by an approved, unexpired one. Every read and write of PI is
+ * admitted here (assertMayProcess, readableCategories).
+ */
+export function admittedPurpose(registry: RegistryState, purposeId: string): Purpose {
+  const purpose = knownPurpose(registry, purposeId);
+  if (purpose.requiresAssessment && !(registry.assessments?.[purposeId]?.length ?? 0)) {
+    throw new DomainError<AssessmentErrorCode>('assessment-required', `purpose ${purposeId} needs an approved, unexpired impact assessment`, { purposeId });
+  }
   return purpose;
 }
 
@@ -116,7 +130,7 @@ function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>,
  * nothing held has a basis.
  */
 export function readableCategories(registry: RegistryState, subject: ProcessingContext, purposeId: string, held: readonly Category[]): Category[] {
-  const purpose = knownPurpose(registry, purposeId);
+  const purpose = admittedPurpose(registry, purposeId);
   if (isRestricted(subject, purposeId)) {
     throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
   }
