@@ -2,22 +2,12 @@ import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
 import { DAY_MS, testClock } from './support/test-clock';
+import { assessmentBody } from './support/assessment-body';
 
 /** Impact assessments (PIPL Arts. 55–56) over HTTP, and a purpose that requires one refusing processing until one covers it. */
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
 
 const HM = 'health-management';
-
-export const assessmentBody = (overrides: Record<string, unknown> = {}) => ({
-  purposeId: HM,
-  activity: '体检与健康管理服务中的敏感个人信息处理',
-  categories: ['health', 'health_records', 'identity_document'],
-  recipients: [{ name: '某某检验所', country: 'CN', role: 'entrusted' }],
-  risks: ['未经授权访问健康信息'],
-  measures: ['字段级加密', '最小权限', '访问记录'],
-  conclusion: 'acceptable-with-measures',
-  ...overrides,
-});
 
 describe('impact assessments over HTTP', () => {
   let api: TestApi;

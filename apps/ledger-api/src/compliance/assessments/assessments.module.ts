@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
 import type { AssessmentErrorCode } from '@pi-ledger/ledger-domain/assessments/assessment.errors';
+import type { CrossBorderErrorCode } from '@pi-ledger/ledger-domain/assessments/cross-border';
 import { RegistryModule } from '../../registry/registry.module';
 import { AssessmentsHttpController } from './assessments.http.controller';
 import { AssessmentsService } from './assessments.service';
@@ -13,6 +14,12 @@ registerProblemCodes({
   'assessment-purpose-fixed': { status: 422, title: 'An assessment keeps the purpose it assesses' },
   'assessment-expiry-passed': { status: 422, title: 'The approval would already have expired' },
 } satisfies Record<AssessmentErrorCode, unknown>);
+
+registerProblemCodes({
+  'cross-border-mechanism-required': { status: 422, title: 'Provision outside the mainland needs a legal mechanism and its reference' },
+  'cross-border-consent-required': { status: 422, title: 'Provision outside the mainland needs a separate consent naming the country or region' },
+  'cross-border-assessment-required': { status: 422, title: 'Provision outside the mainland needs an approved impact assessment covering it' },
+} satisfies Record<CrossBorderErrorCode, unknown>);
 
 /** Impact assessments (PIPL Arts. 55–56): recorded, versioned, approved until an expiry; processing under a purpose that requires one is admitted only while one covers it. */
 @Module({
