@@ -3,6 +3,7 @@ import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/loo
 import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.events';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { AssessmentEvent } from '@pi-ledger/ledger-domain/assessments/assessment.events';
+import type { IncidentEvent } from '@pi-ledger/ledger-domain/incidents/incident.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
@@ -113,7 +114,7 @@ export const LEDGER_EVENT_PI: {
       | LegalHoldEvent['type']
       | LookupAlertEvent['type']
       | AccessMatrixEvent['type']
-      | AssessmentEvent['type']
+      | AssessmentEvent['type'] | IncidentEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -143,6 +144,8 @@ export const LEDGER_EVENT_PI: {
   PurposeFlagsChanged: REGISTRY,
   AssessmentRecorded: { none: 'an impact assessment: the handler’s own analysis of an activity, recipient organisations, an approver account' },
   AssessmentApproved: { none: 'an impact assessment’s approval: an account and times' },
+  IncidentRecorded: { none: 'a security incident: a kind, times, staff accounts and system identifiers, category names; who was affected is never stored' },
+  IncidentNotificationRecorded: { none: 'a notification sent: an audience, channel and reference codes, a count and a digest of the list' },
   RolePermissionsSet: { none: 'the category permission matrix: a role and category names' },
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,

@@ -11,7 +11,7 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search' | 'export' | 'history';
+  via: 'profile' | 'search' | 'export' | 'history' | 'breach-response';
   accessedAt: string;
   position: number;
 }
