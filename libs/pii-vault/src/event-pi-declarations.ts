@@ -64,6 +64,9 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
       'dueAt',
       'details.categories[]',
       'details.purposeIds[]',
+      'details.kind',
+      'details.purposeId',
+      'details.decisionRef',
       'details.consentId',
       'details.changes[].category',
       'details.changes[].purposeId',
@@ -114,7 +117,8 @@ export const LEDGER_EVENT_PI: {
       | LegalHoldEvent['type']
       | LookupAlertEvent['type']
       | AccessMatrixEvent['type']
-      | AssessmentEvent['type'] | IncidentEvent['type']
+      | AssessmentEvent['type']
+      | IncidentEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;

@@ -5,6 +5,7 @@ import { TRANSFER_MECHANISMS } from '@pi-ledger/ledger-domain/subject/subject.ev
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 
 const PURPOSE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const RESTRICTION_KINDS = ['purposes', 'automated-decision-making'] as const;
 
 export class GuardianDto {
   @ApiProperty() @IsString() @Length(1, 100) name: string;
@@ -63,6 +64,13 @@ export class RestrictDto {
   @ArrayUnique()
   @Matches(PURPOSE_ID, { each: true })
   purposeIds?: string[];
+  @ApiPropertyOptional({
+    enum: RESTRICTION_KINDS,
+    description: '`automated-decision-making`: the subject refuses automated decisions (PIPL Art. 24), under every purpose flagged so; takes no purposeIds',
+  })
+  @IsOptional()
+  @IsIn([...RESTRICTION_KINDS])
+  kind?: (typeof RESTRICTION_KINDS)[number];
   @ApiProperty() @IsString() @Length(1, 1000) reason: string;
 }
 

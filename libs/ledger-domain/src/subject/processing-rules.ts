@@ -24,9 +24,7 @@ export function assertMayProcess(registry: RegistryState, subject: ProcessingCon
   if (outside.length > 0) {
     throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
   }
-  if (isRestricted(subject, purposeId)) {
-    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
-  }
+  assertNotRestricted(subject, purpose);
   if (purpose.legalBasis === 'consent') {
     const uncovered = categories.filter((category) => !lawfulConsent(subject, purposeId, category, false));
     if (
@@ -73,6 +71,25 @@ export function admittedPurpose(registry: RegistryState, purposeId: string): Pur
 /** Everything about a child under 14 is sensitive (PIPL Art. 28, GB/T 45574). */
 export function isSensitive(registry: RegistryState, subject: Pick<ProcessingContext, 'minor'>, category: Category): boolean {
   return subject.minor || registry.sensitivity[category];
+}
+
+/**
+ * Not a registry purpose: a restriction naming it is the subject's refusal of decisions made by
+ * automated means (PIPL Art. 24), and restricts every purpose flagged `automatedDecisionMaking`,
+ * those flagged later included.
+ */
+export const AUTOMATED_DECISIONS_ID = 'pipl:automated-decision-making';
+
+function assertNotRestricted(subject: Pick<ProcessingContext, 'restrictions'>, purpose: Purpose): void {
+  if (isRestricted(subject, purpose.id)) {
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purpose.id}`, { purposeId: purpose.id });
+  }
+  if (purpose.automatedDecisionMaking && isRestricted(subject, AUTOMATED_DECISIONS_ID)) {
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject refuses automated decisions, which ${purpose.id} makes (PIPL Art. 24)`, {
+      purposeId: purpose.id,
+      restriction: 'automated-decision-making',
+    });
+  }
 }
 
 export function isRestricted(subject: Pick<ProcessingContext, 'restrictions'>, purposeId: string): boolean {
@@ -131,9 +148,7 @@ function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>,
  */
 export function readableCategories(registry: RegistryState, subject: ProcessingContext, purposeId: string, held: readonly Category[]): Category[] {
   const purpose = admittedPurpose(registry, purposeId);
-  if (isRestricted(subject, purposeId)) {
-    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
-  }
+  assertNotRestricted(subject, purpose);
   const lawfulUnder = (consentOf: (category: Category, separate: boolean) => ConsentState | undefined) =>
     held.filter(
       (category) =>

@@ -4,7 +4,7 @@ import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
-import { assertMayProcess, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
+import { assertMayProcess, AUTOMATED_DECISIONS_ID, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
 import { crossBorderProvision } from '../assessments/cross-border';
 import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
@@ -136,7 +136,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
     }
     case 'RestrictProcessing': {
       const purposeIds = command.purposeIds ?? null;
-      for (const purposeId of purposeIds ?? []) knownPurpose(command.registry, purposeId);
+      // the refusal of automated decisions names no registry purpose: it reaches every purpose flagged so
+      for (const purposeId of purposeIds ?? []) if (purposeId !== AUTOMATED_DECISIONS_ID) knownPurpose(command.registry, purposeId);
       return [{ type: 'ProcessingRestricted', data: { subjectId, restrictionId: command.restrictionId, purposeIds, reason: command.reason, restrictedAt: command.now } }];
     }
     case 'LiftRestriction':

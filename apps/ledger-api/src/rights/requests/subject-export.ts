@@ -5,6 +5,8 @@ import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/di
 import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
+import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { AUTOMATED_DECISIONS_ID } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { RegistryService } from '../../registry/registry.service';
 import { ProjectionFreshness } from '../../application/projection-freshness';
 import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -84,6 +86,41 @@ export class SubjectExport {
       purposes: purposes.map((p) => p.id),
       recipients,
       crossBorderRecipients: abroad,
+    };
+  }
+
+  /**
+   * Why and how a decision about the subject was made by automated means (PIPL Art. 24): the
+   * purpose's description of its logic, the categories it decides on and their basis, and the
+   * subject's right to refuse such decisions, with whether the subject refuses them now.
+   */
+  async explainDecision(subjectId: string, purposeId: string, decisionRef: string) {
+    const profile = await this.profiles.find(subjectId);
+    if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId));
+    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    const purpose = purposeOf(await this.registry.current(), purposeId);
+    if (!purpose) throw new DomainError('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
+    const refused = profile.restrictions.some((r) => r.purposeIds?.includes(AUTOMATED_DECISIONS_ID));
+    const held = purpose.categories.filter((category) => category in profile.data);
+    return {
+      decisionRef,
+      purposeId: purpose.id,
+      logic: purpose.description,
+      categories: held,
+      legalBasis: purpose.legalBasis,
+      refusesAutomatedDecisions: refused,
+      zh: [
+        `决定 ${decisionRef} 由「${purpose.name}」的自动化决策作出：${purpose.description}`,
+        `所依据的信息类别：${held.join('、') || '—'}；${BASIS_ZH[purpose.legalBasis]}。`,
+        refused ? '您已拒绝仅通过自动化决策方式作出决定，此后不再对您作出此类决定。' : '您有权拒绝仅通过自动化决策方式作出对您个人权益有重大影响的决定。',
+      ].join('\n'),
+      en: [
+        `Decision ${decisionRef} was made by automated means for "${purpose.name}": ${purpose.description}`,
+        `Information it used: ${held.join(', ') || '—'}; ${BASIS_EN[purpose.legalBasis]}.`,
+        refused
+          ? 'You have refused decisions made solely by automated means; none will be made about you.'
+          : 'You may refuse decisions made solely by automated means that significantly affect your rights and interests.',
+      ].join('\n'),
     };
   }
 
