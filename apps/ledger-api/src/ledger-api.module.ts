@@ -19,6 +19,7 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { AssessmentsModule } from './compliance/assessments/assessments.module';
 import { IncidentsModule } from './compliance/incidents/incidents.module';
+import { AuditReportModule } from './compliance/audit-report/audit-report.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -46,6 +47,7 @@ export class LedgerApiModule {
         OpsModule,
         AssessmentsModule,
         IncidentsModule,
+        AuditReportModule,
       ],
     };
   }

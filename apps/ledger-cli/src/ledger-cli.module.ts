@@ -21,6 +21,9 @@ import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
+import { ComplianceCommand } from './compliance/compliance.command';
+import { ComplianceReportCommand } from './compliance/compliance-report.command';
+import { complianceReportProvider } from '@pi-ledger/audit/compliance-report/compliance-report.provider';
 
 @Module({})
 export class LedgerCliModule {
@@ -48,6 +51,9 @@ export class LedgerCliModule {
         evidenceExporterProvider,
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
+        ComplianceCommand,
+        ComplianceReportCommand,
+        complianceReportProvider,
       ],
     };
   }
