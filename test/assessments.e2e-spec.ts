@@ -75,7 +75,17 @@ describe('impact assessments over HTTP', () => {
       expect(flagged.status).toBe(200);
       expect(flagged.body).toMatchObject({ id: HM, requiresAssessment: true });
       await expectRefused();
-      // withdrawal and restriction honour the subject's rights: never blocked by the handler's missing assessment
+      // withdrawal, restriction and a correction the subject asked for honour its rights: never blocked by the handler's missing assessment
+      const own = await tokens(api).subject(subjectId);
+      const correction = await call('POST', '/v1/rights-requests', own, {
+        subjectId,
+        type: 'correction',
+        channel: 'app',
+        requester: { kind: 'subject' },
+        details: { changes: [{ category: 'contact', purposeId: HM, set: { email: 'right@example.cn' } }] },
+      });
+      expect(correction.status).toBe(201);
+      expect((await call('POST', `/v1/rights-requests/${correction.body.requestId}/fulfil`, compliance)).body).toMatchObject({ status: 'fulfilled' });
       const restricted = await call('POST', `/v1/subjects/${subjectId}/restrictions`, staff, { purposeIds: ['marketing'], reason: '不想收到广告' });
       expect(restricted.status).toBe(201);
       expect((await call('DELETE', `/v1/subjects/${subjectId}/restrictions/${restricted.body.restrictionId}`, staff)).status).toBe(200);

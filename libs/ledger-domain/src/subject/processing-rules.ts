@@ -18,8 +18,14 @@ export interface ProcessingContext {
  * May `categories` be processed for `purposeId`? The one answer used for writes, disclosures and
  * reads (PIPL Arts. 13, 14, 28-31, 44). Throws the first rule broken, with its public code.
  */
-export function assertMayProcess(registry: RegistryState, subject: ProcessingContext, purposeId: string, categories: readonly Category[]): Purpose {
-  const purpose = admittedPurpose(registry, purposeId);
+export function assertMayProcess(
+  registry: RegistryState,
+  subject: ProcessingContext,
+  purposeId: string,
+  categories: readonly Category[],
+  options: { rightsRequest?: boolean } = {},
+): Purpose {
+  const purpose = options.rightsRequest ? knownPurpose(registry, purposeId) : admittedPurpose(registry, purposeId);
   const outside = categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
     throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
@@ -58,7 +64,8 @@ export function knownPurpose(registry: RegistryState, purposeId: string): Purpos
 /**
  * A purpose processing may go ahead under: known, and, when it requires an impact assessment
  * (PIPL Arts. 55–56), covered by an approved, unexpired one. Every read and write of PI is
- * admitted here (assertMayProcess, readableCategories).
+ * admitted here (assertMayProcess, readableCategories), except a change a verified rights request
+ * names: the subject's correction (Art. 46) does not wait for the handler's assessment.
  */
 export function admittedPurpose(registry: RegistryState, purposeId: string): Purpose {
   const purpose = knownPurpose(registry, purposeId);

@@ -94,7 +94,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       // the consents in force (the record must be true, Art. 46), and its age fact makes every later
       // decision treat the subject as a child; undoing that takes a guardian's consent.
       assertNamedRequest(command, subjectId);
-      assertMayProcess(command.registry, live, command.purposeId, [command.category]);
+      // a correction or supplement the subject asked for (Art. 46) is the handler's duty, assessed or not
+      assertMayProcess(command.registry, live, command.purposeId, [command.category], { rightsRequest: command.rightsRequestId !== undefined });
       const age = ageFact(command, live);
       const held = live.held[command.category];
       assertDocumentNumber(command.category, held, command.set, 'set');
