@@ -127,6 +127,20 @@ describe('the compliance-audit report over HTTP', () => {
     for (const pi of [...did.subjects, ZHANG.name, '李娜', ZHANG.phone, ZHANG.idNumber, 'lab@example.cn']) expect(text).not.toContain(pi);
   });
 
+  it('prints the same figures as an HTML page, without personal data', async () => {
+    const page = await api.request(`/v1/compliance/audit-report?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=html`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<caption>删除 / Erasures</caption>');
+    expect(html).toContain(did.erasureRequest);
+    expect(html).toContain(`<td>${did.incidentId}</td><td>lost-device</td>`);
+    for (const pi of [...did.subjects, ZHANG.name, '李娜']) expect(html).not.toContain(pi);
+    expectProblem(await report(`from=${encodeURIComponent(from)}&to=${to}&format=pdf`), 400, 'validation-failed', ['query.format']);
+  });
+
   it('lists requests overdue at the end of the period', async () => {
     shift = 30 * DAY_MS;
     const body = (await report()).body;
