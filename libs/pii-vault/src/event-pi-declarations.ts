@@ -4,6 +4,7 @@ import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/a
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -105,7 +106,14 @@ const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date
  */
 export const LEDGER_EVENT_PI: {
   readonly [
-    T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type'] | AccessMatrixEvent['type']
+    T in
+      | SubjectEvent['type']
+      | RightsRequestEvent['type']
+      | RegistryEvent['type']
+      | LegalHoldEvent['type']
+      | LookupAlertEvent['type']
+      | AccessMatrixEvent['type']
+      | CustomerNumberEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -138,6 +146,7 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

@@ -23,6 +23,9 @@ import { ReadSubjectHttpController } from './read-subject/read-subject.http.cont
 import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
 import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
 import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
+import { CustomerNumbersService } from './customer-numbers/customer-numbers.service';
+import { CustomerNumbersHttpController } from './customer-numbers/customer-numbers.http.controller';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 registerProblemCodes({
   'category-not-in-purpose': { status: 422, title: 'Category not within the purpose' },
@@ -63,6 +66,7 @@ registerProblemCodes({
     SearchSubjectsHttpController,
     SubjectRegistersHttpController,
     AccessLogHttpController,
+    CustomerNumbersHttpController,
   ],
   providers: [
     SubjectCommandsService,
@@ -78,7 +82,9 @@ registerProblemCodes({
     DiscloseHandler,
     ReadSubjectHandler,
     SearchSubjectsHandler,
+    CustomerNumbersService,
+    CustomerNumberQueries,
   ],
-  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries],
 })
 export class SubjectsModule {}

@@ -16,6 +16,7 @@ import { RegistryService } from '../../registry/registry.service';
 import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskProfile, revealedFields } from './masking';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 export class ReadSubject {
   constructor(
@@ -40,6 +41,7 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     private readonly access: AccessRecorder,
     private readonly freshness: ProjectionFreshness,
     private readonly matrix: AccessMatrixService,
+    private readonly numbers: CustomerNumberQueries,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, context }: ReadSubject) {
@@ -56,7 +58,8 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
     const { version, status, createdAt, updatedAt } = profile;
-    const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, data, consents }, reveal);
+    const customerNumber = (await this.numbers.numberOf(subjectId)) ?? null;
+    const body = { customerNumber, ...maskProfile({ subjectId, version, status, createdAt, updatedAt, data, consents }, reveal) };
     await this.access.record(context, [{ subjectId, purposeId: purposeId ?? null, categories: visible, revealed: revealedFields(data, reveal), via: 'profile' }]);
     return body;
   }

@@ -12,6 +12,7 @@ import { RegisterSubjectDto } from '../subject-commands.dto';
 import { SubjectIdNumbers } from '../subject-id-numbers';
 import { validateSubjectData } from '../subject-data.validation';
 import { chinaDate } from '../subject-data.dto';
+import { CustomerNumbersService } from '../customer-numbers/customer-numbers.service';
 
 export class RegisterSubject {
   constructor(
@@ -27,6 +28,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     private readonly idNumbers: SubjectIdNumbers,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly matrix: AccessMatrixService,
+    private readonly numbers: CustomerNumbersService,
   ) {}
 
   async execute({ input, context }: RegisterSubject) {
@@ -47,7 +49,9 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         now,
         registry,
       }));
-      return { subjectId, version: result.version, position: result.position };
+      // after the registration, so a refused one takes no number (customer-number.ts)
+      const numbered = await this.numbers.allocateOrDefer(subjectId, context);
+      return { subjectId, customerNumber: numbered?.customerNumber ?? null, version: result.version, position: Math.max(result.position, numbered?.position ?? 0) };
     } catch (error) {
       if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
       throw error;

@@ -18,6 +18,8 @@ import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
+import { parseCustomerNumber } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 export class SearchSubjects {
   constructor(
@@ -29,6 +31,7 @@ export class SearchSubjects {
 
 export interface SubjectSummary {
   subjectId: string;
+  customerNumber?: string | null;
   name?: string;
   /** Always masked. */
   phone?: string;
@@ -53,6 +56,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
     private readonly matrix: AccessMatrixService,
+    private readonly numbers: CustomerNumberQueries,
   ) {}
 
   async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
@@ -82,6 +86,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       if (matches.length <= want) break; // no more matches
     }
     await this.access.record(context, reads);
+    const numbers = await this.numbers.numbersOf(items.map((item) => item.subjectId));
+    for (const item of items) item.customerNumber = numbers.get(item.subjectId) ?? null;
     return { items, nextCursor: more && after ? encodeCursor([after]) : null };
   }
 
@@ -111,8 +117,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   }
 
   private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
-    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status].every((filter) => filter === undefined)) {
-      throw invalid('query', 'give at least one of phone, idNumber, email, name or status');
+    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber].every((filter) => filter === undefined)) {
+      throw invalid('query', 'give at least one of phone, idNumber, email, name, customerNumber or status');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
     if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid('query.name', `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
@@ -123,6 +129,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, 'query.idNumber') }),
       ...(filters.name === undefined ? {} : { namePrefix: filters.name }),
       ...(filters.status === undefined ? {} : { status: filters.status }),
+      ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, 'query.customerNumber') }),
     };
   }
 

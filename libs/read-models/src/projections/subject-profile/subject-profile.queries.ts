@@ -18,6 +18,8 @@ export interface ProfileSearch {
   /** As typed: normalised and blind-indexed here like the stored prefixes (NAME_PREFIX_MIN to NAME_PREFIX_MAX characters). */
   namePrefix?: string;
   status?: 'active' | 'restricted';
+  /** Exactly (customer_numbers): a pseudonymous identifier, not category data. */
+  customerNumber?: string;
   /** Keyset pagination: subjects with an id greater than this. */
   after?: string;
   limit: number;
@@ -88,6 +90,7 @@ export class SubjectProfileQueries {
     const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
     if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix));
     if (search.status) add((p) => `status = ${p}`, search.status);
+    if (search.customerNumber) add((p) => `subject_id = (SELECT subject_id FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
     const { rows } = await this.pool.query(
