@@ -17,6 +17,7 @@ import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
+import { CheckupsModule } from './checkups/checkups.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -42,6 +43,7 @@ export class LedgerApiModule {
         RightsModule,
         AuditApiModule,
         OpsModule,
+        CheckupsModule,
       ],
     };
   }

@@ -5,6 +5,7 @@ import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.e
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -28,6 +29,8 @@ export interface PiField {
 }
 
 export interface PiDeclaration {
+  /** The member of `data` whose value names the AAD's event id; default `requestId`. */
+  aadId?: string;
   /** The AAD's event id: the stream's request id followed by this suffix (kept from the first sealed fields). */
   aadSuffix: string;
   /** Every value that is, or may be, personal information: sealed under the subject's keys. */
@@ -92,6 +95,19 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
   },
 };
 
+/**
+ * Check-ups (issue #14): the whole visit (package, institution, results, conclusions) is one value
+ * sealed under the customer's `health_records` key; its date stays clear for ordering and trends.
+ */
+export const CHECKUP_PI: { readonly [T in CheckupEvent['type']]: PiDeclaration } = {
+  CheckupRecorded: {
+    aadId: 'visitId',
+    aadSuffix: '',
+    pi: [{ path: 'visit', category: 'health_records' }],
+    clear: ['visitId', 'subjectId', 'visitDate', 'recordedBy', 'recordedAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -114,6 +130,7 @@ export const LEDGER_EVENT_PI: {
       | LookupAlertEvent['type']
       | AccessMatrixEvent['type']
       | CustomerNumberEvent['type']
+      | CheckupEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -146,6 +163,7 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

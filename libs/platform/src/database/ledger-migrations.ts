@@ -14,6 +14,7 @@ import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-
 import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-projection-quarantine';
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
 import { CustomerNumbers1763900060000 } from './migrations/1763900060000-customer-numbers';
+import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-visits';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const LEDGER_MIGRATIONS = [
   ProjectionQuarantine1763900013000,
   SealedProfile1763900014000,
   CustomerNumbers1763900060000,
+  CheckupVisits1763900061000,
 ];

@@ -6,6 +6,7 @@ import { DisclosureRegisterProjection } from './disclosure-register/disclosure-r
 import { DailyActivityProjection } from './statistics/daily-activity.projection';
 import { SubjectProfileProjection } from './subject-profile/subject-profile.projection';
 import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.projection';
+import { CheckupVisitsProjection } from './checkups/checkup-visits.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -16,5 +17,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new AccessLogProjection(),
     new DailyActivityProjection(),
     new CustomerNumbersProjection(),
+    new CheckupVisitsProjection(),
   ];
 }

@@ -11,7 +11,7 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search' | 'export' | 'history';
+  via: 'profile' | 'search' | 'export' | 'history' | 'checkups' | 'service-records' | 'follow-ups';
   accessedAt: string;
   position: number;
 }
