@@ -1,10 +1,8 @@
-import { TokenService } from '../libs/access-control/src/token.service';
 import { CheckupsService } from '../apps/ledger-api/src/checkups/checkups.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { chinaDate } from './support/test-clock';
-import { jsonRequest, tokens } from './support/test-tokens';
-import { registration } from './support/realistic-subject';
-import { residentId } from './support/resident-id';
+import { tokens } from './support/test-tokens';
+import { customerRecordsHarness } from './support/customer-records';
 import { eraseOnRequest } from './support/erasure-request';
 
 /** Check-up records (体检) over HTTP: visits with flagged results, trends, the file's rules, erasure and export. */
@@ -23,29 +21,21 @@ const visit = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+type Harness = Awaited<ReturnType<typeof customerRecordsHarness>>;
+
 describe('check-up records over HTTP', () => {
   let api: TestApi;
-  let call: ReturnType<typeof jsonRequest>;
-  const as: Record<string, string> = {};
+  let call: Harness['call'];
+  let as: Harness['as'];
+  let register: Harness['register'];
+  let read: Harness['read'];
   let subjectId: string;
-  let sequence = 0;
 
-  const register = async (overrides: Record<string, unknown> = {}) => {
-    const body = registration(overrides);
-    const document = { type: 'resident_id', number: residentId('1980-05-01', ++sequence) };
-    const registered = await call('POST', '/v1/subjects', as.staff, { ...body, data: { ...(body.data as object), identity_document: document } });
-    expect(registered.status).toBe(201);
-    return registered.body.subjectId as string;
-  };
-  const read = async (path: string, token: string, purpose: string | undefined = HM) =>
-    call('GET', path, token, undefined, { ...(purpose ? { 'x-processing-purpose': purpose } : {}), 'x-ledger-min-position': String(await api.logHead()) });
   const checkupEvents = async () => (await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE stream_id LIKE 'checkup-%'`)).rows[0].n as number;
 
   beforeAll(async () => {
     api = await startTestApi();
-    call = jsonRequest(api);
-    const signer = api.app.get(TokenService);
-    for (const role of ['health_manager', 'front_desk', 'customer_service', 'staff']) as[role] = await signer.sign({ sub: `${role}-1`, roles: [role] });
+    ({ call, as, register, read } = await customerRecordsHarness(api));
     subjectId = await register();
   });
   afterAll(() => api.close());
@@ -68,9 +58,10 @@ describe('check-up records over HTTP', () => {
     expect(one.body.visit.conclusions).toEqual(['空腹血糖升高，疑似糖耐量受损，建议三个月后复查']);
     expect((await read(`/v1/subjects/${subjectId}/checkups/0190aaaa-0000-7000-8000-000000000001`, as.health_manager)).body.code).toBe('checkup-not-found');
     // every read is an access record naming the category, never a value
-    const log = await api.database.pool.query(`SELECT via, categories, purpose_id FROM access_log WHERE subject_id = $1 AND via = 'checkups'`, [subjectId]);
-    expect(log.rows.length).toBeGreaterThanOrEqual(2);
-    expect(log.rows[0]).toEqual({ via: 'checkups', categories: ['health_records'], purpose_id: HM });
+    const log = await read(`/v1/audit/access?subjectId=${subjectId}`, await tokens(api).compliance(), undefined);
+    const reads = log.body.items.filter((item: { via: string }) => item.via === 'checkups');
+    expect(reads).toHaveLength(2); // the list and the visit: a visit not found showed nothing
+    expect(reads[0]).toMatchObject({ categories: ['health_records'], purposeId: HM, revealed: [] });
   });
 
   it('gives an indicator’s trend across visits, oldest first, by code in any case', async () => {

@@ -58,7 +58,14 @@ async function scan(owner: Client, tables: readonly Relation[], secrets: readonl
 }
 
 /** What the customer's records (issue #14) carry: sealed under the customer's keys like the file. */
-const RECORDS = { institution: '协和体检西院', package: '女性肿瘤筛查套餐', conclusion: '甲状腺结节三级随访', indicator: '癌胚抗原' };
+const RECORDS = {
+  institution: '协和体检西院',
+  package: '女性肿瘤筛查套餐',
+  conclusion: '甲状腺结节三级随访',
+  indicator: '癌胚抗原',
+  service: '戒烟门诊咨询记录',
+  outcome: '客户决定下月戒烟',
+};
 
 describe('no plaintext PI in any table', () => {
   let api: TestApi;
@@ -151,8 +158,15 @@ describe('no plaintext PI in any table', () => {
         conclusions: [RECORDS.conclusion],
         purposeId: 'health-management',
       }),
+      await call('POST', `/v1/subjects/${id}/service-records`, staff, {
+        serviceDate: '2026-01-06',
+        serviceType: 'consultation',
+        content: RECORDS.service,
+        outcome: RECORDS.outcome,
+        purposeId: 'health-management',
+      }),
     ];
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all

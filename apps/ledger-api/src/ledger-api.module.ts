@@ -18,6 +18,7 @@ import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { CheckupsModule } from './checkups/checkups.module';
+import { ServiceRecordsModule } from './service-records/service-records.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -44,6 +45,7 @@ export class LedgerApiModule {
         AuditApiModule,
         OpsModule,
         CheckupsModule,
+        ServiceRecordsModule,
       ],
     };
   }

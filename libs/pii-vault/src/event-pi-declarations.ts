@@ -6,6 +6,7 @@ import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
+import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -108,6 +109,16 @@ export const CHECKUP_PI: { readonly [T in CheckupEvent['type']]: PiDeclaration }
   },
 };
 
+/** Service records (issue #14): what was done and its outcome, sealed under the customer's `service_interactions` key. */
+export const SERVICE_RECORD_PI: { readonly [T in ServiceRecordEvent['type']]: PiDeclaration } = {
+  ServiceRecorded: {
+    aadId: 'recordId',
+    aadSuffix: '',
+    pi: [{ path: 'details', category: 'service_interactions' }],
+    clear: ['recordId', 'subjectId', 'serviceDate', 'serviceType', 'staffId', 'recordedBy', 'recordedAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -131,6 +142,7 @@ export const LEDGER_EVENT_PI: {
       | AccessMatrixEvent['type']
       | CustomerNumberEvent['type']
       | CheckupEvent['type']
+      | ServiceRecordEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -164,6 +176,7 @@ export const LEDGER_EVENT_PI: {
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
   CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
+  ServiceRecorded: { declared: SERVICE_RECORD_PI.ServiceRecorded },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

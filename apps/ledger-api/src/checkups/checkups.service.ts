@@ -13,8 +13,8 @@ import { CheckupState, decideCheckup, evolveCheckup, initialCheckupState } from 
 import { CHECKUP_CATEGORY, CheckupEvent, checkupStream, CheckupVisit } from '@pi-ledger/ledger-domain/checkups/checkup.events';
 import type { CheckupErrorCode } from '@pi-ledger/ledger-domain/checkups/checkup.errors';
 import { CheckupVisitQueries, StoredCheckup } from '@pi-ledger/read-models/projections/checkups/checkup-visits.queries';
-import { eventMetadata, RequestContext } from '../application/request-context';
-import { SubjectRecordAccess } from '../subject-records/subject-record-access';
+import { RequestContext } from '../application/request-context';
+import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
 import { RecordCheckupDto } from './checkups.dto';
 
@@ -76,11 +76,7 @@ export class CheckupsService {
           },
           state,
         ),
-      {
-        prepare: async (events) => ({
-          events: (await this.codec.sealAll(events)).map((event) => ({ ...event, metadata: eventMetadata(context, { id: purpose.id, legalBasis: purpose.legalBasis }) })),
-        }),
-      },
+      { prepare: sealedUnder(this.codec, context, purpose) },
     );
     const [event] = handled.events;
     return { visitId, visit: event.data, version: handled.version, position: handled.position };

@@ -7,7 +7,8 @@ import { assertMayProcess, readableCategories } from '@pi-ledger/ledger-domain/s
 import { SubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
 import { AccessMatrixService } from '../access-matrix/access-matrix.service';
 import { AccessRecorder } from '../access-log/access-recorder';
-import { RequestContext } from '../application/request-context';
+import { DeclaredEventCodec, SubjectScopedEvent } from '@pi-ledger/pii-vault/declared-event-codec';
+import { eventMetadata, RequestContext } from '../application/request-context';
 import { purposeOfReading } from '../http/processing-purpose';
 import { RegistryService } from '../registry/registry.service';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
@@ -68,4 +69,11 @@ export class SubjectRecordAccess {
     if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
     return state;
   }
+}
+
+/** The `prepare` of a record's command: its PI sealed by the type's declaration, its metadata naming the purpose and basis it was written under. */
+export function sealedUnder<E extends SubjectScopedEvent>(codec: DeclaredEventCodec<E>, context: RequestContext, purpose: Purpose) {
+  return async (events: readonly E[]) => ({
+    events: (await codec.sealAll(events)).map((event) => ({ ...event, metadata: eventMetadata(context, { id: purpose.id, legalBasis: purpose.legalBasis }) })),
+  });
 }

@@ -15,6 +15,7 @@ import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-pr
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
 import { CustomerNumbers1763900060000 } from './migrations/1763900060000-customer-numbers';
 import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-visits';
+import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-records';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const LEDGER_MIGRATIONS = [
   SealedProfile1763900014000,
   CustomerNumbers1763900060000,
   CheckupVisits1763900061000,
+  ServiceRecords1763900062000,
 ];

@@ -6,7 +6,8 @@ import { DisclosureRegisterProjection } from './disclosure-register/disclosure-r
 import { DailyActivityProjection } from './statistics/daily-activity.projection';
 import { SubjectProfileProjection } from './subject-profile/subject-profile.projection';
 import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.projection';
-import { CheckupVisitsProjection } from './checkups/checkup-visits.projection';
+import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
+import { serviceRecordsProjection } from './service-records/service-records.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -17,6 +18,7 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new AccessLogProjection(),
     new DailyActivityProjection(),
     new CustomerNumbersProjection(),
-    new CheckupVisitsProjection(),
+    checkupVisitsProjection(),
+    serviceRecordsProjection(),
   ];
 }

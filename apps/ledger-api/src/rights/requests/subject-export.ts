@@ -9,6 +9,7 @@ import { RegistryService } from '../../registry/registry.service';
 import { ProjectionFreshness } from '../../application/projection-freshness';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { CheckupsService } from '../../checkups/checkups.service';
+import { ServiceRecordsService } from '../../service-records/service-records.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
@@ -30,6 +31,7 @@ export class SubjectExport {
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly freshness: ProjectionFreshness,
     private readonly checkups: CheckupsService,
+    private readonly services: ServiceRecordsService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -43,6 +45,7 @@ export class SubjectExport {
     // the customer's records kept in streams of their own (issue #14), each under its category's rule
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
+      ...(!portability || portable.has('service_interactions') ? { serviceRecords: await this.services.exportOf(subjectId) } : {}),
     };
     return {
       format: 'pi-ledger-export/v1',
