@@ -19,6 +19,7 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { CheckupsModule } from './checkups/checkups.module';
 import { ServiceRecordsModule } from './service-records/service-records.module';
+import { FollowUpsModule } from './follow-ups/follow-ups.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -46,6 +47,7 @@ export class LedgerApiModule {
         OpsModule,
         CheckupsModule,
         ServiceRecordsModule,
+        FollowUpsModule,
       ],
     };
   }

@@ -7,6 +7,7 @@ import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.even
 import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
 import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
+import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -119,6 +120,29 @@ export const SERVICE_RECORD_PI: { readonly [T in ServiceRecordEvent['type']]: Pi
   },
 };
 
+/** Follow-up tasks (issue #14): the note, the outcome and a cancellation's reason, sealed under the customer's `service_interactions` key. */
+export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaration } = {
+  FollowUpOpened: {
+    aadId: 'taskId',
+    aadSuffix: '',
+    pi: [{ path: 'note', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'openedBy', 'openedAt'],
+  },
+  FollowUpReassigned: { aadId: 'taskId', aadSuffix: '/reassign', pi: [], clear: ['taskId', 'subjectId', 'assignee', 'department', 'reassignedBy', 'reassignedAt'] },
+  FollowUpCompleted: {
+    aadId: 'taskId',
+    aadSuffix: '/complete',
+    pi: [{ path: 'outcome', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'completedBy', 'completedAt'],
+  },
+  FollowUpCancelled: {
+    aadId: 'taskId',
+    aadSuffix: '/cancel',
+    pi: [{ path: 'reason', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'cancelledBy', 'cancelledAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -143,6 +167,7 @@ export const LEDGER_EVENT_PI: {
       | CustomerNumberEvent['type']
       | CheckupEvent['type']
       | ServiceRecordEvent['type']
+      | FollowUpEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -177,6 +202,10 @@ export const LEDGER_EVENT_PI: {
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
   CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
   ServiceRecorded: { declared: SERVICE_RECORD_PI.ServiceRecorded },
+  FollowUpOpened: { declared: FOLLOW_UP_PI.FollowUpOpened },
+  FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
+  FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
+  FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

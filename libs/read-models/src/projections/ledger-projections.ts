@@ -8,6 +8,7 @@ import { SubjectProfileProjection } from './subject-profile/subject-profile.proj
 import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.projection';
 import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
 import { serviceRecordsProjection } from './service-records/service-records.projection';
+import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -20,5 +21,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new CustomerNumbersProjection(),
     checkupVisitsProjection(),
     serviceRecordsProjection(),
+    new FollowUpTasksProjection(),
   ];
 }

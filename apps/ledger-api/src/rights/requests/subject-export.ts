@@ -10,6 +10,7 @@ import { ProjectionFreshness } from '../../application/projection-freshness';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { CheckupsService } from '../../checkups/checkups.service';
 import { ServiceRecordsService } from '../../service-records/service-records.service';
+import { FollowUpsService } from '../../follow-ups/follow-ups.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
@@ -32,6 +33,7 @@ export class SubjectExport {
     private readonly freshness: ProjectionFreshness,
     private readonly checkups: CheckupsService,
     private readonly services: ServiceRecordsService,
+    private readonly followUps: FollowUpsService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -45,7 +47,9 @@ export class SubjectExport {
     // the customer's records kept in streams of their own (issue #14), each under its category's rule
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
-      ...(!portability || portable.has('service_interactions') ? { serviceRecords: await this.services.exportOf(subjectId) } : {}),
+      ...(!portability || portable.has('service_interactions')
+        ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
+        : {}),
     };
     return {
       format: 'pi-ledger-export/v1',
