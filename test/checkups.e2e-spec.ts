@@ -136,6 +136,36 @@ describe('check-up records over HTTP', () => {
     expect(await checkupEvents()).toBe(before + 1);
   });
 
+  it('opens a follow-up task for an abnormal result when the admin’s rule asks for it', async () => {
+    const admin = await tokens(api).admin();
+    expect((await call('GET', '/v1/follow-up-rules/abnormal-result', as.health_manager)).body).toMatchObject({ enabled: false });
+    const customer = await register();
+    expect((await call('POST', `/v1/subjects/${customer}/checkups`, as.health_manager, visit())).body.followUpTaskId).toBeNull();
+    expect((await call('PUT', '/v1/follow-up-rules/abnormal-result', as.health_manager, { enabled: true, dueInDays: 3, channel: 'phone' })).status).toBe(403);
+    const bad = await call('PUT', '/v1/follow-up-rules/abnormal-result', admin, { enabled: true, dueInDays: 400, channel: 'phone' });
+    expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'dueInDays' })]);
+    const set = await call('PUT', '/v1/follow-up-rules/abnormal-result', admin, { enabled: true, indicatorCodes: ['glu'], dueInDays: 3, channel: 'phone' });
+    expect(set.body).toEqual({ enabled: true, indicatorCodes: ['GLU'], dueInDays: 3, channel: 'phone', assignee: null });
+
+    const flagged = await call('POST', `/v1/subjects/${customer}/checkups`, as.health_manager, visit());
+    expect(flagged.body.followUpTaskId).toEqual(expect.any(String));
+    const queue = await read('/v1/follow-ups?assignee=me&status=open', as.health_manager, undefined);
+    expect(queue.body.items).toEqual([
+      expect.objectContaining({ taskId: flagged.body.followUpTaskId, subjectId: customer, dueDate: chinaDate(3), source: { kind: 'checkup', visitId: flagged.body.visitId } }),
+    ]);
+    const tasks = await read(`/v1/subjects/${customer}/follow-ups`, as.health_manager);
+    expect(tasks.body.items[0].note).toBe('体检异常指标：空腹血糖（GLU）');
+    // an abnormal result of an indicator the rule does not list opens nothing
+    const other = await call(
+      'POST',
+      `/v1/subjects/${customer}/checkups`,
+      as.health_manager,
+      visit({ results: [{ code: 'TC', name: '总胆固醇', value: 9, referenceRange: { high: 5.2 } }] }),
+    );
+    expect(other.body.followUpTaskId).toBeNull();
+    await call('PUT', '/v1/follow-up-rules/abnormal-result', admin, { enabled: false, dueInDays: 3, channel: 'phone' });
+  });
+
   it('lets the customer read its own check-ups without a purpose, and no one else’s', async () => {
     const own = await tokens(api).subject(subjectId);
     const mine = await read(`/v1/subjects/${subjectId}/checkups`, own, undefined);

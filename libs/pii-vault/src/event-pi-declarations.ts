@@ -8,6 +8,7 @@ import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-numb
 import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
 import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
+import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -168,6 +169,7 @@ export const LEDGER_EVENT_PI: {
       | CheckupEvent['type']
       | ServiceRecordEvent['type']
       | FollowUpEvent['type']
+      | AbnormalResultRuleSet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -206,6 +208,7 @@ export const LEDGER_EVENT_PI: {
   FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
   FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
   FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
+  AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

@@ -3,6 +3,7 @@ import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
 import type { CheckupErrorCode } from '@pi-ledger/ledger-domain/checkups/checkup.errors';
 import { CheckupVisitQueries } from '@pi-ledger/read-models/projections/checkups/checkup-visits.queries';
 import { SubjectRecordsModule } from '../subject-records/subject-records.module';
+import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { CheckupsHttpController } from './checkups.http.controller';
 import { CheckupsService } from './checkups.service';
 
@@ -13,7 +14,7 @@ registerProblemCodes({
 
 /** Check-up records (体检): visits, results, trends. */
 @Module({
-  imports: [SubjectRecordsModule],
+  imports: [SubjectRecordsModule, FollowUpsModule],
   controllers: [CheckupsHttpController],
   providers: [CheckupsService, CheckupVisitQueries],
   exports: [CheckupsService, CheckupVisitQueries],

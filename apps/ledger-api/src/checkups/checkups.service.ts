@@ -8,6 +8,8 @@ import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { DeclaredEventCodec } from '@pi-ledger/pii-vault/declared-event-codec';
 import { CHECKUP_PI } from '@pi-ledger/pii-vault/event-pi-declarations';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
+import type { Logger } from 'pino';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { CheckupState, decideCheckup, evolveCheckup, initialCheckupState } from '@pi-ledger/ledger-domain/checkups/checkup.decider';
 import { CHECKUP_CATEGORY, CheckupEvent, checkupStream, CheckupVisit } from '@pi-ledger/ledger-domain/checkups/checkup.events';
@@ -16,6 +18,9 @@ import { CheckupVisitQueries, StoredCheckup } from '@pi-ledger/read-models/proje
 import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
+import { FollowUpsService } from '../follow-ups/follow-ups.service';
+import { FollowUpRulesService } from '../follow-ups/follow-up-rules.service';
+import { triggeringResults } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import { RecordCheckupDto } from './checkups.dto';
 
 const CHECKUP_FOLD: StreamFold<CheckupState, CheckupEvent<unknown>> = { initialState: initialCheckupState, evolve: evolveCheckup };
@@ -47,11 +52,18 @@ export class CheckupsService {
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly access: SubjectRecordAccess,
     private readonly visits: CheckupVisitQueries,
+    private readonly followUps: FollowUpsService,
+    private readonly rules: FollowUpRulesService,
+    @Inject(LEDGER_LOGGER) private readonly logger: Logger,
   ) {
     this.codec = new DeclaredEventCodec<CheckupEvent<unknown>>(vault, CHECKUP_PI);
   }
 
-  async record(subjectId: string, input: RecordCheckupDto, context: RequestContext): Promise<{ visitId: string; visit: CheckupView; version: number; position: number }> {
+  async record(
+    subjectId: string,
+    input: RecordCheckupDto,
+    context: RequestContext,
+  ): Promise<{ visitId: string; visit: CheckupView; followUpTaskId: string | null; version: number; position: number }> {
     const purpose = await this.access.authorizeWrite(subjectId, context, input.purposeId, CHECKUP_CATEGORY);
     const visitId = uuidv7();
     const now = this.clock();
@@ -79,7 +91,29 @@ export class CheckupsService {
       { prepare: sealedUnder(this.codec, context, purpose) },
     );
     const [event] = handled.events;
-    return { visitId, visit: event.data, version: handled.version, position: handled.position };
+    const followUp = await this.followUpAbnormal(event.data, input.purposeId, now, context);
+    return { visitId, visit: event.data, followUpTaskId: followUp?.taskId ?? null, version: handled.version, position: Math.max(handled.position, followUp?.position ?? 0) };
+  }
+
+  /**
+   * The abnormal-result rule: a task for the visit's abnormal results, under the check-up's purpose
+   * (which must cover service_interactions too) and the recorder's roles. The check-up stands when
+   * the task cannot be opened: that is logged, without any value.
+   */
+  private async followUpAbnormal(data: CheckupEvent['data'], purposeId: string, now: Date, context: RequestContext) {
+    const rule = await this.rules.current();
+    const abnormal = triggeringResults(rule, data.visit.results);
+    if (abnormal.length === 0) return undefined;
+    const dueDate = chinaDate(new Date(now.getTime() + rule.dueInDays * 86_400_000));
+    const note = `体检异常指标：${abnormal.map((result) => `${result.name}（${result.code}）`).join('、')}`;
+    const input = { dueDate, assignee: rule.assignee ?? context.actor.id, department: context.actor.departmentId ?? null, channel: rule.channel, note };
+    try {
+      return await this.followUps.open(data.subjectId, { ...input, source: { kind: 'checkup', visitId: data.visitId } }, purposeId, context);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.logger.warn({ visitId: data.visitId, code: error.code }, 'abnormal check-up result: no follow-up task opened');
+      return undefined;
+    }
   }
 
   async list(subjectId: string, context: RequestContext, purposeHeader: string | undefined): Promise<CheckupView[]> {

@@ -6,6 +6,8 @@ import { SubjectRecordsModule } from '../subject-records/subject-records.module'
 import { FollowUpsHttpController } from './follow-ups.http.controller';
 import { FollowUpsMetrics } from './follow-ups.metrics';
 import { FollowUpsService } from './follow-ups.service';
+import { FollowUpRulesService } from './follow-up-rules.service';
+import { FollowUpRulesHttpController } from './follow-up-rules.http.controller';
 
 registerProblemCodes({
   'follow-up-not-found': { status: 404, title: 'Follow-up task not found' },
@@ -16,8 +18,8 @@ registerProblemCodes({
 /** Follow-up tasks (回访): per customer, work queues per assignee and department, the overdue metric. */
 @Module({
   imports: [SubjectRecordsModule],
-  controllers: [FollowUpsHttpController],
-  providers: [FollowUpsService, FollowUpTaskQueries, FollowUpsMetrics],
-  exports: [FollowUpsService],
+  controllers: [FollowUpsHttpController, FollowUpRulesHttpController],
+  providers: [FollowUpsService, FollowUpTaskQueries, FollowUpsMetrics, FollowUpRulesService],
+  exports: [FollowUpsService, FollowUpRulesService],
 })
 export class FollowUpsModule {}
