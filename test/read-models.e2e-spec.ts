@@ -71,7 +71,9 @@ describe('read models over HTTP', () => {
         expect({ phone, status: found.status, items: found.body.items }).toEqual({
           phone,
           status: 200,
-          items: [{ subjectId: li.subjectId, name: '李娜', phone: '+86135****1111', status: 'active', updatedAt: expect.any(String) }],
+          items: [
+            { subjectId: li.subjectId, customerNumber: expect.stringMatching(/^C\d{10}$/), name: '李娜', phone: '+86135****1111', status: 'active', updatedAt: expect.any(String) },
+          ],
         });
         expect(found.body.nextCursor).toBeNull();
       }
