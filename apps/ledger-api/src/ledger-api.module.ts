@@ -21,6 +21,12 @@ import { StaffModule } from './staff/staff.module';
 import { AuthModule } from './auth/auth.module';
 import { DepartmentsModule } from './departments/departments.module';
 import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
+import { AssessmentsModule } from './compliance/assessments/assessments.module';
+import { IncidentsModule } from './compliance/incidents/incidents.module';
+import { AuditReportModule } from './compliance/audit-report/audit-report.module';
+import { CheckupsModule } from './checkups/checkups.module';
+import { ServiceRecordsModule } from './service-records/service-records.module';
+import { FollowUpsModule } from './follow-ups/follow-ups.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -50,6 +56,12 @@ export class LedgerApiModule {
         StaffModule,
         AuthModule,
         AuthTokensModule,
+        AssessmentsModule,
+        IncidentsModule,
+        AuditReportModule,
+        CheckupsModule,
+        ServiceRecordsModule,
+        FollowUpsModule,
       ],
     };
   }

@@ -26,6 +26,9 @@ import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
 import { STAFF_COMMANDS } from './staff/staff.commands';
 import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
+import { ComplianceCommand } from './compliance/compliance.command';
+import { ComplianceReportCommand } from './compliance/compliance-report.command';
+import { complianceReportProvider } from '@pi-ledger/audit/compliance-report/compliance-report.provider';
 
 @Module({})
 export class LedgerCliModule {
@@ -58,6 +61,9 @@ export class LedgerCliModule {
         ...BACKUP_COMMANDS,
         ...STAFF_COMMANDS,
         ...DEPARTMENTS_COMMANDS,
+        ComplianceCommand,
+        ComplianceReportCommand,
+        complianceReportProvider,
       ],
     };
   }

@@ -2,11 +2,18 @@ import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-h
 import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
 import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.events';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
+import type { AssessmentEvent } from '@pi-ledger/ledger-domain/assessments/assessment.events';
+import type { IncidentEvent } from '@pi-ledger/ledger-domain/incidents/incident.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { StaffAccountEvent } from '@pi-ledger/ledger-domain/staff/staff-account.events';
 import type { StaffSigninEvent } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 import type { DepartmentEvent } from '@pi-ledger/ledger-domain/departments/department.events';
+import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
+import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
+import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
+import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -30,6 +37,8 @@ export interface PiField {
 }
 
 export interface PiDeclaration {
+  /** The member of `data` whose value names the AAD's event id; default `requestId`. */
+  aadId?: string;
   /** The AAD's event id: the stream's request id followed by this suffix (kept from the first sealed fields). */
   aadSuffix: string;
   /** Every value that is, or may be, personal information: sealed under the subject's keys. */
@@ -65,6 +74,9 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
       'dueAt',
       'details.categories[]',
       'details.purposeIds[]',
+      'details.kind',
+      'details.purposeId',
+      'details.decisionRef',
       'details.consentId',
       'details.changes[].category',
       'details.changes[].purposeId',
@@ -133,6 +145,52 @@ export const BREAK_GLASS_PI: PiDeclaration = {
   clear: ['breakGlassId', 'subjectId', 'actor', 'roles[]', 'actorDepartmentId', 'assignment.departmentId', 'assignment.healthManagerId', 'reason', 'access', 'usedAt'],
 };
 
+/**
+ * Check-ups (issue #14): the whole visit (package, institution, results, conclusions) is one value
+ * sealed under the customer's `health_records` key; its date stays clear for ordering and trends.
+ */
+export const CHECKUP_PI: { readonly [T in CheckupEvent['type']]: PiDeclaration } = {
+  CheckupRecorded: {
+    aadId: 'visitId',
+    aadSuffix: '',
+    pi: [{ path: 'visit', category: 'health_records' }],
+    clear: ['visitId', 'subjectId', 'visitDate', 'recordedBy', 'recordedAt'],
+  },
+};
+
+/** Service records (issue #14): what was done and its outcome, sealed under the customer's `service_interactions` key. */
+export const SERVICE_RECORD_PI: { readonly [T in ServiceRecordEvent['type']]: PiDeclaration } = {
+  ServiceRecorded: {
+    aadId: 'recordId',
+    aadSuffix: '',
+    pi: [{ path: 'details', category: 'service_interactions' }],
+    clear: ['recordId', 'subjectId', 'serviceDate', 'serviceType', 'staffId', 'recordedBy', 'recordedAt'],
+  },
+};
+
+/** Follow-up tasks (issue #14): the note, the outcome and a cancellation's reason, sealed under the customer's `service_interactions` key. */
+export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaration } = {
+  FollowUpOpened: {
+    aadId: 'taskId',
+    aadSuffix: '',
+    pi: [{ path: 'note', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'openedBy', 'openedAt'],
+  },
+  FollowUpReassigned: { aadId: 'taskId', aadSuffix: '/reassign', pi: [], clear: ['taskId', 'subjectId', 'assignee', 'department', 'reassignedBy', 'reassignedAt'] },
+  FollowUpCompleted: {
+    aadId: 'taskId',
+    aadSuffix: '/complete',
+    pi: [{ path: 'outcome', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'completedBy', 'completedAt'],
+  },
+  FollowUpCancelled: {
+    aadId: 'taskId',
+    aadSuffix: '/cancel',
+    pi: [{ path: 'reason', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'cancelledBy', 'cancelledAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -157,6 +215,13 @@ export const LEDGER_EVENT_PI: {
       | LookupAlertEvent['type']
       | AccessMatrixEvent['type']
       | DepartmentEvent['type']
+      | AssessmentEvent['type']
+      | IncidentEvent['type']
+      | CustomerNumberEvent['type']
+      | CheckupEvent['type']
+      | ServiceRecordEvent['type']
+      | FollowUpEvent['type']
+      | AbnormalResultRuleSet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -190,6 +255,11 @@ export const LEDGER_EVENT_PI: {
   PurposeDefined: REGISTRY,
   NoticePublished: REGISTRY,
   CategorySensitivityChanged: REGISTRY,
+  PurposeFlagsChanged: REGISTRY,
+  AssessmentRecorded: { none: 'an impact assessment: the handler’s own analysis of an activity, recipient organisations, an approver account' },
+  AssessmentApproved: { none: 'an impact assessment’s approval: an account and times' },
+  IncidentRecorded: { none: 'a security incident: a kind, times, staff accounts and system identifiers, category names; who was affected is never stored' },
+  IncidentNotificationRecorded: { none: 'a notification sent: an audience, channel and reference codes, a count and a digest of the list' },
   RolePermissionsSet: { none: 'the category permission matrix: a role and category names' },
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,
@@ -205,6 +275,14 @@ export const LEDGER_EVENT_PI: {
   TokenRevoked: REVOKED,
   ActorRevoked: REVOKED,
   ...(Object.fromEntries(Object.entries(STAFF_PI).map(([type, declared]) => [type, { declared }])) as { readonly [T in keyof typeof STAFF_PI]: PiSealing }),
+  CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
+  ServiceRecorded: { declared: SERVICE_RECORD_PI.ServiceRecorded },
+  FollowUpOpened: { declared: FOLLOW_UP_PI.FollowUpOpened },
+  FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
+  FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
+  FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
+  AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
+  CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {
