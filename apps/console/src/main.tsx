@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import 'dayjs/locale/zh-cn';
 import { ConsoleApp } from './app';
+import './console.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

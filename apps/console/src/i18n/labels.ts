@@ -90,3 +90,4 @@ export const requestTypeLabel = label(REQUEST_TYPES);
 export const statusLabel = label(STATUSES);
 export const REQUEST_TYPE_NAMES = Object.keys(REQUEST_TYPES);
 export const REQUEST_STATUS_NAMES = ['received', 'verified', 'in_progress', 'fulfilled', 'rejected', 'failed_verification', 'canceled'];
+export const DOCUMENT_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_resident_id'];

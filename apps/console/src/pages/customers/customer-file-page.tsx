@@ -5,7 +5,7 @@ import { api } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
-import { categoryLabel, fieldLabel, statusLabel } from '../../i18n/labels';
+import { categoryLabel, DOCUMENT_TYPES, fieldLabel, statusLabel } from '../../i18n/labels';
 import { usePurpose } from '../../session/purpose';
 import { useSession } from '../../session/session';
 import { hasAnyRole } from '../../session/jwt';
@@ -76,6 +76,13 @@ export default function CustomerFilePage() {
   }
   if (!profile) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
+  // coded values in the page's language
+  const readable = (field: string, value: unknown) =>
+    field === 'type' && typeof value === 'string' && DOCUMENT_TYPES.includes(value)
+      ? t(`document.${value}` as 'document.resident_id')
+      : field === 'gender' && (value === 'female' || value === 'male')
+        ? t(`gender.${value}`)
+        : value;
   const name = typeof profile.data.identity?.name === 'string' ? profile.data.identity.name : t('search.noName');
   const maskable = MASKED_CATEGORIES.filter((category) => profile.data[category] && !revealed.includes(category));
   const dataTabs = categories
@@ -94,7 +101,7 @@ export default function CustomerFilePage() {
               .filter((field) => profile.data[category.name][field] !== undefined)
               .map((field) => (
                 <Descriptions.Item key={field} label={fieldLabel(field, lang)}>
-                  <FieldValue value={profile.data[category.name][field]} />
+                  <FieldValue value={readable(field, profile.data[category.name][field])} />
                 </Descriptions.Item>
               ))}
           </Descriptions>

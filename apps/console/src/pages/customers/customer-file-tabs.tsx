@@ -134,12 +134,17 @@ export function AccessLogTab({ subjectId, refreshKey }: { subjectId: string; ref
           {
             title: t('access.revealed'),
             dataIndex: 'revealed',
+            // category.field paths: what was shown unmasked
             render: (list: string[]) =>
-              list.map((category) => (
-                <Tag key={category} color="red">
-                  {categoryLabel(category, lang)}
-                </Tag>
-              )),
+              list.map((path) => {
+                const [category, field] = path.split('.');
+                return (
+                  <Tag key={path} color="red">
+                    {categoryLabel(category, lang)}
+                    {field ? ` · ${fieldLabel(field, lang)}` : ''}
+                  </Tag>
+                );
+              }),
           },
         ]}
       />

@@ -5,9 +5,9 @@ import { api, ApiProblem } from '../../api/api-client';
 import type { CategoryInfo, Purpose } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
-import { categoryLabel } from '../../i18n/labels';
+import { categoryLabel, DOCUMENT_TYPES } from '../../i18n/labels';
 import { usePurpose } from '../../session/purpose';
-import { ageOn, checkResidentId } from './resident-id';
+import { ageNow, residentIdCheck } from './resident-id';
 
 interface Values {
   purposeId: string;
@@ -31,7 +31,6 @@ interface Values {
 }
 
 const MINOR_AGE = 14;
-const today = () => new Date().toISOString().slice(0, 10);
 
 /** The data the form collects, by category, leaving out what was not filled in. */
 function collectedData(values: Partial<Values>): Record<string, Record<string, unknown>> {
@@ -98,10 +97,10 @@ export default function RegisterPage() {
   const knownBirthDate = /^\d{4}-\d{2}-\d{2}$/.test(values?.birthDate ?? '')
     ? values?.birthDate
     : (() => {
-        const check = values?.documentType === 'resident_id' && values.documentNumber ? checkResidentId(values.documentNumber) : undefined;
+        const check = values?.documentType === 'resident_id' && values.documentNumber ? residentIdCheck(values.documentNumber) : undefined;
         return check?.ok ? check.birthDate : undefined;
       })();
-  const minor = knownBirthDate !== undefined && ageOn(knownBirthDate, today()) < MINOR_AGE;
+  const minor = knownBirthDate !== undefined && ageNow(knownBirthDate) < MINOR_AGE;
   const outsidePurpose = purpose ? Object.keys(data).filter((category) => !purpose.categories.includes(category)) : [];
   const optional = purposes.filter((item) => item.id !== purpose?.id && item.legalBasis === 'consent');
 
@@ -139,7 +138,7 @@ export default function RegisterPage() {
 
   const idCheck = (_: unknown, value: string | undefined) => {
     if (!value || form.getFieldValue('documentType') !== 'resident_id') return Promise.resolve();
-    const check = checkResidentId(value);
+    const check = residentIdCheck(value);
     if (check.ok) return Promise.resolve();
     return Promise.reject(new Error(t(`register.id.${check.reason}`)));
   };
@@ -215,7 +214,7 @@ export default function RegisterPage() {
               <Form.Item name="documentType" label={t('field.documentType')}>
                 <Select
                   aria-label={t('field.documentType')}
-                  options={['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_resident_id'].map((value) => ({
+                  options={DOCUMENT_TYPES.map((value) => ({
                     value,
                     label: t(`document.${value}` as 'document.resident_id'),
                   }))}
@@ -223,7 +222,13 @@ export default function RegisterPage() {
               </Form.Item>
             </Col>
             <Col xs={24} md={16}>
-              <Form.Item name="documentNumber" label={t('field.idNumber')} rules={[{ validator: idCheck }]} validateTrigger={['onChange', 'onBlur']} hasFeedback>
+              <Form.Item
+                name="documentNumber"
+                label={t('field.idNumber')}
+                rules={[{ validator: idCheck }]}
+                validateTrigger={['onChange', 'onBlur']}
+                hasFeedback={!!values?.documentNumber}
+              >
                 <Input autoComplete="off" maxLength={18} />
               </Form.Item>
             </Col>
