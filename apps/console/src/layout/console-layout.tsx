@@ -4,7 +4,8 @@ import { Button, Drawer, Grid, Layout, Menu, Segmented, Space, Tag, Typography }
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session/session';
 import { usePurpose } from '../session/purpose';
-import { menuFor } from './menus';
+import { FILE_ROLES, menuFor } from './menus';
+import { hasAnyRole } from '../session/jwt';
 
 export function LanguageSwitch() {
   const { lang, setLang } = useI18n();
@@ -45,6 +46,8 @@ export function ConsoleLayout() {
     />
   );
   const narrow = !screens.md;
+  // auditors, managers, ops and admins never read a customer's data: no purpose to show them
+  const readsPersonalData = hasAnyRole(user, [...FILE_ROLES, 'compliance_officer']);
   return (
     <Layout style={{ minHeight: '100vh' }}>
       {!narrow && (
@@ -76,8 +79,8 @@ export function ConsoleLayout() {
             </Button>
           )}
           <Space wrap style={{ flex: 1 }}>
-            <Typography.Text type="secondary">{t('purpose.current')}</Typography.Text>
-            {purpose ? <Tag color="blue">{purpose.name}</Tag> : <Tag>{t('purpose.none')}</Tag>}
+            {readsPersonalData && <Typography.Text type="secondary">{t('purpose.current')}</Typography.Text>}
+            {readsPersonalData && (purpose ? <Tag color="blue">{purpose.name}</Tag> : <Tag>{t('purpose.none')}</Tag>)}
             {purpose && (
               <Button size="small" onClick={() => choose(undefined)}>
                 {t('purpose.change')}
