@@ -61,7 +61,7 @@ export interface RightsRequestRow {
 
 export interface RightsRequest extends RightsRequestRow {
   details?: Record<string, unknown>;
-  history: { at?: string; status?: string; [key: string]: unknown }[];
+  history: { at?: string; status?: string; note?: string }[];
   rejection?: { reasonCode: string; reason: string };
   result?: Record<string, unknown>;
 }

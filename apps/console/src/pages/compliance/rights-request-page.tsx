@@ -69,7 +69,7 @@ export default function RightsRequestPage() {
           <Descriptions.Item label={t('rights.subject')}>
             <Link to={`/customers/${request.subjectId}`}>{request.subjectId}</Link>
           </Descriptions.Item>
-          {request.details && <Descriptions.Item label={t('rights.details')}>{plain(request.details)}</Descriptions.Item>}
+          {request.details && Object.keys(request.details).length > 0 && <Descriptions.Item label={t('rights.details')}>{plain(request.details)}</Descriptions.Item>}
           {request.rejection && <Descriptions.Item label={t('rights.rejection')}>{`${request.rejection.reasonCode}: ${request.rejection.reason}`}</Descriptions.Item>}
           {request.result && <Descriptions.Item label={t('rights.result')}>{plain(request.result)}</Descriptions.Item>}
         </Descriptions>
@@ -92,7 +92,11 @@ export default function RightsRequestPage() {
         )}
       </Card>
       <Card title={t('rights.history')} style={{ marginTop: 16 }}>
-        <Timeline items={request.history.map((entry) => ({ content: `${at(entry.at)} ${plain({ ...entry, at: undefined })}` }))} />
+        <Timeline
+          items={request.history.map((entry) => ({
+            content: [at(entry.at), entry.status ? statusLabel(entry.status, lang) : '', typeof entry.note === 'string' ? entry.note : ''].filter(Boolean).join(' · '),
+          }))}
+        />
       </Card>
       <Modal open={action !== undefined} title={action ? t(`rights.${action}`) : ''} footer={null} onCancel={() => setAction(undefined)} destroyOnHidden>
         <Form
