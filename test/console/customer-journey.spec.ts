@@ -1,6 +1,8 @@
 import { Browser, Page } from 'playwright-core';
 import { startTestApi, TestApi } from '../support/test-api';
 import { residentId } from '../support/resident-id';
+import { jsonRequest, tokens } from '../support/test-tokens';
+import { registration, ZHANG } from '../support/realistic-subject';
 import { launchChromium, screenshot, watchedPage } from './browser';
 import { signInAs } from './sign-in';
 
@@ -108,5 +110,25 @@ describe('console: a walk-in from registration to the access log', () => {
     expect(await alert.innerText()).not.toMatch(/category-not-permitted|403/);
     await screenshot(page, 'refusal-category-not-permitted');
     await desk.close();
+  });
+
+  it('works on a phone: the menu in a drawer, search by name and the file, with nothing wider than the screen', async () => {
+    const created = await jsonRequest(api)('POST', '/v1/subjects', await tokens(api).staff(), registration());
+    expect(created.status).toBe(201);
+    const phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await signInAs(phone, api, 'desk-liu', ['front_desk']);
+    const { page, problems } = await watchedPage(phone);
+    await page.goto(`${api.baseUrl}/console/`);
+    await page.getByRole('button', { name: '打开菜单' }).click();
+    await page.getByRole('menuitem', { name: '客户查询' }).click();
+    await choosePurpose(page, 'Health management');
+    await page.getByLabel('姓名').fill(ZHANG.name);
+    await page.getByRole('button', { name: /查\s?询/ }).click();
+    await page.getByRole('cell', { name: ZHANG.name }).click();
+    await page.getByRole('heading', { name: ZHANG.name }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'phone-customer-file');
+    expect(problems).toEqual([]);
+    await phone.close();
   });
 });

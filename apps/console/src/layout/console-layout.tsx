@@ -63,14 +63,15 @@ export function ConsoleLayout() {
         <Layout.Header
           style={{
             background: '#fff',
-            padding: '0 16px',
+            padding: '8px 16px',
             display: 'flex',
             alignItems: 'center',
-            gap: 12,
+            gap: 8,
             borderBottom: '1px solid #f0f0f0',
             flexWrap: 'wrap',
             height: 'auto',
-            minHeight: 64,
+            minHeight: 56,
+            lineHeight: 'normal',
           }}
         >
           {narrow && (
