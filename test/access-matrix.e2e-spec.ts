@@ -44,8 +44,11 @@ describe('category permission matrix over HTTP', () => {
     api = await startTestApi();
     call = jsonRequest(api);
     const signer = api.app.get(TokenService);
+    const admin = await signer.sign({ sub: 'admin-1', roles: ['admin'] });
+    // health managers and customer service reach their department's customers (assignment scoping): one department for the file
+    const department = await call('POST', '/v1/departments', admin, { code: 'matrix', name: '健康管理一部' });
     for (const role of ['front_desk', 'health_manager', 'customer_service', 'manager', 'auditor', 'ops', 'compliance_officer', 'admin', 'staff']) {
-      as[role] = await signer.sign({ sub: `${role}-1`, roles: [role] });
+      as[role] = await signer.sign({ sub: `${role}-1`, roles: [role], departmentId: department.body.departmentId });
     }
     as.two = await signer.sign({ sub: 'both-1', roles: ['customer_service', 'front_desk'] });
     const data = {
@@ -59,6 +62,7 @@ describe('category permission matrix over HTTP', () => {
     const registered = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data, consents }));
     expect(registered.status).toBe(201);
     subjectId = registered.body.subjectId;
+    expect((await call('PUT', `/v1/subjects/${subjectId}/assignment`, as.front_desk, { departmentId: department.body.departmentId })).status).toBe(200);
   });
   afterAll(async () => api.close());
 

@@ -71,7 +71,16 @@ describe('read models over HTTP', () => {
         expect({ phone, status: found.status, items: found.body.items }).toEqual({
           phone,
           status: 200,
-          items: [{ subjectId: li.subjectId, name: '李娜', phone: '+86135****1111', status: 'active', updatedAt: expect.any(String) }],
+          items: [
+            {
+              subjectId: li.subjectId,
+              name: '李娜',
+              phone: '+86135****1111',
+              status: 'active',
+              updatedAt: expect.any(String),
+              assignment: { departmentId: null, healthManagerId: null },
+            },
+          ],
         });
         expect(found.body.nextCursor).toBeNull();
       }
@@ -160,6 +169,7 @@ describe('read models over HTTP', () => {
         via: 'profile',
         accessedAt: expect.any(String),
         position: expect.any(Number),
+        breakGlass: null,
       });
       const text = JSON.stringify(log);
       for (const value of ['13600001234', '赵敏', 'zhao.min']) expect(text).not.toContain(value);

@@ -17,6 +17,7 @@ import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
+import { DepartmentsModule } from './departments/departments.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -38,6 +39,7 @@ export class LedgerApiModule {
         ApplicationModule,
         RegistryModule,
         AccessMatrixModule,
+        DepartmentsModule,
         SubjectsModule,
         RightsModule,
         AuditApiModule,

@@ -21,6 +21,7 @@ import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
+import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
 
 @Module({})
 export class LedgerCliModule {
@@ -48,6 +49,7 @@ export class LedgerCliModule {
         evidenceExporterProvider,
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
+        ...DEPARTMENTS_COMMANDS,
       ],
     };
   }

@@ -4,6 +4,7 @@ import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/a
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import type { DepartmentEvent } from '@pi-ledger/ledger-domain/departments/department.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -91,11 +92,22 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
   },
 };
 
+/**
+ * A break-glass access: the note a person typed may name someone, so it is sealed under the
+ * customer's free-text key (AAD event id: the break-glass id); the rest are ids, codes and times.
+ */
+export const BREAK_GLASS_PI: PiDeclaration = {
+  aadSuffix: '',
+  pi: [{ path: 'note', category: FREE_TEXT, field: 'note' }],
+  clear: ['breakGlassId', 'subjectId', 'actor', 'roles[]', 'actorDepartmentId', 'assignment.departmentId', 'assignment.healthManagerId', 'reason', 'access', 'usedAt'],
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
 const SUBJECT_CODEC = { codec: 'SubjectEventCodec' } as const;
 const REGISTRY = { none: 'the registry: purposes, notices and sensitivity, the handler’s own texts' } as const;
+const DEPARTMENTS = { none: 'the centre’s departments: a code, a name, a staff account id' } as const;
 const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date' } as const;
 
 /**
@@ -105,10 +117,18 @@ const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date
  */
 export const LEDGER_EVENT_PI: {
   readonly [
-    T in SubjectEvent['type'] | RightsRequestEvent['type'] | RegistryEvent['type'] | LegalHoldEvent['type'] | LookupAlertEvent['type'] | AccessMatrixEvent['type']
+    T in
+      | SubjectEvent['type']
+      | RightsRequestEvent['type']
+      | RegistryEvent['type']
+      | LegalHoldEvent['type']
+      | LookupAlertEvent['type']
+      | AccessMatrixEvent['type']
+      | DepartmentEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
+  readonly BreakGlassUsed: PiSealing;
   readonly EvidenceExported: PiSealing;
 } = {
   SubjectRegistered: SUBJECT_CODEC,
@@ -122,6 +142,7 @@ export const LEDGER_EVENT_PI: {
   ProcessingRestricted: SUBJECT_CODEC,
   RestrictionLifted: SUBJECT_CODEC,
   DisclosedToThirdParty: SUBJECT_CODEC,
+  SubjectAssigned: SUBJECT_CODEC,
   SubjectErased: SUBJECT_CODEC,
   RightsRequestFiled: { declared: RIGHTS_REQUEST_PI.RightsRequestFiled },
   RightsRequestVerified: { declared: RIGHTS_REQUEST_PI.RightsRequestVerified },
@@ -138,6 +159,11 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  DepartmentCreated: DEPARTMENTS,
+  DepartmentRenamed: DEPARTMENTS,
+  DepartmentManagerSet: DEPARTMENTS,
+  DepartmentDeactivated: DEPARTMENTS,
+  BreakGlassUsed: { declared: BREAK_GLASS_PI },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

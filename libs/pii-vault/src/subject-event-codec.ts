@@ -118,6 +118,7 @@ async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): 
     case 'ConsentWithdrawn':
     case 'RestrictionLifted':
     case 'DisclosedToThirdParty':
+    case 'SubjectAssigned':
     case 'SubjectErased':
       return event;
     default: {

@@ -19,6 +19,8 @@ export interface AccessRead {
   /** The basis of a reserved purpose the registry does not hold (a compliance audit's legal obligation). */
   legalBasis?: 'legal_obligation';
   revealReason?: string;
+  /** The break-glass reason when the read reached a customer outside the reader's assignment. */
+  breakGlass?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export class AccessRecorder {
           accessedAt,
           via: read.via,
           ...(read.revealReason ? { revealReason: read.revealReason } : {}),
+          ...(read.breakGlass ? { breakGlass: read.breakGlass } : {}),
         };
         const basis = purpose
           ? { id: purpose.id, legalBasis: purpose.legalBasis }

@@ -1,5 +1,6 @@
 import { AnyDomainEvent, EventMetadata, NewEvent } from '@pi-ledger/event-store/event-store.port';
 import { Actor } from '@pi-ledger/access-control/actor';
+import type { BreakGlass } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 
 /** Who is asking and how to trace it: becomes every event's metadata. Made at the HTTP edge (http/ctx.decorator.ts) or by a scheduler. */
 export interface RequestContext {
@@ -7,6 +8,8 @@ export interface RequestContext {
   correlationId: string;
   causationId: string;
   idempotencyKey?: string;
+  /** The break-glass the request states (X-Break-Glass, X-Break-Glass-Note): used only where it reaches a customer outside the caller's assignment. */
+  breakGlass?: BreakGlass;
 }
 
 export function eventMetadata(context: RequestContext, purpose?: { id: string; legalBasis: EventMetadata['legalBasis'] }): EventMetadata {

@@ -12,6 +12,13 @@ import type { SubjectState } from '@pi-ledger/ledger-domain/subject/subject.stat
  */
 export const RIGHTS_PURPOSE_ID = 'pipl:rights';
 
+/**
+ * The purpose recorded on a customer's assignment to a department: setting who may operate on which
+ * records is the handler's own duty (PIPL Art. 51(3), operating permissions), not processing under a
+ * registry purpose. Reserved like RIGHTS_PURPOSE_ID.
+ */
+export const ACCESS_CONTROL_PURPOSE_ID = 'pipl:access-control';
+
 export interface EventPurpose {
   id: string;
   legalBasis: LegalBasis;
@@ -31,6 +38,7 @@ export function eventPurpose(command: SubjectCommand, event: SubjectEvent, befor
     if (!purpose) throw new Error(`purpose ${command.purposeId} vanished after the decision`);
     return { id: purpose.id, legalBasis: purpose.legalBasis };
   }
+  if (event.type === 'SubjectAssigned') return { id: ACCESS_CONTROL_PURPOSE_ID, legalBasis: 'legal_obligation' };
   return { id: rightsPurposeId(event, before), legalBasis: 'legal_obligation' };
 }
 

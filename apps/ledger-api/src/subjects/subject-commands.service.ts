@@ -17,6 +17,8 @@ import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { eventMetadata, RequestContext } from '../application/request-context';
 import { RegistryService } from '../registry/registry.service';
 import { eventPurpose } from './event-purpose';
+import { accessToCustomer } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { BreakGlassRecorder } from '../compliance/break-glass/break-glass.recorder';
 
 export interface CommandResult {
   version: number;
@@ -44,6 +46,7 @@ export class SubjectCommandsService {
     @Inject(PII_VAULT) vault: PiiVault,
     private readonly registry: RegistryService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+    private readonly breakGlass: BreakGlassRecorder,
   ) {
     this.codec = new SubjectEventCodec(vault);
   }
@@ -65,11 +68,17 @@ export class SubjectCommandsService {
     // set once the subject turns out to have data keys stored already, though no events
     let keysStored = false;
     let decision: { command: SubjectCommand; registry: RegistryState } | undefined;
+    let brokeGlass = false;
     const handled = await handleCommand(
       this.store,
       subjectStream(subjectId),
       SUBJECT_FOLD,
       async ({ state }) => {
+        // a customer outside the caller's assignment: 403, or break-glass recorded (once) before the change is decided
+        if ((state.status === 'active' || state.status === 'restricted') && accessToCustomer(context.actor, subjectId, state.assignment, context.breakGlass) === 'break-glass') {
+          if (!brokeGlass) await this.breakGlass.record(context, subjectId, state.assignment, 'write');
+          brokeGlass = true;
+        }
         const registry = await this.registry.current();
         const command = await build(state, registry, this.clock().toISOString());
         decision = { command, registry };

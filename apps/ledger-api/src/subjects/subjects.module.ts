@@ -23,6 +23,11 @@ import { ReadSubjectHttpController } from './read-subject/read-subject.http.cont
 import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
 import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
 import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
+import type { AssignmentErrorCode } from '@pi-ledger/ledger-domain/assignment/assignment.errors';
+import { DepartmentsModule } from '../departments/departments.module';
+import { BreakGlassModule } from '../compliance/break-glass/break-glass.module';
+import { AssignSubjectHandler } from './assignment/assign-subject.handler';
+import { AssignSubjectHttpController } from './assignment/assign-subject.http.controller';
 
 registerProblemCodes({
   'category-not-in-purpose': { status: 422, title: 'Category not within the purpose' },
@@ -50,9 +55,15 @@ registerProblemCodes({
   'category-not-permitted': { status: 403, title: 'Category not permitted for your roles' },
 } satisfies Record<AccessMatrixErrorCode, unknown>);
 
+registerProblemCodes({
+  'outside-assignment': { status: 403, title: 'Customer outside your assignment' },
+  'unknown-department': { status: 422, title: 'Unknown department' },
+  'inactive-department': { status: 422, title: 'Department deactivated' },
+} satisfies Record<AssignmentErrorCode, unknown>);
+
 /** Customer files: registration, data changes, consents, restrictions, disclosures, reads, search, the access log. */
 @Module({
-  imports: [RegistryModule, AccessMatrixModule],
+  imports: [RegistryModule, AccessMatrixModule, DepartmentsModule, BreakGlassModule],
   controllers: [
     RegisterSubjectHttpController,
     ReadSubjectHttpController,
@@ -63,6 +74,7 @@ registerProblemCodes({
     SearchSubjectsHttpController,
     SubjectRegistersHttpController,
     AccessLogHttpController,
+    AssignSubjectHttpController,
   ],
   providers: [
     SubjectCommandsService,
@@ -78,6 +90,7 @@ registerProblemCodes({
     DiscloseHandler,
     ReadSubjectHandler,
     SearchSubjectsHandler,
+    AssignSubjectHandler,
   ],
   exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder],
 })

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { Inject } from '@nestjs/common';
 import { InvalidArgumentError } from 'commander';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { validate as isUuid } from 'uuid';
-import type { EventMetadata } from '@pi-ledger/event-store/event-store.port';
+import { cliMetadata } from '../cli-metadata';
 import { EvidenceExporter } from '@pi-ledger/audit/evidence/evidence-exporter';
 import { EXIT_USAGE } from '../program-name';
 
@@ -79,15 +77,4 @@ function instant(value: string): Date {
     throw new InvalidArgumentError('an ISO 8601 date, or date-time with a time zone, is expected (e.g. 2025-11-23T08:00:00Z)');
   }
   return at;
-}
-
-/** The export is recorded under the operating-system user who ran the CLI. */
-function cliMetadata(): EventMetadata {
-  let user: string;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = process.env.USER ?? 'unknown';
-  }
-  return { actor: `cli:${user}`, roles: [], correlationId: randomUUID() };
 }

@@ -9,6 +9,7 @@ export interface AuthTokenOptions {
   role?: string[];
   subjectId?: string;
   ttl?: number;
+  department?: string;
 }
 
 /** `ledger auth token --sub <actor> --role <role>…`: the token alone on stdout, for scripts to capture. */
@@ -19,7 +20,7 @@ export class AuthTokenCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: AuthTokenOptions): Promise<void> {
-    const token = await this.tokens.sign({ sub: options.sub, roles: options.role ?? [], subjectId: options.subjectId, ttlSeconds: options.ttl });
+    const token = await this.tokens.sign({ sub: options.sub, roles: options.role ?? [], subjectId: options.subjectId, ttlSeconds: options.ttl, departmentId: options.department });
     process.stdout.write(`${token}\n`);
   }
 
@@ -36,6 +37,11 @@ export class AuthTokenCommand extends CommandRunner {
 
   @Option({ flags: '--subject-id <id>', description: 'the subject a data_subject token is for (required with that role)' })
   parseSubjectId(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--department <id>', description: 'the staff member’s department (the dept claim), which scopes health managers and customer service' })
+  parseDepartment(value: string): string {
     return value;
   }
 

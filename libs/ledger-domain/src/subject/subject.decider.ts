@@ -51,6 +51,8 @@ export type SubjectCommand =
       data: Partial<Record<Category, Record<string, unknown>>>;
       /** From identity.birthDate or the ID number; unknown age is treated as adult. */
       ageYears?: number;
+      /** Assign the new customer at once (a scoped registrant's own department: assignment-scope.ts). */
+      assignTo?: { departmentId: string; healthManagerId: string | null };
     })
   | (Context & {
       type: 'ChangeData';
@@ -67,6 +69,7 @@ export type SubjectCommand =
   | (Context & { type: 'WithdrawConsent'; consentId: string; withdrawnBy: string })
   | (Context & { type: 'RestrictProcessing'; restrictionId: string; purposeIds?: string[]; reason: string })
   | (Context & { type: 'LiftRestriction'; restrictionId: string })
+  | (Context & { type: 'AssignSubject'; departmentId: string; healthManagerId: string | null })
   | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] })
   | (Context & {
       type: 'Erase';
@@ -159,6 +162,11 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       const { disclosureId, recipient, purposeId, categories, now } = command;
       return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
     }
+    case 'AssignSubject': {
+      const { departmentId, healthManagerId } = command;
+      if (live.assignment.departmentId === departmentId && live.assignment.healthManagerId === healthManagerId) return []; // assigned so already
+      return [{ type: 'SubjectAssigned', data: { subjectId, departmentId, healthManagerId, assignedAt: command.now } }];
+    }
     case 'Erase':
       return erase(command, live);
     default: {
@@ -200,6 +208,7 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
       type: 'DataCollected',
       data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now },
     })),
+    ...(command.assignTo ? [{ type: 'SubjectAssigned' as const, data: { subjectId, ...command.assignTo, assignedAt: now } }] : []),
   ];
 }
 

@@ -75,6 +75,7 @@ export type SubjectEvent<V = unknown> =
       type: 'DisclosedToThirdParty';
       data: { subjectId: string; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[]; consentId: string; disclosedAt: string };
     }
+  | { type: 'SubjectAssigned'; data: { subjectId: string; departmentId: string; healthManagerId: string | null; assignedAt: string } }
   | {
       type: 'SubjectErased';
       data: { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; erasedAt: string };

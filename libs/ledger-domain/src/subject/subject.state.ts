@@ -1,4 +1,5 @@
 import { Category } from '../registry/categories';
+import { Assignment, UNASSIGNED } from '../assignment/assignment-scope';
 import { SubjectEvent } from './subject.events';
 
 export interface ConsentState {
@@ -28,6 +29,8 @@ interface Live {
   consents: Record<string, ConsentState>;
   /** Active restrictions: purposes restricted, or null for all processing but storage. */
   restrictions: Record<string, string[] | null>;
+  /** The department and health manager the customer is assigned to (who may reach it: assignment-scope.ts). */
+  assignment: Assignment;
 }
 
 export type SubjectState =
@@ -49,7 +52,7 @@ export function erasesWholeSubject(held: readonly string[], erasure: { erasedCat
 export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
   if (event.type === 'SubjectRegistered') {
     const { subjectId, registeredAt, minor } = event.data;
-    return { status: 'active', subjectId, createdAt: registeredAt, updatedAt: registeredAt, minor, held: {}, consents: {}, restrictions: {} };
+    return { status: 'active', subjectId, createdAt: registeredAt, updatedAt: registeredAt, minor, held: {}, consents: {}, restrictions: {}, assignment: UNASSIGNED };
   }
   if (state.status === 'absent') return state;
   if (event.type === 'SubjectErased') {
@@ -98,6 +101,8 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
     }
     case 'DisclosedToThirdParty':
       return touch(state, event.data.disclosedAt);
+    case 'SubjectAssigned':
+      return touch({ ...state, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId } }, event.data.assignedAt);
     default: {
       const unknown: never = event;
       return unknown;

@@ -1,9 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
-import { isISO8601 } from 'class-validator';
-import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { LookupMonitor } from '../../application/lookup-monitor';
+import { instantParam } from '../../http/instant-param';
 
 @ApiTags('compliance')
 @ApiBearerAuth()
@@ -16,14 +15,6 @@ export class LookupAlertsHttpController {
   @ApiQuery({ name: 'from', required: false, description: 'only alerts raised at or after this instant (ISO 8601 with a zone)' })
   @ApiOperation({ summary: 'Bulk personal-data look-up alerts: which account looked up how many customers in which hour, newest first' })
   async list(@Query('from') from?: string) {
-    return { items: await this.monitor.alertsSince(from === undefined ? undefined : instant(from)) };
+    return { items: await this.monitor.alertsSince(from === undefined ? undefined : instantParam(from, 'query.from')) };
   }
-}
-
-/** `?from=`: an ISO 8601 date-time with a zone. */
-function instant(value: string): Date {
-  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(value) || !isISO8601(value, { strict: true })) {
-    throw new InvalidInput([{ path: 'query.from', message: 'must be an ISO 8601 date-time with a time zone' }]);
-  }
-  return new Date(value);
 }

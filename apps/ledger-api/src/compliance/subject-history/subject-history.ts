@@ -93,6 +93,8 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
         const { disclosureId, recipient, categories, consentId } = event.data;
         return fact({ disclosureId, recipient, categories, consentId });
       }
+      case 'SubjectAssigned':
+        return fact({ departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId });
       case 'SubjectErased': {
         const { erasedCategories, retained, requestId } = event.data;
         for (const category of erasedCategories) held.delete(category);

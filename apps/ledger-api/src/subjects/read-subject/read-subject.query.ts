@@ -16,6 +16,8 @@ import { RegistryService } from '../../registry/registry.service';
 import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskProfile, revealedFields } from './masking';
+import { accessToCustomer } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { BreakGlassRecorder } from '../../compliance/break-glass/break-glass.recorder';
 
 export class ReadSubject {
   constructor(
@@ -40,6 +42,7 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     private readonly access: AccessRecorder,
     private readonly freshness: ProjectionFreshness,
     private readonly matrix: AccessMatrixService,
+    private readonly breakGlass: BreakGlassRecorder,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, context }: ReadSubject) {
@@ -47,6 +50,7 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     const profile = await this.current(subjectId);
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     if (profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
+    const reach = accessToCustomer(context.actor, subjectId, profile.assignment, context.breakGlass);
     const held = heldCategories(profile);
     const lawful = purposeId === undefined ? held : readableCategories(await this.registry.current(), processingContext(profile), purposeId, held);
     // and only what the caller's roles may read (the category permission matrix, union over the roles)
@@ -55,9 +59,13 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     const opened = await this.profiles.open(profile, visible);
     const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
-    const { version, status, createdAt, updatedAt } = profile;
-    const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, data, consents }, reveal);
-    await this.access.record(context, [{ subjectId, purposeId: purposeId ?? null, categories: visible, revealed: revealedFields(data, reveal), via: 'profile' }]);
+    const { version, status, createdAt, updatedAt, assignment } = profile;
+    const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, assignment, data, consents }, reveal);
+    const breakGlass = reach === 'break-glass' ? context.breakGlass?.reason : undefined;
+    if (breakGlass) await this.breakGlass.record(context, subjectId, assignment, 'read');
+    await this.access.record(context, [
+      { subjectId, purposeId: purposeId ?? null, categories: visible, revealed: revealedFields(data, reveal), via: 'profile', ...(breakGlass ? { breakGlass } : {}) },
+    ]);
     return body;
   }
 

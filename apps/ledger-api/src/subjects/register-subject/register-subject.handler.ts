@@ -12,6 +12,8 @@ import { RegisterSubjectDto } from '../subject-commands.dto';
 import { SubjectIdNumbers } from '../subject-id-numbers';
 import { validateSubjectData } from '../subject-data.validation';
 import { chinaDate } from '../subject-data.dto';
+import { reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { DepartmentsService } from '../../departments/departments.service';
 
 export class RegisterSubject {
   constructor(
@@ -27,12 +29,14 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     private readonly idNumbers: SubjectIdNumbers,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly matrix: AccessMatrixService,
+    private readonly departments: DepartmentsService,
   ) {}
 
   async execute({ input, context }: RegisterSubject) {
     const { data, birthDate, idNumber } = validateSubjectData(input.data, chinaDate(this.clock()));
     assertMayWrite(await this.matrix.current(), context.actor.roles, Object.keys(data) as Category[]);
     const subjectId = uuidv7();
+    const assignTo = await this.ownAssignment(context);
     const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
     try {
       const result = await this.subjects.execute(subjectId, context, undefined, (_, registry, now) => ({
@@ -44,6 +48,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         consents: (input.consents ?? []).map((consent) => ({ ...consent, consentId: uuidv7(), guardian: consent.guardian && { ...consent.guardian } })),
         data: data,
         ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
+        ...(assignTo ? { assignTo } : {}),
         now,
         registry,
       }));
@@ -52,5 +57,16 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
       if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
       throw error;
     }
+  }
+
+  /**
+   * A health manager or customer-service member registering a customer keeps it within reach: it is
+   * assigned to the registrant's department (when active) and, for a health manager, to the registrant.
+   */
+  private async ownAssignment(context: RequestContext): Promise<{ departmentId: string; healthManagerId: string | null } | undefined> {
+    const reach = reachOf(context.actor);
+    if (reach.kind === 'all' || reach.departmentId === null) return undefined;
+    const department = await this.departments.find(reach.departmentId);
+    return department?.status === 'active' ? { departmentId: department.departmentId, healthManagerId: reach.healthManagerId } : undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { STAFF_ID } from '@pi-ledger/ledger-domain/departments/department.decider';
 
 export const SEARCH_DEFAULT_LIMIT = 20;
 
@@ -11,6 +12,8 @@ export class SearchSubjectsDto {
   @ApiPropertyOptional({ description: 'Case-insensitive' }) @IsOptional() @IsString() @Length(1, 254) email?: string;
   @ApiPropertyOptional({ description: 'Prefix of the name; case, spaces and full-width forms do not matter' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
   @ApiPropertyOptional({ enum: ['active', 'restricted'] }) @IsOptional() @IsIn(['active', 'restricted']) status?: 'active' | 'restricted';
+  @ApiPropertyOptional({ description: 'Assigned to this department' }) @IsOptional() @IsUUID() departmentId?: string;
+  @ApiPropertyOptional({ description: 'Assigned to this health manager (staff account id)' }) @IsOptional() @IsString() @Matches(STAFF_ID) healthManagerId?: string;
   @ApiPropertyOptional({ default: SEARCH_DEFAULT_LIMIT, minimum: 1, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Length(1, 400) cursor?: string;
 }

@@ -18,6 +18,7 @@ import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
+import { Assignment, reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 
 export class SearchSubjects {
   constructor(
@@ -34,6 +35,7 @@ export interface SubjectSummary {
   phone?: string;
   status: string;
   updatedAt: string;
+  assignment: Assignment;
 }
 
 /** Pages of matches are read until one is full; this caps the reads behind one response. */
@@ -58,7 +60,9 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
     const registry = await this.registry.current();
     knownPurpose(registry, purposeId);
-    const search = this.criteria(filters);
+    // health managers and customer service find only the customers they reach: filtered, never refused
+    const reach = reachOf(context.actor);
+    const search = { ...this.criteria(filters), ...(reach.kind === 'assigned' ? { reach } : {}) };
     const searchedBy = searchedCategories(filters);
     const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
     const limit = filters.limit ?? SEARCH_DEFAULT_LIMIT;
@@ -105,14 +109,21 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     const phone = visible.includes('contact') && typeof match.phone === 'string' ? maskPhone(match.phone) : undefined;
     const categories: Category[] = [...(name === undefined ? [] : ['identity' as const]), ...(phone === undefined ? [] : ['contact' as const])];
     return {
-      summary: { subjectId: match.subjectId, ...(name === undefined ? {} : { name }), ...(phone === undefined ? {} : { phone }), status: match.status, updatedAt: match.updatedAt },
+      summary: {
+        subjectId: match.subjectId,
+        ...(name === undefined ? {} : { name }),
+        ...(phone === undefined ? {} : { phone }),
+        status: match.status,
+        updatedAt: match.updatedAt,
+        assignment: match.assignment,
+      },
       categories,
     };
   }
 
   private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
-    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status].every((filter) => filter === undefined)) {
-      throw invalid('query', 'give at least one of phone, idNumber, email, name or status');
+    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.departmentId, filters.healthManagerId].every((filter) => filter === undefined)) {
+      throw invalid('query', 'give at least one of phone, idNumber, email, name, status, departmentId or healthManagerId');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
     if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid('query.name', `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
@@ -123,6 +134,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, 'query.idNumber') }),
       ...(filters.name === undefined ? {} : { namePrefix: filters.name }),
       ...(filters.status === undefined ? {} : { status: filters.status }),
+      ...(filters.departmentId === undefined ? {} : { departmentId: filters.departmentId.toLowerCase() }),
+      ...(filters.healthManagerId === undefined ? {} : { healthManagerId: filters.healthManagerId }),
     };
   }
 

@@ -50,6 +50,7 @@ describe('AccessLogProjection (PostgreSQL)', () => {
         via: 'search',
         accessedAt: '2026-03-01T08:00:00.000Z',
         position: event.position,
+        breakGlass: null,
       },
     ]);
   });
@@ -73,5 +74,18 @@ describe('AccessLogProjection (PostgreSQL)', () => {
     expect((await queries.list({ actor: 'co-zhao', limit: 10 })).items.map((item) => item.subjectId)).toEqual([alice]);
     expect((await queries.list({ limit: 10 })).items).toHaveLength(5);
     await expect(queries.list({ limit: 2, cursor: 'bm9wZQ' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it('flags a break-glass read with its reason; lists one actor’s reads within a period, and only break-glass ones on request', async () => {
+    const carol = uuidv7();
+    await applyTwice(database.pool, projection, [
+      accessed(carol, 10, { actor: 'hm-1', roles: ['health_manager'] }),
+      accessed(carol, 11, { actor: 'hm-1', roles: ['health_manager'], breakGlass: 'emergency' }),
+      accessed(carol, 12, { actor: 'hm-1', roles: ['health_manager'] }),
+    ]);
+    const period = { from: new Date('2026-03-01T08:11:00Z'), to: new Date('2026-03-01T08:12:00Z') };
+    expect((await queries.list({ actor: 'hm-1', ...period, limit: 10 })).items.map((item) => [item.accessedAt.slice(11, 16), item.breakGlass])).toEqual([['08:11', 'emergency']]);
+    expect((await queries.list({ actor: 'hm-1', breakGlass: true, limit: 10 })).items.map((item) => item.accessedAt.slice(11, 16))).toEqual(['08:11']);
+    expect((await queries.list({ actor: 'hm-1', limit: 10 })).items).toHaveLength(3);
   });
 });

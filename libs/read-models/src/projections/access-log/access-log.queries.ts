@@ -14,11 +14,18 @@ export interface AccessRecord {
   via: 'profile' | 'search' | 'export' | 'history';
   accessedAt: string;
   position: number;
+  /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */
+  breakGlass: string | null;
 }
 
 export interface AccessLogFilter {
   subjectId?: string;
   actor?: string;
+  /** Accessed at or after `from`, before `to`. */
+  from?: Date;
+  to?: Date;
+  /** Only break-glass reads. */
+  breakGlass?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -42,13 +49,16 @@ export class AccessLogQueries {
     const add = (condition: (placeholder: (value: unknown) => string) => string) => where.push(condition((value) => `$${params.push(value)}`));
     if (filter.subjectId) add((p) => `subject_id = ${p(filter.subjectId)}`);
     if (filter.actor) add((p) => `actor = ${p(filter.actor)}`);
+    if (filter.from) add((p) => `accessed_at >= ${p(filter.from)}`);
+    if (filter.to) add((p) => `accessed_at < ${p(filter.to)}`);
+    if (filter.breakGlass) add(() => `break_glass IS NOT NULL`);
     if (filter.cursor) {
       const key = decodeCursor(filter.cursor, 2);
       if (!key || Number.isNaN(Date.parse(key[0]))) throw new InvalidCursorError();
       add((p) => `(accessed_at, access_id) < (${p(key[0])}::timestamptz, ${p(key[1])})`);
     }
     const { rows } = await this.pool.query(
-      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position
+      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position, break_glass
          FROM access_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY accessed_at DESC, access_id DESC LIMIT $${params.push(filter.limit + 1)}`,
       params,
@@ -64,6 +74,7 @@ export class AccessLogQueries {
       via: row.via,
       accessedAt: (row.accessed_at as Date).toISOString(),
       position: Number(row.position),
+      breakGlass: row.break_glass,
     }));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.accessedAt, last.accessId]) : null };

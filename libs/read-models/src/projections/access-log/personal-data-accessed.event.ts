@@ -19,6 +19,8 @@ export interface PersonalDataAccessed {
     via: 'profile' | 'search' | 'export' | 'history';
     /** Why values were revealed in a compliance audit (a code of a closed list, never free text). */
     revealReason?: string;
+    /** The break-glass reason code, when the read reached a customer outside the reader's assignment (never the note). */
+    breakGlass?: string;
   };
 }
 

@@ -3,6 +3,7 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { type ConsentState, erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
 import type { ProcessingContext } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { type Assignment, UNASSIGNED } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 
 export type ProfileStatus = 'active' | 'restricted' | 'erased';
 
@@ -39,6 +40,8 @@ export interface SubjectProfileDocument {
   consents: ProfileConsent[];
   restrictions: ProfileRestriction[];
   minor: boolean;
+  /** The department and health manager the customer is assigned to (searchable, and what scopes who reaches it). */
+  assignment: Assignment;
 }
 
 /**
@@ -57,6 +60,7 @@ const HANDLED = {
   ProcessingRestricted: true,
   RestrictionLifted: true,
   DisclosedToThirdParty: true,
+  SubjectAssigned: true,
   SubjectErased: true,
 } as const satisfies Record<SubjectEvent['type'], true>;
 
@@ -82,6 +86,7 @@ export function evolveProfile(document: SubjectProfileDocument | null, event: Su
       consents: [],
       restrictions: [],
       minor: event.data.minor,
+      assignment: UNASSIGNED,
     };
   }
   if (!document) return null; // nothing is known of a subject before its registration
@@ -128,6 +133,8 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
       return { ...profile, restrictions: profile.restrictions.filter((r) => r.restrictionId !== event.data.restrictionId), updatedAt: event.data.liftedAt };
     case 'DisclosedToThirdParty':
       return { ...profile, updatedAt: event.data.disclosedAt };
+    case 'SubjectAssigned':
+      return { ...profile, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId }, updatedAt: event.data.assignedAt };
     case 'SubjectErased': {
       if (erasesWholeSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
       const data = { ...profile.data };

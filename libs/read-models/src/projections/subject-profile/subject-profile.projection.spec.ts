@@ -249,6 +249,15 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       expect(after.data).toEqual(before.data);
     });
 
+    it('SubjectAssigned records the department and health manager, moving the version and the time', async () => {
+      const department = uuidv7();
+      await twice(await next({ type: 'SubjectAssigned', data: { subjectId, departmentId: department, healthManagerId: 'hm-li', assignedAt: '2026-02-13T08:00:00.000Z' } }));
+      expect(await row(subjectId)).toMatchObject({ department_id: department, health_manager_id: 'hm-li' });
+      expect((await queries.findSealed(subjectId))?.assignment).toEqual({ departmentId: department, healthManagerId: 'hm-li' });
+      await twice(await next({ type: 'SubjectAssigned', data: { subjectId, departmentId: department, healthManagerId: null, assignedAt: '2026-02-14T08:00:00.000Z' } }));
+      expect(await row(subjectId)).toMatchObject({ department_id: department, health_manager_id: null });
+    });
+
     it('SubjectErased keeps a tombstone: no values, no search keys, no stats columns', async () => {
       await twice(
         await next({
@@ -453,6 +462,23 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       const [match] = await queries.search({ namePrefix: '王伟芳', status: 'active', limit: 10 });
       expect(match).toMatchObject({ subjectId: ids[1], name: '王伟芳', phone: '+8613611110002', categories: ['identity', 'contact'] });
       expect(await queries.search({ namePrefix: '王伟芳', status: 'restricted', limit: 10 })).toEqual([]);
+    });
+
+    it('filters by assignment, and keeps a scoped reach to its department’s and its own customers', async () => {
+      const [a, b] = [uuidv7(), uuidv7()];
+      const assigned = async (subjectId: string, departmentId: string, healthManagerId: string | null) =>
+        recordedOf('SubjectAssigned', { subjectId, departmentId, healthManagerId, assignedAt: '2026-06-02T00:00:00.000Z' }, `subject-${subjectId}`, 4, uuidv7());
+      await applyEvents(database.pool, projection, [await assigned(ids[0], a, null), await assigned(ids[1], b, 'hm-zhou')]);
+      const found = (matches: Array<{ subjectId: string }>) => matches.map((m) => m.subjectId);
+      expect(found(await queries.search({ departmentId: a, limit: 10 }))).toEqual([ids[0]]);
+      expect(found(await queries.search({ healthManagerId: 'hm-zhou', limit: 10 }))).toEqual([ids[1]]);
+      expect(found(await queries.search({ namePrefix: '王伟', reach: { departmentId: a, healthManagerId: null }, limit: 10 }))).toEqual([ids[0]]);
+      expect(found(await queries.search({ namePrefix: '王伟', reach: { departmentId: a, healthManagerId: 'hm-zhou' }, limit: 10 }))).toEqual([ids[0], ids[1]]);
+      // unassigned customers are in no scoped reach; a reach without a department is only one's own customers
+      expect(found(await queries.search({ namePrefix: 'wang', reach: { departmentId: a, healthManagerId: 'hm-zhou' }, limit: 10 }))).toEqual([]);
+      expect(found(await queries.search({ namePrefix: '王伟', reach: { departmentId: null, healthManagerId: 'hm-zhou' }, limit: 10 }))).toEqual([ids[1]]);
+      const [match] = await queries.search({ departmentId: b, limit: 10 });
+      expect(match.assignment).toEqual({ departmentId: b, healthManagerId: 'hm-zhou' });
     });
   });
 });

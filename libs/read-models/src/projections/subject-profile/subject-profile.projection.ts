@@ -8,6 +8,8 @@ import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
 const SUBJECT_STREAM_PREFIX = subjectStream('');
+/** The columns a document is read back from (documentOf). */
+export const DOCUMENT_COLUMNS = 'subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor, department_id, health_manager_id';
 const COLUMN_NAMES = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
 const UPDATES = PROFILE_COLUMNS.filter(([name]) => name !== 'subject_id')
@@ -70,10 +72,7 @@ export class SubjectProfileProjection implements Projection {
   }
 
   private async load(batch: ProjectionBatch, table: string, subjectIds: string[]): Promise<Map<string, SubjectProfileDocument>> {
-    const { rows } = await batch.client.query(
-      `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM ${table} WHERE subject_id = ANY($1::text[])`,
-      [subjectIds],
-    );
+    const { rows } = await batch.client.query(`SELECT ${DOCUMENT_COLUMNS} FROM ${table} WHERE subject_id = ANY($1::text[])`, [subjectIds]);
     // the batch's keys in one statement, then every row opened from the cache
     const refs = rows.flatMap((row) =>
       Object.entries(row.data as StoredProfileData)
@@ -102,6 +101,7 @@ export function documentOf(row: Record<string, unknown>): SubjectProfileDocument
     consents: row.consents as SubjectProfileDocument['consents'],
     restrictions: row.restrictions as SubjectProfileDocument['restrictions'],
     minor: row.minor as boolean,
+    assignment: { departmentId: (row.department_id as string | null) ?? null, healthManagerId: (row.health_manager_id as string | null) ?? null },
   };
 }
 

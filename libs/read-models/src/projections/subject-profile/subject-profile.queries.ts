@@ -6,7 +6,7 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { documentOf } from './subject-profile.projection';
+import { DOCUMENT_COLUMNS, documentOf } from './subject-profile.projection';
 import { nameSearchKey, namePrefixQuery } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
@@ -18,6 +18,11 @@ export interface ProfileSearch {
   /** As typed: normalised and blind-indexed here like the stored prefixes (NAME_PREFIX_MIN to NAME_PREFIX_MAX characters). */
   namePrefix?: string;
   status?: 'active' | 'restricted';
+  /** Assigned to this department / this health manager (`?departmentId=`, `?healthManagerId=`). */
+  departmentId?: string;
+  healthManagerId?: string;
+  /** Only customers a scoped caller reaches: assigned to its department, or to it personally (assignment-scope.ts). Absent: every customer. */
+  reach?: { departmentId: string | null; healthManagerId: string | null };
   /** Keyset pagination: subjects with an id greater than this. */
   after?: string;
   limit: number;
@@ -29,7 +34,7 @@ export interface SealedProfile extends SubjectProfileDocument {
 }
 
 /** What a search result needs: enough to decide the legal basis and to show a masked summary. */
-export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' | 'status' | 'updatedAt' | 'consents' | 'restrictions' | 'minor'> {
+export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' | 'status' | 'updatedAt' | 'consents' | 'restrictions' | 'minor' | 'assignment'> {
   categories: Category[];
   name?: JsonValue;
   phone?: JsonValue;
@@ -55,10 +60,7 @@ export class SubjectProfileQueries {
    * purpose may read, and `open` then decrypts only those categories.
    */
   async findSealed(subjectId: string): Promise<SealedProfile | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor FROM subject_profile WHERE subject_id = $1`,
-      [subjectId],
-    );
+    const { rows } = await this.pool.query(`SELECT ${DOCUMENT_COLUMNS} FROM subject_profile WHERE subject_id = $1`, [subjectId]);
     return rows[0] ? { ...documentOf(rows[0]), stored: rows[0].data as StoredProfileData } : undefined;
   }
 
@@ -88,10 +90,17 @@ export class SubjectProfileQueries {
     const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
     if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix));
     if (search.status) add((p) => `status = ${p}`, search.status);
+    if (search.departmentId) add((p) => `department_id = ${p}`, search.departmentId);
+    if (search.healthManagerId) add((p) => `health_manager_id = ${p}`, search.healthManagerId);
+    if (search.reach) {
+      // NULL matches nothing: a scoped caller without a department reaches only its own customers
+      params.push(search.reach.departmentId, search.reach.healthManagerId);
+      where.push(`(department_id = $${params.length - 1} OR health_manager_id = $${params.length})`);
+    }
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
     const { rows } = await this.pool.query(
-      `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories,
+      `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id,
               data->'identity' AS identity, data->'contact' AS contact
          FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`,
       params,
@@ -108,6 +117,7 @@ export class SubjectProfileQueries {
           restrictions: row.restrictions,
           minor: row.minor,
           categories: row.categories,
+          assignment: { departmentId: row.department_id, healthManagerId: row.health_manager_id },
           ...(name === undefined ? {} : { name }),
           ...(phone === undefined ? {} : { phone }),
         },

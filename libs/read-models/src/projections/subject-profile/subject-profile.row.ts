@@ -25,6 +25,8 @@ export interface SubjectProfileRow {
   birth_year: number | null;
   province: string | null;
   categories: string[];
+  department_id: string | null;
+  health_manager_id: string | null;
 }
 
 /** Column → PostgreSQL type, for jsonb_to_recordset. */
@@ -46,6 +48,8 @@ export const PROFILE_COLUMNS: ReadonlyArray<readonly [keyof SubjectProfileRow, s
   ['birth_year', 'integer'],
   ['province', 'text'],
   ['categories', 'text[]'],
+  ['department_id', 'text'],
+  ['health_manager_id', 'text'],
 ];
 
 /**
@@ -114,6 +118,8 @@ export async function toProfileRow(document: SubjectProfileDocument, vault: PiiV
     birth_year: birthYear(clear(identity.birthDate), idNumber),
     province: address && typeof address === 'object' && !Array.isArray(address) ? (clear(address.province) ?? null) : null,
     categories: Object.keys(document.data),
+    department_id: document.assignment.departmentId,
+    health_manager_id: document.assignment.healthManagerId,
   };
 }
 
