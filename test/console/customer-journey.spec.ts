@@ -112,6 +112,31 @@ describe('console: a walk-in from registration to the access log', () => {
     await desk.close();
   });
 
+  it('explains a customer outside the assignment and lets a health manager break the glass for a stated reason, which compliance then sees', async () => {
+    const call = jsonRequest(api);
+    const created = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data: { identity: { name: '韩梅梅' } }, consents: [] }));
+    expect(created.status).toBe(201);
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(context, api, 'hm-wu', ['health_manager'], 'dept-north');
+    const { page } = await watchedPage(context);
+    await page.goto(`${api.baseUrl}/console/customers/${created.body.subjectId}`);
+    await choosePurpose(page, 'Health management');
+    await page
+      .getByRole('alert')
+      .getByText(/该客户不在您负责的范围/)
+      .waitFor();
+    await page.getByLabel('原因').click();
+    await page.getByTitle('客户本人在场').click();
+    await page.getByLabel('说明（可选）').fill('前台来访，核对体检预约');
+    await page.getByRole('button', { name: '紧急访问此客户' }).click();
+    await page.getByRole('heading', { name: '韩梅梅' }).waitFor();
+    await page.getByText('紧急访问：客户本人在场').waitFor();
+    await screenshot(page, 'break-glass');
+    const report = await call('GET', '/v1/compliance/break-glass', await tokens(api).compliance());
+    expect(report.body.items).toEqual([expect.objectContaining({ actor: 'hm-wu', reason: 'customer-present', subjectId: created.body.subjectId, note: '前台来访，核对体检预约' })]);
+    await context.close();
+  });
+
   it('works on a phone: the menu in a drawer, search by name and the file, with nothing wider than the screen', async () => {
     const created = await jsonRequest(api)('POST', '/v1/subjects', await tokens(api).staff(), registration());
     expect(created.status).toBe(201);

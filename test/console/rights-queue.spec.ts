@@ -24,7 +24,10 @@ describe('console: the rights-request queue', () => {
   it('flags the overdue request, filters to it, and takes a fresh one through verification to fulfilment', async () => {
     const call = jsonRequest(api);
     const staff = await tokens(api).staff();
-    const { subjectId } = (await call('POST', '/v1/subjects', staff, registration())).body;
+    const { subjectId, position } = (await call('POST', '/v1/subjects', staff, registration())).body;
+    // filing reads the profile read model, which takes no X-Ledger-Min-Position: wait for it with a read that does
+    const read = await call('GET', `/v1/subjects/${subjectId}`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(position) });
+    expect(read.status).toBe(200);
     const file = (type: string) => call('POST', '/v1/rights-requests', staff, { subjectId, type, channel: 'front-desk', requester: { kind: 'staff_on_behalf' } });
     const late = await file('explanation');
     expect(late.status).toBe(201);

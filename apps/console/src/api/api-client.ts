@@ -47,7 +47,16 @@ export interface RequestOptions {
   ifMatch?: number;
   /** No bearer token (sign-in). */
   anonymous?: boolean;
+  /** Reach a customer outside one's assignment, for a stated reason (recorded by the API). */
+  breakGlass?: BreakGlass;
 }
+
+export interface BreakGlass {
+  reason: string;
+  note?: string;
+}
+
+export const BREAK_GLASS_REASONS = ['emergency', 'customer-present', 'covering-colleague', 'complaint-escalation'] as const;
 
 export interface ApiResponse<T> {
   status: number;
@@ -137,6 +146,10 @@ export class ApiClient {
     if (!options.anonymous && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    if (options.breakGlass) {
+      headers['x-break-glass'] = options.breakGlass.reason;
+      if (options.breakGlass.note) headers['x-break-glass-note'] = encodeURIComponent(options.breakGlass.note);
+    }
     if (options.personalData) {
       if (!this.purposeId) throw new PurposeNotChosen();
       headers['x-processing-purpose'] = this.purposeId;

@@ -19,8 +19,8 @@ const BY_CODE: Record<string, Text> = {
     en: 'Your job role may not read or change this kind of information ({category}). Ask an administrator if your work needs it.',
   },
   'outside-assignment': {
-    zh: '该客户不在您负责的范围（部门或分配）内。如有正当理由，请联系主管。',
-    en: 'This customer is outside your assignment (department or allocation). Ask your manager if you have a reason to see them.',
+    zh: '该客户不在您负责的范围（部门或分配）内。如确有正当理由（如客户就在现场、紧急情况），可“紧急访问”，此次访问会被记录并由合规专员审查。',
+    en: 'This customer is outside your assignment (department or allocation). If you have a real reason (the customer is here, an emergency), use emergency access: it is recorded and reviewed by compliance.',
   },
   'token-expired': { zh: '登录已过期，请重新登录。', en: 'Your session has expired. Please sign in again.' },
   'invalid-token': { zh: '登录状态无效，请重新登录。', en: 'Your sign-in is not valid. Please sign in again.' },

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Alert, Button, Form, Input, Modal, Select, Space, Table, Typography } from 'antd';
-import { api, ApiProblem } from '../../api/api-client';
+import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
@@ -13,6 +13,7 @@ interface Props {
   profile: Profile;
   category: CategoryInfo;
   purposeId: string;
+  breakGlass?: BreakGlass;
   onClose: (changed: boolean) => void;
 }
 
@@ -36,7 +37,7 @@ function formValue(kind: Kind, value: unknown): unknown {
  * version the form was filled on. When someone else changed the file meanwhile (412), a conflict
  * screen shows their values beside these, and nothing is saved until the person decides.
  */
-export function CategoryEditor({ profile, category, purposeId, onClose }: Props) {
+export function CategoryEditor({ profile, category, purposeId, breakGlass, onClose }: Props) {
   const { t, lang } = useI18n();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -64,11 +65,17 @@ export function CategoryEditor({ profile, category, purposeId, onClose }: Props)
     setBusy(true);
     setError(undefined);
     try {
-      await api.request(`/v1/subjects/${profile.subjectId}/data/${category.name}`, { method: 'PATCH', body: { set, reason, purposeId }, ifMatch: version, personalData: true });
+      await api.request(`/v1/subjects/${profile.subjectId}/data/${category.name}`, {
+        method: 'PATCH',
+        body: { set, reason, purposeId },
+        ifMatch: version,
+        personalData: true,
+        breakGlass,
+      });
       onClose(true);
     } catch (caught) {
       if (caught instanceof ApiProblem && caught.code === 'precondition-failed') {
-        const latest = await api.get<Profile>(`/v1/subjects/${profile.subjectId}`, { personalData: true });
+        const latest = await api.get<Profile>(`/v1/subjects/${profile.subjectId}`, { personalData: true, breakGlass });
         setConflict({ set, reason, latest });
       } else {
         setError(describeError(caught, lang));

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import { Alert, Button, Card, Descriptions, Input, Modal, Space, Spin, Tabs, Tag, Typography } from 'antd';
-import { api } from '../../api/api-client';
+import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
@@ -13,6 +13,7 @@ import { FILE_ROLES } from '../../layout/menus';
 import { FieldValue } from './field-value';
 import { CategoryEditor } from './category-editor';
 import { AccessLogTab, ConsentsTab, DisclosuresTab, HistoryTab } from './customer-file-tabs';
+import { BreakGlassForm } from './break-glass-form';
 
 /** The categories whose values reads mask unless asked to reveal them. */
 const MASKED_CATEGORIES = ['contact', 'identity_document'];
@@ -29,7 +30,8 @@ export default function CustomerFilePage() {
   const { user } = useSession();
   const [profile, setProfile] = useState<Profile | undefined>();
   const [categories, setCategories] = useState<CategoryInfo[]>([]);
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<{ text: string; outsideAssignment: boolean } | undefined>();
+  const [breakGlass, setBreakGlass] = useState<BreakGlass | undefined>();
   const [revealed, setRevealed] = useState<string[]>([]);
   const [asOf, setAsOf] = useState<string | undefined>();
   const [askReveal, setAskReveal] = useState(false);
@@ -40,15 +42,15 @@ export default function CustomerFilePage() {
   const editor = hasAnyRole(user, FILE_ROLES);
 
   const load = useCallback(
-    async (reveal: string[], at: string | undefined) => {
+    async (reveal: string[], at: string | undefined, glass?: BreakGlass) => {
       setError(undefined);
       try {
-        const read = await api.get<Profile>(`/v1/subjects/${subjectId}`, { personalData: true, query: { reveal: reveal.join(',') || undefined, asOf: at } });
+        const read = await api.get<Profile>(`/v1/subjects/${subjectId}`, { personalData: true, breakGlass: glass, query: { reveal: reveal.join(',') || undefined, asOf: at } });
         setProfile(read);
         setReads((count) => count + 1);
       } catch (caught) {
         setProfile(undefined);
-        setError(describeError(caught, lang));
+        setError({ text: describeError(caught, lang), outsideAssignment: caught instanceof ApiProblem && caught.code === 'outside-assignment' });
       }
     },
     [subjectId, lang],
@@ -64,14 +66,24 @@ export default function CustomerFilePage() {
 
   if (error) {
     return (
-      <Alert
-        type="error"
-        showIcon
-        role="alert"
-        title={t('file.refused')}
-        description={error}
-        action={<Button onClick={() => void load(revealed, asOf)}>{t('file.retry')}</Button>}
-      />
+      <>
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          title={t('file.refused')}
+          description={error.text}
+          action={<Button onClick={() => void load(revealed, asOf, breakGlass)}>{t('file.retry')}</Button>}
+        />
+        {error.outsideAssignment && (
+          <BreakGlassForm
+            onSubmit={(glass) => {
+              setBreakGlass(glass);
+              void load(revealed, asOf, glass);
+            }}
+          />
+        )}
+      </>
     );
   }
   if (!profile) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
@@ -115,7 +127,11 @@ export default function CustomerFilePage() {
     }));
   const tabs = [
     ...dataTabs,
-    { key: 'consents', label: t('file.consents'), children: <ConsentsTab profile={profile} mayWithdraw={editor && !asOf} onChanged={() => void load(revealed, asOf)} /> },
+    {
+      key: 'consents',
+      label: t('file.consents'),
+      children: <ConsentsTab profile={profile} mayWithdraw={editor && !asOf} onChanged={() => void load(revealed, asOf, breakGlass)} />,
+    },
     ...(hasAnyRole(user, ['staff', 'compliance_officer']) ? [{ key: 'disclosures', label: t('file.disclosures'), children: <DisclosuresTab subjectId={subjectId} /> }] : []),
     ...(auditor
       ? [
@@ -143,7 +159,7 @@ export default function CustomerFilePage() {
             <Button
               onClick={() => {
                 setRevealed([]);
-                void load([], asOf);
+                void load([], asOf, breakGlass);
               }}
             >
               {t('file.mask')}
@@ -157,10 +173,11 @@ export default function CustomerFilePage() {
               onChange={(event) => {
                 const at = event.target.value ? new Date(event.target.value).toISOString() : undefined;
                 setAsOf(at);
-                void load(revealed, at);
+                void load(revealed, at, breakGlass);
               }}
             />
           )}
+          {breakGlass && <Tag color="red">{t('breakGlass.active', { reason: t(`breakGlass.reason.${breakGlass.reason}` as 'breakGlass.reason.emergency') })}</Tag>}
           {asOf && <Tag color="gold">{t('file.asOfShown', { at: new Date(asOf).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB') })}</Tag>}
         </Space>
       </Card>
@@ -177,7 +194,7 @@ export default function CustomerFilePage() {
           const next = [...revealed, ...maskable];
           setAskReveal(false);
           setRevealed(next);
-          void load(next, asOf);
+          void load(next, asOf, breakGlass);
         }}
       >
         <Typography.Paragraph>{t('file.revealExplain', { purpose: purpose?.name ?? '', categories: maskable.map((c) => categoryLabel(c, lang)).join('、') })}</Typography.Paragraph>
@@ -187,9 +204,10 @@ export default function CustomerFilePage() {
           profile={profile}
           category={editing}
           purposeId={purpose.id}
+          breakGlass={breakGlass}
           onClose={(changed) => {
             setEditing(undefined);
-            if (changed) void load(revealed, asOf);
+            if (changed) void load(revealed, asOf, breakGlass);
           }}
         />
       )}
