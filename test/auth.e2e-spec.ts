@@ -10,6 +10,7 @@ import pino, { Logger } from 'pino';
 import { AuthCommand } from '../apps/ledger-cli/src/auth/auth.command';
 import { AuthTokenCommand } from '../apps/ledger-cli/src/auth/auth-token.command';
 import { AccessControlModule } from '../libs/access-control/src/access-control.module';
+import { EventStoreModule } from '../libs/event-store/src/event-store.module';
 import { TokenService } from '../libs/access-control/src/token.service';
 import { LEDGER_CONFIG, LEDGER_LOGGER } from '../libs/platform/src/config/config.tokens';
 import { LedgerConfig, loadConfig } from '../libs/platform/src/config/ledger-config';
@@ -24,7 +25,7 @@ class AuthApiModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
     return {
       module: AuthApiModule,
-      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false }), AccessControlModule],
+      imports: [PlatformModule.forRoot(config, logger, { migrateOnStart: false }), EventStoreModule, AccessControlModule],
       controllers: [HealthController, AuthProbeController],
     };
   }
@@ -216,7 +217,7 @@ describe('authentication and roles over HTTP', () => {
       const response = await get('/v1/probe/staff', stdout.trim());
       expect(await response.json()).toMatchObject({ actor: { id: 'dana', roles: ['staff', 'ops'] } });
       const claims = JSON.parse(Buffer.from(stdout.split('.')[1], 'base64url').toString());
-      expect(claims.exp - claims.iat).toBe(120);
+      expect(claims.exp - claims.iat).toBeCloseTo(120, 3);
     });
 
     it('issues data subject tokens with their subject id', async () => {

@@ -21,9 +21,8 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));
-  });
+  // a string, run in the page: CSP violations reach the console, where the listener above hears them
+  await page.addInitScript("document.addEventListener('securitypolicyviolation', (event) => console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI));");
   return { page, problems };
 }
 

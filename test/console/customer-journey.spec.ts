@@ -151,7 +151,7 @@ describe('console: a walk-in from registration to the access log', () => {
     await page.getByRole('button', { name: /查\s?询/ }).click();
     await page.getByRole('cell', { name: ZHANG.name }).click();
     await page.getByRole('heading', { name: ZHANG.name }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot(page, 'phone-customer-file');
     expect(problems).toEqual([]);
     await phone.close();

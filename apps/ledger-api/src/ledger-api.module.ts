@@ -18,6 +18,7 @@ import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { DepartmentsModule } from './departments/departments.module';
+import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -44,6 +45,7 @@ export class LedgerApiModule {
         RightsModule,
         AuditApiModule,
         OpsModule,
+        AuthTokensModule,
       ],
     };
   }

@@ -7,5 +7,10 @@ import { LedgerApiModule } from './ledger-api.module';
 
 /** The whole API, configured but not listening: main.ts listens, end-to-end tests too (with a pinned clock). */
 export function createLedgerApi(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): Promise<NestFastifyApplication> {
-  return createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, { requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000 });
+  return createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, {
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    authRateLimit: config.authRateLimit,
+    corsOrigins: config.corsOrigins,
+    tls: config.tls,
+  });
 }

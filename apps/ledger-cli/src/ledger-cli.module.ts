@@ -19,6 +19,9 @@ import { CliVault, cliProjectionsProvider } from './projections/cli-projections.
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { AuthCommand } from './auth/auth.command';
 import { AuthTokenCommand } from './auth/auth-token.command';
+import { AuthRevokeCommand } from './auth/auth-revoke.command';
+import { RevocationCache } from '@pi-ledger/access-control/revocation/revocation-cache';
+import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
 import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
@@ -41,6 +44,9 @@ export class LedgerCliModule {
         TokenService,
         AuthCommand,
         AuthTokenCommand,
+        AuthRevokeCommand,
+        RevocationCache,
+        RevocationService,
         KeysCommand,
         RotateKekCommand,
         AuditCommand,

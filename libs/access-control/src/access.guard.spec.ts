@@ -8,6 +8,7 @@ import type { Actor } from './actor';
 import { Roles } from './roles.decorator';
 import type { Role } from './roles';
 import { TokenService } from './token.service';
+import { RevocationCache } from './revocation/revocation-cache';
 
 const SECRET = 'guard-spec-secret-that-is-long-enough-000';
 
@@ -47,7 +48,8 @@ interface Call {
 
 describe('AccessGuard', () => {
   const tokens = new TokenService({ dataDir: '/nonexistent', jwtSecret: SECRET }, pino({ level: 'silent' }));
-  const guard = new AccessGuard(new Reflector(), tokens, pino({ level: 'silent' }));
+  const revocations = new RevocationCache();
+  const guard = new AccessGuard(new Reflector(), tokens, revocations, pino({ level: 'silent' }));
   const bearer = async (...roles: Role[]) => `Bearer ${await tokens.sign({ sub: `actor-${roles.join('+')}`, roles })}`;
 
   async function decide({ controller, method, route, authorization }: Call) {
@@ -134,6 +136,38 @@ describe('AccessGuard', () => {
     const request = { method: 'GET', url: '/v1/undeclared?x=1', headers: {} };
     const handler = UndeclaredController.prototype.open;
     await expect(guard.canActivate(new ExecutionContextHost([request, {}, undefined], UndeclaredController, handler))).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('answers 401 token-revoked for a revoked token, session or actor, and lets a token issued after an actor’s revocation pass', async () => {
+    const decode = (authorization: string) => JSON.parse(Buffer.from(authorization.split('.')[1], 'base64url').toString()) as { jti: string; iat: number };
+    const machine = await bearer('staff');
+    const other = await bearer('staff');
+    revocations.add({ kind: 'token', target: decode(machine).jti });
+    expect(await decide({ ...staffRoute, authorization: machine })).toMatchObject({
+      status: 401,
+      code: 'token-revoked',
+      wwwAuthenticate: 'Bearer realm="pi-ledger", error="invalid_token", error_description="the token has been revoked; sign in again"',
+    });
+    expect(await decide({ ...staffRoute, authorization: other })).toMatchObject({ allowed: true });
+
+    const session = `Bearer ${await tokens.sign({ sub: 'someone', roles: ['staff'], sessionId: 'session-1' })}`;
+    expect(await decide({ ...staffRoute, authorization: session })).toMatchObject({ allowed: true });
+    revocations.add({ kind: 'session', target: 'session-1' });
+    expect(await decide({ ...staffRoute, authorization: session })).toMatchObject({ status: 401, code: 'token-revoked' });
+
+    const before = `Bearer ${await tokens.sign({ sub: 'leaver', roles: ['staff'] })}`;
+    revocations.add({ kind: 'actor', target: 'leaver', issuedBefore: decode(before).iat });
+    const after = `Bearer ${await new SignJWT({ roles: ['staff'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('leaver')
+      .setIssuedAt(decode(before).iat + 0.001)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET))}`;
+    expect(await decide({ ...staffRoute, authorization: before })).toMatchObject({ status: 401, code: 'token-revoked' });
+    expect(await decide({ ...staffRoute, authorization: after })).toMatchObject({ allowed: true, actor: { id: 'leaver' } });
+    // without iat a token cannot show it is newer than the revocation
+    const undated = `Bearer ${await new SignJWT({ roles: ['staff'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('leaver').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET))}`;
+    expect(await decide({ ...staffRoute, authorization: undated })).toMatchObject({ status: 401, code: 'token-revoked' });
   });
 
   it('admits nothing outside HTTP', async () => {

@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import type { Actor } from './actor';
-import { malformedAuthorization, missingToken, noRolesDeclared, rejectedToken, wrongRole } from './authentication.problems';
+import { malformedAuthorization, missingToken, noRolesDeclared, rejectedToken, revokedToken, wrongRole } from './authentication.problems';
 import type { RequestWithActor } from './current-actor.decorator';
+import { RevocationCache } from './revocation/revocation-cache';
 import type { Role } from './roles';
 import { ROLES_METADATA } from './roles.decorator';
 import { TokenRejectedError } from './token.errors';
@@ -18,6 +19,7 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 /**
  * Global guard: under /v1, a valid bearer token AND a role the route names with @Roles. A /v1 route
  * without @Roles is refused to everyone, so a forgotten decorator closes a route instead of opening PI.
+ * A revoked token (its session, its id, or its actor since it was issued) is refused like an invalid one.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -26,6 +28,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
+    private readonly revocations: RevocationCache,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -51,12 +54,16 @@ export class AccessGuard implements CanActivate {
     if (!/^Bearer(\s|$)/i.test(authorization)) throw missingToken('the Authorization header must use the Bearer scheme');
     const token = BEARER.exec(authorization)?.[1];
     if (!token) throw malformedAuthorization('the Authorization header must be "Bearer <token>"');
+    let actor: Actor;
     try {
-      return await this.tokens.verify(token);
+      actor = await this.tokens.verify(token);
     } catch (error) {
       if (error instanceof TokenRejectedError) throw rejectedToken(error);
       throw error;
     }
+    // in memory: a revocation reaches every process's cache by NOTIFY or the re-read (RevocationFeed)
+    if (this.revocations.isRevoked(actor)) throw revokedToken();
+    return actor;
   }
 
   private warnUndeclared(route: string): void {

@@ -40,6 +40,12 @@ export function rejectedToken(error: TokenRejectedError): AuthenticationProblem 
   }
 }
 
+/** A valid token whose session, id or actor was revoked (sign-out, disabled account, changed roles, an operator). */
+export function revokedToken(): AuthenticationProblem {
+  const detail = 'the token has been revoked; sign in again';
+  return new AuthenticationProblem(401, 'token-revoked', 'Token revoked', detail, { 'www-authenticate': challenge('invalid_token', detail) });
+}
+
 export function wrongRole(required: readonly Role[]): ProblemException {
   return new ProblemException(403, 'forbidden', 'Forbidden', `this route requires one of the roles: ${required.join(', ')}`, undefined, {
     requiredRoles: required,

@@ -12,6 +12,15 @@ import { loadTokenKeys, TokenKeyConfig, TokenKeys } from './token-keys';
 /** Clocks of issuer and ledger may differ a little; not more. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
+/**
+ * Now in the clock that stamps tokens (`iat`, `exp`) and that jose checks them against: the host's,
+ * in seconds with milliseconds, so a revocation of an actor can tell a token issued just after it
+ * from one issued just before. The ledger clock may be pinned (tests, drills); this one never is.
+ */
+export function tokenClockNow(): number {
+  return Date.now() / 1000;
+}
+
 export type TokenServiceConfig = TokenKeyConfig & Pick<LedgerConfig, 'jwtIssuer' | 'jwtAudience'>;
 
 /** Issues (HS256 only) and verifies the ledger's bearer tokens. Neither tokens nor keys are ever logged. */
@@ -35,7 +44,7 @@ export class TokenService {
     if (keys.kind !== 'secret') {
       throw new TokenRequestError('tokens are verified with LEDGER_JWT_PUBLIC_KEY or LEDGER_JWT_JWKS_URL here: issue them where the private key lives');
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = tokenClockNow();
     const jwt = new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(sub)

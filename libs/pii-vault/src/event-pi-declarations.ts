@@ -108,6 +108,7 @@ export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCode
 const SUBJECT_CODEC = { codec: 'SubjectEventCodec' } as const;
 const REGISTRY = { none: 'the registry: purposes, notices and sensitivity, the handler’s own texts' } as const;
 const DEPARTMENTS = { none: 'the centre’s departments: a code, a name, a staff account id' } as const;
+const REVOKED = { none: 'a revoked session, token or account id, a reason code, times (libs/access-control/src/revocation)' } as const;
 const HOLDS = { none: 'legal holds: a citation as basis, categories, an end date' } as const;
 
 /**
@@ -130,6 +131,9 @@ export const LEDGER_EVENT_PI: {
   readonly PersonalDataAccessed: PiSealing;
   readonly BreakGlassUsed: PiSealing;
   readonly EvidenceExported: PiSealing;
+  readonly SessionRevoked: PiSealing;
+  readonly TokenRevoked: PiSealing;
+  readonly ActorRevoked: PiSealing;
 } = {
   SubjectRegistered: SUBJECT_CODEC,
   DataCollected: SUBJECT_CODEC,
@@ -164,6 +168,9 @@ export const LEDGER_EVENT_PI: {
   DepartmentManagerSet: DEPARTMENTS,
   DepartmentDeactivated: DEPARTMENTS,
   BreakGlassUsed: { declared: BREAK_GLASS_PI },
+  SessionRevoked: REVOKED,
+  TokenRevoked: REVOKED,
+  ActorRevoked: REVOKED,
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

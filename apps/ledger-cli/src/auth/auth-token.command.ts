@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { decodeJwt } from 'jose';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { isRole, ROLES } from '@pi-ledger/access-control/roles';
 import { DEFAULT_TTL_SECONDS } from '@pi-ledger/access-control/token-claims';
@@ -12,7 +13,10 @@ export interface AuthTokenOptions {
   department?: string;
 }
 
-/** `ledger auth token --sub <actor> --role <role>…`: the token alone on stdout, for scripts to capture. */
+/**
+ * `ledger auth token --sub <actor> --role <role>…`: the token alone on stdout, for scripts to capture;
+ * its id on stderr, for ops to record (`ledger auth revoke <id>` or `DELETE /v1/auth/tokens/{id}` revokes it).
+ */
 @SubCommand({ name: 'token', description: 'issue a signed bearer token (HS256, with the API’s secret)' })
 export class AuthTokenCommand extends CommandRunner {
   constructor(private readonly tokens: TokenService) {
@@ -22,6 +26,7 @@ export class AuthTokenCommand extends CommandRunner {
   async run(_args: string[], options: AuthTokenOptions): Promise<void> {
     const token = await this.tokens.sign({ sub: options.sub, roles: options.role ?? [], subjectId: options.subjectId, ttlSeconds: options.ttl, departmentId: options.department });
     process.stdout.write(`${token}\n`);
+    process.stderr.write(`token id ${String(decodeJwt(token).jti)}\n`);
   }
 
   @Option({ flags: '--sub <actor>', description: 'the actor id (the token’s sub)', required: true })

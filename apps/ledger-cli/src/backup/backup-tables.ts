@@ -26,6 +26,8 @@ export const BACKED_UP_TABLES: readonly BackedUpTable[] = [
   { name: 'audit_leaves', orderBy: 'leaf_index' },
   { name: 'audit_nodes', orderBy: 'level, node_index' },
   { name: 'audit_tree_heads', orderBy: 'tree_size' },
+  // written alongside the revocation events, not projected: restored as is, with fresh ids and transaction ids
+  { name: 'auth_revocations', orderBy: 'id', omit: ['id', 'txid'] },
 ];
 
 /** Tables left out, rebuilt or started afresh after a restore (read models by the name of their view). */

@@ -14,6 +14,8 @@ const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\s]+-----EN
 const JWT_KEY_TYPES = ['rsa', 'rsa-pss', 'ec', 'ed25519'];
 const JWT_EC_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'];
 // plain http only on the loopback interface (a local identity provider, tests)
+// CORS: a comma-separated list of exact origins (scheme://host[:port]), no wildcard
+const CORS_ORIGINS = /^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/;
 const HTTPS_OR_LOOPBACK = /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/?#]|$))/;
 
 /** The environment, as documented in the README. Names are the variables themselves. */
@@ -128,6 +130,49 @@ class LedgerEnvironment {
   @Min(1)
   @Max(600)
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(1000)
+  LEDGER_REVOCATION_REFRESH_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  LEDGER_AUTH_RATE_LIMIT_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  LEDGER_AUTH_RATE_LIMIT_PER_USERNAME?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LEDGER_AUTH_RATE_LIMIT_WINDOW_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(CORS_ORIGINS)
+  LEDGER_CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  LEDGER_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  LEDGER_TLS_KEY_FILE?: string;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -151,6 +196,13 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_LOOKUP_LIMIT_PER_MINUTE: 'an integer from 0 (no limit) to 10000',
   LEDGER_LOOKUP_ALERT_PER_HOUR: 'an integer from 0 (no alerts) to 1000000',
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS: 'an integer from 1 to 600',
+  LEDGER_REVOCATION_REFRESH_MS: 'an integer from 50 to 1000',
+  LEDGER_AUTH_RATE_LIMIT_PER_IP: 'an integer from 0 (no limit) to 100000',
+  LEDGER_AUTH_RATE_LIMIT_PER_USERNAME: 'an integer from 0 (no limit) to 100000',
+  LEDGER_AUTH_RATE_LIMIT_WINDOW_SECONDS: 'an integer from 1 to 86400',
+  LEDGER_CORS_ORIGINS: 'a comma-separated list of origins, e.g. https://console.example.cn,https://ops.example.cn',
+  LEDGER_TLS_CERT_FILE: 'a file path (PEM certificate chain)',
+  LEDGER_TLS_KEY_FILE: 'a file path (PEM private key)',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -187,6 +239,14 @@ export interface LedgerConfig {
   readonly lookupAlertPerHour: number;
   /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
   readonly httpRequestTimeoutSeconds: number;
+  /** How often each process re-reads revocations besides LISTEN (the bound on a missed notification). */
+  readonly revocationRefreshMs: number;
+  /** Requests to an @AuthRateLimit() route per client IP, and per username where the body names one, per window; 0 = no limit. */
+  readonly authRateLimit: { readonly perIp: number; readonly perUsername: number; readonly windowSeconds: number };
+  /** Origins allowed to call the API from a browser; empty = CORS off. */
+  readonly corsOrigins: readonly string[];
+  /** HTTPS (and HSTS) when both are set. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export class ConfigError extends Error {
@@ -212,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (parsed.LEDGER_JWT_PUBLIC_KEY && parsed.LEDGER_JWT_JWKS_URL) {
     problems.push('LEDGER_JWT_JWKS_URL must not be set together with LEDGER_JWT_PUBLIC_KEY (choose one way to verify tokens)');
   }
+  if (!parsed.LEDGER_TLS_CERT_FILE !== !parsed.LEDGER_TLS_KEY_FILE) problems.push('LEDGER_TLS_CERT_FILE and LEDGER_TLS_KEY_FILE must be set together (or neither)');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT ?? 3000,
@@ -233,6 +294,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     lookupLimitPerMinute: parsed.LEDGER_LOOKUP_LIMIT_PER_MINUTE ?? 60,
     lookupAlertPerHour: parsed.LEDGER_LOOKUP_ALERT_PER_HOUR ?? 200,
     httpRequestTimeoutSeconds: parsed.LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS ?? 15,
+    revocationRefreshMs: parsed.LEDGER_REVOCATION_REFRESH_MS ?? 1000,
+    authRateLimit: {
+      perIp: parsed.LEDGER_AUTH_RATE_LIMIT_PER_IP ?? 30,
+      perUsername: parsed.LEDGER_AUTH_RATE_LIMIT_PER_USERNAME ?? 10,
+      windowSeconds: parsed.LEDGER_AUTH_RATE_LIMIT_WINDOW_SECONDS ?? 60,
+    },
+    corsOrigins: parsed.LEDGER_CORS_ORIGINS ? parsed.LEDGER_CORS_ORIGINS.split(',') : [],
+    tls: parsed.LEDGER_TLS_CERT_FILE && parsed.LEDGER_TLS_KEY_FILE ? { certFile: resolve(parsed.LEDGER_TLS_CERT_FILE), keyFile: resolve(parsed.LEDGER_TLS_KEY_FILE) } : undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
@@ -16,6 +17,7 @@ import { inputProblem, unstorableText } from './input-guard';
 import { ledgerValidationPipe } from './validation.pipe';
 import { FieldProblem, ProblemException } from './problem';
 import { CONSOLE_CSP, CONSOLE_PATH, consoleCacheControl, registerConsole } from './console-static';
+import { AuthRateLimits, registerAuthRateLimit } from './auth-rate-limit';
 
 const UNLOGGED = /^\/(health|metrics)/;
 const DOCS = /^\/docs(\/|$|\?)/;
@@ -26,7 +28,29 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export interface HttpEdgeOptions {
   /** Time allowed to receive a whole request (headers and body); LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS. */
   requestTimeoutMs?: number;
+  /** Limits of the routes marked @AuthRateLimit(); absent: LEDGER_AUTH_RATE_LIMIT_*'s defaults. */
+  authRateLimit?: AuthRateLimits;
+  /** Origins a browser may call the API from; empty or absent: CORS off (no Access-Control-* header). */
+  corsOrigins?: readonly string[];
+  /** PEM files: HTTPS, with HSTS. */
+  tls?: { certFile: string; keyFile: string };
 }
+
+const DEFAULT_AUTH_RATE_LIMIT: AuthRateLimits = { perIp: 30, perUsername: 10, windowSeconds: 60 };
+const HSTS_MAX_AGE_SECONDS = 31_536_000;
+// what a browser console sends and may read, when CORS is on
+const CORS_REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'if-match',
+  'x-processing-purpose',
+  'x-correlation-id',
+  'x-request-id',
+  'x-reveal-reason',
+  'x-ledger-min-position',
+];
+const CORS_EXPOSED_HEADERS = ['etag', 'location', 'retry-after', 'x-request-id', 'www-authenticate'];
 
 // JSON answers load nothing, and no page may frame them
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -82,6 +106,7 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     logger: false,
+    ...(options.tls ? { https: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } } : {}),
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
@@ -110,10 +135,22 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
+    // only over HTTPS: on plain HTTP browsers ignore it, and it would promise what the service does not do
+    strictTransportSecurity: options.tls ? { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true } : false,
   });
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...options.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
 
   const metrics = app.get(LedgerMetrics);
   const fastify = app.getHttpAdapter().getInstance();
+  await registerAuthRateLimit(fastify, options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT);
   // The one input guard, after parsing and before class-transformer and class-validator see anything:
   // what the log accepts, every projection must be able to store (PostgreSQL refuses U+0000 and lone
   // surrogates), and no body is nested deep enough to exhaust the stack of a recursive transformer.
