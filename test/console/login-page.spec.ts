@@ -38,6 +38,11 @@ describe('console: the sign-in page', () => {
     expect(await page.getByText('Required').count()).toBe(2);
     await screenshot(page, 'login-en');
     expect(problems.filter((problem) => !/Failed to load resource: the server responded with a status of 40[14]/.test(problem))).toEqual([]);
+
+    // the browser enforces the policy: a script written into the page does not run, and is reported
+    await page.evaluate("const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.appendChild(s)");
+    expect(await page.evaluate('window.injected === true')).toBe(false);
+    expect(problems.some((problem) => problem.includes('CSP violation: script-src'))).toBe(true);
     await context.close();
   });
 });
