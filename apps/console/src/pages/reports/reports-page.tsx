@@ -33,8 +33,8 @@ export default function ReportsPage() {
     const instance = echarts.init(chart.current);
     instance.setOption({
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('reports.collections'), t('reports.rightsRequests')] },
-      grid: { left: 40, right: 16, bottom: 40 },
+      legend: { top: 0, data: [t('reports.collections'), t('reports.rightsRequests')] },
+      grid: { left: 40, right: 16, top: 40, bottom: 32 },
       xAxis: { type: 'category', data: activity.days.map((day) => day.day.slice(5)) },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
