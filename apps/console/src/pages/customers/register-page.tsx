@@ -229,7 +229,8 @@ export default function RegisterPage() {
                 validateTrigger={['onChange', 'onBlur']}
                 hasFeedback={!!values?.documentNumber}
               >
-                <Input autoComplete="off" maxLength={18} />
+                {/* a suffix from the start: the feedback icon appearing later must not re-mount the input and lose focus */}
+                <Input autoComplete="off" maxLength={18} suffix={<span />} />
               </Form.Item>
             </Col>
           </Row>
