@@ -2,6 +2,7 @@ import { TokenService } from '../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
+import { residentId } from './support/resident-id';
 
 /**
  * Assignment scoping and break-glass over HTTP (issue #13, item 3): health managers and customer
@@ -145,6 +146,25 @@ describe('assignment scoping and break-glass', () => {
       expectOutside(await patchContact(csA, customers.b));
       expect(await streamVersion(`subject-${customers.b}`)).toBe(version);
       expect((await patchContact(csA, customers.a)).status).toBe(200);
+    });
+
+    it('an identity change outside the assignment is 403 whether the birth date is right or wrong: the answer is no oracle', async () => {
+      const documented = await call(
+        'POST',
+        '/v1/subjects',
+        desk,
+        registration({
+          data: { identity: { name: '范围戊', gender: 'female', birthDate: '1985-02-03' }, identity_document: { type: 'resident_id', number: residentId('1985-02-03', 41) } },
+        }),
+      );
+      expect(documented.status).toBe(201);
+      const subjectId: string = documented.body.subjectId;
+      expect((await call('PUT', `/v1/subjects/${subjectId}/assignment`, desk, { departmentId: deptB })).status).toBe(200);
+      const identity = (birthDate: string) => call('PATCH', `/v1/subjects/${subjectId}/data/identity`, hmA, { set: { birthDate }, reason: 'correction', purposeId: HM });
+      const before = await streamVersion(`subject-${subjectId}`);
+      expectOutside(await identity('1985-02-03'));
+      expectOutside(await identity('1990-07-08'));
+      expect(await streamVersion(`subject-${subjectId}`)).toBe(before);
     });
 
     it('the front desk and compliance are unaffected', async () => {

@@ -174,6 +174,26 @@ describe('revocation across API processes', () => {
       expect(rows).toEqual([{ actor: expect.stringMatching(/^cli:/) }]);
 
       expect((await ledger('revoke', 'nonsense')).errors.map((error) => error.message)).toEqual([expect.stringMatching(/UUID/)]);
+
+      const older = await sign({ sub: 'backup-job', roles: ['admin'] });
+      const byActor = await ledger('revoke', '--actor', 'backup-job');
+      expect(byActor.errors).toEqual([]);
+      await refusedBy(b, older);
+      expect((await read(b, await sign({ sub: 'backup-job', roles: ['admin'] }))).status).toBe(200);
+      expect((await ledger('revoke')).errors.map((error) => error.message)).toEqual([expect.stringMatching(/either a token id or --actor/)]);
+    });
+
+    it('DELETE /v1/auth/actors/{actorId} (admin) revokes every token of that actor issued until now; other roles 403, a bad id 400', async () => {
+      const admin = await sign({ sub: 'admin-zhao', roles: ['admin'] });
+      const leaked = await sign({ sub: 'etl-bot', roles: ['admin'] });
+      const revokeActor = (actorId: string, token: string) => a.request(`/v1/auth/actors/${actorId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      expect((await revokeActor('etl-bot', await sign({ sub: 'ops-chen', roles: ['ops'] }))).status).toBe(403);
+      expect((await read(b, leaked)).status).toBe(200);
+      const bad = await revokeActor('%20bad', admin);
+      expect({ status: bad.status, body: await bad.json() }).toMatchObject({ status: 400, body: { code: 'validation-failed', errors: [{ path: 'actorId' }] } });
+      expect((await revokeActor('etl-bot', admin)).status).toBe(204);
+      await refusedBy(b, leaked);
+      expect((await read(b, await sign({ sub: 'etl-bot', roles: ['admin'] }))).status).toBe(200);
     });
   });
 

@@ -71,6 +71,14 @@ describe('TokenService with the HS256 secret', () => {
     expect(await tokens.verify(await forge({ sub: 'a', roles: ['staff'], exp: now() - 2 }))).toEqual({ id: 'a', roles: ['staff'] });
   });
 
+  it('refuses a token issued in the future beyond the skew it forgives (it would outlive an actor revocation)', async () => {
+    expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['staff'], iat: now() + 60, exp: now() + 120 })))).toMatchObject({
+      code: 'invalid-token',
+      message: expect.stringMatching(/issued in the future/),
+    });
+    expect(await tokens.verify(await forge({ sub: 'a', roles: ['staff'], iat: now() + 2, exp: now() + 120 }))).toMatchObject({ id: 'a' });
+  });
+
   it('refuses a token without exp', async () => {
     expect(await rejection(tokens.verify(await forge({ sub: 'a', roles: ['staff'] })))).toMatchObject({ code: 'invalid-token', message: expect.stringMatching(/"exp"/) });
   });

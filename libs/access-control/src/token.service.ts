@@ -72,6 +72,10 @@ export class TokenService {
     } catch (error) {
       throw this.rejection(error, keys);
     }
+    // jose checks iat only with maxTokenAge: a token "issued" ahead of this host's clock would outlive an actor revocation's cut-off
+    if (typeof payload.iat === 'number' && payload.iat > tokenClockNow() + CLOCK_TOLERANCE_SECONDS) {
+      throw new TokenRejectedError('invalid-token', 'the token was issued in the future (iat): check the issuer’s clock');
+    }
     return actorFromClaims(payload);
   }
 

@@ -51,9 +51,7 @@ export class DepartmentsHttpController {
   @ApiOperation({ summary: 'Rename a department or set its head (null: none); nothing is recorded when nothing changes' })
   async change(@Param('id', SubjectIdPipe) id: string, @Body() body: ChangeDepartmentDto, @Ctx() context: RequestContext) {
     if (body.name === undefined && body.managerId === undefined) throw new InvalidInput([{ path: 'name', message: 'give a name or a managerId to change' }]);
-    let result: { version: number; position: number } | undefined;
-    if (body.name !== undefined) result = await this.departments.execute({ type: 'RenameDepartment', departmentId: id, name: body.name }, context);
-    if (body.managerId !== undefined) result = await this.departments.execute({ type: 'SetDepartmentManager', departmentId: id, managerId: body.managerId }, context);
+    const result = await this.departments.execute({ type: 'ChangeDepartment', departmentId: id, name: body.name, managerId: body.managerId }, context);
     return { ...(await this.one(id)), ...result };
   }
 

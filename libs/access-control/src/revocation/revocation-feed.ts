@@ -11,7 +11,6 @@ import { REVOCATION_CHANNEL } from './revocation.service';
 /** A row is kept until no token it refuses can still be valid: the longest lifetime the CLI issues, plus a day of clock skew. */
 export const REVOCATION_RETENTION_SECONDS = MAX_TTL_SECONDS + 86_400;
 const PRUNE_EVERY_MS = 3_600_000;
-const KINDS: readonly RevocationKind[] = ['session', 'token', 'actor'];
 
 export type RevocationFeedConfig = Pick<LedgerConfig, 'revocationRefreshMs'>;
 
@@ -31,6 +30,8 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
   private connecting = false;
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  /** A notification came while a re-read was running, which may have begun before that commit: read once more. */
+  private again = false;
   private nextPruneAt = 0;
   private closed = false;
 
@@ -57,7 +58,13 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
 
   /** One refresh now (tests, and the timer). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.tick().finally(() => (this.refreshing = undefined));
+    this.refreshing ??= this.tick().finally(() => {
+      this.refreshing = undefined;
+      if (this.again && !this.closed) {
+        this.again = false;
+        void this.refresh();
+      }
+    });
     return this.refreshing;
   }
 
@@ -69,7 +76,7 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
 
   private async tick(): Promise<void> {
     try {
-      if (!this.listener && !this.connecting) await this.listen();
+      if (!this.listener && !this.connecting) await this.listen().catch((error: unknown) => this.logger.debug({ err: error }, 'revocations: LISTEN still down'));
       const now = performance.now();
       if (now >= this.nextPruneAt) {
         this.nextPruneAt = now + PRUNE_EVERY_MS;
@@ -116,7 +123,7 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
       client.on('error', lost);
       client.on('end', lost);
       client.on('notification', (message) => {
-        if (message.channel === REVOCATION_CHANNEL) this.notified(message.payload);
+        if (message.channel === REVOCATION_CHANNEL) this.notified();
       });
       try {
         await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
@@ -139,12 +146,12 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
     client.release(true);
   }
 
-  private notified(payload: string | undefined): void {
-    try {
-      const entry = JSON.parse(payload ?? '') as RevocationEntry;
-      if (KINDS.includes(entry.kind) && typeof entry.target === 'string') this.cache.add(entry);
-    } catch {
-      // not ours to parse: the re-read applies whatever was stored
-    }
+  /**
+   * A notification only wakes the re-read: anyone who can connect may NOTIFY, so what is applied is
+   * what the table holds, never the payload.
+   */
+  private notified(): void {
+    if (this.refreshing) this.again = true;
+    else void this.refresh();
   }
 }

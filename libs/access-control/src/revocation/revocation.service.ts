@@ -14,7 +14,7 @@ import { decideRevocation, evolveRevocation, initialRevocation, RevocationState 
 import { RevocationEvent, RevocationKind, revocationStream } from './revocation.events';
 import { RevocationCache, RevocationEntry } from './revocation-cache';
 
-/** The channel every process LISTENs on; the payload is a RevocationEntry as JSON. */
+/** The channel every process LISTENs on; a notification only wakes the listeners' re-read of the table (its payload, a RevocationEntry as JSON, is for people watching). */
 export const REVOCATION_CHANNEL = 'ledger_revocations';
 
 const FOLD: StreamFold<RevocationState, RevocationEvent> = { initialState: initialRevocation, evolve: evolveRevocation };

@@ -49,19 +49,27 @@ describe('departments decider', () => {
     const department = given(created());
 
     it('renames it, and a rename to the same name changes nothing', () => {
-      expect(department.when({ type: 'RenameDepartment', departmentId: A, name: '健康管理中心', now: NOW }).events).toEqual([
+      expect(department.when({ type: 'ChangeDepartment', departmentId: A, name: '健康管理中心', now: NOW }).events).toEqual([
         { type: 'DepartmentRenamed', data: { departmentId: A, name: '健康管理中心', renamedAt: NOW } },
       ]);
-      expect(department.when({ type: 'RenameDepartment', departmentId: A, name: '健康管理一部', now: NOW }).events).toEqual([]);
+      expect(department.when({ type: 'ChangeDepartment', departmentId: A, name: '健康管理一部', now: NOW }).events).toEqual([]);
     });
 
     it('sets and clears its head', () => {
       const headed = given(created(), { type: 'DepartmentManagerSet', data: { departmentId: A, managerId: 'mgr-zhou', setAt: NOW } });
       expect(headed.state.departments[A].managerId).toBe('mgr-zhou');
-      expect(headed.when({ type: 'SetDepartmentManager', departmentId: A, managerId: null, now: NOW }).events).toEqual([
+      expect(headed.when({ type: 'ChangeDepartment', departmentId: A, managerId: null, now: NOW }).events).toEqual([
         { type: 'DepartmentManagerSet', data: { departmentId: A, managerId: null, setAt: NOW } },
       ]);
-      expect(headed.when({ type: 'SetDepartmentManager', departmentId: A, managerId: 'mgr-zhou', now: NOW }).events).toEqual([]);
+      expect(headed.when({ type: 'ChangeDepartment', departmentId: A, managerId: 'mgr-zhou', now: NOW }).events).toEqual([]);
+    });
+
+    it('renames it and sets its head in one decision, and refuses both when either is invalid', () => {
+      expect(department.when({ type: 'ChangeDepartment', departmentId: A, name: '健康管理中心', managerId: 'mgr-li', now: NOW }).events).toEqual([
+        { type: 'DepartmentRenamed', data: { departmentId: A, name: '健康管理中心', renamedAt: NOW } },
+        { type: 'DepartmentManagerSet', data: { departmentId: A, managerId: 'mgr-li', setAt: NOW } },
+      ]);
+      expect(department.when({ type: 'ChangeDepartment', departmentId: A, name: '健康管理中心', managerId: ' bad id', now: NOW }).error?.code).toBe('validation-failed');
     });
 
     it('deactivates it once', () => {
@@ -72,13 +80,13 @@ describe('departments decider', () => {
 
   it('given a deactivated department, refuses a rename or a new head (department-inactive), keeping it listed', () => {
     const gone = given(created(), deactivated());
-    expect(gone.when({ type: 'RenameDepartment', departmentId: A, name: '新名', now: NOW }).error?.code).toBe('department-inactive');
-    expect(gone.when({ type: 'SetDepartmentManager', departmentId: A, managerId: 'x', now: NOW }).error?.code).toBe('department-inactive');
+    expect(gone.when({ type: 'ChangeDepartment', departmentId: A, name: '新名', now: NOW }).error?.code).toBe('department-inactive');
+    expect(gone.when({ type: 'ChangeDepartment', departmentId: A, managerId: 'x', now: NOW }).error?.code).toBe('department-inactive');
     expect(listDepartments(gone.state)).toMatchObject([{ departmentId: A, status: 'inactive' }]);
   });
 
   it('given no such department, every change is department-not-found', () => {
-    expect(given().when({ type: 'RenameDepartment', departmentId: B, name: 'x', now: NOW }).error?.code).toBe('department-not-found');
+    expect(given().when({ type: 'ChangeDepartment', departmentId: B, name: 'x', now: NOW }).error?.code).toBe('department-not-found');
     expect(given().when({ type: 'DeactivateDepartment', departmentId: B, now: NOW }).error?.code).toBe('department-not-found');
   });
 

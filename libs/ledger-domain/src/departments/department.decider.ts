@@ -19,8 +19,8 @@ export interface DepartmentsState {
 
 export type DepartmentCommand =
   | { type: 'CreateDepartment'; departmentId: string; code: string; name: string; managerId?: string | null; now: string }
-  | { type: 'RenameDepartment'; departmentId: string; name: string; now: string }
-  | { type: 'SetDepartmentManager'; departmentId: string; managerId: string | null; now: string }
+  /** A new name, a new head (null: none), or both, decided together: both are recorded or neither. */
+  | { type: 'ChangeDepartment'; departmentId: string; name?: string; managerId?: string | null; now: string }
   | { type: 'DeactivateDepartment'; departmentId: string; now: string };
 
 /** Codes are short, stable and typed by people (`hm-1`, `cs`): lower-case letters, digits and hyphens. */
@@ -73,18 +73,17 @@ export function decideDepartments(command: DepartmentCommand, state: Departments
       const created: DepartmentEvent = { type: 'DepartmentCreated', data: { departmentId, code: command.code, name, createdAt: now } };
       return managerId === null ? [created] : [created, { type: 'DepartmentManagerSet', data: { departmentId, managerId, setAt: now } }];
     }
-    case 'RenameDepartment': {
-      const name = command.name.trim();
-      assertValid(nameProblems(name));
+    case 'ChangeDepartment': {
+      const name = command.name?.trim();
+      assertValid([...(name === undefined ? [] : nameProblems(name)), ...(command.managerId === undefined ? [] : managerProblems(command.managerId))]);
       const department = activeDepartment(state, command.departmentId);
-      if (department.name === name) return [];
-      return [{ type: 'DepartmentRenamed', data: { departmentId: department.departmentId, name, renamedAt: command.now } }];
-    }
-    case 'SetDepartmentManager': {
-      assertValid(managerProblems(command.managerId));
-      const department = activeDepartment(state, command.departmentId);
-      if (department.managerId === command.managerId) return [];
-      return [{ type: 'DepartmentManagerSet', data: { departmentId: department.departmentId, managerId: command.managerId, setAt: command.now } }];
+      const { departmentId } = department;
+      const events: DepartmentEvent[] = [];
+      if (name !== undefined && department.name !== name) events.push({ type: 'DepartmentRenamed', data: { departmentId, name, renamedAt: command.now } });
+      if (command.managerId !== undefined && department.managerId !== command.managerId) {
+        events.push({ type: 'DepartmentManagerSet', data: { departmentId, managerId: command.managerId, setAt: command.now } });
+      }
+      return events;
     }
     case 'DeactivateDepartment': {
       const department = existingDepartment(state, command.departmentId);

@@ -49,8 +49,10 @@ const CORS_REQUEST_HEADERS = [
   'x-request-id',
   'x-reveal-reason',
   'x-ledger-min-position',
+  'x-break-glass',
+  'x-break-glass-note',
 ];
-const CORS_EXPOSED_HEADERS = ['etag', 'location', 'retry-after', 'x-request-id', 'www-authenticate'];
+const CORS_EXPOSED_HEADERS = ['etag', 'location', 'retry-after', 'x-request-id', 'www-authenticate', 'idempotent-replayed'];
 
 // JSON answers load nothing, and no page may frame them
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

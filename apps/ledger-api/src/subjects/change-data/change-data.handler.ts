@@ -56,20 +56,24 @@ export class ChangeDataHandler implements ICommandHandler<ChangeData> {
     if (problems.length > 0) throw validationFailed(problems);
     if (Object.keys(set).length === 0) throw validationFailed([{ path: 'set', message: 'must set or remove at least one field' }]);
     const newNumber = category === 'identity_document' && typeof set.number === 'string' ? set.number : undefined;
-    if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set, today);
     const reserved = newNumber ? await this.idNumbers.reserve(subjectId, newNumber) : undefined;
     let result: { version: number; position: number };
     try {
-      result = await this.subjects.execute(subjectId, context, ifMatch, async (_, registry, now) => ({
-        type: 'ChangeData',
-        category,
-        set,
-        reason: input.reason,
-        purposeId: input.purposeId,
-        ...(input.rightsRequestId === undefined ? {} : { rightsRequestId: input.rightsRequestId, rightsRequest: await this.namedRequest(input.rightsRequestId) }),
-        now,
-        registry,
-      }));
+      result = await this.subjects.execute(subjectId, context, ifMatch, async (_, registry, now) => {
+        // only once the caller's reach is established (execute checks it first): the check reads the
+        // customer's identity, and its answer must not tell an out-of-scope caller whether a birth date is right
+        if (category === 'identity' ? 'birthDate' in set : category === 'identity_document') await this.checkIdentity(subjectId, category, set, today);
+        return {
+          type: 'ChangeData',
+          category,
+          set,
+          reason: input.reason,
+          purposeId: input.purposeId,
+          ...(input.rightsRequestId === undefined ? {} : { rightsRequestId: input.rightsRequestId, rightsRequest: await this.namedRequest(input.rightsRequestId) }),
+          now,
+          registry,
+        };
+      });
     } catch (error) {
       // refused (412, restricted, no basis…): the number was never this subject's; free it again
       if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
