@@ -6,47 +6,53 @@ import { describeError } from '../api/problem-messages';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session/session';
 import { LanguageSwitch } from '../layout/console-layout';
+import { CodeForm, EnrolmentStep, NewPasswordStep, type Enrolment } from './login-steps';
 
-type LoginAnswer = ({ mfaRequired: true; challenge: string } & Partial<TokenGrant>) | (TokenGrant & { mfaRequired?: false });
+/** What POST /v1/auth/login (and each later step) answers: the tokens, or the next step. */
+type Answer =
+  | (TokenGrant & { mfaRequired?: undefined })
+  | { passwordChangeRequired: true; passwordToken: string }
+  | { mfaRequired: true; challenge: string }
+  | { mfaEnrolmentRequired: true; enrolmentToken: string };
 
-/** Password, then the authenticator's one-time code; the tokens come back from the second step. */
+type Step =
+  { kind: 'password' } | { kind: 'new-password'; passwordToken: string } | { kind: 'code'; challenge: string } | { kind: 'enrol'; enrolmentToken: string; enrolment: Enrolment };
+
+/**
+ * Sign-in: password, then the authenticator's code; on the way, a new password in place of a
+ * one-time one, and the authenticator's enrolment (QR code) when the role requires it and none is set.
+ */
 export function LoginPage() {
   const { t, lang } = useI18n();
   const { user, signedIn } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const [challenge, setChallenge] = useState<string | undefined>();
+  const [step, setStep] = useState<Step>({ kind: 'password' });
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
   if (user) return <Navigate to={from} replace />;
 
-  const done = (grant: TokenGrant) => {
-    signedIn(grant);
-    void navigate(from, { replace: true });
-  };
-  const run = async (step: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await step();
-    } catch (caught) {
-      setError(describeError(caught, lang));
-    } finally {
-      setBusy(false);
+  const post = async (path: string, body: unknown) => (await api.request<Answer>(path, { method: 'POST', body, anonymous: true })).data;
+  const next = async (answer: Answer) => {
+    if ('accessToken' in answer) {
+      signedIn(answer);
+      void navigate(from, { replace: true });
+    } else if ('passwordChangeRequired' in answer) setStep({ kind: 'new-password', passwordToken: answer.passwordToken });
+    else if ('mfaRequired' in answer) setStep({ kind: 'code', challenge: answer.challenge });
+    else {
+      const enrolment = (await api.request<Enrolment>('/v1/auth/mfa/enrol', { method: 'POST', body: { enrolmentToken: answer.enrolmentToken }, anonymous: true })).data;
+      setStep({ kind: 'enrol', enrolmentToken: answer.enrolmentToken, enrolment });
     }
   };
-  const password = (values: { username: string; password: string }) =>
-    run(async () => {
-      const { data } = await api.request<LoginAnswer>('/v1/auth/login', { method: 'POST', body: values, anonymous: true });
-      if (data.mfaRequired) setChallenge(data.challenge);
-      else done(data);
-    });
-  const code = (values: { code: string }) =>
-    run(async () => {
-      const { data } = await api.request<TokenGrant>('/v1/auth/mfa', { method: 'POST', body: { challenge, code: values.code.trim() }, anonymous: true });
-      done(data);
-    });
+  const run = (action: () => Promise<Answer>) => {
+    setBusy(true);
+    setError(undefined);
+    action()
+      .then(next)
+      .catch((caught: unknown) => setError(describeError(caught, lang)))
+      .finally(() => setBusy(false));
+  };
 
   return (
     <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#f5f7fa', padding: 16 }}>
@@ -58,10 +64,14 @@ export function LoginPage() {
             </Typography.Title>
             <LanguageSwitch />
           </div>
-          <Typography.Paragraph type="secondary">{challenge ? t('auth.codeExplain') : t('auth.explain')}</Typography.Paragraph>
           {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} role="alert" />}
-          {!challenge ? (
-            <Form layout="vertical" onFinish={(values: { username: string; password: string }) => void password(values)} requiredMark={false}>
+          {step.kind === 'password' && (
+            <Form
+              layout="vertical"
+              requiredMark={false}
+              onFinish={(values: { username: string; password: string }) => run(() => post('/v1/auth/login', { username: values.username.trim(), password: values.password }))}
+            >
+              <Typography.Paragraph type="secondary">{t('auth.explain')}</Typography.Paragraph>
               <Form.Item name="username" label={t('auth.username')} rules={[{ required: true, message: t('form.required') }]}>
                 <Input autoComplete="username" autoFocus />
               </Form.Item>
@@ -72,18 +82,23 @@ export function LoginPage() {
                 {t('auth.next')}
               </Button>
             </Form>
-          ) : (
-            <Form layout="vertical" onFinish={(values: { code: string }) => void code(values)} requiredMark={false}>
-              <Form.Item name="code" label={t('auth.code')} rules={[{ required: true, pattern: /^\s*\d{6}\s*$/, message: t('auth.codeFormat') }]}>
-                <Input autoComplete="one-time-code" inputMode="numeric" maxLength={8} autoFocus />
-              </Form.Item>
-              <Button type="primary" htmlType="submit" block loading={busy}>
-                {t('auth.signIn')}
-              </Button>
-              <Button type="link" block onClick={() => setChallenge(undefined)}>
-                {t('auth.back')}
-              </Button>
-            </Form>
+          )}
+          {step.kind === 'new-password' && (
+            <NewPasswordStep busy={busy} onPassword={(newPassword) => run(() => post('/v1/auth/password', { newPassword, passwordToken: step.passwordToken }))} />
+          )}
+          {step.kind === 'code' && (
+            <>
+              <Typography.Paragraph type="secondary">{t('auth.codeExplain')}</Typography.Paragraph>
+              <CodeForm busy={busy} submit={t('auth.signIn')} onCode={(code) => run(() => post('/v1/auth/mfa', { challenge: step.challenge, code }))} />
+            </>
+          )}
+          {step.kind === 'enrol' && (
+            <EnrolmentStep enrolment={step.enrolment} busy={busy} onCode={(code) => run(() => post('/v1/auth/mfa/confirm', { code, enrolmentToken: step.enrolmentToken }))} />
+          )}
+          {step.kind !== 'password' && (
+            <Button type="link" block onClick={() => setStep({ kind: 'password' })}>
+              {t('auth.back')}
+            </Button>
           )}
         </Card>
       </main>
