@@ -26,7 +26,7 @@ export function LanguageSwitch() {
 /** The signed-in frame: menus for the person's roles, the purpose they work under, language, sign-out. */
 export function ConsoleLayout() {
   const { t } = useI18n();
-  const { user, signOut } = useSession();
+  const { user, username, signOut } = useSession();
   const { purpose, choose } = usePurpose();
   const navigate = useNavigate();
   const location = useLocation();
@@ -90,7 +90,7 @@ export function ConsoleLayout() {
           </Space>
           <Space wrap>
             <LanguageSwitch />
-            <Typography.Text data-testid="signed-in-user">{user?.id}</Typography.Text>
+            <Typography.Text data-testid="signed-in-user">{username ?? user?.id}</Typography.Text>
             <Button
               size="small"
               onClick={() => {

@@ -30,13 +30,14 @@ export function LoginPage() {
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [username, setUsername] = useState<string | undefined>();
   const from = (location.state as { from?: string } | null)?.from ?? '/';
   if (user) return <Navigate to={from} replace />;
 
   const post = async (path: string, body: unknown) => (await api.request<Answer>(path, { method: 'POST', body, anonymous: true })).data;
   const next = async (answer: Answer) => {
     if ('accessToken' in answer) {
-      signedIn(answer);
+      signedIn(answer, username);
       void navigate(from, { replace: true });
     } else if ('passwordChangeRequired' in answer) setStep({ kind: 'new-password', passwordToken: answer.passwordToken });
     else if ('mfaRequired' in answer) setStep({ kind: 'code', challenge: answer.challenge });
@@ -69,7 +70,10 @@ export function LoginPage() {
             <Form
               layout="vertical"
               requiredMark={false}
-              onFinish={(values: { username: string; password: string }) => run(() => post('/v1/auth/login', { username: values.username.trim(), password: values.password }))}
+              onFinish={(values: { username: string; password: string }) => {
+                setUsername(values.username.trim());
+                run(() => post('/v1/auth/login', { username: values.username.trim(), password: values.password }));
+              }}
             >
               <Typography.Paragraph type="secondary">{t('auth.explain')}</Typography.Paragraph>
               <Form.Item name="username" label={t('auth.username')} rules={[{ required: true, message: t('form.required') }]}>

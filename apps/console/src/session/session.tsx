@@ -6,7 +6,9 @@ interface Session {
   /** False until the first attempt to resume a session from the refresh cookie has answered. */
   ready: boolean;
   user: SignedInUser | undefined;
-  signedIn: (grant: TokenGrant) => void;
+  /** The username typed at sign-in (the token names the account by id only); in memory, so not after a reload. */
+  username: string | undefined;
+  signedIn: (grant: TokenGrant, username?: string) => void;
   signOut: () => Promise<void>;
 }
 
@@ -15,6 +17,7 @@ const SessionContext = createContext<Session | undefined>(undefined);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [ready, setReady] = useState(false);
   const [user, setUser] = useState<SignedInUser | undefined>();
+  const [username, setUsername] = useState<string | undefined>();
   const timer = useRef<number | undefined>(undefined);
 
   const schedule = useCallback((grant: TokenGrant | undefined) => {
@@ -38,7 +41,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [schedule]);
 
   const signedIn = useCallback(
-    (grant: TokenGrant) => {
+    (grant: TokenGrant, name?: string) => {
+      setUsername(name);
       api.setAccessToken(grant.accessToken);
       schedule(grant);
     },
@@ -54,9 +58,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     api.setPurpose(undefined);
     api.setAccessToken(undefined);
+    setUsername(undefined);
   }, []);
 
-  const value = useMemo(() => ({ ready, user, signedIn, signOut }), [ready, user, signedIn, signOut]);
+  const value = useMemo(() => ({ ready, user, username, signedIn, signOut }), [ready, user, username, signedIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

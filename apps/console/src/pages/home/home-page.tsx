@@ -6,11 +6,11 @@ import { menuFor } from '../../layout/menus';
 
 export default function HomePage() {
   const { t } = useI18n();
-  const { user } = useSession();
+  const { user, username } = useSession();
   const entries = menuFor(user?.roles ?? []).filter((entry) => entry.path !== '/');
   return (
     <>
-      <Typography.Title level={2}>{t('home.welcome', { user: user?.id ?? '' })}</Typography.Title>
+      <Typography.Title level={2}>{t('home.welcome', { user: username ?? user?.id ?? '' })}</Typography.Title>
       <Typography.Paragraph>
         {t('home.roles')}{' '}
         {user?.roles.map((role) => (
