@@ -19,6 +19,9 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { DepartmentsModule } from './departments/departments.module';
 import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
+import { AssessmentsModule } from './compliance/assessments/assessments.module';
+import { IncidentsModule } from './compliance/incidents/incidents.module';
+import { AuditReportModule } from './compliance/audit-report/audit-report.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -46,6 +49,9 @@ export class LedgerApiModule {
         AuditApiModule,
         OpsModule,
         AuthTokensModule,
+        AssessmentsModule,
+        IncidentsModule,
+        AuditReportModule,
       ],
     };
   }

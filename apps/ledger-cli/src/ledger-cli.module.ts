@@ -25,6 +25,9 @@ import { RevocationService } from '@pi-ledger/access-control/revocation/revocati
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
 import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
+import { ComplianceCommand } from './compliance/compliance.command';
+import { ComplianceReportCommand } from './compliance/compliance-report.command';
+import { complianceReportProvider } from '@pi-ledger/audit/compliance-report/compliance-report.provider';
 
 @Module({})
 export class LedgerCliModule {
@@ -56,6 +59,9 @@ export class LedgerCliModule {
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
         ...DEPARTMENTS_COMMANDS,
+        ComplianceCommand,
+        ComplianceReportCommand,
+        complianceReportProvider,
       ],
     };
   }

@@ -2,6 +2,8 @@ import type { LegalHoldEvent } from '@pi-ledger/ledger-domain/legal-hold/legal-h
 import type { LookupAlertEvent } from '@pi-ledger/ledger-domain/lookup-alert/lookup-alert.decider';
 import type { AccessMatrixEvent } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.events';
 import type { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
+import type { AssessmentEvent } from '@pi-ledger/ledger-domain/assessments/assessment.events';
+import type { IncidentEvent } from '@pi-ledger/ledger-domain/incidents/incident.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { DepartmentEvent } from '@pi-ledger/ledger-domain/departments/department.events';
@@ -63,6 +65,9 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
       'dueAt',
       'details.categories[]',
       'details.purposeIds[]',
+      'details.kind',
+      'details.purposeId',
+      'details.decisionRef',
       'details.consentId',
       'details.changes[].category',
       'details.changes[].purposeId',
@@ -126,6 +131,8 @@ export const LEDGER_EVENT_PI: {
       | LookupAlertEvent['type']
       | AccessMatrixEvent['type']
       | DepartmentEvent['type']
+      | AssessmentEvent['type']
+      | IncidentEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -157,6 +164,11 @@ export const LEDGER_EVENT_PI: {
   PurposeDefined: REGISTRY,
   NoticePublished: REGISTRY,
   CategorySensitivityChanged: REGISTRY,
+  PurposeFlagsChanged: REGISTRY,
+  AssessmentRecorded: { none: 'an impact assessment: the handler’s own analysis of an activity, recipient organisations, an approver account' },
+  AssessmentApproved: { none: 'an impact assessment’s approval: an account and times' },
+  IncidentRecorded: { none: 'a security incident: a kind, times, staff accounts and system identifiers, category names; who was affected is never stored' },
+  IncidentNotificationRecorded: { none: 'a notification sent: an audience, channel and reference codes, a count and a digest of the list' },
   RolePermissionsSet: { none: 'the category permission matrix: a role and category names' },
   LegalHoldPlaced: HOLDS,
   LegalHoldReleased: HOLDS,

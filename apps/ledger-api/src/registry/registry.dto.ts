@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { LEGAL_BASES, LegalBasis } from '@pi-ledger/ledger-domain/legal-basis';
+import { HIGH_RISK_PROCESSING, HighRiskProcessing } from '@pi-ledger/ledger-domain/registry/registry.events';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -41,6 +42,38 @@ export class DefinePurposeDto {
   @Min(1)
   @Max(36500)
   retentionDays?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Processing needs an approved, unexpired impact assessment (PIPL Arts. 55–56); default: true when the purpose involves sensitive categories, automated decisions or `involves` anything',
+  })
+  @IsOptional()
+  @IsBoolean()
+  requiresAssessment?: boolean;
+
+  @ApiPropertyOptional({ description: 'Decisions are made by automated means (PIPL Art. 24)' })
+  @IsOptional()
+  @IsBoolean()
+  automatedDecisionMaking?: boolean;
+
+  @ApiPropertyOptional({ enum: HIGH_RISK_PROCESSING, isArray: true, description: 'PIPL Art. 55 activities the purpose involves' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn([...HIGH_RISK_PROCESSING], { each: true })
+  involves?: HighRiskProcessing[];
+}
+
+export class SetPurposeFlagsDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  requiresAssessment?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  automatedDecisionMaking?: boolean;
 }
 
 export class PublishNoticeDto {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
-import { noticeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { noticeOf, purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { ROLES } from '@pi-ledger/access-control/roles';
@@ -10,7 +10,7 @@ import { Ctx } from '../http/ctx.decorator';
 import { RequestContext } from '../application/request-context';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { RegistryService } from './registry.service';
-import { DefinePurposeDto, PublishNoticeDto, SetSensitivityDto } from './registry.dto';
+import { DefinePurposeDto, PublishNoticeDto, SetPurposeFlagsDto, SetSensitivityDto } from './registry.dto';
 
 @ApiTags('registry')
 @ApiBearerAuth()
@@ -24,7 +24,16 @@ export class RegistryHttpController {
   @ApiOperation({ summary: 'Define a processing purpose (its id is permanent)' })
   async definePurpose(@Body() body: DefinePurposeDto, @Ctx() context: RequestContext) {
     const { version, position } = await this.registry.execute({ type: 'DefinePurpose', purpose: { ...body } }, context);
-    return { ...body, version, position };
+    return { ...purposeOf(await this.registry.current(), body.id), version, position };
+  }
+
+  @Patch('purposes/:id')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Turn a purpose’s impact-assessment requirement or automated-decision flag on or off' })
+  async setPurposeFlags(@Param('id') id: string, @Body() body: SetPurposeFlagsDto, @Ctx() context: RequestContext) {
+    const { version, position } = await this.registry.execute({ type: 'SetPurposeFlags', purposeId: id, flags: { ...body } }, context);
+    return { ...purposeOf(await this.registry.current(), id), version, position };
   }
 
   @Get('purposes')

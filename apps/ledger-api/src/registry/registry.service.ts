@@ -9,6 +9,8 @@ import { decideRegistry, evolveRegistry, initialRegistry, REGISTRY_STREAM, Regis
 import { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import { defaultRegistryCommands } from '@pi-ledger/ledger-domain/registry/default-registry';
 import { RequestContext, withMetadata } from '../application/request-context';
+import { AssessmentState, coveringAssessments, evolveAssessments, initialAssessments } from '@pi-ledger/ledger-domain/assessments/assessment.decider';
+import { AssessmentEvent, ASSESSMENTS_STREAM } from '@pi-ledger/ledger-domain/assessments/assessment.events';
 
 const REGISTRY_FOLD: StreamFold<RegistryState, RegistryEvent> = { initialState: initialRegistry, evolve: evolveRegistry };
 
@@ -24,6 +26,7 @@ const SYSTEM: RequestContext = { actor: { id: 'system', roles: ['admin'] }, corr
 @Injectable()
 export class RegistryService implements OnApplicationBootstrap {
   private readonly folded: CachedStreamFold<RegistryState, RegistryEvent>;
+  private readonly assessments: CachedStreamFold<AssessmentState, AssessmentEvent>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -31,6 +34,7 @@ export class RegistryService implements OnApplicationBootstrap {
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {
     this.folded = new CachedStreamFold(store, REGISTRY_STREAM, REGISTRY_FOLD);
+    this.assessments = new CachedStreamFold(store, ASSESSMENTS_STREAM, { initialState: initialAssessments, evolve: evolveAssessments });
   }
 
   /** Seeds the default registry once, on the first start of an empty ledger (another instance may seed it first). */
@@ -55,8 +59,10 @@ export class RegistryService implements OnApplicationBootstrap {
     if (seeded.events.length > 0) this.logger.info('default registry seeded: purposes health-management, marketing, research; notice v1');
   }
 
-  current(): Promise<RegistryState> {
-    return this.folded.current();
+  /** The registry, with the impact assessments that cover each purpose now (processing is admitted against both). */
+  async current(): Promise<RegistryState> {
+    const [registry, assessments] = await Promise.all([this.folded.current(), this.assessments.current()]);
+    return { ...registry, assessments: coveringAssessments(assessments, this.clock().toISOString()) };
   }
 
   async execute(change: RegistryChange, context: RequestContext): Promise<{ version: number; position: number }> {

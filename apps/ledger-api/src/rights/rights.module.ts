@@ -27,6 +27,7 @@ registerProblemCodes({
   'invalid-due-date': { status: 422, title: 'Invalid due date' },
   'extension-too-long': { status: 422, title: 'Extension beyond the allowed time' },
   'unknown-purpose': { status: 422, title: 'Unknown purpose' },
+  'not-automated-decision': { status: 422, title: 'The purpose makes no automated decisions' },
 } satisfies Record<RightsRequestErrorCode, unknown>);
 
 registerProblemCodes({

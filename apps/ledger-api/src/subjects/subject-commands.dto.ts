@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import { TRANSFER_MECHANISMS } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 
 const PURPOSE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const RESTRICTION_KINDS = ['purposes', 'automated-decision-making'] as const;
 
 export class GuardianDto {
   @ApiProperty() @IsString() @Length(1, 100) name: string;
@@ -15,6 +17,13 @@ export class ConsentInputDto {
   @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true }) categories: Category[];
   @ApiProperty({ description: 'A separate consent (PIPL Arts. 23, 29): needed for sensitive categories and disclosures' }) @IsBoolean() separate: boolean;
   @ApiPropertyOptional({ type: GuardianDto }) @IsOptional() @ValidateNested() @Type(() => GuardianDto) guardian?: GuardianDto;
+  @ApiPropertyOptional({ description: 'A separate consent to provision outside the mainland names where (PIPL Art. 39): ISO 3166-1 alpha-2, not CN', isArray: true, type: String })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @Matches(/^(?!CN)[A-Z]{2}$/, { each: true, message: 'each must be an ISO 3166-1 alpha-2 code outside the mainland (not CN)' })
+  crossBorderCountries?: string[];
 }
 
 export class RegisterSubjectDto {
@@ -55,12 +64,36 @@ export class RestrictDto {
   @ArrayUnique()
   @Matches(PURPOSE_ID, { each: true })
   purposeIds?: string[];
+  @ApiPropertyOptional({
+    enum: RESTRICTION_KINDS,
+    description: '`automated-decision-making`: the subject refuses automated decisions (PIPL Art. 24), under every purpose flagged so; takes no purposeIds',
+  })
+  @IsOptional()
+  @IsIn([...RESTRICTION_KINDS])
+  kind?: (typeof RESTRICTION_KINDS)[number];
   @ApiProperty() @IsString() @Length(1, 1000) reason: string;
+}
+
+export class TransferDto {
+  @ApiProperty({ enum: TRANSFER_MECHANISMS, description: 'PIPL Art. 38; `exemption` under the 2024 Provisions on cross-border data flows' })
+  @IsIn([...TRANSFER_MECHANISMS])
+  mechanism: (typeof TRANSFER_MECHANISMS)[number];
+  @ApiProperty({ description: 'Approval number, certificate, filing number, or the exempting provision' }) @IsString() @Length(1, 200) reference: string;
 }
 
 export class RecipientDto {
   @ApiProperty() @IsString() @Length(1, 200) name: string;
   @ApiProperty() @IsString() @Length(1, 200) contact: string;
+  @ApiPropertyOptional({ description: 'Where the recipient processes the data: ISO 3166-1 alpha-2 (HK, MO, TW for the regions); absent = CN, the mainland' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in upper case' })
+  country?: string;
+  @ApiPropertyOptional({ type: TransferDto, description: 'Required outside the mainland' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TransferDto)
+  transfer?: TransferDto;
 }
 
 export class DiscloseDto {

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { RegistryCommand } from './registry.decider';
 import { Purpose } from './registry.events';
 
-/** Seeded on first start (api-contract.md): three purposes and notice v1 describing them. */
+/**
+ * Seeded on first start (api-contract.md): three purposes and notice v1 describing them. They do
+ * not require an impact assessment yet, so a new ledger works at once: the admin turns
+ * `requiresAssessment` on (PATCH /v1/purposes/{id}) once the centre's assessment is approved.
+ */
 export const DEFAULT_PURPOSES: Purpose[] = [
   {
     id: 'health-management',
@@ -12,6 +16,7 @@ export const DEFAULT_PURPOSES: Purpose[] = [
     categories: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'health', 'health_records', 'consumption', 'service_interactions'],
     necessaryForService: true,
     retentionDays: 3650,
+    requiresAssessment: false,
   },
   {
     id: 'marketing',
@@ -21,6 +26,7 @@ export const DEFAULT_PURPOSES: Purpose[] = [
     categories: ['identity', 'contact', 'preferences', 'consumption'],
     necessaryForService: false,
     retentionDays: 730,
+    requiresAssessment: false,
   },
   {
     id: 'research',
@@ -30,6 +36,7 @@ export const DEFAULT_PURPOSES: Purpose[] = [
     categories: ['identity', 'demographics', 'health', 'health_records'],
     necessaryForService: false,
     retentionDays: 1825,
+    requiresAssessment: false,
   },
 ];
 

@@ -1,19 +1,26 @@
 import { DomainError } from '../domain-error';
 import type { RegistryErrorCode } from './registry.errors';
 import { CATEGORIES, Category } from './categories';
-import { Notice, Purpose, RegistryEvent } from './registry.events';
+import { Notice, Purpose, PurposeFlags, RegistryEvent } from './registry.events';
+import type { CoveringAssessment } from '../assessments/assessment.events';
 
 /** Purposes, notices and category sensitivity: the frame every processing decision is made in. */
 export interface RegistryState {
   purposes: Record<string, Purpose>;
   notices: Record<string, Notice>;
   sensitivity: Record<Category, boolean>;
+  /**
+   * Not folded from this stream: the approved, unexpired impact assessments per purpose at the time
+   * the registry was read (RegistryService adds them). Absent: none is known to cover any purpose.
+   */
+  assessments?: Record<string, CoveringAssessment[]>;
 }
 
 export type RegistryCommand =
   | { type: 'DefinePurpose'; purpose: Purpose; now: string }
   | { type: 'PublishNotice'; notice: Omit<Notice, 'publishedAt'>; now: string }
-  | { type: 'SetCategorySensitivity'; category: Category; sensitive: boolean; now: string };
+  | { type: 'SetCategorySensitivity'; category: Category; sensitive: boolean; now: string }
+  | { type: 'SetPurposeFlags'; purposeId: string; flags: PurposeFlags; now: string };
 
 export const REGISTRY_STREAM = 'registry';
 
@@ -39,6 +46,11 @@ export function evolveRegistry(state: RegistryState, event: RegistryEvent): Regi
       return { ...state, notices: { ...state.notices, [event.data.notice.version]: event.data.notice } };
     case 'CategorySensitivityChanged':
       return { ...state, sensitivity: { ...state.sensitivity, [event.data.category]: event.data.sensitive } };
+    case 'PurposeFlagsChanged': {
+      const { purposeId, changedAt: _changedAt, ...flags } = event.data;
+      const purpose = purposeOf(state, purposeId);
+      return purpose ? { ...state, purposes: { ...state.purposes, [purposeId]: { ...purpose, ...flags } } } : state;
+    }
     default: {
       const unknown: never = event;
       return unknown;
@@ -52,7 +64,7 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
       if (purposeOf(state, command.purpose.id)) {
         throw new DomainError<RegistryErrorCode>('purpose-exists', `purpose ${command.purpose.id} already exists`, { purposeId: command.purpose.id });
       }
-      return [{ type: 'PurposeDefined', data: { purpose: command.purpose, definedAt: command.now } }];
+      return [{ type: 'PurposeDefined', data: { purpose: withAssessmentDefault(command.purpose, state), definedAt: command.now } }];
     }
     case 'PublishNotice': {
       const { notice } = command;
@@ -73,9 +85,29 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
     case 'SetCategorySensitivity':
       if (state.sensitivity[command.category] === command.sensitive) return [];
       return [{ type: 'CategorySensitivityChanged', data: { category: command.category, sensitive: command.sensitive, changedAt: command.now } }];
+    case 'SetPurposeFlags': {
+      const purpose = purposeOf(state, command.purposeId);
+      if (!purpose) throw new DomainError<RegistryErrorCode>('unknown-purpose', `unknown purpose ${command.purposeId}`, { purposeId: command.purposeId });
+      const changed = Object.fromEntries(
+        Object.entries(command.flags).filter(([flag, value]) => value !== undefined && Boolean(purpose[flag as keyof PurposeFlags]) !== value),
+      ) as PurposeFlags;
+      if (Object.keys(changed).length === 0) return [];
+      return [{ type: 'PurposeFlagsChanged', data: { purposeId: purpose.id, ...changed, changedAt: command.now } }];
+    }
     default: {
       const unknown: never = command;
       return unknown;
     }
   }
+}
+
+/**
+ * PIPL Art. 55: processing sensitive PI, automated decisions, entrusting, provision to others,
+ * publication and cross-border provision need an impact assessment beforehand. A purpose defined
+ * without saying so requires one when it involves any of these; the event records the answer.
+ */
+function withAssessmentDefault(purpose: Purpose, state: RegistryState): Purpose {
+  if (purpose.requiresAssessment !== undefined) return purpose;
+  const sensitive = purpose.categories.some((category) => state.sensitivity[category]);
+  return { ...purpose, requiresAssessment: sensitive || Boolean(purpose.automatedDecisionMaking) || (purpose.involves ?? []).length > 0 };
 }

@@ -186,6 +186,16 @@ function assertKnownPurposes(command: Extract<RightsRequestCommand, { type: 'Fil
   if ((command.requestType === 'correction' || command.requestType === 'supplement') && Array.isArray(details.changes)) {
     details.changes.forEach((change: unknown, index) => check((change as { purposeId?: unknown } | null)?.purposeId, `details.changes[${index}].purposeId`));
   }
+  if (command.requestType === 'decision_explanation') {
+    check(details.purposeId, 'details.purposeId');
+    const purpose = typeof details.purposeId === 'string' ? purposeOf(command.registry, details.purposeId) : undefined;
+    if (purpose && !purpose.automatedDecisionMaking) {
+      throw new DomainError<RightsRequestErrorCode>('not-automated-decision', `purpose ${purpose.id} makes no automated decisions`, {
+        purposeId: purpose.id,
+        errors: [{ path: 'details.purposeId', message: 'not flagged automatedDecisionMaking' }],
+      });
+    }
+  }
   if (problems.length > 0) {
     throw new DomainError<RightsRequestErrorCode>('unknown-purpose', `unknown purposes: ${unknown.join(', ')}`, { purposeIds: unknown, errors: problems });
   }

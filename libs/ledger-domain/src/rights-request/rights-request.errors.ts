@@ -8,4 +8,5 @@ export type RightsRequestErrorCode =
   | 'already-extended'
   | 'invalid-due-date'
   | 'extension-too-long'
-  | 'unknown-purpose';
+  | 'unknown-purpose'
+  | 'not-automated-decision';

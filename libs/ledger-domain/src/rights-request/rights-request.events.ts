@@ -9,6 +9,8 @@ export const RIGHTS_REQUEST_TYPES = [
   'consent_withdrawal',
   'explanation',
   'account_closure',
+  /** An explanation of a decision made by automated means about the subject (PIPL Art. 24). */
+  'decision_explanation',
 ] as const;
 export type RightsRequestType = (typeof RIGHTS_REQUEST_TYPES)[number];
 

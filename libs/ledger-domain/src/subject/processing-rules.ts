@@ -5,6 +5,7 @@ import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { Purpose } from '../registry/registry.events';
 import { ConsentState } from './subject.state';
+import type { AssessmentErrorCode } from '../assessments/assessment.errors';
 
 /** What the rules need to know of a subject: its consents, restrictions and whether it is a minor. */
 export interface ProcessingContext {
@@ -17,15 +18,19 @@ export interface ProcessingContext {
  * May `categories` be processed for `purposeId`? The one answer used for writes, disclosures and
  * reads (PIPL Arts. 13, 14, 28-31, 44). Throws the first rule broken, with its public code.
  */
-export function assertMayProcess(registry: RegistryState, subject: ProcessingContext, purposeId: string, categories: readonly Category[]): Purpose {
-  const purpose = knownPurpose(registry, purposeId);
+export function assertMayProcess(
+  registry: RegistryState,
+  subject: ProcessingContext,
+  purposeId: string,
+  categories: readonly Category[],
+  options: { rightsRequest?: boolean } = {},
+): Purpose {
+  const purpose = options.rightsRequest ? knownPurpose(registry, purposeId) : admittedPurpose(registry, purposeId);
   const outside = categories.filter((category) => !purpose.categories.includes(category));
   if (outside.length > 0) {
     throw new DomainError<SubjectErrorCode>('category-not-in-purpose', `categories not within purpose ${purposeId}: ${outside.join(', ')}`, { purposeId, categories: outside });
   }
-  if (isRestricted(subject, purposeId)) {
-    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
-  }
+  assertNotRestricted(subject, purpose);
   if (purpose.legalBasis === 'consent') {
     const uncovered = categories.filter((category) => !lawfulConsent(subject, purposeId, category, false));
     if (
@@ -56,9 +61,42 @@ export function knownPurpose(registry: RegistryState, purposeId: string): Purpos
   return purpose;
 }
 
+/**
+ * A purpose processing may go ahead under: known, and, when it requires an impact assessment
+ * (PIPL Arts. 55–56), covered by an approved, unexpired one. Every read and write of PI is
+ * admitted here (assertMayProcess, readableCategories), except a change a verified rights request
+ * names: the subject's correction (Art. 46) does not wait for the handler's assessment.
+ */
+export function admittedPurpose(registry: RegistryState, purposeId: string): Purpose {
+  const purpose = knownPurpose(registry, purposeId);
+  if (purpose.requiresAssessment && !(registry.assessments?.[purposeId]?.length ?? 0)) {
+    throw new DomainError<AssessmentErrorCode>('assessment-required', `purpose ${purposeId} needs an approved, unexpired impact assessment`, { purposeId });
+  }
+  return purpose;
+}
+
 /** Everything about a child under 14 is sensitive (PIPL Art. 28, GB/T 45574). */
 export function isSensitive(registry: RegistryState, subject: Pick<ProcessingContext, 'minor'>, category: Category): boolean {
   return subject.minor || registry.sensitivity[category];
+}
+
+/**
+ * Not a registry purpose: a restriction naming it is the subject's refusal of decisions made by
+ * automated means (PIPL Art. 24), and restricts every purpose flagged `automatedDecisionMaking`,
+ * those flagged later included.
+ */
+export const AUTOMATED_DECISIONS_ID = 'pipl:automated-decision-making';
+
+function assertNotRestricted(subject: Pick<ProcessingContext, 'restrictions'>, purpose: Purpose): void {
+  if (isRestricted(subject, purpose.id)) {
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purpose.id}`, { purposeId: purpose.id });
+  }
+  if (purpose.automatedDecisionMaking && isRestricted(subject, AUTOMATED_DECISIONS_ID)) {
+    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject refuses automated decisions, which ${purpose.id} makes (PIPL Art. 24)`, {
+      purposeId: purpose.id,
+      restriction: 'automated-decision-making',
+    });
+  }
 }
 
 export function isRestricted(subject: Pick<ProcessingContext, 'restrictions'>, purposeId: string): boolean {
@@ -116,10 +154,8 @@ function refuseUnguarded(subject: Pick<ProcessingContext, 'consents' | 'minor'>,
  * nothing held has a basis.
  */
 export function readableCategories(registry: RegistryState, subject: ProcessingContext, purposeId: string, held: readonly Category[]): Category[] {
-  const purpose = knownPurpose(registry, purposeId);
-  if (isRestricted(subject, purposeId)) {
-    throw new DomainError<SubjectErrorCode>('processing-restricted', `the subject has restricted processing for ${purposeId}`, { purposeId });
-  }
+  const purpose = admittedPurpose(registry, purposeId);
+  assertNotRestricted(subject, purpose);
   const lawfulUnder = (consentOf: (category: Category, separate: boolean) => ConsentState | undefined) =>
     held.filter(
       (category) =>

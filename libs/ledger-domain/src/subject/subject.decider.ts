@@ -4,7 +4,8 @@ import { noticeOf } from '../registry/registry.decider';
 import { Category } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
-import { assertMayProcess, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
+import { assertMayProcess, AUTOMATED_DECISIONS_ID, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
+import { crossBorderProvision } from '../assessments/cross-border';
 import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
@@ -20,6 +21,7 @@ export interface ConsentRequest {
   categories: Category[];
   separate: boolean;
   guardian?: Guardian;
+  crossBorderCountries?: string[];
 }
 
 interface Context {
@@ -95,7 +97,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       // the consents in force (the record must be true, Art. 46), and its age fact makes every later
       // decision treat the subject as a child; undoing that takes a guardian's consent.
       assertNamedRequest(command, subjectId);
-      assertMayProcess(command.registry, live, command.purposeId, [command.category]);
+      // a correction or supplement the subject asked for (Art. 46) is the handler's duty, assessed or not
+      assertMayProcess(command.registry, live, command.purposeId, [command.category], { rightsRequest: command.rightsRequestId !== undefined });
       const age = ageFact(command, live);
       const held = live.held[command.category];
       assertDocumentNumber(command.category, held, command.set, 'set');
@@ -137,7 +140,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
     }
     case 'RestrictProcessing': {
       const purposeIds = command.purposeIds ?? null;
-      for (const purposeId of purposeIds ?? []) knownPurpose(command.registry, purposeId);
+      // the refusal of automated decisions names no registry purpose: it reaches every purpose flagged so
+      for (const purposeId of purposeIds ?? []) if (purposeId !== AUTOMATED_DECISIONS_ID) knownPurpose(command.registry, purposeId);
       return [{ type: 'ProcessingRestricted', data: { subjectId, restrictionId: command.restrictionId, purposeIds, reason: command.reason, restrictedAt: command.now } }];
     }
     case 'LiftRestriction':
@@ -147,8 +151,9 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       return [{ type: 'RestrictionLifted', data: { subjectId, restrictionId: command.restrictionId, liftedAt: command.now } }];
     case 'Disclose': {
       assertMayProcess(command.registry, live, command.purposeId, command.categories);
-      // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not.
-      const consent = separateConsentCovering(live, command.purposeId, command.categories);
+      // Provision to another handler needs a separate consent (PIPL Art. 23), sensitive or not; outside the mainland, one naming where (Art. 39)
+      const { recipient: transferred, consent: crossBorderConsent } = crossBorderProvision(command.registry, live, command.purposeId, command.categories, command.recipient);
+      const consent = crossBorderConsent ?? separateConsentCovering(live, command.purposeId, command.categories);
       if (!consent) {
         throw new DomainError<SubjectErrorCode>(
           'separate-consent-required',
@@ -159,8 +164,8 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
           },
         );
       }
-      const { disclosureId, recipient, purposeId, categories, now } = command;
-      return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
+      const { disclosureId, purposeId, categories, now } = command;
+      return [{ type: 'DisclosedToThirdParty', data: { subjectId, disclosureId, recipient: transferred, purposeId, categories, consentId: consent.consentId, disclosedAt: now } }];
     }
     case 'AssignSubject': {
       const { departmentId, healthManagerId } = command;
@@ -316,6 +321,10 @@ function assertConsentable(registry: RegistryState, consent: ConsentRequest, not
   if (minor && !consent.guardian) {
     throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 can consent only through a guardian', { purposeId: purpose.id });
   }
+  // PIPL Art. 39: provision outside the mainland takes a separate consent
+  if (consent.crossBorderCountries?.length && !consent.separate) {
+    throw new DomainError<SubjectErrorCode>('separate-consent-required', 'a consent to provision outside the mainland must be separate', { purposeId: purpose.id, categories: [] });
+  }
   // PIPL Art. 29: sensitive PI is processed on a separate consent; a general one would be recorded and never count
   const sensitive = consent.categories.filter((category) => isSensitive(registry, { minor }, category));
   if (sensitive.length > 0 && !consent.separate) {
@@ -328,8 +337,22 @@ function assertConsentable(registry: RegistryState, consent: ConsentRequest, not
 }
 
 function consentGranted(subjectId: string, consent: ConsentRequest, noticeVersion: string, channel: string, now: string): Extract<SubjectEvent, { type: 'ConsentGranted' }> {
-  const { consentId, purposeId, categories, separate, guardian } = consent;
-  return { type: 'ConsentGranted', data: { subjectId, consentId, purposeId, categories, separate, noticeVersion, channel, ...(guardian ? { guardian } : {}), grantedAt: now } };
+  const { consentId, purposeId, categories, separate, guardian, crossBorderCountries } = consent;
+  return {
+    type: 'ConsentGranted',
+    data: {
+      subjectId,
+      consentId,
+      purposeId,
+      categories,
+      separate,
+      noticeVersion,
+      channel,
+      ...(guardian ? { guardian } : {}),
+      ...(crossBorderCountries?.length ? { crossBorderCountries: [...crossBorderCountries] } : {}),
+      grantedAt: now,
+    },
+  };
 }
 
 function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted' }>): ConsentState {
@@ -340,6 +363,7 @@ function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted'
     separate: data.separate,
     noticeVersion: data.noticeVersion,
     guardian: data.guardian !== undefined,
+    ...(data.crossBorderCountries ? { crossBorderCountries: data.crossBorderCountries } : {}),
     status: 'active',
     grantedAt: data.grantedAt,
   };

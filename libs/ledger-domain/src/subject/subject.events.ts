@@ -12,6 +12,19 @@ export interface Guardian {
 export interface Recipient {
   name: string;
   contact: string;
+  /** Where the recipient processes the data (ISO 3166-1 alpha-2); absent or CN: the mainland. */
+  country?: string;
+  /** Provision outside the mainland (PIPL Arts. 38–39): the legal mechanism, and the assessment that covered it. */
+  transfer?: CrossBorderTransfer;
+}
+
+/** PIPL Art. 38 and the 2024 Provisions on Promoting and Regulating Cross-Border Data Flows (exemptions). */
+export const TRANSFER_MECHANISMS = ['security-assessment', 'certification', 'standard-contract', 'exemption'] as const;
+export interface CrossBorderTransfer {
+  mechanism: (typeof TRANSFER_MECHANISMS)[number];
+  /** The assessment's approval number, the certificate, the contract's filing number, or the exemption's provision. */
+  reference: string;
+  assessmentId?: string;
 }
 
 export interface RetainedCategory {
@@ -65,6 +78,8 @@ export type SubjectEvent<V = unknown> =
         noticeVersion: string;
         channel: string;
         guardian?: V;
+        /** A separate consent to provision outside the mainland names where (PIPL Art. 39). */
+        crossBorderCountries?: string[];
         grantedAt: string;
       };
     }

@@ -9,6 +9,7 @@ export interface ConsentState {
   separate: boolean;
   noticeVersion: string;
   guardian: boolean;
+  crossBorderCountries?: string[];
   status: 'active' | 'withdrawn';
   grantedAt: string;
   withdrawnAt?: string;
@@ -83,8 +84,18 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
       return touch({ ...state, held: { ...state.held, [event.data.category]: [...fields] } }, event.data.addedAt);
     }
     case 'ConsentGranted': {
-      const { consentId, purposeId, categories, separate, noticeVersion, guardian, grantedAt } = event.data;
-      const consent: ConsentState = { consentId, purposeId, categories, separate, noticeVersion, guardian: guardian !== undefined, status: 'active', grantedAt };
+      const { consentId, purposeId, categories, separate, noticeVersion, guardian, crossBorderCountries, grantedAt } = event.data;
+      const consent: ConsentState = {
+        consentId,
+        purposeId,
+        categories,
+        separate,
+        noticeVersion,
+        guardian: guardian !== undefined,
+        ...(crossBorderCountries ? { crossBorderCountries } : {}),
+        status: 'active',
+        grantedAt,
+      };
       return touch({ ...state, consents: { ...state.consents, [consentId]: consent } }, grantedAt);
     }
     case 'ConsentWithdrawn': {

@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { knownPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
+import { admittedPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
@@ -41,7 +41,7 @@ export class SubjectHistoryHandler implements IQueryHandler<SubjectHistory> {
   async execute({ subjectId, purposeId, reveal, revealReason, context }: SubjectHistory): Promise<HistoryEntry[]> {
     const audit = purposeId === COMPLIANCE_AUDIT_PURPOSE_ID;
     const registry = await this.registry.current();
-    if (!audit) knownPurpose(registry, purposeId);
+    if (!audit) admittedPurpose(registry, purposeId);
     const { state, events } = await this.subjects.load(subjectId);
     if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
     let readable: ReadonlySet<string> | undefined;

@@ -7,6 +7,7 @@ import { RegistryService } from '../../registry/registry.service';
 import { ChangeData } from '../../subjects/change-data/change-data.handler';
 import { WithdrawConsent } from '../../subjects/consents/consents.handler';
 import { RestrictProcessing } from '../../subjects/restrictions/restrictions.handler';
+import type { RestrictDto } from '../../subjects/subject-commands.dto';
 import { ErasureService } from '../erasure/erasure.service';
 import { LiveRequest } from './rights-requests.service';
 import { SubjectExport } from './subject-export';
@@ -35,6 +36,8 @@ export class RightsFulfilment {
         return { export: `/v1/rights-requests/${requestId}/export`, format: 'pi-ledger-export/v1' };
       case 'explanation':
         return { explanation: await this.exports.explain(subjectId) };
+      case 'decision_explanation':
+        return { explanation: await this.exports.explainDecision(subjectId, details.purposeId as string, details.decisionRef as string) };
       case 'correction':
       case 'supplement': {
         const applied = [];
@@ -46,7 +49,8 @@ export class RightsFulfilment {
         return { applied };
       }
       case 'restriction': {
-        const input = { purposeIds: details.purposeIds as string[] | undefined, reason: `rights request ${requestId}` };
+        const kind = details.kind as RestrictDto['kind'];
+        const input = { purposeIds: details.purposeIds as string[] | undefined, ...(kind ? { kind } : {}), reason: `rights request ${requestId}` };
         return this.commands.execute(new RestrictProcessing(subjectId, input, context));
       }
       case 'consent_withdrawal': {

@@ -3,6 +3,7 @@ import { isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { RightsRequestType } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import { validate as isUuid } from 'uuid';
 import { validateCategoryFields } from '../../subjects/subject-data.dto';
+import { RESTRICTION_KINDS } from '../../subjects/subject-commands.dto';
 
 /** What each type needs in `details`, checked at filing so fulfilment cannot fail on shape. */
 export function detailsProblems(type: RightsRequestType, details: Record<string, unknown>, today: string): FieldProblem[] {
@@ -19,9 +20,23 @@ export function detailsProblems(type: RightsRequestType, details: Record<string,
       }
       break;
     case 'restriction':
-      known(['purposeIds']);
+      known(['purposeIds', 'kind']);
       if (details.purposeIds !== undefined && (!Array.isArray(details.purposeIds) || !details.purposeIds.every((p) => typeof p === 'string'))) {
         problems.push({ path: 'details.purposeIds', message: 'must be a list of purpose ids' });
+      }
+      if (details.kind !== undefined && !(RESTRICTION_KINDS as readonly unknown[]).includes(details.kind)) {
+        problems.push({ path: 'details.kind', message: `must be one of ${RESTRICTION_KINDS.join(', ')}` });
+      }
+      if (details.kind === 'automated-decision-making' && details.purposeIds !== undefined) {
+        problems.push({ path: 'details.purposeIds', message: 'a refusal of automated decisions names no purposes' });
+      }
+      break;
+    case 'decision_explanation':
+      known(['purposeId', 'decisionRef']);
+      if (typeof details.purposeId !== 'string') problems.push({ path: 'details.purposeId', message: 'the purpose under which the decision was made' });
+      // a reference into the deciding system, never free text: it reaches the log in clear
+      if (typeof details.decisionRef !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/.test(details.decisionRef)) {
+        problems.push({ path: 'details.decisionRef', message: 'must be the decision’s identifier (letters, digits and . _ : / -, up to 128)' });
       }
       break;
     case 'consent_withdrawal':

@@ -5,9 +5,11 @@ import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/di
 import { AccessLogQueries } from '@pi-ledger/read-models/projections/access-log/access-log.queries';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
+import { purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { AUTOMATED_DECISIONS_ID } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { RegistryService } from '../../registry/registry.service';
 import { ProjectionFreshness } from '../../application/projection-freshness';
-import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 /**
  * The machine-readable copy of a subject's file (PIPL Art. 45; format `pi-ledger-export/v1`,
@@ -29,6 +31,7 @@ export class SubjectExport {
     if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId)); // 503, not "erased"
     if (!profile || profile.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
     const purposes = await this.relevantPurposes(profile.consents);
+    const disclosures = await this.disclosures.bySubject(subjectId);
     // Portability covers data provided under consent or contract (Art. 45 / NDSMR 25)
     const portable = new Set(purposes.filter((p) => p.legalBasis === 'consent' || p.legalBasis === 'contract').flatMap((p) => p.categories as string[]));
     const data = Object.fromEntries(Object.entries(profile.data).filter(([category]) => !portability || portable.has(category)));
@@ -48,7 +51,8 @@ export class SubjectExport {
         categories: p.categories,
         retentionDays: p.retentionDays ?? null,
       })),
-      disclosures: await this.disclosures.bySubject(subjectId),
+      disclosures,
+      crossBorderRecipients: crossBorderRecipients(disclosures),
       accessLog: (await this.accessLog.list({ subjectId, limit: 1000 })).items,
     };
   }
@@ -58,21 +62,65 @@ export class SubjectExport {
     if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId));
     if (!profile) throw new DomainError('subject-not-found', 'no such subject');
     const purposes = await this.relevantPurposes(profile.consents);
-    const recipients = [...new Set((await this.disclosures.bySubject(subjectId)).map((d) => d.recipient.name))];
+    const disclosures = await this.disclosures.bySubject(subjectId);
+    const recipients = [...new Set(disclosures.map((d) => d.recipient.name))];
+    const abroad = crossBorderRecipients(disclosures);
     const line = (p: Purpose) => ({
       zh: `「${p.name}」：${BASIS_ZH[p.legalBasis]}；涉及 ${p.categories.join('、')}；保存 ${p.retentionDays ?? '—'} 天。`,
       en: `"${p.name}": ${BASIS_EN[p.legalBasis]}; covers ${p.categories.join(', ')}; kept ${p.retentionDays ?? '—'} days.`,
     });
     const lines = purposes.map(line);
     return {
-      zh: ['我们为以下目的处理您的个人信息：', ...lines.map((l) => l.zh), recipients.length ? `提供给：${recipients.join('、')}。` : '未向第三方提供您的个人信息。'].join('\n'),
+      zh: [
+        '我们为以下目的处理您的个人信息：',
+        ...lines.map((l) => l.zh),
+        recipients.length ? `提供给：${recipients.join('、')}。` : '未向第三方提供您的个人信息。',
+        ...abroad.map((r) => `向境外提供：${r.name}（${r.country}），依据：${MECHANISM_ZH[r.mechanism]}（${r.reference}）。`),
+      ].join('\n'),
       en: [
         'We process your personal information for these purposes:',
         ...lines.map((l) => l.en),
         recipients.length ? `Provided to: ${recipients.join(', ')}.` : 'We have not provided your personal information to third parties.',
+        ...abroad.map((r) => `Provided outside the mainland to ${r.name} (${r.country}) under ${r.mechanism.replace('-', ' ')} (${r.reference}).`),
       ].join('\n'),
       purposes: purposes.map((p) => p.id),
       recipients,
+      crossBorderRecipients: abroad,
+    };
+  }
+
+  /**
+   * Why and how a decision about the subject was made by automated means (PIPL Art. 24): the
+   * purpose's description of its logic, the categories it decides on and their basis, and the
+   * subject's right to refuse such decisions, with whether the subject refuses them now.
+   */
+  async explainDecision(subjectId: string, purposeId: string, decisionRef: string) {
+    const profile = await this.profiles.find(subjectId);
+    if (!profile) await this.freshness.assertNotQuarantined('subject_profile', subjectStream(subjectId));
+    if (!profile) throw new DomainError('subject-not-found', 'no such subject');
+    const purpose = purposeOf(await this.registry.current(), purposeId);
+    if (!purpose) throw new DomainError('unknown-purpose', `unknown purpose ${purposeId}`, { purposeId });
+    const refused = profile.restrictions.some((r) => r.purposeIds?.includes(AUTOMATED_DECISIONS_ID));
+    const held = purpose.categories.filter((category) => category in profile.data);
+    return {
+      decisionRef,
+      purposeId: purpose.id,
+      logic: purpose.description,
+      categories: held,
+      legalBasis: purpose.legalBasis,
+      refusesAutomatedDecisions: refused,
+      zh: [
+        `决定 ${decisionRef} 由「${purpose.name}」的自动化决策作出：${purpose.description}`,
+        `所依据的信息类别：${held.join('、') || '—'}；${BASIS_ZH[purpose.legalBasis]}。`,
+        refused ? '您已拒绝仅通过自动化决策方式作出决定，此后不再对您作出此类决定。' : '您有权拒绝仅通过自动化决策方式作出对您个人权益有重大影响的决定。',
+      ].join('\n'),
+      en: [
+        `Decision ${decisionRef} was made by automated means for "${purpose.name}": ${purpose.description}`,
+        `Information it used: ${held.join(', ') || '—'}; ${BASIS_EN[purpose.legalBasis]}.`,
+        refused
+          ? 'You have refused decisions made solely by automated means; none will be made about you.'
+          : 'You may refuse decisions made solely by automated means that significantly affect your rights and interests.',
+      ].join('\n'),
     };
   }
 
@@ -83,6 +131,27 @@ export class SubjectExport {
     return Object.values(registry.purposes).filter((p) => ids.has(p.id) || p.necessaryForService);
   }
 }
+
+/** Recipients outside the mainland (PIPL Arts. 38–39, 48): whom, where, under which mechanism; once per recipient, country and mechanism. */
+function crossBorderRecipients(disclosures: Array<{ recipient: { name: string } & Partial<Pick<Recipient, 'country' | 'transfer'>>; purposeId: string }>) {
+  const seen = new Map<string, { name: string; country: string; mechanism: CrossBorderTransfer['mechanism']; reference: string; purposeIds: string[] }>();
+  for (const { recipient, purposeId } of disclosures) {
+    if (!recipient.transfer || !recipient.country) continue;
+    const key = JSON.stringify([recipient.name, recipient.country, recipient.transfer.mechanism, recipient.transfer.reference]);
+    const { mechanism, reference } = recipient.transfer;
+    const entry = seen.get(key) ?? { name: recipient.name, country: recipient.country, mechanism, reference, purposeIds: [] };
+    if (!entry.purposeIds.includes(purposeId)) entry.purposeIds.push(purposeId);
+    seen.set(key, entry);
+  }
+  return [...seen.values()];
+}
+
+const MECHANISM_ZH: Record<CrossBorderTransfer['mechanism'], string> = {
+  'security-assessment': '数据出境安全评估',
+  certification: '个人信息保护认证',
+  'standard-contract': '个人信息出境标准合同',
+  exemption: '《促进和规范数据跨境流动规定》豁免情形',
+};
 
 const BASIS_ZH: Record<string, string> = {
   consent: '基于您的同意（可随时撤回）',

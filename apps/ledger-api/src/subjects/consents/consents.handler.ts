@@ -37,6 +37,7 @@ export class GrantConsentHandler implements ICommandHandler<GrantConsent> {
       categories: input.categories,
       separate: input.separate,
       guardian: input.guardian && { ...input.guardian },
+      ...(input.crossBorderCountries ? { crossBorderCountries: [...input.crossBorderCountries] } : {}),
       noticeVersion: input.noticeVersion,
       channel: input.channel,
       now,

@@ -24,7 +24,12 @@ export class DiscloseHandler implements ICommandHandler<Disclose> {
     const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'Disclose',
       disclosureId,
-      recipient: { ...input.recipient },
+      recipient: {
+        name: input.recipient.name,
+        contact: input.recipient.contact,
+        ...(input.recipient.country ? { country: input.recipient.country } : {}),
+        ...(input.recipient.transfer ? { transfer: { mechanism: input.recipient.transfer.mechanism, reference: input.recipient.transfer.reference } } : {}),
+      },
       purposeId: input.purposeId,
       categories: input.categories,
       now,

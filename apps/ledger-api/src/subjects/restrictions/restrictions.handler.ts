@@ -3,6 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { RequestContext } from '../../application/request-context';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { RestrictDto } from '../subject-commands.dto';
+import { validationFailed } from '../subject-data.validation';
+import { AUTOMATED_DECISIONS_ID } from '@pi-ledger/ledger-domain/subject/processing-rules';
 
 export class RestrictProcessing {
   constructor(
@@ -28,11 +30,14 @@ export class RestrictProcessingHandler implements ICommandHandler<RestrictProces
   constructor(private readonly subjects: SubjectCommandsService) {}
 
   async execute({ subjectId, input, context, ifMatch }: RestrictProcessing) {
+    if (input.kind === 'automated-decision-making' && input.purposeIds)
+      throw validationFailed([{ path: 'purposeIds', message: 'a refusal of automated decisions names no purposes' }]);
+    const purposeIds = input.kind === 'automated-decision-making' ? [AUTOMATED_DECISIONS_ID] : input.purposeIds;
     const restrictionId = uuidv7();
     const result = await this.subjects.execute(subjectId, context, ifMatch, (_, registry, now) => ({
       type: 'RestrictProcessing',
       restrictionId,
-      purposeIds: input.purposeIds,
+      purposeIds,
       reason: input.reason,
       now,
       registry,

@@ -3,7 +3,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
-import { knownPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
+import { admittedPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
@@ -59,7 +59,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
 
   async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
     const registry = await this.registry.current();
-    knownPurpose(registry, purposeId);
+    admittedPurpose(registry, purposeId);
     // health managers and customer service find only the customers they reach: filtered, never refused
     const reach = reachOf(context.actor);
     const search = { ...this.criteria(filters), ...(reach.kind === 'assigned' ? { reach } : {}) };

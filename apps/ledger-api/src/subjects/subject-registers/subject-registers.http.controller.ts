@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
-import { knownPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
+import { admittedPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { ConsentRegisterQueries } from '@pi-ledger/read-models/projections/consent-register/consent-register.queries';
 import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
@@ -54,6 +54,6 @@ export class SubjectRegistersHttpController {
 
   private async authorise(context: RequestContext, subjectId: string, purpose: string | undefined): Promise<void> {
     const purposeId = purposeOfReading(context, subjectId, purpose);
-    if (purposeId !== undefined) knownPurpose(await this.registry.current(), purposeId);
+    if (purposeId !== undefined) admittedPurpose(await this.registry.current(), purposeId);
   }
 }
