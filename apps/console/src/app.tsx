@@ -6,10 +6,10 @@ import enUS from 'antd/locale/en_US';
 import { I18nProvider, useI18n } from './i18n/i18n';
 import { SessionProvider, useSession } from './session/session';
 import { PurposeProvider, RequirePurpose } from './session/purpose';
-import { ConsoleLayout } from './layout/console-layout';
 import { LoginPage } from './pages/login-page';
 
-// every page but sign-in is loaded when first opened: the login route ships the least script
+// every page but sign-in, and the signed-in frame, load when first opened: the login route ships the least script
+const ConsoleLayout = lazy(() => import('./layout/console-layout'));
 const HomePage = lazy(() => import('./pages/home/home-page'));
 const SearchPage = lazy(() => import('./pages/customers/search-page'));
 const RegisterPage = lazy(() => import('./pages/customers/register-page'));

@@ -1,30 +1,15 @@
 import { useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
-import { Button, Drawer, Grid, Layout, Menu, Segmented, Space, Tag, Typography } from 'antd';
+import { Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { LanguageSwitch } from './language-switch';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session/session';
 import { usePurpose } from '../session/purpose';
 import { FILE_ROLES, menuFor } from './menus';
 import { hasAnyRole } from '../session/jwt';
 
-export function LanguageSwitch() {
-  const { lang, setLang } = useI18n();
-  return (
-    <Segmented
-      size="small"
-      value={lang}
-      onChange={(value) => setLang(value as 'zh' | 'en')}
-      options={[
-        { label: '中文', value: 'zh' },
-        { label: 'English', value: 'en' },
-      ]}
-      aria-label="Language / 语言"
-    />
-  );
-}
-
 /** The signed-in frame: menus for the person's roles, the purpose they work under, language, sign-out. */
-export function ConsoleLayout() {
+export default function ConsoleLayout() {
   const { t } = useI18n();
   const { user, username, signOut } = useSession();
   const { purpose, choose } = usePurpose();

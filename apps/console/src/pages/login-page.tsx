@@ -5,7 +5,7 @@ import { api, type TokenGrant } from '../api/api-client';
 import { describeError } from '../api/problem-messages';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session/session';
-import { LanguageSwitch } from '../layout/console-layout';
+import { LanguageSwitch } from '../layout/language-switch';
 import { CodeForm, EnrolmentStep, NewPasswordStep, type Enrolment } from './login-steps';
 
 /** What POST /v1/auth/login (and each later step) answers: the tokens, or the next step. */
