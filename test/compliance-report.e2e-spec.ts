@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { verifyInclusion } from '../libs/audit/src/merkle';
+import { TokenService } from '../libs/access-control/src/token.service';
 import { verifyTreeHead } from '../libs/audit/src/tree-head-signer';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
@@ -81,6 +82,15 @@ describe('the compliance-audit report over HTTP', () => {
         actors: ['staff-wang'],
       })
     ).incidentId;
+    // a health manager of another department reads b by break-glass
+    const admin = await t.admin();
+    const [home, other] = await Promise.all(
+      ['cr-home', 'cr-other'].map(async (code) => (await write(admin, 'POST', '/v1/departments', { code, name: code })).departmentId as string),
+    );
+    await write(staff, 'PUT', `/v1/subjects/${b.subjectId}/assignment`, { departmentId: home });
+    const outsider = await api.app.get(TokenService).sign({ sub: 'hm-cover', roles: ['health_manager'], departmentId: other });
+    const glass = await call('GET', `/v1/subjects/${b.subjectId}`, outsider, undefined, { 'x-processing-purpose': HM, 'x-break-glass': 'covering-colleague' });
+    expect(glass.status).toBe(200);
     await write(officer, 'POST', `/v1/compliance/incidents/${did.incidentId}/notifications`, {
       audience: 'regulator',
       channel: 'cac-online-report',
@@ -121,6 +131,12 @@ describe('the compliance-audit report over HTTP', () => {
     expect(body.disclosures).toMatchObject({ count: 1, byRecipient: { 某某检验所: { count: 1 } }, crossBorder: { count: 0, items: [] } });
     expect(body.incidents).toMatchObject({ count: 1, items: [{ incidentId: did.incidentId, kind: 'lost-device', notifications: [{ audience: 'regulator' }] }] });
     expect(body.lookupAlerts.count).toBe(0);
+    expect(body.breakGlass).toMatchObject({
+      count: 1,
+      byReason: { 'covering-colleague': { count: 1 } },
+      byAccount: { 'hm-cover': { count: 1 } },
+      items: [{ account: 'hm-cover', reason: 'covering-colleague', access: 'read', hasNote: false }],
+    });
     const hm = body.purposes.find((p: { id: string }) => p.id === HM);
     expect(hm).toMatchObject({ legalBasis: 'contract', assessments: [{ assessmentId: did.assessmentId, status: 'approved', approvedVersion: 1 }] });
     const text = JSON.stringify(body);

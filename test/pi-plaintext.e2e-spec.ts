@@ -57,6 +57,17 @@ async function scan(owner: Client, tables: readonly Relation[], secrets: readonl
   return [...new Set(found)];
 }
 
+/** What the customer's records (issue #14) carry: sealed under the customer's keys like the file. */
+const RECORDS = {
+  institution: '协和体检西院',
+  package: '女性肿瘤筛查套餐',
+  conclusion: '甲状腺结节三级随访',
+  indicator: '癌胚抗原',
+  service: '戒烟门诊咨询记录',
+  outcome: '客户决定下月戒烟',
+  followUp: '确认戒烟贴使用情况',
+};
+
 describe('no plaintext PI in any table', () => {
   let api: TestApi;
   beforeAll(async () => (api = await startTestApi({ logLevel: 'debug' })));
@@ -84,6 +95,7 @@ describe('no plaintext PI in any table', () => {
     health.lifestyle.exercise,
     '高血压',
     '张小红',
+    ...Object.values(RECORDS),
   ];
 
   it('the scanner finds a value planted in any kind of column, and in a log line', async () => {
@@ -139,8 +151,24 @@ describe('no plaintext PI in any table', () => {
         categories: ['health'],
       }),
       await call('POST', `/v1/subjects/${id}/restrictions`, staff, { purposeIds: ['research'], reason: `${ZHANG.name} 要求暂停研究使用` }),
+      await call('POST', `/v1/subjects/${id}/checkups`, staff, {
+        visitDate: '2026-01-05',
+        package: RECORDS.package,
+        institution: RECORDS.institution,
+        results: [{ code: 'CEA', name: RECORDS.indicator, value: 7.5, unit: 'ng/mL', referenceRange: { high: 5 } }],
+        conclusions: [RECORDS.conclusion],
+        purposeId: 'health-management',
+      }),
+      await call('POST', `/v1/subjects/${id}/service-records`, staff, {
+        serviceDate: '2026-01-06',
+        serviceType: 'consultation',
+        content: RECORDS.service,
+        outcome: RECORDS.outcome,
+        purposeId: 'health-management',
+      }),
+      await call('POST', `/v1/subjects/${id}/follow-ups`, staff, { dueDate: '2026-12-01', channel: 'phone', note: RECORDS.followUp, purposeId: 'health-management' }),
     ];
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
@@ -152,13 +180,17 @@ describe('no plaintext PI in any table', () => {
     expect(search.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([id]);
     read = await call('GET', `/v1/subjects/${id}`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.status).toBe(200);
+    const checkups = await call('GET', `/v1/subjects/${id}/checkups`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
+    expect(checkups.body.items[0].visit.institution).toBe(RECORDS.institution);
 
     const owner = await api.database.ownerClient();
     // the profile read model too keeps its values sealed (issue #18): no table holds PI in clear
     const { rows: live } = await owner.query(`SELECT generation FROM projection_checkpoints WHERE name = 'subject_profile'`);
     const profileTable = `subject_profile__g${live[0].generation}`;
     const tables = await relations(owner);
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable]));
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable, 'checkup_visits__g1']),
+    );
     // the scan finds what is in clear: the purpose every event names
     expect(await scan(owner, [{ schema: 'public', name: 'ledger_events' }], ['health-management'])).not.toEqual([]);
     expect(await scan(owner, tables, secrets)).toEqual([]);

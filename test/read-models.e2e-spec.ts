@@ -74,6 +74,7 @@ describe('read models over HTTP', () => {
           items: [
             {
               subjectId: li.subjectId,
+              customerNumber: expect.stringMatching(/^C\d{10}$/),
               name: '李娜',
               phone: '+86135****1111',
               status: 'active',

@@ -35,7 +35,12 @@ describe('subjects over HTTP', () => {
     it('registers a subject and returns its id, version and position with an ETag', async () => {
       const response = await register(registrationWith(1));
       expect(response.status).toBe(201);
-      expect(response.body).toEqual({ subjectId: expect.stringMatching(/^[0-9a-f-]{36}$/), version: 7, position: expect.any(Number) });
+      expect(response.body).toEqual({
+        subjectId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        customerNumber: expect.stringMatching(/^C\d{10}$/),
+        version: 7,
+        position: expect.any(Number),
+      });
       expect(response.headers.get('etag')).toBe('"7"');
       expect(response.headers.get('location')).toBe(`/v1/subjects/${response.body.subjectId}`);
     });

@@ -22,6 +22,9 @@ import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
 import { AssessmentsModule } from './compliance/assessments/assessments.module';
 import { IncidentsModule } from './compliance/incidents/incidents.module';
 import { AuditReportModule } from './compliance/audit-report/audit-report.module';
+import { CheckupsModule } from './checkups/checkups.module';
+import { ServiceRecordsModule } from './service-records/service-records.module';
+import { FollowUpsModule } from './follow-ups/follow-ups.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -52,6 +55,9 @@ export class LedgerApiModule {
         AssessmentsModule,
         IncidentsModule,
         AuditReportModule,
+        CheckupsModule,
+        ServiceRecordsModule,
+        FollowUpsModule,
       ],
     };
   }

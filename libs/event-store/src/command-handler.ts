@@ -49,6 +49,8 @@ export interface HandleOptions<State, E extends AnyDomainEvent, Options extends 
   /** An append error other than a version conflict that deciding again can settle (true: retry). */
   retryOn?: (error: unknown) => boolean;
   retry?: RetryPolicy;
+  /** How the stream is read for a decision; default: every event folded (loadStream). */
+  load?: (store: EventStore, streamId: string, fold: StreamFold<State, E>) => Promise<{ state: State; version: number; events: RecordedEvent<E>[] }>;
 }
 
 export interface HandledCommand<State, E extends AnyDomainEvent> {
@@ -117,6 +119,20 @@ export async function loadStream<State, E extends AnyDomainEvent>(
 }
 
 /**
+ * A stream whose every event carries the whole state (a counter): only its last event is read and
+ * folded, so a decision costs one indexed read however long the stream grows.
+ */
+export async function loadStreamHead<State, E extends AnyDomainEvent>(
+  store: EventStore,
+  streamId: string,
+  fold: StreamFold<State, E>,
+): Promise<{ state: State; version: number; events: RecordedEvent<E>[] }> {
+  const events = await store.readStream<E>(streamId, { direction: 'backwards', maxCount: 1 });
+  const state = events.reduce<State>((current, event) => fold.evolve(current, event), fold.initialState());
+  return { state, version: events.at(-1)?.streamVersion ?? 0, events };
+}
+
+/**
  * Decides `decide` on the stream's current state and appends what it decided. `decide` is called
  * again on every retry with the new state, so it must be pure in what it is given (it may await
  * reference data, such as the registry, that it reads afresh).
@@ -130,7 +146,7 @@ export async function handleCommand<State, E extends AnyDomainEvent, Options ext
 ): Promise<HandledCommand<State, E>> {
   const retry = options.retry ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
-    const loaded = await loadStream(store, streamId, fold);
+    const loaded = await (options.load ?? loadStream)(store, streamId, fold);
     const { state, version } = loaded;
     if (options.expectedVersion !== undefined && options.expectedVersion !== version) throw new PreconditionFailed(streamId, version);
     const current: Attempt<State> = { state, version, attempt };

@@ -3,10 +3,10 @@ import { DataErasedError, FieldContext, isEncryptedValue, PiiVault } from './pii
 import { mapDeclaredPi, PiDeclaration } from './event-pi-declarations';
 import { ERASED } from './subject-event-codec';
 
-/** An event of a stream that belongs to one subject and is named by a request id (`data.requestId`, `data.subjectId`). */
+/** An event of a stream that belongs to one subject (`data.subjectId`) and is named by an id (`data.requestId`, or the declaration's `aadId`). */
 export interface SubjectScopedEvent {
   type: string;
-  data: { subjectId: string; requestId: string } & Record<string, unknown>;
+  data: { subjectId: string } & Record<string, unknown>;
 }
 
 /**
@@ -59,6 +59,6 @@ export class DeclaredEventCodec<E extends SubjectScopedEvent> {
   }
 
   private context(event: E, declaration: PiDeclaration, category: string, field: string): FieldContext {
-    return { eventId: `${event.data.requestId}${declaration.aadSuffix}`, subjectId: event.data.subjectId, category, field };
+    return { eventId: `${String(event.data[declaration.aadId ?? 'requestId'])}${declaration.aadSuffix}`, subjectId: event.data.subjectId, category, field };
   }
 }

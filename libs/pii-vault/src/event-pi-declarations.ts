@@ -7,6 +7,11 @@ import type { IncidentEvent } from '@pi-ledger/ledger-domain/incidents/incident.
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { DepartmentEvent } from '@pi-ledger/ledger-domain/departments/department.events';
+import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
+import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
+import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
+import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -30,6 +35,8 @@ export interface PiField {
 }
 
 export interface PiDeclaration {
+  /** The member of `data` whose value names the AAD's event id; default `requestId`. */
+  aadId?: string;
   /** The AAD's event id: the stream's request id followed by this suffix (kept from the first sealed fields). */
   aadSuffix: string;
   /** Every value that is, or may be, personal information: sealed under the subject's keys. */
@@ -107,6 +114,52 @@ export const BREAK_GLASS_PI: PiDeclaration = {
   clear: ['breakGlassId', 'subjectId', 'actor', 'roles[]', 'actorDepartmentId', 'assignment.departmentId', 'assignment.healthManagerId', 'reason', 'access', 'usedAt'],
 };
 
+/**
+ * Check-ups (issue #14): the whole visit (package, institution, results, conclusions) is one value
+ * sealed under the customer's `health_records` key; its date stays clear for ordering and trends.
+ */
+export const CHECKUP_PI: { readonly [T in CheckupEvent['type']]: PiDeclaration } = {
+  CheckupRecorded: {
+    aadId: 'visitId',
+    aadSuffix: '',
+    pi: [{ path: 'visit', category: 'health_records' }],
+    clear: ['visitId', 'subjectId', 'visitDate', 'recordedBy', 'recordedAt'],
+  },
+};
+
+/** Service records (issue #14): what was done and its outcome, sealed under the customer's `service_interactions` key. */
+export const SERVICE_RECORD_PI: { readonly [T in ServiceRecordEvent['type']]: PiDeclaration } = {
+  ServiceRecorded: {
+    aadId: 'recordId',
+    aadSuffix: '',
+    pi: [{ path: 'details', category: 'service_interactions' }],
+    clear: ['recordId', 'subjectId', 'serviceDate', 'serviceType', 'staffId', 'recordedBy', 'recordedAt'],
+  },
+};
+
+/** Follow-up tasks (issue #14): the note, the outcome and a cancellation's reason, sealed under the customer's `service_interactions` key. */
+export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaration } = {
+  FollowUpOpened: {
+    aadId: 'taskId',
+    aadSuffix: '',
+    pi: [{ path: 'note', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'openedBy', 'openedAt'],
+  },
+  FollowUpReassigned: { aadId: 'taskId', aadSuffix: '/reassign', pi: [], clear: ['taskId', 'subjectId', 'assignee', 'department', 'reassignedBy', 'reassignedAt'] },
+  FollowUpCompleted: {
+    aadId: 'taskId',
+    aadSuffix: '/complete',
+    pi: [{ path: 'outcome', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'completedBy', 'completedAt'],
+  },
+  FollowUpCancelled: {
+    aadId: 'taskId',
+    aadSuffix: '/cancel',
+    pi: [{ path: 'reason', category: 'service_interactions' }],
+    clear: ['taskId', 'subjectId', 'cancelledBy', 'cancelledAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -133,6 +186,11 @@ export const LEDGER_EVENT_PI: {
       | DepartmentEvent['type']
       | AssessmentEvent['type']
       | IncidentEvent['type']
+      | CustomerNumberEvent['type']
+      | CheckupEvent['type']
+      | ServiceRecordEvent['type']
+      | FollowUpEvent['type']
+      | AbnormalResultRuleSet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -183,6 +241,14 @@ export const LEDGER_EVENT_PI: {
   SessionRevoked: REVOKED,
   TokenRevoked: REVOKED,
   ActorRevoked: REVOKED,
+  CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
+  ServiceRecorded: { declared: SERVICE_RECORD_PI.ServiceRecorded },
+  FollowUpOpened: { declared: FOLLOW_UP_PI.FollowUpOpened },
+  FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
+  FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
+  FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
+  AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
+  CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

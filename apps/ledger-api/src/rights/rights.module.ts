@@ -4,6 +4,9 @@ import type { LegalHoldErrorCode } from '@pi-ledger/ledger-domain/legal-hold/leg
 import type { RightsRequestErrorCode } from '@pi-ledger/ledger-domain/rights-request/rights-request.errors';
 import { RegistryModule } from '../registry/registry.module';
 import { SubjectsModule } from '../subjects/subjects.module';
+import { CheckupsModule } from '../checkups/checkups.module';
+import { ServiceRecordsModule } from '../service-records/service-records.module';
+import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { ErasureService } from './erasure/erasure.service';
 import { ErasureCertificates } from './erasure/erasure-certificates';
 import { ErasureCertificatesHttpController } from './erasure/erasure-certificates.http.controller';
@@ -48,7 +51,7 @@ registerProblemCodes({
 
 /** The data subject's rights (PIPL Arts. 44–50): requests and their fulfilment, erasure with certificates, legal holds, retention. */
 @Module({
-  imports: [RegistryModule, SubjectsModule],
+  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule],
   controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController],
   providers: [LegalHoldsService, ErasureCertificates, ErasureService, RightsRequestsService, RightsFulfilment, SubjectExport, retentionScheduleProvider, RetentionScheduler],
 })

@@ -28,6 +28,9 @@ import { DepartmentsModule } from '../departments/departments.module';
 import { BreakGlassModule } from '../compliance/break-glass/break-glass.module';
 import { AssignSubjectHandler } from './assignment/assign-subject.handler';
 import { AssignSubjectHttpController } from './assignment/assign-subject.http.controller';
+import { CustomerNumbersService } from './customer-numbers/customer-numbers.service';
+import { CustomerNumbersHttpController } from './customer-numbers/customer-numbers.http.controller';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 registerProblemCodes({
   'category-not-in-purpose': { status: 422, title: 'Category not within the purpose' },
@@ -75,6 +78,7 @@ registerProblemCodes({
     SubjectRegistersHttpController,
     AccessLogHttpController,
     AssignSubjectHttpController,
+    CustomerNumbersHttpController,
   ],
   providers: [
     SubjectCommandsService,
@@ -91,7 +95,9 @@ registerProblemCodes({
     ReadSubjectHandler,
     SearchSubjectsHandler,
     AssignSubjectHandler,
+    CustomerNumbersService,
+    CustomerNumberQueries,
   ],
-  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries],
 })
 export class SubjectsModule {}

@@ -43,6 +43,10 @@ export const DERIVED_TABLES: readonly string[] = [
   'access_log',
   'daily_activity',
   'rights_requests',
+  'customer_numbers',
+  'checkup_visits',
+  'service_records',
+  'follow_up_tasks',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */

@@ -42,7 +42,8 @@ const by = <K extends string>(rows: readonly Row[], key: (row: Row) => K): Recor
  * The report a compliance audit asks for (PI Protection Compliance Audit Measures, 2025) over a
  * period, computed from the event log itself: purposes with their bases and assessments, consents
  * given and withdrawn, rights requests by type with time to fulfil and the overdue ones, erasures
- * with their certificates, disclosures (cross-border apart), bulk look-up alerts and incidents.
+ * with their certificates, disclosures (cross-border apart), bulk look-up alerts, break-glass
+ * accesses and incidents.
  * No personal data: ids of requests, assessments and incidents, category and purpose names,
  * recipient organisations, staff accounts. Every figure lists the positions of the events it
  * rests on, and `auditTrail` gives their leaves and a signed tree head covering them, with the
@@ -70,6 +71,7 @@ export class ComplianceReport {
       'SubjectErased',
       'DisclosedToThirdParty',
       'BulkLookupSuspected',
+      'BreakGlassUsed',
       'IncidentRecorded',
       'IncidentNotificationRecorded',
     ]);
@@ -131,6 +133,22 @@ export class ComplianceReport {
       lookupAlerts: {
         ...figure(of('BulkLookupSuspected', 'raisedAt')),
         items: of('BulkLookupSuspected', 'raisedAt').map((r) => ({ account: r.data.actor, windowStart: r.data.windowStart, lookups: r.data.lookups, position: r.position })),
+      },
+      breakGlass: {
+        ...figure(of('BreakGlassUsed', 'usedAt')),
+        byReason: by(of('BreakGlassUsed', 'usedAt'), (r) => r.data.reason),
+        byAccount: by(of('BreakGlassUsed', 'usedAt'), (r) => r.data.actor),
+        // the subject and the (sealed) note stay out: the break-glass report (/v1/compliance/break-glass) has them, access-logged
+        items: of('BreakGlassUsed', 'usedAt').map((r) => ({
+          breakGlassId: r.data.breakGlassId,
+          account: r.data.actor,
+          accountDepartmentId: r.data.actorDepartmentId,
+          reason: r.data.reason,
+          access: r.data.access,
+          usedAt: r.data.usedAt,
+          hasNote: r.data.note !== undefined,
+          position: r.position,
+        })),
       },
       incidents: {
         ...figure(incidents),

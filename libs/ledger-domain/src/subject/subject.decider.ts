@@ -12,6 +12,9 @@ import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state'
 /** PIPL Art. 31: a child under 14 needs a guardian's consent. */
 export const MINOR_AGE = 14;
 
+/** Categories whose records live in streams of their own, sealed under the subject's keys for them. */
+export const RECORD_CATEGORIES: readonly Category[] = ['health_records', 'service_interactions'];
+
 /** The reason of the restriction to storage that categories kept under a legal hold get (PIPL Art. 47). */
 export const LEGAL_HOLD_RESTRICTION_REASON = 'legal hold';
 
@@ -226,15 +229,22 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
  */
 function erase(command: Extract<SubjectCommand, { type: 'Erase' }>, live: Live): SubjectEvent[] {
   const held = Object.keys(live.held) as Category[];
+  // records in streams of their own (check-ups, service records, follow-ups) are erased when named, though no field of the file holds them
+  const records = (command.categories ?? []).filter((category) => RECORD_CATEGORIES.includes(category) && !held.includes(category));
+  const erasable = [...held, ...records];
   const requested = new Set(command.categories ?? held);
   const retained: RetainedCategory[] = [];
   for (const hold of command.holds) {
-    if (requested.has(hold.category) && held.includes(hold.category) && !retained.some((kept) => kept.category === hold.category)) retained.push(hold);
+    if (requested.has(hold.category) && erasable.includes(hold.category) && !retained.some((kept) => kept.category === hold.category)) retained.push(hold);
   }
-  const erasedCategories = held.filter((category) => requested.has(category) && !retained.some((kept) => kept.category === category));
+  const erasedCategories = erasable.filter((category) => requested.has(category) && !retained.some((kept) => kept.category === category));
   const { subjectId } = live;
-  const erased: SubjectEvent = { type: 'SubjectErased', data: { subjectId, erasedCategories, retained, requestId: command.requestId, erasedAt: command.now } };
-  if (retained.length === 0 || !erasesWholeSubject(held, { erasedCategories, retained })) return [erased];
+  const whole = erasesWholeSubject(held, { erasedCategories, retained });
+  const erased: SubjectEvent = {
+    type: 'SubjectErased',
+    data: { subjectId, erasedCategories, retained, requestId: command.requestId, ...(whole ? { whole } : {}), erasedAt: command.now },
+  };
+  if (retained.length === 0 || !whole) return [erased];
   const { now, registry, restrictionId } = command;
   return [...decideSubject({ type: 'RestrictProcessing', restrictionId, reason: LEGAL_HOLD_RESTRICTION_REASON, now, registry }, live), erased];
 }

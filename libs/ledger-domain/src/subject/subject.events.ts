@@ -93,7 +93,8 @@ export type SubjectEvent<V = unknown> =
   | { type: 'SubjectAssigned'; data: { subjectId: string; departmentId: string; healthManagerId: string | null; assignedAt: string } }
   | {
       type: 'SubjectErased';
-      data: { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; erasedAt: string };
+      /** `whole`: the subject ended (everything it held erased or held); absent on a partial erasure and on erasures recorded before it existed. */
+      data: { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; whole?: boolean; erasedAt: string };
     };
 
 export type SubjectEventType = SubjectEvent['type'];

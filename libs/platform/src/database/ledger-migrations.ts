@@ -15,6 +15,10 @@ import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-pr
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
 import { AuthRevocations1763900030000 } from './migrations/1763900030000-auth-revocations';
 import { Assignment1763900040000 } from './migrations/1763900040000-assignment';
+import { CustomerNumbers1763900060000 } from './migrations/1763900060000-customer-numbers';
+import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-visits';
+import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-records';
+import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up-tasks';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -35,4 +39,8 @@ export const LEDGER_MIGRATIONS = [
   SealedProfile1763900014000,
   AuthRevocations1763900030000,
   Assignment1763900040000,
+  CustomerNumbers1763900060000,
+  CheckupVisits1763900061000,
+  ServiceRecords1763900062000,
+  FollowUpTasks1763900063000,
 ];

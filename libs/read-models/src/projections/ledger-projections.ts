@@ -5,8 +5,22 @@ import { ConsentRegisterProjection } from './consent-register/consent-register.p
 import { DisclosureRegisterProjection } from './disclosure-register/disclosure-register.projection';
 import { DailyActivityProjection } from './statistics/daily-activity.projection';
 import { SubjectProfileProjection } from './subject-profile/subject-profile.projection';
+import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.projection';
+import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
+import { serviceRecordsProjection } from './service-records/service-records.projection';
+import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
-  return [new SubjectProfileProjection(vault), new ConsentRegisterProjection(), new DisclosureRegisterProjection(), new AccessLogProjection(), new DailyActivityProjection()];
+  return [
+    new SubjectProfileProjection(vault),
+    new ConsentRegisterProjection(),
+    new DisclosureRegisterProjection(),
+    new AccessLogProjection(),
+    new DailyActivityProjection(),
+    new CustomerNumbersProjection(),
+    checkupVisitsProjection(),
+    serviceRecordsProjection(),
+    new FollowUpTasksProjection(),
+  ];
 }

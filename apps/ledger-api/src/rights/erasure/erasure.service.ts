@@ -26,8 +26,8 @@ export type { ErasureCertificate } from './erasure-certificate';
 
 /** How long an erasure waits for the read model and the audit tree to take the event in. */
 const PROJECTIONS_TIMEOUT_MS = 10_000;
-/** The read model that holds PI in clear, and the tree the certificate's head must cover. */
-const PURGED_BY = ['subject_profile', 'audit_trail'];
+/** The read models that hold the subject's PI (sealed), and the tree the certificate's head must cover. */
+const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'audit_trail'];
 
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 

@@ -23,7 +23,7 @@ import { ExtendRightsRequestDto, FileRightsRequestDto, ListRightsRequestsDto, Re
 import { detailsProblems } from './rights-request-details';
 import { RightsFulfilment } from './rights-fulfilment';
 import { LiveRequest, RightsRequestsService } from './rights-requests.service';
-import { SubjectExport } from './subject-export';
+import { exportedCategories, SubjectExport } from './subject-export';
 
 @ApiTags('rights requests')
 @ApiBearerAuth()
@@ -157,7 +157,8 @@ export class RightsRequestsHttpController {
       throw new ProblemException(404, 'no-export', 'No export', 'only access, copy and portability requests have an export');
     if (state.status !== 'fulfilled') throw new ProblemException(409, 'not-fulfilled', 'Not fulfilled', 'the request is not fulfilled yet');
     const body = await this.exports.build(state.subjectId, state.requestType === 'portability');
-    await this.access.record(context, [{ subjectId: state.subjectId, purposeId: null, categories: Object.keys(body.data), revealed: Object.keys(body.data), via: 'export' }]);
+    const categories = exportedCategories(body);
+    await this.access.record(context, [{ subjectId: state.subjectId, purposeId: null, categories, revealed: categories, via: 'export' }]);
     return { requestId: id, ...body };
   }
 

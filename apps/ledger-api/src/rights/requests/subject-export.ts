@@ -10,6 +10,15 @@ import { AUTOMATED_DECISIONS_ID } from '@pi-ledger/ledger-domain/subject/process
 import { RegistryService } from '../../registry/registry.service';
 import { ProjectionFreshness } from '../../application/projection-freshness';
 import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { CheckupsService } from '../../checkups/checkups.service';
+import { ServiceRecordsService } from '../../service-records/service-records.service';
+import { FollowUpsService } from '../../follow-ups/follow-ups.service';
+
+/** The categories an export shows: the file's, and those of the records it lists. */
+export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
+  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions' };
+  return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
+}
 
 /**
  * The machine-readable copy of a subject's file (PIPL Art. 45; format `pi-ledger-export/v1`,
@@ -24,6 +33,9 @@ export class SubjectExport {
     private readonly registry: RegistryService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly freshness: ProjectionFreshness,
+    private readonly checkups: CheckupsService,
+    private readonly services: ServiceRecordsService,
+    private readonly followUps: FollowUpsService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -35,6 +47,13 @@ export class SubjectExport {
     // Portability covers data provided under consent or contract (Art. 45 / NDSMR 25)
     const portable = new Set(purposes.filter((p) => p.legalBasis === 'consent' || p.legalBasis === 'contract').flatMap((p) => p.categories as string[]));
     const data = Object.fromEntries(Object.entries(profile.data).filter(([category]) => !portability || portable.has(category)));
+    // the customer's records kept in streams of their own (issue #14), each under its category's rule
+    const records = {
+      ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
+      ...(!portability || portable.has('service_interactions')
+        ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
+        : {}),
+    };
     return {
       format: 'pi-ledger-export/v1',
       kind: portability ? 'portability' : 'copy',
@@ -42,6 +61,7 @@ export class SubjectExport {
       subjectId,
       status: profile.status,
       data,
+      records,
       consents: profile.consents,
       purposes: purposes.map((p) => ({
         id: p.id,

@@ -18,6 +18,7 @@ import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/acce
 import { maskProfile, revealedFields } from './masking';
 import { accessToCustomer } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { BreakGlassRecorder } from '../../compliance/break-glass/break-glass.recorder';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 export class ReadSubject {
   constructor(
@@ -43,6 +44,7 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     private readonly freshness: ProjectionFreshness,
     private readonly matrix: AccessMatrixService,
     private readonly breakGlass: BreakGlassRecorder,
+    private readonly numbers: CustomerNumberQueries,
   ) {}
 
   async execute({ subjectId, purposeId, reveal, context }: ReadSubject) {
@@ -60,7 +62,8 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
     const { version, status, createdAt, updatedAt, assignment } = profile;
-    const body = maskProfile({ subjectId, version, status, createdAt, updatedAt, assignment, data, consents }, reveal);
+    const customerNumber = (await this.numbers.numberOf(subjectId)) ?? null;
+    const body = { customerNumber, ...maskProfile({ subjectId, version, status, createdAt, updatedAt, assignment, data, consents }, reveal) };
     const breakGlass = reach === 'break-glass' ? context.breakGlass?.reason : undefined;
     if (breakGlass) await this.breakGlass.record(context, subjectId, assignment, 'read');
     await this.access.record(context, [

@@ -14,6 +14,7 @@ import { validateSubjectData } from '../subject-data.validation';
 import { chinaDate } from '../subject-data.dto';
 import { reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { DepartmentsService } from '../../departments/departments.service';
+import { CustomerNumbersService } from '../customer-numbers/customer-numbers.service';
 
 export class RegisterSubject {
   constructor(
@@ -30,6 +31,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly matrix: AccessMatrixService,
     private readonly departments: DepartmentsService,
+    private readonly numbers: CustomerNumbersService,
   ) {}
 
   async execute({ input, context }: RegisterSubject) {
@@ -52,7 +54,9 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         now,
         registry,
       }));
-      return { subjectId, version: result.version, position: result.position };
+      // after the registration, so a refused one takes no number (customer-number.ts)
+      const numbered = await this.numbers.allocateOrDefer(subjectId, context);
+      return { subjectId, customerNumber: numbered?.customerNumber ?? null, version: result.version, position: Math.max(result.position, numbered?.position ?? 0) };
     } catch (error) {
       if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
       throw error;

@@ -22,7 +22,7 @@ export class RegisterSubjectHttpController {
   @Roles(...FILE_ROLES)
   @ApiOperation({ summary: 'Register a data subject: consents and data collected under a purpose and notice' })
   async register(@Body() body: RegisterSubjectDto, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result: { subjectId: string; version: number; position: number } = await this.commands.execute(new RegisterSubject(body, context));
+    const result: { subjectId: string; customerNumber: string | null; version: number; position: number } = await this.commands.execute(new RegisterSubject(body, context));
     void reply.header('etag', etag(result.version)).header('location', `/v1/subjects/${result.subjectId}`);
     return result;
   }

@@ -11,6 +11,7 @@ export class SearchSubjectsDto {
   @ApiPropertyOptional({ description: 'ID-document number (a trailing x matches X)' }) @IsOptional() @IsString() @Length(1, 40) idNumber?: string;
   @ApiPropertyOptional({ description: 'Case-insensitive' }) @IsOptional() @IsString() @Length(1, 254) email?: string;
   @ApiPropertyOptional({ description: 'Prefix of the name; case, spaces and full-width forms do not matter' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
+  @ApiPropertyOptional({ description: 'Exactly, e.g. C2026000123 (any case)' }) @IsOptional() @IsString() @Length(1, 40) customerNumber?: string;
   @ApiPropertyOptional({ enum: ['active', 'restricted'] }) @IsOptional() @IsIn(['active', 'restricted']) status?: 'active' | 'restricted';
   @ApiPropertyOptional({ description: 'Assigned to this department' }) @IsOptional() @IsUUID() departmentId?: string;
   @ApiPropertyOptional({ description: 'Assigned to this health manager (staff account id)' }) @IsOptional() @IsString() @Matches(STAFF_ID) healthManagerId?: string;

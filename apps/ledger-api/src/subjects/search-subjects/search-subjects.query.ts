@@ -19,6 +19,8 @@ import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/acce
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
 import { Assignment, reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { parseCustomerNumber } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 
 export class SearchSubjects {
   constructor(
@@ -30,6 +32,7 @@ export class SearchSubjects {
 
 export interface SubjectSummary {
   subjectId: string;
+  customerNumber?: string | null;
   name?: string;
   /** Always masked. */
   phone?: string;
@@ -55,6 +58,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
     private readonly matrix: AccessMatrixService,
+    private readonly numbers: CustomerNumberQueries,
   ) {}
 
   async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
@@ -86,6 +90,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       if (matches.length <= want) break; // no more matches
     }
     await this.access.record(context, reads);
+    const numbers = await this.numbers.numbersOf(items.map((item) => item.subjectId));
+    for (const item of items) item.customerNumber = numbers.get(item.subjectId) ?? null;
     return { items, nextCursor: more && after ? encodeCursor([after]) : null };
   }
 
@@ -122,8 +128,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   }
 
   private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
-    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.departmentId, filters.healthManagerId].every((filter) => filter === undefined)) {
-      throw invalid('query', 'give at least one of phone, idNumber, email, name, status, departmentId or healthManagerId');
+    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber, filters.departmentId, filters.healthManagerId].every((filter) => filter === undefined)) {
+      throw invalid('query', 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId or healthManagerId');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
     if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid('query.name', `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
@@ -136,6 +142,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       ...(filters.status === undefined ? {} : { status: filters.status }),
       ...(filters.departmentId === undefined ? {} : { departmentId: filters.departmentId.toLowerCase() }),
       ...(filters.healthManagerId === undefined ? {} : { healthManagerId: filters.healthManagerId }),
+      ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, 'query.customerNumber') }),
     };
   }
 

@@ -23,6 +23,8 @@ export interface ProfileSearch {
   healthManagerId?: string;
   /** Only customers a scoped caller reaches: assigned to its department, or to it personally (assignment-scope.ts). Absent: every customer. */
   reach?: { departmentId: string | null; healthManagerId: string | null };
+  /** Exactly (customer_numbers): a pseudonymous identifier, not category data. */
+  customerNumber?: string;
   /** Keyset pagination: subjects with an id greater than this. */
   after?: string;
   limit: number;
@@ -97,6 +99,7 @@ export class SubjectProfileQueries {
       params.push(search.reach.departmentId, search.reach.healthManagerId);
       where.push(`(department_id = $${params.length - 1} OR health_manager_id = $${params.length})`);
     }
+    if (search.customerNumber) add((p) => `subject_id = (SELECT subject_id FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
     const { rows } = await this.pool.query(

@@ -1,0 +1,39 @@
+/** How a follow-up reaches the customer. */
+export const FOLLOW_UP_CHANNELS = ['phone', 'sms', 'wechat', 'email', 'visit', 'other'] as const;
+export type FollowUpChannel = (typeof FOLLOW_UP_CHANNELS)[number];
+
+export const FOLLOW_UP_STATUSES = ['open', 'done', 'cancelled'] as const;
+export type FollowUpStatus = (typeof FOLLOW_UP_STATUSES)[number];
+
+/** What opened a task: staff by hand, or the abnormal-result rule on a check-up (which visit, not which values). */
+export type FollowUpSource = { kind: 'manual' } | { kind: 'checkup'; visitId: string };
+
+/**
+ * Events of one follow-up task's stream (`follow-up-<taskId>`), 回访. In clear: ids, the due date,
+ * assignee and department, channel, status changes, who and when, what opened it. Sealed under the
+ * customer's `service_interactions` key: the note saying what to follow up, the outcome, and the
+ * reason of a cancellation (`V`).
+ */
+export type FollowUpEvent<V = string> =
+  | {
+      type: 'FollowUpOpened';
+      data: {
+        taskId: string;
+        subjectId: string;
+        dueDate: string;
+        assignee: string;
+        department: string | null;
+        channel: FollowUpChannel;
+        source: FollowUpSource;
+        note?: V;
+        openedBy: string;
+        openedAt: string;
+      };
+    }
+  | { type: 'FollowUpReassigned'; data: { taskId: string; subjectId: string; assignee: string; department: string | null; reassignedBy: string; reassignedAt: string } }
+  | { type: 'FollowUpCompleted'; data: { taskId: string; subjectId: string; outcome: V; completedBy: string; completedAt: string } }
+  | { type: 'FollowUpCancelled'; data: { taskId: string; subjectId: string; reason: V; cancelledBy: string; cancelledAt: string } };
+
+export const followUpStream = (taskId: string) => `follow-up-${taskId}`;
+
+export const FOLLOW_UP_CATEGORY = 'service_interactions';
