@@ -23,6 +23,7 @@ const TIME_ALLOWED = [
   'apps/ledger-cli/src/projections/projections.commands.ts', // rebuild progress and speed
   'libs/access-control/src/token.service.ts', // jose's expiry check, against real time
   'apps/ledger-cli/src/keys/rotate-master-key.ts', // names the old key's file on the operator's disk, not a ledger fact
+  'apps/console/**', // the browser's own time for hints (days left, a minor's age); the API decides with the ledger's clock
 ];
 const CLOCK_MESSAGE = 'Take the time from the injected LEDGER_CLOCK (libs/platform/src/clock/ledger-clock.ts), so that tests and restores can pin it.';
 

@@ -98,7 +98,8 @@ module.exports = {
     {
       ...project,
       displayName: 'integration',
-      testMatch: [...integrationSpecs, '<rootDir>/test/**/*.e2e-spec.ts'],
+      // test/console: the web console in a real browser (Debian's chromium), on the API built by `npm run build:console`
+      testMatch: [...integrationSpecs, '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/console/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -261,4 +261,27 @@ describe('assignment scoping and break-glass', () => {
       expect({ status: bad.status, paths: bad.body.errors.map((e: { path: string }) => e.path) }).toEqual({ status: 400, paths: ['query.from'] });
     });
   });
+  describe('the customer’s records (check-ups, service records, follow-ups)', () => {
+    it('are reached within the assignment only: outside it 403 before anything about the customer is told, writing nothing; with break-glass, read and recorded as such', async () => {
+      const full = await call('POST', '/v1/subjects', await tokens(api).staff(), registration()); // the front desk may not write health data
+      expect(full.status).toBe(201);
+      const subjectId: string = full.body.subjectId;
+      expect((await call('PUT', `/v1/subjects/${subjectId}/assignment`, desk, { departmentId: deptB })).status).toBe(200);
+      const records = (token: string, kind: string, headers: Record<string, string> = {}) =>
+        call('GET', `/v1/subjects/${subjectId}/${kind}`, token, undefined, { 'x-processing-purpose': HM, ...headers });
+      for (const kind of ['checkups', 'service-records', 'follow-ups', 'indicators/GLU/trend']) expectOutside(await records(hmA, kind));
+      const service = { serviceDate: '2026-05-20', serviceType: 'consultation', content: '饮食咨询', purposeId: HM };
+      expectOutside(await call('POST', `/v1/subjects/${subjectId}/service-records`, hmA, service));
+      expect((await records(hmB, 'service-records')).body.items).toEqual([]);
+      expect((await call('POST', `/v1/subjects/${subjectId}/service-records`, hmB, service)).status).toBe(201);
+
+      const glass = await records(hmA, 'service-records', { 'x-break-glass': 'covering-colleague' });
+      expect(glass.status).toBe(200);
+      expect(glass.body.items).toHaveLength(1);
+      const report = await call('GET', `/v1/compliance/break-glass?actor=hm-a`, officer);
+      expect(report.body.items).toContainEqual(expect.objectContaining({ subjectId, reason: 'covering-colleague', access: 'read' }));
+      const log = await call('GET', `/v1/audit/access?actor=hm-a&breakGlass=true`, officer, undefined, { 'x-ledger-min-position': String(await api.logHead()) });
+      expect(log.body.items).toContainEqual(expect.objectContaining({ subjectId, breakGlass: 'covering-colleague' }));
+    });
+  });
 });

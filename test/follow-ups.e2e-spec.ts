@@ -26,6 +26,8 @@ describe('follow-up tasks over HTTP', () => {
   let subjectId: string;
   let zhou: string;
   let zhouManager: string;
+  /** The harness's department, which its customers are assigned to. */
+  let chronic: string;
   // the ledger's clock, moved forward to make tasks overdue
   let skewMs = 0;
 
@@ -40,10 +42,10 @@ describe('follow-up tasks over HTTP', () => {
   beforeAll(async () => {
     const start = Date.now();
     api = await startTestApi({}, { clock: () => new Date(Date.parse(TEST_NOW) + (Date.now() - start) + skewMs) });
-    ({ call, as, register, read } = await customerRecordsHarness(api));
+    ({ call, as, register, read, departmentId: chronic } = await customerRecordsHarness(api));
     const signer = api.app.get(TokenService);
-    zhou = await signer.sign({ sub: 'hm-zhou', roles: ['health_manager'], departmentId: 'chronic' });
-    zhouManager = await signer.sign({ sub: 'mgr-qian', roles: ['manager'], departmentId: 'chronic' });
+    zhou = await signer.sign({ sub: 'hm-zhou', roles: ['health_manager'], departmentId: chronic });
+    zhouManager = await signer.sign({ sub: 'mgr-qian', roles: ['manager'], departmentId: chronic });
     subjectId = await register();
   });
   afterAll(() => api.close());
@@ -51,7 +53,7 @@ describe('follow-up tasks over HTTP', () => {
   it('opens tasks into the assignee’s and the department’s queues, and shows notes only in the customer’s recorded list', async () => {
     const mine = await open(zhou);
     expect(mine.status).toBe(201);
-    const forWang = await open(zhou, { assignee: 'hm-wang', department: 'chronic', dueDate: chinaDate(1), channel: 'wechat' });
+    const forWang = await open(zhou, { assignee: 'hm-wang', department: chronic, dueDate: chinaDate(1), channel: 'wechat' });
     expect(forWang.status).toBe(201);
     const queue = await read('/v1/follow-ups?assignee=me&status=open', zhou, undefined);
     expect(queue.status).toBe(200);
@@ -60,7 +62,7 @@ describe('follow-up tasks over HTTP', () => {
         taskId: mine.body.taskId,
         subjectId,
         assignee: 'hm-zhou',
-        department: 'chronic',
+        department: chronic,
         channel: 'phone',
         status: 'open',
         overdue: false,
@@ -70,9 +72,9 @@ describe('follow-up tasks over HTTP', () => {
     expect(JSON.stringify(queue.body)).not.toContain('血糖');
     const department = await read('/v1/follow-ups?department=mine', zhouManager, undefined);
     expect(department.body.items.map((task: Task) => task.taskId)).toEqual([forWang.body.taskId, mine.body.taskId]);
-    const paged = await read('/v1/follow-ups?department=chronic&limit=1', zhou, undefined);
+    const paged = await read(`/v1/follow-ups?department=${chronic}&limit=1`, zhou, undefined);
     expect(paged.body.items).toHaveLength(1);
-    const next = await read(`/v1/follow-ups?department=chronic&limit=1&cursor=${paged.body.nextCursor}`, zhou, undefined);
+    const next = await read(`/v1/follow-ups?department=${chronic}&limit=1&cursor=${paged.body.nextCursor}`, zhou, undefined);
     expect(next.body).toEqual({ items: [expect.objectContaining({ taskId: mine.body.taskId })], nextCursor: null });
 
     const listed = await read(`/v1/subjects/${subjectId}/follow-ups`, as.health_manager);
@@ -116,7 +118,8 @@ describe('follow-up tasks over HTTP', () => {
       expect(refused.body.errors.map((error: { path: string }) => error.path)).toContain(path);
     }
     expect((await read('/v1/follow-ups?status=later', zhou, undefined)).body.errors).toEqual([expect.objectContaining({ path: 'status' })]);
-    expect((await read('/v1/follow-ups?department=mine', as.health_manager, undefined)).body.errors).toEqual([expect.objectContaining({ path: 'query.department' })]);
+    const noDepartment = await api.app.get(TokenService).sign({ sub: 'hm-new', roles: ['health_manager'] });
+    expect((await read('/v1/follow-ups?department=mine', noDepartment, undefined)).body.errors).toEqual([expect.objectContaining({ path: 'query.department' })]);
     expect((await read('/v1/follow-ups?cursor=bogus', zhou, undefined)).body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
     expect((await open(as.front_desk)).body.code).toBe('category-not-permitted');
     expect((await open(zhou, { purposeId: 'research' })).body.code).toBe('category-not-in-purpose');
@@ -129,8 +132,8 @@ describe('follow-up tasks over HTTP', () => {
   it('counts open tasks past their due date in a Prometheus gauge per department, and lists them as overdue', async () => {
     expect(await overdueMetric()).toEqual(['pi_ledger_follow_ups_overdue{department=""} 0']);
     skewMs = daysAfter(2).getTime() - Date.parse(TEST_NOW); // the task due tomorrow is overdue from the day after
-    expect(await overdueMetric()).toEqual(['pi_ledger_follow_ups_overdue{department="chronic"} 1']);
-    const overdue = await read('/v1/follow-ups?department=chronic&overdue=true', zhouManager, undefined);
+    expect(await overdueMetric()).toEqual([`pi_ledger_follow_ups_overdue{department="${chronic}"} 1`]);
+    const overdue = await read(`/v1/follow-ups?department=${chronic}&overdue=true`, zhouManager, undefined);
     expect(overdue.body.items).toEqual([expect.objectContaining({ assignee: 'hm-wang', overdue: true, dueDate: chinaDate(1) })]);
     skewMs = 0;
   });

@@ -117,24 +117,24 @@ export class CheckupsService {
   }
 
   async list(subjectId: string, context: RequestContext, purposeHeader: string | undefined): Promise<CheckupView[]> {
-    const { purposeId } = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
+    const read = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
     const visits = await this.open(await this.visits.bySubject(subjectId));
-    await this.access.recordRead(context, [subjectId], purposeId, CHECKUP_CATEGORY, 'checkups');
+    await this.access.recordRead(context, [subjectId], read, CHECKUP_CATEGORY, 'checkups');
     return visits;
   }
 
   async get(subjectId: string, visitId: string, context: RequestContext, purposeHeader: string | undefined): Promise<CheckupView> {
-    const { purposeId } = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
+    const read = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
     const stored = await this.visits.find(subjectId, visitId);
     if (!stored) throw new DomainError<CheckupErrorCode>('checkup-not-found', 'no such check-up of this subject', { visitId });
     const [visit] = await this.open([stored]);
-    await this.access.recordRead(context, [subjectId], purposeId, CHECKUP_CATEGORY, 'checkups');
+    await this.access.recordRead(context, [subjectId], read, CHECKUP_CATEGORY, 'checkups');
     return visit;
   }
 
   /** One indicator across the subject's visits, oldest first (codes compared without case). */
   async trend(subjectId: string, code: string, context: RequestContext, purposeHeader: string | undefined): Promise<{ code: string; name?: string; points: IndicatorPoint[] }> {
-    const { purposeId } = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
+    const read = await this.access.authorizeRead(subjectId, context, purposeHeader, CHECKUP_CATEGORY);
     const wanted = code.toUpperCase();
     const visits = (await this.open(await this.visits.bySubject(subjectId))).reverse();
     let name: string | undefined;
@@ -147,7 +147,7 @@ export class CheckupsService {
       const { value, unit, referenceRange, abnormal } = result;
       points.push({ visitId, visitDate, value, ...(unit === undefined ? {} : { unit }), ...(referenceRange === undefined ? {} : { referenceRange }), abnormal });
     }
-    await this.access.recordRead(context, [subjectId], purposeId, CHECKUP_CATEGORY, 'checkups');
+    await this.access.recordRead(context, [subjectId], read, CHECKUP_CATEGORY, 'checkups');
     return { code: wanted, ...(name === undefined ? {} : { name }), points };
   }
 

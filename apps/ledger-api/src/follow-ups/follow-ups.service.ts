@@ -93,9 +93,9 @@ export class FollowUpsService {
   }
 
   async listOf(subjectId: string, context: RequestContext, purposeHeader: string | undefined): Promise<FollowUpView[]> {
-    const { purposeId } = await this.access.authorizeRead(subjectId, context, purposeHeader, FOLLOW_UP_CATEGORY);
+    const read = await this.access.authorizeRead(subjectId, context, purposeHeader, FOLLOW_UP_CATEGORY);
     const tasks = await this.exportOf(subjectId);
-    await this.access.recordRead(context, [subjectId], purposeId, FOLLOW_UP_CATEGORY, 'follow-ups');
+    await this.access.recordRead(context, [subjectId], read, FOLLOW_UP_CATEGORY, 'follow-ups');
     return tasks;
   }
 

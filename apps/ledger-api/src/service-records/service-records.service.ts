@@ -66,9 +66,9 @@ export class ServiceRecordsService {
   }
 
   async list(subjectId: string, serviceType: ServiceType | undefined, context: RequestContext, purposeHeader: string | undefined): Promise<ServiceRecordView[]> {
-    const { purposeId } = await this.access.authorizeRead(subjectId, context, purposeHeader, SERVICE_RECORD_CATEGORY);
+    const read = await this.access.authorizeRead(subjectId, context, purposeHeader, SERVICE_RECORD_CATEGORY);
     const records = await this.open(await this.records.bySubject(subjectId, serviceType));
-    await this.access.recordRead(context, [subjectId], purposeId, SERVICE_RECORD_CATEGORY, 'service-records');
+    await this.access.recordRead(context, [subjectId], read, SERVICE_RECORD_CATEGORY, 'service-records');
     return records;
   }
 

@@ -16,6 +16,7 @@ import { frameworkProblem, ProblemDetailsFilter } from './problem-details.filter
 import { inputProblem, unstorableText } from './input-guard';
 import { ledgerValidationPipe } from './validation.pipe';
 import { FieldProblem, ProblemException } from './problem';
+import { CONSOLE_CSP, CONSOLE_PATH, consoleCacheControl, registerConsole } from './console-static';
 import { AuthRateLimits, registerAuthRateLimit } from './auth-rate-limit';
 
 const UNLOGGED = /^\/(health|metrics)/;
@@ -166,6 +167,8 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
     // answers may carry personal data: no cache, shared or private, keeps them; the viewer gets its own CSP
     if (DOCS.test(request.url)) {
       void reply.header('content-security-policy', DOCS_CSP);
+    } else if (CONSOLE_PATH.test(request.url)) {
+      void reply.header('content-security-policy', CONSOLE_CSP).header('cache-control', consoleCacheControl(request.url));
     } else {
       void reply.header('cache-control', 'no-store');
     }
@@ -182,6 +185,8 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
       );
     }
   });
+
+  await registerConsole(fastify);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -128,7 +128,11 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   }
 
   private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
-    if ([filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber, filters.departmentId, filters.healthManagerId].every((filter) => filter === undefined)) {
+    if (
+      [filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber, filters.departmentId, filters.healthManagerId].every(
+        (filter) => filter === undefined,
+      )
+    ) {
       throw invalid('query', 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId or healthManagerId');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;

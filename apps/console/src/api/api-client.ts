@@ -1,0 +1,174 @@
+/**
+ * The console's one way to the API. The access token lives in this object only (never in storage,
+ * a cookie or a URL); the refresh token is the API's httpOnly cookie on /v1/auth, which the browser
+ * sends by itself. Reads of personal data carry the chosen processing purpose; edits carry the
+ * version they were made on (If-Match), so a concurrent change is refused rather than overwritten.
+ */
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export class ApiProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.code);
+    this.name = 'ApiProblem';
+  }
+  get code(): string {
+    return this.problem.code;
+  }
+  get status(): number {
+    return this.problem.status;
+  }
+}
+
+/** A page that reads personal data was used before a processing purpose was chosen. */
+export class PurposeNotChosen extends Error {
+  constructor() {
+    super('purpose-not-chosen');
+    this.name = 'PurposeNotChosen';
+  }
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  body?: unknown;
+  /** Query parameters; never personal data except where the API takes search terms only there (docs/console.md). */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** The request reads or writes personal data: send X-Processing-Purpose. */
+  personalData?: boolean;
+  /** The version the edit was made on: sent as If-Match. */
+  ifMatch?: number;
+  /** No bearer token (sign-in). */
+  anonymous?: boolean;
+  /** Reach a customer outside one's assignment, for a stated reason (recorded by the API). */
+  breakGlass?: BreakGlass;
+}
+
+export interface BreakGlass {
+  reason: string;
+  note?: string;
+}
+
+export const BREAK_GLASS_REASONS = ['emergency', 'customer-present', 'covering-colleague', 'complaint-escalation'] as const;
+
+export interface ApiResponse<T> {
+  status: number;
+  data: T;
+  /** The subject's version from the ETag, when the answer has one. */
+  version?: number;
+}
+
+export interface TokenGrant {
+  accessToken: string;
+  expiresIn?: number;
+}
+
+type Listener = () => void;
+
+export class ApiClient {
+  private accessToken: string | undefined;
+  private purposeId: string | undefined;
+  private refreshing: Promise<TokenGrant | undefined> | undefined;
+  private readonly listeners = new Set<Listener>();
+
+  get signedIn(): boolean {
+    return this.accessToken !== undefined;
+  }
+
+  get token(): string | undefined {
+    return this.accessToken;
+  }
+
+  setAccessToken(token: string | undefined): void {
+    this.accessToken = token;
+    this.listeners.forEach((listener) => listener());
+  }
+
+  setPurpose(purposeId: string | undefined): void {
+    this.purposeId = purposeId;
+  }
+
+  /** Called when the token changes (sign-in, refresh, sign-out, expiry that could not be refreshed). */
+  onTokenChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Rotates the refresh cookie for a new access token; undefined when there is no session to resume. */
+  refresh(): Promise<TokenGrant | undefined> {
+    this.refreshing ??= (async () => {
+      try {
+        const response = await fetch('/v1/auth/refresh', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } });
+        if (!response.ok) return undefined;
+        const grant = (await response.json()) as TokenGrant;
+        this.setAccessToken(grant.accessToken);
+        return grant;
+      } catch {
+        return undefined;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  async request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    let response = await this.send(path, options);
+    if (response.status === 401 && !options.anonymous && this.accessToken !== undefined) {
+      // an expired access token: one refresh, then the same request again
+      if (await this.refresh()) response = await this.send(path, options);
+      else this.setAccessToken(undefined);
+    }
+    const text = await response.text();
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const problem = body && typeof body === 'object' && 'code' in body ? (body as Problem) : { status: response.status, code: `http-${response.status}` };
+      throw new ApiProblem({ ...problem, status: response.status });
+    }
+    const etag = response.headers.get('etag');
+    const version = etag && /^"\d+"$/.test(etag) ? Number(etag.slice(1, -1)) : undefined;
+    return { status: response.status, data: body as T, version };
+  }
+
+  get<T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<T> {
+    return this.request<T>(path, options).then((response) => response.data);
+  }
+
+  private send(path: string, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (!options.anonymous && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    if (options.breakGlass) {
+      headers['x-break-glass'] = options.breakGlass.reason;
+      if (options.breakGlass.note) headers['x-break-glass-note'] = encodeURIComponent(options.breakGlass.note);
+    }
+    if (options.personalData) {
+      if (!this.purposeId) throw new PurposeNotChosen();
+      headers['x-processing-purpose'] = this.purposeId;
+    }
+    return fetch(withQuery(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+    });
+  }
+}
+
+function withQuery(path: string, query: RequestOptions['query']): string {
+  const entries = Object.entries(query ?? {}).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined && entry[1] !== '');
+  if (entries.length === 0) return path;
+  return `${path}?${new URLSearchParams(entries.map(([name, value]) => [name, String(value)])).toString()}`;
+}
+
+export const api = new ApiClient();

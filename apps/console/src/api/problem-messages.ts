@@ -1,0 +1,95 @@
+import { ApiProblem, PurposeNotChosen } from './api-client';
+import type { Lang } from '../i18n/messages';
+import { categoryLabel } from '../i18n/labels';
+
+type Text = Record<Lang, string>;
+
+/** What each refusal means for the person at the desk, in their words; never the raw error. */
+const BY_CODE: Record<string, Text> = {
+  'no-legal-basis': {
+    zh: '没有合法依据：该客户未就所选用途给予（或已撤回）同意，或该用途不允许处理这些信息。请更换用途，或先征得客户同意。',
+    en: 'No legal basis: the customer has not consented to the chosen purpose (or withdrew consent), or the purpose does not allow this processing. Choose another purpose or obtain consent first.',
+  },
+  'processing-restricted': {
+    zh: '该客户已要求限制处理其个人信息，目前只能保存，不能查看或使用。请联系合规专员。',
+    en: 'The customer has asked to restrict processing of their information: it may only be stored, not viewed or used. Contact the compliance officer.',
+  },
+  'category-not-permitted': {
+    zh: '您的岗位无权查看或修改此类信息（{category}）。如工作需要，请联系管理员调整权限。',
+    en: 'Your job role may not read or change this kind of information ({category}). Ask an administrator if your work needs it.',
+  },
+  'outside-assignment': {
+    zh: '该客户不在您负责的范围（部门或分配）内。如确有正当理由（如客户就在现场、紧急情况），可“紧急访问”，此次访问会被记录并由合规专员审查。',
+    en: 'This customer is outside your assignment (department or allocation). If you have a real reason (the customer is here, an emergency), use emergency access: it is recorded and reviewed by compliance.',
+  },
+  'token-expired': { zh: '登录已过期，请重新登录。', en: 'Your session has expired. Please sign in again.' },
+  'invalid-token': { zh: '登录状态无效，请重新登录。', en: 'Your sign-in is not valid. Please sign in again.' },
+  unauthorized: { zh: '请先登录。', en: 'Please sign in first.' },
+  forbidden: { zh: '您的角色无权进行此操作。', en: 'Your role may not do this.' },
+  'purpose-required': { zh: '请先选择处理目的。', en: 'Choose the purpose of processing first.' },
+  'precondition-failed': {
+    zh: '在您编辑期间，其他人已修改了该客户档案。请查看最新内容后再保存。',
+    en: 'Someone else changed this customer file while you were editing. Review the latest version before saving.',
+  },
+  'concurrency-conflict': { zh: '档案正被同时修改，请稍后重试。', en: 'The file is being changed at the same time; try again in a moment.' },
+  'duplicate-subject': { zh: '该证件号码已登记过，客户档案已存在。', en: 'This ID number is already registered: the customer already has a file.' },
+  'subject-not-found': { zh: '找不到该客户档案。', en: 'No such customer file.' },
+  'subject-erased': { zh: '该客户的个人信息已依法删除。', en: 'This customer’s personal information has been erased.' },
+  'separate-consent-required': {
+    zh: '敏感个人信息（如健康、证件号码）需要客户单独同意，请勾选单独同意。',
+    en: 'Sensitive information (such as health data or ID numbers) needs the customer’s separate consent: tick the separate consent.',
+  },
+  'consent-required': { zh: '该用途以同意为依据，需要客户同意。', en: 'This purpose is based on consent: the customer must consent.' },
+  'guardian-consent-required': {
+    zh: '客户未满十四周岁，需要其监护人同意，请填写监护人信息。',
+    en: 'The customer is under 14: a parent or guardian must consent. Enter the guardian.',
+  },
+  'category-not-in-purpose': { zh: '所选用途不包括这类信息，不能为此收集。', en: 'The chosen purpose does not cover this kind of information; it cannot be collected for it.' },
+  'unknown-purpose': { zh: '该处理目的不存在。', en: 'That purpose of processing does not exist.' },
+  'unknown-notice': { zh: '该告知书版本不存在。', en: 'That notice version does not exist.' },
+  'notice-not-found': { zh: '该告知书版本不存在。', en: 'That notice version does not exist.' },
+  'notice-does-not-cover-purpose': { zh: '该告知书未涵盖所选用途，请使用涵盖它的版本。', en: 'That notice does not cover the chosen purpose; use a version that does.' },
+  'lookup-rate-exceeded': { zh: '查询过于频繁，请稍后再试。', en: 'Too many look-ups in a short time; wait a moment.' },
+  'projection-lagging': { zh: '数据正在同步，请几秒后重试。', en: 'The data is still being brought up to date; try again in a few seconds.' },
+  'projection-quarantined': { zh: '该客户档案暂时无法显示，运维人员正在处理。', en: 'This file cannot be shown for now; operations are fixing it.' },
+  'database-unavailable': { zh: '系统暂时不可用，请稍后重试。', en: 'The system is briefly unavailable; try again shortly.' },
+  'request-in-progress': { zh: '该客户有正在处理的权利请求，请等待其完成。', en: 'A rights request for this customer is in progress; wait for it to finish.' },
+  'invalid-credentials': { zh: '用户名或密码不正确。', en: 'Wrong username or password.' },
+  'invalid-mfa-code': { zh: '动态验证码不正确或已过期。', en: 'The one-time code is wrong or has expired.' },
+  'invalid-step-token': { zh: '登录步骤已超时，请重新登录。', en: 'This sign-in step has timed out; start again.' },
+  'invalid-refresh-token': { zh: '登录已结束，请重新登录。', en: 'Your session has ended; please sign in again.' },
+  'refresh-token-reused': { zh: '为安全起见，此次登录已被终止，请重新登录。', en: 'For your safety this session was ended; please sign in again.' },
+  'token-revoked': { zh: '您的登录已被撤销（如账户或权限变更），请重新登录。', en: 'Your sign-in was revoked (for example, your account or roles changed); please sign in again.' },
+  'mfa-already-enrolled': { zh: '已设置过双因素验证；如需更换，请联系管理员重置。', en: 'Two-factor sign-in is already set up; ask an administrator to reset it.' },
+  'current-password-incorrect': { zh: '当前密码不正确。', en: 'The current password is wrong.' },
+  'account-locked': { zh: '账户已被锁定，请联系管理员。', en: 'The account is locked; contact an administrator.' },
+  'account-disabled': { zh: '账户已停用，请联系管理员。', en: 'The account is disabled; contact an administrator.' },
+  'validation-failed': { zh: '填写的内容有误，请检查：{fields}', en: 'Some entries are not valid; check: {fields}' },
+};
+
+const BY_STATUS: Record<number, Text> = {
+  400: { zh: '请求内容有误。', en: 'The request is not valid.' },
+  401: { zh: '请重新登录。', en: 'Please sign in again.' },
+  403: { zh: '您无权进行此操作。', en: 'You may not do this.' },
+  404: { zh: '找不到所请求的内容。', en: 'Not found.' },
+  409: { zh: '与现有记录冲突。', en: 'This conflicts with an existing record.' },
+  422: { zh: '该操作不符合规则，未执行。', en: 'This breaks a rule and was not done.' },
+  429: { zh: '操作过于频繁，请稍后再试。', en: 'Too many requests; wait a moment.' },
+};
+
+const GENERIC: Text = { zh: '系统出错，请稍后重试。如持续出现，请联系运维并提供请求编号。', en: 'Something went wrong; try again. If it keeps happening, tell operations.' };
+
+/** A plain-language explanation of any error the console meets. */
+export function describeError(error: unknown, lang: Lang): string {
+  if (error instanceof PurposeNotChosen) return BY_CODE['purpose-required'][lang];
+  if (!(error instanceof ApiProblem))
+    return error instanceof TypeError ? { zh: '无法连接服务器，请检查网络。', en: 'Cannot reach the server; check the network.' }[lang] : GENERIC[lang];
+  const { problem } = error;
+  const text = BY_CODE[problem.code]?.[lang] ?? BY_STATUS[problem.status]?.[lang] ?? GENERIC[lang];
+  const fields = (problem.errors ?? []).map((item) => item.path).join(lang === 'zh' ? '、' : ', ');
+  return text.replace('{category}', typeof problem.category === 'string' ? categoryLabel(problem.category, lang) : '').replace('{fields}', fields || problem.detail || '');
+}
+
+export function isProblem(error: unknown, code: string): error is ApiProblem {
+  return error instanceof ApiProblem && error.code === code;
+}

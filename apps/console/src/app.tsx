@@ -1,0 +1,88 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { createBrowserRouter, Navigate, RouterProvider, useLocation } from 'react-router';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { I18nProvider, useI18n } from './i18n/i18n';
+import { SessionProvider, useSession } from './session/session';
+import { PurposeProvider, RequirePurpose } from './session/purpose';
+import { LoginPage } from './pages/login-page';
+
+// every page but sign-in, and the signed-in frame, load when first opened: the login route ships the least script
+const ConsoleLayout = lazy(() => import('./layout/console-layout'));
+const HomePage = lazy(() => import('./pages/home/home-page'));
+const SearchPage = lazy(() => import('./pages/customers/search-page'));
+const RegisterPage = lazy(() => import('./pages/customers/register-page'));
+const CustomerFilePage = lazy(() => import('./pages/customers/customer-file-page'));
+const RightsQueuePage = lazy(() => import('./pages/compliance/rights-queue-page'));
+const RightsRequestPage = lazy(() => import('./pages/compliance/rights-request-page'));
+const AuditPage = lazy(() => import('./pages/audit/audit-page'));
+const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
+const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
+
+function Loading() {
+  return <Spin style={{ display: 'block', margin: '64px auto' }} />;
+}
+
+function RequireSignIn({ children }: { children: ReactNode }) {
+  const { ready, user } = useSession();
+  const location = useLocation();
+  if (!ready) return <Loading />;
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  return <>{children}</>;
+}
+
+/** A page that reads personal data: the purpose is asked first. */
+const pi = (page: ReactNode) => <RequirePurpose>{page}</RequirePurpose>;
+
+const router = createBrowserRouter(
+  [
+    { path: '/login', element: <LoginPage /> },
+    {
+      path: '/',
+      element: (
+        <RequireSignIn>
+          <ConsoleLayout />
+        </RequireSignIn>
+      ),
+      children: [
+        { index: true, element: <HomePage /> },
+        { path: 'customers', element: pi(<SearchPage />) },
+        { path: 'customers/new', element: pi(<RegisterPage />) },
+        { path: 'customers/:subjectId', element: pi(<CustomerFilePage />) },
+        { path: 'rights', element: <RightsQueuePage /> },
+        { path: 'rights/:requestId', element: <RightsRequestPage /> },
+        { path: 'audit', element: <AuditPage /> },
+        { path: 'reports', element: <ReportsPage /> },
+        { path: 'account/mfa', element: <MfaEnrolPage /> },
+        { path: '*', element: <Navigate to="/" replace /> },
+      ],
+    },
+  ],
+  { basename: '/console' },
+);
+
+function Localised() {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#0b6bcb' } }}>
+      <AntApp>
+        <Suspense fallback={<Loading />}>
+          <RouterProvider router={router} />
+        </Suspense>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+export function ConsoleApp() {
+  return (
+    <I18nProvider>
+      <SessionProvider>
+        <PurposeProvider>
+          <Localised />
+        </PurposeProvider>
+      </SessionProvider>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,93 @@
+import type { Lang } from './messages';
+
+type Labels = Record<string, Record<Lang, string>>;
+
+const CATEGORIES: Labels = {
+  identity: { zh: '身份信息', en: 'Identity' },
+  identity_document: { zh: '证件信息', en: 'ID document' },
+  contact: { zh: '联系方式', en: 'Contact' },
+  employment: { zh: '职业信息', en: 'Employment' },
+  demographics: { zh: '人口信息', en: 'Demographics' },
+  health: { zh: '健康信息', en: 'Health' },
+  health_records: { zh: '体检记录', en: 'Check-up records' },
+  consumption: { zh: '消费记录', en: 'Purchases' },
+  service_interactions: { zh: '服务记录', en: 'Service history' },
+  preferences: { zh: '偏好', en: 'Preferences' },
+};
+
+const FIELDS: Labels = {
+  name: { zh: '姓名', en: 'Name' },
+  gender: { zh: '性别', en: 'Gender' },
+  birthDate: { zh: '出生日期', en: 'Date of birth' },
+  ethnicity: { zh: '民族', en: 'Ethnicity' },
+  type: { zh: '证件类型', en: 'Document type' },
+  number: { zh: '证件号码', en: 'Document number' },
+  phone: { zh: '手机号码', en: 'Mobile phone' },
+  email: { zh: '电子邮箱', en: 'Email' },
+  address: { zh: '地址', en: 'Address' },
+  employer: { zh: '工作单位', en: 'Employer' },
+  title: { zh: '职务', en: 'Job title' },
+  maritalStatus: { zh: '婚姻状况', en: 'Marital status' },
+  education: { zh: '学历', en: 'Education' },
+  conditions: { zh: '疾病史', en: 'Conditions' },
+  allergies: { zh: '过敏史', en: 'Allergies' },
+  surgeries: { zh: '手术史', en: 'Surgeries' },
+  medications: { zh: '用药', en: 'Medications' },
+  lifestyle: { zh: '生活方式', en: 'Lifestyle' },
+  goals: { zh: '健康目标', en: 'Health goals' },
+  exams: { zh: '体检', en: 'Check-ups' },
+  purchases: { zh: '消费', en: 'Purchases' },
+  services: { zh: '服务', en: 'Services' },
+  surveys: { zh: '满意度调查', en: 'Surveys' },
+  complaints: { zh: '投诉', en: 'Complaints' },
+  marketingChannels: { zh: '营销渠道', en: 'Marketing channels' },
+  interests: { zh: '兴趣', en: 'Interests' },
+};
+
+const LEGAL_BASES: Labels = {
+  consent: { zh: '个人同意', en: 'Consent' },
+  contract: { zh: '订立、履行合同所必需', en: 'Necessary for a contract' },
+  legal_obligation: { zh: '履行法定义务', en: 'Legal obligation' },
+  vital_interest: { zh: '保护生命健康', en: 'Vital interests' },
+  public_interest: { zh: '公共利益', en: 'Public interest' },
+  public_data: { zh: '已公开信息', en: 'Published data' },
+  other_law: { zh: '法律法规规定', en: 'Other law' },
+};
+
+const REQUEST_TYPES: Labels = {
+  access: { zh: '查阅', en: 'Access' },
+  copy: { zh: '复制', en: 'Copy' },
+  portability: { zh: '转移', en: 'Portability' },
+  correction: { zh: '更正', en: 'Correction' },
+  supplement: { zh: '补充', en: 'Supplement' },
+  erasure: { zh: '删除', en: 'Erasure' },
+  restriction: { zh: '限制处理', en: 'Restriction' },
+  consent_withdrawal: { zh: '撤回同意', en: 'Consent withdrawal' },
+  explanation: { zh: '解释说明', en: 'Explanation' },
+  account_closure: { zh: '注销账户', en: 'Account closure' },
+};
+
+const STATUSES: Labels = {
+  received: { zh: '已接收', en: 'Received' },
+  verified: { zh: '已核验身份', en: 'Verified' },
+  in_progress: { zh: '处理中', en: 'In progress' },
+  fulfilled: { zh: '已完成', en: 'Fulfilled' },
+  rejected: { zh: '已拒绝', en: 'Rejected' },
+  failed_verification: { zh: '身份核验失败', en: 'Failed verification' },
+  canceled: { zh: '已取消', en: 'Canceled' },
+  active: { zh: '正常', en: 'Active' },
+  restricted: { zh: '限制处理', en: 'Restricted' },
+  erased: { zh: '已删除', en: 'Erased' },
+  withdrawn: { zh: '已撤回', en: 'Withdrawn' },
+};
+
+const label = (labels: Labels) => (key: string, lang: Lang) => labels[key]?.[lang] ?? key;
+
+export const categoryLabel = label(CATEGORIES);
+export const fieldLabel = label(FIELDS);
+export const legalBasisLabel = label(LEGAL_BASES);
+export const requestTypeLabel = label(REQUEST_TYPES);
+export const statusLabel = label(STATUSES);
+export const REQUEST_TYPE_NAMES = Object.keys(REQUEST_TYPES);
+export const REQUEST_STATUS_NAMES = ['received', 'verified', 'in_progress', 'fulfilled', 'rejected', 'failed_verification', 'canceled'];
+export const DOCUMENT_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_resident_id'];

@@ -1,0 +1,24 @@
+import type { MessageKey } from '../i18n/messages';
+
+/** Job roles that work with customer files (libs/access-control/src/roles.ts, FILE_ROLES). */
+export const FILE_ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service'] as const;
+
+export interface MenuEntry {
+  path: string;
+  label: MessageKey;
+  roles: readonly string[];
+}
+
+/** Which pages exist for whom; the API refuses the rest anyway, so a menu never offers a door that is locked. */
+export const MENU: readonly MenuEntry[] = [
+  { path: '/', label: 'menu.home', roles: [] },
+  { path: '/customers', label: 'menu.search', roles: [...FILE_ROLES, 'compliance_officer'] },
+  { path: '/customers/new', label: 'menu.register', roles: FILE_ROLES },
+  { path: '/rights', label: 'menu.rights', roles: ['staff', 'compliance_officer'] },
+  { path: '/audit', label: 'menu.audit', roles: ['auditor', 'compliance_officer'] },
+  { path: '/reports', label: 'menu.reports', roles: ['admin', 'compliance_officer'] },
+];
+
+export function menuFor(roles: readonly string[]): MenuEntry[] {
+  return MENU.filter((entry) => entry.roles.length === 0 || entry.roles.some((role) => roles.includes(role)));
+}

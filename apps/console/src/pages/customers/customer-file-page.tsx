@@ -1,0 +1,216 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useParams } from 'react-router';
+import { Alert, Button, Card, Descriptions, Input, Modal, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
+import type { CategoryInfo, Profile } from '../../api/types';
+import { describeError } from '../../api/problem-messages';
+import { useI18n } from '../../i18n/i18n';
+import { categoryLabel, DOCUMENT_TYPES, fieldLabel, statusLabel } from '../../i18n/labels';
+import { usePurpose } from '../../session/purpose';
+import { useSession } from '../../session/session';
+import { hasAnyRole } from '../../session/jwt';
+import { FILE_ROLES } from '../../layout/menus';
+import { FieldValue } from './field-value';
+import { CategoryEditor } from './category-editor';
+import { AccessLogTab, ConsentsTab, DisclosuresTab, HistoryTab } from './customer-file-tabs';
+import { BreakGlassForm } from './break-glass-form';
+
+/** The categories whose values reads mask unless asked to reveal them. */
+const MASKED_CATEGORIES = ['contact', 'identity_document'];
+
+/**
+ * One customer's file under the chosen purpose: a tab per category, masked values revealed on
+ * request (the reveal is recorded with the purpose), consents, disclosures, the access log, the
+ * field history and the state as of a past moment, each as the person's roles allow.
+ */
+export default function CustomerFilePage() {
+  const { subjectId = '' } = useParams();
+  const { t, lang } = useI18n();
+  const { purpose } = usePurpose();
+  const { user } = useSession();
+  const [profile, setProfile] = useState<Profile | undefined>();
+  const [categories, setCategories] = useState<CategoryInfo[]>([]);
+  const [error, setError] = useState<{ text: string; outsideAssignment: boolean } | undefined>();
+  const [breakGlass, setBreakGlass] = useState<BreakGlass | undefined>();
+  const [revealed, setRevealed] = useState<string[]>([]);
+  const [asOf, setAsOf] = useState<string | undefined>();
+  const [askReveal, setAskReveal] = useState(false);
+  const [editing, setEditing] = useState<CategoryInfo | undefined>();
+  const [reads, setReads] = useState(0);
+  const auditor = hasAnyRole(user, ['compliance_officer', 'auditor']);
+  const compliance = hasAnyRole(user, ['compliance_officer']);
+  const editor = hasAnyRole(user, FILE_ROLES);
+
+  const load = useCallback(
+    async (reveal: string[], at: string | undefined, glass?: BreakGlass) => {
+      setError(undefined);
+      try {
+        const read = await api.get<Profile>(`/v1/subjects/${subjectId}`, { personalData: true, breakGlass: glass, query: { reveal: reveal.join(',') || undefined, asOf: at } });
+        setProfile(read);
+        setReads((count) => count + 1);
+      } catch (caught) {
+        setProfile(undefined);
+        setError({ text: describeError(caught, lang), outsideAssignment: caught instanceof ApiProblem && caught.code === 'outside-assignment' });
+      }
+    },
+    [subjectId, lang],
+  );
+
+  useEffect(() => {
+    void load([], undefined);
+    api
+      .get<CategoryInfo[]>('/v1/categories')
+      .then(setCategories)
+      .catch(() => undefined);
+  }, [load]);
+
+  if (error) {
+    return (
+      <>
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          title={t('file.refused')}
+          description={error.text}
+          action={<Button onClick={() => void load(revealed, asOf, breakGlass)}>{t('file.retry')}</Button>}
+        />
+        {error.outsideAssignment && (
+          <BreakGlassForm
+            onSubmit={(glass) => {
+              setBreakGlass(glass);
+              void load(revealed, asOf, glass);
+            }}
+          />
+        )}
+      </>
+    );
+  }
+  if (!profile) return <Spin style={{ display: 'block', margin: '64px auto' }} />;
+
+  // coded values in the page's language
+  const readable = (field: string, value: unknown) =>
+    field === 'type' && typeof value === 'string' && DOCUMENT_TYPES.includes(value)
+      ? t(`document.${value}` as 'document.resident_id')
+      : field === 'gender' && (value === 'female' || value === 'male')
+        ? t(`gender.${value}`)
+        : value;
+  const name = typeof profile.data.identity?.name === 'string' ? profile.data.identity.name : t('search.noName');
+  const maskable = MASKED_CATEGORIES.filter((category) => profile.data[category] && !revealed.includes(category));
+  const dataTabs = categories
+    .filter((category) => profile.data[category.name])
+    .map((category) => ({
+      key: category.name,
+      label: (
+        <span>
+          {categoryLabel(category.name, lang)} {category.sensitive && <Tag color="volcano">{t('file.sensitive')}</Tag>}
+        </span>
+      ),
+      children: (
+        <>
+          <Descriptions column={1} bordered size="small">
+            {category.fields
+              .filter((field) => profile.data[category.name][field] !== undefined)
+              .map((field) => (
+                <Descriptions.Item key={field} label={fieldLabel(field, lang)}>
+                  <FieldValue value={readable(field, profile.data[category.name][field])} />
+                </Descriptions.Item>
+              ))}
+          </Descriptions>
+          {editor && !asOf && (
+            <Button style={{ marginTop: 12 }} onClick={() => setEditing(category)}>
+              {t('file.edit')}
+            </Button>
+          )}
+        </>
+      ),
+    }));
+  const tabs = [
+    ...dataTabs,
+    {
+      key: 'consents',
+      label: t('file.consents'),
+      children: <ConsentsTab profile={profile} mayWithdraw={editor && !asOf} onChanged={() => void load(revealed, asOf, breakGlass)} />,
+    },
+    ...(hasAnyRole(user, ['staff', 'compliance_officer']) ? [{ key: 'disclosures', label: t('file.disclosures'), children: <DisclosuresTab subjectId={subjectId} /> }] : []),
+    ...(auditor
+      ? [
+          { key: 'access', label: t('file.accessLog'), children: <AccessLogTab subjectId={subjectId} refreshKey={reads} /> },
+          { key: 'history', label: t('file.history'), children: <HistoryTab subjectId={subjectId} /> },
+        ]
+      : []),
+  ];
+
+  return (
+    <>
+      <Card>
+        <Space wrap align="center" style={{ justifyContent: 'space-between', width: '100%' }}>
+          <Typography.Title level={2} style={{ margin: 0 }}>
+            {name}
+          </Typography.Title>
+          <Space wrap>
+            <Tag color={profile.status === 'active' ? 'green' : 'orange'}>{statusLabel(profile.status, lang)}</Tag>
+            <Typography.Text type="secondary">{t('file.version', { version: profile.version })}</Typography.Text>
+          </Space>
+        </Space>
+        <Space wrap style={{ marginTop: 12 }}>
+          {maskable.length > 0 && !asOf && <Button onClick={() => setAskReveal(true)}>{t('file.reveal')}</Button>}
+          {revealed.length > 0 && (
+            <Button
+              onClick={() => {
+                setRevealed([]);
+                void load([], asOf, breakGlass);
+              }}
+            >
+              {t('file.mask')}
+            </Button>
+          )}
+          {compliance && (
+            <Input
+              type="datetime-local"
+              aria-label={t('file.asOf')}
+              style={{ width: 220 }}
+              onChange={(event) => {
+                const at = event.target.value ? new Date(event.target.value).toISOString() : undefined;
+                setAsOf(at);
+                void load(revealed, at, breakGlass);
+              }}
+            />
+          )}
+          {breakGlass && <Tag color="red">{t('breakGlass.active', { reason: t(`breakGlass.reason.${breakGlass.reason}` as 'breakGlass.reason.emergency') })}</Tag>}
+          {asOf && <Tag color="gold">{t('file.asOfShown', { at: new Date(asOf).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB') })}</Tag>}
+        </Space>
+      </Card>
+      <Card style={{ marginTop: 16 }}>
+        <Tabs items={tabs} />
+      </Card>
+      <Modal
+        open={askReveal}
+        title={t('file.revealTitle')}
+        okText={t('file.revealConfirm')}
+        cancelText={t('form.cancel')}
+        onCancel={() => setAskReveal(false)}
+        onOk={() => {
+          const next = [...revealed, ...maskable];
+          setAskReveal(false);
+          setRevealed(next);
+          void load(next, asOf, breakGlass);
+        }}
+      >
+        <Typography.Paragraph>{t('file.revealExplain', { purpose: purpose?.name ?? '', categories: maskable.map((c) => categoryLabel(c, lang)).join('、') })}</Typography.Paragraph>
+      </Modal>
+      {editing && purpose && (
+        <CategoryEditor
+          profile={profile}
+          category={editing}
+          purposeId={purpose.id}
+          breakGlass={breakGlass}
+          onClose={(changed) => {
+            setEditing(undefined);
+            if (changed) void load(revealed, asOf, breakGlass);
+          }}
+        />
+      )}
+    </>
+  );
+}
