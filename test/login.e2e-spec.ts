@@ -66,9 +66,12 @@ describe('staff sign-in over HTTP', () => {
     const sessions = await call('GET', '/v1/auth/sessions', signed.accessToken);
     expect(sessions.status).toBe(200);
     expect(sessions.body.items.find((session: { current: boolean }) => session.current)).toMatchObject({ sessionId: signed.sessionId, staffId });
-    // the cookie alone refreshes
-    const refreshed = await api.request('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie.split(';')[0] }, body: '{}' });
+    // the cookie alone refreshes, with no body at all (as the console sends it)
+    const refreshed = await api.request('/v1/auth/refresh', { method: 'POST', headers: { cookie: cookie.split(';')[0] } });
     expect(refreshed.status).toBe(200);
+    expect(refreshed.headers.get('set-cookie')).toMatch(/^ledger_refresh=[A-Za-z0-9_-]{43};/);
+    // and without a token anywhere: 401, not a 500
+    expect((await api.request('/v1/auth/refresh', { method: 'POST' })).status).toBe(401);
   });
 
   it('a mandatory-MFA role without MFA gets only an enrolment token; enrolment, then password + TOTP', async () => {
