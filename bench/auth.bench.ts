@@ -7,7 +7,8 @@
  * --revocations rows (sessions, tokens and actors), so the check looks up in sets of a realistic
  * size. Target: ≥ 0.90× (issue #13).
  *
- * Login p99 with the chosen argon2id cost is the second half of this benchmark: see "Login" below.
+ * Then login: `POST /v1/auth/login` latency (p50, p99) with the chosen argon2id cost, one at a time
+ * (right password, wrong password, unknown user) and 16 at once.
  *
  * Options: --subjects N (BENCH_SUBJECTS, default 1,000), --revocations N (BENCH_REVOCATIONS,
  * default 20,000), --connections N (BENCH_CONNECTIONS, 16), --seconds N per run (BENCH_SECONDS, 6),
@@ -23,6 +24,8 @@ import { RevocationCache } from '@pi-ledger/access-control/revocation/revocation
 import { RevocationFeed } from '@pi-ledger/access-control/revocation/revocation-feed';
 import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { TokenService } from '@pi-ledger/access-control/token.service';
+import { ARGON2_OPTIONS, hashPassword } from '@pi-ledger/access-control/staff-accounts/passwords';
+import { StaffAccounts } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
 import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import {
   apiConfig,
@@ -97,7 +100,12 @@ async function main(defer: Defer): Promise<void> {
   const database = await openBenchDatabase(defer);
   const owner = await database.ownerClient();
   // one token drives the whole load: the per-actor look-up limit and alerts would measure 429s instead
-  const config = await apiConfig(database, defer, loadConfig({ LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' }));
+  // and the login part signs in far more often than the auth rate limit lets one address
+  const config = await apiConfig(
+    database,
+    defer,
+    loadConfig({ LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0', LEDGER_AUTH_RATE_LIMIT_PER_IP: '0', LEDGER_AUTH_RATE_LIMIT_PER_USERNAME: '0' }),
+  );
   const app = await startingApp(() => createLedgerApi(config, serviceLogger()));
   const url = await listenOnLoopback(app, defer);
   // a signed-in person's token: a session, an id, an actor, each looked up
@@ -141,7 +149,7 @@ async function main(defer: Defer): Promise<void> {
     '',
     renderRevocationCheck(runs, settings.revocations, settings.subjects),
     '',
-    renderLogin(await measureLogin()),
+    renderLogin(await measureLogin(url, app.get(StaffAccounts))),
   ].join('\n');
   process.stdout.write(`${report}\n`);
   log(`results written to ${await writeDocSection('auth', report)}`);
@@ -215,8 +223,12 @@ function renderRevocationCheck(runs: readonly LoadResult[][], revocations: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Login (issue #13, staff accounts): POST /v1/auth/login p99 with the chosen argon2id cost.
-// TO BE ADDED with the login route: measure it here and return its table rows; renderLogin prints them.
+// Login (issue #13, staff accounts): POST /v1/auth/login with the chosen argon2id cost.
+
+const LOGIN_SEQUENTIAL = 100;
+const LOGIN_CONCURRENCY = 16;
+const LOGIN_CONCURRENT_EACH = 10;
+const BENCH_PASSWORD = 'a bench passphrase nobody uses 42';
 
 interface LoginFigures {
   /** e.g. 'argon2id m=19 MiB, t=2, p=1' */
@@ -224,13 +236,77 @@ interface LoginFigures {
   rows: string[][];
 }
 
-async function measureLogin(): Promise<LoginFigures | undefined> {
-  return undefined;
+/**
+ * Front-desk accounts (no MFA step) with passwords of their own; then logins one at a time (the
+ * right password, a wrong one, an unknown user: the three should cost alike) and 16 people at once. Each
+ * successful login appends its event and opens a session, as in service. The requests come from
+ * this process (argon2 runs on libuv's pool, so the client's share is small).
+ */
+async function measureLogin(url: string, accounts: StaffAccounts): Promise<LoginFigures> {
+  const metadata = { actor: 'bench', roles: ['admin'], correlationId: 'bench-login' };
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+  for (let n = 0; n < LOGIN_CONCURRENCY; n++) {
+    const { staffId } = await accounts.create({ username: `bench.login.${n}`, displayName: 'bench', roles: ['front_desk'], departmentId: null }, metadata);
+    await accounts.execute(staffId, { type: 'SetPassword', passwordHash, oneTime: false }, metadata);
+  }
+  const login = async (username: string, password: string, expected: number): Promise<number> => {
+    const started = performance.now();
+    const response = await fetch(`${url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    await response.arrayBuffer();
+    if (response.status !== expected) throw new Error(`login answered ${response.status}, expected ${expected}`);
+    return performance.now() - started;
+  };
+  const sequential = async (what: string, username: string, password: string, expected: number): Promise<string[]> => {
+    const latencies: number[] = [];
+    for (let i = 0; i < LOGIN_SEQUENTIAL; i++) latencies.push(await login(username, password, expected));
+    return row(
+      what,
+      latencies,
+      latencies.reduce((a, b) => a + b, 0),
+    );
+  };
+  const row = (what: string, latencies: number[], elapsedMs: number) => [
+    what,
+    formatCount(latencies.length / (elapsedMs / 1000)),
+    formatMs(percentileOf(latencies, 0.5)),
+    formatMs(percentileOf(latencies, 0.99)),
+  ];
+  const rows = [
+    await sequential('right password, one at a time', 'bench.login.0', BENCH_PASSWORD, 200),
+    // wrong passwords would lock the account after 5: alternate with the right one, measuring the wrong ones only
+    await (async () => {
+      const latencies: number[] = [];
+      for (let i = 0; i < LOGIN_SEQUENTIAL; i++) {
+        latencies.push(await login('bench.login.0', 'not the bench passphrase', 401));
+        await login('bench.login.0', BENCH_PASSWORD, 200);
+      }
+      return row(
+        'wrong password, one at a time',
+        latencies,
+        latencies.reduce((a, b) => a + b, 0),
+      );
+    })(),
+    await sequential('unknown user, one at a time', 'nobody.at.all', BENCH_PASSWORD, 401),
+  ];
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: LOGIN_CONCURRENCY }, async (_, n) => {
+      for (let i = 0; i < LOGIN_CONCURRENT_EACH; i++) latencies.push(await login(`bench.login.${n}`, BENCH_PASSWORD, 200));
+    }),
+  );
+  rows.push(row(`right password, ${LOGIN_CONCURRENCY} people at once`, latencies, performance.now() - started));
+  const { memoryCost, timeCost, parallelism } = ARGON2_OPTIONS;
+  return { cost: `argon2id m=${memoryCost / 1024} MiB, t=${timeCost}, p=${parallelism} (OWASP's minimum)`, rows };
 }
 
-function renderLogin(figures: LoginFigures | undefined): string {
-  if (!figures) return '### Login\n\nNot measured yet: `POST /v1/auth/login` arrives with staff accounts (issue #13).';
-  return ['### Login', '', `Password hashing: ${figures.cost}.`, '', markdownTable(['endpoint', 'req/s', 'p50', 'p99'], figures.rows, ['left', 'right', 'right', 'right'])].join(
-    '\n',
-  );
+function renderLogin(figures: LoginFigures): string {
+  return [
+    '### Login',
+    '',
+    `\`POST /v1/auth/login\` of a front-desk account (no MFA step). Password hashing: ${figures.cost}. ` +
+      'An unknown user is checked against a dummy hash, so it costs what a wrong password does.',
+    '',
+    markdownTable(['login', 'logins/s', 'p50', 'p99'], figures.rows, ['left', 'right', 'right', 'right']),
+  ].join('\n');
 }

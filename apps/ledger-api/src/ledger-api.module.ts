@@ -17,6 +17,8 @@ import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
+import { StaffModule } from './staff/staff.module';
+import { AuthModule } from './auth/auth.module';
 import { DepartmentsModule } from './departments/departments.module';
 import { AuthTokensModule } from './auth-tokens/auth-tokens.module';
 import { AssessmentsModule } from './compliance/assessments/assessments.module';
@@ -51,6 +53,8 @@ export class LedgerApiModule {
         RightsModule,
         AuditApiModule,
         OpsModule,
+        StaffModule,
+        AuthModule,
         AuthTokensModule,
         AssessmentsModule,
         IncidentsModule,

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
@@ -6,11 +7,14 @@ import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
 import { LedgerApiModule } from './ledger-api.module';
 
 /** The whole API, configured but not listening: main.ts listens, end-to-end tests too (with a pinned clock). */
-export function createLedgerApi(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): Promise<NestFastifyApplication> {
-  return createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, {
+export async function createLedgerApi(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(LedgerApiModule.forRoot(config, logger, clock), logger, {
     requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
     authRateLimit: config.authRateLimit,
     corsOrigins: config.corsOrigins,
     tls: config.tls,
   });
+  // the refresh token's httpOnly cookie (apps/ledger-api/src/auth)
+  await app.register(fastifyCookie);
+  return app;
 }

@@ -24,6 +24,7 @@ import { RevocationCache } from '@pi-ledger/access-control/revocation/revocation
 import { RevocationService } from '@pi-ledger/access-control/revocation/revocation.service';
 import { KeysCommand } from './keys/keys.command';
 import { RotateKekCommand } from './keys/keys-rotate-kek.command';
+import { STAFF_COMMANDS } from './staff/staff.commands';
 import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
 import { ComplianceCommand } from './compliance/compliance.command';
 import { ComplianceReportCommand } from './compliance/compliance-report.command';
@@ -58,6 +59,7 @@ export class LedgerCliModule {
         evidenceExporterProvider,
         ...PROJECTIONS_COMMANDS,
         ...BACKUP_COMMANDS,
+        ...STAFF_COMMANDS,
         ...DEPARTMENTS_COMMANDS,
         ComplianceCommand,
         ComplianceReportCommand,

@@ -9,6 +9,7 @@ import type { RequestWithActor } from './current-actor.decorator';
 import { RevocationCache } from './revocation/revocation-cache';
 import type { Role } from './roles';
 import { ROLES_METADATA } from './roles.decorator';
+import { PUBLIC_ROUTE_METADATA } from './public-route.decorator';
 import { TokenRejectedError } from './token.errors';
 import { TokenService } from './token.service';
 
@@ -35,6 +36,7 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithActor>();
+    if (this.reflector.get<boolean | undefined>(PUBLIC_ROUTE_METADATA, context.getHandler()) === true) return true;
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, [context.getHandler(), context.getClass()]);
     const route = request.routeOptions?.url ?? request.url.split('?')[0];
     if (required === undefined && !PROTECTED_PATH.test(route)) return true;

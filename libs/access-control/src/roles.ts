@@ -1,4 +1,7 @@
-/** The ledger's roles; what each may do is in docs (api-contract, "Auth"; api.md, "Roles and the category permission matrix"). */
+/**
+ * The ledger's roles; what each may do is in docs (api-contract, "Auth"; api.md, "Roles and the category permission matrix").
+ * A staff account (/v1/staff) may hold any of them but `data_subject`; its sign-in tokens carry the account's current roles.
+ */
 export const ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service', 'manager', 'compliance_officer', 'admin', 'auditor', 'ops', 'data_subject'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -6,6 +6,8 @@ import type { AssessmentEvent } from '@pi-ledger/ledger-domain/assessments/asses
 import type { IncidentEvent } from '@pi-ledger/ledger-domain/incidents/incident.events';
 import type { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import type { StaffAccountEvent } from '@pi-ledger/ledger-domain/staff/staff-account.events';
+import type { StaffSigninEvent } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 import type { DepartmentEvent } from '@pi-ledger/ledger-domain/departments/department.events';
 import type { CustomerNumberEvent } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.events';
@@ -104,6 +106,35 @@ export const RIGHTS_REQUEST_PI: { readonly [T in RightsRequestEvent['type']]: Pi
   },
 };
 
+/** Vault categories of a staff account (its id is the vault's subject): the person's name and addresses, and the credentials. */
+export const STAFF_PROFILE_CATEGORY = 'staff_profile';
+export const STAFF_CREDENTIALS_CATEGORY = 'staff_credentials';
+const staffFact = (...clear: string[]): PiDeclaration => ({ aadSuffix: '', pi: [], clear: ['staffId', ...clear] });
+const staffIp = (...clear: string[]): PiDeclaration => ({ aadSuffix: '', pi: [{ path: 'ip', category: STAFF_PROFILE_CATEGORY }], clear: ['staffId', ...clear] });
+
+/**
+ * Staff accounts and their sign-ins (issue #13): a staff member's name and the addresses they sign
+ * in from are their personal information; a password hash and a TOTP secret are secrets. Sealed by
+ * StaffEventCodec under the account's keys, the AAD's event id being the event's own id.
+ */
+export const STAFF_PI: { readonly [T in StaffAccountEvent['type'] | StaffSigninEvent['type']]: PiDeclaration } = {
+  StaffAccountCreated: { aadSuffix: '', pi: [{ path: 'displayName', category: STAFF_PROFILE_CATEGORY }], clear: ['staffId', 'username', 'roles[]', 'departmentId', 'createdAt'] },
+  StaffRoleGranted: staffFact('role', 'grantedAt'),
+  StaffRoleRevoked: staffFact('role', 'revokedAt'),
+  StaffDepartmentSet: staffFact('departmentId', 'setAt'),
+  StaffPasswordSet: { aadSuffix: '', pi: [{ path: 'passwordHash', category: STAFF_CREDENTIALS_CATEGORY }], clear: ['staffId', 'setAt'] },
+  StaffMfaEnrolmentStarted: { aadSuffix: '', pi: [{ path: 'totpSecret', category: STAFF_CREDENTIALS_CATEGORY }], clear: ['staffId', 'startedAt'] },
+  StaffMfaConfirmed: staffFact('confirmedAt'),
+  StaffMfaReset: staffFact('resetAt'),
+  StaffAccountDisabled: staffFact('disabledAt'),
+  StaffAccountEnabled: staffFact('enabledAt'),
+  StaffLoginSucceeded: staffIp('sessionId', 'at'),
+  StaffLoginFailed: staffIp('reason', 'at'),
+  StaffLockedOut: staffFact('until', 'at'),
+  StaffUnlocked: staffFact('at'),
+  StaffLoggedOut: staffIp('sessionId', 'reason', 'at'),
+};
+
 /**
  * A break-glass access: the note a person typed may name someone, so it is sealed under the
  * customer's free-text key (AAD event id: the break-glass id); the rest are ids, codes and times.
@@ -199,6 +230,8 @@ export const LEDGER_EVENT_PI: {
   readonly SessionRevoked: PiSealing;
   readonly TokenRevoked: PiSealing;
   readonly ActorRevoked: PiSealing;
+} & {
+  readonly [T in keyof typeof STAFF_PI]: PiSealing;
 } = {
   SubjectRegistered: SUBJECT_CODEC,
   DataCollected: SUBJECT_CODEC,
@@ -241,6 +274,7 @@ export const LEDGER_EVENT_PI: {
   SessionRevoked: REVOKED,
   TokenRevoked: REVOKED,
   ActorRevoked: REVOKED,
+  ...(Object.fromEntries(Object.entries(STAFF_PI).map(([type, declared]) => [type, { declared }])) as { readonly [T in keyof typeof STAFF_PI]: PiSealing }),
   CheckupRecorded: { declared: CHECKUP_PI.CheckupRecorded },
   ServiceRecorded: { declared: SERVICE_RECORD_PI.ServiceRecorded },
   FollowUpOpened: { declared: FOLLOW_UP_PI.FollowUpOpened },

@@ -26,6 +26,7 @@ export const BACKED_UP_TABLES: readonly BackedUpTable[] = [
   { name: 'audit_leaves', orderBy: 'leaf_index' },
   { name: 'audit_nodes', orderBy: 'level, node_index' },
   { name: 'audit_tree_heads', orderBy: 'tree_size' },
+  { name: 'staff_usernames', orderBy: 'username' },
   // written alongside the revocation events, not projected: restored as is, with fresh ids and transaction ids
   { name: 'auth_revocations', orderBy: 'id', omit: ['id', 'txid'] },
 ];
@@ -33,6 +34,8 @@ export const BACKED_UP_TABLES: readonly BackedUpTable[] = [
 /** Tables left out, rebuilt or started afresh after a restore (read models by the name of their view). */
 export const DERIVED_TABLES: readonly string[] = [
   'ledger_migrations', // the restore migrates the target itself, and checks it matches the backup's
+  'auth_sessions', // after a restore everyone signs in again
+  'auth_refresh_tokens',
   'projection_checkpoints',
   'projection_leases',
   'projection_rebuilds',

@@ -173,6 +173,11 @@ class LedgerEnvironment {
   @Transform(emptyToUndefined)
   @IsString()
   LEDGER_TLS_KEY_FILE?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z_]+(,[a-z_]+)*$/)
+  LEDGER_MFA_REQUIRED_ROLES?: string;
 }
 
 /** One line per bad variable; secrets are never echoed. */
@@ -203,6 +208,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_CORS_ORIGINS: 'a comma-separated list of origins, e.g. https://console.example.cn,https://ops.example.cn',
   LEDGER_TLS_CERT_FILE: 'a file path (PEM certificate chain)',
   LEDGER_TLS_KEY_FILE: 'a file path (PEM private key)',
+  LEDGER_MFA_REQUIRED_ROLES: 'roles separated by commas, e.g. admin,health_manager',
 };
 // the public key is no secret, but a PEM echoed into an error message helps nobody
 const SECRET = new Set(['DATABASE_URL', 'LEDGER_MASTER_KEY', 'LEDGER_JWT_SECRET', 'LEDGER_JWT_PUBLIC_KEY']);
@@ -247,6 +253,8 @@ export interface LedgerConfig {
   readonly corsOrigins: readonly string[];
   /** HTTPS (and HSTS) when both are set. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Staff holding any of these roles must sign in with TOTP; absent: the default list (staff-account.decider.ts). */
+  readonly mfaRequiredRoles?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -302,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     },
     corsOrigins: parsed.LEDGER_CORS_ORIGINS ? parsed.LEDGER_CORS_ORIGINS.split(',') : [],
     tls: parsed.LEDGER_TLS_CERT_FILE && parsed.LEDGER_TLS_KEY_FILE ? { certFile: resolve(parsed.LEDGER_TLS_CERT_FILE), keyFile: resolve(parsed.LEDGER_TLS_KEY_FILE) } : undefined,
+    ...(parsed.LEDGER_MFA_REQUIRED_ROLES ? { mfaRequiredRoles: parsed.LEDGER_MFA_REQUIRED_ROLES.split(',') } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { AuditLeafIndex1763900011000 } from './migrations/1763900011000-audit-le
 import { VaultSubjectKeys1763900012000 } from './migrations/1763900012000-vault-subject-keys';
 import { ProjectionQuarantine1763900013000 } from './migrations/1763900013000-projection-quarantine';
 import { SealedProfile1763900014000 } from './migrations/1763900014000-sealed-profile';
+import { StaffAccounts1763900020000 } from './migrations/1763900020000-staff-accounts';
 import { AuthRevocations1763900030000 } from './migrations/1763900030000-auth-revocations';
 import { Assignment1763900040000 } from './migrations/1763900040000-assignment';
 import { CustomerNumbers1763900060000 } from './migrations/1763900060000-customer-numbers';
@@ -37,6 +38,7 @@ export const LEDGER_MIGRATIONS = [
   VaultSubjectKeys1763900012000,
   ProjectionQuarantine1763900013000,
   SealedProfile1763900014000,
+  StaffAccounts1763900020000,
   AuthRevocations1763900030000,
   Assignment1763900040000,
   CustomerNumbers1763900060000,

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { toDataURL } from 'qrcode';
+import { openedSecret, StaffAccounts } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
+import { assertPasswordPolicy, hashPassword, verifyPassword } from '@pi-ledger/access-control/staff-accounts/passwords';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { ProblemException } from '@pi-ledger/platform/http/problem';
+import { invalidCode, invalidCredentials } from './auth.problems';
+import { actingAs, SignInOutcome, SignInService } from './sign-in.service';
+import { acceptedTimeStep, newTotpSecret, otpauthUri } from './totp';
+
+/** TOTP enrolment and password changes: by a signed-in person, or as a step of a sign-in (with a step token). */
+@Injectable()
+export class EnrolmentService {
+  constructor(
+    private readonly accounts: StaffAccounts,
+    private readonly signIn: SignInService,
+    @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
+  ) {}
+
+  /** A new TOTP secret, sealed in the account's stream until a first code confirms it. */
+  async start(staffId: string): Promise<{ otpauthUri: string; qrCode: string; secret: string }> {
+    const { account } = await this.accounts.load(staffId);
+    if (account.status === 'disabled') throw invalidCredentials();
+    const secret = newTotpSecret();
+    await this.accounts.execute(staffId, { type: 'StartMfaEnrolment', totpSecret: secret }, actingAs(staffId, account.roles));
+    const uri = otpauthUri(account.username, secret);
+    return { otpauthUri: uri, qrCode: await toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2 }), secret };
+  }
+
+  /** Confirms the enrolment with a first valid code; as a sign-in step, the session follows. */
+  async confirm(staffId: string, code: string, ip: string, asSignInStep: boolean): Promise<SignInOutcome | { status: 'enrolled'; mfa: 'enrolled' }> {
+    const { account } = await this.accounts.load(staffId);
+    if (account.status === 'disabled') throw invalidCredentials();
+    if (account.mfa.status !== 'pending') throw new ProblemException(409, 'mfa-not-pending', 'No MFA enrolment to confirm', 'start an enrolment first');
+    const signin = await this.accounts.signinState(staffId);
+    const step = await acceptedTimeStep(openedSecret(account.mfa.totpSecret), code, this.clock(), signin.lastTimeStep);
+    if (step === null) {
+      await this.accounts.recordSignin(staffId, { type: 'RecordLoginFailure', reason: 'mfa', ip }, actingAs(null));
+      throw invalidCode();
+    }
+    const handled = await this.accounts.execute(staffId, { type: 'ConfirmMfa', timeStep: step }, actingAs(staffId, account.roles));
+    if (!asSignInStep || handled.state.status === 'absent') return { status: 'enrolled', mfa: 'enrolled' };
+    return { status: 'signed-in', ...(await this.signIn.openSession(handled.state, step, ip)) };
+  }
+
+  /** A password of one's own in place of a one-time one (then the sign-in goes on), or in place of the current one. */
+  async changePassword(staffId: string, newPassword: string, ip: string, current: { password: string } | 'one-time'): Promise<SignInOutcome | { status: 'changed' }> {
+    const { account } = await this.accounts.load(staffId);
+    if (account.status === 'disabled') throw invalidCredentials();
+    if (current === 'one-time') {
+      // the step token is good for one change only: once the one-time password is replaced it is spent
+      if (!account.password.oneTime) throw new ProblemException(401, 'invalid-step-token', 'Invalid or expired sign-in step', 'passwordToken was used already: sign in again');
+    } else if (!(await verifyPassword(openedSecret(account.password.hash), current.password))) {
+      await this.accounts.recordSignin(staffId, { type: 'RecordLoginFailure', reason: 'password', ip }, actingAs(null));
+      throw new ProblemException(403, 'current-password-incorrect', 'Current password incorrect', 'currentPassword is wrong', [{ path: 'currentPassword', message: 'is wrong' }]);
+    }
+    assertPasswordPolicy(newPassword, account.username);
+    const handled = await this.accounts.execute(staffId, { type: 'SetPassword', passwordHash: await hashPassword(newPassword), oneTime: false }, actingAs(staffId, account.roles));
+    if (current !== 'one-time' || handled.state.status === 'absent') return { status: 'changed' };
+    const { account: updated } = await this.accounts.load(staffId);
+    return this.signIn.nextStep(updated, ip);
+  }
+}
