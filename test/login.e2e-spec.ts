@@ -6,9 +6,9 @@ const PASSWORD = 'correct horse battery staple 7';
 type Call = ReturnType<typeof jsonRequest>;
 
 /** A staff account created by admin, its one-time password replaced: ready to sign in. */
-async function account(api: TestApi, call: Call, username: string, roles: string[]) {
+async function account(api: TestApi, call: Call, username: string, roles: string[], departmentId?: string) {
   const admin = await tokens(api).admin();
-  const created = await call('POST', '/v1/staff', admin, { username, displayName: `名-${username}`, roles, departmentId: 'dept-a' });
+  const created = await call('POST', '/v1/staff', admin, { username, displayName: `名-${username}`, roles, ...(departmentId ? { departmentId } : {}) });
   expect(created.status).toBe(201);
   const first = await call('POST', '/v1/auth/login', undefined, { username, password: created.body.oneTimePassword });
   expect(first.body).toEqual({ passwordChangeRequired: true, passwordToken: expect.any(String) });
@@ -75,7 +75,9 @@ describe('staff sign-in over HTTP', () => {
   });
 
   it('a mandatory-MFA role without MFA gets only an enrolment token; enrolment, then password + TOTP', async () => {
-    const { staffId, afterChange } = await account(api, call, 'hm.one', ['health_manager']);
+    // not through the recording call: a department's `code` is no secret
+    const department = await jsonRequest(api)('POST', '/v1/departments', await tokens(api).admin(), { code: 'dept-a', name: '健康管理一部' });
+    const { staffId, afterChange } = await account(api, call, 'hm.one', ['health_manager'], department.body.departmentId);
     expect(afterChange).toEqual({ mfaEnrolmentRequired: true, enrolmentToken: expect.any(String) });
     // the enrolment token opens nothing else
     expect((await call('GET', '/v1/auth/sessions', afterChange.enrolmentToken)).status).toBe(401);
@@ -103,7 +105,7 @@ describe('staff sign-in over HTTP', () => {
     const signed = await call('POST', '/v1/auth/mfa', undefined, { challenge: login.body.challenge, code: next });
     expect(signed.status).toBe(200);
     const payload = JSON.parse(Buffer.from(signed.body.accessToken.split('.')[1], 'base64url').toString());
-    expect(payload).toMatchObject({ sub: staffId, roles: ['health_manager'], sid: signed.body.sessionId, dept: 'dept-a' });
+    expect(payload).toMatchObject({ sub: staffId, roles: ['health_manager'], sid: signed.body.sessionId, dept: department.body.departmentId });
     // a replayed code is refused, even with a fresh challenge
     const again = await call('POST', '/v1/auth/login', undefined, { username: 'hm.one', password: PASSWORD });
     expect(await call('POST', '/v1/auth/mfa', undefined, { challenge: again.body.challenge, code: next })).toMatchObject({ status: 401, body: { code: 'invalid-mfa-code' } });

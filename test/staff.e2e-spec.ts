@@ -17,6 +17,8 @@ describe('staff accounts over HTTP (admin)', () => {
   let api: TestApi;
   let call: Call;
   let admin: string;
+  let front1: string;
+  let care2: string;
 
   // the CLI shares the API's database and master key, as on one machine
   const masterKey = randomBytes(32);
@@ -25,6 +27,12 @@ describe('staff accounts over HTTP (admin)', () => {
     api = await startTestApi({ masterKey, authRateLimit: { perIp: 0, perUsername: 0, windowSeconds: 60 } });
     call = jsonRequest(api);
     admin = await tokens(api).admin();
+    [front1, care2] = await Promise.all(
+      [
+        ['front-1', '前台'],
+        ['care-2', '客服二部'],
+      ].map(async ([code, name]) => (await call('POST', '/v1/departments', admin, { code, name })).body.departmentId as string),
+    );
   });
   afterAll(() => api.close());
 
@@ -37,7 +45,7 @@ describe('staff accounts over HTTP (admin)', () => {
   }
 
   it('creates an account: 201 with Location, ETag and a one-time password shown once; the view never shows it', async () => {
-    const created = await create('wang.xm', { departmentId: 'front-1' });
+    const created = await create('wang.xm', { departmentId: front1 });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/staff/${created.body.staffId}`);
     expect(created.headers.get('etag')).toBe('"2"');
@@ -48,7 +56,7 @@ describe('staff accounts over HTTP (admin)', () => {
       username: 'wang.xm',
       displayName: '王小明',
       roles: ['front_desk'],
-      departmentId: 'front-1',
+      departmentId: front1,
       status: 'active',
       passwordChangeRequired: true,
       mfa: 'none',
@@ -104,11 +112,15 @@ describe('staff accounts over HTTP (admin)', () => {
     expect(await call('POST', `/v1/staff/${body.staffId}/roles`, admin, { role: 'data_subject' })).toMatchObject({ status: 400, body: { errors: [{ path: 'role' }] } });
     expect((await call('DELETE', `/v1/staff/${body.staffId}/roles/front_desk`, admin)).status).toBe(200);
     expect(await call('DELETE', `/v1/staff/${body.staffId}/roles/customer_service`, admin)).toMatchObject({ status: 409, body: { code: 'staff-needs-a-role' } });
-    expect((await call('PUT', `/v1/staff/${body.staffId}/department`, admin, { departmentId: 'care-2' })).status).toBe(200);
+    expect(await call('PUT', `/v1/staff/${body.staffId}/department`, admin, { departmentId: 'no-such-department' })).toMatchObject({
+      status: 422,
+      body: { code: 'unknown-department', errors: [{ path: 'departmentId' }] },
+    });
+    expect((await call('PUT', `/v1/staff/${body.staffId}/department`, admin, { departmentId: care2 })).status).toBe(200);
     const missing = await call('PUT', `/v1/staff/${body.staffId}/department`, admin, {});
     expect({ status: missing.status, paths: [...new Set(missing.body.errors.map((e: { path: string }) => e.path))] }).toEqual({ status: 400, paths: ['departmentId'] });
     const view = await call('GET', `/v1/staff/${body.staffId}`, admin);
-    expect(view.body).toMatchObject({ roles: ['customer_service'], departmentId: 'care-2', version: 5 });
+    expect(view.body).toMatchObject({ roles: ['customer_service'], departmentId: care2, version: 5 });
     const { rows } = await api.database.pool.query(`SELECT type, metadata->>'actor' AS actor FROM ledger_events WHERE stream_id = $1 ORDER BY stream_version`, [
       `staff-account-${body.staffId}`,
     ]);

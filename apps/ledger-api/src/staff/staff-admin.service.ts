@@ -8,6 +8,8 @@ import { isLocked } from '@pi-ledger/ledger-domain/staff/staff-signin.decider';
 import { StaffSigninEvent } from '@pi-ledger/ledger-domain/staff/staff-signin.events';
 import { eventMetadata, RequestContext } from '../application/request-context';
 import { endAccountSessions, StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
+import { DepartmentsService } from '../departments/departments.service';
+import { assertAssignable } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { MFA_REQUIRED_ROLES, MfaPolicy } from './mfa-policy';
 
 /** A change after which the tokens an account holds no longer say the truth: its sessions end and every token it holds is refused (the revocation's reason). */
@@ -44,17 +46,25 @@ export class StaffAdminService {
     private readonly revocations: RevocationService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(MFA_REQUIRED_ROLES) private readonly mfa: MfaPolicy,
+    private readonly departments: DepartmentsService,
   ) {}
 
-  create(input: { username: string; displayName: string; roles: string[]; departmentId: string | null }, context: RequestContext) {
+  async create(input: { username: string; displayName: string; roles: string[]; departmentId: string | null }, context: RequestContext) {
+    await this.assertDepartment(input.departmentId);
     return this.accounts.create(input, eventMetadata(context));
   }
 
   async change(staffId: string, change: StaffChange, context: RequestContext, ifMatch?: number): Promise<{ version: number; position: number }> {
+    if (change.type === 'SetDepartment') await this.assertDepartment(change.departmentId);
     const handled = await this.accounts.execute(staffId, change, eventMetadata(context), ifMatch);
     const reason = ENDS_SESSIONS[change.type];
     if (handled.events.length > 0 && reason !== undefined) await this.endSessions(staffId, reason, context);
     return { version: handled.version, position: handled.position };
+  }
+
+  /** A staff member works in a department that exists and is active (422 `unknown-department` / `inactive-department` naming `departmentId`). */
+  private async assertDepartment(departmentId: string | null): Promise<void> {
+    if (departmentId !== null && departmentId.trim() !== '') assertAssignable(await this.departments.find(departmentId), departmentId);
   }
 
   /** A new one-time password, shown once: the person must choose their own at the next sign-in. */

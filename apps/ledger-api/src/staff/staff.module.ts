@@ -14,6 +14,7 @@ import { MFA_REQUIRED_ROLES, MfaPolicy } from './mfa-policy';
 import { StaffAdminService } from './staff-admin.service';
 import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { StaffHttpController } from './staff.http.controller';
+import { DepartmentsModule } from '../departments/departments.module';
 
 registerProblemCodes({
   'staff-not-found': { status: 404, title: 'Staff account not found' },
@@ -29,6 +30,7 @@ registerProblemCodes({
 
 /** Staff accounts (admin: /v1/staff) and the sign-in sessions the auth module opens for them. */
 @Module({
+  imports: [DepartmentsModule],
   controllers: [StaffHttpController],
   providers: [
     {
