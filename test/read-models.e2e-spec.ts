@@ -139,6 +139,28 @@ describe('read models over HTTP', () => {
     });
   });
 
+  describe('POST /v1/subjects/search (terms in the body, never in the URL)', () => {
+    const search = (body: unknown, purpose = 'health-management') =>
+      call('POST', '/v1/subjects/search', staff, body, { 'x-processing-purpose': purpose, 'x-ledger-min-position': String(written) });
+
+    it('finds as the GET form does, records the reads, and names body fields in its 400s', async () => {
+      const { subjectId } = await register({ name: '钱芳', phone: '13700004444', email: 'qian.fang@example.cn', birthDate: '1979-09-09' });
+      const byPhone = await search({ phone: '+86 137 0000 4444' });
+      expect({ status: byPhone.status, ids: byPhone.body.items.map((item: { subjectId: string }) => item.subjectId) }).toEqual({ status: 200, ids: [subjectId] });
+      expect(JSON.stringify(byPhone.body)).not.toContain('13700004444');
+      const byName = await search({ name: '钱芳', limit: 5 });
+      expect(byName.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([subjectId]);
+      const log = await read(`/v1/audit/access?subjectId=${subjectId}`, await tokens(api).compliance());
+      expect(log.body.items).toContainEqual(expect.objectContaining({ subjectId, via: 'search' }));
+
+      expect((await search({})).body).toMatchObject({ code: 'validation-failed', errors: [{ path: 'body' }] });
+      expect((await search({ name: '钱' })).body).toMatchObject({ code: 'validation-failed', errors: [{ path: 'name' }] });
+      expect((await search({ phone: '13700004444', limit: 500 })).body.errors[0].path).toBe('limit');
+      expect((await search({ phone: '13700004444', nickname: 'x' })).body.errors[0]).toEqual({ path: 'nickname', message: 'unknown field' });
+      expect((await call('POST', '/v1/subjects/search', staff, { phone: '13700004444' })).body.code).toBe('purpose-required');
+    });
+  });
+
   describe('access records', () => {
     let subjectId: string;
     beforeAll(async () => {

@@ -27,6 +27,8 @@ export class SearchSubjects {
     readonly purposeId: string,
     readonly filters: SearchSubjectsDto,
     readonly context: RequestContext,
+    /** Where the terms came from, for the paths a 400 names: the query string (`query.name`) or the body (`name`). */
+    readonly source: 'query' | 'body' = 'query',
   ) {}
 }
 
@@ -61,18 +63,18 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     private readonly numbers: CustomerNumberQueries,
   ) {}
 
-  async execute({ purposeId, filters, context }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
+  async execute({ purposeId, filters, context, source }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
     const registry = await this.registry.current();
     admittedPurpose(registry, purposeId);
     // health managers and customer service find only the customers they reach: filtered, never refused
     const reach = reachOf(context.actor);
-    const search = { ...this.criteria(filters), ...(reach.kind === 'assigned' ? { reach } : {}) };
+    const search = { ...this.criteria(filters, source), ...(reach.kind === 'assigned' ? { reach } : {}) };
     const searchedBy = searchedCategories(filters);
     const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
     const limit = filters.limit ?? SEARCH_DEFAULT_LIMIT;
     const items: SubjectSummary[] = [];
     const reads: AccessRead[] = [];
-    let after = filters.cursor === undefined ? undefined : cursorKey(filters.cursor);
+    let after = filters.cursor === undefined ? undefined : cursorKey(filters.cursor, (field) => (source === 'query' ? `query.${field}` : field));
     let more = false;
     for (let read = 0; read < MAX_READS && items.length < limit; read++) {
       const want = limit - items.length;
@@ -127,26 +129,27 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     };
   }
 
-  private criteria(filters: SearchSubjectsDto): Omit<ProfileSearch, 'after' | 'limit'> {
+  private criteria(filters: SearchSubjectsDto, source: 'query' | 'body'): Omit<ProfileSearch, 'after' | 'limit'> {
+    const at = (field: string) => (source === 'query' ? `query.${field}` : field);
     if (
       [filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber, filters.departmentId, filters.healthManagerId].every(
         (filter) => filter === undefined,
       )
     ) {
-      throw invalid('query', 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId or healthManagerId');
+      throw invalid(source, 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId or healthManagerId');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
-    if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid('query.name', `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
-    if (nameLength !== undefined && nameLength > NAME_PREFIX_MAX) throw invalid('query.name', `must have at most ${NAME_PREFIX_MAX} characters besides spaces`);
+    if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid(at('name'), `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
+    if (nameLength !== undefined && nameLength > NAME_PREFIX_MAX) throw invalid(at('name'), `must have at most ${NAME_PREFIX_MAX} characters besides spaces`);
     return {
-      ...(filters.phone === undefined ? {} : { phoneBidx: this.blindIndex('phone', filters.phone, 'query.phone') }),
-      ...(filters.email === undefined ? {} : { emailBidx: this.blindIndex('email', filters.email, 'query.email') }),
-      ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, 'query.idNumber') }),
+      ...(filters.phone === undefined ? {} : { phoneBidx: this.blindIndex('phone', filters.phone, at('phone')) }),
+      ...(filters.email === undefined ? {} : { emailBidx: this.blindIndex('email', filters.email, at('email')) }),
+      ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, at('idNumber')) }),
       ...(filters.name === undefined ? {} : { namePrefix: filters.name }),
       ...(filters.status === undefined ? {} : { status: filters.status }),
       ...(filters.departmentId === undefined ? {} : { departmentId: filters.departmentId.toLowerCase() }),
       ...(filters.healthManagerId === undefined ? {} : { healthManagerId: filters.healthManagerId }),
-      ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, 'query.customerNumber') }),
+      ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, at('customerNumber')) }),
     };
   }
 
@@ -169,9 +172,9 @@ function searchedCategories(filters: SearchSubjectsDto): Category[] {
   return [...categories];
 }
 
-function cursorKey(cursor: string): string {
+function cursorKey(cursor: string, at: (field: string) => string): string {
   const key = decodeCursor(cursor, 1);
-  if (!key) throw invalid('query.cursor', 'not a cursor this endpoint returned');
+  if (!key) throw invalid(at('cursor'), 'not a cursor this endpoint returned');
   return key[0];
 }
 
