@@ -70,8 +70,22 @@ describe('staff sign-in over HTTP', () => {
     const refreshed = await api.request('/v1/auth/refresh', { method: 'POST', headers: { cookie: cookie.split(';')[0] } });
     expect(refreshed.status).toBe(200);
     expect(refreshed.headers.get('set-cookie')).toMatch(/^ledger_refresh=[A-Za-z0-9_-]{43};/);
+    // the new refresh token travels only in the httpOnly cookie, never where a script could read it
+    const rotated = (await refreshed.json()) as Record<string, unknown>;
+    expect(rotated).toMatchObject({ accessToken: expect.any(String) });
+    expect(rotated).not.toHaveProperty('refreshToken');
     // and without a token anywhere: 401, not a 500
     expect((await api.request('/v1/auth/refresh', { method: 'POST' })).status).toBe(401);
+  });
+
+  it('a role that needs MFA, granted to a signed-in account without it, ends the session at its next refresh; signing in again asks for enrolment', async () => {
+    const { staffId, afterChange } = await account(api, call, 'desk.grant', ['front_desk']);
+    const granted = await call('POST', `/v1/staff/${staffId}/roles`, await tokens(api).admin(), { role: 'health_manager' });
+    expect(granted.status).toBe(201);
+    const refreshed = await call('POST', '/v1/auth/refresh', undefined, { refreshToken: afterChange.refreshToken });
+    expect(refreshed.status).toBe(401);
+    const again = await call('POST', '/v1/auth/login', undefined, { username: 'desk.grant', password: PASSWORD });
+    expect(again.body).toEqual({ mfaEnrolmentRequired: true, enrolmentToken: expect.any(String) });
   });
 
   it('a mandatory-MFA role without MFA gets only an enrolment token; enrolment, then password + TOTP', async () => {

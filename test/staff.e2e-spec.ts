@@ -44,6 +44,20 @@ describe('staff accounts over HTTP (admin)', () => {
     return call('POST', '/v1/auth/password', undefined, { passwordToken: first.body.passwordToken, newPassword: PASSWORD });
   }
 
+  it('keeps no one-time password in an idempotency record: creation and reset ignore Idempotency-Key', async () => {
+    const key = { 'idempotency-key': 'create-zhao-1' };
+    const created = await call('POST', '/v1/staff', admin, { username: 'zhao.idem', displayName: '赵', roles: ['front_desk'] }, key);
+    expect(created.status).toBe(201);
+    const reset = await call('POST', `/v1/staff/${created.body.staffId}/password-reset`, admin, undefined, { 'idempotency-key': 'reset-zhao-1' });
+    expect(reset.status).toBe(200);
+    const { rows } = await api.database.pool.query(`SELECT body::text AS body FROM idempotency_keys`);
+    for (const secret of [created.body.oneTimePassword, reset.body.oneTimePassword]) expect(rows.map((row) => row.body).join('\n')).not.toContain(secret);
+    expect(await call('POST', '/v1/staff', admin, { username: 'zhao.idem', displayName: '赵', roles: ['front_desk'] }, key)).toMatchObject({
+      status: 409,
+      body: { code: 'username-taken' },
+    });
+  });
+
   it('creates an account: 201 with Location, ETag and a one-time password shown once; the view never shows it', async () => {
     const created = await create('wang.xm', { departmentId: front1 });
     expect(created.status).toBe(201);

@@ -60,7 +60,10 @@ export class AuthHttpController {
     const token = body.refreshToken ?? refreshCookie(request);
     if (!token) throw invalidRefreshToken();
     try {
-      return this.answer(request, reply, { status: 'signed-in', ...(await this.signIn.refresh(token, request.ip)) });
+      const answer = this.answer(request, reply, { status: 'signed-in', ...(await this.signIn.refresh(token, request.ip)) });
+      // came by cookie: the new one goes back only as the httpOnly cookie, out of reach of any script in the page
+      if (body.refreshToken === undefined && 'refreshToken' in answer) delete (answer as { refreshToken?: string }).refreshToken;
+      return answer;
     } catch (error) {
       clearRefreshCookie(request, reply);
       throw error;

@@ -124,7 +124,9 @@ export class SignInService {
       throw refreshTokenReused();
     }
     const { account } = await this.accounts.load(rotation.staffId);
-    if (account.status === 'disabled') {
+    // disabled, or now holding a role that needs a second factor it has not enrolled (a role granted
+    // since it signed in, or a wider LEDGER_MFA_REQUIRED_ROLES): sign in again, and enrol
+    if (account.status === 'disabled' || (this.mfa.required(account) && account.mfa.status !== 'confirmed')) {
       await this.endSession(rotation.staffId, rotation.sessionId, 'account-changed', ip);
       throw invalidRefreshToken();
     }

@@ -13,10 +13,15 @@ import { STAFF_ROLES } from './staff-roles';
 
 type Reply = Pick<FastifyReply, 'header' | 'status'>;
 
-/** Staff accounts, managed by admin. Every change is an event with the admin as actor; `If-Match` makes it exact. */
+/**
+ * Staff accounts, managed by admin. Every change is an event with the admin as actor; `If-Match`
+ * makes it exact. `Idempotency-Key` is honoured on every change except creation and password reset:
+ * their answers carry a one-time password, which is shown once and never stored (an idempotency
+ * record keeps the answer). A retried creation answers 409 `username-taken`; a retried reset issues
+ * a new password.
+ */
 @ApiTags('staff')
 @Controller('v1/staff')
-@UseInterceptors(IdempotencyInterceptor)
 export class StaffHttpController {
   constructor(private readonly staff: StaffAdminService) {}
 
@@ -45,6 +50,7 @@ export class StaffHttpController {
   }
 
   @Post(':staffId/roles')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @ApiOperation({ summary: 'Grant a role (effective from the account’s next token)' })
   async grant(
@@ -58,6 +64,7 @@ export class StaffHttpController {
   }
 
   @Delete(':staffId/roles/:role')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @ApiOperation({ summary: 'Revoke a role: the account’s sessions end and its tokens are refused' })
   async revoke(
@@ -72,6 +79,7 @@ export class StaffHttpController {
   }
 
   @Put(':staffId/department')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   async department(
     @Param('staffId') staffId: string,
@@ -99,6 +107,7 @@ export class StaffHttpController {
   }
 
   @Post(':staffId/mfa-reset')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove the account’s TOTP enrolment (a lost phone); it enrols again at the next sign-in' })
@@ -107,6 +116,7 @@ export class StaffHttpController {
   }
 
   @Post(':staffId/disable')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @HttpCode(200)
   async disable(@Param('staffId') staffId: string, @Headers('if-match') ifMatch: string | undefined, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: Reply) {
@@ -114,6 +124,7 @@ export class StaffHttpController {
   }
 
   @Post(':staffId/enable')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @HttpCode(200)
   async enable(@Param('staffId') staffId: string, @Headers('if-match') ifMatch: string | undefined, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: Reply) {
@@ -121,6 +132,7 @@ export class StaffHttpController {
   }
 
   @Post(':staffId/unlock')
+  @UseInterceptors(IdempotencyInterceptor)
   @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Lift a lock after repeated failed sign-ins' })
