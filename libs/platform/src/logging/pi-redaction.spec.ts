@@ -1,6 +1,19 @@
 import { REDACTED, redactMessage, redactPi, redactUrl } from './pi-redaction';
 
 describe('PI redaction for logs', () => {
+  it('redacts every key that names a credential, however it is spelt', () => {
+    const logged = { refreshToken: 'r', newPassword: 'p', totpSecret: 's', passwordHash: 'h', challenge: 'c', oneTimePassword: 'o', staffId: 'kept' };
+    expect(redactPi(logged)).toEqual({
+      refreshToken: '[redacted]',
+      newPassword: '[redacted]',
+      totpSecret: '[redacted]',
+      passwordHash: '[redacted]',
+      challenge: '[redacted]',
+      oneTimePassword: '[redacted]',
+      staffId: 'kept',
+    });
+  });
+
   it('replaces PI values at any depth, keeping the shape and non-PI facts', () => {
     const logged = {
       subjectId: 's-1',

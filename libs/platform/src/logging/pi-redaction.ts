@@ -73,13 +73,16 @@ export const REDACTED_KEYS = new Set(
 
 export const REDACTED = '[redacted]';
 
+/** Any key that names a credential, however it is spelt (refreshToken, newPassword, totpSecret, passwordHash, challenge…). */
+const SECRET_KEY = /password|passwd|token|secret|challenge|credential|otp|api[-_]?key|private[-_]?key/i;
+
 export function redactPi(value: unknown, depth = 0): unknown {
   if (depth > 12 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { type: value.name, message: redactMessage(value.message), stack: value.stack };
   if (Array.isArray(value)) return value.map((item) => redactPi(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = REDACTED_KEYS.has(key.toLowerCase()) ? REDACTED : redactPi(item, depth + 1);
+    out[key] = REDACTED_KEYS.has(key.toLowerCase()) || SECRET_KEY.test(key) ? REDACTED : redactPi(item, depth + 1);
   }
   return out;
 }
