@@ -281,6 +281,15 @@ describe('staff accounts over HTTP (admin)', () => {
       expect(rows[0].actor).toMatch(/^cli:/);
     });
 
+    it('keeps the last active admin: disabling it or taking its admin role is 409 last-admin, until there is another', async () => {
+      const root = (await call('GET', '/v1/staff', admin)).body.items.find((item: { username: string }) => item.username === 'root.admin');
+      expect(await call('POST', `/v1/staff/${root.staffId}/disable`, admin)).toMatchObject({ status: 409, body: { code: 'last-admin' } });
+      expect(await call('DELETE', `/v1/staff/${root.staffId}/roles/admin`, admin)).toMatchObject({ status: 409, body: { code: 'last-admin' } });
+      expect((await call('POST', '/v1/staff', admin, { username: 'second.admin', displayName: '备用管理员', roles: ['admin'] })).status).toBe(201);
+      expect((await call('POST', `/v1/staff/${root.staffId}/disable`, admin)).status).toBe(200);
+      expect((await call('POST', `/v1/staff/${root.staffId}/enable`, admin)).status).toBe(200);
+    });
+
     it('create, list, reset-mfa and disable', async () => {
       const created = await ledger('create', '--username', 'cli.user', '--display-name', '陈静', '--role', 'customer_service', '--department', 'svc-1');
       expect(created.lines[0]).toMatchObject({ username: 'cli.user', oneTimePassword: expect.any(String) });

@@ -10,6 +10,8 @@ import { eventMetadata, RequestContext } from '../application/request-context';
 import { endAccountSessions, StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
 import { DepartmentsService } from '../departments/departments.service';
 import { assertAssignable } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import type { StaffErrorCode } from '@pi-ledger/ledger-domain/staff/staff.errors';
 import { MFA_REQUIRED_ROLES, MfaPolicy } from './mfa-policy';
 
 /** A change after which the tokens an account holds no longer say the truth: its sessions end and every token it holds is refused (the revocation's reason). */
@@ -56,10 +58,23 @@ export class StaffAdminService {
 
   async change(staffId: string, change: StaffChange, context: RequestContext, ifMatch?: number): Promise<{ version: number; position: number }> {
     if (change.type === 'SetDepartment') await this.assertDepartment(change.departmentId);
+    if (change.type === 'DisableAccount' || (change.type === 'RevokeRole' && change.role === 'admin')) await this.keepAnAdmin(staffId);
     const handled = await this.accounts.execute(staffId, change, eventMetadata(context), ifMatch);
     const reason = ENDS_SESSIONS[change.type];
     if (handled.events.length > 0 && reason !== undefined) await this.endSessions(staffId, reason, context);
     return { version: handled.version, position: handled.position };
+  }
+
+  /**
+   * Disabling the last active admin, or taking its admin role, would leave no one to manage accounts
+   * short of the CLI on the database host: 409 `last-admin`. (A race of two admins disabling each
+   * other at once can still pass; `ledger staff bootstrap-admin` then recovers.)
+   */
+  private async keepAnAdmin(staffId: string): Promise<void> {
+    const admins = (await this.accounts.list()).filter(({ account }) => account.status === 'active' && account.roles.includes('admin'));
+    if (admins.length === 1 && admins[0].account.staffId === staffId) {
+      throw new DomainError<StaffErrorCode>('last-admin', 'this is the last active admin: make another admin first', { staffId });
+    }
   }
 
   /** A staff member works in a department that exists and is active (422 `unknown-department` / `inactive-department` naming `departmentId`). */

@@ -21,6 +21,7 @@ registerProblemCodes({
   'staff-account-exists': { status: 409, title: 'Staff account exists' },
   'username-taken': { status: 409, title: 'Username taken' },
   'staff-needs-a-role': { status: 409, title: 'A staff account keeps at least one role' },
+  'last-admin': { status: 409, title: 'The last active admin stays' },
   'staff-account-disabled': { status: 409, title: 'Staff account disabled' },
   'mfa-already-enrolled': { status: 409, title: 'MFA already enrolled' },
   'mfa-not-pending': { status: 409, title: 'No MFA enrolment to confirm' },

@@ -131,6 +131,8 @@ export async function endAccountSessions(
   await parts.revocations.revokeActor(staffId, reason, by);
   const metadata = { actor: by.actor.id, roles: [...by.actor.roles], correlationId: by.correlationId };
   for (const sessionId of await parts.sessions.endAll(staffId, 'account-changed', now)) {
+    // by session too: a refresh under way when the actor was revoked may sign a token just after its cut-off
+    await parts.revocations.revokeSession(sessionId, reason, by);
     await parts.accounts.recordSignin(staffId, { type: 'RecordLogout', sessionId, reason: 'account-changed', ip: null }, metadata);
   }
 }

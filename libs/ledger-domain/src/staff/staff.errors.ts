@@ -3,6 +3,7 @@ export type StaffErrorCode =
   | 'staff-not-found'
   | 'staff-account-exists'
   | 'staff-needs-a-role'
+  | 'last-admin'
   | 'staff-account-disabled'
   | 'mfa-already-enrolled'
   | 'mfa-not-pending'
