@@ -267,8 +267,8 @@ describe('assignment scoping and break-glass', () => {
       expect(full.status).toBe(201);
       const subjectId: string = full.body.subjectId;
       expect((await call('PUT', `/v1/subjects/${subjectId}/assignment`, desk, { departmentId: deptB })).status).toBe(200);
-      const records = (token: string, kind: string, headers: Record<string, string> = {}) =>
-        call('GET', `/v1/subjects/${subjectId}/${kind}`, token, undefined, { 'x-processing-purpose': HM, ...headers });
+      const records = async (token: string, kind: string, headers: Record<string, string> = {}) =>
+        call('GET', `/v1/subjects/${subjectId}/${kind}`, token, undefined, { 'x-processing-purpose': HM, 'x-ledger-min-position': String(await api.logHead()), ...headers });
       for (const kind of ['checkups', 'service-records', 'follow-ups', 'indicators/GLU/trend']) expectOutside(await records(hmA, kind));
       const service = { serviceDate: '2026-05-20', serviceType: 'consultation', content: '饮食咨询', purposeId: HM };
       expectOutside(await call('POST', `/v1/subjects/${subjectId}/service-records`, hmA, service));
