@@ -4,7 +4,7 @@ import { residentId } from '../support/resident-id';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration, ZHANG } from '../support/realistic-subject';
 import { launchChromium, screenshot, watchedPage } from './browser';
-import { signInAs } from './sign-in';
+import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 const NAME = '林晓燕';
 const PHONE = '13912345678';
@@ -22,7 +22,7 @@ describe('console: a walk-in from registration to the access log', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [api, browser] = await Promise.all([startTestApi(), launchChromium()]);
+    [api, browser] = await Promise.all([startTestApi(NO_AUTH_RATE_LIMIT), launchChromium()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -31,7 +31,7 @@ describe('console: a walk-in from registration to the access log', () => {
 
   it('registers with the notice and consents, finds her by phone, reveals the masked number, and the read is in her access log', async () => {
     const desk = await browser.newContext({ locale: 'zh-CN' });
-    await signInAs(desk, api, 'desk-liu', ['front_desk']);
+    const deskLiu = await signInAs(desk, api, 'desk-liu', ['front_desk']);
     const { page, problems } = await watchedPage(desk);
     await page.goto(`${api.baseUrl}/console/customers/new`);
     await choosePurpose(page, 'Health management');
@@ -84,7 +84,7 @@ describe('console: a walk-in from registration to the access log', () => {
     await choosePurpose(compliance.page, 'Health management');
     await compliance.page.getByRole('tab', { name: '访问日志' }).click();
     // the row of the reveal: front desk's read, with the phone and the ID number shown in full
-    const reveal = compliance.page.getByRole('row').filter({ hasText: 'desk-liu' }).filter({ hasText: '联系方式 · 手机号码' });
+    const reveal = compliance.page.getByRole('row').filter({ hasText: deskLiu }).filter({ hasText: '联系方式 · 手机号码' });
     await reveal.waitFor();
     expect(await reveal.innerText()).toContain('证件信息 · 证件号码');
     await screenshot(compliance.page, 'journey-access-log');
@@ -117,7 +117,7 @@ describe('console: a walk-in from registration to the access log', () => {
     const created = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data: { identity: { name: '韩梅梅' } }, consents: [] }));
     expect(created.status).toBe(201);
     const context = await browser.newContext({ locale: 'zh-CN' });
-    await signInAs(context, api, 'hm-wu', ['health_manager'], 'dept-north');
+    const hmWu = await signInAs(context, api, 'hm-wu', ['health_manager'], 'dept-north');
     const { page } = await watchedPage(context);
     await page.goto(`${api.baseUrl}/console/customers/${created.body.subjectId}`);
     await choosePurpose(page, 'Health management');
@@ -133,7 +133,7 @@ describe('console: a walk-in from registration to the access log', () => {
     await page.getByText('紧急访问：客户本人在场').waitFor();
     await screenshot(page, 'break-glass');
     const report = await call('GET', '/v1/compliance/break-glass', await tokens(api).compliance());
-    expect(report.body.items).toEqual([expect.objectContaining({ actor: 'hm-wu', reason: 'customer-present', subjectId: created.body.subjectId, note: '前台来访，核对体检预约' })]);
+    expect(report.body.items).toEqual([expect.objectContaining({ actor: hmWu, reason: 'customer-present', subjectId: created.body.subjectId, note: '前台来访，核对体检预约' })]);
     await context.close();
   });
 

@@ -3,7 +3,7 @@ import { startTestApi, TestApi } from '../support/test-api';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration, ZHANG } from '../support/realistic-subject';
 import { launchChromium, screenshot, watchedPage } from './browser';
-import { signInAs } from './sign-in';
+import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 /** An edit that meets someone else's change, and the audit trail checked in the page: both in Chromium on the real API. */
 describe('console: conflicting edits and the audit explorer', () => {
@@ -14,7 +14,7 @@ describe('console: conflicting edits and the audit explorer', () => {
   let staff: string;
 
   beforeAll(async () => {
-    [api, browser] = await Promise.all([startTestApi(), launchChromium()]);
+    [api, browser] = await Promise.all([startTestApi(NO_AUTH_RATE_LIMIT), launchChromium()]);
     call = jsonRequest(api);
     staff = await tokens(api).staff();
     const created = await call('POST', '/v1/subjects', staff, registration());
@@ -28,7 +28,8 @@ describe('console: conflicting edits and the audit explorer', () => {
 
   it('shows a conflict screen when someone else changed the file, saves nothing until asked, then saves over the latest version', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
-    await signInAs(context, api, 'hm-wu', ['staff']);
+    // the front desk keeps a customer's identity, and reaches the unassigned customer this one is
+    await signInAs(context, api, 'desk-liu', ['front_desk']);
     const { page, problems } = await watchedPage(context);
     await page.goto(`${api.baseUrl}/console/customers/${subjectId}`);
     await page.getByRole('radio', { name: /Health management/ }).check();

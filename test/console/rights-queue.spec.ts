@@ -5,7 +5,7 @@ import { DAY_MS, TEST_NOW } from '../support/test-clock';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration } from '../support/realistic-subject';
 import { launchChromium, screenshot, watchedPage } from './browser';
-import { signInAs } from './sign-in';
+import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 /** The compliance officer's queue: due dates, the overdue flag (the ledger's clock decides), and a request taken to fulfilment. */
 describe('console: the rights-request queue', () => {
@@ -14,7 +14,7 @@ describe('console: the rights-request queue', () => {
   let skew = 0;
 
   beforeAll(async () => {
-    [api, browser] = await Promise.all([startTestApi({}, { clock: pinnedClock(TEST_NOW, () => Date.now() + skew) }), launchChromium()]);
+    [api, browser] = await Promise.all([startTestApi(NO_AUTH_RATE_LIMIT, { clock: pinnedClock(TEST_NOW, () => Date.now() + skew) }), launchChromium()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -81,6 +81,18 @@ const STATUSES: Labels = {
   withdrawn: { zh: '已撤回', en: 'Withdrawn' },
 };
 
+const ROLES: Labels = {
+  front_desk: { zh: '前台', en: 'Front desk' },
+  health_manager: { zh: '健康管理师', en: 'Health manager' },
+  customer_service: { zh: '客服', en: 'Customer service' },
+  manager: { zh: '主管', en: 'Manager' },
+  compliance_officer: { zh: '合规专员', en: 'Compliance officer' },
+  auditor: { zh: '审计员', en: 'Auditor' },
+  ops: { zh: '运维', en: 'Operations' },
+  admin: { zh: '管理员', en: 'Administrator' },
+  staff: { zh: '员工（旧）', en: 'Staff (legacy)' },
+};
+
 const label = (labels: Labels) => (key: string, lang: Lang) => labels[key]?.[lang] ?? key;
 
 export const categoryLabel = label(CATEGORIES);
@@ -88,6 +100,7 @@ export const fieldLabel = label(FIELDS);
 export const legalBasisLabel = label(LEGAL_BASES);
 export const requestTypeLabel = label(REQUEST_TYPES);
 export const statusLabel = label(STATUSES);
+export const roleLabel = label(ROLES);
 export const REQUEST_TYPE_NAMES = Object.keys(REQUEST_TYPES);
 export const REQUEST_STATUS_NAMES = ['received', 'verified', 'in_progress', 'fulfilled', 'rejected', 'failed_verification', 'canceled'];
 export const DOCUMENT_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_resident_id'];

@@ -3,11 +3,13 @@ import { Alert, Button, Card, Result, Typography } from 'antd';
 import { api } from '../api/api-client';
 import { describeError } from '../api/problem-messages';
 import { useI18n } from '../i18n/i18n';
+import { useSession } from '../session/session';
 import { EnrolmentStep, type Enrolment } from './login-steps';
 
 /** Sets up the authenticator app while signed in: the QR code, then a first code to confirm it. */
 export default function MfaEnrolPage() {
   const { t, lang } = useI18n();
+  const { reloadAccount } = useSession();
   const [enrolment, setEnrolment] = useState<Enrolment | undefined>();
   const [done, setDone] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -46,6 +48,7 @@ export default function MfaEnrolPage() {
             void call(async () => {
               await api.request('/v1/auth/mfa/confirm', { method: 'POST', body: { code } });
               setDone(true);
+              reloadAccount();
             })
           }
         />

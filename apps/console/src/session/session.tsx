@@ -2,12 +2,23 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { api, type TokenGrant } from '../api/api-client';
 import { userOfToken, type SignedInUser } from './jwt';
 
+/** The signed-in account as GET /v1/auth/me tells it: who to greet, and whether the authenticator is set up. */
+export interface Account {
+  staffId: string;
+  username: string;
+  displayName?: string;
+  mfa?: 'none' | 'pending' | 'enrolled';
+}
+
 interface Session {
   /** False until the first attempt to resume a session from the refresh cookie has answered. */
   ready: boolean;
   user: SignedInUser | undefined;
-  /** The username typed at sign-in (the token names the account by id only); in memory, so not after a reload. */
+  /** The account's username (the token names it by id only): from GET /v1/auth/me, or as typed at sign-in until that answers. */
   username: string | undefined;
+  account: Account | undefined;
+  /** Asks the API again (after the authenticator is set up). */
+  reloadAccount: () => void;
   signedIn: (grant: TokenGrant, username?: string) => void;
   signOut: () => Promise<void>;
 }
@@ -18,6 +29,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [ready, setReady] = useState(false);
   const [user, setUser] = useState<SignedInUser | undefined>();
   const [username, setUsername] = useState<string | undefined>();
+  const [account, setAccount] = useState<Account | undefined>();
+  const [accountAsked, setAccountAsked] = useState(0);
   const timer = useRef<number | undefined>(undefined);
 
   const schedule = useCallback((grant: TokenGrant | undefined) => {
@@ -40,6 +53,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     };
   }, [schedule]);
 
+  const userId = user?.id;
+  useEffect(() => {
+    if (!userId) return setAccount(undefined);
+    let current = true;
+    // a machine token (`ledger auth token`) has no account: it is greeted by its id
+    api.get<Account>('/v1/auth/me').then(
+      (answer) => current && setAccount(answer),
+      () => current && setAccount(undefined),
+    );
+    return () => {
+      current = false;
+    };
+  }, [userId, accountAsked]);
+  const reloadAccount = useCallback(() => setAccountAsked((asked) => asked + 1), []);
+
   const signedIn = useCallback(
     (grant: TokenGrant, name?: string) => {
       setUsername(name);
@@ -61,7 +89,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUsername(undefined);
   }, []);
 
-  const value = useMemo(() => ({ ready, user, username, signedIn, signOut }), [ready, user, username, signedIn, signOut]);
+  const shownName = account?.staffId === userId ? account?.username : username;
+  const value = useMemo(
+    () => ({ ready, user, username: shownName, account, reloadAccount, signedIn, signOut }),
+    [ready, user, shownName, account, reloadAccount, signedIn, signOut],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -11,6 +11,7 @@ import { ProblemException } from '@pi-ledger/platform/http/problem';
 import { Inject } from '@nestjs/common';
 import { CurrentActor } from '@pi-ledger/access-control/current-actor.decorator';
 import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
+import { StaffAdminService } from '../staff/staff-admin.service';
 import { STAFF_ROLES } from '../staff/staff-roles';
 import { ChangePasswordDto, ConfirmEnrolmentDto, EnrolDto, LoginDto, MfaDto, RefreshDto, SessionsQueryDto } from './auth.dto';
 import { invalidRefreshToken, sessionNotFound } from './auth.problems';
@@ -30,6 +31,7 @@ export class AuthHttpController {
     private readonly steps: StepTokens,
     private readonly sessions: StaffSessions,
     private readonly bearer: BearerSession,
+    private readonly staff: StaffAdminService,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
   ) {}
 
@@ -77,6 +79,13 @@ export class AuthHttpController {
   async logout(@CurrentActor() actor: Actor, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     if (actor.sessionId) await this.signIn.endSession(actor.id, actor.sessionId, 'logout', request.ip, actor);
     clearRefreshCookie(request, reply);
+  }
+
+  @Get('me')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({ summary: 'The signed-in account: username, display name, roles, department, MFA state (for the console after a reload)' })
+  async me(@CurrentActor() actor: Actor) {
+    return this.staff.view(actor.id);
   }
 
   @Get('sessions')

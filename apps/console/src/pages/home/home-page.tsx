@@ -3,10 +3,11 @@ import { Card, Col, Row, Tag, Typography } from 'antd';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session/session';
 import { menuFor } from '../../layout/menus';
+import { roleLabel } from '../../i18n/labels';
 
 export default function HomePage() {
-  const { t } = useI18n();
-  const { user, username } = useSession();
+  const { t, lang } = useI18n();
+  const { user, username, account } = useSession();
   const entries = menuFor(user?.roles ?? []).filter((entry) => entry.path !== '/');
   return (
     <>
@@ -14,7 +15,7 @@ export default function HomePage() {
       <Typography.Paragraph>
         {t('home.roles')}{' '}
         {user?.roles.map((role) => (
-          <Tag key={role}>{role}</Tag>
+          <Tag key={role}>{roleLabel(role, lang)}</Tag>
         ))}
       </Typography.Paragraph>
       {entries.length === 0 && <Typography.Paragraph type="secondary">{t('home.nothing')}</Typography.Paragraph>}
@@ -26,11 +27,13 @@ export default function HomePage() {
             </Link>
           </Col>
         ))}
-        <Col xs={24} sm={12} lg={8}>
-          <Link to="/account/mfa">
-            <Card hoverable>{t('mfa.title')}</Card>
-          </Link>
-        </Col>
+        {account && account.mfa !== 'enrolled' && (
+          <Col xs={24} sm={12} lg={8}>
+            <Link to="/account/mfa">
+              <Card hoverable>{t('mfa.title')}</Card>
+            </Link>
+          </Col>
+        )}
       </Row>
     </>
   );
