@@ -117,7 +117,9 @@ describe('console: a walk-in from registration to the access log', () => {
     const created = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data: { identity: { name: '韩梅梅' } }, consents: [] }));
     expect(created.status).toBe(201);
     const context = await browser.newContext({ locale: 'zh-CN' });
-    const hmWu = await signInAs(context, api, 'hm-wu', ['health_manager'], 'dept-north');
+    const north = await call('POST', '/v1/departments', await tokens(api).admin(), { code: 'dept-north', name: '北区健康管理部' });
+    expect(north.status).toBe(201);
+    const hmWu = await signInAs(context, api, 'hm-wu', ['health_manager'], north.body.departmentId);
     const { page } = await watchedPage(context);
     await page.goto(`${api.baseUrl}/console/customers/${created.body.subjectId}`);
     await choosePurpose(page, 'Health management');

@@ -47,8 +47,9 @@ export default function SearchPage() {
     setBusy(true);
     setError(undefined);
     try {
-      // the API takes search terms only as query parameters (reported: docs/console.md)
-      const page = await api.get<Page<SubjectSummary>>('/v1/subjects', { query: { ...terms, cursor }, personalData: true });
+      // the terms (phones, ID numbers, names) go in the body, never in a URL
+      const body = Object.fromEntries(Object.entries({ ...terms, cursor }).filter(([, value]) => value !== undefined && value !== ''));
+      const { data: page } = await api.request<Page<SubjectSummary>>('/v1/subjects/search', { method: 'POST', body, personalData: true });
       const merged = cursor && result ? { ...page, items: [...result.page.items, ...page.items] } : page;
       remembered = { criteria, page: merged };
       setResult(remembered);
