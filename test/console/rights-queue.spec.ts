@@ -53,9 +53,14 @@ describe('console: the rights-request queue', () => {
     await page.waitForURL(`**/console/rights/${fresh.body.requestId}`);
     await page.getByRole('button', { name: '核验身份' }).click();
     await page.getByLabel('凭证编号').fill('ID-CHECK-0042');
-    await page.getByRole('button', { name: /确\s?定/ }).click();
+    // each step waits for the API's answer first, so a refusal fails here with its body, not as a missing cell
+    const answered = async (step: string, click: () => Promise<void>) => {
+      const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/${step}`)), click()]);
+      expect({ step, status: response.status(), body: response.ok() ? undefined : await response.text() }).toEqual({ step, status: 200, body: undefined });
+    };
+    await answered('verify', () => page.getByRole('button', { name: /确\s?定/ }).click());
     await page.getByRole('cell', { name: '已核验身份' }).waitFor();
-    await page.getByRole('button', { name: /执\s?行/ }).click();
+    await answered('fulfil', () => page.getByRole('button', { name: /执\s?行/ }).click());
     await page.getByRole('cell', { name: '已完成' }).waitFor();
     await screenshot(page, 'rights-request-fulfilled');
     const done = await call('GET', `/v1/rights-requests/${fresh.body.requestId}`, await tokens(api).compliance());

@@ -109,6 +109,7 @@ export class AuthHttpController {
 
   @Post('mfa/enrol')
   @PublicRoute()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a TOTP enrolment (with an enrolment token, or a bearer access token) → otpauth:// URI and a QR code (PNG data URL)' })
   async enrol(@Body() body: EnrolDto, @Req() request: FastifyRequest) {
