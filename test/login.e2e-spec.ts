@@ -88,6 +88,18 @@ describe('staff sign-in over HTTP', () => {
     expect(again.body).toEqual({ mfaEnrolmentRequired: true, enrolmentToken: expect.any(String) });
   });
 
+  it('a pending step token dies with the password it followed: after an admin resets the password, a phished enrolment token enrols nothing', async () => {
+    const { staffId, afterChange } = await account(api, call, 'hm.phished', ['health_manager']);
+    expect(afterChange).toEqual({ mfaEnrolmentRequired: true, enrolmentToken: expect.any(String) });
+    const reset = await call('POST', `/v1/staff/${staffId}/password-reset`, await tokens(api).admin());
+    expect(reset.status).toBe(200);
+    const enrol = await call('POST', '/v1/auth/mfa/enrol', undefined, { enrolmentToken: afterChange.enrolmentToken });
+    expect({ status: enrol.status, code: enrol.body.code }).toEqual({ status: 401, code: 'invalid-step-token' });
+    // the new one-time password starts a sign-in whose tokens do work
+    const fresh = await call('POST', '/v1/auth/login', undefined, { username: 'hm.phished', password: reset.body.oneTimePassword });
+    expect(fresh.body).toEqual({ passwordChangeRequired: true, passwordToken: expect.any(String) });
+  });
+
   it('a mandatory-MFA role without MFA gets only an enrolment token; enrolment, then password + TOTP', async () => {
     // not through the recording call: a department's `code` is no secret
     const department = await jsonRequest(api)('POST', '/v1/departments', await tokens(api).admin(), { code: 'dept-a', name: '健康管理一部' });

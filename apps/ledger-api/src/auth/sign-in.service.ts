@@ -79,11 +79,9 @@ export class SignInService {
 
   /** After a correct password (or a new one): the step the account still owes, else a session. */
   async nextStep(account: StaffAccount, ip: string): Promise<SignInOutcome> {
-    if (account.password.oneTime)
-      return { status: 'password-change-required', passwordChangeRequired: true, passwordToken: await this.steps.issue('password-change', account.staffId) };
-    if (account.mfa.status === 'confirmed') return { status: 'mfa-required', mfaRequired: true, challenge: await this.steps.issue('mfa-challenge', account.staffId) };
-    if (this.mfa.required(account))
-      return { status: 'mfa-enrolment-required', mfaEnrolmentRequired: true, enrolmentToken: await this.steps.issue('mfa-enrolment', account.staffId) };
+    if (account.password.oneTime) return { status: 'password-change-required', passwordChangeRequired: true, passwordToken: await this.steps.issue('password-change', account) };
+    if (account.mfa.status === 'confirmed') return { status: 'mfa-required', mfaRequired: true, challenge: await this.steps.issue('mfa-challenge', account) };
+    if (this.mfa.required(account)) return { status: 'mfa-enrolment-required', mfaEnrolmentRequired: true, enrolmentToken: await this.steps.issue('mfa-enrolment', account) };
     return { status: 'signed-in', ...(await this.openSession(account, null, ip)) };
   }
 
