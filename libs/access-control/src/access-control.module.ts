@@ -2,6 +2,7 @@ import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { registerProblemCodes } from '@pi-ledger/platform/http/problem';
 import { AccessGuard } from './access.guard';
+import { BearerAuthentication } from './bearer-authentication';
 import { TokenService } from './token.service';
 import { RevocationCache } from './revocation/revocation-cache';
 import { RevocationFeed } from './revocation/revocation-feed';
@@ -17,8 +18,8 @@ registerProblemCodes({ forbidden: { status: 403, title: 'Forbidden' } });
  */
 @Global()
 @Module({
-  providers: [TokenService, RevocationCache, RevocationService, RevocationFeed, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [TokenService, RevocationService],
+  providers: [TokenService, BearerAuthentication, RevocationCache, RevocationService, RevocationFeed, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [TokenService, RevocationService, BearerAuthentication],
 })
 export class AccessControlModule implements OnModuleInit {
   constructor(private readonly tokens: TokenService) {}

@@ -4,6 +4,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { SignJWT } from 'jose';
 import pino from 'pino';
 import { AccessGuard } from './access.guard';
+import { BearerAuthentication } from './bearer-authentication';
 import type { Actor } from './actor';
 import { Roles } from './roles.decorator';
 import type { Role } from './roles';
@@ -49,7 +50,7 @@ interface Call {
 describe('AccessGuard', () => {
   const tokens = new TokenService({ dataDir: '/nonexistent', jwtSecret: SECRET }, pino({ level: 'silent' }));
   const revocations = new RevocationCache();
-  const guard = new AccessGuard(new Reflector(), tokens, revocations, pino({ level: 'silent' }));
+  const guard = new AccessGuard(new Reflector(), new BearerAuthentication(tokens, revocations), pino({ level: 'silent' }));
   const bearer = async (...roles: Role[]) => `Bearer ${await tokens.sign({ sub: `actor-${roles.join('+')}`, roles })}`;
 
   async function decide({ controller, method, route, authorization }: Call) {
