@@ -5,9 +5,9 @@ import { Writable } from 'node:stream';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import pino, { Logger } from 'pino';
 import { AuthCommand } from '../apps/ledger-cli/src/auth/auth.command';
+import { runCli } from './support/cli-run';
 import { AuthTokenCommand } from '../apps/ledger-cli/src/auth/auth-token.command';
 import { AccessControlModule } from '../libs/access-control/src/access-control.module';
 import { EventStoreModule } from '../libs/event-store/src/event-store.module';
@@ -191,23 +191,8 @@ describe('authentication and roles over HTTP', () => {
   describe('ledger auth token', () => {
     /** Runs the command through nest-commander's parser, as `ledger auth token …` would. */
     async function ledger(...args: string[]): Promise<{ stdout: string; errors: Error[] }> {
-      const errors: Error[] = [];
-      const cli = await CommandFactory.createWithoutRunning(AuthCliModule.forRoot(config, pino({ level: 'silent' })), {
-        logger: false,
-        serviceErrorHandler: (error) => void errors.push(error),
-      });
-      const written: string[] = [];
-      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
-      });
-      try {
-        await cli.get(CommandRunnerService).run(['node', 'ledger', 'auth', 'token', ...args]);
-      } finally {
-        write.mockRestore();
-        await cli.close();
-      }
-      return { stdout: written.join(''), errors };
+      const { stdout, errors } = await runCli(AuthCliModule.forRoot(config, pino({ level: 'silent' })), ['auth', 'token', ...args]);
+      return { stdout, errors };
     }
 
     it('prints a token alone, which the API accepts', async () => {

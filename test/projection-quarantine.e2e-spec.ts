@@ -1,4 +1,3 @@
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import pino from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
@@ -9,6 +8,7 @@ import type { LedgerConfig } from '../libs/platform/src/config/ledger-config';
 import { LedgerMetrics } from '../libs/platform/src/metrics/ledger-metrics';
 import { eraseOnRequest } from './support/erasure-request';
 import { residentId } from './support/resident-id';
+import { runCli } from './support/cli-run';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { waitUntil } from './support/wait-until';
@@ -59,24 +59,9 @@ describe('a projection quarantines the one stream it cannot apply', () => {
 
   /** Runs `ledger projections …` through nest-commander, in this process, on the API's database and data dir. */
   async function ledger(...args: string[]): Promise<{ stdout: string; errors: Error[] }> {
-    const errors: Error[] = [];
     const config = api.app.get<LedgerConfig>(LEDGER_CONFIG);
-    const cli = await CommandFactory.createWithoutRunning(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), {
-      logger: false,
-      serviceErrorHandler: (error) => void errors.push(error),
-    });
-    const written: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
-      await cli.get(CommandRunnerService).run(['node', 'ledger', 'projections', ...args]);
-    } finally {
-      write.mockRestore();
-      await cli.close();
-    }
-    return { stdout: written.join(''), errors };
+    const { stdout, errors } = await runCli(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), ['projections', ...args]);
+    return { stdout, errors };
   }
 
   let broken: string;

@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import pino from 'pino';
 import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
 import { RevocationService } from '../libs/access-control/src/revocation/revocation.service';
 import { loadConfig } from '../libs/platform/src/config/ledger-config';
 import { TokenService } from '../libs/access-control/src/token.service';
+import { runCli } from './support/cli-run';
 import { startTestApi, TestApi } from './support/test-api';
 import { waitUntil } from './support/wait-until';
 
@@ -139,25 +139,7 @@ describe('revocation across API processes', () => {
 
     it('`ledger auth token` prints the token id on stderr, and `ledger auth revoke <id>` revokes it', async () => {
       const config = { ...loadConfig({ LOG_LEVEL: 'silent', LEDGER_DATA_DIR: dataDir }), databaseUrl: a.database.url };
-      async function ledger(...args: string[]): Promise<{ stdout: string; stderr: string; errors: Error[] }> {
-        const errors: Error[] = [];
-        const cli = await CommandFactory.createWithoutRunning(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), {
-          logger: false,
-          serviceErrorHandler: (error) => void errors.push(error),
-        });
-        const out: string[] = [];
-        const err: string[] = [];
-        const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
-        const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => err.push(String(chunk)) > 0);
-        try {
-          await cli.get(CommandRunnerService).run(['node', 'ledger', 'auth', ...args]);
-        } finally {
-          stdout.mockRestore();
-          stderr.mockRestore();
-          await cli.close();
-        }
-        return { stdout: out.join(''), stderr: err.join(''), errors };
-      }
+      const ledger = (...args: string[]) => runCli(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), ['auth', ...args]);
 
       const issued = await ledger('token', '--sub', 'backup-job', '--role', 'admin');
       expect(issued.errors).toEqual([]);

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import pino from 'pino';
 import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
 import { loadConfig } from '../libs/platform/src/config/ledger-config';
 import { jsonRequest, tokens } from './support/test-tokens';
+import { runCli } from './support/cli-run';
 import { startTestApi, TestApi } from './support/test-api';
 import { waitUntil } from './support/wait-until';
 
@@ -234,37 +234,16 @@ describe('staff accounts over HTTP (admin)', () => {
     async function ledger(...args: string[]): Promise<{ lines: Array<Record<string, unknown>>; errors: Error[]; exitCode: number | undefined }> {
       const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-cli-'));
       const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: api.database.url, dataDir, masterKey };
-      const errors: Error[] = [];
-      const cli = await CommandFactory.createWithoutRunning(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), {
-        logger: false,
-        serviceErrorHandler: (error) => void errors.push(error),
-      });
-      const written: string[] = [];
-      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
-      });
-      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-      const exitCode = process.exitCode;
       try {
-        await cli.get(CommandRunnerService).run(['node', 'ledger', 'staff', ...args]);
-      } finally {
-        write.mockRestore();
-        stderr.mockRestore();
-        await cli.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      const code = process.exitCode === exitCode ? undefined : (process.exitCode as number);
-      process.exitCode = exitCode;
-      return {
-        lines: written
-          .join('')
+        const run = await runCli(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), ['staff', ...args]);
+        const lines = run.stdout
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>),
-        errors,
-        exitCode: code,
-      };
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        return { lines, errors: run.errors, exitCode: run.exitCode };
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     }
 
     it('bootstrap-admin creates the first admin only while there is none; its one-time password signs in', async () => {
