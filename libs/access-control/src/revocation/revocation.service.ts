@@ -32,7 +32,7 @@ export interface RevokedBy {
  * revoked thing, through handleCommand, the revoker in its metadata, so it is in the audit trail)
  * and one `auth_revocations` row written by the append's own statement. After the commit it is
  * NOTIFYed; RevocationFeed keeps this process's cache in step (LISTEN, and a re-read every
- * LEDGER_REVOCATION_REFRESH_MS for what a lost notification missed). `isRevoked` reads the cache only.
+ * LEDGER_REVOCATION_REFRESH_MS for what a lost notification missed); BearerAuthentication reads the cache.
  */
 @Injectable()
 export class RevocationService {
@@ -57,11 +57,6 @@ export class RevocationService {
   /** Every token of this `sub` issued until now is refused; one issued later is not (a new sign-in carries current roles). */
   revokeActor(actorId: string, reason: string, by?: RevokedBy): Promise<void> {
     return this.revoke('actor', actorId, reason, by);
-  }
-
-  /** From memory, no database round trip: the guard asks on every request. */
-  isRevoked(actor: Actor): boolean {
-    return this.cache.isRevoked(actor);
   }
 
   private async revoke(kind: RevocationKind, target: string, reason: string, by?: RevokedBy): Promise<void> {
