@@ -8,6 +8,7 @@ import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { ErasureService } from '../erasure/erasure.service';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { PeriodicSweep, withAdvisoryLock } from '@pi-ledger/platform/scheduling/periodic-sweep';
 import { CategoryRetention, retentionVerdict, shortestRetentionDays } from './retention-rule';
 import { RETENTION_SCHEDULE, RetentionSchedule } from './retention-schedule';
 
@@ -40,8 +41,7 @@ const LOCK_KEY = '7304853921004512';
  */
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private periodic?: PeriodicSweep;
 
   constructor(
     private readonly erasure: ErasureService,
@@ -54,37 +54,22 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.schedule.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return; // a sweep longer than the interval: skip a beat
-      this.running = this.runOnce(this.clock())
-        .catch((error) => this.logger.warn({ err: error }, 'retention sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, this.schedule.intervalMs);
-    this.timer.unref();
+    this.periodic = new PeriodicSweep('retention sweep', this.schedule.intervalMs, () => this.runOnce(this.clock()), this.logger);
+    this.periodic.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic?.stop();
   }
 
   async runOnce(now: Date): Promise<RetentionRun> {
     const run: RetentionRun = { at: now.toISOString(), ran: false, examined: 0, erased: [], pending: [], holdsEnded: [], failed: [] };
-    const lock = await this.pool.connect();
-    try {
-      const { rows } = await lock.query(`SELECT pg_try_advisory_lock($1::bigint) AS locked`, [LOCK_KEY]);
-      if (!rows[0].locked) return run;
-      try {
-        run.ran = true;
-        await this.sweep(now, run);
-        await this.sweepEndedHolds(now, run);
-      } finally {
-        await lock.query(`SELECT pg_advisory_unlock($1::bigint)`, [LOCK_KEY]);
-      }
-    } finally {
-      lock.release();
-    }
+    const locked = await withAdvisoryLock(this.pool, LOCK_KEY, async () => {
+      await this.sweep(now, run);
+      await this.sweepEndedHolds(now, run);
+    });
+    run.ran = locked.ran;
+    if (!run.ran) return run;
     if (run.erased.length + run.pending.length + run.holdsEnded.length + run.failed.length > 0) {
       this.logger.info(
         {
