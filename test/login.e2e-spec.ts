@@ -172,6 +172,26 @@ describe('staff sign-in over HTTP', () => {
     expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.self', password: PASSWORD })).status).toBe(401);
   });
 
+  it('changing one’s own password ends every other session of the account; wrong current passwords count towards the lock', async () => {
+    await account(api, call, 'desk.chpw', ['front_desk']);
+    const here = await call('POST', '/v1/auth/login', undefined, { username: 'desk.chpw', password: PASSWORD });
+    const elsewhere = await call('POST', '/v1/auth/login', undefined, { username: 'desk.chpw', password: PASSWORD });
+    const changed = await call('POST', '/v1/auth/password', here.body.accessToken, { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 10' });
+    expect(changed).toMatchObject({ status: 200, body: { status: 'changed', otherSessionsEnded: 2 } }); // the one from account() and `elsewhere`
+    expect(await call('GET', '/v1/auth/sessions', elsewhere.body.accessToken)).toMatchObject({ status: 401, body: { code: 'token-revoked' } });
+    expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: elsewhere.body.refreshToken })).status).toBe(401);
+    const mine = await call('GET', '/v1/auth/sessions', here.body.accessToken);
+    expect(mine).toMatchObject({ status: 200, body: { items: [{ sessionId: here.body.sessionId, current: true }] } });
+
+    for (let i = 0; i < 5; i++) {
+      const wrong = await call('POST', '/v1/auth/password', here.body.accessToken, { currentPassword: `not it ${i} at all`, newPassword: 'yet another passphrase 11' });
+      expect(wrong).toMatchObject({ status: 403, body: { code: 'current-password-incorrect' } });
+    }
+    const locked = await call('POST', '/v1/auth/password', here.body.accessToken, { currentPassword: 'a brand new passphrase 10', newPassword: 'yet another passphrase 11' });
+    expect(locked).toMatchObject({ status: 403, body: { code: 'account-locked' } });
+    expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.chpw', password: 'a brand new passphrase 10' })).status).toBe(401);
+  });
+
   it('an unknown user and a wrong password get the same status and body, after a hash each', async () => {
     await account(api, call, 'desk.two', ['front_desk']);
     const timed = async (username: string) => {

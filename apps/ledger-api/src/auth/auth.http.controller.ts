@@ -141,7 +141,7 @@ export class AuthHttpController {
     }
     const actor = await this.bearer.actor(request);
     if (body.currentPassword === undefined) throw new InvalidInput([{ path: 'currentPassword', message: 'is required without a passwordToken' }]);
-    return this.enrolment.changePassword(actor.id, body.newPassword, request.ip, { password: body.currentPassword });
+    return this.enrolment.changePassword(actor.id, body.newPassword, request.ip, { password: body.currentPassword, sessionId: actor.sessionId });
   }
 
   private whose(actor: Actor, staffId: string | undefined): string {
