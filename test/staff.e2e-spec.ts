@@ -270,14 +270,19 @@ describe('staff accounts over HTTP (admin)', () => {
     });
 
     it('create, list, reset-mfa and disable', async () => {
+      const unknown = await ledger('create', '--username', 'cli.nodept', '--display-name', '无部门', '--role', 'customer_service', '--department', 'svc-1');
+      expect(unknown.errors.map((error) => (error as { code?: string }).code)).toEqual(['unknown-department']);
+      const department = await call('POST', '/v1/departments', admin, { code: 'svc-1', name: '客服一部' });
+      expect(department.status).toBe(201);
       const created = await ledger('create', '--username', 'cli.user', '--display-name', '陈静', '--role', 'customer_service', '--department', 'svc-1');
       expect(created.lines[0]).toMatchObject({ username: 'cli.user', oneTimePassword: expect.any(String) });
       const listed = await ledger('list');
+      expect(listed.lines).not.toContainEqual(expect.objectContaining({ username: 'cli.nodept' }));
       expect(listed.lines).toContainEqual({
         staffId: created.lines[0].staffId,
         username: 'cli.user',
         roles: ['customer_service'],
-        departmentId: 'svc-1',
+        departmentId: department.body.departmentId,
         status: 'active',
         mfa: 'none',
       });
@@ -294,8 +299,8 @@ describe('staff accounts over HTTP (admin)', () => {
       );
       expect((await call('POST', '/v1/auth/refresh', undefined, { refreshToken: signed.body.refreshToken })).status).toBe(401);
       expect((await call('GET', `/v1/staff/${created.lines[0].staffId as string}`, admin)).body).toMatchObject({ status: 'disabled', displayName: '陈静' });
-      const unknown = await ledger('disable', 'no.such.user');
-      expect(unknown.errors.map((error) => (error as { code?: string }).code)).toEqual(['staff-not-found']);
+      const nobody = await ledger('disable', 'no.such.user');
+      expect(nobody.errors.map((error) => (error as { code?: string }).code)).toEqual(['staff-not-found']);
     });
   });
 });

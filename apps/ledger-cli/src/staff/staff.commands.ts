@@ -1,8 +1,15 @@
+import { Inject } from '@nestjs/common';
 import { InvalidArgumentError } from 'commander';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { isRole, ROLES } from '@pi-ledger/access-control/roles';
 import { DEPARTMENT_ID_PATTERN } from '@pi-ledger/ledger-domain/staff/staff-account.decider';
 import { StaffSessions } from '@pi-ledger/access-control/staff-accounts/staff-sessions';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { loadStream } from '@pi-ledger/event-store/command-handler';
+import { assertAssignable } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { DEPARTMENTS_FOLD } from '@pi-ledger/ledger-domain/departments/department.decider';
+import { DEPARTMENTS_STREAM } from '@pi-ledger/ledger-domain/departments/department.events';
 import { CliStaffAccounts } from './cli-staff-accounts';
 
 const STAFF_ROLE_LIST = ROLES.filter((role) => role !== 'data_subject');
@@ -14,20 +21,25 @@ interface CreateOptions {
   department?: string;
 }
 
-/** `ledger staff create --username … --display-name … --role …`: the account id and its one-time password on stdout. */
+/**
+ * `ledger staff create --username … --display-name … --role … [--department <id or code>]`: the
+ * account id and its one-time password on stdout. The department must exist and be active, as
+ * through the API (`unknown-department`, `inactive-department`).
+ */
 @SubCommand({ name: 'create', description: 'create a staff account; prints its id and a one-time password (shown this once)' })
 export class StaffCreateCommand extends CommandRunner {
-  constructor(private readonly cli: CliStaffAccounts) {
+  constructor(
+    private readonly cli: CliStaffAccounts,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {
     super();
   }
 
   async run(_args: string[], options: CreateOptions): Promise<void> {
+    const departmentId = options.department === undefined ? null : await this.department(options.department);
     const created = await (
       await this.cli.accounts()
-    ).create(
-      { username: options.username.trim().toLowerCase(), displayName: options.displayName, roles: options.role, departmentId: options.department ?? null },
-      this.cli.metadata(),
-    );
+    ).create({ username: options.username.trim().toLowerCase(), displayName: options.displayName, roles: options.role, departmentId }, this.cli.metadata());
     process.stdout.write(`${JSON.stringify({ staffId: created.staffId, username: options.username, oneTimePassword: created.oneTimePassword })}\n`);
   }
 
@@ -47,7 +59,15 @@ export class StaffCreateCommand extends CommandRunner {
     return [...previous, value];
   }
 
-  @Option({ flags: '--department <id>', description: 'the department id' })
+  /** The id of the active department named by its id or its code. */
+  private async department(idOrCode: string): Promise<string> {
+    const { state } = await loadStream(this.store, DEPARTMENTS_STREAM, DEPARTMENTS_FOLD);
+    const department = Object.hasOwn(state.departments, idOrCode) ? state.departments[idOrCode] : Object.values(state.departments).find((d) => d.code === idOrCode);
+    assertAssignable(department, idOrCode);
+    return department!.departmentId;
+  }
+
+  @Option({ flags: '--department <id>', description: 'the department, by id or code (must exist and be active)' })
   parseDepartment(value: string): string {
     if (!DEPARTMENT_ID_PATTERN.test(value)) throw new InvalidArgumentError('1 to 64 letters, digits, "-" or "_"');
     return value;
