@@ -95,6 +95,21 @@ describe('the HTTP edge: auth rate limits, CORS, HTTPS and security headers', ()
       expect((await login(base, {})).status).toBe(200); // no username: the IP limit alone
     });
 
+    it('counts per client address behind a trusted proxy (LEDGER_TRUST_PROXY), and ignores X-Forwarded-For from anyone else', async () => {
+      const from = (base: string, client: string) =>
+        fetch(`${base}/probe/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: '{}' });
+      const proxied = await start({ authRateLimit: { perIp: 1, perUsername: 0, windowSeconds: 60 }, trustProxy: ['127.0.0.1'] });
+      expect((await from(proxied, '203.0.113.1')).status).toBe(200);
+      expect((await from(proxied, '203.0.113.2')).status).toBe(200); // another client behind the same proxy
+      expect((await from(proxied, '203.0.113.1')).status).toBe(429);
+      const direct = await start({ authRateLimit: { perIp: 1, perUsername: 0, windowSeconds: 60 } });
+      expect((await from(direct, '203.0.113.1')).status).toBe(200);
+      expect((await from(direct, '203.0.113.2')).status).toBe(429); // a forged header buys no second budget
+      expect(loadConfig({ LEDGER_TRUST_PROXY: '127.0.0.1,10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+      expect(loadConfig({}).trustProxy).toEqual([]);
+      expect(() => loadConfig({ LEDGER_TRUST_PROXY: 'true' })).toThrow(/LEDGER_TRUST_PROXY/);
+    });
+
     it('limits nothing at 0', async () => {
       const base = await start({ authRateLimit: { perIp: 0, perUsername: 0, windowSeconds: 60 } });
       for (let i = 0; i < 5; i++) expect((await login(base, { username: 'carol' })).status).toBe(200);

@@ -12,6 +12,7 @@ export async function createLedgerApi(config: LedgerConfig, logger: Logger, cloc
     requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
     authRateLimit: config.authRateLimit,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
     tls: config.tls,
   });
   // the refresh token's httpOnly cookie (apps/ledger-api/src/auth)

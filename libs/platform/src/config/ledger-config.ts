@@ -16,6 +16,9 @@ const JWT_EC_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'];
 // plain http only on the loopback interface (a local identity provider, tests)
 // CORS: a comma-separated list of exact origins (scheme://host[:port]), no wildcard
 const CORS_ORIGINS = /^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/;
+/** IPv4/IPv6 addresses or CIDR ranges, comma-separated (what proxy-addr, behind Fastify's trustProxy, takes). */
+const PROXY_ENTRY = String.raw`(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?`;
+const TRUSTED_PROXIES = new RegExp(`^${PROXY_ENTRY}(,${PROXY_ENTRY})*$`);
 const HTTPS_OR_LOOPBACK = /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/?#]|$))/;
 
 /** The environment, as documented in the README. Names are the variables themselves. */
@@ -166,6 +169,11 @@ class LedgerEnvironment {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @Matches(TRUSTED_PROXIES)
+  LEDGER_TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsString()
   LEDGER_TLS_CERT_FILE?: string;
 
@@ -206,6 +214,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_AUTH_RATE_LIMIT_PER_USERNAME: 'an integer from 0 (no limit) to 100000',
   LEDGER_AUTH_RATE_LIMIT_WINDOW_SECONDS: 'an integer from 1 to 86400',
   LEDGER_CORS_ORIGINS: 'a comma-separated list of origins, e.g. https://console.example.cn,https://ops.example.cn',
+  LEDGER_TRUST_PROXY: 'the reverse proxies in front of the ledger: comma-separated addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8',
   LEDGER_TLS_CERT_FILE: 'a file path (PEM certificate chain)',
   LEDGER_TLS_KEY_FILE: 'a file path (PEM private key)',
   LEDGER_MFA_REQUIRED_ROLES: 'roles separated by commas, e.g. admin,health_manager',
@@ -251,6 +260,8 @@ export interface LedgerConfig {
   readonly authRateLimit: { readonly perIp: number; readonly perUsername: number; readonly windowSeconds: number };
   /** Origins allowed to call the API from a browser; empty = CORS off. */
   readonly corsOrigins: readonly string[];
+  /** Reverse proxies whose X-Forwarded-For is believed (the client address of rate limits and sign-in history); empty: none. */
+  readonly trustProxy: readonly string[];
   /** HTTPS (and HSTS) when both are set. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Staff holding any of these roles must sign in with TOTP; absent: the default list (staff-account.decider.ts). */
@@ -309,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       windowSeconds: parsed.LEDGER_AUTH_RATE_LIMIT_WINDOW_SECONDS ?? 60,
     },
     corsOrigins: parsed.LEDGER_CORS_ORIGINS ? parsed.LEDGER_CORS_ORIGINS.split(',') : [],
+    trustProxy: parsed.LEDGER_TRUST_PROXY ? parsed.LEDGER_TRUST_PROXY.split(',') : [],
     tls: parsed.LEDGER_TLS_CERT_FILE && parsed.LEDGER_TLS_KEY_FILE ? { certFile: resolve(parsed.LEDGER_TLS_CERT_FILE), keyFile: resolve(parsed.LEDGER_TLS_KEY_FILE) } : undefined,
     ...(parsed.LEDGER_MFA_REQUIRED_ROLES ? { mfaRequiredRoles: parsed.LEDGER_MFA_REQUIRED_ROLES.split(',') } : {}),
   };

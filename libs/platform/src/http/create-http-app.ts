@@ -32,6 +32,11 @@ export interface HttpEdgeOptions {
   authRateLimit?: AuthRateLimits;
   /** Origins a browser may call the API from; empty or absent: CORS off (no Access-Control-* header). */
   corsOrigins?: readonly string[];
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For gives the client's address
+   * (request.ip: per-IP rate limits, sign-in history); empty or absent: the socket's peer.
+   */
+  trustProxy?: readonly string[];
   /** PEM files: HTTPS, with HSTS. */
   tls?: { certFile: string; keyFile: string };
 }
@@ -110,6 +115,7 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
     logger: false,
     ...(options.tls ? { https: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } } : {}),
     bodyLimit: 1024 * 1024,
+    ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const own = request.headers['x-request-id'];
