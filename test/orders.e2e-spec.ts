@@ -8,7 +8,7 @@ import { eraseOnRequest } from './support/erasure-request';
 /** Orders (消费记录) over HTTP: numbered, paid, refunded in parts, cancelled, under the file's rules; exported; erased. */
 const HM = 'health-management';
 /** What a customer consents to at registration, the separate consent for consumption records included. */
-export const WITH_CONSUMPTION = { consents: [{ purposeId: HM, categories: ['health', 'identity_document', 'health_records', 'consumption'], separate: true }] };
+const WITH_CONSUMPTION = { consents: [{ purposeId: HM, categories: ['health', 'identity_document', 'health_records', 'consumption'], separate: true }] };
 const order = (overrides: Record<string, unknown> = {}) => ({
   orderDate: chinaDate(-1),
   items: [
