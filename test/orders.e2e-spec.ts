@@ -193,7 +193,8 @@ describe('orders over HTTP', () => {
     const codec = api.app.get(OrdersService).codec;
     const { rows } = await api.database.pool.query(`SELECT type, data FROM ledger_events WHERE type IN ('OrderPlaced', 'OrderRefunded')`);
     const opened = await Promise.all(rows.map((row) => codec.open({ type: row.type, data: row.data })));
-    const sealed = (id: string) => opened.filter((event) => event.data.subjectId === id).map((event) => ('contents' in event.data ? event.data.contents : event.data.reason));
+    const sealed = (id: string) =>
+      opened.filter((event) => event.data.subjectId === id).map((event) => ('contents' in event.data ? event.data.contents : (event.data as { reason?: unknown }).reason));
     expect(new Set(sealed(subjectId))).toEqual(new Set(['[erased]']));
     expect(sealed(other)).toEqual([expect.objectContaining({ note: '客户要求周六上午体检' })]);
     expect((await read(`/v1/subjects/${subjectId}/orders`, as.front_desk)).status).toBe(410);
