@@ -172,7 +172,13 @@ describe('no plaintext PI in any table', () => {
       await call('POST', `/v1/subjects/${id}/follow-ups`, staff, { dueDate: '2026-12-01', channel: 'phone', note: RECORDS.followUp, purposeId: 'health-management' }),
     ];
     writes.push(
-      await call('POST', `/v1/subjects/${id}/consents`, staff, { purposeId: 'health-management', categories: ['consumption'], separate: true, noticeVersion: 'v1', channel: 'app' }),
+      await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'health-management',
+        categories: ['consumption'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+      }),
     );
     const ordered = await call('POST', `/v1/subjects/${id}/orders`, staff, {
       orderDate: '2026-01-07',
