@@ -66,6 +66,9 @@ const RECORDS = {
   service: '戒烟门诊咨询记录',
   outcome: '客户决定下月戒烟',
   followUp: '确认戒烟贴使用情况',
+  orderItem: '无痛胃镜检查',
+  orderNote: '客户要求女医生操作',
+  refundReason: '客户因胃出血住院推迟检查',
 };
 
 describe('no plaintext PI in any table', () => {
@@ -168,7 +171,25 @@ describe('no plaintext PI in any table', () => {
       }),
       await call('POST', `/v1/subjects/${id}/follow-ups`, staff, { dueDate: '2026-12-01', channel: 'phone', note: RECORDS.followUp, purposeId: 'health-management' }),
     ];
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201]);
+    writes.push(
+      await call('POST', `/v1/subjects/${id}/consents`, staff, {
+        purposeId: 'health-management',
+        categories: ['consumption'],
+        separate: true,
+        noticeVersion: 'v1',
+        channel: 'app',
+      }),
+    );
+    const ordered = await call('POST', `/v1/subjects/${id}/orders`, staff, {
+      orderDate: '2026-01-07',
+      items: [{ kind: 'service', code: 'GASTRO-1', name: RECORDS.orderItem, quantity: 1, unitPriceFen: 98_000 }],
+      note: RECORDS.orderNote,
+      purposeId: 'health-management',
+    });
+    const orderPath = `/v1/orders/${ordered.body.orderId}`;
+    writes.push(ordered, await call('POST', `${orderPath}/pay`, staff, { paymentMethod: 'alipay', purposeId: 'health-management' }));
+    writes.push(await call('POST', `${orderPath}/refunds`, staff, { amountFen: 98_000, reason: RECORDS.refundReason, purposeId: 'health-management' }));
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
@@ -182,6 +203,8 @@ describe('no plaintext PI in any table', () => {
     expect(read.status).toBe(200);
     const checkups = await call('GET', `/v1/subjects/${id}/checkups`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(checkups.body.items[0].visit.institution).toBe(RECORDS.institution);
+    const timeline = await call('GET', `/v1/subjects/${id}/timeline`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
+    expect(timeline.body.items.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['checkup', 'follow_up', 'order', 'service']);
 
     const owner = await api.database.ownerClient();
     // the profile read model too keeps its values sealed (issue #18): no table holds PI in clear

@@ -14,6 +14,8 @@ import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.eve
 import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
+import type { OrderEvent } from '@pi-ledger/ledger-domain/orders/order.events';
+import type { OrderNumberAllocated } from '@pi-ledger/ledger-domain/orders/order-number';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -191,6 +193,28 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
   },
 };
 
+/**
+ * Orders (issue #14): what was bought (items, note), a cancellation's and each refund's reason,
+ * sealed under the customer's `consumption` key (a refund's AAD names the refund). Clear: ids, the
+ * number and date, the money and payment method, who and when.
+ */
+export const ORDER_PI: { readonly [T in OrderEvent['type']]: PiDeclaration } = {
+  OrderPlaced: {
+    aadId: 'orderId',
+    aadSuffix: '',
+    pi: [{ path: 'contents', category: 'consumption' }],
+    clear: ['orderId', 'subjectId', 'orderNumber', 'orderDate', 'currency', 'placedBy', 'placedAt'],
+  },
+  OrderPaid: { aadId: 'orderId', aadSuffix: '/pay', pi: [], clear: ['orderId', 'subjectId', 'paymentMethod', 'paidBy', 'paidAt'] },
+  OrderCancelled: { aadId: 'orderId', aadSuffix: '/cancel', pi: [{ path: 'reason', category: 'consumption' }], clear: ['orderId', 'subjectId', 'cancelledBy', 'cancelledAt'] },
+  OrderRefunded: {
+    aadId: 'refundId',
+    aadSuffix: '',
+    pi: [{ path: 'reason', category: 'consumption' }],
+    clear: ['orderId', 'subjectId', 'refundId', 'refundedBy', 'refundedAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -222,6 +246,8 @@ export const LEDGER_EVENT_PI: {
       | ServiceRecordEvent['type']
       | FollowUpEvent['type']
       | AbnormalResultRuleSet['type']
+      | OrderEvent['type']
+      | OrderNumberAllocated['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -282,6 +308,11 @@ export const LEDGER_EVENT_PI: {
   FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
   FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
   AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
+  OrderPlaced: { declared: ORDER_PI.OrderPlaced },
+  OrderPaid: { declared: ORDER_PI.OrderPaid },
+  OrderCancelled: { declared: ORDER_PI.OrderCancelled },
+  OrderRefunded: { declared: ORDER_PI.OrderRefunded },
+  OrderNumberAllocated: { none: 'an order number: an identifier the centre issues, with its year, sequence and order id' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

@@ -24,7 +24,7 @@ export interface RecordsRead {
 }
 
 /** How a read of records showed up in the access log. */
-export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups';
+export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline';
 
 /**
  * The rules a customer's records (check-ups, service records, follow-up tasks) obey, the same as
@@ -66,22 +66,47 @@ export class SubjectRecordAccess {
    * are in hand (`recordRead`): a read that finds nothing still reads the subject's file.
    */
   async authorizeRead(subjectId: string, context: RequestContext, purposeHeader: string | undefined, category: Category): Promise<RecordsRead> {
+    const { purposeId, breakGlass } = await this.authorizeReadOf(subjectId, context, purposeHeader, [category], 'refuse');
+    return { purposeId, ...(breakGlass ? { breakGlass } : {}) };
+  }
+
+  /**
+   * Of `categories`, those the caller may read of this subject: the ones its roles may read (the
+   * matrix) that have a legal basis under the purpose. The others are left out, not refused (a view
+   * across kinds of records: the timeline); the read is still refused as a read of the file would be
+   * (no purpose, out of reach, restricted, no basis for any category the roles may read).
+   */
+  async authorizeReadSome(subjectId: string, context: RequestContext, purposeHeader: string | undefined, categories: readonly Category[]) {
+    return this.authorizeReadOf(subjectId, context, purposeHeader, categories, 'leave-out');
+  }
+
+  private async authorizeReadOf(
+    subjectId: string,
+    context: RequestContext,
+    purposeHeader: string | undefined,
+    wanted: readonly Category[],
+    unpermitted: 'refuse' | 'leave-out',
+  ): Promise<RecordsRead & { categories: Category[] }> {
     const purposeId = purposeOfReading(context, subjectId, purposeHeader);
     const live = await this.live(subjectId);
     const own = context.actor.roles.includes('data_subject') && context.actor.subjectId === subjectId;
-    if (!own && !permittedCategories(await this.matrix.current(), context.actor.roles, 'read').includes(category)) {
+    const mayRead = own ? wanted : permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
+    const byRole = wanted.filter((category) => mayRead.includes(category));
+    if (byRole.length < wanted.length && unpermitted === 'refuse') {
+      const [category] = wanted.filter((name) => !byRole.includes(name));
       throw new DomainError('category-not-permitted', `your roles may not read ${category}`, { category });
     }
     const breakGlass = await this.reach(subjectId, context, live, 'read');
-    if (purposeId !== undefined) readableCategories(await this.registry.current(), live, purposeId, [category]);
-    return { purposeId: purposeId ?? null, ...(breakGlass ? { breakGlass } : {}) };
+    const categories = purposeId === undefined || byRole.length === 0 ? byRole : readableCategories(await this.registry.current(), live, purposeId, byRole);
+    return { purposeId: purposeId ?? null, ...(breakGlass ? { breakGlass } : {}), categories };
   }
 
-  recordRead(context: RequestContext, subjectIds: readonly string[], read: RecordsRead, category: Category, via: RecordsVia): Promise<void> {
+  recordRead(context: RequestContext, subjectIds: readonly string[], read: RecordsRead, category: Category | readonly Category[], via: RecordsVia): Promise<void> {
     const { purposeId, breakGlass } = read;
+    const categories = typeof category === 'string' ? [category] : [...category];
     return this.access.record(
       context,
-      [...new Set(subjectIds)].map((subjectId) => ({ subjectId, purposeId, categories: [category], revealed: [], via, ...(breakGlass ? { breakGlass } : {}) })),
+      [...new Set(subjectIds)].map((subjectId) => ({ subjectId, purposeId, categories, revealed: [], via, ...(breakGlass ? { breakGlass } : {}) })),
     );
   }
 

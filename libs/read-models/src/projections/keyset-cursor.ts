@@ -1,3 +1,5 @@
+import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
+
 /**
  * Opaque pagination cursors: the sort key of the last item of a page, as base64url JSON. Clients
  * pass them back unchanged; anything else decodes to undefined (a 400 at the HTTP edge).
@@ -14,4 +16,12 @@ export function decodeCursor(cursor: string, arity: number): string[] | undefine
   } catch {
     return undefined;
   }
+}
+
+/** The key of a cursor a client passed back (undefined when none), or a 400 naming `query.cursor`. */
+export function cursorKey(cursor: string | undefined, arity: number): string[] | undefined {
+  if (cursor === undefined) return undefined;
+  const key = decodeCursor(cursor, arity);
+  if (!key) throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this endpoint returned' }]);
+  return key;
 }

@@ -13,10 +13,11 @@ import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger
 import { CheckupsService } from '../../checkups/checkups.service';
 import { ServiceRecordsService } from '../../service-records/service-records.service';
 import { FollowUpsService } from '../../follow-ups/follow-ups.service';
+import { OrdersService } from '../../orders/orders.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
-  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions' };
+  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions', orders: 'consumption' };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
 
@@ -36,6 +37,7 @@ export class SubjectExport {
     private readonly checkups: CheckupsService,
     private readonly services: ServiceRecordsService,
     private readonly followUps: FollowUpsService,
+    private readonly orders: OrdersService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -53,6 +55,7 @@ export class SubjectExport {
       ...(!portability || portable.has('service_interactions')
         ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
         : {}),
+      ...(!portability || portable.has('consumption') ? { orders: await this.orders.exportOf(subjectId) } : {}),
     };
     return {
       format: 'pi-ledger-export/v1',

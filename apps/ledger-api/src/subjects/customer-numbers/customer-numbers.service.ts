@@ -23,7 +23,7 @@ const NUMBERS_FOLD: StreamFold<CustomerNumberState, CustomerNumberEvent> = { ini
  * Every registration of a year contends for the same stream: a lost race is decided again at once
  * (one indexed read of the stream's head), many more times than a subject's command would be.
  */
-const ALLOCATION_RETRY: RetryPolicy = { maxAttempts: 40, baseDelayMs: 1, maxDelayMs: 25 };
+export const ALLOCATION_RETRY: RetryPolicy = { maxAttempts: 40, baseDelayMs: 1, maxDelayMs: 25 };
 
 /** A registration's own allocation runs right after its append; a back-fill leaves subjects younger than this to it. */
 const BACKFILL_GRACE_MS = 60_000;
