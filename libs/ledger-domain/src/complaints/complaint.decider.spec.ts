@@ -194,7 +194,7 @@ describe('complaint decider', () => {
 
     it('names the status and command when it refuses a transition', () => {
       expect(() => decideComplaint(commands.CloseComplaint, given(...history('received')))).toThrow(
-        expect.objectContaining({ code: 'complaint-invalid-transition', details: { complaintId: 'c1', status: 'received', command: 'CloseComplaint' } }),
+        expect.objectContaining({ code: 'complaint-invalid-transition', details: { complaintId: 'c1', complaintStatus: 'received', command: 'CloseComplaint' } }),
       );
     });
   });

@@ -146,7 +146,7 @@ export function decideComplaint(command: ComplaintCommand, state: ComplaintState
   if (!ALLOWED[command.type].includes(state.status)) {
     throw new DomainError<ComplaintErrorCode>('complaint-invalid-transition', `a ${state.status} complaint does not take ${command.type}`, {
       complaintId,
-      status: state.status,
+      complaintStatus: state.status,
       command: command.type,
     });
   }
