@@ -69,6 +69,7 @@ const RECORDS = {
   orderItem: '无痛胃镜检查',
   orderNote: '客户要求女医生操作',
   refundReason: '客户因胃出血住院推迟检查',
+  complaint: '戒烟门诊医生态度冷淡',
 };
 
 describe('no plaintext PI in any table', () => {
@@ -170,6 +171,13 @@ describe('no plaintext PI in any table', () => {
         purposeId: 'health-management',
       }),
       await call('POST', `/v1/subjects/${id}/follow-ups`, staff, { dueDate: '2026-12-01', channel: 'phone', note: RECORDS.followUp, purposeId: 'health-management' }),
+      await call('POST', `/v1/subjects/${id}/complaints`, staff, {
+        channel: 'phone',
+        category: 'service_attitude',
+        severity: 'medium',
+        description: RECORDS.complaint,
+        purposeId: 'health-management',
+      }),
     ];
     writes.push(
       await call('POST', `/v1/subjects/${id}/consents`, staff, {
@@ -189,7 +197,7 @@ describe('no plaintext PI in any table', () => {
     const orderPath = `/v1/orders/${ordered.body.orderId}`;
     writes.push(ordered, await call('POST', `${orderPath}/pay`, staff, { paymentMethod: 'alipay', purposeId: 'health-management' }));
     writes.push(await call('POST', `${orderPath}/refunds`, staff, { amountFen: 98_000, reason: RECORDS.refundReason, purposeId: 'health-management' }));
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
@@ -205,6 +213,8 @@ describe('no plaintext PI in any table', () => {
     expect(checkups.body.items[0].visit.institution).toBe(RECORDS.institution);
     const timeline = await call('GET', `/v1/subjects/${id}/timeline`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(timeline.body.items.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['checkup', 'follow_up', 'order', 'service']);
+    const complaints = await call('GET', `/v1/subjects/${id}/complaints`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
+    expect(complaints.body.items[0].description).toBe(RECORDS.complaint);
 
     const owner = await api.database.ownerClient();
     // the profile read model too keeps its values sealed (issue #18): no table holds PI in clear
@@ -212,7 +222,7 @@ describe('no plaintext PI in any table', () => {
     const profileTable = `subject_profile__g${live[0].generation}`;
     const tables = await relations(owner);
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable, 'checkup_visits__g1']),
+      expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable, 'checkup_visits__g1', 'complaints__g1']),
     );
     // the scan finds what is in clear: the purpose every event names
     expect(await scan(owner, [{ schema: 'public', name: 'ledger_events' }], ['health-management'])).not.toEqual([]);

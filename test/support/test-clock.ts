@@ -16,6 +16,16 @@ export function testClock(start: string | Date = TEST_NOW): LedgerClock {
   return pinnedClock(start);
 }
 
+/** A ledger clock pinned at `start` that a spec moves forward (`to(ms)`: that far ahead of the pinned time; `to(0)`: back). */
+export function movableClock(start: string | Date = TEST_NOW): { clock: LedgerClock; to(aheadMs: number): void } {
+  const pinned = pinnedClock(start);
+  let ahead = 0;
+  return {
+    clock: () => new Date(pinned().getTime() + ahead),
+    to: (aheadMs) => void (ahead = aheadMs),
+  };
+}
+
 /** The instant `days` days (fractions allowed) after `from` (default TEST_NOW); negative: before. */
 export function daysAfter(days: number, from: string | Date = TEST_NOW): Date {
   return new Date(new Date(from).getTime() + days * DAY_MS);

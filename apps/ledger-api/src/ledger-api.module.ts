@@ -29,6 +29,7 @@ import { ServiceRecordsModule } from './service-records/service-records.module';
 import { FollowUpsModule } from './follow-ups/follow-ups.module';
 import { OrdersModule } from './orders/orders.module';
 import { TimelineModule } from './timeline/timeline.module';
+import { ComplaintsModule } from './complaints/complaints.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -66,6 +67,7 @@ export class LedgerApiModule {
         FollowUpsModule,
         OrdersModule,
         TimelineModule,
+        ComplaintsModule,
       ],
     };
   }

@@ -16,6 +16,8 @@ import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-u
 import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import type { OrderEvent } from '@pi-ledger/ledger-domain/orders/order.events';
 import type { OrderNumberAllocated } from '@pi-ledger/ledger-domain/orders/order-number';
+import type { ComplaintEvent } from '@pi-ledger/ledger-domain/complaints/complaint.events';
+import type { ComplaintDeadlinePolicySet } from '@pi-ledger/ledger-domain/complaints/complaint-deadline-policy';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -215,6 +217,43 @@ export const ORDER_PI: { readonly [T in OrderEvent['type']]: PiDeclaration } = {
   },
 };
 
+const complaintStep = (suffix: string, pi: PiField[], ...clear: string[]): PiDeclaration => ({
+  aadId: 'complaintId',
+  aadSuffix: suffix,
+  pi,
+  clear: ['complaintId', 'subjectId', ...pi.map((field) => field.path.replace(/\.text$/, '.category')), ...clear],
+});
+const complaintText = (member: string): PiField[] => [{ path: `${member}.text`, category: '@category' }];
+
+/**
+ * Complaints (issue #14): the description, notes, reply and the reasons of a reopening or a manual
+ * escalation, each sealed under the customer's key for the complaint's text category, the
+ * `category` beside the text (`service_interactions`, or `health_records` for a complaint marked as
+ * holding health data). Channel, category, severity, deadlines, satisfaction and actors stay clear.
+ */
+export const COMPLAINT_PI: { readonly [T in ComplaintEvent['type']]: PiDeclaration } = {
+  ComplaintReceived: complaintStep(
+    '',
+    complaintText('description'),
+    'channel',
+    'category',
+    'severity',
+    'serviceRecordId',
+    'department',
+    'replyDueAt',
+    'resolutionDueAt',
+    'receivedBy',
+    'receivedAt',
+  ),
+  ComplaintAssigned: complaintStep('/assign', [], 'handler', 'department', 'assignedBy', 'assignedAt'),
+  ComplaintStarted: complaintStep('/start', [], 'startedBy', 'startedAt'),
+  ComplaintNoted: complaintStep('/note', complaintText('note'), 'notedBy', 'notedAt'),
+  ComplaintReplied: complaintStep('/reply', complaintText('reply'), 'repliedBy', 'repliedAt'),
+  ComplaintClosed: complaintStep('/close', [], 'closedBy', 'closedAt'),
+  ComplaintReopened: complaintStep('/reopen', complaintText('reason'), 'replyDueAt', 'resolutionDueAt', 'reopenedBy', 'reopenedAt'),
+  ComplaintEscalated: complaintStep('/escalate', complaintText('reason'), 'trigger', 'dueAt', 'department', 'escalatedTo[]', 'escalatedBy', 'escalatedAt'),
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -248,6 +287,8 @@ export const LEDGER_EVENT_PI: {
       | AbnormalResultRuleSet['type']
       | OrderEvent['type']
       | OrderNumberAllocated['type']
+      | ComplaintEvent['type']
+      | ComplaintDeadlinePolicySet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -313,6 +354,8 @@ export const LEDGER_EVENT_PI: {
   OrderCancelled: { declared: ORDER_PI.OrderCancelled },
   OrderRefunded: { declared: ORDER_PI.OrderRefunded },
   OrderNumberAllocated: { none: 'an order number: an identifier the centre issues, with its year, sequence and order id' },
+  ...(Object.fromEntries(Object.entries(COMPLAINT_PI).map(([type, declared]) => [type, { declared }])) as { readonly [T in keyof typeof COMPLAINT_PI]: PiSealing }),
+  ComplaintDeadlinePolicySet: { none: 'the complaint deadline policy: hours and days per severity' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

@@ -8,6 +8,7 @@ import { CheckupsModule } from '../checkups/checkups.module';
 import { ServiceRecordsModule } from '../service-records/service-records.module';
 import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { OrdersModule } from '../orders/orders.module';
+import { ComplaintsModule } from '../complaints/complaints.module';
 import { ErasureService } from './erasure/erasure.service';
 import { ErasureCertificates } from './erasure/erasure-certificates';
 import { ErasureCertificatesHttpController } from './erasure/erasure-certificates.http.controller';
@@ -52,7 +53,7 @@ registerProblemCodes({
 
 /** The data subject's rights (PIPL Arts. 44–50): requests and their fulfilment, erasure with certificates, legal holds, retention. */
 @Module({
-  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, OrdersModule],
+  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, OrdersModule, ComplaintsModule],
   controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController],
   providers: [LegalHoldsService, ErasureCertificates, ErasureService, RightsRequestsService, RightsFulfilment, SubjectExport, retentionScheduleProvider, RetentionScheduler],
 })

@@ -24,7 +24,7 @@ export interface RecordsRead {
 }
 
 /** How a read of records showed up in the access log. */
-export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline';
+export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints';
 
 /**
  * The rules a customer's records (check-ups, service records, follow-up tasks) obey, the same as
@@ -52,6 +52,11 @@ export class SubjectRecordAccess {
     // reach first: a refusal by consent or restriction must not tell an out-of-scope caller about the customer
     await this.reach(subjectId, context, live, 'write');
     return assertMayProcess(await this.registry.current(), live, purposeId, [category]);
+  }
+
+  /** A change that records no value of the customer's (a record's assignment or status): the customer live and within the caller's reach. */
+  async authorizeChange(subjectId: string, context: RequestContext): Promise<void> {
+    await this.reach(subjectId, context, await this.live(subjectId), 'write');
   }
 
   /** Within the caller's assignment, or break-glass recorded; else 403 outside-assignment (assignment-scope.ts). */

@@ -51,6 +51,7 @@ export const DERIVED_TABLES: readonly string[] = [
   'service_records',
   'follow_up_tasks',
   'orders',
+  'complaints',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */

@@ -21,6 +21,7 @@ import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-v
 import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-records';
 import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up-tasks';
 import { Orders1763900090000 } from './migrations/1763900090000-orders';
+import { Complaints1763900070000 } from './migrations/1763900070000-complaints';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -46,5 +47,6 @@ export const LEDGER_MIGRATIONS = [
   CheckupVisits1763900061000,
   ServiceRecords1763900062000,
   FollowUpTasks1763900063000,
+  Complaints1763900070000,
   Orders1763900090000,
 ];

@@ -10,6 +10,7 @@ import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
 import { serviceRecordsProjection } from './service-records/service-records.projection';
 import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
 import { OrdersProjection } from './orders/orders.projection';
+import { ComplaintsProjection } from './complaints/complaints.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -24,5 +25,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     serviceRecordsProjection(),
     new FollowUpTasksProjection(),
     new OrdersProjection(),
+    new ComplaintsProjection(),
   ];
 }

@@ -14,10 +14,17 @@ import { CheckupsService } from '../../checkups/checkups.service';
 import { ServiceRecordsService } from '../../service-records/service-records.service';
 import { FollowUpsService } from '../../follow-ups/follow-ups.service';
 import { OrdersService } from '../../orders/orders.service';
+import { ComplaintsService } from '../../complaints/complaints.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
-  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions', orders: 'consumption' };
+  const ofRecords: Record<string, string> = {
+    checkups: 'health_records',
+    serviceRecords: 'service_interactions',
+    followUps: 'service_interactions',
+    orders: 'consumption',
+    complaints: 'service_interactions',
+  };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
 
@@ -38,6 +45,7 @@ export class SubjectExport {
     private readonly services: ServiceRecordsService,
     private readonly followUps: FollowUpsService,
     private readonly orders: OrdersService,
+    private readonly complaints: ComplaintsService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -56,6 +64,8 @@ export class SubjectExport {
         ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
         : {}),
       ...(!portability || portable.has('consumption') ? { orders: await this.orders.exportOf(subjectId) } : {}),
+      // a complaint holding health data goes with health_records, the others with service_interactions
+      complaints: await this.complaints.exportOf(subjectId, (category) => !portability || portable.has(category)),
     };
     return {
       format: 'pi-ledger-export/v1',

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { StaffAccounts } from '@pi-ledger/access-control/staff-accounts/staff-accounts';
+import { DepartmentsService } from '../departments/departments.service';
+
+/**
+ * Whom a complaint escalates to: its department's head (the department's `managerId`) and every
+ * active staff account holding the role `manager` in that department, sorted, once each. A
+ * complaint without a department, or a department without either, escalates to nobody by name:
+ * the escalation is still recorded and counted, and the department's queue shows it.
+ */
+@Injectable()
+export class ComplaintManagers {
+  constructor(
+    private readonly departments: DepartmentsService,
+    private readonly accounts: StaffAccounts,
+  ) {}
+
+  async of(departmentId: string | null): Promise<string[]> {
+    if (departmentId === null) return [];
+    const head = (await this.departments.find(departmentId))?.managerId ?? null;
+    const managers = (await this.accounts.list())
+      .map(({ account }) => account)
+      .filter((account) => account.status === 'active' && account.departmentId === departmentId && account.roles.includes('manager'))
+      .map((account) => account.staffId);
+    return [...new Set([...(head ? [head] : []), ...managers])].sort();
+  }
+}
