@@ -63,7 +63,7 @@ describe('a customer’s timeline over HTTP', () => {
   it('lists every kind newest first with short summaries, in pages that neither skip nor repeat', async () => {
     const first = await timeline(as.staff, '?limit=4');
     expect(first.status).toBe(200);
-    expect(first.body.kinds).toEqual(['service', 'checkup', 'follow_up', 'order']);
+    expect(first.body.kinds).toEqual(['service', 'checkup', 'follow_up', 'order', 'complaint']);
     const second = await timeline(as.staff, `?limit=4&cursor=${first.body.nextCursor}`);
     expect(second.body.nextCursor).toBeNull();
     const entries: Entry[] = [...first.body.items, ...second.body.items];
@@ -87,7 +87,7 @@ describe('a customer’s timeline over HTTP', () => {
   it('keeps to the kinds asked for', async () => {
     const some = await timeline(as.staff, '?kinds=order,checkup');
     expect(some.body.items.map((entry: Entry) => entry.id)).toEqual([ids.order, ids.checkup, ids.oldOrder]);
-    const refused = await timeline(as.staff, '?kinds=order,complaint');
+    const refused = await timeline(as.staff, '?kinds=order,visit');
     expect(refused.status).toBe(400);
     expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'query.kinds' })]);
     expect((await timeline(as.staff, '?cursor=bm9wZQ')).body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
@@ -95,7 +95,7 @@ describe('a customer’s timeline over HTTP', () => {
 
   it('leaves out the kinds a role may not read: customer service sees no check-ups nor orders, the front desk only orders', async () => {
     const service = await timeline(as.customer_service);
-    expect(service.body.kinds).toEqual(['service', 'follow_up']);
+    expect(service.body.kinds).toEqual(['service', 'follow_up', 'complaint']);
     expect(service.body.items.map((entry: Entry) => entry.kind)).toEqual(['follow_up', 'service', 'service']);
     const manager = await timeline(as.health_manager);
     expect(manager.body.items.map((entry: Entry) => entry.kind)).toEqual(['follow_up', 'service', 'checkup', 'service']);
@@ -117,5 +117,26 @@ describe('a customer’s timeline over HTTP', () => {
     expect(byActor('front_desk-1')).toEqual([['consumption']]);
     expect(byActor('staff-1')).toContainEqual(['service_interactions', 'health_records', 'consumption']);
     expect(byActor('staff-1')).toContainEqual(['health_records', 'consumption']); // ?kinds=order,checkup
+  });
+
+  it('shows complaints by the day they were received, without their text', async () => {
+    const filed = await call('POST', `/v1/subjects/${subjectId}/complaints`, as.health_manager, {
+      purposeId: HM,
+      channel: 'phone',
+      category: 'service_attitude',
+      severity: 'medium',
+      description: '前台接待等待时间过长',
+    });
+    expect(filed.status).toBe(201);
+    const complaints = await read(`/v1/subjects/${subjectId}/timeline?kinds=complaint`, as.customer_service, HM);
+    expect(complaints.body.items).toEqual([
+      {
+        kind: 'complaint',
+        id: filed.body.complaintId,
+        date: chinaDate(0),
+        summary: { channel: 'phone', category: 'service_attitude', severity: 'medium', status: 'received', satisfaction: null },
+      },
+    ]);
+    expect(JSON.stringify(complaints.body)).not.toContain('前台接待');
   });
 });

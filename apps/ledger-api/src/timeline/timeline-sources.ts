@@ -81,6 +81,19 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
       return { orderNumber, status, amountFen, refundedFen, paymentMethod, items: items.slice(0, 3).map((item) => item.name), itemCount: items.length };
     },
   },
+  {
+    // no text in the summary: a complaint's text may be sealed under health_records (holdsHealthData)
+    kind: 'complaint',
+    category: 'service_interactions',
+    projection: 'complaints',
+    sql: `SELECT (received_at AT TIME ZONE 'Asia/Shanghai')::date AS date, complaint_id AS id, jsonb_build_object('channel', channel, 'category', category,
+        'severity', severity, 'status', status, 'satisfaction', satisfaction) AS row
+      FROM complaints WHERE subject_id = $1`,
+    async summarise({ row }) {
+      const { channel, category, severity, status, satisfaction } = row;
+      return { channel, category, severity, status, satisfaction };
+    },
+  },
 ];
 
 export const TIMELINE_KINDS = TIMELINE_SOURCES.map((source) => source.kind);
