@@ -431,10 +431,10 @@ describe('erasure (PIPL Art. 47)', () => {
       const now = fastForwarded(731);
       const run = await api.app.get(RetentionScheduler).runOnce(now);
       const requestId = `retention-${chenId}-${now.toISOString().slice(0, 10)}`;
-      expect(run.erased).toContainEqual({ subjectId: chenId, requestId, categories: ['identity', 'contact', 'preferences'] });
+      expect(run.erased).toContainEqual({ subjectId: chenId, requestId, categories: ['identity', 'contact', 'preferences'], whole: true });
       expect(run.failed).toEqual([]);
-      expect(run.pending).toEqual([]);
-      expect(run.erased).toContainEqual({ subjectId: sunId, requestId: `retention-${sunId}-${now.toISOString().slice(0, 10)}`, categories: ['preferences'] });
+      expect(run.held).toEqual([]);
+      expect(run.erased).toContainEqual({ subjectId: sunId, requestId: `retention-${sunId}-${now.toISOString().slice(0, 10)}`, categories: ['preferences'], whole: false });
 
       expect((await read(chenId, 'marketing')).status).toBe(410);
       const sun = await read(sunId);
@@ -444,7 +444,13 @@ describe('erasure (PIPL Art. 47)', () => {
       expect(await plaintextIn([chen.name, chen.phone, chen.interest])).toEqual([]);
       const fetched = await call('GET', `/v1/erasure-certificates/${requestId}`, compliance);
       expect(fetched.status).toBe(200);
-      expect(fetched.body).toMatchObject({ requestId, erasedCategories: ['identity', 'contact', 'preferences'], erasedAt: now.toISOString() });
+      expect(fetched.body).toMatchObject({
+        requestId,
+        erasedCategories: ['identity', 'contact', 'preferences'],
+        erasedAt: now.toISOString(),
+        initiative: 'handler',
+        ground: 'retention-expired',
+      });
       expect(signedByLedger(fetched.body, await publicKey())).toBe(true);
 
       const again = await api.app.get(RetentionScheduler).runOnce(now);

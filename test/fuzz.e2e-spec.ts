@@ -129,7 +129,7 @@ describe('robustness: every OpenAPI operation, fuzzed', () => {
         retentionDays: 365,
       },
       PublishNoticeDto: { version: 'v9', content: '隐私政策 v9', purposeIds: [HM] },
-      SetSensitivityDto: { sensitive: true },
+      SetCategoryDto: { sensitive: true },
     };
   });
   afterAll(async () => api?.close());

@@ -224,21 +224,28 @@ describe('registry over HTTP', () => {
       const listed = await call('GET', '/v1/categories', auditor);
       expect(listed.status).toBe(200);
       expect(listed.body).toEqual([
-        { name: 'identity', fields: ['name', 'gender', 'birthDate', 'ethnicity'], listFields: [], sensitive: false },
-        { name: 'identity_document', fields: ['type', 'number'], listFields: [], sensitive: true },
-        { name: 'contact', fields: ['phone', 'email', 'address'], listFields: [], sensitive: false },
-        { name: 'employment', fields: ['employer', 'title'], listFields: [], sensitive: false },
-        { name: 'demographics', fields: ['maritalStatus', 'education'], listFields: [], sensitive: false },
+        { name: 'identity', fields: ['name', 'gender', 'birthDate', 'ethnicity'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
+        { name: 'identity_document', fields: ['type', 'number'], listFields: [], sensitive: true, retentionAfterEndDays: 0 },
+        { name: 'contact', fields: ['phone', 'email', 'address'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
+        { name: 'employment', fields: ['employer', 'title'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
+        { name: 'demographics', fields: ['maritalStatus', 'education'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
         {
           name: 'health',
           fields: ['conditions', 'allergies', 'surgeries', 'medications', 'lifestyle', 'goals'],
           listFields: ['conditions', 'allergies', 'surgeries', 'medications', 'goals'],
           sensitive: true,
+          retentionAfterEndDays: 0,
         },
-        { name: 'health_records', fields: ['exams'], listFields: ['exams'], sensitive: true },
-        { name: 'consumption', fields: ['purchases'], listFields: ['purchases'], sensitive: true },
-        { name: 'service_interactions', fields: ['services', 'surveys', 'complaints'], listFields: ['services', 'surveys', 'complaints'], sensitive: false },
-        { name: 'preferences', fields: ['marketingChannels', 'interests'], listFields: ['marketingChannels', 'interests'], sensitive: false },
+        { name: 'health_records', fields: ['exams'], listFields: ['exams'], sensitive: true, retentionAfterEndDays: 0 },
+        { name: 'consumption', fields: ['purchases'], listFields: ['purchases'], sensitive: true, retentionAfterEndDays: 2555 },
+        {
+          name: 'service_interactions',
+          fields: ['services', 'surveys', 'complaints'],
+          listFields: ['services', 'surveys', 'complaints'],
+          sensitive: false,
+          retentionAfterEndDays: 0,
+        },
+        { name: 'preferences', fields: ['marketingChannels', 'interests'], listFields: ['marketingChannels', 'interests'], sensitive: false, retentionAfterEndDays: 0 },
       ]);
       expectProblem(await call('GET', '/v1/categories', undefined), 401, 'unauthorized');
     });

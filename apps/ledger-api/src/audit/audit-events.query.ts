@@ -26,6 +26,9 @@ export interface AuditEntry {
   legalBasis?: string;
   categories?: string[];
   fields?: string[];
+  /** An erasure's initiative (the subject's, or the handler's own under PIPL Art. 47(1)) and ground; a relationship end's ground. */
+  initiative?: string;
+  ground?: string;
   recordedAt: string;
   leafIndex: number | null;
   commitment: string;
@@ -107,6 +110,8 @@ function toEntry(row: Record<string, any>): AuditEntry {
     ...(event.metadata.legalBasis ? { legalBasis: event.metadata.legalBasis } : {}),
     ...(categories ? { categories } : {}),
     ...(fields ? { fields } : {}),
+    ...(typeof data.initiative === 'string' ? { initiative: data.initiative } : {}),
+    ...(typeof data.ground === 'string' ? { ground: data.ground } : event.type === 'RelationshipEnded' && typeof data.reason === 'string' ? { ground: data.reason } : {}),
     recordedAt: new Date(row.recorded_at).toISOString(),
     leafIndex: row.leaf === null ? null : Number(row.leaf),
     commitment: commitmentOf(event),

@@ -1,5 +1,6 @@
+import { MAX_RETENTION_AFTER_END_DAYS } from '@pi-ledger/ledger-domain/registry/category-retention';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { LEGAL_BASES, LegalBasis } from '@pi-ledger/ledger-domain/legal-basis';
 import { HIGH_RISK_PROCESSING, HighRiskProcessing } from '@pi-ledger/ledger-domain/registry/registry.events';
@@ -94,8 +95,21 @@ export class PublishNoticeDto {
   purposeIds: string[];
 }
 
-export class SetSensitivityDto {
-  @ApiProperty()
+/** What an admin may change about a category: its sensitivity, its retention after processing ends, or both (at least one). */
+export class SetCategoryDto {
+  @ApiPropertyOptional()
+  @ValidateIf((dto: SetCategoryDto) => dto.sensitive !== undefined || dto.retentionAfterEndDays === undefined)
   @IsBoolean()
-  sensitive: boolean;
+  sensitive?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Days the category is still kept, for storage only, once processing of it ends (the relationship ended, or no purpose keeps it); 0 = erased at once',
+    minimum: 0,
+    maximum: MAX_RETENTION_AFTER_END_DAYS,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETENTION_AFTER_END_DAYS)
+  retentionAfterEndDays?: number;
 }

@@ -1,16 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
-import { noticeOf, purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { noticeOf, purposeOf, RegistryState, retentionAfterEndDays } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { ROLES } from '@pi-ledger/access-control/roles';
 import { ProblemException } from '@pi-ledger/platform/http/problem';
-import { CATEGORIES, CATEGORY_NAMES, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
+import { CATEGORIES, CATEGORY_NAMES, Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
 import { contentHash } from '@pi-ledger/ledger-domain/registry/default-registry';
 import { Ctx } from '../http/ctx.decorator';
 import { RequestContext } from '../application/request-context';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { RegistryService } from './registry.service';
-import { DefinePurposeDto, PublishNoticeDto, SetPurposeFlagsDto, SetSensitivityDto } from './registry.dto';
+import { DefinePurposeDto, PublishNoticeDto, SetCategoryDto, SetPurposeFlagsDto } from './registry.dto';
 
 @ApiTags('registry')
 @ApiBearerAuth()
@@ -66,19 +66,30 @@ export class RegistryHttpController {
 
   @Get('categories')
   @Roles(...ROLES)
-  @ApiOperation({ summary: 'Data categories, their fields and whether they are sensitive' })
+  @ApiOperation({ summary: 'Data categories, their fields, whether they are sensitive, and how long they are kept once processing ends' })
   async categories() {
-    const { sensitivity } = await this.registry.current();
-    return CATEGORY_NAMES.map((name) => ({ name, fields: CATEGORIES[name].fields, listFields: CATEGORIES[name].lists, sensitive: sensitivity[name] }));
+    const registry = await this.registry.current();
+    return CATEGORY_NAMES.map((name) => categoryView(registry, name));
   }
 
   @Patch('categories/:name')
   @Roles('admin')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mark a category sensitive or not (defaults follow GB/T 45574)' })
-  async setSensitivity(@Param('name') name: string, @Body() body: SetSensitivityDto, @Ctx() context: RequestContext) {
+  @ApiOperation({
+    summary: 'Mark a category sensitive or not (defaults follow GB/T 45574), or set how long it is kept once processing ends (default: consumption 2555 days, others 0)',
+  })
+  async setCategory(@Param('name') name: string, @Body() body: SetCategoryDto, @Ctx() context: RequestContext) {
     if (!isCategory(name)) throw new ProblemException(404, 'category-not-found', 'Category not found', `no category ${name}`);
-    const { version, position } = await this.registry.execute({ type: 'SetCategorySensitivity', category: name, sensitive: body.sensitive }, context);
-    return { name, sensitive: body.sensitive, version, position };
+    let result = { version: 0, position: 0 };
+    if (body.sensitive !== undefined) result = await this.registry.execute({ type: 'SetCategorySensitivity', category: name, sensitive: body.sensitive }, context);
+    if (body.retentionAfterEndDays !== undefined) {
+      result = await this.registry.execute({ type: 'SetCategoryRetention', category: name, retentionAfterEndDays: body.retentionAfterEndDays }, context);
+    }
+    return { ...categoryView(await this.registry.current(), name), ...result };
   }
+}
+
+function categoryView(registry: RegistryState, name: Category) {
+  const { sensitivity } = registry;
+  return { name, fields: CATEGORIES[name].fields, listFields: CATEGORIES[name].lists, sensitive: sensitivity[name], retentionAfterEndDays: retentionAfterEndDays(registry, name) };
 }

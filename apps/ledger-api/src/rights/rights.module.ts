@@ -21,6 +21,8 @@ import { RightsFulfilment } from './requests/rights-fulfilment';
 import { SubjectExport } from './requests/subject-export';
 import { retentionScheduleProvider } from './retention/retention-schedule';
 import { RetentionScheduler } from './retention/retention.scheduler';
+import { FileClosureHttpController } from './closure/file-closure.http.controller';
+import { FileClosureService } from './closure/file-closure.service';
 
 registerProblemCodes({
   'request-not-found': { status: 404, title: 'Rights request not found' },
@@ -43,7 +45,6 @@ registerProblemCodes({
 } satisfies Record<LegalHoldErrorCode, unknown>);
 
 registerProblemCodes({
-  'partial-erasure-unsupported': { status: 422, title: 'Erasure must cover every category the subject holds' },
   'erasure-request-conflict': { status: 409, title: 'This request id already certifies the erasure of another subject' },
   'erasure-certificate-not-found': { status: 404, title: 'No erasure certificate for this request' },
   'certificate-signature-invalid': { status: 422, title: 'Not an erasure certificate this ledger signed' },
@@ -54,7 +55,17 @@ registerProblemCodes({
 /** The data subject's rights (PIPL Arts. 44–50): requests and their fulfilment, erasure with certificates, legal holds, retention. */
 @Module({
   imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, OrdersModule, ComplaintsModule],
-  controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController],
-  providers: [LegalHoldsService, ErasureCertificates, ErasureService, RightsRequestsService, RightsFulfilment, SubjectExport, retentionScheduleProvider, RetentionScheduler],
+  controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController, FileClosureHttpController],
+  providers: [
+    LegalHoldsService,
+    ErasureCertificates,
+    ErasureService,
+    RightsRequestsService,
+    RightsFulfilment,
+    SubjectExport,
+    retentionScheduleProvider,
+    RetentionScheduler,
+    FileClosureService,
+  ],
 })
 export class RightsModule {}

@@ -50,6 +50,7 @@ function rightsPurposeId(event: SubjectEvent, before: SubjectState): string {
       return only(event.data.purposeIds);
     case 'RestrictionLifted':
       return only('restrictions' in before ? before.restrictions[event.data.restrictionId] : null);
+    case 'RelationshipEnded':
     case 'SubjectErased':
       return RIGHTS_PURPOSE_ID;
     default:

@@ -32,3 +32,31 @@ describe('registry decider: notices', () => {
     ]);
   });
 });
+
+describe('registry decider: retention of a category after processing ends', () => {
+  const set = (retentionAfterEndDays: number, category: 'consumption' | 'service_interactions' = 'service_interactions'): RegistryCommand => ({
+    type: 'SetCategoryRetention',
+    category,
+    retentionAfterEndDays,
+    now: NOW,
+  });
+
+  it('given the default registry, consumption (transaction records) is kept 2555 days and every other category none', () => {
+    expect(registry.retentionAfterEnd).toEqual({ consumption: 2555 });
+  });
+
+  it('given the default registry, when service interactions are set to 5 years, then CategoryRetentionChanged; the same value again appends nothing', () => {
+    const events = decideRegistry(set(1825), registry);
+    expect(events).toEqual([{ type: 'CategoryRetentionChanged', data: { category: 'service_interactions', retentionAfterEndDays: 1825, changedAt: NOW } }]);
+    const changed = events.reduce(evolveRegistry, registry);
+    expect(changed.retentionAfterEnd).toEqual({ consumption: 2555, service_interactions: 1825 });
+    expect(decideRegistry(set(1825), changed)).toEqual([]);
+    expect(decideRegistry(set(2555, 'consumption'), registry)).toEqual([]);
+  });
+
+  it.each([-1, 1.5, 10_951, Number.NaN])('given %p days, then validation-failed naming retentionAfterEndDays', (days) => {
+    const error = refusal(set(days));
+    expect(error?.code).toBe('validation-failed');
+    expect(error?.details).toEqual({ errors: [{ path: 'retentionAfterEndDays', message: expect.stringContaining('whole number of days') }] });
+  });
+});

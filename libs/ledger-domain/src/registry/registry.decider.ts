@@ -1,6 +1,7 @@
-import { DomainError } from '../domain-error';
+import { DomainError, InvalidInput } from '../domain-error';
 import type { RegistryErrorCode } from './registry.errors';
 import { CATEGORIES, Category } from './categories';
+import { DEFAULT_RETENTION_AFTER_END_DAYS, MAX_RETENTION_AFTER_END_DAYS } from './category-retention';
 import { Notice, Purpose, PurposeFlags, RegistryEvent } from './registry.events';
 import type { CoveringAssessment } from '../assessments/assessment.events';
 
@@ -9,6 +10,8 @@ export interface RegistryState {
   purposes: Record<string, Purpose>;
   notices: Record<string, Notice>;
   sensitivity: Record<Category, boolean>;
+  /** Days each category is kept, for storage only, after processing of it ends (category-retention.ts); absent: 0. */
+  retentionAfterEnd: Partial<Record<Category, number>>;
   /**
    * Not folded from this stream: the approved, unexpired impact assessments per purpose at the time
    * the registry was read (RegistryService adds them). Absent: none is known to cover any purpose.
@@ -20,6 +23,7 @@ export type RegistryCommand =
   | { type: 'DefinePurpose'; purpose: Purpose; now: string }
   | { type: 'PublishNotice'; notice: Omit<Notice, 'publishedAt'>; now: string }
   | { type: 'SetCategorySensitivity'; category: Category; sensitive: boolean; now: string }
+  | { type: 'SetCategoryRetention'; category: Category; retentionAfterEndDays: number; now: string }
   | { type: 'SetPurposeFlags'; purposeId: string; flags: PurposeFlags; now: string };
 
 export const REGISTRY_STREAM = 'registry';
@@ -35,7 +39,12 @@ export function noticeOf(registry: Pick<RegistryState, 'notices'>, version: stri
 
 export function initialRegistry(): RegistryState {
   const sensitivity = Object.fromEntries(Object.entries(CATEGORIES).map(([name, spec]) => [name, spec.sensitive])) as Record<Category, boolean>;
-  return { purposes: {}, notices: {}, sensitivity };
+  return { purposes: {}, notices: {}, sensitivity, retentionAfterEnd: { ...DEFAULT_RETENTION_AFTER_END_DAYS } };
+}
+
+/** Days `category` is kept, for storage only, once processing of it has ended. */
+export function retentionAfterEndDays(registry: Pick<RegistryState, 'retentionAfterEnd'>, category: Category): number {
+  return registry.retentionAfterEnd[category] ?? 0;
 }
 
 export function evolveRegistry(state: RegistryState, event: RegistryEvent): RegistryState {
@@ -46,6 +55,8 @@ export function evolveRegistry(state: RegistryState, event: RegistryEvent): Regi
       return { ...state, notices: { ...state.notices, [event.data.notice.version]: event.data.notice } };
     case 'CategorySensitivityChanged':
       return { ...state, sensitivity: { ...state.sensitivity, [event.data.category]: event.data.sensitive } };
+    case 'CategoryRetentionChanged':
+      return { ...state, retentionAfterEnd: { ...state.retentionAfterEnd, [event.data.category]: event.data.retentionAfterEndDays } };
     case 'PurposeFlagsChanged': {
       const { purposeId, changedAt: _changedAt, ...flags } = event.data;
       const purpose = purposeOf(state, purposeId);
@@ -85,6 +96,14 @@ export function decideRegistry(command: RegistryCommand, state: RegistryState): 
     case 'SetCategorySensitivity':
       if (state.sensitivity[command.category] === command.sensitive) return [];
       return [{ type: 'CategorySensitivityChanged', data: { category: command.category, sensitive: command.sensitive, changedAt: command.now } }];
+    case 'SetCategoryRetention': {
+      const days = command.retentionAfterEndDays;
+      if (!Number.isInteger(days) || days < 0 || days > MAX_RETENTION_AFTER_END_DAYS) {
+        throw new InvalidInput([{ path: 'retentionAfterEndDays', message: `must be a whole number of days from 0 to ${MAX_RETENTION_AFTER_END_DAYS}` }]);
+      }
+      if (retentionAfterEndDays(state, command.category) === days) return [];
+      return [{ type: 'CategoryRetentionChanged', data: { category: command.category, retentionAfterEndDays: days, changedAt: command.now } }];
+    }
     case 'SetPurposeFlags': {
       const purpose = purposeOf(state, command.purposeId);
       if (!purpose) throw new DomainError<RegistryErrorCode>('unknown-purpose', `unknown purpose ${command.purposeId}`, { purposeId: command.purposeId });

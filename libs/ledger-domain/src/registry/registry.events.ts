@@ -40,4 +40,6 @@ export type RegistryEvent =
   | { type: 'PurposeDefined'; data: { purpose: Purpose; definedAt: string } }
   | { type: 'NoticePublished'; data: { notice: Notice } }
   | { type: 'CategorySensitivityChanged'; data: { category: Category; sensitive: boolean; changedAt: string } }
+  /** How long the category is kept, for storage only, once processing of it ends (category-retention.ts). */
+  | { type: 'CategoryRetentionChanged'; data: { category: Category; retentionAfterEndDays: number; changedAt: string } }
   | { type: 'PurposeFlagsChanged'; data: PurposeFlags & { purposeId: string; changedAt: string } };

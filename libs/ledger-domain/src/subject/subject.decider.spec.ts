@@ -498,6 +498,46 @@ describe('data subject decider', () => {
     });
   });
 
+  describe('the end of the relationship', () => {
+    const end = (over: Partial<Extract<SubjectCommand, { type: 'EndRelationship' }>> = {}): SubjectCommand => ({
+      ...ctx,
+      type: 'EndRelationship',
+      reason: 'relationship-ended',
+      restrictionId: 'end-1',
+      ...over,
+    });
+
+    it('records the end with its reason and restricts every purpose to storage (PIPL Art. 47, second paragraph)', () => {
+      const events = given(...registered())
+        .when(end({ reason: 'purpose-fulfilled' }))
+        .then([
+          { type: 'RelationshipEnded', data: { subjectId: S, reason: 'purpose-fulfilled', endedAt: NOW } },
+          { type: 'ProcessingRestricted', data: { subjectId: S, restrictionId: 'end-1', purposeIds: null, reason: 'relationship ended', restrictedAt: NOW } },
+        ]);
+      const state = fold([...registered(), ...events]);
+      expect(state).toMatchObject({ status: 'restricted', relationshipEndedAt: NOW });
+      // no processing under any purpose from then on
+      given(...registered(), ...events)
+        .when({ ...ctx, type: 'ChangeData', reason: 'update', category: 'identity', set: { gender: 'male' }, purposeId: 'health-management' })
+        .thenThrows('processing-restricted');
+    });
+
+    it('ends once: a second end changes nothing', () => {
+      const events = decideSubject(end(), fold(registered()));
+      given(...registered(), ...events)
+        .when(end({ reason: 'purpose-fulfilled', restrictionId: 'end-2' }))
+        .then([]);
+    });
+
+    it('refuses an absent or erased subject', () => {
+      given().when(end()).thenThrows('subject-not-found');
+      const erased: SubjectEvent = { type: 'SubjectErased', data: { subjectId: S, erasedCategories: ['identity', 'health'], retained: [], whole: true, erasedAt: NOW } };
+      given(...registered(), erased)
+        .when(end())
+        .thenThrows('subject-erased');
+    });
+  });
+
   describe('erasure (PIPL Art. 47)', () => {
     const erase = (over: Partial<Extract<SubjectCommand, { type: 'Erase' }>> = {}): SubjectCommand => ({
       ...ctx,
@@ -508,6 +548,7 @@ describe('data subject decider', () => {
       ...over,
     });
     const hold = { category: 'health' as const, basis: '医疗机构病历管理规定 第29条', until: '2041-11-23' };
+    const RETENTION = { initiative: 'handler', ground: 'retention-expired' } as const;
 
     it('refuses an absent subject', () => {
       given().when(erase()).thenThrows('subject-not-found');
@@ -555,6 +596,51 @@ describe('data subject decider', () => {
       given(...registered())
         .when(erase({ categories: ['health'], holds: [hold] }))
         .then([{ type: 'SubjectErased', data: { erasedCategories: [], retained: [hold] } as never }]);
+    });
+
+    it('counts the categories of records in streams of their own as held: a partial erasure of the whole file leaves the subject live with them', () => {
+      const [partial] = given(...registered())
+        .when(erase({ categories: ['identity', 'health', 'health_records'], recordCategories: ['identity', 'health_records', 'consumption'], grounds: RETENTION }))
+        .then([
+          {
+            type: 'SubjectErased',
+            data: { subjectId: S, erasedCategories: ['identity', 'health', 'health_records'], retained: [], requestId: 'rr-1', whole: false, ...RETENTION, erasedAt: NOW },
+          },
+        ]);
+      const state = fold([...registered(), partial]);
+      expect(state).toMatchObject({ status: 'active', held: {} });
+      // the last category kept, consumption (orders), goes later: that erasure ends the subject
+      const [last] = given(...registered(), partial)
+        .when(erase({ requestId: 'rr-2', categories: ['consumption'], recordCategories: ['consumption'] }))
+        .then([{ type: 'SubjectErased', data: { erasedCategories: ['consumption'], whole: true } as never }]);
+      expect(fold([...registered(), partial, last])).toMatchObject({ status: 'erased' });
+    });
+
+    it('erases every record category with the file when no category is named, and ends the subject', () => {
+      given(...registered())
+        .when(erase({ recordCategories: ['service_interactions'] }))
+        .then([{ type: 'SubjectErased', data: { erasedCategories: ['identity', 'health', 'service_interactions'], whole: true } as never }]);
+    });
+
+    it('a hold on a record category keeps it; with everything else erased, the subject ends restricted to storage', () => {
+      const held = { ...hold, category: 'consumption' as const };
+      given(...registered())
+        .when(erase({ recordCategories: ['consumption'], holds: [held] }))
+        .then([
+          { type: 'ProcessingRestricted', data: { purposeIds: null, reason: 'legal hold' } as never },
+          { type: 'SubjectErased', data: { erasedCategories: ['identity', 'health'], retained: [held], whole: true } as never },
+        ]);
+      // erasing the file alone while the held record category stays: the subject lives on with it
+      given(...registered())
+        .when(erase({ categories: ['identity', 'health', 'consumption'], recordCategories: ['consumption', 'service_interactions'], holds: [held] }))
+        .then([{ type: 'SubjectErased', data: { erasedCategories: ['identity', 'health'], retained: [held], whole: false } as never }]);
+    });
+
+    it('an erasure recorded before `whole` existed still ends the subject when it covered the file', () => {
+      const legacy: SubjectEvent = { type: 'SubjectErased', data: { subjectId: S, erasedCategories: ['identity', 'health'], retained: [], erasedAt: NOW } };
+      expect(fold([...registered(), legacy])).toMatchObject({ status: 'erased' });
+      const partialWithRecords: SubjectEvent = { ...legacy, data: { ...legacy.data, whole: false } };
+      expect(fold([...registered(), partialWithRecords])).toMatchObject({ status: 'active', held: {} });
     });
 
     it('erasing an erased subject again changes nothing', () => {

@@ -6,17 +6,17 @@ import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
 import { assertMayProcess, AUTOMATED_DECISIONS_ID, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
 import { crossBorderProvision } from '../assessments/cross-border';
-import { AgeFact, CHANGE_EVENT, ChangeReason, Guardian, Recipient, RetainedCategory, SubjectEvent } from './subject.events';
+import { AgeFact, CHANGE_EVENT, ChangeReason, ErasureGrounds, Guardian, Recipient, RelationshipEndReason, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 
 /** PIPL Art. 31: a child under 14 needs a guardian's consent. */
 export const MINOR_AGE = 14;
 
-/** Categories whose records live in streams of their own, sealed under the subject's keys for them. */
-export const RECORD_CATEGORIES: readonly Category[] = ['health_records', 'service_interactions'];
-
 /** The reason of the restriction to storage that categories kept under a legal hold get (PIPL Art. 47). */
 export const LEGAL_HOLD_RESTRICTION_REASON = 'legal hold';
+
+/** The reason of the restriction to storage once the relationship ended: what is kept is kept for its retention only (PIPL Art. 47, second paragraph). */
+export const RELATIONSHIP_ENDED_RESTRICTION_REASON = 'relationship ended';
 
 export interface ConsentRequest {
   consentId: string;
@@ -76,11 +76,22 @@ export type SubjectCommand =
   | (Context & { type: 'LiftRestriction'; restrictionId: string })
   | (Context & { type: 'AssignSubject'; departmentId: string; healthManagerId: string | null })
   | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] })
+  /** The centre's relationship with the customer ended: processing stops but for storage, each category kept for its retention after the end. */
+  | (Context & { type: 'EndRelationship'; reason: RelationshipEndReason; restrictionId: string })
   | (Context & {
       type: 'Erase';
       requestId: string;
       /** Absent: every category the subject holds. */
       categories?: Category[];
+      /**
+       * Categories the subject holds records of in streams of their own (check-ups, service records,
+       * follow-ups, orders, ...: the categories of its live data keys), which its file may not hold.
+       * They count as held: erasable by name or with everything, and an erasure ends the subject only
+       * when none of them is left either.
+       */
+      recordCategories?: Category[];
+      /** On whose initiative and ground (PIPL Art. 47(1)); absent: not recorded. */
+      grounds?: ErasureGrounds;
       /** Categories that legal holds in force keep for this subject, one entry per category. */
       holds: RetainedCategory[];
       /** Id of the restriction to storage appended when a hold keeps something. */
@@ -175,6 +186,14 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       if (live.assignment.departmentId === departmentId && live.assignment.healthManagerId === healthManagerId) return []; // assigned so already
       return [{ type: 'SubjectAssigned', data: { subjectId, departmentId, healthManagerId, assignedAt: command.now } }];
     }
+    case 'EndRelationship': {
+      if (live.relationshipEndedAt) return []; // ended once; a second end changes nothing
+      const { restrictionId, now, registry } = command;
+      return [
+        { type: 'RelationshipEnded', data: { subjectId, reason: command.reason, endedAt: now } },
+        ...decideSubject({ type: 'RestrictProcessing', restrictionId, reason: RELATIONSHIP_ENDED_RESTRICTION_REASON, now, registry }, live),
+      ];
+    }
     case 'Erase':
       return erase(command, live);
     default: {
@@ -222,27 +241,26 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
 
 /**
  * PIPL Art. 47: the requested categories (all held ones by default) are erased, except those a
- * legal hold keeps. When nothing held is left untouched, the subject ends (evolveSubject) and what
- * holds keep stays restricted to storage: a ProcessingRestricted for every purpose, before the
- * erasure, which ends the stream. Erasing some categories leaves the subject live; the categories
- * a hold keeps then simply stay (processing cannot be restricted per category).
+ * legal hold keeps. A subject holds the categories of its file and those of its records kept in
+ * streams of their own (`recordCategories`). When nothing held is left untouched, the subject ends
+ * (`whole`: evolveSubject) and what holds keep stays restricted to storage: a ProcessingRestricted
+ * for every purpose, before the erasure, which ends the stream. Erasing some categories leaves the
+ * subject live with the others (`whole: false`); the categories a hold keeps then simply stay.
  */
 function erase(command: Extract<SubjectCommand, { type: 'Erase' }>, live: Live): SubjectEvent[] {
-  const held = Object.keys(live.held) as Category[];
-  // records in streams of their own (check-ups, service records, follow-ups) are erased when named, though no field of the file holds them
-  const records = (command.categories ?? []).filter((category) => RECORD_CATEGORIES.includes(category) && !held.includes(category));
-  const erasable = [...held, ...records];
+  const inFile = Object.keys(live.held) as Category[];
+  const held = [...inFile, ...(command.recordCategories ?? []).filter((category) => !inFile.includes(category))];
   const requested = new Set(command.categories ?? held);
   const retained: RetainedCategory[] = [];
   for (const hold of command.holds) {
-    if (requested.has(hold.category) && erasable.includes(hold.category) && !retained.some((kept) => kept.category === hold.category)) retained.push(hold);
+    if (requested.has(hold.category) && held.includes(hold.category) && !retained.some((kept) => kept.category === hold.category)) retained.push(hold);
   }
-  const erasedCategories = erasable.filter((category) => requested.has(category) && !retained.some((kept) => kept.category === category));
+  const erasedCategories = held.filter((category) => requested.has(category) && !retained.some((kept) => kept.category === category));
   const { subjectId } = live;
   const whole = erasesWholeSubject(held, { erasedCategories, retained });
   const erased: SubjectEvent = {
     type: 'SubjectErased',
-    data: { subjectId, erasedCategories, retained, requestId: command.requestId, ...(whole ? { whole } : {}), erasedAt: command.now },
+    data: { subjectId, erasedCategories, retained, requestId: command.requestId, whole, ...command.grounds, erasedAt: command.now },
   };
   if (retained.length === 0 || !whole) return [erased];
   const { now, registry, restrictionId } = command;

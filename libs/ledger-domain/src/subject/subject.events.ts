@@ -34,6 +34,25 @@ export interface RetainedCategory {
 }
 
 /**
+ * Why the centre's relationship with the customer ended (PIPL Art. 47(1)(1)–(2)): the customer
+ * left or the services stopped, or the purpose of processing was fulfilled.
+ */
+export const RELATIONSHIP_END_REASONS = ['relationship-ended', 'purpose-fulfilled'] as const;
+export type RelationshipEndReason = (typeof RELATIONSHIP_END_REASONS)[number];
+
+/**
+ * On whose initiative, and on which ground of PIPL Art. 47(1), an erasure was made: the subject's
+ * request or withdrawal, or the handler's own duty to erase (retention expired, relationship
+ * ended, purpose fulfilled). Recorded on SubjectErased and in its certificate.
+ */
+export const ERASURE_GROUNDS = ['subject-request', 'consent-withdrawn', 'retention-expired', ...RELATIONSHIP_END_REASONS] as const;
+export type ErasureGround = (typeof ERASURE_GROUNDS)[number];
+export interface ErasureGrounds {
+  initiative: 'subject' | 'handler';
+  ground: ErasureGround;
+}
+
+/**
  * A clear, non-PI fact like SubjectRegistered.minor, carried by the data events of a change that sets
  * the birth date the under-14 rule reads (identity.birthDate, or a resident ID number's while no
  * birth date is held): whether the subject is under 14 at the event's time (PIPL Art. 31). Absent:
@@ -91,10 +110,17 @@ export type SubjectEvent<V = unknown> =
       data: { subjectId: string; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[]; consentId: string; disclosedAt: string };
     }
   | { type: 'SubjectAssigned'; data: { subjectId: string; departmentId: string; healthManagerId: string | null; assignedAt: string } }
+  /** The centre's relationship with the customer ended: from then on each category is kept only for its retention after the end (registry). */
+  | { type: 'RelationshipEnded'; data: { subjectId: string; reason: RelationshipEndReason; endedAt: string } }
   | {
       type: 'SubjectErased';
-      /** `whole`: the subject ended (everything it held erased or held); absent on a partial erasure and on erasures recorded before it existed. */
-      data: { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; whole?: boolean; erasedAt: string };
+      /**
+       * `whole`: true when the subject ended (everything it held, in its file and in record streams of
+       * its own, erased or kept under a hold), false when it lives on; absent on erasures recorded
+       * before it existed (then computed from the file: endsSubject). `initiative`/`ground`: absent
+       * on erasures recorded before them.
+       */
+      data: Partial<ErasureGrounds> & { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; whole?: boolean; erasedAt: string };
     };
 
 export type SubjectEventType = SubjectEvent['type'];

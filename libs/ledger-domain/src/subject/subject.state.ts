@@ -32,6 +32,8 @@ interface Live {
   restrictions: Record<string, string[] | null>;
   /** The department and health manager the customer is assigned to (who may reach it: assignment-scope.ts). */
   assignment: Assignment;
+  /** When the centre's relationship with the customer ended (RelationshipEnded); absent while it lasts. */
+  relationshipEndedAt?: string;
 }
 
 export type SubjectState =
@@ -50,6 +52,14 @@ export function erasesWholeSubject(held: readonly string[], erasure: { erasedCat
   return held.every((category) => gone.has(category));
 }
 
+/**
+ * Whether a SubjectErased ended the subject: as it says (`whole`), or, for erasures recorded
+ * before it said so, when it left none of the file's categories untouched.
+ */
+export function endsSubject(held: readonly string[], erasure: { erasedCategories: readonly string[]; retained: ReadonlyArray<{ category: string }>; whole?: boolean }): boolean {
+  return erasure.whole ?? erasesWholeSubject(held, erasure);
+}
+
 export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
   if (event.type === 'SubjectRegistered') {
     const { subjectId, registeredAt, minor } = event.data;
@@ -57,7 +67,7 @@ export function evolveSubject(state: SubjectState, event: SubjectEvent): Subject
   }
   if (state.status === 'absent') return state;
   if (event.type === 'SubjectErased') {
-    if (state.status !== 'erased' && !erasesWholeSubject(Object.keys(state.held), event.data)) {
+    if (state.status !== 'erased' && !endsSubject(Object.keys(state.held), event.data)) {
       const held = { ...state.held };
       for (const category of event.data.erasedCategories) delete held[category];
       return withStatus(touch({ ...state, held }, event.data.erasedAt));
@@ -112,6 +122,8 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
     }
     case 'DisclosedToThirdParty':
       return touch(state, event.data.disclosedAt);
+    case 'RelationshipEnded':
+      return touch({ ...state, relationshipEndedAt: state.relationshipEndedAt ?? event.data.endedAt }, event.data.endedAt);
     case 'SubjectAssigned':
       return touch({ ...state, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId } }, event.data.assignedAt);
     default: {

@@ -95,10 +95,12 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
       }
       case 'SubjectAssigned':
         return fact({ departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId });
+      case 'RelationshipEnded':
+        return fact({ reason: event.data.reason });
       case 'SubjectErased': {
-        const { erasedCategories, retained, requestId } = event.data;
+        const { erasedCategories, retained, requestId, initiative, ground } = event.data;
         for (const category of erasedCategories) held.delete(category);
-        return fact({ erasedCategories, retained, ...(requestId ? { requestId } : {}) });
+        return fact({ erasedCategories, retained, ...(requestId ? { requestId } : {}), ...(initiative ? { initiative, ground } : {}) });
       }
       default: {
         const unknown: never = event;

@@ -1,6 +1,7 @@
 import { createHash, createHmac, KeyObject, verify } from 'node:crypto';
 import { canonicalJson } from '@pi-ledger/event-store/payload-digest';
 import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
+import type { ErasureGrounds } from '@pi-ledger/ledger-domain/subject/subject.events';
 
 /**
  * Proof of an erasure (api-contract.md, "Rights requests"): signed with the audit key (Ed25519) over
@@ -15,6 +16,9 @@ export interface ErasureCertificate {
   /** Ids of the data keys destroyed (the vault's tombstones). */
   keysDestroyed: string[];
   erasedAt: string;
+  /** On whose initiative (the subject's request, or the handler's own duty) and ground of PIPL Art. 47(1); absent on erasures recorded before them. */
+  initiative?: ErasureGrounds['initiative'];
+  ground?: ErasureGrounds['ground'];
   /** Global position of the SubjectErased event. */
   position: number;
   /** A signed tree head whose tree includes that event. */

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ERASURE_GROUNDS, ErasureGrounds } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsISO8601, IsString, IsUUID, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsISO8601, IsString, IsUUID, Length, Matches, Min, ValidateNested } from 'class-validator';
 
 class RetainedCategoryDto {
   @ApiProperty() @IsString() @Length(1, 100) category: string;
@@ -26,6 +27,8 @@ export class ErasureCertificateDto {
   retainedCategories: RetainedCategoryDto[];
   @ApiProperty({ isArray: true, type: String }) @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true }) keysDestroyed: string[];
   @ApiProperty() @IsISO8601({ strict: true }) erasedAt: string;
+  @ApiPropertyOptional({ enum: ['subject', 'handler'] }) @IsOptional() @IsIn(['subject', 'handler']) initiative?: ErasureGrounds['initiative'];
+  @ApiPropertyOptional({ enum: ERASURE_GROUNDS }) @IsOptional() @IsIn(ERASURE_GROUNDS) ground?: ErasureGrounds['ground'];
   @ApiProperty() @IsInt() @Min(1) position: number;
   @ApiProperty({ type: CertifiedTreeHeadDto }) @ValidateNested() @Type(() => CertifiedTreeHeadDto) treeHead: CertifiedTreeHeadDto;
   @ApiProperty() @IsString() @Length(1, 200) signature: string;

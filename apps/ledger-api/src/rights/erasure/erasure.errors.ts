@@ -1,8 +1,3 @@
 /** Why an erasure, or the re-application of its certificate, is refused (mapped to HTTP by the rights module). */
 export type ErasureErrorCode =
-  | 'partial-erasure-unsupported'
-  | 'erasure-request-conflict'
-  | 'erasure-certificate-not-found'
-  | 'certificate-signature-invalid'
-  | 'certificate-subject-mismatch'
-  | 'legal-hold-missing';
+  'erasure-request-conflict' | 'erasure-certificate-not-found' | 'certificate-signature-invalid' | 'certificate-subject-mismatch' | 'legal-hold-missing';

@@ -7,9 +7,11 @@ import { TreeHeadSigner } from '@pi-ledger/audit/tree-head-signer';
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import type { ErasureErrorCode } from './erasure.errors';
-import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { Category, isCategory } from '@pi-ledger/ledger-domain/registry/categories';
+import { ErasureGrounds, SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
+import { LEDGER_PROJECTIONS } from '@pi-ledger/read-models/read-models.module';
+import type { Projection } from '@pi-ledger/read-models/runner/projection';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
@@ -26,8 +28,6 @@ export type { ErasureCertificate } from './erasure-certificate';
 
 /** How long an erasure waits for the read model and the audit tree to take the event in. */
 const PROJECTIONS_TIMEOUT_MS = 10_000;
-/** The read models that hold the subject's PI (sealed), and the tree the certificate's head must cover. */
-const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'orders', 'audit_trail'];
 
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 
@@ -50,6 +50,13 @@ interface Erasure {
 @Injectable()
 export class ErasureService {
   private readonly pseudonyms: SubjectPseudonyms;
+  /**
+   * The projections an erasure waits for: every one that takes SubjectErased — the profile, each
+   * record stream's read model (which purges the rows of the categories the erasure reaches:
+   * erasureReaches) — and the audit tree the certificate's head must cover. A new record kind's
+   * projection joins by taking SubjectErased; no list here to keep.
+   */
+  private readonly purgedBy: string[];
 
   constructor(
     private readonly subjects: SubjectCommandsService,
@@ -63,8 +70,10 @@ export class ErasureService {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+    @Inject(LEDGER_PROJECTIONS) projections: Projection[],
   ) {
     this.pseudonyms = new SubjectPseudonyms(signer);
+    this.purgedBy = projections.filter((projection) => projection.eventTypes?.has('SubjectErased') ?? true).map((projection) => projection.name);
   }
 
   /**
@@ -74,23 +83,30 @@ export class ErasureService {
    * erasing all), deletes the subject's rows in subject_id_numbers, waits until the subject_profile
    * read model has applied the erasure (so read models are purged when it returns), and returns
    * the signed certificate. Idempotent: a second call for the same requestId returns the same
-   * certificate.
+   * certificate. `grounds`: on whose initiative and ground (PIPL Art. 47(1)); default, the subject's request.
    */
-  erase(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext): Promise<ErasureCertificate> {
-    return this.eraseAt(subjectId, requestId, categories, context, this.clock());
+  erase(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext, grounds: ErasureGrounds = ON_REQUEST): Promise<ErasureCertificate> {
+    return this.eraseAt(subjectId, requestId, categories, context, this.clock(), grounds);
   }
 
   /** `erase` as of `now` (the retention scheduler's time): holds are judged and the erasure dated then. */
-  async eraseAt(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext, now: Date): Promise<ErasureCertificate> {
+  async eraseAt(
+    subjectId: string,
+    requestId: string,
+    categories: Category[] | undefined,
+    context: RequestContext,
+    now: Date,
+    grounds: ErasureGrounds = ON_REQUEST,
+  ): Promise<ErasureCertificate> {
     if (!requestId || requestId.length > 200) throw new TypeError('an erasure needs a request id of 1-200 characters');
     const stored = await this.certificates.find(requestId);
     if (stored) return sameSubject(stored.subjectId, subjectId, stored.certificate);
 
-    const erased = await this.appendErasure(subjectId, requestId, categories, context, now);
-    const { erasedCategories, retained, erasedAt } = erased.event.data;
+    const erased = await this.appendErasure(subjectId, requestId, categories, context, now, grounds);
+    const { erasedCategories, retained, erasedAt, initiative, ground } = erased.event.data;
     const keysDestroyed = await this.shred(subjectId, requestId, erased, context);
     if (erased.whole || erasedCategories.includes('identity_document')) await this.idNumbers.releaseOthers(subjectId);
-    await this.freshness.waitFor(PURGED_BY, erased.position, PROJECTIONS_TIMEOUT_MS);
+    await this.freshness.waitFor(this.purgedBy, erased.position, PROJECTIONS_TIMEOUT_MS);
 
     const head = await this.auditLog.createTreeHead();
     const certificate = signCertificate(this.signer, {
@@ -100,6 +116,7 @@ export class ErasureService {
       retainedCategories: retained.map(({ category, basis, until }) => ({ category, basis, until })),
       keysDestroyed,
       erasedAt,
+      ...(initiative && ground ? { initiative, ground } : {}),
       position: erased.position,
       treeHead: { treeSize: head.treeSize, rootHash: head.rootHash },
       keyId: this.signer.keyId,
@@ -153,12 +170,13 @@ export class ErasureService {
     // an earlier attempt that appended the erasure but failed after it (projections still rebuilding): finish it
     const started = events.some((event) => event.type === 'SubjectErased' && event.data.requestId === certificate.requestId);
     if (!started) await this.assertHoldsInPlace(subjectId, certificate);
-    const held = state.status === 'active' || state.status === 'restricted' ? Object.keys(state.held) : [];
+    const held = state.status === 'active' || state.status === 'restricted' ? [...new Set([...Object.keys(state.held), ...(await this.categoriesWithKeys(subjectId))])] : [];
     const whole = started || held.length === 0 || erasesWholeSubject(held, { erasedCategories: certificate.erasedCategories, retained: certificate.retainedCategories });
     const categories = whole ? undefined : (certificate.erasedCategories.filter((category) => held.includes(category)) as Category[]);
     if (categories?.length === 0) return { status: 'absent', detail: 'the subject holds none of the categories the certificate erased' };
     this.logger.info({ subjectId, requestId: certificate.requestId }, 'erasure re-applied from its certificate');
-    return { status: 'erased', certificate: await this.erase(subjectId, certificate.requestId, categories, context) };
+    const grounds = certificate.initiative && certificate.ground ? { initiative: certificate.initiative, ground: certificate.ground } : ON_REQUEST;
+    return { status: 'erased', certificate: await this.erase(subjectId, certificate.requestId, categories, context, grounds) };
   }
 
   /**
@@ -203,15 +221,24 @@ export class ErasureService {
    * This request's SubjectErased: appended now, or found in the stream when an earlier attempt
    * appended it (or, for a subject erased as a whole, when another request did).
    */
-  private async appendErasure(subjectId: string, requestId: string, categories: Category[] | undefined, context: RequestContext, now: Date): Promise<Erasure> {
+  private async appendErasure(
+    subjectId: string,
+    requestId: string,
+    categories: Category[] | undefined,
+    context: RequestContext,
+    now: Date,
+    grounds: ErasureGrounds,
+  ): Promise<Erasure> {
     const before = await this.subjects.load(subjectId);
     const earlier = erasureIn(before.events, requestId, before.state.status === 'erased');
     if (earlier) return earlier;
-    const holds = await this.holds.retainedFor(subjectId, now);
+    const [holds, recordCategories] = await Promise.all([this.holds.retainedFor(subjectId, now), this.categoriesWithKeys(subjectId)]);
     await this.subjects.execute(subjectId, context, undefined, (_state, registry) => ({
       type: 'Erase',
       requestId,
       categories,
+      recordCategories,
+      grounds,
       holds,
       restrictionId: uuidv7(),
       now: now.toISOString(),
@@ -256,11 +283,23 @@ export class ErasureService {
     return rows[0]?.subject_id;
   }
 
+  /**
+   * The data categories the subject holds anything of, in its file or in records kept in streams of
+   * their own: those of its live data keys (a record is sealed under the customer's key for its
+   * category, so every record kind, present or to come, shows here without being listed).
+   */
+  async categoriesWithKeys(subjectId: string): Promise<Category[]> {
+    return (await this.liveKeyCategories(subjectId)).filter(isCategory).sort();
+  }
+
   private async liveKeyCategories(subjectId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ category: string }>(`SELECT category FROM vault_data_keys WHERE subject_id = $1 AND wrapped_key IS NOT NULL`, [subjectId]);
     return rows.map((row) => row.category);
   }
 }
+
+/** An erasure a rights request asked for: the subject's initiative (PIPL Art. 47(1), the subject's request). */
+const ON_REQUEST: ErasureGrounds = { initiative: 'subject', ground: 'subject-request' };
 
 /** This request's SubjectErased; for a subject erased as a whole, the one that erased it. */
 function erasureIn(events: readonly RecordedEvent<SubjectEvent<unknown>>[], requestId: string, whole: boolean): Erasure | undefined {

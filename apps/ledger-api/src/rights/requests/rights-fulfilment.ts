@@ -58,7 +58,7 @@ export class RightsFulfilment {
         await this.commands.execute(new WithdrawConsent(subjectId, consentId, context));
         const categories = await this.heldOnlyUnder(subjectId, consentId);
         if (categories.length === 0) return { consentId, erasedCategories: [] };
-        const certificate = await this.erasure.erase(subjectId, requestId, categories, context);
+        const certificate = await this.erasure.erase(subjectId, requestId, categories, context, { initiative: 'subject', ground: 'consent-withdrawn' });
         return { consentId, erasedCategories: certificate.erasedCategories, certificate: `/v1/rights-requests/${requestId}/certificate` };
       }
       case 'erasure':

@@ -7,9 +7,11 @@ import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { ErasureService } from '../erasure/erasure.service';
+import { LegalHoldsService } from '../legal-holds/legal-holds.service';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { PeriodicSweep, withAdvisoryLock } from '@pi-ledger/platform/scheduling/periodic-sweep';
-import { CategoryRetention, retentionVerdict, shortestRetentionDays } from './retention-rule';
+import { CategoryRetention, retentionVerdict, RetentionVerdict, shortestRetentionDays } from './retention-rule';
+import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { RETENTION_SCHEDULE, RetentionSchedule } from './retention-schedule';
 
 export interface RetentionRun {
@@ -17,13 +19,10 @@ export interface RetentionRun {
   /** False when another process was sweeping already (one sweep at a time per database). */
   ran: boolean;
   examined: number;
-  erased: Array<{ subjectId: string; requestId: string; categories: Category[] }>;
-  /**
-   * Subjects with some categories due while others are still kept, which the domain refused to
-   * erase in part (`partial-erasure-unsupported`: SubjectErased ends the whole subject for now).
-   * They wait, reported here and in the log, and are erased once partial erasure is supported.
-   */
-  pending: Array<{ subjectId: string; due: Category[]; kept: CategoryRetention[] }>;
+  /** Erasures made: of the whole subject, or of the due categories of a subject that keeps others (`whole: false`). */
+  erased: Array<{ subjectId: string; requestId: string; categories: Category[]; whole: boolean }>;
+  /** Subjects whose due categories are all kept by legal holds in force while others are still kept: nothing to erase yet. */
+  held: Array<{ subjectId: string; due: Category[]; kept: CategoryRetention[] }>;
   /** Erased subjects whose legal holds ended: the categories they kept were shredded now. */
   holdsEnded: Array<{ subjectId: string; categories: string[] }>;
   failed: Array<{ subjectId: string; code: string }>;
@@ -46,6 +45,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     private readonly erasure: ErasureService,
     private readonly subjects: SubjectCommandsService,
+    private readonly holds: LegalHoldsService,
     private readonly registry: RegistryService,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
@@ -63,20 +63,20 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async runOnce(now: Date): Promise<RetentionRun> {
-    const run: RetentionRun = { at: now.toISOString(), ran: false, examined: 0, erased: [], pending: [], holdsEnded: [], failed: [] };
+    const run: RetentionRun = { at: now.toISOString(), ran: false, examined: 0, erased: [], held: [], holdsEnded: [], failed: [] };
     const locked = await withAdvisoryLock(this.pool, LOCK_KEY, async () => {
       await this.sweep(now, run);
       await this.sweepEndedHolds(now, run);
     });
     run.ran = locked.ran;
     if (!run.ran) return run;
-    if (run.erased.length + run.pending.length + run.holdsEnded.length + run.failed.length > 0) {
+    if (run.erased.length + run.held.length + run.holdsEnded.length + run.failed.length > 0) {
       this.logger.info(
         {
           at: run.at,
           examined: run.examined,
           erased: run.erased.map((e) => e.subjectId),
-          pending: run.pending.map((p) => p.subjectId),
+          held: run.held.map((h) => h.subjectId),
           holdsEnded: run.holdsEnded.map((h) => h.subjectId),
           failed: run.failed,
         },
@@ -95,19 +95,20 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
       const candidates = await this.candidates(registeredBefore, after);
       for (const subjectId of candidates) {
         run.examined++;
-        const { events } = await this.subjects.load(subjectId);
-        const verdict = retentionVerdict(events, registry, now);
-        if (verdict.due.length === 0) continue;
         const requestId = `retention-${subjectId}-${now.toISOString().slice(0, 10)}`;
         try {
-          await this.erasure.eraseAt(subjectId, requestId, verdict.due, context, now);
-          run.erased.push({ subjectId, requestId, categories: verdict.due });
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if (code === 'partial-erasure-unsupported') {
-            run.pending.push({ subjectId, due: verdict.due, kept: verdict.kept });
+          const verdict = await this.verdict(subjectId, registry, now);
+          if (verdict.due.length === 0) continue;
+          // a partial erasure that would erase nothing (holds keep every due category) waits, rather than certify nothing each day
+          const heldByHolds = new Set<string>((await this.holds.retainedFor(subjectId, now)).map((hold) => hold.category));
+          if (verdict.kept.length > 0 && verdict.due.every((category) => heldByHolds.has(category))) {
+            run.held.push({ subjectId, due: verdict.due, kept: verdict.kept });
             continue;
           }
+          const certificate = await this.erasure.eraseAt(subjectId, requestId, verdict.due, context, now, { initiative: 'handler', ground: 'retention-expired' });
+          run.erased.push({ subjectId, requestId, categories: certificate.erasedCategories as Category[], whole: verdict.kept.length === 0 });
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
           run.failed.push({ subjectId, code: typeof code === 'string' ? code : 'internal-error' });
           this.logger.warn({ err: error, subjectId, requestId }, 'retention erasure failed; the next sweep tries again');
         }
@@ -115,6 +116,12 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
       if (candidates.length < PAGE) return;
       after = candidates[candidates.length - 1];
     }
+  }
+
+  /** The subject's verdict at `now`, over its file and the records it holds in streams of their own (its live keys' categories). */
+  async verdict(subjectId: string, registry: RegistryState, now: Date): Promise<RetentionVerdict> {
+    const [{ events }, categories] = await Promise.all([this.subjects.load(subjectId), this.erasure.categoriesWithKeys(subjectId)]);
+    return retentionVerdict(events, registry, now, categories);
   }
 
   /** Erased subjects that still have live keys (categories kept under a hold): shred those no hold keeps any more. */
@@ -142,14 +149,15 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Subjects that may have something due: registered longer ago than the shortest retention, or
-   * with a withdrawn consent. The verdict itself comes from the subject's stream, not from here.
+   * Subjects that may have something due: registered longer ago than the shortest retention, with
+   * a withdrawn consent, or restricted for all processing (their relationship ended, which appends
+   * such a restriction). The verdict itself comes from the subject's stream, not from here.
    */
   private async candidates(registeredBefore: Date | null, after: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ subject_id: string }>(
       `SELECT subject_id FROM subject_profile
         WHERE status <> 'erased' AND subject_id > $1
-          AND (created_at <= $2::timestamptz OR consents @> '[{"status": "withdrawn"}]'::jsonb)
+          AND (created_at <= $2::timestamptz OR consents @> '[{"status": "withdrawn"}]'::jsonb OR restrictions @> '[{"purposeIds": null}]'::jsonb)
         ORDER BY subject_id LIMIT $3`,
       [after, registeredBefore, PAGE],
     );

@@ -1,6 +1,6 @@
 import type { JsonValue } from '@pi-ledger/event-store/event-store.port';
 import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { type ConsentState, erasesWholeSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
+import { type ConsentState, endsSubject } from '@pi-ledger/ledger-domain/subject/subject.state';
 import type { ProcessingContext } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { type Assignment, UNASSIGNED } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
@@ -61,6 +61,7 @@ const HANDLED = {
   RestrictionLifted: true,
   DisclosedToThirdParty: true,
   SubjectAssigned: true,
+  RelationshipEnded: true,
   SubjectErased: true,
 } as const satisfies Record<SubjectEvent['type'], true>;
 
@@ -135,8 +136,10 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
       return { ...profile, updatedAt: event.data.disclosedAt };
     case 'SubjectAssigned':
       return { ...profile, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId }, updatedAt: event.data.assignedAt };
+    case 'RelationshipEnded':
+      return { ...profile, updatedAt: event.data.endedAt };
     case 'SubjectErased': {
-      if (erasesWholeSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
+      if (endsSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
       const data = { ...profile.data };
       for (const category of event.data.erasedCategories) delete data[category];
       return { ...profile, data, updatedAt: event.data.erasedAt };
