@@ -15,7 +15,7 @@ import { tokens } from './support/test-tokens';
 const HM = 'health-management';
 const SEVEN_YEARS = 2555;
 const BASIC = ['contact', 'employment', 'health', 'health_records', 'identity', 'identity_document', 'service_interactions'];
-const RECORD_TABLES = ['checkup_visits', 'service_records', 'follow_up_tasks'];
+const RECORD_TABLES = ['checkup_visits', 'service_records', 'follow_up_tasks', 'complaints', 'orders'];
 
 type Harness = Awaited<ReturnType<typeof customerRecordsHarness>>;
 
@@ -63,7 +63,15 @@ describe('retention per category and closing a customer’s file', () => {
   /** A customer with data in every kind of place: its file (with a purchase), a check-up, a service record and a follow-up. */
   const customer = async () => {
     const n = ++sequence;
-    const secrets = { name: `留存${tag}${n}`, purchase: `年度体检套餐${tag}${n}`, conclusion: `血糖偏高${tag}${n}`, service: `饮食指导${tag}${n}`, note: `提醒复查${tag}${n}` };
+    const secrets = {
+      name: `留存${tag}${n}`,
+      purchase: `年度体检套餐${tag}${n}`,
+      conclusion: `血糖偏高${tag}${n}`,
+      service: `饮食指导${tag}${n}`,
+      note: `提醒复查${tag}${n}`,
+      orderItem: `胃镜检查${tag}${n}`,
+      complaint: `候诊太久${tag}${n}`,
+    };
     const subjectId = await h.register({
       consents: [{ purposeId: HM, categories: ['health', 'identity_document', 'health_records', 'consumption'], separate: true }],
       data: {
@@ -90,6 +98,12 @@ describe('retention per category and closing a customer’s file', () => {
       purposeId: HM,
     });
     await write('follow-ups', h.as.health_manager, { dueDate: chinaDate(3), channel: 'phone', note: secrets.note, purposeId: HM });
+    await write('orders', h.as.front_desk, {
+      orderDate: chinaDate(-10),
+      items: [{ kind: 'service', code: 'GASTRO', name: secrets.orderItem, quantity: 1, unitPriceFen: 98_000 }],
+      purposeId: HM,
+    });
+    await write('complaints', h.as.customer_service, { channel: 'phone', category: 'waiting_time', severity: 'low', description: secrets.complaint, purposeId: HM });
     return { subjectId, secrets };
   };
 
@@ -192,7 +206,7 @@ describe('retention per category and closing a customer’s file', () => {
       expect([read.status, read.body.code]).toEqual([403, 'processing-restricted']);
       const again = await ok(endRelationship(li.subjectId, admin, { reason: 'purpose-fulfilled' }));
       expect(again.relationshipEnded).toEqual(ended.relationshipEnded);
-      expect(await recordRows(li.subjectId)).toEqual({ checkup_visits: 1, service_records: 1, follow_up_tasks: 1 });
+      expect(await recordRows(li.subjectId)).toEqual({ checkup_visits: 1, service_records: 1, follow_up_tasks: 1, complaints: 1, orders: 1 });
     });
 
     it('the sweep a day later erases the file’s basic data, check-ups, services and follow-ups and keeps consumption', async () => {
@@ -207,8 +221,9 @@ describe('retention per category and closing a customer’s file', () => {
       expect(certified).toMatchObject({ initiative: 'handler', ground: 'retention-expired', retainedCategories: [], erasedAt: run.at });
       expect([...certified.erasedCategories].sort()).toEqual(BASIC);
       expect(await liveCategories(li.subjectId)).toEqual(['consumption']);
-      expect(await recordRows(li.subjectId)).toEqual({ checkup_visits: 0, service_records: 0, follow_up_tasks: 0 });
-      expect(await recordRows(other.subjectId)).toEqual({ checkup_visits: 1, service_records: 1, follow_up_tasks: 1 });
+      // the order is a transaction record (consumption): it stays; the complaint went with the service interactions
+      expect(await recordRows(li.subjectId)).toEqual({ checkup_visits: 0, service_records: 0, follow_up_tasks: 0, complaints: 0, orders: 1 });
+      expect(await recordRows(other.subjectId)).toEqual({ checkup_visits: 1, service_records: 1, follow_up_tasks: 1, complaints: 1, orders: 1 });
 
       // the compliance history shows the basic data erased and the purchase still kept (for storage)
       const entries = (await ok(history(li.subjectId, 'identity,consumption'))) as Array<{ category: string | null; value: unknown }>;
@@ -224,6 +239,7 @@ describe('retention per category and closing a customer’s file', () => {
       const run = await sweep(SEVEN_YEARS);
       expect(run.erased.find((e) => e.subjectId === li.subjectId)).toMatchObject({ categories: ['consumption'], whole: true });
       expect(await liveCategories(li.subjectId)).toEqual([]);
+      expect((await recordRows(li.subjectId)).orders).toBe(0);
       expect((await h.read(`/v1/subjects/${li.subjectId}`, h.as.staff)).status).toBe(410);
       const entries = (await ok(history(li.subjectId, 'consumption'))) as Array<{ category: string | null; value: unknown }>;
       expect(new Set(valuesOf(entries, 'consumption'))).toEqual(new Set(['[erased]']));
@@ -310,7 +326,7 @@ describe('retention per category and closing a customer’s file', () => {
       const { signature, ...signed } = certified;
       expect(verify(null, Buffer.from(canonicalize(signed)!, 'utf8'), createPublicKey(key.publicKeyPem), Buffer.from(signature, 'base64'))).toBe(true);
       expect(await liveCategories(zhao.subjectId)).toEqual(['consumption']);
-      expect(await recordRows(zhao.subjectId)).toEqual({ checkup_visits: 0, service_records: 0, follow_up_tasks: 0 });
+      expect(await recordRows(zhao.subjectId)).toEqual({ checkup_visits: 0, service_records: 0, follow_up_tasks: 0, complaints: 0, orders: 1 });
 
       // the audit trail shows who closed the file, and that the erasure was the centre's own (PIPL Art. 47(1))
       const trail = await ok(h.call('GET', `/v1/audit/events?subjectId=${zhao.subjectId}`, auditor, undefined, { 'x-ledger-min-position': String(certified.treeHead.treeSize) }));
