@@ -14,6 +14,8 @@ import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.eve
 import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
+import type { FollowUpPlanEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up-plan.events';
+import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/escalation-policy';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -174,7 +176,7 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
     aadId: 'taskId',
     aadSuffix: '',
     pi: [{ path: 'note', category: 'service_interactions' }],
-    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'openedBy', 'openedAt'],
+    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'source.planId', 'openedBy', 'openedAt'],
   },
   FollowUpReassigned: { aadId: 'taskId', aadSuffix: '/reassign', pi: [], clear: ['taskId', 'subjectId', 'assignee', 'department', 'reassignedBy', 'reassignedAt'] },
   FollowUpCompleted: {
@@ -189,6 +191,26 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
     pi: [{ path: 'reason', category: 'service_interactions' }],
     clear: ['taskId', 'subjectId', 'cancelledBy', 'cancelledAt'],
   },
+  FollowUpTaskEscalated: {
+    aadId: 'taskId',
+    aadSuffix: '/escalate',
+    pi: [],
+    clear: ['taskId', 'subjectId', 'department', 'escalatedTo', 'dueDate', 'escalatedBy', 'escalatedAt'],
+  },
+};
+
+/** Recurring follow-up plans (issue #14): the reason, sealed under the customer's `service_interactions` key like the notes of the tasks it opens. */
+export const FOLLOW_UP_PLAN_PI: { readonly [T in FollowUpPlanEvent['type']]: PiDeclaration } = {
+  FollowUpPlanCreated: {
+    aadId: 'planId',
+    aadSuffix: '',
+    pi: [{ path: 'reason', category: 'service_interactions' }],
+    clear: ['planId', 'subjectId', 'schedule.unit', 'schedule.startDate', 'schedule.endDate', 'channel', 'assignee', 'department', 'purposeId', 'createdBy', 'createdAt'],
+  },
+  FollowUpPlanPaused: { aadId: 'planId', aadSuffix: '/pause', pi: [], clear: ['planId', 'subjectId', 'pausedBy', 'pausedAt'] },
+  FollowUpPlanResumed: { aadId: 'planId', aadSuffix: '/resume', pi: [], clear: ['planId', 'subjectId', 'resumedBy', 'resumedAt'] },
+  FollowUpPlanOccurrenceOpened: { aadId: 'planId', aadSuffix: '/occurrence', pi: [], clear: ['planId', 'subjectId', 'taskId', 'dueDate', 'openedBy', 'openedAt'] },
+  FollowUpPlanEnded: { aadId: 'planId', aadSuffix: '/end', pi: [], clear: ['planId', 'subjectId', 'cause', 'endedBy', 'endedAt'] },
 };
 
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
@@ -222,6 +244,8 @@ export const LEDGER_EVENT_PI: {
       | ServiceRecordEvent['type']
       | FollowUpEvent['type']
       | AbnormalResultRuleSet['type']
+      | FollowUpPlanEvent['type']
+      | EscalationPolicySet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -281,6 +305,13 @@ export const LEDGER_EVENT_PI: {
   FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
   FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
   FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
+  FollowUpTaskEscalated: { declared: FOLLOW_UP_PI.FollowUpTaskEscalated },
+  FollowUpPlanCreated: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanCreated },
+  FollowUpPlanPaused: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanPaused },
+  FollowUpPlanResumed: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanResumed },
+  FollowUpPlanOccurrenceOpened: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanOccurrenceOpened },
+  FollowUpPlanEnded: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanEnded },
+  FollowUpEscalationPolicySet: { none: 'the escalation policy: on or off, a delay in days' },
   AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };

@@ -50,6 +50,7 @@ export const DERIVED_TABLES: readonly string[] = [
   'checkup_visits',
   'service_records',
   'follow_up_tasks',
+  'follow_up_plans',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */

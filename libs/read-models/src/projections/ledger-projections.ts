@@ -9,6 +9,7 @@ import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.p
 import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
 import { serviceRecordsProjection } from './service-records/service-records.projection';
 import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
+import { FollowUpPlansProjection } from './follow-ups/follow-up-plans.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -22,5 +23,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     checkupVisitsProjection(),
     serviceRecordsProjection(),
     new FollowUpTasksProjection(),
+    new FollowUpPlansProjection(),
   ];
 }
