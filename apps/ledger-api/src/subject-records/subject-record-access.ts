@@ -54,6 +54,16 @@ export class SubjectRecordAccess {
     return assertMayProcess(await this.registry.current(), live, purposeId, [category]);
   }
 
+  /**
+   * A change that records no value of the customer's (pausing or ending a follow-up plan): the roles
+   * to write the category and the customer within reach, but no purpose, so that work can be stopped
+   * even once the customer withdrew the consent it was done under.
+   */
+  async authorizeChange(subjectId: string, context: RequestContext, category: Category): Promise<void> {
+    assertMayWrite(await this.matrix.current(), context.actor.roles, [category]);
+    await this.reach(subjectId, context, await this.live(subjectId), 'write');
+  }
+
   /** Within the caller's assignment, or break-glass recorded; else 403 outside-assignment (assignment-scope.ts). */
   private async reach(subjectId: string, context: RequestContext, live: Live, access: 'read' | 'write'): Promise<BreakGlassReason | undefined> {
     if (accessToCustomer(context.actor, subjectId, live.assignment, context.breakGlass) === 'within') return undefined;
@@ -93,9 +103,12 @@ export class SubjectRecordAccess {
   }
 }
 
-/** The `prepare` of a record's command: its PI sealed by the type's declaration, its metadata naming the purpose and basis it was written under. */
-export function sealedUnder<E extends SubjectScopedEvent>(codec: DeclaredEventCodec<E>, context: RequestContext, purpose: Purpose) {
-  return async (events: readonly E[]) => ({
-    events: (await codec.sealAll(events)).map((event) => ({ ...event, metadata: eventMetadata(context, { id: purpose.id, legalBasis: purpose.legalBasis }) })),
-  });
+/**
+ * The `prepare` of a record's command: its PI sealed by the type's declaration, its metadata naming
+ * the purpose and basis it was written under (none for a change that records no value of the
+ * customer's, such as a reassignment or an escalation).
+ */
+export function sealedUnder<E extends SubjectScopedEvent>(codec: DeclaredEventCodec<E>, context: RequestContext, purpose: Purpose | undefined) {
+  const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+  return async (events: readonly E[]) => ({ events: (await codec.sealAll(events)).map((event) => ({ ...event, metadata })) });
 }

@@ -19,6 +19,8 @@ import { SubjectCommandsService } from '../../subjects/subject-commands.service'
 import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
 import { LegalHoldsService } from '../legal-holds/legal-holds.service';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { erasureReaches } from '@pi-ledger/read-models/projections/subject-records/record-erasure';
+import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
 import { certificateSignatureValid, ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
 import { ErasureCertificates } from './erasure-certificates';
 
@@ -27,7 +29,7 @@ export type { ErasureCertificate } from './erasure-certificate';
 /** How long an erasure waits for the read model and the audit tree to take the event in. */
 const PROJECTIONS_TIMEOUT_MS = 10_000;
 /** The read models that hold the subject's PI (sealed), and the tree the certificate's head must cover. */
-const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'audit_trail'];
+const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'follow_up_plans', 'audit_trail'];
 
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 
@@ -63,6 +65,7 @@ export class ErasureService {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
+    private readonly followUpPlans: FollowUpPlansService,
   ) {
     this.pseudonyms = new SubjectPseudonyms(signer);
   }
@@ -86,7 +89,10 @@ export class ErasureService {
     const stored = await this.certificates.find(requestId);
     if (stored) return sameSubject(stored.subjectId, subjectId, stored.certificate);
 
+    const plans = await this.followUpPlans.plans.unendedOf(subjectId); // read before the erasure purges them
     const erased = await this.appendErasure(subjectId, requestId, categories, context, now);
+    // no more tasks for a customer whose service records are gone: the plans end, as events of their own
+    if (erasureReaches(erased.event, 'service_interactions')) await this.followUpPlans.endErased(plans, context, now);
     const { erasedCategories, retained, erasedAt } = erased.event.data;
     const keysDestroyed = await this.shred(subjectId, requestId, erased, context);
     if (erased.whole || erasedCategories.includes('identity_document')) await this.idNumbers.releaseOthers(subjectId);

@@ -13,10 +13,16 @@ import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger
 import { CheckupsService } from '../../checkups/checkups.service';
 import { ServiceRecordsService } from '../../service-records/service-records.service';
 import { FollowUpsService } from '../../follow-ups/follow-ups.service';
+import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
-  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions' };
+  const ofRecords: Record<string, string> = {
+    checkups: 'health_records',
+    serviceRecords: 'service_interactions',
+    followUps: 'service_interactions',
+    followUpPlans: 'service_interactions',
+  };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
 
@@ -36,6 +42,7 @@ export class SubjectExport {
     private readonly checkups: CheckupsService,
     private readonly services: ServiceRecordsService,
     private readonly followUps: FollowUpsService,
+    private readonly followUpPlans: FollowUpPlansService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -51,7 +58,11 @@ export class SubjectExport {
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
       ...(!portability || portable.has('service_interactions')
-        ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
+        ? {
+            serviceRecords: await this.services.exportOf(subjectId),
+            followUps: await this.followUps.exportOf(subjectId),
+            followUpPlans: await this.followUpPlans.exportOf(subjectId),
+          }
         : {}),
     };
     return {
