@@ -66,6 +66,7 @@ const RECORDS = {
   service: '戒烟门诊咨询记录',
   outcome: '客户决定下月戒烟',
   followUp: '确认戒烟贴使用情况',
+  followUpPlan: '慢阻肺季度随访肺功能',
 };
 
 describe('no plaintext PI in any table', () => {
@@ -167,8 +168,16 @@ describe('no plaintext PI in any table', () => {
         purposeId: 'health-management',
       }),
       await call('POST', `/v1/subjects/${id}/follow-ups`, staff, { dueDate: '2026-12-01', channel: 'phone', note: RECORDS.followUp, purposeId: 'health-management' }),
+      await call('POST', `/v1/subjects/${id}/follow-up-plans`, staff, {
+        every: 3,
+        unit: 'months',
+        startDate: '2026-12-01',
+        channel: 'phone',
+        reason: RECORDS.followUpPlan,
+        purposeId: 'health-management',
+      }),
     ];
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
