@@ -70,6 +70,7 @@ const RECORDS = {
   orderNote: '客户要求女医生操作',
   refundReason: '客户因胃出血住院推迟检查',
   complaint: '戒烟门诊医生态度冷淡',
+  followUpPlan: '慢阻肺季度随访肺功能',
 };
 
 describe('no plaintext PI in any table', () => {
@@ -178,6 +179,14 @@ describe('no plaintext PI in any table', () => {
         description: RECORDS.complaint,
         purposeId: 'health-management',
       }),
+      await call('POST', `/v1/subjects/${id}/follow-up-plans`, staff, {
+        every: 3,
+        unit: 'months',
+        startDate: '2026-12-01',
+        channel: 'phone',
+        reason: RECORDS.followUpPlan,
+        purposeId: 'health-management',
+      }),
     ];
     writes.push(
       await call('POST', `/v1/subjects/${id}/consents`, staff, {
@@ -197,7 +206,7 @@ describe('no plaintext PI in any table', () => {
     const orderPath = `/v1/orders/${ordered.body.orderId}`;
     writes.push(ordered, await call('POST', `${orderPath}/pay`, staff, { paymentMethod: 'alipay', purposeId: 'health-management' }));
     writes.push(await call('POST', `${orderPath}/refunds`, staff, { amountFen: 98_000, reason: RECORDS.refundReason, purposeId: 'health-management' }));
-    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all

@@ -18,6 +18,8 @@ import type { OrderEvent } from '@pi-ledger/ledger-domain/orders/order.events';
 import type { OrderNumberAllocated } from '@pi-ledger/ledger-domain/orders/order-number';
 import type { ComplaintEvent } from '@pi-ledger/ledger-domain/complaints/complaint.events';
 import type { ComplaintDeadlinePolicySet } from '@pi-ledger/ledger-domain/complaints/complaint-deadline-policy';
+import type { FollowUpPlanEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up-plan.events';
+import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/escalation-policy';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -178,7 +180,7 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
     aadId: 'taskId',
     aadSuffix: '',
     pi: [{ path: 'note', category: 'service_interactions' }],
-    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'openedBy', 'openedAt'],
+    clear: ['taskId', 'subjectId', 'dueDate', 'assignee', 'department', 'channel', 'source.kind', 'source.visitId', 'source.planId', 'openedBy', 'openedAt'],
   },
   FollowUpReassigned: { aadId: 'taskId', aadSuffix: '/reassign', pi: [], clear: ['taskId', 'subjectId', 'assignee', 'department', 'reassignedBy', 'reassignedAt'] },
   FollowUpCompleted: {
@@ -193,6 +195,26 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
     pi: [{ path: 'reason', category: 'service_interactions' }],
     clear: ['taskId', 'subjectId', 'cancelledBy', 'cancelledAt'],
   },
+  FollowUpTaskEscalated: {
+    aadId: 'taskId',
+    aadSuffix: '/escalate',
+    pi: [],
+    clear: ['taskId', 'subjectId', 'department', 'escalatedTo', 'dueDate', 'escalatedBy', 'escalatedAt'],
+  },
+};
+
+/** Recurring follow-up plans (issue #14): the reason, sealed under the customer's `service_interactions` key like the notes of the tasks it opens. */
+export const FOLLOW_UP_PLAN_PI: { readonly [T in FollowUpPlanEvent['type']]: PiDeclaration } = {
+  FollowUpPlanCreated: {
+    aadId: 'planId',
+    aadSuffix: '',
+    pi: [{ path: 'reason', category: 'service_interactions' }],
+    clear: ['planId', 'subjectId', 'schedule.unit', 'schedule.startDate', 'schedule.endDate', 'channel', 'assignee', 'department', 'purposeId', 'createdBy', 'createdAt'],
+  },
+  FollowUpPlanPaused: { aadId: 'planId', aadSuffix: '/pause', pi: [], clear: ['planId', 'subjectId', 'pausedBy', 'pausedAt'] },
+  FollowUpPlanResumed: { aadId: 'planId', aadSuffix: '/resume', pi: [], clear: ['planId', 'subjectId', 'resumedBy', 'resumedAt'] },
+  FollowUpPlanOccurrenceOpened: { aadId: 'planId', aadSuffix: '/occurrence', pi: [], clear: ['planId', 'subjectId', 'taskId', 'dueDate', 'openedBy', 'openedAt'] },
+  FollowUpPlanEnded: { aadId: 'planId', aadSuffix: '/end', pi: [], clear: ['planId', 'subjectId', 'cause', 'endedBy', 'endedAt'] },
 };
 
 /**
@@ -289,6 +311,8 @@ export const LEDGER_EVENT_PI: {
       | OrderNumberAllocated['type']
       | ComplaintEvent['type']
       | ComplaintDeadlinePolicySet['type']
+      | FollowUpPlanEvent['type']
+      | EscalationPolicySet['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -350,6 +374,13 @@ export const LEDGER_EVENT_PI: {
   FollowUpReassigned: { declared: FOLLOW_UP_PI.FollowUpReassigned },
   FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
   FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
+  FollowUpTaskEscalated: { declared: FOLLOW_UP_PI.FollowUpTaskEscalated },
+  FollowUpPlanCreated: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanCreated },
+  FollowUpPlanPaused: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanPaused },
+  FollowUpPlanResumed: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanResumed },
+  FollowUpPlanOccurrenceOpened: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanOccurrenceOpened },
+  FollowUpPlanEnded: { declared: FOLLOW_UP_PLAN_PI.FollowUpPlanEnded },
+  FollowUpEscalationPolicySet: { none: 'the escalation policy: on or off, a delay in days' },
   AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
   OrderPlaced: { declared: ORDER_PI.OrderPlaced },
   OrderPaid: { declared: ORDER_PI.OrderPaid },

@@ -8,6 +8,8 @@ import { Ctx } from '../http/ctx.decorator';
 import { RequestContext } from '../application/request-context';
 import { STAFF_ID } from '../service-records/service-records.dto';
 import { FollowUpRulesService } from './follow-up-rules.service';
+import { EscalationPolicyService } from './escalation-policy.service';
+import { EscalationPolicyDto } from './follow-ups.dto';
 
 export class AbnormalResultRuleDto {
   @ApiProperty() @IsBoolean() enabled: boolean;
@@ -44,5 +46,26 @@ export class FollowUpRulesHttpController {
       { enabled: body.enabled, indicatorCodes: body.indicatorCodes ?? null, dueInDays: body.dueInDays, channel: body.channel, assignee: body.assignee ?? null },
       context,
     );
+  }
+}
+
+@ApiTags('follow-ups')
+@ApiBearerAuth()
+@Controller('v1/follow-up-rules/escalation')
+export class EscalationPolicyHttpController {
+  constructor(private readonly policy: EscalationPolicyService) {}
+
+  @Get()
+  @Roles('admin', 'manager', ...FILE_ROLES)
+  @ApiOperation({ summary: 'When overdue follow-up tasks are escalated to their department’s head' })
+  get() {
+    return this.policy.current();
+  }
+
+  @Put()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Set the escalation policy (one event with the admin as actor, none when unchanged)' })
+  set(@Body() body: EscalationPolicyDto, @Ctx() context: RequestContext) {
+    return this.policy.set({ enabled: body.enabled, delayDays: body.delayDays }, context);
   }
 }

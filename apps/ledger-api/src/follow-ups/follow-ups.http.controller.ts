@@ -46,6 +46,14 @@ export class FollowUpsHttpController {
     return this.followUps.queue(query, context);
   }
 
+  @Get('tasks')
+  @Roles(...FILE_ROLES, 'manager')
+  @ReadsProjections('follow_up_tasks')
+  @ApiOperation({ summary: 'The same work queue under the issue’s name: e.g. a manager’s escalations, ?escalated=true&escalatedTo=me' })
+  tasks(@Query() query: FollowUpQueueDto, @Ctx() context: RequestContext) {
+    return this.followUps.queue(query, context);
+  }
+
   @Post('follow-ups/:taskId/complete')
   @HttpCode(200)
   @Roles(...FILE_ROLES)

@@ -15,7 +15,7 @@ import { FOLLOW_UP_CATEGORY, FollowUpEvent, followUpStream } from '@pi-ledger/le
 import type { FollowUpErrorCode } from '@pi-ledger/ledger-domain/follow-ups/follow-up.errors';
 import { FollowUpRow, FollowUpTaskQueries } from '@pi-ledger/read-models/projections/follow-ups/follow-up-tasks.queries';
 import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
-import { eventMetadata, RequestContext } from '../application/request-context';
+import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
 import { FollowUpQueueDto } from './follow-ups.dto';
@@ -67,11 +67,21 @@ export class FollowUpsService {
     return this.openAuthorized(subjectId, input, purpose, context);
   }
 
-  /** Opens a task whose write was authorised already (the abnormal-result rule, under the check-up's purpose). */
-  async openAuthorized(subjectId: string, input: OpenFollowUp, purpose: Purpose, context: RequestContext) {
-    const taskId = uuidv7();
-    const handled = await this.decide(taskId, context, purpose, (at) => ({ ...at, ...input, type: 'OpenFollowUp', subjectId }));
+  /**
+   * Opens a task whose write was authorised already (the abnormal-result rule under the check-up's
+   * purpose; a plan's occurrence under the plan's, with the id the occurrence fixes and the sweep's
+   * time, so that opening it again is refused as follow-up-exists instead of making a second task).
+   */
+  async openAuthorized(subjectId: string, input: OpenFollowUp, purpose: Purpose, context: RequestContext, fixed?: { taskId: string; now: Date }) {
+    const taskId = fixed?.taskId ?? uuidv7();
+    const handled = await this.decide(taskId, context, purpose, (at) => ({ ...at, ...input, type: 'OpenFollowUp', subjectId }), fixed?.now);
     return { taskId, version: handled.version, position: handled.position };
+  }
+
+  /** The sweep's escalation of one task, as of `now`: nothing when it is closed, escalated already or not late enough (decided on its stream). */
+  async escalate(taskId: string, delayDays: number, escalatedTo: string | null, context: RequestContext, now: Date) {
+    const handled = await this.decide(taskId, context, undefined, (at) => ({ ...at, type: 'EscalateFollowUp', delayDays, escalatedTo }), now);
+    return { escalated: handled.events.length > 0, department: handled.state.status === 'absent' ? null : handled.state.department, position: handled.position };
   }
 
   async change(taskId: string, change: FollowUpChange, context: RequestContext) {
@@ -118,7 +128,7 @@ export class FollowUpsService {
     );
   }
 
-  /** A work queue: per assignee (`me`), per department (`mine`), by status and overdue, by due date. */
+  /** A work queue: per assignee (`me`), per department (`mine`), by status, overdue and escalation (`escalatedTo=me`: a manager's), by due date. */
   async queue(filter: FollowUpQueueDto, context: RequestContext): Promise<{ items: FollowUpRow[]; nextCursor: string | null }> {
     const assignee = filter.assignee === 'me' ? context.actor.id : filter.assignee;
     const department = filter.department === 'mine' ? context.actor.departmentId : filter.department;
@@ -131,6 +141,8 @@ export class FollowUpsService {
       department,
       status: filter.status,
       overdue: filter.overdue,
+      escalated: filter.escalated,
+      escalatedTo: filter.escalatedTo === 'me' ? context.actor.id : filter.escalatedTo,
       today: this.today(),
       after: after as [string, string],
       limit: limit + 1,
@@ -145,13 +157,11 @@ export class FollowUpsService {
     context: RequestContext,
     purpose: Purpose | undefined,
     build: (at: { taskId: string; actor: string; now: string; today: string }) => FollowUpCommand,
+    now = this.clock(),
   ) {
-    const now = this.clock();
     const at = { taskId, actor: context.actor.id, now: now.toISOString(), today: chinaDate(now) };
     return handleCommand(this.store, followUpStream(taskId), FOLLOW_UP_FOLD, ({ state }) => decideFollowUp(build(at), state), {
-      prepare: purpose
-        ? sealedUnder(this.codec, context, purpose)
-        : async (events) => ({ events: (await this.codec.sealAll(events)).map((event) => ({ ...event, metadata: eventMetadata(context) })) }),
+      prepare: sealedUnder(this.codec, context, purpose),
     });
   }
 }

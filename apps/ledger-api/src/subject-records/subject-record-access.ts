@@ -54,8 +54,14 @@ export class SubjectRecordAccess {
     return assertMayProcess(await this.registry.current(), live, purposeId, [category]);
   }
 
-  /** A change that records no value of the customer's (a record's assignment or status): the customer live and within the caller's reach. */
-  async authorizeChange(subjectId: string, context: RequestContext): Promise<void> {
+  /**
+   * A change that records no value of the customer's (a complaint's assignment or start, pausing or
+   * ending a follow-up plan): the customer live and within reach, and with `category`, the roles to
+   * write it; no purpose, so that work can be assigned or stopped even once the customer withdrew the
+   * consent it was done under.
+   */
+  async authorizeChange(subjectId: string, context: RequestContext, category?: Category): Promise<void> {
+    if (category) assertMayWrite(await this.matrix.current(), context.actor.roles, [category]);
     await this.reach(subjectId, context, await this.live(subjectId), 'write');
   }
 
@@ -123,9 +129,12 @@ export class SubjectRecordAccess {
   }
 }
 
-/** The `prepare` of a record's command: its PI sealed by the type's declaration, its metadata naming the purpose and basis it was written under. */
-export function sealedUnder<E extends SubjectScopedEvent>(codec: DeclaredEventCodec<E>, context: RequestContext, purpose: Purpose) {
-  return async (events: readonly E[]) => ({
-    events: (await codec.sealAll(events)).map((event) => ({ ...event, metadata: eventMetadata(context, { id: purpose.id, legalBasis: purpose.legalBasis }) })),
-  });
+/**
+ * The `prepare` of a record's command: its PI sealed by the type's declaration, its metadata naming
+ * the purpose and basis it was written under (none for a change that records no value of the
+ * customer's, such as a reassignment or an escalation).
+ */
+export function sealedUnder<E extends SubjectScopedEvent>(codec: DeclaredEventCodec<E>, context: RequestContext, purpose: Purpose | undefined) {
+  const metadata = eventMetadata(context, purpose && { id: purpose.id, legalBasis: purpose.legalBasis });
+  return async (events: readonly E[]) => ({ events: (await codec.sealAll(events)).map((event) => ({ ...event, metadata })) });
 }

@@ -52,6 +52,7 @@ export const DERIVED_TABLES: readonly string[] = [
   'follow_up_tasks',
   'orders',
   'complaints',
+  'follow_up_plans',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */

@@ -1,5 +1,5 @@
 import { InvalidInput } from '../domain-error';
-import { decideFollowUp, evolveFollowUp, FollowUpCommand, FollowUpState, initialFollowUpState, isOverdue } from './follow-up.decider';
+import { decideFollowUp, evolveFollowUp, FollowUpCommand, FollowUpState, initialFollowUpState, isEscalationDue, isOverdue } from './follow-up.decider';
 import { FollowUpEvent } from './follow-up.events';
 
 const NOW = '2026-06-01T02:00:00.000Z';
@@ -88,6 +88,61 @@ describe('follow-up decider', () => {
       const state = given(...opened());
       expect(isOverdue(state, '2026-06-10')).toBe(false);
       expect(isOverdue(state, '2026-06-11')).toBe(true);
+    });
+  });
+
+  describe('escalation', () => {
+    const escalate = (today: string, delayDays = 3): FollowUpCommand => ({
+      ...at,
+      today,
+      actor: 'system:follow-up-sweep',
+      type: 'EscalateFollowUp',
+      delayDays,
+      escalatedTo: 'mgr-qian',
+    });
+
+    it('raises an open task once it has been overdue longer than the delay: due 06-10, delay 3, from 06-14', () => {
+      const state = given(...opened());
+      expect(decideFollowUp(escalate('2026-06-13'), state)).toEqual([]);
+      expect(decideFollowUp(escalate('2026-06-14'), state)).toEqual([
+        {
+          type: 'FollowUpTaskEscalated',
+          data: {
+            taskId: 't1',
+            subjectId: 's1',
+            department: 'dept-chronic',
+            escalatedTo: 'mgr-qian',
+            dueDate: '2026-06-10',
+            delayDays: 3,
+            escalatedBy: 'system:follow-up-sweep',
+            escalatedAt: NOW,
+          },
+        },
+      ]);
+      expect(isEscalationDue(state, '2026-06-11', 0)).toBe(true);
+      expect(isEscalationDue(state, '2026-06-10', 0)).toBe(false);
+    });
+
+    it('escalates a task once only, and never a closed one (the sweep may race a completion)', () => {
+      const escalated = given(...opened(), ...decideFollowUp(escalate('2026-06-20'), given(...opened())));
+      expect(escalated.status === 'open' && escalated.escalated).toBe(true);
+      expect(decideFollowUp(escalate('2026-07-20'), escalated)).toEqual([]);
+      const done = given(...opened(), ...decideFollowUp({ ...at, type: 'CompleteFollowUp', outcome: 'ok' }, given(...opened())));
+      expect(decideFollowUp(escalate('2026-07-20'), done)).toEqual([]);
+      expect(codeOf(() => decideFollowUp(escalate('2026-07-20'), given()))).toBe('follow-up-not-found');
+    });
+
+    it('keeps the task open and reassignable after escalation', () => {
+      const escalated = given(...opened(), ...decideFollowUp(escalate('2026-06-20'), given(...opened())));
+      expect(decideFollowUp({ ...at, type: 'ReassignFollowUp', assignee: 'hm-2', department: 'dept-chronic' }, escalated)).toHaveLength(1);
+    });
+  });
+
+  describe('a plan’s occurrence', () => {
+    it('may be opened already due (the sweep catching up), a task by hand may not', () => {
+      const source = { kind: 'plan' as const, planId: 'p1', occurrence: 2 };
+      expect(decideFollowUp(open({ dueDate: '2026-05-20', source }), given())[0].data).toMatchObject({ dueDate: '2026-05-20', source });
+      expect(() => decideFollowUp(open({ dueDate: '2026-05-20' }), given())).toThrow(/dueDate/);
     });
   });
 

@@ -22,6 +22,7 @@ import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-
 import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up-tasks';
 import { Orders1763900090000 } from './migrations/1763900090000-orders';
 import { Complaints1763900070000 } from './migrations/1763900070000-complaints';
+import { FollowUpPlans1763900100000 } from './migrations/1763900100000-follow-up-plans';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -49,4 +50,5 @@ export const LEDGER_MIGRATIONS = [
   FollowUpTasks1763900063000,
   Complaints1763900070000,
   Orders1763900090000,
+  FollowUpPlans1763900100000,
 ];

@@ -11,6 +11,7 @@ import { serviceRecordsProjection } from './service-records/service-records.proj
 import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
 import { OrdersProjection } from './orders/orders.projection';
 import { ComplaintsProjection } from './complaints/complaints.projection';
+import { FollowUpPlansProjection } from './follow-ups/follow-up-plans.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -26,5 +27,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new FollowUpTasksProjection(),
     new OrdersProjection(),
     new ComplaintsProjection(),
+    new FollowUpPlansProjection(),
   ];
 }

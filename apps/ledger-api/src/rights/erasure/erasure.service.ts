@@ -21,6 +21,8 @@ import { SubjectCommandsService } from '../../subjects/subject-commands.service'
 import { SubjectIdNumbers } from '../../subjects/subject-id-numbers';
 import { LegalHoldsService } from '../legal-holds/legal-holds.service';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { erasureReaches } from '@pi-ledger/read-models/projections/subject-records/record-erasure';
+import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
 import { certificateSignatureValid, ErasureCertificate, signCertificate, SubjectPseudonyms } from './erasure-certificate';
 import { ErasureCertificates } from './erasure-certificates';
 
@@ -71,6 +73,7 @@ export class ErasureService {
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
     @Inject(LEDGER_PROJECTIONS) projections: Projection[],
+    private readonly followUpPlans: FollowUpPlansService,
   ) {
     this.pseudonyms = new SubjectPseudonyms(signer);
     this.purgedBy = projections.filter((projection) => projection.eventTypes?.has('SubjectErased') ?? true).map((projection) => projection.name);
@@ -102,7 +105,10 @@ export class ErasureService {
     const stored = await this.certificates.find(requestId);
     if (stored) return sameSubject(stored.subjectId, subjectId, stored.certificate);
 
+    const plans = await this.followUpPlans.plans.unendedOf(subjectId); // read before the erasure purges them
     const erased = await this.appendErasure(subjectId, requestId, categories, context, now, grounds);
+    // no more tasks for a customer whose service records are gone: the plans end, as events of their own
+    if (erasureReaches(erased.event, 'service_interactions')) await this.followUpPlans.endErased(plans, context, now);
     const { erasedCategories, retained, erasedAt, initiative, ground } = erased.event.data;
     const keysDestroyed = await this.shred(subjectId, requestId, erased, context);
     if (erased.whole || erasedCategories.includes('identity_document')) await this.idNumbers.releaseOthers(subjectId);

@@ -15,6 +15,7 @@ import { ServiceRecordsService } from '../../service-records/service-records.ser
 import { FollowUpsService } from '../../follow-ups/follow-ups.service';
 import { OrdersService } from '../../orders/orders.service';
 import { ComplaintsService } from '../../complaints/complaints.service';
+import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
@@ -24,6 +25,7 @@ export function exportedCategories(body: { data: Record<string, unknown>; record
     followUps: 'service_interactions',
     orders: 'consumption',
     complaints: 'service_interactions',
+    followUpPlans: 'service_interactions',
   };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
@@ -46,6 +48,7 @@ export class SubjectExport {
     private readonly followUps: FollowUpsService,
     private readonly orders: OrdersService,
     private readonly complaints: ComplaintsService,
+    private readonly followUpPlans: FollowUpPlansService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -61,7 +64,11 @@ export class SubjectExport {
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
       ...(!portability || portable.has('service_interactions')
-        ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
+        ? {
+            serviceRecords: await this.services.exportOf(subjectId),
+            followUps: await this.followUps.exportOf(subjectId),
+            followUpPlans: await this.followUpPlans.exportOf(subjectId),
+          }
         : {}),
       ...(!portability || portable.has('consumption') ? { orders: await this.orders.exportOf(subjectId) } : {}),
       // a complaint holding health data goes with health_records, the others with service_interactions

@@ -16,7 +16,14 @@ export class FollowUpTasksProjection implements Projection {
   readonly name = 'follow_up_tasks';
   readonly version = 1;
   readonly tables = ['follow_up_tasks'];
-  readonly eventTypes: ReadonlySet<string> = new Set<string>(['FollowUpOpened', 'FollowUpReassigned', 'FollowUpCompleted', 'FollowUpCancelled', 'SubjectErased']);
+  readonly eventTypes: ReadonlySet<string> = new Set<string>([
+    'FollowUpOpened',
+    'FollowUpReassigned',
+    'FollowUpCompleted',
+    'FollowUpCancelled',
+    'FollowUpTaskEscalated',
+    'SubjectErased',
+  ]);
 
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const t = batch.table('follow_up_tasks');
@@ -30,8 +37,9 @@ export class FollowUpTasksProjection implements Projection {
         case 'FollowUpOpened': {
           const d = event.data;
           await batch.client.query(
-            `INSERT INTO ${t} (task_id, subject_id, due_date, assignee, department, channel, status, source_kind, source_visit_id, note, opened_by, opened_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12) ON CONFLICT (task_id) DO NOTHING`,
+            `INSERT INTO ${t} (task_id, subject_id, due_date, assignee, department, channel, status, source_kind, source_visit_id, note, opened_by, opened_at, version,
+               source_plan_id, source_occurrence)
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (task_id) DO NOTHING`,
             [
               d.taskId,
               d.subjectId,
@@ -45,6 +53,8 @@ export class FollowUpTasksProjection implements Projection {
               d.openedBy,
               d.openedAt,
               version,
+              d.source.kind === 'plan' ? d.source.planId : null,
+              d.source.kind === 'plan' ? d.source.occurrence : null,
             ],
           );
           break;
@@ -54,6 +64,14 @@ export class FollowUpTasksProjection implements Projection {
             event.data.taskId,
             event.data.assignee,
             event.data.department,
+            version,
+          ]);
+          break;
+        case 'FollowUpTaskEscalated':
+          await batch.client.query(`UPDATE ${t} SET escalated_at = $2, escalated_to = $3, version = $4 WHERE task_id = $1 AND version < $4`, [
+            event.data.taskId,
+            event.data.escalatedAt,
+            event.data.escalatedTo,
             version,
           ]);
           break;
