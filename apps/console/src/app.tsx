@@ -18,6 +18,7 @@ const RightsQueuePage = lazy(() => import('./pages/compliance/rights-queue-page'
 const RightsRequestPage = lazy(() => import('./pages/compliance/rights-request-page'));
 const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
+const FollowUpQueuePage = lazy(() => import('./pages/work/follow-up-queue-page'));
 const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
 
 function Loading() {
@@ -49,7 +50,9 @@ const router = createBrowserRouter(
         { index: true, element: <HomePage /> },
         { path: 'customers', element: pi(<SearchPage />) },
         { path: 'customers/new', element: pi(<RegisterPage />) },
-        { path: 'customers/:subjectId', element: pi(<CustomerFilePage />) },
+        { path: 'customers/:subjectId/*', element: pi(<CustomerFilePage />) },
+        { path: 'work/my-follow-ups', element: <FollowUpQueuePage view="mine" /> },
+        { path: 'work/overdue-follow-ups', element: <FollowUpQueuePage view="department" /> },
         { path: 'rights', element: <RightsQueuePage /> },
         { path: 'rights/:requestId', element: <RightsRequestPage /> },
         { path: 'audit', element: <AuditPage /> },

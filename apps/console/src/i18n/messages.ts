@@ -1,3 +1,5 @@
+import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
   'app.title': '客户信息台',
@@ -211,6 +213,7 @@ const zh = {
   'reports.range': '每日活动（{from} 至 {to}）',
   'reports.collections': '信息收集',
   'reports.rightsRequests': '权利请求',
+  ...RECORDS_ZH,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -427,6 +430,7 @@ const en: Record<MessageKey, string> = {
   'reports.range': 'Daily activity ({from} to {to})',
   'reports.collections': 'Collections',
   'reports.rightsRequests': 'Rights requests',
+  ...RECORDS_EN,
 };
 
 export type Lang = 'zh' | 'en';
