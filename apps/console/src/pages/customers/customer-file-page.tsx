@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { Alert, Button, Card, Descriptions, Input, Modal, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Grid, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
@@ -34,6 +34,7 @@ export default function CustomerFilePage() {
   const [tabKey, itemId] = rest.split('/').filter(Boolean);
   const navigate = useNavigate();
   const mine = useMyCategories();
+  const narrow = !Grid.useBreakpoint().md;
   const { t, lang } = useI18n();
   const { purpose } = usePurpose();
   const { user } = useSession();
@@ -175,6 +176,8 @@ export default function CustomerFilePage() {
       : []),
   ];
 
+  const active = tabs.some((tab) => tab.key === tabKey) ? tabKey : tabs[0]?.key;
+
   return (
     <>
       <Card>
@@ -216,7 +219,25 @@ export default function CustomerFilePage() {
         </Space>
       </Card>
       <Card style={{ marginTop: 16 }}>
-        <Tabs items={tabs} activeKey={tabs.some((tab) => tab.key === tabKey) ? tabKey : tabs[0]?.key} onChange={(key) => showTab(key)} />
+        <Tabs
+          items={tabs}
+          activeKey={active}
+          onChange={(key) => showTab(key)}
+          // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
+          renderTabBar={
+            narrow
+              ? () => (
+                  <Select
+                    aria-label={t('file.sections')}
+                    value={active}
+                    onChange={(key: string) => showTab(key)}
+                    options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
+                    style={{ width: '100%', marginBottom: 12 }}
+                  />
+                )
+              : undefined
+          }
+        />
       </Card>
       <Modal
         open={askReveal}

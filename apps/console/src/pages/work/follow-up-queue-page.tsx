@@ -108,9 +108,9 @@ export default function FollowUpQueuePage({ view }: { view: View }) {
               size="small"
               loading={!rows && !error}
               pagination={false}
-              scroll={{ x: true }}
+              scroll={{ x: 'max-content' }}
               dataSource={rows ?? []}
-              locale={{ emptyText: t('followUps.none') }}
+              locale={{ emptyText: <Typography.Text type="secondary">{t('followUps.none')}</Typography.Text> }}
               rowClassName={(task) => (task.overdue ? 'overdue' : '')}
               columns={[
                 { title: t('followUps.due'), key: 'due', render: (_, task) => <DueDate task={task} /> },

@@ -46,7 +46,7 @@ export function CheckupResults({ results, onTrend }: { results: CheckupResult[];
       rowKey="code"
       size="small"
       pagination={false}
-      scroll={{ x: true }}
+      scroll={{ x: 'max-content' }}
       dataSource={results}
       rowClassName={(result) => (result.abnormal ? 'abnormal' : '')}
       columns={[
@@ -66,7 +66,8 @@ export function CheckupResults({ results, onTrend }: { results: CheckupResult[];
           title: '',
           key: 'trend',
           render: (_, result) => (
-            <Button size="small" onClick={() => onTrend(result.code)} aria-label={`${t('checkups.trend')} ${result.name}`}>
+            // the visible word starts the accessible name (no space put between two characters)
+            <Button size="small" autoInsertSpace={false} onClick={() => onTrend(result.code)} aria-label={`${t('checkups.trend')} ${result.name}`}>
               {t('checkups.trend')}
             </Button>
           ),

@@ -47,9 +47,9 @@ export function CheckupsTab({ subjectId, mayWrite, breakGlass, itemId, openItem 
         size="small"
         loading={!data && !error}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: true }}
+        scroll={{ x: 'max-content' }}
         dataSource={visits}
-        locale={{ emptyText: t('checkups.none') }}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('checkups.none')}</Typography.Text> }}
         rowClassName={(visit) => (visit.visitId === shown?.visitId ? 'ant-table-row-selected' : '')}
         onRow={(visit) => ({ onClick: () => openItem(visit.visitId), style: { cursor: 'pointer' } })}
         columns={[

@@ -42,9 +42,9 @@ export function FollowUpsTab({ subjectId, mayWrite, breakGlass, itemId, openItem
         size="small"
         loading={!data && !error}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        scroll={{ x: true }}
+        scroll={{ x: 'max-content' }}
         dataSource={tasks}
-        locale={{ emptyText: t('followUps.none') }}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('followUps.none')}</Typography.Text> }}
         rowClassName={(task) => (task.overdue ? 'overdue' : '')}
         onRow={(task) => ({ onClick: () => openItem(task.taskId), style: { cursor: 'pointer' } })}
         columns={[

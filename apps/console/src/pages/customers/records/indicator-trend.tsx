@@ -81,7 +81,7 @@ export function IndicatorTrendChart({ subjectId, code, breakGlass }: { subjectId
         rowKey="visitId"
         size="small"
         pagination={false}
-        scroll={{ x: true }}
+        scroll={{ x: 'max-content' }}
         dataSource={trend.points}
         rowClassName={(point) => (point.abnormal ? 'abnormal' : '')}
         columns={[

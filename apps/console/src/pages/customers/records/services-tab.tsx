@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Alert, App, Button, Form, Input, Select, Space, Table } from 'antd';
+import { Alert, App, Button, Form, Input, Select, Space, Table, Typography } from 'antd';
 import { api, type BreakGlass } from '../../../api/api-client';
 import type { ServiceRecord } from '../../../api/types';
 import { useI18n } from '../../../i18n/i18n';
@@ -67,9 +67,9 @@ export function ServicesTab({ subjectId, mayWrite, breakGlass }: RecordTabProps)
         size="small"
         loading={!data && !error}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        scroll={{ x: true }}
+        scroll={{ x: 'max-content' }}
         dataSource={data?.items ?? []}
-        locale={{ emptyText: t('services.none') }}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('services.none')}</Typography.Text> }}
         columns={[
           { title: t('services.date'), dataIndex: 'serviceDate' },
           { title: t('services.type'), dataIndex: 'serviceType', render: (value: string) => t(typeKey(value)) },
