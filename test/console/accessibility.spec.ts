@@ -10,6 +10,11 @@ import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 const HM = 'health-management';
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
+/** The little of the DOM these functions use in the page (the specs are typed without the DOM library; a string would need eval, which the CSP forbids). */
+interface AnimatedDocument {
+  getAnimations(): { playState: string; effect: { getTiming(): { iterations?: number } } | null }[];
+}
+
 interface Violation {
   id: string;
   impact: string | null;
@@ -24,7 +29,11 @@ interface Violation {
  */
 async function seriousViolations(page: Page, within = 'document'): Promise<string[]> {
   // a dialog or tab still fading in has, for that moment, too little contrast: wait for the finite animations to end
-  await page.waitForFunction(() => document.getAnimations().every((animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity));
+  await page.waitForFunction(() =>
+    (globalThis as unknown as { document: AnimatedDocument }).document
+      .getAnimations()
+      .every((animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity),
+  );
   if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(AXE);
   const violations = await page.evaluate<Violation[]>(`window.axe.run(${within}, { resultTypes: ["violations"] }).then((result) => result.violations)`);
   return violations
