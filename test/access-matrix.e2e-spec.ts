@@ -88,6 +88,17 @@ describe('category permission matrix over HTTP', () => {
     expect((await call('GET', '/v1/access-matrix', as.front_desk)).status).toBe(403);
   });
 
+  it('GET /v1/access-matrix/mine shows the caller its own row only (the union over its roles), so the console offers only what the API allows', async () => {
+    for (const [role, permissions] of Object.entries(DEFAULTS))
+      expect({ role, ...(await call('GET', '/v1/access-matrix/mine', as[role])).body }).toEqual({ role, roles: [role], ...permissions });
+    const both = (await call('GET', '/v1/access-matrix/mine', as.two)).body;
+    expect(both.read).toEqual(expect.arrayContaining([...DEFAULTS.front_desk.read, ...DEFAULTS.customer_service.read]));
+    expect(both.read).toHaveLength(new Set([...DEFAULTS.front_desk.read, ...DEFAULTS.customer_service.read]).size);
+    expect((await call('GET', '/v1/access-matrix/mine', as.manager)).body).toEqual({ roles: ['manager'], read: [], write: [] });
+    const own = await call('GET', '/v1/access-matrix/mine', await api.app.get(TokenService).sign({ sub: subjectId, roles: ['data_subject'], subjectId }));
+    expect(own.status).toBe(403);
+  });
+
   it('reads return exactly the categories each role may read (union over roles); manager, auditor and ops read no file', async () => {
     for (const [role, { read: readable }] of Object.entries(DEFAULTS)) {
       const reply = await read(as[role]);

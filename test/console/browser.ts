@@ -30,3 +30,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Answers the purpose picker a page that reads personal data shows first. */
+export async function choosePurpose(page: Page, name: string): Promise<void> {
+  await page.getByText('请选择本次工作的处理目的').waitFor();
+  await page.getByRole('radio', { name: new RegExp(name) }).check();
+  await page.getByRole('button', { name: '以此目的继续' }).click();
+}

@@ -1,20 +1,14 @@
-import { Browser, Page } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { startTestApi, TestApi } from '../support/test-api';
 import { residentId } from '../support/resident-id';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration, ZHANG } from '../support/realistic-subject';
-import { launchChromium, screenshot, watchedPage } from './browser';
+import { choosePurpose, launchChromium, screenshot, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 const NAME = '林晓燕';
 const PHONE = '13912345678';
 const ID_NUMBER = residentId('1986-04-12', 27);
-
-async function choosePurpose(page: Page, name: string): Promise<void> {
-  await page.getByText('请选择本次工作的处理目的').waitFor();
-  await page.getByRole('radio', { name: new RegExp(name) }).check();
-  await page.getByRole('button', { name: '以此目的继续' }).click();
-}
 
 /** Front desk registers a walk-in, finds her again and reveals her number; compliance sees that read in her access log. */
 describe('console: a walk-in from registration to the access log', () => {

@@ -76,6 +76,8 @@ export class ApiClient {
   private accessToken: string | undefined;
   private purposeId: string | undefined;
   private refreshing: Promise<TokenGrant | undefined> | undefined;
+  /** The log position of the last write this page made: reads wait until the read models include it (read your own writes). */
+  private lastWrite = 0;
   private readonly listeners = new Set<Listener>();
 
   get signedIn(): boolean {
@@ -132,6 +134,9 @@ export class ApiClient {
       const problem = body && typeof body === 'object' && 'code' in body ? (body as Problem) : { status: response.status, code: `http-${response.status}` };
       throw new ApiProblem({ ...problem, status: response.status });
     }
+    if ((options.method ?? 'GET') !== 'GET' && body && typeof body === 'object' && 'position' in body && typeof body.position === 'number') {
+      this.lastWrite = Math.max(this.lastWrite, body.position);
+    }
     const etag = response.headers.get('etag');
     const version = etag && /^"\d+"$/.test(etag) ? Number(etag.slice(1, -1)) : undefined;
     return { status: response.status, data: body as T, version };
@@ -146,6 +151,7 @@ export class ApiClient {
     if (!options.anonymous && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    if ((options.method ?? 'GET') === 'GET' && this.lastWrite > 0) headers['x-ledger-min-position'] = String(this.lastWrite);
     if (options.breakGlass) {
       headers['x-break-glass'] = options.breakGlass.reason;
       if (options.breakGlass.note) headers['x-break-glass-note'] = encodeURIComponent(options.breakGlass.note);

@@ -64,6 +64,17 @@ const BY_CODE: Record<string, Text> = {
   'current-password-incorrect': { zh: '当前密码不正确。', en: 'The current password is wrong.' },
   'account-locked': { zh: '账户已被锁定，请联系管理员。', en: 'The account is locked; contact an administrator.' },
   'account-disabled': { zh: '账户已停用，请联系管理员。', en: 'The account is disabled; contact an administrator.' },
+  'follow-up-not-open': {
+    zh: '该回访任务已完成或已取消，不能再修改。页面已显示最新状态。',
+    en: 'This follow-up task is already done or cancelled and cannot be changed; the latest state is shown.',
+  },
+  'follow-up-not-found': { zh: '找不到该回访任务。', en: 'No such follow-up task.' },
+  'checkup-not-found': { zh: '找不到该次体检记录。', en: 'No such check-up visit.' },
+  'checkup-exists': { zh: '该次体检已经记录过。', en: 'This check-up visit is already recorded.' },
+  'service-record-exists': { zh: '该服务已经记录过。', en: 'This service is already recorded.' },
+  'follow-up-exists': { zh: '该回访任务已经创建过。', en: 'This follow-up task already exists.' },
+  'unknown-department': { zh: '该部门不存在。', en: 'No such department.' },
+  'inactive-department': { zh: '该部门已停用。', en: 'That department is no longer active.' },
   'validation-failed': { zh: '填写的内容有误，请检查：{fields}', en: 'Some entries are not valid; check: {fields}' },
 };
 
@@ -79,6 +90,34 @@ const BY_STATUS: Record<number, Text> = {
 
 const GENERIC: Text = { zh: '系统出错，请稍后重试。如持续出现，请联系运维并提供请求编号。', en: 'Something went wrong; try again. If it keeps happening, tell operations.' };
 
+/** The record forms' names for the fields a refusal names (`results[2].value` → “检查结果 第 3 项 · 结果”); other paths as the API names them. */
+const FIELD_NAMES: Record<string, Text> = {
+  visitDate: { zh: '体检日期', en: 'visit date' },
+  institution: { zh: '体检机构', en: 'institution' },
+  package: { zh: '体检套餐', en: 'package' },
+  conclusions: { zh: '体检结论', en: 'conclusions' },
+  serviceDate: { zh: '服务日期', en: 'service date' },
+  serviceType: { zh: '服务类型', en: 'service type' },
+  dueDate: { zh: '应回访日期', en: 'due date' },
+  channel: { zh: '回访方式', en: 'channel' },
+};
+const RESULT_FIELDS: Record<string, Text> = {
+  code: { zh: '指标代码', en: 'indicator code' },
+  name: { zh: '指标名称', en: 'indicator' },
+  value: { zh: '结果', en: 'result' },
+  unit: { zh: '单位', en: 'unit' },
+  referenceRange: { zh: '参考范围', en: 'reference range' },
+};
+
+function fieldName(path: string, lang: Lang): string {
+  const result = /^results\[(\d+)\](?:\.(\w+))?/.exec(path);
+  if (result) {
+    const which = lang === 'zh' ? `检查结果第 ${Number(result[1]) + 1} 项` : `result ${Number(result[1]) + 1}`;
+    return result[2] ? `${which} · ${RESULT_FIELDS[result[2]]?.[lang] ?? result[2]}` : which;
+  }
+  return FIELD_NAMES[path]?.[lang] ?? path;
+}
+
 /** A plain-language explanation of any error the console meets. */
 export function describeError(error: unknown, lang: Lang): string {
   if (error instanceof PurposeNotChosen) return BY_CODE['purpose-required'][lang];
@@ -86,7 +125,7 @@ export function describeError(error: unknown, lang: Lang): string {
     return error instanceof TypeError ? { zh: '无法连接服务器，请检查网络。', en: 'Cannot reach the server; check the network.' }[lang] : GENERIC[lang];
   const { problem } = error;
   const text = BY_CODE[problem.code]?.[lang] ?? BY_STATUS[problem.status]?.[lang] ?? GENERIC[lang];
-  const fields = (problem.errors ?? []).map((item) => item.path).join(lang === 'zh' ? '、' : ', ');
+  const fields = [...new Set((problem.errors ?? []).map((item) => fieldName(item.path, lang)))].join(lang === 'zh' ? '、' : ', ');
   return text.replace('{category}', typeof problem.category === 'string' ? categoryLabel(problem.category, lang) : '').replace('{fields}', fields || problem.detail || '');
 }
 

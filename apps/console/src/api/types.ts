@@ -120,3 +120,74 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** The data categories the signed-in person's roles may read and write (GET /v1/access-matrix/mine). */
+export interface MyCategories {
+  roles: string[];
+  read: string[];
+  write: string[];
+}
+
+export interface ReferenceRange {
+  low?: number;
+  high?: number;
+  text?: string;
+}
+
+export interface CheckupResult {
+  code: string;
+  name: string;
+  value: number | string;
+  unit?: string;
+  referenceRange?: ReferenceRange;
+  abnormal: boolean | null;
+  abnormalSource: 'given' | 'computed' | 'unknown';
+  direction?: 'high' | 'low';
+}
+
+export interface CheckupVisit {
+  visitId: string;
+  subjectId: string;
+  visitDate: string;
+  recordedBy: string;
+  recordedAt: string;
+  visit: { package?: string; institution: string; results: CheckupResult[]; conclusions: string[] };
+}
+
+export interface IndicatorTrend {
+  code: string;
+  name?: string;
+  points: { visitId: string; visitDate: string; value: number | string; unit?: string; referenceRange?: ReferenceRange; abnormal: boolean | null }[];
+}
+
+export interface ServiceRecord {
+  recordId: string;
+  subjectId: string;
+  serviceDate: string;
+  serviceType: string;
+  staffId: string;
+  recordedBy: string;
+  recordedAt: string;
+  /** "[erased]" once the customer's key is shredded. */
+  details: { content: string; outcome?: string } | string;
+}
+
+export interface FollowUpTask {
+  taskId: string;
+  subjectId: string;
+  dueDate: string;
+  assignee: string;
+  department: string | null;
+  channel: string;
+  status: 'open' | 'done' | 'cancelled';
+  source: { kind: 'manual' } | { kind: 'checkup'; visitId: string };
+  openedBy: string;
+  openedAt: string;
+  closedBy: string | null;
+  closedAt: string | null;
+  overdue: boolean;
+  /** Only in a customer's own list (a recorded read); never in a work queue. */
+  note?: string;
+  outcome?: string;
+  reason?: string;
+}

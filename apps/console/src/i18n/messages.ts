@@ -1,3 +1,5 @@
+import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
   'app.title': '客户信息台',
@@ -112,6 +114,7 @@ const zh = {
   'file.asOf': '查看某一时刻的档案',
   'file.asOfShown': '显示的是 {at} 时的档案',
   'file.edit': '修改',
+  'file.sections': '档案内容',
   'file.consents': '同意记录',
   'file.disclosures': '对外提供',
   'file.accessLog': '访问日志',
@@ -211,6 +214,7 @@ const zh = {
   'reports.range': '每日活动（{from} 至 {to}）',
   'reports.collections': '信息收集',
   'reports.rightsRequests': '权利请求',
+  ...RECORDS_ZH,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -328,6 +332,7 @@ const en: Record<MessageKey, string> = {
   'file.asOf': 'See the file as of a moment',
   'file.asOfShown': 'Showing the file as of {at}',
   'file.edit': 'Edit',
+  'file.sections': 'Section of the file',
   'file.consents': 'Consents',
   'file.disclosures': 'Disclosures',
   'file.accessLog': 'Access log',
@@ -427,6 +432,7 @@ const en: Record<MessageKey, string> = {
   'reports.range': 'Daily activity ({from} to {to})',
   'reports.collections': 'Collections',
   'reports.rightsRequests': 'Rights requests',
+  ...RECORDS_EN,
 };
 
 export type Lang = 'zh' | 'en';

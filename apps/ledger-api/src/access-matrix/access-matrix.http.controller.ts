@@ -2,6 +2,8 @@ import { Body, Controller, Get, Param, Put, UseInterceptors } from '@nestjs/comm
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
+import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
+import { ROLES } from '@pi-ledger/access-control/roles';
 import { Ctx } from '../http/ctx.decorator';
 import { RequestContext } from '../application/request-context';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
@@ -21,6 +23,16 @@ export class AccessMatrixHttpController {
   async get() {
     const { roles } = await this.matrix.current();
     return { roles: Object.fromEntries(MATRIX_ROLES.map((role) => [role, Object.hasOwn(roles, role) ? roles[role] : { read: [], write: [] }])) };
+  }
+
+  /** The caller's own row (the union over its roles), so a client shows only the tabs and forms the API would allow. */
+  @Get('mine')
+  @Roles(...ROLES.filter((role) => role !== 'data_subject'))
+  @ApiOperation({ summary: 'The data categories the caller’s own roles may read and write' })
+  async mine(@Ctx() context: RequestContext) {
+    const state = await this.matrix.current();
+    const { roles } = context.actor;
+    return { roles, read: permittedCategories(state, roles, 'read'), write: permittedCategories(state, roles, 'write') };
   }
 
   @Put(':role')

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
-import { useParams } from 'react-router';
-import { Alert, Button, Card, Descriptions, Input, Modal, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { Alert, Button, Card, Descriptions, Grid, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
@@ -14,6 +14,11 @@ import { FieldValue } from './field-value';
 import { CategoryEditor } from './category-editor';
 import { AccessLogTab, ConsentsTab, DisclosuresTab, HistoryTab } from './customer-file-tabs';
 import { BreakGlassForm } from './break-glass-form';
+import { useMyCategories } from '../../session/permissions';
+import { PurposeCovers, type RecordTabProps } from './records/record-tab';
+import { CheckupsTab } from './records/checkups-tab';
+import { ServicesTab } from './records/services-tab';
+import { FollowUpsTab } from './records/follow-ups-tab';
 
 /** The categories whose values reads mask unless asked to reveal them. */
 const MASKED_CATEGORIES = ['contact', 'identity_document'];
@@ -24,7 +29,12 @@ const MASKED_CATEGORIES = ['contact', 'identity_document'];
  * field history and the state as of a past moment, each as the person's roles allow.
  */
 export default function CustomerFilePage() {
-  const { subjectId = '' } = useParams();
+  // /customers/<id>[/<tab>[/<record id>]]: ids only, so a reload or a link opens the same tab and record
+  const { subjectId = '', '*': rest = '' } = useParams();
+  const [tabKey, itemId] = rest.split('/').filter(Boolean);
+  const navigate = useNavigate();
+  const mine = useMyCategories();
+  const narrow = !Grid.useBreakpoint().md;
   const { t, lang } = useI18n();
   const { purpose } = usePurpose();
   const { user } = useSession();
@@ -125,8 +135,33 @@ export default function CustomerFilePage() {
         </>
       ),
     }));
+  const showTab = (key: string, item?: string) => void navigate(`/customers/${subjectId}/${key}${item ? `/${item}` : ''}`, { replace: true });
+  const record = (key: string, category: string, tab: (props: RecordTabProps) => ReactNode) =>
+    mine?.read.includes(category) && !asOf
+      ? [
+          {
+            key,
+            label: t(`${key === 'follow-ups' ? 'followUps' : key}.tab` as 'checkups.tab'),
+            children: (
+              <PurposeCovers category={category}>
+                {tab({
+                  subjectId,
+                  mayWrite: mine.write.includes(category) && editor,
+                  breakGlass,
+                  itemId: tabKey === key ? itemId : undefined,
+                  openItem: (item) => showTab(key, item),
+                })}
+              </PurposeCovers>
+            ),
+          },
+        ]
+      : [];
+  const showVisit = mine?.read.includes('health_records') ? (visitId: string) => showTab('checkups', visitId) : undefined;
   const tabs = [
     ...dataTabs,
+    ...record('checkups', 'health_records', (props) => <CheckupsTab {...props} />),
+    ...record('services', 'service_interactions', (props) => <ServicesTab {...props} />),
+    ...record('follow-ups', 'service_interactions', (props) => <FollowUpsTab {...props} onShowVisit={showVisit} />),
     {
       key: 'consents',
       label: t('file.consents'),
@@ -140,6 +175,8 @@ export default function CustomerFilePage() {
         ]
       : []),
   ];
+
+  const active = tabs.some((tab) => tab.key === tabKey) ? tabKey : tabs[0]?.key;
 
   return (
     <>
@@ -182,7 +219,25 @@ export default function CustomerFilePage() {
         </Space>
       </Card>
       <Card style={{ marginTop: 16 }}>
-        <Tabs items={tabs} />
+        <Tabs
+          items={tabs}
+          activeKey={active}
+          onChange={(key) => showTab(key)}
+          // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
+          renderTabBar={
+            narrow
+              ? () => (
+                  <Select
+                    aria-label={t('file.sections')}
+                    value={active}
+                    onChange={(key: string) => showTab(key)}
+                    options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
+                    style={{ width: '100%', marginBottom: 12 }}
+                  />
+                )
+              : undefined
+          }
+        />
       </Card>
       <Modal
         open={askReveal}

@@ -7,11 +7,12 @@ import { useI18n } from '../../i18n/i18n';
 import { categoryLabel, fieldLabel, statusLabel } from '../../i18n/labels';
 import { FieldValue } from './field-value';
 
-function when(at: string | undefined, lang: string): string {
+export function when(at: string | undefined, lang: string): string {
   return at ? new Date(at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB') : '';
 }
 
-function useLoad<T>(load: () => Promise<T>): { data?: T; error?: string; reload(): void } {
+/** Loads once per `load` identity (and again on reload()), the error in plain words. */
+export function useLoad<T>(load: () => Promise<T>): { data?: T; error?: string; reload: () => void } {
   const { lang } = useI18n();
   const [state, setState] = useState<{ data?: T; error?: string }>({});
   const reload = useCallback(() => {

@@ -174,7 +174,14 @@ export default function RegisterPage() {
               </Form.Item>
             </Col>
           </Row>
-          <div data-testid="notice-text" style={{ maxHeight: 160, overflow: 'auto', background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, whiteSpace: 'pre-wrap' }}>
+          {/* scrolls when long: focusable, so it can be read with the keyboard */}
+          <div
+            data-testid="notice-text"
+            tabIndex={0}
+            role="region"
+            aria-label={t('register.notice')}
+            style={{ maxHeight: 160, overflow: 'auto', background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, whiteSpace: 'pre-wrap' }}
+          >
             {notice?.content ?? t('register.noticeMissing')}
           </div>
           <Form.Item
