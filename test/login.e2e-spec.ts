@@ -192,25 +192,14 @@ describe('staff sign-in over HTTP', () => {
     expect((await call('POST', '/v1/auth/login', undefined, { username: 'desk.chpw', password: 'a brand new passphrase 10' })).status).toBe(401);
   });
 
-  it('an unknown user and a wrong password get the same status and body, after a hash each', async () => {
+  // that an unknown user costs a hash as a wrong password does is measured by bench:auth (login, by kind), not timed here
+  it('an unknown user and a wrong password get the same status and body', async () => {
     await account(api, call, 'desk.two', ['front_desk']);
-    const timed = async (username: string) => {
-      const started = performance.now();
-      const response = await call('POST', '/v1/auth/login', undefined, { username, password: 'not the password at all' });
-      return { response, ms: performance.now() - started };
-    };
-    const unknown = [];
-    const wrong = [];
-    for (let i = 0; i < 3; i++) {
-      unknown.push(await timed('nobody.here'));
-      wrong.push(await timed('desk.two'));
-    }
-    const strip = ({ response }: { response: Awaited<ReturnType<Call>> }) => ({ status: response.status, body: { ...response.body, instance: undefined } });
-    expect(strip(unknown[0])).toEqual(strip(wrong[0]));
-    expect(strip(unknown[0])).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
-    const median = (runs: Array<{ ms: number }>) => runs.map((run) => run.ms).sort((a, b) => a - b)[1];
-    // without the dummy hash an unknown user would answer in about a millisecond
-    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+    const attempt = (username: string) => call('POST', '/v1/auth/login', undefined, { username, password: 'not the password at all' });
+    const strip = (response: Awaited<ReturnType<Call>>) => ({ status: response.status, body: { ...response.body, instance: undefined } });
+    const unknown = strip(await attempt('nobody.here'));
+    expect(unknown).toEqual(strip(await attempt('desk.two')));
+    expect(unknown).toMatchObject({ status: 401, body: { code: 'invalid-credentials' } });
   });
 
   it('five wrong passwords lock the account (the right one is then refused alike); admin unlocks it', async () => {
