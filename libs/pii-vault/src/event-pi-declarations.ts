@@ -245,6 +245,7 @@ export const LEDGER_EVENT_PI: {
   RestrictionLifted: SUBJECT_CODEC,
   DisclosedToThirdParty: SUBJECT_CODEC,
   SubjectAssigned: SUBJECT_CODEC,
+  LifecycleStageChanged: SUBJECT_CODEC,
   SubjectErased: SUBJECT_CODEC,
   RightsRequestFiled: { declared: RIGHTS_REQUEST_PI.RightsRequestFiled },
   RightsRequestVerified: { declared: RIGHTS_REQUEST_PI.RightsRequestVerified },

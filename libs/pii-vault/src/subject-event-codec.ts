@@ -119,6 +119,7 @@ async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): 
     case 'RestrictionLifted':
     case 'DisclosedToThirdParty':
     case 'SubjectAssigned':
+    case 'LifecycleStageChanged':
     case 'SubjectErased':
       return event;
     default: {

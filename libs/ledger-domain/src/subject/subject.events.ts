@@ -1,5 +1,6 @@
 import { LegalBasis } from '../legal-basis';
 import { Category } from '../registry/categories';
+import type { LifecycleStage } from './lifecycle';
 
 export type ChangeReason = 'update' | 'correction' | 'supplement';
 export const CHANGE_EVENT = { update: 'DataUpdated', correction: 'DataCorrected', supplement: 'DataSupplemented' } as const;
@@ -91,6 +92,8 @@ export type SubjectEvent<V = unknown> =
       data: { subjectId: string; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[]; consentId: string; disclosedAt: string };
     }
   | { type: 'SubjectAssigned'; data: { subjectId: string; departmentId: string; healthManagerId: string | null; assignedAt: string } }
+  /** A move of the customer's lifecycle stage (lifecycle.ts); `from` null: the first stage recorded at registration. */
+  | { type: 'LifecycleStageChanged'; data: { subjectId: string; from: LifecycleStage | null; to: LifecycleStage; purposeId: string; changedAt: string } }
   | {
       type: 'SubjectErased';
       /** `whole`: the subject ended (everything it held erased or held); absent on a partial erasure and on erasures recorded before it existed. */

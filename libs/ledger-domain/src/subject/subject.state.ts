@@ -1,6 +1,7 @@
 import { Category } from '../registry/categories';
 import { Assignment, UNASSIGNED } from '../assignment/assignment-scope';
 import { SubjectEvent } from './subject.events';
+import { DEFAULT_LIFECYCLE_STAGE, Lifecycle } from './lifecycle';
 
 export interface ConsentState {
   consentId: string;
@@ -32,6 +33,7 @@ interface Live {
   restrictions: Record<string, string[] | null>;
   /** The department and health manager the customer is assigned to (who may reach it: assignment-scope.ts). */
   assignment: Assignment;
+  lifecycle: Lifecycle;
 }
 
 export type SubjectState =
@@ -53,7 +55,18 @@ export function erasesWholeSubject(held: readonly string[], erasure: { erasedCat
 export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
   if (event.type === 'SubjectRegistered') {
     const { subjectId, registeredAt, minor } = event.data;
-    return { status: 'active', subjectId, createdAt: registeredAt, updatedAt: registeredAt, minor, held: {}, consents: {}, restrictions: {}, assignment: UNASSIGNED };
+    return {
+      status: 'active',
+      subjectId,
+      createdAt: registeredAt,
+      updatedAt: registeredAt,
+      minor,
+      held: {},
+      consents: {},
+      restrictions: {},
+      assignment: UNASSIGNED,
+      lifecycle: { stage: DEFAULT_LIFECYCLE_STAGE, changedAt: null },
+    };
   }
   if (state.status === 'absent') return state;
   if (event.type === 'SubjectErased') {
@@ -114,6 +127,8 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
       return touch(state, event.data.disclosedAt);
     case 'SubjectAssigned':
       return touch({ ...state, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId } }, event.data.assignedAt);
+    case 'LifecycleStageChanged':
+      return touch({ ...state, lifecycle: { stage: event.data.to, changedAt: event.data.changedAt } }, event.data.changedAt);
     default: {
       const unknown: never = event;
       return unknown;

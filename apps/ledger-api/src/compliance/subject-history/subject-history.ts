@@ -95,6 +95,8 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
       }
       case 'SubjectAssigned':
         return fact({ departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId });
+      case 'LifecycleStageChanged':
+        return fact({ from: event.data.from, to: event.data.to });
       case 'SubjectErased': {
         const { erasedCategories, retained, requestId } = event.data;
         for (const category of erasedCategories) held.delete(category);
