@@ -24,14 +24,17 @@ const HM_CATEGORIES = Object.keys(WRITES);
 
 const DEFAULTS: Record<string, { read: string[]; write: string[] }> = {
   front_desk: {
-    read: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption'],
-    write: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption'],
+    read: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption', 'customer_profile'],
+    write: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption', 'customer_profile'],
   },
   health_manager: {
-    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
-    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
+    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
   },
-  customer_service: { read: ['identity', 'contact', 'service_interactions'], write: ['identity', 'contact', 'service_interactions'] },
+  customer_service: {
+    read: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+  },
 };
 
 describe('category permission matrix over HTTP', () => {
@@ -82,8 +85,8 @@ describe('category permission matrix over HTTP', () => {
     expect(reply.status).toBe(200);
     for (const [role, permissions] of Object.entries(DEFAULTS)) expect({ role, ...reply.body.roles[role] }).toEqual({ role, ...permissions });
     for (const role of ['manager', 'auditor', 'ops', 'admin']) expect({ role, ...reply.body.roles[role] }).toEqual({ role, read: [], write: [] });
-    expect(reply.body.roles.staff.write).toHaveLength(10);
-    expect(reply.body.roles.compliance_officer.write).toHaveLength(10);
+    expect(reply.body.roles.staff.write).toHaveLength(11);
+    expect(reply.body.roles.compliance_officer.write).toHaveLength(11);
     expect(reply.body.roles.data_subject).toBeUndefined();
     expect((await call('GET', '/v1/access-matrix', as.front_desk)).status).toBe(403);
   });

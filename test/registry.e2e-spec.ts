@@ -218,6 +218,7 @@ describe('registry over HTTP', () => {
       consumption: true,
       service_interactions: false,
       preferences: false,
+      customer_profile: false,
     };
 
     it('lists every category with its fields, list fields and default sensitivity (contract, "Registry")', async () => {
@@ -226,7 +227,7 @@ describe('registry over HTTP', () => {
       expect(listed.body).toEqual([
         { name: 'identity', fields: ['name', 'gender', 'birthDate', 'ethnicity'], listFields: [], sensitive: false },
         { name: 'identity_document', fields: ['type', 'number'], listFields: [], sensitive: true },
-        { name: 'contact', fields: ['phone', 'email', 'address'], listFields: [], sensitive: false },
+        { name: 'contact', fields: ['phone', 'email', 'address', 'phones', 'addresses'], listFields: [], sensitive: false },
         { name: 'employment', fields: ['employer', 'title'], listFields: [], sensitive: false },
         { name: 'demographics', fields: ['maritalStatus', 'education'], listFields: [], sensitive: false },
         {
@@ -239,6 +240,7 @@ describe('registry over HTTP', () => {
         { name: 'consumption', fields: ['purchases'], listFields: ['purchases'], sensitive: true },
         { name: 'service_interactions', fields: ['services', 'surveys', 'complaints'], listFields: ['services', 'surveys', 'complaints'], sensitive: false },
         { name: 'preferences', fields: ['marketingChannels', 'interests'], listFields: ['marketingChannels', 'interests'], sensitive: false },
+        { name: 'customer_profile', fields: ['customerType', 'tier', 'tags', 'remarks'], listFields: [], sensitive: false },
       ]);
       expectProblem(await call('GET', '/v1/categories', undefined), 401, 'unauthorized');
     });

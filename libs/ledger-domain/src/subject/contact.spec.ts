@@ -1,4 +1,4 @@
-import { currentContact, phoneNumbers, primaryAddress, supersedeSingleContact } from './contact';
+import { currentContact, phoneNumbers, primaryAddress, primaryPhone, supersedeSingleContact } from './contact';
 
 describe('currentContact: files written before several phones and addresses', () => {
   it('shows an older file’s single phone and address as one-element lists, primary, the single fields kept for older clients', () => {
@@ -40,6 +40,8 @@ describe('currentContact: files written before several phones and addresses', ()
       }),
     ).toMatchObject({ province: 'B' });
     expect(primaryAddress({})).toBeUndefined();
+    expect(primaryPhone({ phones: [{ number: '+8613812345678' }, { number: '+14155552671', primary: true }] })).toBe('+14155552671');
+    expect(primaryPhone({ phone: '+8613812345678' })).toBe('+8613812345678');
   });
 });
 

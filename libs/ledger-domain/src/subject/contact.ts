@@ -66,6 +66,12 @@ export function phoneNumbers(fields: Record<string, unknown>): string[] {
   return Array.isArray(phones) ? phones.flatMap((entry) => (isObject(entry) && typeof entry.number === 'string' ? [entry.number] : [])) : [];
 }
 
+/** The primary phone number (else the first), an older file's single one included. */
+export function primaryPhone(fields: Record<string, unknown>): string | undefined {
+  const { phone } = currentContact(fields);
+  return typeof phone === 'string' ? phone : undefined;
+}
+
 /** The primary address (else the first), older files' single one included. */
 export function primaryAddress(fields: Record<string, unknown>): Record<string, unknown> | undefined {
   const { addresses } = currentContact(fields);

@@ -117,7 +117,7 @@ describe('customer file: lifecycle stage', () => {
 });
 
 describe('customer file: several phones and addresses', () => {
-  const change = (set: Record<string, unknown>): SubjectCommand => ({
+  const change = (set: Record<string, unknown>): Extract<SubjectCommand, { type: 'ChangeData' }> => ({
     type: 'ChangeData',
     category: 'contact',
     set,

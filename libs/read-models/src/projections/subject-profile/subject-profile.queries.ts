@@ -7,7 +7,7 @@ import type { SubjectProfileDocument } from './subject-profile.document';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { DOCUMENT_COLUMNS, documentOf, lifecycleOf } from './subject-profile.projection';
-import { phoneNumbers } from '@pi-ledger/ledger-domain/subject/contact';
+import { primaryPhone } from '@pi-ledger/ledger-domain/subject/contact';
 import { DEFAULT_LIFECYCLE_STAGE } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import { nameSearchKey, namePrefixQuery } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
@@ -151,6 +151,6 @@ export class SubjectProfileQueries {
     if (row.contact !== null) stored.contact = row.contact;
     if (row.customer_profile !== null) stored.customer_profile = row.customer_profile;
     const data = await openProfileData(this.vault, row.subject_id as string, stored);
-    return { name: data.identity?.name, phone: data.contact ? phoneNumbers(data.contact)[0] : undefined, customerProfile: data.customer_profile };
+    return { name: data.identity?.name, phone: data.contact ? primaryPhone(data.contact) : undefined, customerProfile: data.customer_profile };
   }
 }

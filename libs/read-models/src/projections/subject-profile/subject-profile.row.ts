@@ -3,7 +3,7 @@ import type { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { sealProfileData, StoredProfileData } from './profile-sealing';
-import { phoneNumbers, primaryAddress } from '@pi-ledger/ledger-domain/subject/contact';
+import { phoneNumbers, primaryAddress, primaryPhone } from '@pi-ledger/ledger-domain/subject/contact';
 
 /** A `subject_profile` row as written: the document plus its search keys and stats columns. */
 export interface SubjectProfileRow {
@@ -130,7 +130,7 @@ export async function toProfileRow(document: SubjectProfileDocument, vault: PiiV
     restrictions: document.restrictions,
     minor: document.minor,
     name_prefix_bidx: name && nameSearchKey(name) ? namePrefixIndexes(vault, name) : null,
-    phone_bidx: blindIndex(vault, 'phone', phoneNumbers(contact)[0]),
+    phone_bidx: blindIndex(vault, 'phone', primaryPhone(contact)),
     email_bidx: blindIndex(vault, 'email', contact.email),
     id_number_bidx: blindIndex(vault, 'id_number', idNumber),
     gender: clear(identity.gender) ?? null,
