@@ -96,7 +96,8 @@ export class SubjectProfileQueries {
       params.push(value);
       where.push(condition(`$${params.length}`));
     };
-    if (search.phoneBidx) add((p) => `phone_bidxs @> ARRAY[${p}::text]`, search.phoneBidx);
+    // phone_bidx too: a row a previous release's projector wrote during a rolling deploy has no list
+    if (search.phoneBidx) add((p) => `(phone_bidxs @> ARRAY[${p}::text] OR phone_bidx = ${p})`, search.phoneBidx);
     if (search.tagBidx) add((p) => `tag_bidxs @> ARRAY[${p}::text]`, search.tagBidx);
     if (search.customerType) add((p) => `customer_type = ${p}`, search.customerType);
     if (search.tier) add((p) => `tier = ${p}`, search.tier);
