@@ -19,6 +19,7 @@ const WRITES: Record<string, { method: 'PATCH' | 'POST'; path: string; body: unk
   health_records: { method: 'POST', path: 'health_records/exams/items', body: { item: { date: PAST, type: '年度体检' }, purposeId: HM } },
   consumption: { method: 'POST', path: 'consumption/purchases/items', body: { item: { date: PAST, item: '体检套餐', amount: 1280 }, purposeId: HM } },
   service_interactions: { method: 'POST', path: 'service_interactions/services/items', body: { item: { date: PAST, service: '营养咨询' }, purposeId: HM } },
+  customer_profile: { method: 'PATCH', path: 'customer_profile', body: { set: { tier: 'gold' }, reason: 'update', purposeId: HM } },
 };
 const HM_CATEGORIES = Object.keys(WRITES);
 
@@ -60,6 +61,7 @@ describe('category permission matrix over HTTP', () => {
       health_records: { exams: [{ date: PAST, type: '入职体检' }] },
       consumption: { purchases: [{ date: PAST, item: '会员卡', amount: 3000 }] },
       service_interactions: { services: [{ date: PAST, service: '健康讲座' }] },
+      customer_profile: { customerType: 'individual', tier: 'silver' },
     };
     const consents = [{ purposeId: HM, categories: ['health', 'identity_document', 'health_records', 'consumption'], separate: true }];
     const registered = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data, consents }));
@@ -109,7 +111,7 @@ describe('category permission matrix over HTTP', () => {
     const { rows } = await api.database.pool.query(
       `SELECT data FROM ledger_events WHERE type = 'PersonalDataAccessed' AND metadata->>'actor' = 'customer_service-1' ORDER BY position DESC LIMIT 1`,
     );
-    expect([...rows[0].data.categories].sort()).toEqual(['contact', 'identity', 'service_interactions']);
+    expect([...rows[0].data.categories].sort()).toEqual(['contact', 'customer_profile', 'identity', 'service_interactions']);
   });
 
   it('writes to each category succeed exactly where the role may write; a refused one is 403 naming the category and writes nothing', async () => {
