@@ -27,7 +27,7 @@ import { redactPi } from '@pi-ledger/platform/logging/pi-redaction';
 import { startEmbeddedPostgres } from '@pi-ledger/platform/database/embedded-postgres.server';
 import { createLedgerPool, ensureDatabase, migrateLedgerDatabase, withDatabase } from '@pi-ledger/platform/database/ledger-database';
 import { createHttpApp } from '@pi-ledger/platform/http/create-http-app';
-import { normaliseEmail, normaliseIdNumber, normalisePhone } from '@pi-ledger/pii-vault/normalise';
+import { normaliseEmail, normaliseIdNumber, normalisePhone, normaliseTag } from '@pi-ledger/pii-vault/normalise';
 import { PII_VAULT, PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
 import { BlindIndexKind, EncryptedValue, FieldContext, PiiVault, ShredTombstone } from '@pi-ledger/pii-vault/pii-vault';
 
@@ -802,7 +802,7 @@ export class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
   }
 
   blindIndex(kind: BlindIndexKind, value: string): string {
-    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text }[kind];
+    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text, tag: normaliseTag }[kind];
     return createHmac('sha256', this.indexKey)
       .update(`${kind}\n${normalise(value)}`, 'utf8')
       .digest('hex');

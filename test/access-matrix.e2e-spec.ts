@@ -19,19 +19,23 @@ const WRITES: Record<string, { method: 'PATCH' | 'POST'; path: string; body: unk
   health_records: { method: 'POST', path: 'health_records/exams/items', body: { item: { date: PAST, type: '年度体检' }, purposeId: HM } },
   consumption: { method: 'POST', path: 'consumption/purchases/items', body: { item: { date: PAST, item: '体检套餐', amount: 1280 }, purposeId: HM } },
   service_interactions: { method: 'POST', path: 'service_interactions/services/items', body: { item: { date: PAST, service: '营养咨询' }, purposeId: HM } },
+  customer_profile: { method: 'PATCH', path: 'customer_profile', body: { set: { tier: 'gold' }, reason: 'update', purposeId: HM } },
 };
 const HM_CATEGORIES = Object.keys(WRITES);
 
 const DEFAULTS: Record<string, { read: string[]; write: string[] }> = {
   front_desk: {
-    read: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption'],
-    write: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption'],
+    read: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption', 'customer_profile'],
+    write: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption', 'customer_profile'],
   },
   health_manager: {
-    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
-    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
+    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
   },
-  customer_service: { read: ['identity', 'contact', 'service_interactions'], write: ['identity', 'contact', 'service_interactions'] },
+  customer_service: {
+    read: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+  },
 };
 
 describe('category permission matrix over HTTP', () => {
@@ -57,6 +61,7 @@ describe('category permission matrix over HTTP', () => {
       health_records: { exams: [{ date: PAST, type: '入职体检' }] },
       consumption: { purchases: [{ date: PAST, item: '会员卡', amount: 3000 }] },
       service_interactions: { services: [{ date: PAST, service: '健康讲座' }] },
+      customer_profile: { customerType: 'individual', tier: 'silver' },
     };
     const consents = [{ purposeId: HM, categories: ['health', 'identity_document', 'health_records', 'consumption'], separate: true }];
     const registered = await call('POST', '/v1/subjects', await tokens(api).staff(), registration({ data, consents }));
@@ -82,8 +87,8 @@ describe('category permission matrix over HTTP', () => {
     expect(reply.status).toBe(200);
     for (const [role, permissions] of Object.entries(DEFAULTS)) expect({ role, ...reply.body.roles[role] }).toEqual({ role, ...permissions });
     for (const role of ['manager', 'auditor', 'ops', 'admin']) expect({ role, ...reply.body.roles[role] }).toEqual({ role, read: [], write: [] });
-    expect(reply.body.roles.staff.write).toHaveLength(10);
-    expect(reply.body.roles.compliance_officer.write).toHaveLength(10);
+    expect(reply.body.roles.staff.write).toHaveLength(11);
+    expect(reply.body.roles.compliance_officer.write).toHaveLength(11);
     expect(reply.body.roles.data_subject).toBeUndefined();
     expect((await call('GET', '/v1/access-matrix', as.front_desk)).status).toBe(403);
   });
@@ -117,7 +122,7 @@ describe('category permission matrix over HTTP', () => {
     const { rows } = await api.database.pool.query(
       `SELECT data FROM ledger_events WHERE type = 'PersonalDataAccessed' AND metadata->>'actor' = 'customer_service-1' ORDER BY position DESC LIMIT 1`,
     );
-    expect([...rows[0].data.categories].sort()).toEqual(['contact', 'identity', 'service_interactions']);
+    expect([...rows[0].data.categories].sort()).toEqual(['contact', 'customer_profile', 'identity', 'service_interactions']);
   });
 
   it('writes to each category succeed exactly where the role may write; a refused one is 403 naming the category and writes nothing', async () => {

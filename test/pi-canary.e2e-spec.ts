@@ -36,11 +36,15 @@ const C = {
   rejectReason: 'Cnryrejectreason',
   extendReason: 'Cnryextendreason',
   otherName: 'Cnryothername',
+  secondAddress: 'Cnrysecondaddress 7',
+  tag: 'Cnrytag',
+  remarks: 'Cnryremarks',
 } as const;
 const CANARIES = Object.values(C);
 const PHONE = '+8613987650123';
+const LANDLINE = '+862161239876';
 const ID_NUMBER = residentId('1975-03-09', 77, '310115');
-const SECRETS = [...CANARIES, PHONE, PHONE.slice(3), ID_NUMBER];
+const SECRETS = [...CANARIES, PHONE, PHONE.slice(3), LANDLINE, LANDLINE.slice(3), ID_NUMBER];
 const HM = 'health-management';
 
 const found = (text: string) => SECRETS.filter((secret) => text.toLowerCase().includes(secret.toLowerCase()));
@@ -85,6 +89,14 @@ describe('PI canaries: none outside the vault’s sealing and the read models', 
     const { subjectId } = await register(C.name, { name: C.guardian, relation: C.guardianRelation });
     await ok(staff, 'PATCH', `/v1/subjects/${subjectId}/data/contact`, { set: { email: C.patchEmail }, reason: 'update', purposeId: HM });
     await ok(staff, 'POST', `/v1/subjects/${subjectId}/data/health/allergies/items`, { item: C.allergy, purposeId: HM });
+    // the customer file's lists, classification and lifecycle (issue #14)
+    await ok(staff, 'PATCH', `/v1/subjects/${subjectId}/data/contact`, {
+      set: { phones: [{ number: PHONE, primary: true }, { number: LANDLINE }], addresses: [{ type: 'work', divisionCode: '310115', line: C.secondAddress }] },
+      reason: 'update',
+      purposeId: HM,
+    });
+    await ok(staff, 'PATCH', `/v1/subjects/${subjectId}/data/customer_profile`, { set: { tier: 'gold', tags: [C.tag], remarks: C.remarks }, reason: 'update', purposeId: HM });
+    await ok(staff, 'PUT', `/v1/subjects/${subjectId}/lifecycle`, { stage: 'dormant', purposeId: HM });
     const research = await ok(staff, 'POST', `/v1/subjects/${subjectId}/consents`, {
       purposeId: 'research',
       categories: ['health'],

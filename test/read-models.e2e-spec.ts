@@ -80,6 +80,7 @@ describe('read models over HTTP', () => {
               status: 'active',
               updatedAt: expect.any(String),
               assignment: { departmentId: null, healthManagerId: null },
+              lifecycle: { stage: 'active', changedAt: null },
             },
           ],
         });
@@ -178,7 +179,7 @@ describe('read models over HTTP', () => {
       const log = await accessLog(subjectId, 2);
       expect(log.items).toEqual([
         expect.objectContaining({ subjectId, actor: 'staff-wang', roles: ['staff'], purposeId: 'health-management', via: 'profile', revealed: [] }),
-        expect.objectContaining({ subjectId, actor: 'staff-wang', purposeId: 'health-management', via: 'profile', revealed: ['contact.phone'] }),
+        expect.objectContaining({ subjectId, actor: 'staff-wang', purposeId: 'health-management', via: 'profile', revealed: ['contact.phone', 'contact.phones'] }),
       ]);
       expect(log.items[1].categories.sort()).toEqual(['contact', 'identity', 'identity_document']);
       expect(log.items[0]).toEqual({

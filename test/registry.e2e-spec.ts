@@ -218,6 +218,7 @@ describe('registry over HTTP', () => {
       consumption: true,
       service_interactions: false,
       preferences: false,
+      customer_profile: false,
     };
 
     it('lists every category with its fields, list fields and default sensitivity (contract, "Registry")', async () => {
@@ -226,7 +227,7 @@ describe('registry over HTTP', () => {
       expect(listed.body).toEqual([
         { name: 'identity', fields: ['name', 'gender', 'birthDate', 'ethnicity'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
         { name: 'identity_document', fields: ['type', 'number'], listFields: [], sensitive: true, retentionAfterEndDays: 0 },
-        { name: 'contact', fields: ['phone', 'email', 'address'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
+        { name: 'contact', fields: ['phone', 'email', 'address', 'phones', 'addresses'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
         { name: 'employment', fields: ['employer', 'title'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
         { name: 'demographics', fields: ['maritalStatus', 'education'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
         {
@@ -246,6 +247,7 @@ describe('registry over HTTP', () => {
           retentionAfterEndDays: 0,
         },
         { name: 'preferences', fields: ['marketingChannels', 'interests'], listFields: ['marketingChannels', 'interests'], sensitive: false, retentionAfterEndDays: 0 },
+        { name: 'customer_profile', fields: ['customerType', 'tier', 'tags', 'remarks'], listFields: [], sensitive: false, retentionAfterEndDays: 0 },
       ]);
       expectProblem(await call('GET', '/v1/categories', undefined), 401, 'unauthorized');
     });

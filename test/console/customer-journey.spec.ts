@@ -50,7 +50,7 @@ describe('console: a walk-in from registration to the access log', () => {
     const subjectId = page.url().split('/').pop()!;
     await page.getByRole('heading', { name: NAME }).waitFor();
     await page.getByRole('tab', { name: '联系方式' }).click();
-    await page.getByText('+86139****5678').waitFor();
+    await page.getByText('+86139****5678', { exact: true }).waitFor();
 
     // search by phone: the term stays out of the console's address
     await page.getByRole('menuitem', { name: '客户查询' }).click();
@@ -64,7 +64,7 @@ describe('console: a walk-in from registration to the access log', () => {
     await page.getByText(/此次查看将被记录在访问日志中/).waitFor();
     await page.getByRole('button', { name: '确认显示' }).click();
     await page.getByRole('tab', { name: '联系方式' }).click();
-    await page.getByText('+8613912345678').waitFor();
+    await page.getByText('+8613912345678', { exact: true }).waitFor();
     await page.getByRole('tab', { name: '证件信息' }).click();
     await page.getByText(ID_NUMBER).waitFor();
     await screenshot(page, 'journey-front-desk-file');

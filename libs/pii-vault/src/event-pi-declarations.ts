@@ -337,6 +337,7 @@ export const LEDGER_EVENT_PI: {
   DisclosedToThirdParty: SUBJECT_CODEC,
   SubjectAssigned: SUBJECT_CODEC,
   RelationshipEnded: SUBJECT_CODEC,
+  LifecycleStageChanged: SUBJECT_CODEC,
   SubjectErased: SUBJECT_CODEC,
   RightsRequestFiled: { declared: RIGHTS_REQUEST_PI.RightsRequestFiled },
   RightsRequestVerified: { declared: RIGHTS_REQUEST_PI.RightsRequestVerified },

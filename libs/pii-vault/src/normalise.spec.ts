@@ -1,4 +1,4 @@
-import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
+import { normaliseEmail, normaliseIdNumber, normalisePhone, normaliseTag } from './normalise';
 
 describe('normalisePhone', () => {
   it.each([
@@ -25,8 +25,21 @@ describe('normalisePhone', () => {
   it('keeps other international numbers in + form and guesses no country for the rest', () => {
     expect(normalisePhone('+852 9123 4567')).toBe('+85291234567');
     expect(normalisePhone('00852 9123 4567')).toBe('+85291234567');
-    expect(normalisePhone('010-8765 4321')).toBe('01087654321');
+    expect(normalisePhone('+1 415 555 2671')).toBe('+14155552671');
     expect(normalisePhone('1381234567')).toBe('1381234567');
+  });
+
+  it('writes valid mainland landlines in E.164, the area code read without its trunk 0', () => {
+    expect(normalisePhone('010-8765 4321')).toBe('+861087654321');
+    expect(normalisePhone('(0755) 8888 6666')).toBe('+8675588886666');
+    expect(normalisePhone('+86 10 8765 4321')).toBe('+861087654321');
+  });
+});
+
+describe('normaliseTag', () => {
+  it('compares labels without case, width or extra spaces', () => {
+    expect(normaliseTag('  ＶＩＰ  Gold ')).toBe('vip gold');
+    expect(normaliseTag('高血压')).toBe('高血压');
   });
 });
 

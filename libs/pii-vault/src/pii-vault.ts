@@ -7,7 +7,7 @@ import { aad, dataKeyAad, FIELD_AAD_LABEL, open, seal, unwrapKey, wrapKey } from
 import { BoundedLru } from './key-cache';
 import { rotateKek } from './kek-rotation';
 import { generateKeys, kekIdOf } from './master-key';
-import { normaliseEmail, normaliseIdNumber, normalisePhone } from './normalise';
+import { normaliseEmail, normaliseIdNumber, normalisePhone, normaliseTag } from './normalise';
 import { DataErasedError, DecryptionFailedError, MasterKeyMismatchError } from './pii-vault.errors';
 import { ShredListener } from './shred-listener';
 import { ShredVacuum, ShredVacuumMode } from './shred-vacuum';
@@ -47,7 +47,7 @@ export interface ShredTombstone {
   actor: string;
 }
 /** `name_prefix`: a prefix of a name's search key (see nameSearchKey in the profile read model), for prefix search without the name in clear. */
-export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix';
+export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix' | 'tag';
 
 export interface PiiVaultOptions {
   /** Unwrapped data keys held in memory (LRU). Default 100,000 (a few hundred bytes each: tens of MiB), enough for a centre's active customers × categories. */
@@ -95,6 +95,7 @@ const NORMALISERS: Record<BlindIndexKind, (value: string) => string> = {
   id_number: normaliseIdNumber,
   // the caller passes the normalised search key's prefix: NFKC, lower case, no spaces
   name_prefix: (value) => value,
+  tag: normaliseTag,
 };
 
 export function isEncryptedValue(x: unknown): x is EncryptedValue {

@@ -120,6 +120,7 @@ async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): 
     case 'DisclosedToThirdParty':
     case 'SubjectAssigned':
     case 'RelationshipEnded':
+    case 'LifecycleStageChanged':
     case 'SubjectErased':
       return event;
     default: {

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { TRANSFER_MECHANISMS } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
+import { LIFECYCLE_STAGES, LifecycleStage } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
 const PURPOSE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const RESTRICTION_KINDS = ['purposes', 'automated-decision-making'] as const;
@@ -34,6 +35,15 @@ export class RegisterSubjectDto {
   @ApiProperty({ description: 'Category → fields, e.g. {"identity": {"name": "张三"}, "contact": {"phone": "+8613812345678"}}' })
   @IsObject()
   data: Record<string, unknown>;
+  @ApiPropertyOptional({ enum: LIFECYCLE_STAGES, description: 'The first lifecycle stage (absent: active from the registration); needs customer_profile within the purpose' })
+  @IsOptional()
+  @IsIn([...LIFECYCLE_STAGES])
+  lifecycleStage?: LifecycleStage;
+}
+
+export class ChangeLifecycleDto {
+  @ApiProperty({ enum: LIFECYCLE_STAGES }) @IsIn([...LIFECYCLE_STAGES]) stage: LifecycleStage;
+  @ApiProperty({ description: 'A purpose covering customer_profile for this customer' }) @IsString() @Matches(PURPOSE_ID) purposeId: string;
 }
 
 export class ChangeDataDto {

@@ -1,7 +1,9 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsNumber,
@@ -22,6 +24,10 @@ import { flatten } from '@pi-ledger/platform/http/validation.pipe';
 import { normaliseEmail, normalisePhone } from '@pi-ledger/pii-vault/normalise';
 import { CATEGORIES, Category, isListField } from '@pi-ledger/ledger-domain/registry/categories';
 import { isRealDate } from '@pi-ledger/ledger-domain/validation/resident-id';
+import { ADDRESS_TYPES, PHONE_TYPES } from '@pi-ledger/ledger-domain/subject/contact';
+import { CUSTOMER_TIERS, CUSTOMER_TYPES, MAX_TAG_LENGTH, MAX_TAGS } from '@pi-ledger/ledger-domain/subject/customer-profile';
+import { normaliseTag } from '@pi-ledger/pii-vault/normalise';
+import { normaliseContactLists } from './contact/contact-lists';
 
 /** The fields declared with @IsPastDate, per DTO class: checked against the ledger's clock after validation. */
 const PAST_DATE_FIELDS = new WeakMap<object, Set<string>>();
@@ -100,6 +106,26 @@ export class AddressFields {
   @IsOptional() @Text(300) line?: string;
 }
 
+/** One of a customer's phones: typed any common way, stored in E.164 (contact/phone-number.ts). */
+export class PhoneEntryFields {
+  @IsString() @Length(3, 40) number: string;
+  @IsOptional() @IsIn([...PHONE_TYPES]) type?: string;
+  @IsOptional() @IsBoolean() primary?: boolean;
+}
+
+/** One of a customer's addresses, its division checked against GB/T 2260 (contact/administrative-divisions.ts). */
+export class AddressEntryFields {
+  @IsIn([...ADDRESS_TYPES]) type: string;
+  @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code, e.g. CN' }) country?: string;
+  @IsOptional() @Matches(/^\d{6}$/, { message: 'divisionCode must be a 6-digit GB/T 2260 code' }) divisionCode?: string;
+  @IsOptional() @Text(50) province?: string;
+  @IsOptional() @Text(50) city?: string;
+  @IsOptional() @Text(50) district?: string;
+  @IsOptional() @Text(300) line?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9 -]{3,10}$/, { message: 'postalCode must be 3 to 10 letters, digits, spaces or hyphens' }) postalCode?: string;
+  @IsOptional() @IsBoolean() primary?: boolean;
+}
+
 export class ContactFields {
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? (normalisePhone(value) ?? value) : value))
@@ -107,6 +133,22 @@ export class ContactFields {
   phone?: string;
   @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? normaliseEmail(value) : value)) @IsEmail() email?: string;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AddressFields) address?: AddressFields;
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => PhoneEntryFields) phones?: PhoneEntryFields[];
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => AddressEntryFields) addresses?: AddressEntryFields[];
+}
+
+/** The centre's classification of the customer and staff's remarks (category customer_profile). */
+export class CustomerProfileFields {
+  @IsOptional() @IsIn([...CUSTOMER_TYPES]) customerType?: string;
+  @IsOptional() @IsIn([...CUSTOMER_TIERS]) tier?: string;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_TAGS)
+  @IsString({ each: true })
+  @Transform(({ value }) => (Array.isArray(value) ? value.map((tag) => (typeof tag === 'string' ? tag.normalize('NFKC').trim().replace(/\s+/g, ' ') : tag)) : value))
+  @Length(1, MAX_TAG_LENGTH, { each: true })
+  tags?: string[];
+  @IsOptional() @Text(2000) remarks?: string;
 }
 
 export class EmploymentFields {
@@ -199,6 +241,7 @@ const FIELD_CLASSES: Record<Category, new () => object> = {
   consumption: ConsumptionFields,
   service_interactions: ServiceInteractionsFields,
   preferences: PreferencesFields,
+  customer_profile: CustomerProfileFields,
 };
 
 /** The element class of each list field, for "add one item" requests. */
@@ -232,8 +275,22 @@ export function validateCategoryFields(category: Category, input: unknown, path:
   for (const field of nulls) {
     if (!(CATEGORIES[category].fields as readonly string[]).includes(field)) problems.push({ path: `${path}.${field}`, message: 'unknown field' });
   }
-  const value = { ...JSON.parse(JSON.stringify(instance)), ...Object.fromEntries(nulls.map((k) => [k, null])) };
-  return { value, problems };
+  const checked = problems.length > 0 ? { value: JSON.parse(JSON.stringify(instance)), problems: [] } : crossFieldChecks(category, JSON.parse(JSON.stringify(instance)), path);
+  const value = { ...checked.value, ...Object.fromEntries(nulls.map((k) => [k, null])) };
+  return { value, problems: [...problems, ...checked.problems] };
+}
+
+/** What a field's decorators cannot see: phones and addresses against each other and the division table, tags against each other. */
+function crossFieldChecks(category: Category, fields: Record<string, unknown>, path: string): Validated<Record<string, unknown>> {
+  if (category === 'contact') return normaliseContactLists(fields, path);
+  if (category !== 'customer_profile' || !Array.isArray(fields.tags)) return { value: fields, problems: [] };
+  const first = new Map<string, number>();
+  const problems = (fields.tags as string[]).flatMap((tag, index) => {
+    const seen = first.get(normaliseTag(tag));
+    if (seen === undefined) first.set(normaliseTag(tag), index);
+    return seen === undefined ? [] : [{ path: `${path}.tags[${index}]`, message: `repeats tags[${seen}]` }];
+  });
+  return { value: fields, problems };
 }
 
 /** Validates one element of a list field such as `health_records.exams`. */

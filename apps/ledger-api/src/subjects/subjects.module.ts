@@ -28,6 +28,8 @@ import { DepartmentsModule } from '../departments/departments.module';
 import { BreakGlassModule } from '../compliance/break-glass/break-glass.module';
 import { AssignSubjectHandler } from './assignment/assign-subject.handler';
 import { AssignSubjectHttpController } from './assignment/assign-subject.http.controller';
+import { ChangeLifecycleStageHandler } from './lifecycle/change-lifecycle.handler';
+import { LifecycleHttpController } from './lifecycle/lifecycle.http.controller';
 import { CustomerNumbersService } from './customer-numbers/customer-numbers.service';
 import { CustomerNumbersHttpController } from './customer-numbers/customer-numbers.http.controller';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
@@ -52,6 +54,7 @@ registerProblemCodes({
   'rights-request-not-found': { status: 422, title: 'The named rights request does not exist' },
   'rights-request-mismatch': { status: 422, title: 'The named rights request is not one this change can fulfil' },
   'rights-request-not-open': { status: 409, title: 'The named rights request is not verified or in progress' },
+  'lifecycle-transition-not-allowed': { status: 409, title: 'The customer cannot move to that lifecycle stage from its current one' },
 } satisfies Record<SubjectErrorCode, unknown>);
 
 registerProblemCodes({
@@ -78,6 +81,7 @@ registerProblemCodes({
     SubjectRegistersHttpController,
     AccessLogHttpController,
     AssignSubjectHttpController,
+    LifecycleHttpController,
     CustomerNumbersHttpController,
   ],
   providers: [
@@ -95,6 +99,7 @@ registerProblemCodes({
     ReadSubjectHandler,
     SearchSubjectsHandler,
     AssignSubjectHandler,
+    ChangeLifecycleStageHandler,
     CustomerNumbersService,
     CustomerNumberQueries,
   ],

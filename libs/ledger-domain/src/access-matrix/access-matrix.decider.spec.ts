@@ -30,9 +30,12 @@ describe('access matrix decider', () => {
     const { events } = given().when({ type: 'SeedDefaults', now: NOW });
     const byRole = Object.fromEntries((events ?? []).map((event) => [event.data.role, { read: event.data.read, write: event.data.write }]));
     expect(Object.keys(byRole).sort()).toEqual(['admin', 'auditor', 'compliance_officer', 'customer_service', 'front_desk', 'health_manager', 'manager', 'ops', 'staff']);
-    expect(byRole.front_desk.read).toEqual(['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption']);
-    expect(byRole.health_manager.write).toEqual(['identity', 'contact', 'health', 'health_records', 'service_interactions']);
-    expect(byRole.customer_service).toEqual({ read: ['identity', 'contact', 'service_interactions'], write: ['identity', 'contact', 'service_interactions'] });
+    expect(byRole.front_desk.read).toEqual(['identity', 'identity_document', 'contact', 'employment', 'demographics', 'consumption', 'customer_profile']);
+    expect(byRole.health_manager.write).toEqual(['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile']);
+    expect(byRole.customer_service).toEqual({
+      read: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+      write: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+    });
     for (const none of ['manager', 'auditor', 'ops', 'admin']) expect(byRole[none]).toEqual({ read: [], write: [] });
     expect(byRole.staff).toEqual({ read: CATEGORY_NAMES, write: CATEGORY_NAMES });
     expect(byRole.compliance_officer).toEqual({ read: CATEGORY_NAMES, write: CATEGORY_NAMES });
@@ -64,8 +67,15 @@ describe('access matrix rules', () => {
   const matrix = seeded();
 
   it('reads are the union over the caller’s roles', () => {
-    expect(permittedCategories(matrix, ['customer_service'], 'read')).toEqual(['identity', 'contact', 'service_interactions']);
-    expect(permittedCategories(matrix, ['customer_service', 'health_manager'], 'read')).toEqual(['identity', 'contact', 'health', 'health_records', 'service_interactions']);
+    expect(permittedCategories(matrix, ['customer_service'], 'read')).toEqual(['identity', 'contact', 'service_interactions', 'customer_profile']);
+    expect(permittedCategories(matrix, ['customer_service', 'health_manager'], 'read')).toEqual([
+      'identity',
+      'contact',
+      'health',
+      'health_records',
+      'service_interactions',
+      'customer_profile',
+    ]);
     expect(permittedCategories(matrix, ['manager', 'ops'], 'read')).toEqual([]);
     expect(permittedCategories(matrix, ['unknown-role'], 'write')).toEqual([]);
   });

@@ -25,14 +25,17 @@ const ALL: Category[] = [...CATEGORY_NAMES];
 export const DEFAULT_ACCESS_MATRIX = {
   staff: { read: ALL, write: ALL },
   front_desk: {
-    read: ['identity', 'identity_document', 'contact', 'demographics', 'employment', 'consumption'],
-    write: ['identity', 'identity_document', 'contact', 'demographics', 'employment', 'consumption'],
+    read: ['identity', 'identity_document', 'contact', 'demographics', 'employment', 'consumption', 'customer_profile'],
+    write: ['identity', 'identity_document', 'contact', 'demographics', 'employment', 'consumption', 'customer_profile'],
   },
   health_manager: {
-    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
-    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions'],
+    read: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'health', 'health_records', 'service_interactions', 'customer_profile'],
   },
-  customer_service: { read: ['identity', 'contact', 'service_interactions'], write: ['identity', 'contact', 'service_interactions'] },
+  customer_service: {
+    read: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+    write: ['identity', 'contact', 'service_interactions', 'customer_profile'],
+  },
   manager: { read: [], write: [] },
   // as today: reads every category; writes only where its routes let it (fulfilling a rights request's correction)
   compliance_officer: { read: ALL, write: ALL },

@@ -13,7 +13,7 @@ export const DEFAULT_PURPOSES: Purpose[] = [
     name: 'Health management services',
     description: 'Providing the health-management services the customer signed up for: check-ups, records, follow-ups, service history.',
     legalBasis: 'contract',
-    categories: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'health', 'health_records', 'consumption', 'service_interactions'],
+    categories: ['identity', 'identity_document', 'contact', 'employment', 'demographics', 'health', 'health_records', 'consumption', 'service_interactions', 'customer_profile'],
     necessaryForService: true,
     retentionDays: 3650,
     requiresAssessment: false,

@@ -8,6 +8,11 @@ import { assertMayProcess, AUTOMATED_DECISIONS_ID, isSensitive, knownPurpose, se
 import { crossBorderProvision } from '../assessments/cross-border';
 import { AgeFact, CHANGE_EVENT, ChangeReason, ErasureGrounds, Guardian, Recipient, RelationshipEndReason, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
+import { supersedeSingleContact } from './contact';
+import { LIFECYCLE_TRANSITIONS, LifecycleStage } from './lifecycle';
+
+/** The category whose purpose and consents cover the customer's classification and lifecycle stage. */
+export const LIFECYCLE_CATEGORY: Category = 'customer_profile';
 
 /** PIPL Art. 31: a child under 14 needs a guardian's consent. */
 export const MINOR_AGE = 14;
@@ -58,6 +63,8 @@ export type SubjectCommand =
       ageYears?: number;
       /** Assign the new customer at once (a scoped registrant's own department: assignment-scope.ts). */
       assignTo?: { departmentId: string; healthManagerId: string | null };
+      /** The first lifecycle stage, recorded when given (absent: active from the registration). */
+      lifecycleStage?: LifecycleStage;
     })
   | (Context & {
       type: 'ChangeData';
@@ -75,6 +82,7 @@ export type SubjectCommand =
   | (Context & { type: 'RestrictProcessing'; restrictionId: string; purposeIds?: string[]; reason: string })
   | (Context & { type: 'LiftRestriction'; restrictionId: string })
   | (Context & { type: 'AssignSubject'; departmentId: string; healthManagerId: string | null })
+  | (Context & { type: 'ChangeLifecycleStage'; stage: LifecycleStage; purposeId: string })
   | (Context & { type: 'Disclose'; disclosureId: string; recipient: Recipient; purposeId: string; categories: Category[] })
   /** The centre's relationship with the customer ended: processing stops but for storage, each category kept for its retention after the end. */
   | (Context & { type: 'EndRelationship'; reason: RelationshipEndReason; restrictionId: string })
@@ -116,8 +124,9 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       const age = ageFact(command, live);
       const held = live.held[command.category];
       assertDocumentNumber(command.category, held, command.set, 'set');
+      const set = command.category === 'contact' ? contactSet(held ?? [], command.set) : command.set;
       if (!held) {
-        const fields = Object.fromEntries(Object.entries(command.set).filter(([, value]) => value !== null));
+        const fields = Object.fromEntries(Object.entries(set).filter(([, value]) => value !== null));
         return [{ type: 'DataCollected', data: { subjectId, category: command.category, purposeId: command.purposeId, fields, ...age, collectedAt: command.now } }];
       }
       const { reason, rightsRequestId } = command;
@@ -130,7 +139,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
             purposeId: command.purposeId,
             reason,
             ...(rightsRequestId ? { rightsRequestId } : {}),
-            set: command.set,
+            set,
             ...age,
             changedAt: command.now,
           },
@@ -194,6 +203,19 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
         ...decideSubject({ type: 'RestrictProcessing', restrictionId, reason: RELATIONSHIP_ENDED_RESTRICTION_REASON, now, registry }, live),
       ];
     }
+    case 'ChangeLifecycleStage': {
+      assertMayProcess(command.registry, live, command.purposeId, [LIFECYCLE_CATEGORY]);
+      const from = live.lifecycle.stage;
+      if (from === command.stage) return []; // at that stage already
+      if (!LIFECYCLE_TRANSITIONS[from].includes(command.stage)) {
+        throw new DomainError<SubjectErrorCode>('lifecycle-transition-not-allowed', `a ${from} customer cannot become ${command.stage}`, {
+          from,
+          to: command.stage,
+          allowed: [...LIFECYCLE_TRANSITIONS[from]],
+        });
+      }
+      return [{ type: 'LifecycleStageChanged', data: { subjectId, from, to: command.stage, purposeId: command.purposeId, changedAt: command.now } }];
+    }
     case 'Erase':
       return erase(command, live);
     default: {
@@ -223,7 +245,8 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
     consents: Object.fromEntries(granted.map((event) => [event.data.consentId, toConsentState(event)])),
   };
   const categories = Object.keys(command.data) as Category[];
-  assertMayProcess(registry, prospective, purpose.id, categories);
+  const stage = command.lifecycleStage;
+  assertMayProcess(registry, prospective, purpose.id, stage && !categories.includes(LIFECYCLE_CATEGORY) ? [...categories, LIFECYCLE_CATEGORY] : categories);
 
   return [
     {
@@ -236,6 +259,7 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
       data: { subjectId, category, purposeId: purpose.id, fields: command.data[category] ?? {}, collectedAt: now },
     })),
     ...(command.assignTo ? [{ type: 'SubjectAssigned' as const, data: { subjectId, ...command.assignTo, assignedAt: now } }] : []),
+    ...(stage ? [{ type: 'LifecycleStageChanged' as const, data: { subjectId, from: null, to: stage, purposeId: purpose.id, changedAt: now } }] : []),
   ];
 }
 
@@ -315,6 +339,13 @@ function assertNamedRequest(command: Extract<SubjectCommand, { type: 'ChangeData
       status: rightsRequest.status,
     });
   }
+}
+
+/** A change of contact: the lists replace an older file's single phone and address (contact.ts). */
+function contactSet(held: readonly string[], set: Record<string, unknown>): Record<string, unknown> {
+  const superseded = supersedeSingleContact(held, set);
+  if (superseded.problem) throw new InvalidInput([{ path: `set.${superseded.problem.field}`, message: superseded.problem.message }]);
+  return superseded.set;
 }
 
 /**

@@ -18,4 +18,5 @@ export type SubjectErrorCode =
   | 'no-legal-basis'
   | 'rights-request-not-found'
   | 'rights-request-mismatch'
-  | 'rights-request-not-open';
+  | 'rights-request-not-open'
+  | 'lifecycle-transition-not-allowed';

@@ -1,5 +1,6 @@
 import { LegalBasis } from '../legal-basis';
 import { Category } from '../registry/categories';
+import type { LifecycleStage } from './lifecycle';
 
 export type ChangeReason = 'update' | 'correction' | 'supplement';
 export const CHANGE_EVENT = { update: 'DataUpdated', correction: 'DataCorrected', supplement: 'DataSupplemented' } as const;
@@ -112,6 +113,8 @@ export type SubjectEvent<V = unknown> =
   | { type: 'SubjectAssigned'; data: { subjectId: string; departmentId: string; healthManagerId: string | null; assignedAt: string } }
   /** The centre's relationship with the customer ended: from then on each category is kept only for its retention after the end (registry). */
   | { type: 'RelationshipEnded'; data: { subjectId: string; reason: RelationshipEndReason; endedAt: string } }
+  /** A move of the customer's lifecycle stage (lifecycle.ts); `from` null: the first stage recorded at registration. */
+  | { type: 'LifecycleStageChanged'; data: { subjectId: string; from: LifecycleStage | null; to: LifecycleStage; purposeId: string; changedAt: string } }
   | {
       type: 'SubjectErased';
       /**

@@ -1,6 +1,7 @@
 import { Category } from '../registry/categories';
 import { Assignment, UNASSIGNED } from '../assignment/assignment-scope';
 import { SubjectEvent } from './subject.events';
+import { DEFAULT_LIFECYCLE_STAGE, Lifecycle } from './lifecycle';
 
 export interface ConsentState {
   consentId: string;
@@ -34,6 +35,7 @@ interface Live {
   assignment: Assignment;
   /** When the centre's relationship with the customer ended (RelationshipEnded); absent while it lasts. */
   relationshipEndedAt?: string;
+  lifecycle: Lifecycle;
 }
 
 export type SubjectState =
@@ -63,7 +65,18 @@ export function endsSubject(held: readonly string[], erasure: { erasedCategories
 export function evolveSubject(state: SubjectState, event: SubjectEvent): SubjectState {
   if (event.type === 'SubjectRegistered') {
     const { subjectId, registeredAt, minor } = event.data;
-    return { status: 'active', subjectId, createdAt: registeredAt, updatedAt: registeredAt, minor, held: {}, consents: {}, restrictions: {}, assignment: UNASSIGNED };
+    return {
+      status: 'active',
+      subjectId,
+      createdAt: registeredAt,
+      updatedAt: registeredAt,
+      minor,
+      held: {},
+      consents: {},
+      restrictions: {},
+      assignment: UNASSIGNED,
+      lifecycle: { stage: DEFAULT_LIFECYCLE_STAGE, changedAt: null },
+    };
   }
   if (state.status === 'absent') return state;
   if (event.type === 'SubjectErased') {
@@ -126,6 +139,8 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
       return touch({ ...state, relationshipEndedAt: state.relationshipEndedAt ?? event.data.endedAt }, event.data.endedAt);
     case 'SubjectAssigned':
       return touch({ ...state, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId } }, event.data.assignedAt);
+    case 'LifecycleStageChanged':
+      return touch({ ...state, lifecycle: { stage: event.data.to, changedAt: event.data.changedAt } }, event.data.changedAt);
     default: {
       const unknown: never = event;
       return unknown;

@@ -23,6 +23,7 @@ import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up
 import { Orders1763900090000 } from './migrations/1763900090000-orders';
 import { Complaints1763900070000 } from './migrations/1763900070000-complaints';
 import { FollowUpPlans1763900100000 } from './migrations/1763900100000-follow-up-plans';
+import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-file';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -51,4 +52,5 @@ export const LEDGER_MIGRATIONS = [
   Complaints1763900070000,
   Orders1763900090000,
   FollowUpPlans1763900100000,
+  CustomerFile1763900110000,
 ];

@@ -1,6 +1,6 @@
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
-import { maskIdNumber, maskPhone } from '../../subjects/read-subject/masking';
+import { maskIdNumber, maskPhone, maskPhones } from '../../subjects/read-subject/masking';
 import { HistoryEntry } from './subject-history';
 
 /** The same fields the profile read masks, with the same masks, unless `?reveal=` names the category. */
@@ -8,14 +8,18 @@ const MASKS: Record<string, (value: string) => string> = {
   'contact.phone': maskPhone,
   'identity_document.number': maskIdNumber,
 };
+/** Fields whose value is a list of entries with a number to mask. */
+const LIST_MASKS: Record<string, (value: unknown) => unknown> = { 'contact.phones': maskPhones };
 
 const maskedField = (entry: HistoryEntry) => (entry.category === null ? undefined : MASKS[`${entry.category}.${entry.field}`]);
+const maskedList = (entry: HistoryEntry) => (entry.category === null ? undefined : LIST_MASKS[`${entry.category}.${entry.field}`]);
 
 export function maskHistory(entries: readonly HistoryEntry[], reveal: readonly Category[]): HistoryEntry[] {
   return entries.map((entry) => {
     const mask = maskedField(entry);
-    if (!mask || reveal.includes(entry.category as Category)) return entry;
-    const masked = (value: unknown) => (typeof value === 'string' && value !== ERASED ? mask(value) : value);
+    const listMask = maskedList(entry);
+    if ((!mask && !listMask) || reveal.includes(entry.category as Category)) return entry;
+    const masked = (value: unknown) => (listMask ? listMask(value) : typeof value === 'string' && value !== ERASED && mask ? mask(value) : value);
     return { ...entry, value: masked(entry.value), ...('previousValue' in entry ? { previousValue: masked(entry.previousValue) } : {}) };
   });
 }
@@ -31,7 +35,9 @@ export function maskForAudit(entries: readonly HistoryEntry[], reveal: readonly 
   return entries.map((entry) => {
     if (entry.category === null || reveal.includes(entry.category as Category)) return entry;
     const mask = maskedField(entry);
-    const masked = (value: unknown) => (value === null || value === undefined || value === ERASED ? value : typeof value === 'string' && mask ? mask(value) : MASKED);
+    const listMask = maskedList(entry);
+    const masked = (value: unknown) =>
+      value === null || value === undefined || value === ERASED ? value : listMask ? listMask(value) : typeof value === 'string' && mask ? mask(value) : MASKED;
     return { ...entry, value: masked(entry.value), ...('previousValue' in entry ? { previousValue: masked(entry.previousValue) } : {}) };
   });
 }
@@ -55,7 +61,7 @@ export function historyAccess(entries: readonly HistoryEntry[], reveal: readonly
   for (const entry of entries) {
     if (entry.category === null) continue;
     categories.add(entry.category);
-    if (maskedField(entry) && reveal.includes(entry.category as Category)) revealed.add(`${entry.category}.${entry.field}`);
+    if ((maskedField(entry) || maskedList(entry)) && reveal.includes(entry.category as Category)) revealed.add(`${entry.category}.${entry.field}`);
   }
   return { categories: [...categories], revealed: [...revealed] };
 }

@@ -97,6 +97,8 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
         return fact({ departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId });
       case 'RelationshipEnded':
         return fact({ reason: event.data.reason });
+      case 'LifecycleStageChanged':
+        return fact({ from: event.data.from, to: event.data.to });
       case 'SubjectErased': {
         const { erasedCategories, retained, requestId, initiative, ground } = event.data;
         for (const category of erasedCategories) held.delete(category);

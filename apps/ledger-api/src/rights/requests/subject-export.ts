@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { currentContact } from '@pi-ledger/ledger-domain/subject/contact';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { DisclosureRegisterQueries } from '@pi-ledger/read-models/projections/disclosure-register/disclosure-register.queries';
@@ -59,7 +60,11 @@ export class SubjectExport {
     const disclosures = await this.disclosures.bySubject(subjectId);
     // Portability covers data provided under consent or contract (Art. 45 / NDSMR 25)
     const portable = new Set(purposes.filter((p) => p.legalBasis === 'consent' || p.legalBasis === 'contract').flatMap((p) => p.categories as string[]));
-    const data = Object.fromEntries(Object.entries(profile.data).filter(([category]) => !portability || portable.has(category)));
+    const data = Object.fromEntries(
+      Object.entries(profile.data)
+        .filter(([category]) => !portability || portable.has(category))
+        .map(([category, fields]) => [category, category === 'contact' && fields ? currentContact(fields) : fields]),
+    );
     // the customer's records kept in streams of their own (issue #14), each under its category's rule
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
@@ -80,6 +85,7 @@ export class SubjectExport {
       generatedAt: this.clock().toISOString(),
       subjectId,
       status: profile.status,
+      lifecycle: profile.lifecycle,
       data,
       records,
       consents: profile.consents,

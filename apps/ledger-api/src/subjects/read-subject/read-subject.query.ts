@@ -61,9 +61,9 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
     const opened = await this.profiles.open(profile, visible);
     const data = Object.fromEntries(visible.map((category) => [category, opened[category] ?? {}]));
     const consents = profile.consents.map(({ guardian: _guardian, channel: _channel, ...consent }) => consent);
-    const { version, status, createdAt, updatedAt, assignment } = profile;
+    const { version, status, createdAt, updatedAt, assignment, lifecycle } = profile;
     const customerNumber = (await this.numbers.numberOf(subjectId)) ?? null;
-    const body = { customerNumber, ...maskProfile({ subjectId, version, status, createdAt, updatedAt, assignment, data, consents }, reveal) };
+    const body = { customerNumber, ...maskProfile({ subjectId, version, status, createdAt, updatedAt, assignment, lifecycle, data, consents }, reveal) };
     const breakGlass = reach === 'break-glass' ? context.breakGlass?.reason : undefined;
     if (breakGlass) await this.breakGlass.record(context, subjectId, assignment, 'read');
     await this.access.record(context, [

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { LIFECYCLE_CATEGORY } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { v7 as uuidv7 } from 'uuid';
@@ -36,7 +37,8 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
 
   async execute({ input, context }: RegisterSubject) {
     const { data, birthDate, idNumber } = validateSubjectData(input.data, chinaDate(this.clock()));
-    assertMayWrite(await this.matrix.current(), context.actor.roles, Object.keys(data) as Category[]);
+    const written = Object.keys(data) as Category[];
+    assertMayWrite(await this.matrix.current(), context.actor.roles, input.lifecycleStage && !written.includes(LIFECYCLE_CATEGORY) ? [...written, LIFECYCLE_CATEGORY] : written);
     const subjectId = uuidv7();
     const assignTo = await this.ownAssignment(context);
     const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
@@ -51,6 +53,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
         data: data,
         ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
         ...(assignTo ? { assignTo } : {}),
+        ...(input.lifecycleStage ? { lifecycleStage: input.lifecycleStage } : {}),
         now,
         registry,
       }));

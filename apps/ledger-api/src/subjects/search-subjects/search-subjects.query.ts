@@ -21,6 +21,7 @@ import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
 import { Assignment, reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { parseCustomerNumber } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
+import type { Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
 export class SearchSubjects {
   constructor(
@@ -41,6 +42,11 @@ export interface SubjectSummary {
   status: string;
   updatedAt: string;
   assignment: Assignment;
+  lifecycle: Lifecycle;
+  /** customer_profile's classification, where the caller may read that category. */
+  customerType?: string;
+  tier?: string;
+  tags?: string[];
 }
 
 /** Pages of matches are read until one is full; this caps the reads behind one response. */
@@ -115,7 +121,17 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     if (!searchedBy.every((category) => visible.includes(category))) return undefined;
     const name = visible.includes('identity') && typeof match.name === 'string' ? match.name : undefined;
     const phone = visible.includes('contact') && typeof match.phone === 'string' ? maskPhone(match.phone) : undefined;
-    const categories: Category[] = [...(name === undefined ? [] : ['identity' as const]), ...(phone === undefined ? [] : ['contact' as const])];
+    const { customerType, tier, tags } = (visible.includes('customer_profile') && match.customerProfile) || {};
+    const classification = {
+      ...(typeof customerType === 'string' ? { customerType } : {}),
+      ...(typeof tier === 'string' ? { tier } : {}),
+      ...(Array.isArray(tags) ? { tags: tags.filter((tag): tag is string => typeof tag === 'string') } : {}),
+    };
+    const categories: Category[] = [
+      ...(name === undefined ? [] : ['identity' as const]),
+      ...(phone === undefined ? [] : ['contact' as const]),
+      ...(Object.keys(classification).length === 0 ? [] : ['customer_profile' as const]),
+    ];
     return {
       summary: {
         subjectId: match.subjectId,
@@ -124,6 +140,8 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
         status: match.status,
         updatedAt: match.updatedAt,
         assignment: match.assignment,
+        lifecycle: match.lifecycle,
+        ...classification,
       },
       categories,
     };
@@ -132,11 +150,22 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   private criteria(filters: SearchSubjectsDto, source: 'query' | 'body'): Omit<ProfileSearch, 'after' | 'limit'> {
     const at = (field: string) => (source === 'query' ? `query.${field}` : field);
     if (
-      [filters.phone, filters.idNumber, filters.email, filters.name, filters.status, filters.customerNumber, filters.departmentId, filters.healthManagerId].every(
-        (filter) => filter === undefined,
-      )
+      [
+        filters.phone,
+        filters.idNumber,
+        filters.email,
+        filters.name,
+        filters.status,
+        filters.customerNumber,
+        filters.departmentId,
+        filters.healthManagerId,
+        filters.customerType,
+        filters.tier,
+        filters.tag,
+        filters.lifecycleStage,
+      ].every((filter) => filter === undefined)
     ) {
-      throw invalid(source, 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId or healthManagerId');
+      throw invalid(source, 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId, healthManagerId, customerType, tier, tag or lifecycleStage');
     }
     const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
     if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid(at('name'), `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
@@ -150,6 +179,10 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       ...(filters.departmentId === undefined ? {} : { departmentId: filters.departmentId.toLowerCase() }),
       ...(filters.healthManagerId === undefined ? {} : { healthManagerId: filters.healthManagerId }),
       ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, at('customerNumber')) }),
+      ...(filters.customerType === undefined ? {} : { customerType: filters.customerType }),
+      ...(filters.tier === undefined ? {} : { tier: filters.tier }),
+      ...(filters.tag === undefined ? {} : { tagBidx: this.blindIndex('tag', filters.tag, at('tag')) }),
+      ...(filters.lifecycleStage === undefined ? {} : { lifecycleStage: filters.lifecycleStage }),
     };
   }
 
@@ -169,6 +202,7 @@ function searchedCategories(filters: SearchSubjectsDto): Category[] {
   if (filters.phone !== undefined || filters.email !== undefined) categories.add('contact');
   if (filters.idNumber !== undefined) categories.add('identity_document');
   if (filters.name !== undefined) categories.add('identity');
+  if (filters.customerType !== undefined || filters.tier !== undefined || filters.tag !== undefined) categories.add('customer_profile');
   return [...categories];
 }
 

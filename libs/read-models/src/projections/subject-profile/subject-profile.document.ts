@@ -4,6 +4,7 @@ import { type ConsentState, endsSubject } from '@pi-ledger/ledger-domain/subject
 import type { ProcessingContext } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { type Assignment, UNASSIGNED } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { DEFAULT_LIFECYCLE_STAGE, type Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
 export type ProfileStatus = 'active' | 'restricted' | 'erased';
 
@@ -42,6 +43,8 @@ export interface SubjectProfileDocument {
   minor: boolean;
   /** The department and health manager the customer is assigned to (searchable, and what scopes who reaches it). */
   assignment: Assignment;
+  /** The lifecycle stage and when it last changed (clear, like the assignment: lifecycle.ts). */
+  lifecycle: Lifecycle;
 }
 
 /**
@@ -62,6 +65,7 @@ const HANDLED = {
   DisclosedToThirdParty: true,
   SubjectAssigned: true,
   RelationshipEnded: true,
+  LifecycleStageChanged: true,
   SubjectErased: true,
 } as const satisfies Record<SubjectEvent['type'], true>;
 
@@ -88,6 +92,7 @@ export function evolveProfile(document: SubjectProfileDocument | null, event: Su
       restrictions: [],
       minor: event.data.minor,
       assignment: UNASSIGNED,
+      lifecycle: { stage: DEFAULT_LIFECYCLE_STAGE, changedAt: null },
     };
   }
   if (!document) return null; // nothing is known of a subject before its registration
@@ -138,6 +143,8 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
       return { ...profile, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId }, updatedAt: event.data.assignedAt };
     case 'RelationshipEnded':
       return { ...profile, updatedAt: event.data.endedAt };
+    case 'LifecycleStageChanged':
+      return { ...profile, lifecycle: { stage: event.data.to, changedAt: event.data.changedAt }, updatedAt: event.data.changedAt };
     case 'SubjectErased': {
       if (endsSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
       const data = { ...profile.data };

@@ -258,11 +258,50 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
       expect(await row(subjectId)).toMatchObject({ department_id: department, health_manager_id: null });
     });
 
+    it('LifecycleStageChanged records the stage and its time in clear, moving the version', async () => {
+      await twice(
+        await next({ type: 'LifecycleStageChanged', data: { subjectId, from: 'active', to: 'dormant', purposeId: 'health-management', changedAt: '2026-02-15T08:00:00.000Z' } }),
+      );
+      expect(await row(subjectId)).toMatchObject({ lifecycle_stage: 'dormant', lifecycle_changed_at: new Date('2026-02-15T08:00:00.000Z') });
+      expect((await queries.findSealed(subjectId))?.lifecycle).toEqual({ stage: 'dormant', changedAt: '2026-02-15T08:00:00.000Z' });
+    });
+
+    it('phones, tags, type and tier: a blind index per phone and tag, the classification in clear', async () => {
+      const phones = [
+        { number: '+8613900004444', type: 'mobile' },
+        { number: '+861087654321', type: 'landline', primary: true },
+      ];
+      const set = { phones, phone: null };
+      await twice(
+        await next({ type: 'DataUpdated', data: { subjectId, category: 'contact', purposeId: 'health-management', reason: 'update', set, changedAt: '2026-02-16T08:00:00.000Z' } }),
+      );
+      const profile = { customerType: 'vip', tier: 'gold', tags: ['年度体检', 'VIP 客户'] };
+      await twice(
+        await next({
+          type: 'DataCollected',
+          data: { subjectId, category: 'customer_profile', purposeId: 'health-management', fields: profile, collectedAt: '2026-02-16T09:00:00.000Z' },
+        }),
+      );
+      const current = await stored(subjectId);
+      expect(current.phone_bidxs).toEqual([vault.blindIndex('phone', '13900004444'), vault.blindIndex('phone', '010 8765 4321')]);
+      expect(current.phone_bidx).toBe(vault.blindIndex('phone', '010 8765 4321')); // the primary
+      expect(current.tag_bidxs).toEqual([vault.blindIndex('tag', '年度体检'), vault.blindIndex('tag', 'vip 客户')]);
+      expect(current).toMatchObject({ customer_type: 'vip', tier: 'gold' });
+      expect(JSON.stringify(current)).not.toContain('年度体检');
+      const found = await queries.search({ phoneBidx: vault.blindIndex('phone', '+86 10 8765 4321'), limit: 5 });
+      expect(found.map((match) => [match.subjectId, match.phone, match.customerProfile?.tier])).toEqual([[subjectId, '+861087654321', 'gold']]);
+    });
+
     it('SubjectErased keeps a tombstone: no values, no search keys, no stats columns', async () => {
       await twice(
         await next({
           type: 'SubjectErased',
-          data: { subjectId, erasedCategories: ['identity', 'contact', 'identity_document', 'health_records'], retained: [], erasedAt: '2026-03-01T08:00:00.000Z' },
+          data: {
+            subjectId,
+            erasedCategories: ['identity', 'contact', 'identity_document', 'health_records', 'customer_profile'],
+            retained: [],
+            erasedAt: '2026-03-01T08:00:00.000Z',
+          },
         }),
       );
       expect(await row(subjectId)).toMatchObject({
@@ -276,6 +315,10 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
         gender: null,
         birth_year: null,
         province: null,
+        phone_bidxs: null,
+        tag_bidxs: null,
+        customer_type: null,
+        tier: null,
       });
       const text = JSON.stringify(await row(subjectId));
       for (const value of ['Zhang', '+86139', '110101198005010018', '北京市', '血糖']) expect(text).not.toContain(value);

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { type EncryptedValue, isEncryptedValue, type PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
+import { DEFAULT_LIFECYCLE_STAGE, isLifecycleStage, type Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { evolveProfile, SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
 import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
@@ -9,7 +10,8 @@ import { openProfileData, StoredProfileData } from './profile-sealing';
 
 const SUBJECT_STREAM_PREFIX = subjectStream('');
 /** The columns a document is read back from (documentOf). */
-export const DOCUMENT_COLUMNS = 'subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor, department_id, health_manager_id';
+export const DOCUMENT_COLUMNS =
+  'subject_id, version, status, created_at, updated_at, data, consents, restrictions, minor, department_id, health_manager_id, lifecycle_stage, lifecycle_changed_at';
 const COLUMN_NAMES = PROFILE_COLUMNS.map(([name]) => name).join(', ');
 const RECORD_TYPE = PROFILE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
 const UPDATES = PROFILE_COLUMNS.filter(([name]) => name !== 'subject_id')
@@ -102,7 +104,14 @@ export function documentOf(row: Record<string, unknown>): SubjectProfileDocument
     restrictions: row.restrictions as SubjectProfileDocument['restrictions'],
     minor: row.minor as boolean,
     assignment: { departmentId: (row.department_id as string | null) ?? null, healthManagerId: (row.health_manager_id as string | null) ?? null },
+    lifecycle: lifecycleOf(row),
   };
+}
+
+/** A row's lifecycle stage; rows of customers never moved hold none: active since the registration. */
+export function lifecycleOf(row: Record<string, unknown>): Lifecycle {
+  const changedAt = row.lifecycle_changed_at as Date | null | undefined;
+  return { stage: isLifecycleStage(row.lifecycle_stage) ? row.lifecycle_stage : DEFAULT_LIFECYCLE_STAGE, changedAt: changedAt ? changedAt.toISOString() : null };
 }
 
 function subjectIdOf(event: RecordedEvent): string {

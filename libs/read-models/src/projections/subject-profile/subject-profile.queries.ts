@@ -6,7 +6,9 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { DOCUMENT_COLUMNS, documentOf } from './subject-profile.projection';
+import { DOCUMENT_COLUMNS, documentOf, lifecycleOf } from './subject-profile.projection';
+import { primaryPhone } from '@pi-ledger/ledger-domain/subject/contact';
+import { DEFAULT_LIFECYCLE_STAGE } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import { nameSearchKey, namePrefixQuery } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
@@ -23,6 +25,11 @@ export interface ProfileSearch {
   healthManagerId?: string;
   /** Only customers a scoped caller reaches: assigned to its department, or to it personally (assignment-scope.ts). Absent: every customer. */
   reach?: { departmentId: string | null; healthManagerId: string | null };
+  /** The centre's classification (customer_profile) and the lifecycle stage, exactly; a tag by its blind index. */
+  customerType?: string;
+  tier?: string;
+  tagBidx?: string;
+  lifecycleStage?: string;
   /** Exactly (customer_numbers): a pseudonymous identifier, not category data. */
   customerNumber?: string;
   /** Keyset pagination: subjects with an id greater than this. */
@@ -36,10 +43,13 @@ export interface SealedProfile extends SubjectProfileDocument {
 }
 
 /** What a search result needs: enough to decide the legal basis and to show a masked summary. */
-export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' | 'status' | 'updatedAt' | 'consents' | 'restrictions' | 'minor' | 'assignment'> {
+export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' | 'status' | 'updatedAt' | 'consents' | 'restrictions' | 'minor' | 'assignment' | 'lifecycle'> {
   categories: Category[];
   name?: JsonValue;
+  /** The primary phone (else the first). */
   phone?: JsonValue;
+  /** The customer_profile category's values (type, tier, tags, remarks), shown only where it may be read. */
+  customerProfile?: Record<string, JsonValue>;
 }
 
 /** Reads of the `subject_profile` view, its values opened. Erased subjects are never found by a search. */
@@ -86,7 +96,13 @@ export class SubjectProfileQueries {
       params.push(value);
       where.push(condition(`$${params.length}`));
     };
-    if (search.phoneBidx) add((p) => `phone_bidx = ${p}`, search.phoneBidx);
+    // phone_bidx too: a row a previous release's projector wrote during a rolling deploy has no list
+    if (search.phoneBidx) add((p) => `(phone_bidxs @> ARRAY[${p}::text] OR phone_bidx = ${p})`, search.phoneBidx);
+    if (search.tagBidx) add((p) => `tag_bidxs @> ARRAY[${p}::text]`, search.tagBidx);
+    if (search.customerType) add((p) => `customer_type = ${p}`, search.customerType);
+    if (search.tier) add((p) => `tier = ${p}`, search.tier);
+    // a customer never moved is active: its row holds no stage
+    if (search.lifecycleStage) add((p) => `coalesce(lifecycle_stage, '${DEFAULT_LIFECYCLE_STAGE}') = ${p}`, search.lifecycleStage);
     if (search.emailBidx) add((p) => `email_bidx = ${p}`, search.emailBidx);
     if (search.idNumberBidx) add((p) => `id_number_bidx = ${p}`, search.idNumberBidx);
     const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
@@ -103,14 +119,14 @@ export class SubjectProfileQueries {
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     params.push(search.limit);
     const { rows } = await this.pool.query(
-      `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id,
-              data->'identity' AS identity, data->'contact' AS contact
+      `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id, lifecycle_stage, lifecycle_changed_at,
+              data->'identity' AS identity, data->'contact' AS contact, data->'customer_profile' AS customer_profile
          FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`,
       params,
     );
     const opened = await Promise.all(rows.map((row) => this.nameAndPhone(row)));
     return rows.flatMap((row, index) => {
-      const { name, phone } = opened[index];
+      const { name, phone, customerProfile } = opened[index];
       return [
         {
           subjectId: row.subject_id,
@@ -121,18 +137,21 @@ export class SubjectProfileQueries {
           minor: row.minor,
           categories: row.categories,
           assignment: { departmentId: row.department_id, healthManagerId: row.health_manager_id },
+          lifecycle: lifecycleOf(row),
           ...(name === undefined ? {} : { name }),
           ...(phone === undefined ? {} : { phone }),
+          ...(customerProfile === undefined ? {} : { customerProfile }),
         },
       ];
     });
   }
 
-  private async nameAndPhone(row: Record<string, unknown>): Promise<{ name?: JsonValue; phone?: JsonValue }> {
+  private async nameAndPhone(row: Record<string, unknown>): Promise<{ name?: JsonValue; phone?: JsonValue; customerProfile?: Record<string, JsonValue> }> {
     const stored: StoredProfileData = {};
     if (row.identity !== null) stored.identity = row.identity;
     if (row.contact !== null) stored.contact = row.contact;
+    if (row.customer_profile !== null) stored.customer_profile = row.customer_profile;
     const data = await openProfileData(this.vault, row.subject_id as string, stored);
-    return { name: data.identity?.name, phone: data.contact?.phone };
+    return { name: data.identity?.name, phone: data.contact ? primaryPhone(data.contact) : undefined, customerProfile: data.customer_profile };
   }
 }

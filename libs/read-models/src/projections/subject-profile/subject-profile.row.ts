@@ -3,6 +3,7 @@ import type { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ERASED } from '@pi-ledger/pii-vault/subject-event-codec';
 import type { SubjectProfileDocument } from './subject-profile.document';
 import { sealProfileData, StoredProfileData } from './profile-sealing';
+import { phoneNumbers, primaryAddress, primaryPhone } from '@pi-ledger/ledger-domain/subject/contact';
 
 /** A `subject_profile` row as written: the document plus its search keys and stats columns. */
 export interface SubjectProfileRow {
@@ -27,6 +28,15 @@ export interface SubjectProfileRow {
   categories: string[];
   department_id: string | null;
   health_manager_id: string | null;
+  /** Blind indexes of every phone (contact.phones, or an older file's single phone): a search by any of them finds the customer. */
+  phone_bidxs: string[] | null;
+  /** Blind indexes of the customer's tags (labels may say more than a count should show). */
+  tag_bidxs: string[] | null;
+  /** The centre's classification and the lifecycle stage: generalised, in clear for filters and counts. */
+  customer_type: string | null;
+  tier: string | null;
+  lifecycle_stage: string;
+  lifecycle_changed_at: string | null;
 }
 
 /** Column → PostgreSQL type, for jsonb_to_recordset. */
@@ -50,6 +60,12 @@ export const PROFILE_COLUMNS: ReadonlyArray<readonly [keyof SubjectProfileRow, s
   ['categories', 'text[]'],
   ['department_id', 'text'],
   ['health_manager_id', 'text'],
+  ['phone_bidxs', 'text[]'],
+  ['tag_bidxs', 'text[]'],
+  ['customer_type', 'text'],
+  ['tier', 'text'],
+  ['lifecycle_stage', 'text'],
+  ['lifecycle_changed_at', 'timestamptz'],
 ];
 
 /**
@@ -99,7 +115,10 @@ export async function toProfileRow(document: SubjectProfileDocument, vault: PiiV
   const idDocument = document.data.identity_document ?? {};
   const name = clear(identity.name);
   const idNumber = clear(idDocument.number);
-  const address = contact.address;
+  const address = primaryAddress(contact);
+  const phones = [...new Set(phoneNumbers(contact).flatMap((phone) => blindIndex(vault, 'phone', phone) ?? []))];
+  const crm = document.data.customer_profile ?? {};
+  const tags = Array.isArray(crm.tags) ? [...new Set(crm.tags.flatMap((tag) => blindIndex(vault, 'tag', tag) ?? []))] : [];
   return {
     subject_id: document.subjectId,
     version: document.version,
@@ -111,15 +130,21 @@ export async function toProfileRow(document: SubjectProfileDocument, vault: PiiV
     restrictions: document.restrictions,
     minor: document.minor,
     name_prefix_bidx: name && nameSearchKey(name) ? namePrefixIndexes(vault, name) : null,
-    phone_bidx: blindIndex(vault, 'phone', contact.phone),
+    phone_bidx: blindIndex(vault, 'phone', primaryPhone(contact)),
     email_bidx: blindIndex(vault, 'email', contact.email),
     id_number_bidx: blindIndex(vault, 'id_number', idNumber),
     gender: clear(identity.gender) ?? null,
     birth_year: birthYear(clear(identity.birthDate), idNumber),
-    province: address && typeof address === 'object' && !Array.isArray(address) ? (clear(address.province) ?? null) : null,
+    province: address ? (clear(address.province as JsonValue) ?? null) : null,
     categories: Object.keys(document.data),
     department_id: document.assignment.departmentId,
     health_manager_id: document.assignment.healthManagerId,
+    phone_bidxs: phones.length > 0 ? phones : null,
+    tag_bidxs: tags.length > 0 ? tags : null,
+    customer_type: clear(crm.customerType) ?? null,
+    tier: clear(crm.tier) ?? null,
+    lifecycle_stage: document.lifecycle.stage,
+    lifecycle_changed_at: document.lifecycle.changedAt,
   };
 }
 
