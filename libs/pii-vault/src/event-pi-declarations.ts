@@ -14,6 +14,9 @@ import type { CheckupEvent } from '@pi-ledger/ledger-domain/checkups/checkup.eve
 import type { ServiceRecordEvent } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import type { FollowUpEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import type { AbnormalResultRuleSet } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
+import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.events';
+import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
+import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -191,6 +194,38 @@ export const FOLLOW_UP_PI: { readonly [T in FollowUpEvent['type']]: PiDeclaratio
   },
 };
 
+/**
+ * Messages to customers (issue #14): the recipient's address and the content, sealed under the
+ * customer's key for the message's `category` (service_interactions, or contact for marketing).
+ */
+export const MESSAGE_PI: { readonly [T in MessageEvent['type']]: PiDeclaration } = {
+  MessageQueued: {
+    aadId: 'messageId',
+    aadSuffix: '',
+    pi: [
+      { path: 'recipient', category: '@category' },
+      { path: 'content', category: '@category' },
+    ],
+    clear: ['messageId', 'subjectId', 'kind', 'channel', 'purposeId', 'category', 'source.kind', 'source.responseId', 'source.taskId', 'source.date', 'queuedBy', 'queuedAt'],
+  },
+  MessageSent: { aadId: 'messageId', aadSuffix: '/sent', pi: [], clear: ['messageId', 'subjectId', 'transport', 'sentAt'] },
+  MessageFailed: { aadId: 'messageId', aadSuffix: '/failed', pi: [], clear: ['messageId', 'subjectId', 'errorCode', 'nextAttemptAt', 'failedAt'] },
+  MessageCancelled: { aadId: 'messageId', aadSuffix: '/cancel', pi: [], clear: ['messageId', 'subjectId', 'reason', 'cancelledBy', 'cancelledAt'] },
+};
+
+const SURVEYED = ['responseId', 'subjectId', 'surveyId', 'serviceRecordId', 'serviceType', 'serviceDate', 'staffId'];
+
+/** Survey responses (issue #14): the customer's free-text answers, sealed under its `service_interactions` key; ratings are numbers. */
+export const SURVEY_RESPONSE_PI: { readonly [T in SurveyResponseEvent['type']]: PiDeclaration } = {
+  SurveyDispatched: { aadId: 'responseId', aadSuffix: '', pi: [], clear: [...SURVEYED, 'messageId', 'dispatchedBy', 'dispatchedAt'] },
+  SurveyAnswered: {
+    aadId: 'responseId',
+    aadSuffix: '/answer',
+    pi: [{ path: 'comments', category: 'service_interactions' }],
+    clear: [...SURVEYED, 'answeredBy', 'answeredVia', 'answeredAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -222,6 +257,9 @@ export const LEDGER_EVENT_PI: {
       | ServiceRecordEvent['type']
       | FollowUpEvent['type']
       | AbnormalResultRuleSet['type']
+      | MessageEvent['type']
+      | SurveyResponseEvent['type']
+      | SurveyPublished['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -282,6 +320,13 @@ export const LEDGER_EVENT_PI: {
   FollowUpCompleted: { declared: FOLLOW_UP_PI.FollowUpCompleted },
   FollowUpCancelled: { declared: FOLLOW_UP_PI.FollowUpCancelled },
   AbnormalResultRuleSet: { none: 'the abnormal-result rule: indicator codes, a delay, a channel, a staff account' },
+  MessageQueued: { declared: MESSAGE_PI.MessageQueued },
+  MessageSent: { declared: MESSAGE_PI.MessageSent },
+  MessageFailed: { declared: MESSAGE_PI.MessageFailed },
+  MessageCancelled: { declared: MESSAGE_PI.MessageCancelled },
+  SurveyDispatched: { declared: SURVEY_RESPONSE_PI.SurveyDispatched },
+  SurveyAnswered: { declared: SURVEY_RESPONSE_PI.SurveyAnswered },
+  SurveyPublished: { none: 'a questionnaire: the centre’s own title and questions, a staff account' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

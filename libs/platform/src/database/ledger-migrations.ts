@@ -20,6 +20,7 @@ import { CustomerNumbers1763900060000 } from './migrations/1763900060000-custome
 import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-visits';
 import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-records';
 import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up-tasks';
+import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -45,4 +46,5 @@ export const LEDGER_MIGRATIONS = [
   CheckupVisits1763900061000,
   ServiceRecords1763900062000,
   FollowUpTasks1763900063000,
+  OutboxAndSurveys1763900080000,
 ];

@@ -9,6 +9,8 @@ import { CustomerNumbersProjection } from './customer-numbers/customer-numbers.p
 import { checkupVisitsProjection } from './checkups/checkup-visits.projection';
 import { serviceRecordsProjection } from './service-records/service-records.projection';
 import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection';
+import { OutboxMessagesProjection } from './messages/outbox-messages.projection';
+import { SurveyResponsesProjection } from './surveys/survey-responses.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -22,5 +24,7 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     checkupVisitsProjection(),
     serviceRecordsProjection(),
     new FollowUpTasksProjection(),
+    new OutboxMessagesProjection(),
+    new SurveyResponsesProjection(),
   ];
 }
