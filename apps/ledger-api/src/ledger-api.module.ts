@@ -27,6 +27,8 @@ import { AuditReportModule } from './compliance/audit-report/audit-report.module
 import { CheckupsModule } from './checkups/checkups.module';
 import { ServiceRecordsModule } from './service-records/service-records.module';
 import { FollowUpsModule } from './follow-ups/follow-ups.module';
+import { MessagesModule } from './messages/messages.module';
+import { SurveysModule } from './surveys/surveys.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -62,6 +64,8 @@ export class LedgerApiModule {
         CheckupsModule,
         ServiceRecordsModule,
         FollowUpsModule,
+        MessagesModule,
+        SurveysModule,
       ],
     };
   }

@@ -7,6 +7,8 @@ import { SubjectsModule } from '../subjects/subjects.module';
 import { CheckupsModule } from '../checkups/checkups.module';
 import { ServiceRecordsModule } from '../service-records/service-records.module';
 import { FollowUpsModule } from '../follow-ups/follow-ups.module';
+import { MessagesModule } from '../messages/messages.module';
+import { SurveysModule } from '../surveys/surveys.module';
 import { ErasureService } from './erasure/erasure.service';
 import { ErasureCertificates } from './erasure/erasure-certificates';
 import { ErasureCertificatesHttpController } from './erasure/erasure-certificates.http.controller';
@@ -51,7 +53,7 @@ registerProblemCodes({
 
 /** The data subject's rights (PIPL Arts. 44–50): requests and their fulfilment, erasure with certificates, legal holds, retention. */
 @Module({
-  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule],
+  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, MessagesModule, SurveysModule],
   controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController],
   providers: [LegalHoldsService, ErasureCertificates, ErasureService, RightsRequestsService, RightsFulfilment, SubjectExport, retentionScheduleProvider, RetentionScheduler],
 })

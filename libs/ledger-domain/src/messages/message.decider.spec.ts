@@ -82,7 +82,9 @@ describe('message decider', () => {
 
     it('is cancelled with its reason, and then never sent', () => {
       const cancelled = decideMessage({ ...at, actor: 'system:outbox', type: 'CancelMessage', reason: 'subject-erased' }, given(...queued()));
-      expect(cancelled).toEqual([{ type: 'MessageCancelled', data: { messageId: 'm1', subjectId: 's1', reason: 'subject-erased', cancelledBy: 'system:outbox', cancelledAt: NOW } }]);
+      expect(cancelled).toEqual([
+        { type: 'MessageCancelled', data: { messageId: 'm1', subjectId: 's1', reason: 'subject-erased', cancelledBy: 'system:outbox', cancelledAt: NOW } },
+      ]);
       expect(() => decideMessage({ ...at, type: 'RecordDelivery', transport: 'file' }, given(...queued(), ...cancelled))).toThrow(
         expect.objectContaining({ code: 'message-not-queued' }),
       );

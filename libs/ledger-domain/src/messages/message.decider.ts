@@ -29,13 +29,13 @@ export type MessageCommand =
   | (Context & { type: 'CancelMessage'; reason: CancelReason });
 
 export type MessageState =
-  | { status: 'absent' }
-  | { status: 'queued' | 'sent' | 'failed' | 'cancelled'; messageId: string; subjectId: string; attempts: number; nextAttemptAt: string };
+  { status: 'absent' } | { status: 'queued' | 'sent' | 'failed' | 'cancelled'; messageId: string; subjectId: string; attempts: number; nextAttemptAt: string };
 
 export const initialMessageState = (): MessageState => ({ status: 'absent' });
 
 export function evolveMessage(state: MessageState, event: MessageEvent): MessageState {
-  if (event.type === 'MessageQueued') return { status: 'queued', messageId: event.data.messageId, subjectId: event.data.subjectId, attempts: 0, nextAttemptAt: event.data.queuedAt };
+  if (event.type === 'MessageQueued')
+    return { status: 'queued', messageId: event.data.messageId, subjectId: event.data.subjectId, attempts: 0, nextAttemptAt: event.data.queuedAt };
   if (state.status === 'absent') return state;
   switch (event.type) {
     case 'MessageSent':

@@ -20,11 +20,7 @@ export interface MessageContent {
 }
 
 /** What queued it: staff by hand, a survey's dispatch, a follow-up task's reminder, the birthday sweep. */
-export type MessageSource =
-  | { kind: 'manual' }
-  | { kind: 'survey'; responseId: string }
-  | { kind: 'follow-up'; taskId: string }
-  | { kind: 'birthday'; date: string };
+export type MessageSource = { kind: 'manual' } | { kind: 'survey'; responseId: string } | { kind: 'follow-up'; taskId: string } | { kind: 'birthday'; date: string };
 
 /** Why a queued message was not sent: the customer erased, or the purpose lost its basis before delivery. */
 export const CANCEL_REASONS = ['subject-erased', 'no-legal-basis'] as const;

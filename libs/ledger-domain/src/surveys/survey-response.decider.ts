@@ -18,7 +18,7 @@ export type SurveyResponseState = { status: 'absent' } | ({ status: 'dispatched'
 
 export const initialSurveyResponseState = (): SurveyResponseState => ({ status: 'absent' });
 
-export function evolveSurveyResponse(state: SurveyResponseState, event: SurveyResponseEvent<unknown>): SurveyResponseState {
+export function evolveSurveyResponse(_state: SurveyResponseState, event: SurveyResponseEvent<unknown>): SurveyResponseState {
   const { responseId, subjectId, surveyId, surveyVersion, serviceRecordId, serviceType, serviceDate, staffId } = event.data;
   const link = { responseId, subjectId, surveyId, surveyVersion, serviceRecordId, serviceType, serviceDate, staffId };
   switch (event.type) {
@@ -45,7 +45,16 @@ export function decideSurveyResponse(command: SurveyResponseCommand, state: Surv
     return [
       {
         type: 'SurveyDispatched',
-        data: { responseId, subjectId: command.subjectId, surveyId, surveyVersion: version, ...command.service, messageId: command.messageId, dispatchedBy: actor, dispatchedAt: now },
+        data: {
+          responseId,
+          subjectId: command.subjectId,
+          surveyId,
+          surveyVersion: version,
+          ...command.service,
+          messageId: command.messageId,
+          dispatchedBy: actor,
+          dispatchedAt: now,
+        },
       },
     ];
   }

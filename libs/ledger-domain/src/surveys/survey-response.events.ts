@@ -1,12 +1,12 @@
 import type { ServiceType } from '../service-records/service-record.events';
 
 /** The service a survey asks about, and the staff member who gave it: clear in the service record's own event. */
-export interface SurveyedService {
+export type SurveyedService = {
   serviceRecordId: string;
   serviceType: ServiceType;
   serviceDate: string;
   staffId: string;
-}
+};
 
 /**
  * Events of one survey response's stream (`survey-response-<responseId>`), one per service record
@@ -17,7 +17,15 @@ export interface SurveyedService {
 export type SurveyResponseEvent<V = Record<string, string>> =
   | {
       type: 'SurveyDispatched';
-      data: SurveyedService & { responseId: string; subjectId: string; surveyId: string; surveyVersion: number; messageId: string | null; dispatchedBy: string; dispatchedAt: string };
+      data: SurveyedService & {
+        responseId: string;
+        subjectId: string;
+        surveyId: string;
+        surveyVersion: number;
+        messageId: string | null;
+        dispatchedBy: string;
+        dispatchedAt: string;
+      };
     }
   | {
       type: 'SurveyAnswered';

@@ -112,20 +112,19 @@ describe('survey responses', () => {
 
 describe('CSAT and NPS', () => {
   it('counts 4–5 as satisfied, 9–10 as promoters and 0–6 as detractors', () => {
-    const counts = [
+    const answered: Array<{ scale: Record<string, number>; nps: Record<string, number> }> = [
       { scale: { a: 5, b: 3 }, nps: { n: 10 } },
       { scale: { a: 4 }, nps: { n: 6 } },
       { scale: { a: 2 }, nps: { n: 8 } },
       { scale: {}, nps: { n: 9 } },
-    ]
-      .map(countScores)
-      .reduce((sum, c) => ({
-        scaleAnswers: sum.scaleAnswers + c.scaleAnswers,
-        satisfied: sum.satisfied + c.satisfied,
-        npsAnswers: sum.npsAnswers + c.npsAnswers,
-        promoters: sum.promoters + c.promoters,
-        detractors: sum.detractors + c.detractors,
-      }));
+    ];
+    const counts = answered.map(countScores).reduce((sum, c) => ({
+      scaleAnswers: sum.scaleAnswers + c.scaleAnswers,
+      satisfied: sum.satisfied + c.satisfied,
+      npsAnswers: sum.npsAnswers + c.npsAnswers,
+      promoters: sum.promoters + c.promoters,
+      detractors: sum.detractors + c.detractors,
+    }));
     expect(counts).toEqual({ scaleAnswers: 4, satisfied: 2, npsAnswers: 4, promoters: 2, detractors: 1 });
     expect(csatAndNps(counts)).toEqual({ csat: 50, nps: 25 });
     expect(csatAndNps({ scaleAnswers: 0, satisfied: 0, npsAnswers: 3, promoters: 0, detractors: 1 })).toEqual({ csat: null, nps: -33.3 });

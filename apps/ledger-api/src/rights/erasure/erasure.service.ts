@@ -27,7 +27,7 @@ export type { ErasureCertificate } from './erasure-certificate';
 /** How long an erasure waits for the read model and the audit tree to take the event in. */
 const PROJECTIONS_TIMEOUT_MS = 10_000;
 /** The read models that hold the subject's PI (sealed), and the tree the certificate's head must cover. */
-const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'audit_trail'];
+const PURGED_BY = ['subject_profile', 'checkup_visits', 'service_records', 'follow_up_tasks', 'outbox_messages', 'survey_responses', 'audit_trail'];
 
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 

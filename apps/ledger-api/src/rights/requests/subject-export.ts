@@ -13,10 +13,18 @@ import { CrossBorderTransfer, Recipient, subjectStream } from '@pi-ledger/ledger
 import { CheckupsService } from '../../checkups/checkups.service';
 import { ServiceRecordsService } from '../../service-records/service-records.service';
 import { FollowUpsService } from '../../follow-ups/follow-ups.service';
+import { MessagesService } from '../../messages/messages.service';
+import { SurveyResponsesService } from '../../surveys/survey-responses.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
-  const ofRecords: Record<string, string> = { checkups: 'health_records', serviceRecords: 'service_interactions', followUps: 'service_interactions' };
+  const ofRecords: Record<string, string> = {
+    checkups: 'health_records',
+    serviceRecords: 'service_interactions',
+    followUps: 'service_interactions',
+    messages: 'service_interactions',
+    surveyResponses: 'service_interactions',
+  };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
 
@@ -36,6 +44,8 @@ export class SubjectExport {
     private readonly checkups: CheckupsService,
     private readonly services: ServiceRecordsService,
     private readonly followUps: FollowUpsService,
+    private readonly messages: MessagesService,
+    private readonly surveys: SurveyResponsesService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -51,8 +61,14 @@ export class SubjectExport {
     const records = {
       ...(!portability || portable.has('health_records') ? { checkups: await this.checkups.exportOf(subjectId) } : {}),
       ...(!portability || portable.has('service_interactions')
-        ? { serviceRecords: await this.services.exportOf(subjectId), followUps: await this.followUps.exportOf(subjectId) }
+        ? {
+            serviceRecords: await this.services.exportOf(subjectId),
+            followUps: await this.followUps.exportOf(subjectId),
+            surveyResponses: await this.surveys.exportOf(subjectId),
+          }
         : {}),
+      // what was sent to the customer, whatever the purpose (portability: only what the customer provided, which messages are not)
+      ...(!portability ? { messages: await this.messages.exportOf(subjectId) } : {}),
     };
     return {
       format: 'pi-ledger-export/v1',

@@ -44,7 +44,9 @@ describe('outbox_messages projection (PostgreSQL), each event applied twice', ()
     const id = uuidv7();
     const { once, twice } = await applyTwice(database.pool, outbox, [queued(id, alice)]);
     expect(twice).toEqual(once);
-    expect(await queries.due(new Date(AT), 10)).toEqual([expect.objectContaining({ messageId: id, status: 'queued', attempts: 0, sealed: { recipient: SEALED, content: SEALED } })]);
+    expect(await queries.due(new Date(AT), 10)).toEqual([
+      expect.objectContaining({ messageId: id, status: 'queued', attempts: 0, sealed: { recipient: SEALED, content: SEALED } }),
+    ]);
     const failed = recordedEvent(
       'MessageFailed',
       { messageId: id, subjectId: alice, attempt: 1, errorCode: 'transport-error', final: false, nextAttemptAt: LATER, failedAt: AT },

@@ -43,7 +43,21 @@ export class OutboxMessagesProjection implements Projection {
           await batch.client.query(
             `INSERT INTO ${t} (message_id, subject_id, kind, channel, purpose_id, category, source_kind, source_ref, status, attempts, next_attempt_at, recipient, content, queued_by, queued_at, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $10, $11, $12, $9, $13) ON CONFLICT (message_id) DO NOTHING`,
-            [d.messageId, d.subjectId, d.kind, d.channel, d.purposeId, d.category, d.source.kind, ref, d.queuedAt, JSON.stringify(d.recipient), JSON.stringify(d.content), d.queuedBy, version],
+            [
+              d.messageId,
+              d.subjectId,
+              d.kind,
+              d.channel,
+              d.purposeId,
+              d.category,
+              d.source.kind,
+              ref,
+              d.queuedAt,
+              JSON.stringify(d.recipient),
+              JSON.stringify(d.content),
+              d.queuedBy,
+              version,
+            ],
           );
           break;
         }

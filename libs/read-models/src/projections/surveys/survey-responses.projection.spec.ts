@@ -86,7 +86,11 @@ describe('survey_responses projection (PostgreSQL), each event applied twice', (
   });
 
   it('SubjectErased purges the customer’s rows when it reaches service_interactions, and keeps them when it does not', async () => {
-    const partial = recordedEvent('SubjectErased', { subjectId: alice, erasedCategories: ['contact'], retained: [], erasedAt: AT }, { streamId: subjectStream(alice), streamVersion: 5 });
+    const partial = recordedEvent(
+      'SubjectErased',
+      { subjectId: alice, erasedCategories: ['contact'], retained: [], erasedAt: AT },
+      { streamId: subjectStream(alice), streamVersion: 5 },
+    );
     await applyTwice(database.pool, responses, [partial]);
     expect(await queries.bySubject(alice)).toHaveLength(2);
     const whole = recordedEvent(

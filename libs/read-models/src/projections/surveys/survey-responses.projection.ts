@@ -33,7 +33,20 @@ export class SurveyResponsesProjection implements Projection {
           await batch.client.query(
             `INSERT INTO ${t} (response_id, subject_id, survey_id, survey_version, service_record_id, service_type, service_date, staff_id, status, message_id, dispatched_by, dispatched_at, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'dispatched', $9, $10, $11, $12) ON CONFLICT (response_id) DO NOTHING`,
-            [d.responseId, d.subjectId, d.surveyId, d.surveyVersion, d.serviceRecordId, d.serviceType, d.serviceDate, d.staffId, d.messageId, d.dispatchedBy, d.dispatchedAt, version],
+            [
+              d.responseId,
+              d.subjectId,
+              d.surveyId,
+              d.surveyVersion,
+              d.serviceRecordId,
+              d.serviceType,
+              d.serviceDate,
+              d.staffId,
+              d.messageId,
+              d.dispatchedBy,
+              d.dispatchedAt,
+              version,
+            ],
           );
           break;
         }
