@@ -50,6 +50,8 @@ export const DERIVED_TABLES: readonly string[] = [
   'checkup_visits',
   'service_records',
   'follow_up_tasks',
+  'outbox_messages',
+  'survey_responses',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */
