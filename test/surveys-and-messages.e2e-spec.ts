@@ -141,6 +141,8 @@ describe('surveys and messages over HTTP', () => {
     expect((await results('month')).body.groups.reduce((n: number, g: { responses: number }) => n + g.responses, 0)).toBe(3);
     expect(JSON.stringify(byStaff)).not.toMatch(new RegExp(`${alice}|${bob}|${carol}|COMMENT-CANARY`));
     expect((await read(`/v1/surveys/${surveyId}/results?from=${chinaDate(0)}&to=${chinaDate(-1)}&by=staff`, manager, undefined)).status).toBe(400);
+    const unreal = await read(`/v1/surveys/${surveyId}/results?from=2026-02-30&to=${chinaDate(0)}&by=staff`, manager, undefined);
+    expect([unreal.status, unreal.body.errors[0].path]).toEqual([400, 'query.from']);
     expect((await read(`/v1/surveys/${surveyId}/results?from=${chinaDate(-1)}&to=${chinaDate(0)}&by=staff`, as.health_manager, undefined)).status).toBe(403);
   });
 

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import { Roles } from '@pi-ledger/access-control/roles.decorator';
 import { FILE_ROLES } from '@pi-ledger/access-control/roles';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
+import { isRealDate } from '@pi-ledger/ledger-domain/validation/resident-id';
 import { Ctx } from '../http/ctx.decorator';
 import { RequestContext } from '../application/request-context';
 import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
@@ -61,6 +62,8 @@ export class SurveysHttpController {
   @ReadsProjections('survey_responses')
   @ApiOperation({ summary: 'CSAT (share of 4–5 on the 1–5 scale) and NPS (promoters minus detractors) by service type, staff member or month of the service: counts, no customer' })
   results(@Param('surveyId', SubjectIdPipe) surveyId: string, @Query() query: SurveyResultsDto) {
+    const unreal = (['from', 'to'] as const).filter((field) => !isRealDate(query[field]));
+    if (unreal.length > 0) throw new InvalidInput(unreal.map((field) => ({ path: `query.${field}`, message: 'must be a real date, YYYY-MM-DD' })));
     if (query.from > query.to) throw new InvalidInput([{ path: 'query.to', message: 'must not be before from' }]);
     return this.responses.results(surveyId, query.from, query.to, query.by);
   }
