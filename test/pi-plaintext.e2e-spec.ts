@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration, ZHANG } from './support/realistic-subject';
+import { OutboxDispatcher } from '../apps/ledger-api/src/messages/outbox.dispatcher';
 
 interface Relation {
   schema: string;
@@ -71,6 +72,8 @@ const RECORDS = {
   refundReason: '客户因胃出血住院推迟检查',
   complaint: '戒烟门诊医生态度冷淡',
   followUpPlan: '慢阻肺季度随访肺功能',
+  message: '空腹前来抽血复查肝功能',
+  surveyComment: '希望增加夜间门诊',
 };
 
 describe('no plaintext PI in any table', () => {
@@ -207,6 +210,32 @@ describe('no plaintext PI in any table', () => {
     writes.push(ordered, await call('POST', `${orderPath}/pay`, staff, { paymentMethod: 'alipay', purposeId: 'health-management' }));
     writes.push(await call('POST', `${orderPath}/refunds`, staff, { amountFen: 98_000, reason: RECORDS.refundReason, purposeId: 'health-management' }));
     expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 200, 201]);
+    expect(writes.map((w) => w.status)).toEqual([200, 201, 201, 201, 201, 201, 201]);
+    // a message to the customer and a survey after its service, both delivered (issue #14 items 6, 9)
+    const afterWrites = { 'x-ledger-min-position': String(Math.max(...writes.map((w) => w.body.position))) };
+    const message = await call(
+      'POST',
+      `/v1/subjects/${id}/messages`,
+      staff,
+      { kind: 'checkup_reminder', subject: '复查提醒', body: RECORDS.message, purposeId: 'health-management' },
+      afterWrites,
+    );
+    const questions = [
+      { id: 'overall', kind: 'scale', text: '满意吗' },
+      { id: 'comment', kind: 'text', text: '意见', required: false },
+    ];
+    const survey = await call('POST', '/v1/surveys', await tokens(api).admin(), { title: '满意度', questions });
+    const dispatched = await call(
+      'POST',
+      `/v1/service-records/${writes[5].body.recordId}/survey`,
+      staff,
+      { surveyId: survey.body.surveyId, purposeId: 'health-management' },
+      afterWrites,
+    );
+    const answered = await call('POST', `/v1/survey-responses/${dispatched.body.responseId}`, staff, { answers: { overall: 4, comment: RECORDS.surveyComment } });
+    expect([message.status, dispatched.status, answered.status]).toEqual([201, 201, 200]);
+    await call('GET', `/v1/subjects/${id}/messages`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(answered.body.position) });
+    expect((await api.app.get(OutboxDispatcher).runOnce(api.clock())).sent).toHaveLength(2);
     let read = await call('GET', `/v1/subjects/${id}?reveal=contact,identity_document`, staff, undefined, { 'x-processing-purpose': 'health-management' });
     expect(read.body.data.identity.name).toBe(ZHANG.name); // the API does decrypt for authorised readers
     // searched as typed at the front desk, spaces and all
@@ -231,7 +260,17 @@ describe('no plaintext PI in any table', () => {
     const profileTable = `subject_profile__g${live[0].generation}`;
     const tables = await relations(owner);
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['ledger_events', 'vault_subject_keys', 'idempotency_keys', 'subject_id_numbers', profileTable, 'checkup_visits__g1', 'complaints__g1']),
+      expect.arrayContaining([
+        'ledger_events',
+        'vault_subject_keys',
+        'idempotency_keys',
+        'subject_id_numbers',
+        profileTable,
+        'checkup_visits__g1',
+        'complaints__g1',
+        'outbox_messages__g1',
+        'survey_responses__g1',
+      ]),
     );
     // the scan finds what is in clear: the purpose every event names
     expect(await scan(owner, [{ schema: 'public', name: 'ledger_events' }], ['health-management'])).not.toEqual([]);

@@ -30,6 +30,8 @@ import { FollowUpsModule } from './follow-ups/follow-ups.module';
 import { OrdersModule } from './orders/orders.module';
 import { TimelineModule } from './timeline/timeline.module';
 import { ComplaintsModule } from './complaints/complaints.module';
+import { MessagesModule } from './messages/messages.module';
+import { SurveysModule } from './surveys/surveys.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -68,6 +70,8 @@ export class LedgerApiModule {
         OrdersModule,
         TimelineModule,
         ComplaintsModule,
+        MessagesModule,
+        SurveysModule,
       ],
     };
   }

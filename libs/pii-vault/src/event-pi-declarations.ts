@@ -20,6 +20,9 @@ import type { ComplaintEvent } from '@pi-ledger/ledger-domain/complaints/complai
 import type { ComplaintDeadlinePolicySet } from '@pi-ledger/ledger-domain/complaints/complaint-deadline-policy';
 import type { FollowUpPlanEvent } from '@pi-ledger/ledger-domain/follow-ups/follow-up-plan.events';
 import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/escalation-policy';
+import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.events';
+import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
+import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -276,6 +279,38 @@ export const COMPLAINT_PI: { readonly [T in ComplaintEvent['type']]: PiDeclarati
   ComplaintEscalated: complaintStep('/escalate', complaintText('reason'), 'trigger', 'dueAt', 'department', 'escalatedTo[]', 'escalatedBy', 'escalatedAt'),
 };
 
+/**
+ * Messages to customers (issue #14): the recipient's address and the content, sealed under the
+ * customer's key for the message's `category` (service_interactions, or contact for marketing).
+ */
+export const MESSAGE_PI: { readonly [T in MessageEvent['type']]: PiDeclaration } = {
+  MessageQueued: {
+    aadId: 'messageId',
+    aadSuffix: '',
+    pi: [
+      { path: 'recipient', category: '@category' },
+      { path: 'content', category: '@category' },
+    ],
+    clear: ['messageId', 'subjectId', 'kind', 'channel', 'purposeId', 'category', 'source.kind', 'source.responseId', 'source.taskId', 'source.date', 'queuedBy', 'queuedAt'],
+  },
+  MessageSent: { aadId: 'messageId', aadSuffix: '/sent', pi: [], clear: ['messageId', 'subjectId', 'transport', 'sentAt'] },
+  MessageFailed: { aadId: 'messageId', aadSuffix: '/failed', pi: [], clear: ['messageId', 'subjectId', 'errorCode', 'nextAttemptAt', 'failedAt'] },
+  MessageCancelled: { aadId: 'messageId', aadSuffix: '/cancel', pi: [], clear: ['messageId', 'subjectId', 'reason', 'cancelledBy', 'cancelledAt'] },
+};
+
+const SURVEYED = ['responseId', 'subjectId', 'surveyId', 'serviceRecordId', 'serviceType', 'serviceDate', 'staffId'];
+
+/** Survey responses (issue #14): the customer's free-text answers, sealed under its `service_interactions` key; ratings are numbers. */
+export const SURVEY_RESPONSE_PI: { readonly [T in SurveyResponseEvent['type']]: PiDeclaration } = {
+  SurveyDispatched: { aadId: 'responseId', aadSuffix: '', pi: [], clear: [...SURVEYED, 'messageId', 'dispatchedBy', 'dispatchedAt'] },
+  SurveyAnswered: {
+    aadId: 'responseId',
+    aadSuffix: '/answer',
+    pi: [{ path: 'comments', category: 'service_interactions' }],
+    clear: [...SURVEYED, 'answeredBy', 'answeredVia', 'answeredAt'],
+  },
+};
+
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
 export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
 
@@ -313,6 +348,9 @@ export const LEDGER_EVENT_PI: {
       | ComplaintDeadlinePolicySet['type']
       | FollowUpPlanEvent['type']
       | EscalationPolicySet['type']
+      | MessageEvent['type']
+      | SurveyResponseEvent['type']
+      | SurveyPublished['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -390,6 +428,13 @@ export const LEDGER_EVENT_PI: {
   OrderNumberAllocated: { none: 'an order number: an identifier the centre issues, with its year, sequence and order id' },
   ...(Object.fromEntries(Object.entries(COMPLAINT_PI).map(([type, declared]) => [type, { declared }])) as { readonly [T in keyof typeof COMPLAINT_PI]: PiSealing }),
   ComplaintDeadlinePolicySet: { none: 'the complaint deadline policy: hours and days per severity' },
+  MessageQueued: { declared: MESSAGE_PI.MessageQueued },
+  MessageSent: { declared: MESSAGE_PI.MessageSent },
+  MessageFailed: { declared: MESSAGE_PI.MessageFailed },
+  MessageCancelled: { declared: MESSAGE_PI.MessageCancelled },
+  SurveyDispatched: { declared: SURVEY_RESPONSE_PI.SurveyDispatched },
+  SurveyAnswered: { declared: SURVEY_RESPONSE_PI.SurveyAnswered },
+  SurveyPublished: { none: 'a questionnaire: the centre’s own title and questions, a staff account' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

@@ -9,6 +9,8 @@ import { ServiceRecordsModule } from '../service-records/service-records.module'
 import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ComplaintsModule } from '../complaints/complaints.module';
+import { MessagesModule } from '../messages/messages.module';
+import { SurveysModule } from '../surveys/surveys.module';
 import { ErasureService } from './erasure/erasure.service';
 import { ErasureCertificates } from './erasure/erasure-certificates';
 import { ErasureCertificatesHttpController } from './erasure/erasure-certificates.http.controller';
@@ -54,7 +56,7 @@ registerProblemCodes({
 
 /** The data subject's rights (PIPL Arts. 44–50): requests and their fulfilment, erasure with certificates, legal holds, retention. */
 @Module({
-  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, OrdersModule, ComplaintsModule],
+  imports: [RegistryModule, SubjectsModule, CheckupsModule, ServiceRecordsModule, FollowUpsModule, OrdersModule, ComplaintsModule, MessagesModule, SurveysModule],
   controllers: [LegalHoldsHttpController, RightsRequestsHttpController, ErasureCertificatesHttpController, FileClosureHttpController],
   providers: [
     LegalHoldsService,

@@ -24,7 +24,7 @@ export interface RecordsRead {
 }
 
 /** How a read of records showed up in the access log. */
-export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints';
+export type RecordsVia = 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys';
 
 /**
  * The rules a customer's records (check-ups, service records, follow-up tasks) obey, the same as

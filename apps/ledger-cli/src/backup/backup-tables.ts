@@ -53,6 +53,8 @@ export const DERIVED_TABLES: readonly string[] = [
   'orders',
   'complaints',
   'follow_up_plans',
+  'outbox_messages',
+  'survey_responses',
 ];
 
 /** The columns of a table as stored, in their order, less those the backup omits. */

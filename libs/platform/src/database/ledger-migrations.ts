@@ -24,6 +24,7 @@ import { Orders1763900090000 } from './migrations/1763900090000-orders';
 import { Complaints1763900070000 } from './migrations/1763900070000-complaints';
 import { FollowUpPlans1763900100000 } from './migrations/1763900100000-follow-up-plans';
 import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-file';
+import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -53,4 +54,5 @@ export const LEDGER_MIGRATIONS = [
   Orders1763900090000,
   FollowUpPlans1763900100000,
   CustomerFile1763900110000,
+  OutboxAndSurveys1763900080000,
 ];

@@ -12,6 +12,8 @@ import { FollowUpTasksProjection } from './follow-ups/follow-up-tasks.projection
 import { OrdersProjection } from './orders/orders.projection';
 import { ComplaintsProjection } from './complaints/complaints.projection';
 import { FollowUpPlansProjection } from './follow-ups/follow-up-plans.projection';
+import { OutboxMessagesProjection } from './messages/outbox-messages.projection';
+import { SurveyResponsesProjection } from './surveys/survey-responses.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -28,5 +30,7 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new OrdersProjection(),
     new ComplaintsProjection(),
     new FollowUpPlansProjection(),
+    new OutboxMessagesProjection(),
+    new SurveyResponsesProjection(),
   ];
 }

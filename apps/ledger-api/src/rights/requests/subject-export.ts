@@ -17,6 +17,8 @@ import { FollowUpsService } from '../../follow-ups/follow-ups.service';
 import { OrdersService } from '../../orders/orders.service';
 import { ComplaintsService } from '../../complaints/complaints.service';
 import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
+import { MessagesService } from '../../messages/messages.service';
+import { SurveyResponsesService } from '../../surveys/survey-responses.service';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
@@ -27,6 +29,8 @@ export function exportedCategories(body: { data: Record<string, unknown>; record
     orders: 'consumption',
     complaints: 'service_interactions',
     followUpPlans: 'service_interactions',
+    messages: 'service_interactions',
+    surveyResponses: 'service_interactions',
   };
   return [...new Set([...Object.keys(body.data), ...Object.keys(body.records).map((kind) => ofRecords[kind])])];
 }
@@ -50,6 +54,8 @@ export class SubjectExport {
     private readonly orders: OrdersService,
     private readonly complaints: ComplaintsService,
     private readonly followUpPlans: FollowUpPlansService,
+    private readonly messages: MessagesService,
+    private readonly surveys: SurveyResponsesService,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -73,11 +79,14 @@ export class SubjectExport {
             serviceRecords: await this.services.exportOf(subjectId),
             followUps: await this.followUps.exportOf(subjectId),
             followUpPlans: await this.followUpPlans.exportOf(subjectId),
+            surveyResponses: await this.surveys.exportOf(subjectId),
           }
         : {}),
       ...(!portability || portable.has('consumption') ? { orders: await this.orders.exportOf(subjectId) } : {}),
       // a complaint holding health data goes with health_records, the others with service_interactions
       complaints: await this.complaints.exportOf(subjectId, (category) => !portability || portable.has(category)),
+      // what was sent to the customer, whatever the purpose (portability: only what the customer provided, which messages are not)
+      ...(!portability ? { messages: await this.messages.exportOf(subjectId) } : {}),
     };
     return {
       format: 'pi-ledger-export/v1',

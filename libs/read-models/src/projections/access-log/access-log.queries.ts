@@ -11,7 +11,8 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints';
+  via:
+    'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys';
   accessedAt: string;
   position: number;
   /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */

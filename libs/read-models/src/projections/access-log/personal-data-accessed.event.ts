@@ -16,7 +16,20 @@ export interface PersonalDataAccessed {
     /** Fields shown unmasked on request (`?reveal=`), as `category.field`. */
     revealed: string[];
     accessedAt: string;
-    via: 'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints';
+    via:
+      | 'profile'
+      | 'search'
+      | 'export'
+      | 'history'
+      | 'breach-response'
+      | 'checkups'
+      | 'service-records'
+      | 'follow-ups'
+      | 'orders'
+      | 'timeline'
+      | 'complaints'
+      | 'messages'
+      | 'surveys';
     /** Why values were revealed in a compliance audit (a code of a closed list, never free text). */
     revealReason?: string;
     /** The break-glass reason code, when the read reached a customer outside the reader's assignment (never the note). */
