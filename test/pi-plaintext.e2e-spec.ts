@@ -249,7 +249,7 @@ describe('no plaintext PI in any table', () => {
     const checkups = await call('GET', `/v1/subjects/${id}/checkups`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(checkups.body.items[0].visit.institution).toBe(RECORDS.institution);
     const timeline = await call('GET', `/v1/subjects/${id}/timeline`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
-    expect(timeline.body.items.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['checkup', 'complaint', 'follow_up', 'order', 'service']);
+    expect(timeline.body.items.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['checkup', 'complaint', 'follow_up', 'order', 'service', 'survey']);
     const complaints = await call('GET', `/v1/subjects/${id}/complaints`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(complaints.body.items[0].description).toBe(RECORDS.complaint);
 

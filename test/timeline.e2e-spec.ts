@@ -63,7 +63,7 @@ describe('a customer’s timeline over HTTP', () => {
   it('lists every kind newest first with short summaries, in pages that neither skip nor repeat', async () => {
     const first = await timeline(as.staff, '?limit=4');
     expect(first.status).toBe(200);
-    expect(first.body.kinds).toEqual(['service', 'checkup', 'follow_up', 'order', 'complaint']);
+    expect(first.body.kinds).toEqual(['service', 'checkup', 'follow_up', 'order', 'complaint', 'survey']);
     const second = await timeline(as.staff, `?limit=4&cursor=${first.body.nextCursor}`);
     expect(second.body.nextCursor).toBeNull();
     const entries: Entry[] = [...first.body.items, ...second.body.items];
@@ -95,7 +95,7 @@ describe('a customer’s timeline over HTTP', () => {
 
   it('leaves out the kinds a role may not read: customer service sees no check-ups nor orders, the front desk only orders', async () => {
     const service = await timeline(as.customer_service);
-    expect(service.body.kinds).toEqual(['service', 'follow_up', 'complaint']);
+    expect(service.body.kinds).toEqual(['service', 'follow_up', 'complaint', 'survey']);
     expect(service.body.items.map((entry: Entry) => entry.kind)).toEqual(['follow_up', 'service', 'service']);
     const manager = await timeline(as.health_manager);
     expect(manager.body.items.map((entry: Entry) => entry.kind)).toEqual(['follow_up', 'service', 'checkup', 'service']);

@@ -94,6 +94,19 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
       return { channel, category, severity, status, satisfaction };
     },
   },
+  {
+    // dated by the service it asked about; the answers' free text stays out of a summary
+    kind: 'survey',
+    category: 'service_interactions',
+    projection: 'survey_responses',
+    sql: `SELECT service_date AS date, response_id AS id, jsonb_build_object('surveyId', survey_id, 'surveyVersion', survey_version, 'serviceRecordId', service_record_id,
+        'serviceType', service_type, 'status', status, 'answeredAt', answered_at, 'scores', scores) AS row
+      FROM survey_responses WHERE subject_id = $1`,
+    async summarise({ row }) {
+      const { surveyId, surveyVersion, serviceRecordId, serviceType, status, answeredAt, scores } = row;
+      return { surveyId, surveyVersion, serviceRecordId, serviceType, status, answeredAt, scores };
+    },
+  },
 ];
 
 export const TIMELINE_KINDS = TIMELINE_SOURCES.map((source) => source.kind);
