@@ -27,6 +27,7 @@ import { AuditReportModule } from './compliance/audit-report/audit-report.module
 import { CheckupsModule } from './checkups/checkups.module';
 import { ServiceRecordsModule } from './service-records/service-records.module';
 import { FollowUpsModule } from './follow-ups/follow-ups.module';
+import { ImportsModule } from './imports/imports.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -62,6 +63,7 @@ export class LedgerApiModule {
         CheckupsModule,
         ServiceRecordsModule,
         FollowUpsModule,
+        ImportsModule,
       ],
     };
   }

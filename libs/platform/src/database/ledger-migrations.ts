@@ -20,6 +20,7 @@ import { CustomerNumbers1763900060000 } from './migrations/1763900060000-custome
 import { CheckupVisits1763900061000 } from './migrations/1763900061000-checkup-visits';
 import { ServiceRecords1763900062000 } from './migrations/1763900062000-service-records';
 import { FollowUpTasks1763900063000 } from './migrations/1763900063000-follow-up-tasks';
+import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -45,4 +46,5 @@ export const LEDGER_MIGRATIONS = [
   CheckupVisits1763900061000,
   ServiceRecords1763900062000,
   FollowUpTasks1763900063000,
+  ImportJobs1763900130000,
 ];
