@@ -51,7 +51,9 @@ const normalise = (header: string) =>
     .toLowerCase()
     .replace(/[\s_\-()（）]/g, '');
 
-const BY_NAME = new Map<string, ColumnKey>(IMPORT_COLUMNS.flatMap((column) => [column.key, column.header, ...column.aliases].map((name) => [normalise(name), column.key] as const)));
+const BY_NAME = new Map<string, ColumnKey>(
+  IMPORT_COLUMNS.flatMap((column) => [column.key, column.header, ...column.aliases].map((name) => [normalise(name), column.key] as const)),
+);
 
 /** The column key a mapping target names (a key, template header or alias), or undefined. */
 export function columnKeyOf(name: string): ColumnKey | undefined {
@@ -154,7 +156,11 @@ export type CellValue = string | number | boolean | Date | null | undefined;
  * judge the rest, exactly as for POST /v1/subjects. A row's consent columns are the evidence of a
  * separate consent (a signed form) to the job's purpose for the categories listed.
  */
-export function rowToRegistration(cells: ReadonlyMap<ColumnKey, CellValue>, basis: ImportBasis, headerOf: (key: ColumnKey) => string): { body?: RegistrationBody; problems: RowProblem[] } {
+export function rowToRegistration(
+  cells: ReadonlyMap<ColumnKey, CellValue>,
+  basis: ImportBasis,
+  headerOf: (key: ColumnKey) => string,
+): { body?: RegistrationBody; problems: RowProblem[] } {
   const problems: RowProblem[] = [];
   const invalid = (key: ColumnKey, message: string) => problems.push({ column: headerOf(key), code: 'validation-failed', message });
   const text = (key: ColumnKey): string | undefined => {
@@ -212,7 +218,8 @@ export function rowToRegistration(cells: ReadonlyMap<ColumnKey, CellValue>, basi
   if (categories) {
     const known = categories.map((label) => CATEGORY_LABELS[label] ?? CATEGORY_LABELS[label.toLowerCase()]);
     if (known.some((category) => category === undefined)) invalid('consentCategories', 'names a category that does not exist');
-    if (givenOn === undefined && !problems.some((problem) => problem.column === headerOf('consentDate'))) invalid('consentDate', 'is required with consent categories: when the consent was given');
+    if (givenOn === undefined && !problems.some((problem) => problem.column === headerOf('consentDate')))
+      invalid('consentDate', 'is required with consent categories: when the consent was given');
     const reference = text('consentReference');
     const channel = text('consentChannel');
     if (guardianName !== undefined && guardianRelation === undefined) invalid('guardianRelation', 'is required with a guardian');
@@ -225,7 +232,8 @@ export function rowToRegistration(cells: ReadonlyMap<ColumnKey, CellValue>, basi
       ...(givenOn ? { evidence: { givenOn, ...(channel ? { channel } : {}), ...(reference ? { reference } : {}) } } : {}),
     });
   } else {
-    for (const key of ['consentDate', 'consentChannel', 'consentReference', 'guardianName'] as const) if (text(key) !== undefined) invalid('consentCategories', `is required with ${key}`);
+    for (const key of ['consentDate', 'consentChannel', 'consentReference', 'guardianName'] as const)
+      if (text(key) !== undefined) invalid('consentCategories', `is required with ${headerOf(key)}`);
   }
   if (Object.keys(data).length === 0 && problems.length === 0) problems.push({ column: null, code: 'validation-failed', message: 'the row holds no customer data' });
   if (problems.length > 0) return { problems };

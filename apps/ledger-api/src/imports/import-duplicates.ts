@@ -116,7 +116,7 @@ export class ImportDuplicates {
   }
 
   private async sameNameAndBirth(subjectId: string, stored: unknown, identity: RowIdentity): Promise<boolean> {
-    const opened = await openProfileData(this.vault, subjectId, { identity: stored } as Parameters<typeof openProfileData>[2]);
+    const opened = await openProfileData(this.vault, subjectId, { identity: stored });
     const held = opened.identity as { name?: unknown; birthDate?: unknown } | undefined;
     return typeof held?.name === 'string' && nameSearchKey(held.name) === nameSearchKey(identity.name!) && held.birthDate === identity.birthDate;
   }

@@ -78,7 +78,8 @@ export class ImportJobsService {
     const { dto } = input;
     const registry = await this.registry.current();
     if (!purposeOf(registry, dto.purposeId)) throw new DomainError<SubjectErrorCode>('unknown-purpose', `unknown purpose ${dto.purposeId}`, { purposeId: dto.purposeId });
-    if (!noticeOf(registry, dto.noticeVersion)) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${dto.noticeVersion}`, { noticeVersion: dto.noticeVersion });
+    if (!noticeOf(registry, dto.noticeVersion))
+      throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${dto.noticeVersion}`, { noticeVersion: dto.noticeVersion });
     const options: ImportOptions = {
       purposeId: dto.purposeId,
       noticeVersion: dto.noticeVersion,

@@ -122,7 +122,7 @@ export class ImportRunner {
     let bytesRead = 0;
     let lastProgress = 0;
     let cancelled = false;
-    let failure: unknown;
+    let failure: Error | undefined;
     let layout: HeaderLayout | undefined;
     let dataRows = 0;
     const slots = new Semaphore(concurrency);
@@ -162,7 +162,9 @@ export class ImportRunner {
           await this.store.record(jobId, record);
           report(record);
         })
-        .catch((error) => (failure ??= error))
+        .catch((error: unknown) => {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        })
         .finally(() => {
           slots.give();
           inFlight.delete(handled);
@@ -230,11 +232,23 @@ export class ImportRunner {
     if (first.length === 0) return undefined;
     const target = first.sort((a, b) => a.claim!.rowNumber - b.claim!.rowNumber)[0].claim!;
     const reasons = first.filter((entry) => entry.claim!.subjectId === target.subjectId).map((entry) => entry.reason);
-    return { subjectId: target.subjectId, sourceRow: target.rowNumber, reasons: [...new Set(reasons)].sort(), candidates: new Set(first.map((entry) => entry.claim!.subjectId)).size };
+    return {
+      subjectId: target.subjectId,
+      sourceRow: target.rowNumber,
+      reasons: [...new Set(reasons)].sort(),
+      candidates: new Set(first.map((entry) => entry.claim!.subjectId)).size,
+    };
   }
 
   /** The row's registration, or the policy's handling of its match. */
-  private async apply(job: ImportJob, rowNumber: number, subjectId: string, body: RegistrationBody, match: RowMatch | undefined, headerOf: (key: ColumnKey) => string): Promise<RowRecord> {
+  private async apply(
+    job: ImportJob,
+    rowNumber: number,
+    subjectId: string,
+    body: RegistrationBody,
+    match: RowMatch | undefined,
+    headerOf: (key: ColumnKey) => string,
+  ): Promise<RowRecord> {
     const context = this.context(job, rowNumber);
     const policy = job.options.onDuplicate;
     if (match && policy === 'skip') return { rowNumber, outcome: 'skipped', match };
@@ -261,7 +275,9 @@ export class ImportRunner {
   /** Policy `update`: the row's values as a correction of the matched customer, category by category; once per row. */
   private async correct(subjectId: string, body: RegistrationBody, job: ImportJob, context: RequestContext): Promise<void> {
     const { events } = await this.subjects.load(subjectId);
-    const done = new Set(events.filter((event) => event.metadata.importJobId === job.jobId && event.metadata.importRow === context.importRow!.rowNumber).map((event) => event.type));
+    const done = new Set(
+      events.filter((event) => event.metadata.importJobId === job.jobId && event.metadata.importRow === context.importRow!.rowNumber).map((event) => event.type),
+    );
     if (done.size > 0) return;
     for (const [category, set] of Object.entries(body.data)) {
       const input: ChangeDataDto = { set, reason: 'correction', purposeId: job.options.purposeId };

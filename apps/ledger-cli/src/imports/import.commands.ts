@@ -83,7 +83,11 @@ export class ImportCustomersCommand extends CommandRunner {
         jobId = await jobs.create({ dto, format, path, runner: 'cli', actor: { id: metadata.actor, roles: ['staff'] }, sha256 });
       }
       const bar = new SingleBar(
-        { format: 'import [{bar}] {percentage}% | {rows} rows: {imported} imported, {refused} refused, {duplicates} duplicates | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 200 },
+        {
+          format: 'import [{bar}] {percentage}% | {rows} rows: {imported} imported, {refused} refused, {duplicates} duplicates | ETA {eta_formatted}',
+          stream: process.stderr,
+          etaBuffer: 200,
+        },
         Presets.shades_classic,
       );
       let barStarted = false;
@@ -105,7 +109,7 @@ export class ImportCustomersCommand extends CommandRunner {
       }
       const status = await reports.status(jobId);
       const errors: unknown[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await reports.page(jobId, 'refused', { after: String(after), limit: '1000' });
         errors.push(...page.items);
         if (page.nextAfter === null) break;
