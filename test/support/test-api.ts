@@ -22,20 +22,26 @@ export interface TestApi {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** The position to send as X-Ledger-Min-Position for a read that includes everything so far. */
   logHead(): Promise<number>;
+  /** The data dir (generated keys, import uploads): another API started with `reuse` shares it. */
+  readonly dataDir: string;
+  /** Closes the API only: the database and data dir stay, for another API started with `reuse` (a restart). */
+  closeApp(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface TestApiOptions {
   /** The ledger's clock; default: pinned at TEST_NOW (test-clock.ts), so no spec depends on the calendar. */
   clock?: LedgerClock;
+  /** Start on another API's database and data dir (that API closed with closeApp): a restart. */
+  reuse?: { database: TestDatabase; dataDir: string };
 }
 
 /** The real API on a fresh database, listening on a free loopback port, its clock pinned. */
 export async function startTestApi(overrides: Partial<LedgerConfig> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const clock = options.clock ?? testClock();
-  const database = await createTestDatabase();
+  const database = options.reuse?.database ?? (await createTestDatabase());
   // generated keys (master key, JWT secret, audit signing key) go to a throwaway dir, not the repo
-  const dataDir = mkdtempSync(join(tmpdir(), 'pi-ledger-api-'));
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'pi-ledger-api-'));
   // specs read and search with one staff token far faster than a person: the per-actor look-up
   // limit and alerts are off unless a spec sets them (test/lookup-limits.e2e-spec.ts does)
   const base = loadConfig({ LOG_LEVEL: 'info', LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' });
@@ -58,6 +64,8 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}, option
     clock,
     request: (path, init) => fetch(`${baseUrl}${path}`, init),
     logHead: () => logHead(database.pool),
+    dataDir,
+    closeApp: () => app.close(),
     async close() {
       await app.close();
       await database.close();

@@ -32,6 +32,7 @@ import { TimelineModule } from './timeline/timeline.module';
 import { ComplaintsModule } from './complaints/complaints.module';
 import { MessagesModule } from './messages/messages.module';
 import { SurveysModule } from './surveys/surveys.module';
+import { ImportsModule } from './imports/imports.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -72,6 +73,7 @@ export class LedgerApiModule {
         ComplaintsModule,
         MessagesModule,
         SurveysModule,
+        ImportsModule,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
@@ -17,5 +18,7 @@ export async function createLedgerApi(config: LedgerConfig, logger: Logger, cloc
   });
   // the refresh token's httpOnly cookie (apps/ledger-api/src/auth)
   await app.register(fastifyCookie);
+  // uploads of import files (apps/ledger-api/src/imports): parts are streamed by the route, never buffered
+  await app.register(fastifyMultipart);
   return app;
 }

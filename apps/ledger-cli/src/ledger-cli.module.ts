@@ -29,6 +29,7 @@ import { DEPARTMENTS_COMMANDS } from './departments/departments.commands';
 import { ComplianceCommand } from './compliance/compliance.command';
 import { ComplianceReportCommand } from './compliance/compliance-report.command';
 import { complianceReportProvider } from '@pi-ledger/audit/compliance-report/compliance-report.provider';
+import { IMPORT_COMMANDS } from './imports/import.commands';
 
 @Module({})
 export class LedgerCliModule {
@@ -64,6 +65,7 @@ export class LedgerCliModule {
         ComplianceCommand,
         ComplianceReportCommand,
         complianceReportProvider,
+        ...IMPORT_COMMANDS,
       ],
     };
   }

@@ -19,6 +19,9 @@ export interface EventMetadata {
   correlationId: string;
   causationId?: string;
   idempotencyKey?: string;
+  /** The import job and the row of its file this event came from (issue #15): the row's trace and its idempotency key. */
+  importJobId?: string;
+  importRow?: number;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface RequestContext {
   idempotencyKey?: string;
   /** The break-glass the request states (X-Break-Glass, X-Break-Glass-Note): used only where it reaches a customer outside the caller's assignment. */
   breakGlass?: BreakGlass;
+  /** An import job's row (apps/ledger-api/src/imports): recorded in the metadata of every event the row produces. */
+  importRow?: { jobId: string; rowNumber: number };
 }
 
 export function eventMetadata(context: RequestContext, purpose?: { id: string; legalBasis: EventMetadata['legalBasis'] }): EventMetadata {
@@ -20,6 +22,7 @@ export function eventMetadata(context: RequestContext, purpose?: { id: string; l
     correlationId: context.correlationId,
     causationId: context.causationId,
     ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
+    ...(context.importRow ? { importJobId: context.importRow.jobId, importRow: context.importRow.rowNumber } : {}),
   };
 }
 

@@ -13,6 +13,14 @@ export class GuardianDto {
   @ApiProperty({ example: 'mother' }) @IsString() @Length(1, 50) relation: string;
 }
 
+export class ConsentEvidenceDto {
+  @ApiProperty({ description: 'When the consent was given (YYYY-MM-DD), if before it is recorded: a signed form brought in' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'givenOn must be a date (YYYY-MM-DD)' })
+  givenOn: string;
+  @ApiPropertyOptional({ example: 'paper-form' }) @IsOptional() @IsString() @Length(1, 50) channel?: string;
+  @ApiPropertyOptional({ description: 'The form’s or source system’s reference (no personal data)' }) @IsOptional() @IsString() @Length(1, 100) reference?: string;
+}
+
 export class ConsentInputDto {
   @ApiProperty() @IsString() @Matches(PURPOSE_ID) purposeId: string;
   @ApiProperty({ enum: CATEGORY_NAMES, isArray: true }) @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(CATEGORY_NAMES, { each: true }) categories: Category[];
@@ -25,6 +33,7 @@ export class ConsentInputDto {
   @ArrayUnique()
   @Matches(/^(?!CN)[A-Z]{2}$/, { each: true, message: 'each must be an ISO 3166-1 alpha-2 code outside the mainland (not CN)' })
   crossBorderCountries?: string[];
+  @ApiPropertyOptional({ type: ConsentEvidenceDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ConsentEvidenceDto) evidence?: ConsentEvidenceDto;
 }
 
 export class RegisterSubjectDto {

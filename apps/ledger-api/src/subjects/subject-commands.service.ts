@@ -113,6 +113,12 @@ export class SubjectCommandsService {
     return { version: handled.version, position: handled.position, events: handled.events };
   }
 
+  /** The decision `execute` would append, taken on the stream as it stands, nothing written (a dry run): its domain errors are the command's. */
+  async decide(subjectId: string, build: (state: SubjectState, registry: RegistryState, now: string) => SubjectCommand): Promise<SubjectEvent[]> {
+    const { state } = await this.load(subjectId);
+    return decideSubject(build(state, await this.registry.current(), this.clock().toISOString()), state);
+  }
+
   /** The subject's events with PI decrypted (or "[erased]"). */
   async openEvents<R extends RecordedEvent<StoredSubjectEvent>>(events: readonly R[]): Promise<Array<{ recorded: R; event: SubjectEvent<JsonValue> }>> {
     const opened = await this.codec.openAll(

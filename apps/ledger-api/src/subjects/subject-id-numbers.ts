@@ -45,6 +45,15 @@ export class SubjectIdNumbers {
     return { hash, fresh: true };
   }
 
+  /** What `reserve` would refuse, without reserving (a dry run): the number held by another active subject. */
+  async assertAvailable(subjectId: string, idNumber: string): Promise<void> {
+    const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.vault.blindIndex('id_number', idNumber)]);
+    const holder: string | undefined = rows[0]?.subject_id;
+    if (holder && holder !== subjectId && (await this.isActive(holder))) {
+      throw new DomainError('duplicate-subject', 'this ID-document number is already registered', { existingSubjectId: holder });
+    }
+  }
+
   /** Drops this subject's other numbers (after a change of number) or all of them (keep = undefined). */
   async releaseOthers(subjectId: string, keep?: string): Promise<void> {
     await this.pool.query(`DELETE FROM subject_id_numbers WHERE subject_id = $1 AND id_number_hash IS DISTINCT FROM $2`, [subjectId, keep ?? null]);

@@ -103,6 +103,6 @@ registerProblemCodes({
     CustomerNumbersService,
     CustomerNumberQueries,
   ],
-  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries, CustomerNumbersService],
 })
 export class SubjectsModule {}

@@ -6,7 +6,7 @@ import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
 import { assertMayProcess, AUTOMATED_DECISIONS_ID, isSensitive, knownPurpose, separateConsentCovering } from './processing-rules';
 import { crossBorderProvision } from '../assessments/cross-border';
-import { AgeFact, CHANGE_EVENT, ChangeReason, ErasureGrounds, Guardian, Recipient, RelationshipEndReason, RetainedCategory, SubjectEvent } from './subject.events';
+import { AgeFact, CHANGE_EVENT, ChangeReason, ConsentEvidence, ErasureGrounds, Guardian, Recipient, RelationshipEndReason, RetainedCategory, SubjectEvent } from './subject.events';
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 import { supersedeSingleContact } from './contact';
 import { LIFECYCLE_TRANSITIONS, LifecycleStage } from './lifecycle';
@@ -30,6 +30,7 @@ export interface ConsentRequest {
   separate: boolean;
   guardian?: Guardian;
   crossBorderCountries?: string[];
+  evidence?: ConsentEvidence;
 }
 
 interface Context {
@@ -153,6 +154,7 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
       ];
     case 'GrantConsent':
       assertConsentable(command.registry, command, command.noticeVersion, live.minor, '');
+      assertEvidence(command.evidence, command.now, 'evidence.givenOn');
       return [consentGranted(subjectId, command, command.noticeVersion, command.channel, command.now)];
     case 'WithdrawConsent': {
       const consent = requireConsent(live.consents, command.consentId);
@@ -232,7 +234,10 @@ function register(command: Extract<SubjectCommand, { type: 'RegisterSubject' }>,
   const notice = noticeOf(registry, command.noticeVersion);
   if (!notice) throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${command.noticeVersion}`, { noticeVersion: command.noticeVersion });
   const minor = command.ageYears !== undefined && command.ageYears < MINOR_AGE;
-  command.consents.forEach((consent, index) => assertConsentable(registry, consent, command.noticeVersion, minor, `consents[${index}]`));
+  command.consents.forEach((consent, index) => {
+    assertConsentable(registry, consent, command.noticeVersion, minor, `consents[${index}]`);
+    assertEvidence(consent.evidence, now, `consents[${index}].evidence.givenOn`);
+  });
   if (command.data.identity_document) assertDocumentNumber('identity_document', undefined, command.data.identity_document, 'data.identity_document');
   if (minor && !command.consents.some((consent) => consent.purposeId === purpose.id && consent.guardian)) {
     throw new DomainError<SubjectErrorCode>('guardian-consent-required', 'a subject under 14 needs a guardian’s consent for the purpose of collection', { purposeId: purpose.id });
@@ -360,6 +365,13 @@ function assertDocumentNumber(category: Category, held: readonly string[] | unde
   if (after.size > 0 && !after.has('number')) throw new InvalidInput([{ path: `${path}.number`, message: 'required: an identity document is recorded with its number' }]);
 }
 
+/** A consent's evidence is dated on a real day no later than the decision's (China time, UTC+8). */
+function assertEvidence(evidence: ConsentEvidence | undefined, now: string, path: string): void {
+  if (!evidence) return;
+  const today = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);
+  if (!isRealDate(evidence.givenOn) || evidence.givenOn > today) throw new InvalidInput([{ path, message: 'must be a real date (YYYY-MM-DD) not after today' }]);
+}
+
 function assertConsentable(registry: RegistryState, consent: ConsentRequest, noticeVersion: string, minor: boolean, path: string): void {
   const purpose = knownPurpose(registry, consent.purposeId);
   const notice = noticeOf(registry, noticeVersion);
@@ -396,7 +408,7 @@ function assertConsentable(registry: RegistryState, consent: ConsentRequest, not
 }
 
 function consentGranted(subjectId: string, consent: ConsentRequest, noticeVersion: string, channel: string, now: string): Extract<SubjectEvent, { type: 'ConsentGranted' }> {
-  const { consentId, purposeId, categories, separate, guardian, crossBorderCountries } = consent;
+  const { consentId, purposeId, categories, separate, guardian, crossBorderCountries, evidence } = consent;
   return {
     type: 'ConsentGranted',
     data: {
@@ -409,6 +421,7 @@ function consentGranted(subjectId: string, consent: ConsentRequest, noticeVersio
       channel,
       ...(guardian ? { guardian } : {}),
       ...(crossBorderCountries?.length ? { crossBorderCountries: [...crossBorderCountries] } : {}),
+      ...(evidence ? { evidence: { ...evidence } } : {}),
       grantedAt: now,
     },
   };

@@ -28,6 +28,15 @@ export interface CrossBorderTransfer {
   assessmentId?: string;
 }
 
+/** Clear, non-PI facts of a consent given on paper or elsewhere before the ledger recorded it. */
+export interface ConsentEvidence {
+  /** YYYY-MM-DD, China time. */
+  givenOn: string;
+  channel?: string;
+  /** The signed form's or the source system's reference, never a person's data. */
+  reference?: string;
+}
+
 export interface RetainedCategory {
   category: Category;
   basis: string;
@@ -100,6 +109,8 @@ export type SubjectEvent<V = unknown> =
         guardian?: V;
         /** A separate consent to provision outside the mainland names where (PIPL Art. 39). */
         crossBorderCountries?: string[];
+        /** Consent given before it was recorded (a signed form brought in by an import): when, how and the form's reference. */
+        evidence?: ConsentEvidence;
         grantedAt: string;
       };
     }

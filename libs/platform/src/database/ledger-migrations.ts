@@ -25,17 +25,18 @@ import { Complaints1763900070000 } from './migrations/1763900070000-complaints';
 import { FollowUpPlans1763900100000 } from './migrations/1763900100000-follow-up-plans';
 import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-file';
 import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
+import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
   EventStore1763900000000,
   PiiVault1763900001000,
   SubjectCommands1763900002000,
-  Projections1763900004000,
   Audit1763900003000,
+  Projections1763900004000,
   ReadModels1763900005000,
-  RightsRequests1763900007000,
   Erasure1763900006000,
+  RightsRequests1763900007000,
   AppendPlan1763900008000,
   VaultKeyBatch1763900009000,
   AppendStatement1763900010000,
@@ -51,8 +52,9 @@ export const LEDGER_MIGRATIONS = [
   ServiceRecords1763900062000,
   FollowUpTasks1763900063000,
   Complaints1763900070000,
+  OutboxAndSurveys1763900080000,
   Orders1763900090000,
   FollowUpPlans1763900100000,
   CustomerFile1763900110000,
-  OutboxAndSurveys1763900080000,
+  ImportJobs1763900130000,
 ];

@@ -16,11 +16,24 @@ import { chinaDate } from '../subject-data.dto';
 import { reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { DepartmentsService } from '../../departments/departments.service';
 import { CustomerNumbersService } from '../customer-numbers/customer-numbers.service';
+import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { SubjectCommand } from '@pi-ledger/ledger-domain/subject/subject.decider';
+
+/**
+ * `subjectId`: the new subject's id when the caller must be able to recognise its own registration
+ * on a retry (an import row's id is derived from its job and row); default a fresh UUIDv7.
+ * `dryRun`: every check and the decision, nothing written (an import's dry run).
+ */
+export interface RegisterOptions {
+  subjectId?: string;
+  dryRun?: boolean;
+}
 
 export class RegisterSubject {
   constructor(
     readonly input: RegisterSubjectDto,
     readonly context: RequestContext,
+    readonly options: RegisterOptions = {},
   ) {}
 }
 
@@ -35,28 +48,39 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     private readonly numbers: CustomerNumbersService,
   ) {}
 
-  async execute({ input, context }: RegisterSubject) {
+  async execute({ input, context, options }: RegisterSubject) {
     const { data, birthDate, idNumber } = validateSubjectData(input.data, chinaDate(this.clock()));
     const written = Object.keys(data) as Category[];
     assertMayWrite(await this.matrix.current(), context.actor.roles, input.lifecycleStage && !written.includes(LIFECYCLE_CATEGORY) ? [...written, LIFECYCLE_CATEGORY] : written);
-    const subjectId = uuidv7();
+    const subjectId = options.subjectId ?? uuidv7();
     const assignTo = await this.ownAssignment(context);
+    const build = (registry: RegistryState, now: string): SubjectCommand => ({
+      type: 'RegisterSubject',
+      subjectId,
+      purposeId: input.purposeId,
+      noticeVersion: input.noticeVersion,
+      channel: input.channel,
+      consents: (input.consents ?? []).map((consent) => ({
+        ...consent,
+        consentId: uuidv7(),
+        guardian: consent.guardian && { ...consent.guardian },
+        evidence: consent.evidence && { ...consent.evidence },
+      })),
+      data: data,
+      ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
+      ...(assignTo ? { assignTo } : {}),
+      ...(input.lifecycleStage ? { lifecycleStage: input.lifecycleStage } : {}),
+      now,
+      registry,
+    });
+    if (options.dryRun) {
+      if (idNumber) await this.idNumbers.assertAvailable(subjectId, idNumber);
+      await this.subjects.decide(subjectId, (_, registry, now) => build(registry, now));
+      return { subjectId, customerNumber: null, version: 0, position: 0 };
+    }
     const reserved = idNumber ? await this.idNumbers.reserve(subjectId, idNumber) : undefined;
     try {
-      const result = await this.subjects.execute(subjectId, context, undefined, (_, registry, now) => ({
-        type: 'RegisterSubject',
-        subjectId,
-        purposeId: input.purposeId,
-        noticeVersion: input.noticeVersion,
-        channel: input.channel,
-        consents: (input.consents ?? []).map((consent) => ({ ...consent, consentId: uuidv7(), guardian: consent.guardian && { ...consent.guardian } })),
-        data: data,
-        ageYears: birthDate ? ageInYears(birthDate, new Date(now)) : undefined,
-        ...(assignTo ? { assignTo } : {}),
-        ...(input.lifecycleStage ? { lifecycleStage: input.lifecycleStage } : {}),
-        now,
-        registry,
-      }));
+      const result = await this.subjects.execute(subjectId, context, undefined, (_, registry, now) => build(registry, now));
       // after the registration, so a refused one takes no number (customer-number.ts)
       const numbered = await this.numbers.allocateOrDefer(subjectId, context);
       return { subjectId, customerNumber: numbered?.customerNumber ?? null, version: result.version, position: Math.max(result.position, numbered?.position ?? 0) };

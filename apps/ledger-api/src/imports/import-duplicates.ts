@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { normaliseEmail, normalisePhone } from '@pi-ledger/pii-vault/normalise';
+import { openProfileData } from '@pi-ledger/read-models/projections/subject-profile/profile-sealing';
+import { NAME_PREFIX_MAX, nameSearchKey, namePrefixQuery } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
+import { residentIdBirthDate, residentIdProblem } from '@pi-ledger/ledger-domain/validation/resident-id';
+import { MatchReason, RowMatch } from './import-jobs.store';
+
+/** What a row is matched by: the values, kept in memory only while the row is handled. */
+export interface RowIdentity {
+  idNumber?: string;
+  phone?: string;
+  email?: string;
+  name?: string;
+  birthDate?: string;
+}
+
+export interface RowKey {
+  reason: MatchReason;
+  /** `<reason>:<blind index>`: what the job's key table stores, never the value. */
+  key: string;
+}
+
+/** The facts a registration body is matched by. */
+export function rowIdentity(data: Record<string, Record<string, unknown>>): RowIdentity {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  const idNumber = text(data.identity_document?.number)?.toUpperCase();
+  const documentBirth = idNumber && (data.identity_document?.type ?? 'resident_id') === 'resident_id' && !residentIdProblem(idNumber) ? residentIdBirthDate(idNumber) : undefined;
+  return {
+    idNumber,
+    phone: text(data.contact?.phone),
+    email: text(data.contact?.email),
+    name: text(data.identity?.name),
+    birthDate: text(data.identity?.birthDate) ?? documentBirth,
+  };
+}
+
+/**
+ * Duplicates at import (issue #15, item 2): a row matches a customer by ID number, phone, email, or
+ * name and birth date together. Found through the blind indexes the ledger keeps already
+ * (subject_id_numbers for ID numbers, which the write side keeps exact; the profile's phone, email
+ * and name-prefix indexes), then, for name and birth date, by opening the candidates' identity. An
+ * earlier row of the same file is matched by the same keys, which the job keeps as blind indexes.
+ */
+@Injectable()
+export class ImportDuplicates {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PII_VAULT) private readonly vault: PiiVault,
+  ) {}
+
+  keys(identity: RowIdentity): RowKey[] {
+    const keys: RowKey[] = [];
+    const add = (reason: MatchReason, index: () => string | undefined) => {
+      try {
+        const value = index();
+        if (value) keys.push({ reason, key: `${reason}:${value}` });
+      } catch {
+        // a value the blind index cannot take (empty once normalised) matches nothing
+      }
+    };
+    if (identity.idNumber) add('id_number', () => this.vault.blindIndex('id_number', identity.idNumber!));
+    if (identity.phone && normalisePhone(identity.phone)) add('phone', () => this.vault.blindIndex('phone', identity.phone!));
+    if (identity.email) add('email', () => this.vault.blindIndex('email', normaliseEmail(identity.email!)));
+    if (identity.name && identity.birthDate) add('name_birth_date', () => this.vault.blindIndex('name_prefix', `${nameSearchKey(identity.name!)}\u0000${identity.birthDate}`));
+    return keys;
+  }
+
+  /** Active customers this row matches, best first (most reasons); `except`: the row's own subject on a re-run. */
+  async inLedger(identity: RowIdentity, except: string): Promise<RowMatch | undefined> {
+    const reasons = new Map<string, Set<MatchReason>>();
+    const add = (subjectId: string, reason: MatchReason) => {
+      if (subjectId !== except) reasons.set(subjectId, (reasons.get(subjectId) ?? new Set()).add(reason));
+    };
+    const bidx = (kind: 'id_number' | 'phone' | 'email', value: string | undefined) => {
+      try {
+        return value ? this.vault.blindIndex(kind, kind === 'email' ? normaliseEmail(value) : value) : null;
+      } catch {
+        return null;
+      }
+    };
+    const idHash = bidx('id_number', identity.idNumber);
+    if (idHash) {
+      const { rows } = await this.pool.query(
+        `SELECT n.subject_id FROM subject_id_numbers n WHERE n.id_number_hash = $1
+            AND NOT EXISTS (SELECT 1 FROM subject_profile p WHERE p.subject_id = n.subject_id AND p.status = 'erased')`,
+        [idHash],
+      );
+      for (const row of rows) add(row.subject_id, 'id_number');
+    }
+    const phone = identity.phone && normalisePhone(identity.phone) ? bidx('phone', identity.phone) : null;
+    const email = bidx('email', identity.email);
+    const nameKey = identity.name ? nameSearchKey(identity.name) : '';
+    const nameIndex = identity.birthDate && nameKey.length >= 2 ? namePrefixQuery(this.vault, [...nameKey].slice(0, NAME_PREFIX_MAX).join('')) : null;
+    if (phone || email || nameIndex) {
+      const { rows } = await this.pool.query(
+        `SELECT subject_id, phone_bidx = $1 AS phone, email_bidx = $2 AS email,
+                (name_prefix_bidx @> ARRAY[$3::text] AND birth_year = $4) AS name, data->'identity' AS identity
+           FROM subject_profile
+          WHERE status <> 'erased' AND (phone_bidx = $1 OR email_bidx = $2 OR (name_prefix_bidx @> ARRAY[$3::text] AND birth_year = $4))
+          LIMIT 50`,
+        [phone, email, nameIndex, identity.birthDate ? Number(identity.birthDate.slice(0, 4)) : null],
+      );
+      for (const row of rows) {
+        if (row.phone) add(row.subject_id, 'phone');
+        if (row.email) add(row.subject_id, 'email');
+        if (row.name && row.identity && (await this.sameNameAndBirth(row.subject_id, row.identity, identity))) add(row.subject_id, 'name_birth_date');
+      }
+    }
+    if (reasons.size === 0) return undefined;
+    const ranked = [...reasons.entries()].sort((a, b) => b[1].size - a[1].size || (b[1].has('id_number') ? 1 : 0) - (a[1].has('id_number') ? 1 : 0));
+    return { subjectId: ranked[0][0], reasons: [...ranked[0][1]].sort(), candidates: ranked.length };
+  }
+
+  private async sameNameAndBirth(subjectId: string, stored: unknown, identity: RowIdentity): Promise<boolean> {
+    const opened = await openProfileData(this.vault, subjectId, { identity: stored });
+    const held = opened.identity as { name?: unknown; birthDate?: unknown } | undefined;
+    return typeof held?.name === 'string' && nameSearchKey(held.name) === nameSearchKey(identity.name!) && held.birthDate === identity.birthDate;
+  }
+}

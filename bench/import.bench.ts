@@ -1,0 +1,147 @@
+/**
+ * `npm run bench:import`: N customers (--rows, BENCH_IMPORT_ROWS, default 2,000) imported from a
+ * GB18030 csv by an import job (the API's ImportRunner, in process), against registering N other
+ * customers with the same data through `POST /v1/subjects` at --connections (default 16)
+ * requests in flight (fetch's keep-alive pool: as many connections), on the same API and database, in the same run. Peak RSS is
+ * sampled during the import. Every row is a full registration (validation, ID-number
+ * reservation, data keys, sealing, customer number) either way.
+ */
+import 'reflect-metadata';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
+import { ImportJobsService, ImportRunner } from '../apps/ledger-api/src/imports/import-runtime';
+import { ColumnKey, IMPORT_COLUMNS } from '../apps/ledger-api/src/imports/import-columns';
+import { TokenService } from '@pi-ledger/access-control/token.service';
+import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
+import {
+  apiConfig,
+  environmentNote,
+  formatCount,
+  formatMiB,
+  formatRatio,
+  intOption,
+  listenOnLoopback,
+  loadAverage,
+  loadNote,
+  log,
+  markdownTable,
+  mobileNumber,
+  openBenchDatabase,
+  realisticRegistration,
+  residentIdNumber,
+  RssSampler,
+  runBench,
+  serviceLogger,
+  startingApp,
+  writeDocSection,
+} from './bench-support';
+
+/** The csv of customers from..to-1 in the template's layout: the data of realisticRegistration(n), as a centre's spreadsheet holds it. */
+function csvLines(from: number, to: number): string[] {
+  const lines = [IMPORT_COLUMNS.map((column) => column.header).join(',')];
+  for (let n = from; n < to; n++) {
+    const values: Partial<Record<ColumnKey, string>> = {
+      name: `张伟${n}`,
+      gender: '男',
+      birthDate: '1980-05-01',
+      ethnicity: '汉族',
+      idType: '居民身份证',
+      idNumber: residentIdNumber(n),
+      phone: mobileNumber(n).replace(/ /g, ''),
+      email: `zhang.wei.${n}@example.cn`,
+      province: '北京市',
+      city: '北京市',
+      district: '东城区',
+      address: '东华门街道 12 号',
+      employer: '北京某某科技有限公司',
+      conditions: '2型糖尿病',
+      allergies: '青霉素',
+      consentCategories: '证件信息;健康信息;健康档案',
+      consentDate: '2024-03-01',
+      consentChannel: '纸质表单',
+      consentReference: `F-${n}`,
+    };
+    lines.push(IMPORT_COLUMNS.map((column) => values[column.key] ?? '').join(','));
+  }
+  return lines;
+}
+
+runBench(async (defer) => {
+  const rows = intOption('rows', 'BENCH_IMPORT_ROWS', 2_000);
+  const connections = intOption('connections', 'BENCH_CONNECTIONS', 16);
+  const startLoad = loadAverage();
+  const database = await openBenchDatabase(defer);
+  const config = await apiConfig(database, defer, loadConfig({ ...process.env, LOG_LEVEL: 'info', LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_IMPORT_SWEEP_MINUTES: '0' }));
+  const app = await startingApp(() => createLedgerApi(config, serviceLogger()));
+  const url = await listenOnLoopback(app, defer);
+  const token = await app.get(TokenService).sign({ sub: 'bench', roles: ['staff'] });
+
+  // HTTP: customers 0..rows-1, at `connections` requests in flight
+  log(`registering ${formatCount(rows)} customers through POST /v1/subjects at ${connections} connections`);
+  let next = 0;
+  let failures = 0;
+  const httpStart = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let n = next++; n < rows; n = next++) {
+        const body = { ...realisticRegistration(n), data: { ...realisticRegistration(n).data, identity: { ...realisticRegistration(n).data.identity, name: `李娜${n}` } } };
+        const response = await fetch(`${url}/v1/subjects`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        if (response.status !== 201) failures++;
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  const httpSeconds = (performance.now() - httpStart) / 1000;
+  if (failures > 0) throw new Error(`${failures} registrations failed`);
+
+  // the import: customers rows..2·rows-1 (other ID numbers and phones), from a GB18030 csv
+  const dir = await mkdtemp(join(tmpdir(), 'pi-ledger-bench-import-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'customers.csv');
+  await writeFile(file, iconv.encode(csvLines(rows, 2 * rows).join('\r\n'), 'gb18030'));
+  log(`importing ${formatCount(rows)} customers from a GB18030 csv`);
+  const jobs = app.get(ImportJobsService);
+  const jobId = await jobs.create({
+    dto: jobs.validate({ purposeId: 'health-management', noticeVersion: 'v1' }),
+    format: 'csv',
+    path: file,
+    runner: 'cli',
+    actor: { id: 'bench', roles: ['staff'] },
+  });
+  const rss = new RssSampler();
+  const importStart = performance.now();
+  let imported = 0;
+  await app.get(ImportRunner).run(jobId, { onProgress: ({ counts }) => (imported = counts.imported) });
+  const importSeconds = (performance.now() - importStart) / 1000;
+  const peak = rss.stop();
+  if (imported !== rows) throw new Error(`imported ${imported} of ${rows} rows`);
+
+  const httpRate = rows / httpSeconds;
+  const importRate = rows / importSeconds;
+  const table = markdownTable(
+    ['path', 'customers', 'seconds', 'rows/s'],
+    [
+      [`POST /v1/subjects, ${connections} connections`, formatCount(rows), httpSeconds.toFixed(1), formatCount(httpRate)],
+      ['import job (GB18030 csv)', formatCount(rows), importSeconds.toFixed(1), formatCount(importRate)],
+    ],
+    ['left', 'right', 'right', 'right'],
+  );
+  const body = [
+    '## bench:import',
+    '',
+    `${formatCount(rows)} customers each way (a modest N on this shared machine: \`--rows\` / \`BENCH_IMPORT_ROWS\` for more); import ÷ HTTP = **${formatRatio(importRate / httpRate)}**; peak RSS during the import ${formatMiB(peak)}.`,
+    '',
+    table,
+    '',
+    `Every row is a full registration either way (validation, ID-number reservation, data keys, sealing, customer number); the import adds the duplicate look-ups and the row's outcome. ${environmentNote(database)} ${loadNote(startLoad)}`,
+  ].join('\n');
+  log(body);
+  await writeDocSection('import', body);
+});
