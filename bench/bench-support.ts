@@ -1111,3 +1111,15 @@ export function assertNoFailedRequests(runs: readonly LoadResult[]): void {
   const failed = runs.find((run) => run.errors > 0 || run.non2xx > 0);
   if (failed) throw new Error(`requests failed (${failed.errors} errors, ${failed.non2xx} non-2xx); first: ${failed.firstFailure ?? 'a connection error'}`);
 }
+
+/** `POST url+path` as `token`, expecting 201 with the string `idOf` in the answer; returns it. */
+export async function postForId(url: string, token: string, path: string, body: unknown, idOf: string): Promise<string> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 201 || typeof answer[idOf] !== 'string') throw new Error(`${path} answered ${response.status} ${JSON.stringify(answer)}`);
+  return answer[idOf];
+}

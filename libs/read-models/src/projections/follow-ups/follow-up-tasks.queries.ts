@@ -42,6 +42,10 @@ export interface QueueFilter {
   limit: number;
 }
 
+/**
+ * `due_date` is selected as text, so ORDER BY names the table's column (`follow_up_tasks.due_date`):
+ * a bare `due_date` would sort by the text alias and no index could give the order (bench:service-queries).
+ */
 const COLUMNS = `task_id, subject_id, due_date::text AS due_date, assignee, department, channel, status, source_kind, source_visit_id,
   opened_by, opened_at, closed_by, closed_at, note, outcome, cancel_reason, (status = 'open' AND due_date < $1::date) AS overdue,
   source_plan_id, source_occurrence, escalated_at, escalated_to`;
@@ -66,7 +70,7 @@ export class FollowUpTaskQueries {
       where.push(`(due_date, task_id) > ($${params.push(date)}::date, $${params.push(id)})`);
     }
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM follow_up_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY due_date, task_id LIMIT $${params.push(filter.limit)}`,
+      `SELECT ${COLUMNS} FROM follow_up_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY follow_up_tasks.due_date, task_id LIMIT $${params.push(filter.limit)}`,
       params,
     );
     return rows.map((row) => toRow(row));
@@ -74,7 +78,7 @@ export class FollowUpTaskQueries {
 
   /** A customer's tasks, newest due first, with their sealed values. */
   async bySubject(subjectId: string, today: string): Promise<SealedFollowUp[]> {
-    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM follow_up_tasks WHERE subject_id = $2 ORDER BY due_date DESC, task_id DESC`, [today, subjectId]);
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM follow_up_tasks WHERE subject_id = $2 ORDER BY follow_up_tasks.due_date DESC, task_id DESC`, [today, subjectId]);
     return rows.map((row) => ({ ...toRow(row), sealed: { note: row.note, outcome: row.outcome, reason: row.cancel_reason } }));
   }
 
@@ -95,7 +99,7 @@ export class FollowUpTaskQueries {
     const { rows } = await this.pool.query<{ task_id: string; due_date: string; department: string | null }>(
       `SELECT task_id, due_date::text AS due_date, department FROM follow_up_tasks
         WHERE status = 'open' AND escalated_at IS NULL AND due_date < $1::date AND ($2::date IS NULL OR (due_date, task_id) > ($2::date, $3))
-        ORDER BY due_date, task_id LIMIT $4`,
+        ORDER BY follow_up_tasks.due_date, task_id LIMIT $4`,
       [dueBefore, after?.[0] ?? null, after?.[1] ?? null, limit],
     );
     return rows.map((row) => ({ taskId: row.task_id, dueDate: row.due_date, department: row.department }));
