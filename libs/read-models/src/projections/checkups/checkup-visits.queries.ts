@@ -15,7 +15,7 @@ export class CheckupVisitQueries {
 
   /** A subject's visits, newest first. */
   async bySubject(subjectId: string): Promise<StoredCheckup[]> {
-    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM checkup_visits WHERE subject_id = $1 ORDER BY visit_date DESC, recorded_at DESC`, [subjectId]);
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM checkup_visits WHERE subject_id = $1 ORDER BY checkup_visits.visit_date DESC, recorded_at DESC`, [subjectId]);
     return rows.map(toStored);
   }
 

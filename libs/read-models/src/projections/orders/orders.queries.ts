@@ -51,7 +51,7 @@ export class OrderQueries {
     if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
     if (filter.before) where.push(`(order_date, order_id) < ($${params.push(filter.before[0])}::date, $${params.push(filter.before[1])})`);
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM orders WHERE ${where.join(' AND ')} ORDER BY order_date DESC, order_id DESC LIMIT $${params.push(filter.limit)}`,
+      `SELECT ${COLUMNS} FROM orders WHERE ${where.join(' AND ')} ORDER BY orders.order_date DESC, order_id DESC LIMIT $${params.push(filter.limit)}`,
       params,
     );
     return rows.map(toStored);

@@ -16,7 +16,7 @@ export class ServiceRecordQueries {
   /** A subject's services, newest first, of one type when given. */
   async bySubject(subjectId: string, serviceType?: string): Promise<StoredServiceRecord[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM service_records WHERE subject_id = $1 AND ($2::text IS NULL OR service_type = $2) ORDER BY service_date DESC, recorded_at DESC`,
+      `SELECT ${COLUMNS} FROM service_records WHERE subject_id = $1 AND ($2::text IS NULL OR service_type = $2) ORDER BY service_records.service_date DESC, recorded_at DESC`,
       [subjectId, serviceType ?? null],
     );
     return rows.map((row) => ({
