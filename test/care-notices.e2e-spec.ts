@@ -28,7 +28,14 @@ describe('check-up reminders and change notices', () => {
   const messages = async (subjectId: string, kind: string): Promise<Message[]> =>
     (await read(`/v1/subjects/${subjectId}/messages`, as.health_manager)).body.items.filter((m: Message) => m.kind === kind);
   const checkup = async (subjectId: string, daysAgo: number) => {
-    const body = { visitDate: chinaDate(-daysAgo), package: '入职体检套餐', institution: '本中心', conclusions: [], results: [{ code: 'GLU', name: '空腹血糖', value: 5.1, unit: 'mmol/L' }], purposeId: HM };
+    const body = {
+      visitDate: chinaDate(-daysAgo),
+      package: '入职体检套餐',
+      institution: '本中心',
+      conclusions: [],
+      results: [{ code: 'GLU', name: '空腹血糖', value: 5.1, unit: 'mmol/L' }],
+      purposeId: HM,
+    };
     expect((await call('POST', `/v1/subjects/${subjectId}/checkups`, as.health_manager, body)).status).toBe(201);
   };
 
