@@ -4,19 +4,12 @@ import type { Logger } from 'pino';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { LEDGER_LOGGER, PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { PeriodicSweep, withAdvisoryLock } from '@pi-ledger/platform/scheduling/periodic-sweep';
-import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
-import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
-import { assertMayProcess } from '@pi-ledger/ledger-domain/subject/processing-rules';
-import { MessageContent, MessageKind, MessageSource } from '@pi-ledger/ledger-domain/messages/message.events';
 import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
-import { RegistryService } from '../registry/registry.service';
-import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { chinaDate } from '../subjects/subject-data.dto';
 import { FollowUpsService } from '../follow-ups/follow-ups.service';
 import { RequestContext } from '../application/request-context';
-import { MessageRecipients } from './message-recipients';
 import { derivedId, templates } from './message-templates';
-import { MessagesService } from './messages.service';
+import { ServiceMessage, ServiceMessages } from './service-messages';
 import { OUTBOX_SETTINGS, OutboxSettings } from './message-transports';
 import { systemContext } from './outbox.dispatcher';
 
@@ -27,11 +20,10 @@ export interface CareRun {
   ran: boolean;
   birthdays: string[];
   followUpReminders: string[];
+  checkupReminders: string[];
   skipped: Record<string, number>;
 }
 
-/** Service messages go under the contract's purpose, as the service they belong to. */
-const SERVICE_PURPOSE = 'health-management';
 const PAGE = 500;
 /** pg advisory lock key of the care sweep ("pi-ledger care"). */
 const LOCK_KEY = '7304853921004602';
@@ -42,7 +34,7 @@ const AFTER_ALL_IDS = 'zzzzzzzz';
  * The care messages the centre sends by itself (000 §8.1–8.2), once a day by the ledger's date in
  * China, however often it runs (each message's id derives from its customer or task and the date):
  * birthday greetings to customers born on this day, and reminders to customers of a follow-up task
- * due tomorrow. Each under the health-management purpose, skipped where it has no basis (a
+ * due tomorrow, and check-up reminders to customers whose last check-up is a year (configurable) ago. Each under the health-management purpose, skipped where it has no basis (a
  * restriction) or the customer no address.
  */
 @Injectable()
@@ -50,11 +42,8 @@ export class CareMessagesSweep implements OnApplicationBootstrap, OnModuleDestro
   private periodic?: PeriodicSweep;
 
   constructor(
-    private readonly messages: MessagesService,
-    private readonly recipients: MessageRecipients,
+    private readonly service: ServiceMessages,
     private readonly profiles: SubjectProfileQueries,
-    private readonly subjects: SubjectCommandsService,
-    private readonly registry: RegistryService,
     private readonly followUps: FollowUpsService,
     @Inject(OUTBOX_SETTINGS) private readonly settings: OutboxSettings,
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -73,15 +62,17 @@ export class CareMessagesSweep implements OnApplicationBootstrap, OnModuleDestro
 
   async runOnce(now: Date): Promise<CareRun> {
     const date = chinaDate(now);
-    const run: CareRun = { at: now.toISOString(), date, ran: false, birthdays: [], followUpReminders: [], skipped: {} };
+    const run: CareRun = { at: now.toISOString(), date, ran: false, birthdays: [], followUpReminders: [], checkupReminders: [], skipped: {} };
     const context = systemContext('care', now);
     const locked = await withAdvisoryLock(this.pool, LOCK_KEY, async () => {
       await this.birthdays(date, context, run);
       await this.followUpReminders(date, context, run);
+      await this.checkupReminders(date, context, run);
     });
     run.ran = locked.ran;
-    if (run.birthdays.length + run.followUpReminders.length > 0) {
-      this.logger.info({ date, birthdays: run.birthdays.length, followUpReminders: run.followUpReminders.length, skipped: run.skipped }, 'care messages queued');
+    const counts = { birthdays: run.birthdays.length, followUpReminders: run.followUpReminders.length, checkupReminders: run.checkupReminders.length };
+    if (counts.birthdays + counts.followUpReminders + counts.checkupReminders > 0) {
+      this.logger.info({ date, ...counts, skipped: run.skipped }, 'care messages queued');
     }
     return run;
   }
@@ -101,9 +92,8 @@ export class CareMessagesSweep implements OnApplicationBootstrap, OnModuleDestro
         if (typeof birthDate !== 'string') continue;
         const born = birthDate.slice(5);
         if (born !== monthDay && !(leapDayToo && born === '02-29')) continue;
-        const queued = await this.queue(subjectId, 'birthday_care', { kind: 'birthday', date }, derivedId('birthday', subjectId, date), context, run, (name) =>
-          templates.birthday(name),
-        );
+        const message = { subjectId, kind: 'birthday_care', source: { kind: 'birthday', date }, messageId: derivedId('birthday', subjectId, date) } as const;
+        const queued = await this.queue({ ...message, content: (name) => templates.birthday(name) }, context, run);
         if (queued) run.birthdays.push(queued);
       }
       if (page.length < PAGE) return;
@@ -118,9 +108,9 @@ export class CareMessagesSweep implements OnApplicationBootstrap, OnModuleDestro
       const due = page.filter((task) => task.dueDate === tomorrow);
       for (const task of due) {
         const messageId = derivedId('follow-up-reminder', task.taskId, task.dueDate);
-        const queued = await this.queue(task.subjectId, 'follow_up_reminder', { kind: 'follow-up', taskId: task.taskId }, messageId, context, run, () =>
-          templates.followUpReminder(task.dueDate, task.channel),
-        );
+        const source = { kind: 'follow-up', taskId: task.taskId } as const;
+        const content = () => templates.followUpReminder(task.dueDate, task.channel);
+        const queued = await this.queue({ subjectId: task.subjectId, kind: 'follow_up_reminder', source, messageId, content }, context, run);
         if (queued) run.followUpReminders.push(queued);
       }
       if (page.length < PAGE || due.length < page.length) return;
@@ -129,35 +119,53 @@ export class CareMessagesSweep implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** Queues one care message when the purpose has a basis for this customer and it has an address; the message id, or undefined. */
-  private async queue(
-    subjectId: string,
-    kind: MessageKind,
-    source: MessageSource,
-    messageId: string,
-    context: RequestContext,
-    run: CareRun,
-    content: (name: string | undefined) => MessageContent,
-  ): Promise<string | undefined> {
-    try {
-      const purpose = await this.purposeFor(subjectId);
-      const recipient = await this.recipients.resolve(subjectId, { withName: kind === 'birthday_care' });
-      await this.messages.queue({ messageId, subjectId, kind, source, recipient, content: content(recipient.name), purpose }, context);
-      return messageId;
-    } catch (error) {
-      const code = error instanceof DomainError ? error.code : 'internal-error';
-      if (code === 'message-exists') return undefined; // queued by an earlier run today
-      run.skipped[code] = (run.skipped[code] ?? 0) + 1;
-      if (code === 'internal-error') this.logger.warn({ err: error, messageId }, 'a care message could not be queued; the next run tries again');
-      return undefined;
+  /**
+   * Reminds customers whose last check-up is `checkupReminderDays` (or a multiple of it) ago, once
+   * per such period: the id derives from the customer, the last visit's date and the period's number,
+   * so a new check-up starts over and a customer who does not come is reminded again a period later.
+   * Its basis covers the check-up dates it reads (health_records) besides contact data.
+   */
+  private async checkupReminders(today: string, context: RequestContext, run: CareRun): Promise<void> {
+    const every = this.settings.checkupReminderDays;
+    if (every === 0) return;
+    const cutoff = chinaDate(new Date(Date.parse(`${today}T12:00:00+08:00`) - every * 86_400_000));
+    for (let after = ''; ;) {
+      const { rows: page } = await this.pool.query<{ subject_id: string; last: string }>(
+        `SELECT c.subject_id, to_char(max(c.visit_date), 'YYYY-MM-DD') AS last
+           FROM checkup_visits c JOIN subject_profile p ON p.subject_id = c.subject_id AND p.status = 'active'
+          WHERE c.subject_id > $1 GROUP BY c.subject_id HAVING max(c.visit_date) <= $2::date ORDER BY c.subject_id LIMIT $3`,
+        [after, cutoff, PAGE],
+      );
+      for (const { subject_id: subjectId, last } of page) {
+        const period = Math.floor(daysBetween(last, today) / every);
+        const source = { kind: 'checkup', lastVisitDate: last } as const;
+        const messageId = derivedId('checkup-reminder', subjectId, last, String(period));
+        const content = () => templates.checkupReminder(monthsBetween(last, today));
+        const queued = await this.queue({ subjectId, kind: 'checkup_reminder', source, messageId, content, uses: ['health_records'] }, context, run);
+        if (queued) run.checkupReminders.push(queued);
+      }
+      if (page.length < PAGE) return;
+      after = page[page.length - 1].subject_id;
     }
   }
 
-  private async purposeFor(subjectId: string): Promise<Purpose> {
-    const { state } = await this.subjects.load(subjectId);
-    if (state.status === 'absent' || state.status === 'erased') throw new DomainError('subject-erased', 'no such subject');
-    return assertMayProcess(await this.registry.current(), state, SERVICE_PURPOSE, ['service_interactions', 'contact']);
+  /** Queues one care message through ServiceMessages; the message id when queued now, skips counted by cause. */
+  private async queue(message: ServiceMessage, context: RequestContext, run: CareRun): Promise<string | undefined> {
+    const outcome = await this.service.queue(message, context);
+    if ('skipped' in outcome) run.skipped[outcome.skipped] = (run.skipped[outcome.skipped] ?? 0) + 1;
+    return 'queued' in outcome ? outcome.queued : undefined;
   }
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Whole calendar months from one date to a later one. */
+function monthsBetween(from: string, to: string): number {
+  const [fy, fm, fd] = from.split('-').map(Number);
+  const [ty, tm, td] = to.split('-').map(Number);
+  return (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0);
 }
 
 function isLeapYear(year: number): boolean {

@@ -15,6 +15,14 @@ export const templates = {
   followUpReminder(dueDate: string, channel: string): MessageContent {
     return { subject: '回访提醒', body: `您好！您的健康管理师将于 ${dueDate} 通过${CHANNEL_ZH[channel] ?? ''}与您联系，进行健康回访。如时间不便，请回复或致电中心调整。` };
   },
+  checkupReminder(months: number): MessageContent {
+    return { subject: '体检提醒', body: `您好！距您上次在本中心体检已满 ${months} 个月，建议您近期预约新一次健康体检。预约请回复或致电中心。` };
+  },
+  /** PIPL Art. 46: the customer learns its correction (or supplement) was made; only the request's number, nothing of the data. */
+  changeNotice(requestId: string, supplement: boolean): MessageContent {
+    const what = supplement ? '补充' : '更正';
+    return { subject: `个人信息${what}已完成`, body: `您好！您申请的个人信息${what}已完成（申请编号：${requestId}）。如有疑问，请致电中心。` };
+  },
   surveyInvitation(title: string, serviceDate: string, responseId: string): MessageContent {
     return {
       subject: `满意度调查：${title}`,

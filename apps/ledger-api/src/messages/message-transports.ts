@@ -73,6 +73,8 @@ export interface OutboxSettings {
   transports: Record<MessageChannel, MessageTransport>;
   deliveryIntervalMs: number;
   careIntervalMs: number;
+  /** Days after a customer's last check-up the care sweep reminds it (again each such period); 0 = no check-up reminders. */
+  checkupReminderDays: number;
 }
 
 export const OUTBOX_SETTINGS = Symbol('OUTBOX_SETTINGS');
@@ -81,7 +83,8 @@ export const OUTBOX_SETTINGS = Symbol('OUTBOX_SETTINGS');
  * `LEDGER_SMTP_URL` (+ `LEDGER_SMTP_FROM`) sends email by SMTP; without it, and for SMS (no gateway
  * is built in: a MessageTransport for one plugs in here), messages go to the file drop.
  * `LEDGER_OUTBOX_INTERVAL_MINUTES` (default 1) and `LEDGER_CARE_MESSAGES_INTERVAL_MINUTES` (default 60):
- * how often delivery and the care sweep run, 0 = never.
+ * how often delivery and the care sweep run, 0 = never. `LEDGER_CHECKUP_REMINDER_DAYS` (default 365, 0 = off):
+ * how long after a customer's last check-up the care sweep sends a check-up reminder.
  */
 export function outboxSettingsFrom(env: NodeJS.ProcessEnv, dataDir: string): OutboxSettings {
   const file = new FileTransport(join(dataDir, 'outbox'));
@@ -92,7 +95,15 @@ export function outboxSettingsFrom(env: NodeJS.ProcessEnv, dataDir: string): Out
     transports: { email: smtp ? new SmtpTransport(smtp, env.LEDGER_SMTP_FROM as string) : file, sms: file },
     deliveryIntervalMs: intervalFromEnv(env, 'LEDGER_OUTBOX_INTERVAL_MINUTES', 1),
     careIntervalMs: intervalFromEnv(env, 'LEDGER_CARE_MESSAGES_INTERVAL_MINUTES', 60),
+    checkupReminderDays: daysFromEnv(env, 'LEDGER_CHECKUP_REMINDER_DAYS', 365),
   };
+}
+
+function daysFromEnv(env: NodeJS.ProcessEnv, variable: string, defaultDays: number): number {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return defaultDays;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) > 3660) throw new Error(`${variable} must be an integer from 0 (off) to 3660 days, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 export const outboxSettingsProvider: Provider = {

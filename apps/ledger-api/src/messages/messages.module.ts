@@ -12,6 +12,7 @@ import { MessageRecipients } from './message-recipients';
 import { outboxSettingsProvider } from './message-transports';
 import { OutboxDispatcher } from './outbox.dispatcher';
 import { CareMessagesSweep } from './care-messages.sweep';
+import { ServiceMessages } from './service-messages';
 
 registerProblemCodes({
   'message-exists': { status: 409, title: 'Message already queued' },
@@ -26,7 +27,7 @@ registerProblemCodes({
 @Module({
   imports: [SubjectRecordsModule, SubjectsModule, RegistryModule, FollowUpsModule],
   controllers: [MessagesHttpController],
-  providers: [MessagesService, MessageRecipients, OutboxQueries, outboxSettingsProvider, OutboxDispatcher, CareMessagesSweep],
-  exports: [MessagesService, MessageRecipients],
+  providers: [MessagesService, MessageRecipients, OutboxQueries, outboxSettingsProvider, OutboxDispatcher, CareMessagesSweep, ServiceMessages],
+  exports: [MessagesService, MessageRecipients, ServiceMessages],
 })
 export class MessagesModule {}

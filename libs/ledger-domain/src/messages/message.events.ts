@@ -19,8 +19,35 @@ export interface MessageContent {
   body: string;
 }
 
-/** What queued it: staff by hand, a survey's dispatch, a follow-up task's reminder, the birthday sweep. */
-export type MessageSource = { kind: 'manual' } | { kind: 'survey'; responseId: string } | { kind: 'follow-up'; taskId: string } | { kind: 'birthday'; date: string };
+/**
+ * What queued it: staff by hand, a survey's dispatch, a follow-up task's reminder, the birthday sweep,
+ * the check-up reminder of the customer's last check-up (its date), a fulfilled rights request's notice.
+ */
+export type MessageSource =
+  | { kind: 'manual' }
+  | { kind: 'survey'; responseId: string }
+  | { kind: 'follow-up'; taskId: string }
+  | { kind: 'birthday'; date: string }
+  | { kind: 'checkup'; lastVisitDate: string }
+  | { kind: 'rights-request'; requestId: string };
+
+/** The id a source names (shown as `source.ref`), null for a message written by hand. */
+export function messageSourceRef(source: MessageSource): string | null {
+  switch (source.kind) {
+    case 'survey':
+      return source.responseId;
+    case 'follow-up':
+      return source.taskId;
+    case 'birthday':
+      return source.date;
+    case 'checkup':
+      return source.lastVisitDate;
+    case 'rights-request':
+      return source.requestId;
+    default:
+      return null;
+  }
+}
 
 /** Why a queued message was not sent: the customer erased, or the purpose lost its basis before delivery. */
 export const CANCEL_REASONS = ['subject-erased', 'no-legal-basis'] as const;

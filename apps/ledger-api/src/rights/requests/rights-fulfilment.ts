@@ -9,6 +9,9 @@ import { WithdrawConsent } from '../../subjects/consents/consents.handler';
 import { RestrictProcessing } from '../../subjects/restrictions/restrictions.handler';
 import type { RestrictDto } from '../../subjects/subject-commands.dto';
 import { ErasureService } from '../erasure/erasure.service';
+import { ProjectionFreshness } from '../../application/projection-freshness';
+import { derivedId, templates } from '../../messages/message-templates';
+import { ServiceMessages } from '../../messages/service-messages';
 import { LiveRequest } from './rights-requests.service';
 import { SubjectExport } from './subject-export';
 
@@ -25,6 +28,8 @@ export class RightsFulfilment {
     private readonly erasure: ErasureService,
     private readonly profiles: SubjectProfileQueries,
     private readonly registry: RegistryService,
+    private readonly notices: ServiceMessages,
+    private readonly freshness: ProjectionFreshness,
   ) {}
 
   async perform(request: LiveRequest, context: RequestContext): Promise<Record<string, unknown>> {
@@ -46,7 +51,7 @@ export class RightsFulfilment {
           const result: { version: number; position: number } = await this.commands.execute(new ChangeData(subjectId, change.category, input, undefined, context));
           applied.push({ category: change.category, fields: Object.keys(change.set), ...result });
         }
-        return { applied };
+        return { applied, notice: await this.changeNotice(request, Math.max(0, ...applied.map((a) => a.position)), context) };
       }
       case 'restriction': {
         const kind = details.kind as RestrictDto['kind'];
@@ -75,6 +80,25 @@ export class RightsFulfilment {
         return unknown;
       }
     }
+  }
+
+  /**
+   * Tells the customer its correction or supplement was made (PIPL Art. 46), through the outbox, to
+   * the address on file after the change (so a corrected address is used): one message per request
+   * (its id derives from the request's), a retry finds it queued. Without a basis or an address the
+   * notice is skipped and the result says why, for the officer to tell the customer otherwise.
+   */
+  private async changeNotice(request: LiveRequest, position: number, context: RequestContext): Promise<{ messageId: string } | { skipped: string }> {
+    const { requestId, subjectId } = request;
+    const messageId = derivedId('change-notice', requestId);
+    try {
+      await this.freshness.waitFor(['subject_profile'], position);
+    } catch {
+      return { skipped: 'projection-lagging' };
+    }
+    const content = () => templates.changeNotice(requestId, request.requestType === 'supplement');
+    const outcome = await this.notices.queue({ subjectId, kind: 'change_notice', source: { kind: 'rights-request', requestId }, messageId, content }, context);
+    return 'skipped' in outcome ? outcome : { messageId };
   }
 
   /** Categories of a (withdrawn) consent that no other active consent nor a non-consent purpose covers. */

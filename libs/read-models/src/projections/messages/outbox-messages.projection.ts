@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { MessageCategory, MessageEvent, messageStream } from '@pi-ledger/ledger-domain/messages/message.events';
+import { MessageCategory, MessageEvent, messageSourceRef, messageStream } from '@pi-ledger/ledger-domain/messages/message.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
@@ -39,7 +39,7 @@ export class OutboxMessagesProjection implements Projection {
           break;
         case 'MessageQueued': {
           const d = event.data;
-          const ref = d.source.kind === 'survey' ? d.source.responseId : d.source.kind === 'follow-up' ? d.source.taskId : d.source.kind === 'birthday' ? d.source.date : null;
+          const ref = messageSourceRef(d.source);
           await batch.client.query(
             `INSERT INTO ${t} (message_id, subject_id, kind, channel, purpose_id, category, source_kind, source_ref, status, attempts, next_attempt_at, recipient, content, queued_by, queued_at, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $10, $11, $12, $9, $13) ON CONFLICT (message_id) DO NOTHING`,
