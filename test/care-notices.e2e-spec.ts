@@ -88,6 +88,8 @@ describe('check-up reminders and change notices', () => {
     const subjectId = await register();
     const own = await tokens(api).subject(subjectId);
     const compliance = await tokens(api).compliance();
+    // filing looks the customer up in the read models: wait until they hold the registration
+    expect((await call('GET', '/v1/stats/subjects', compliance, undefined, { 'x-ledger-min-position': String(await api.logHead()) })).status).toBe(200);
     const filed = await call('POST', '/v1/rights-requests', own, {
       subjectId,
       type: 'correction',
