@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { ComplaintEvent, complaintStream, ComplaintTextCategory } from '@pi-ledger/ledger-domain/complaints/complaint.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
+import { erasureReaches, forgetRecordStream } from '../subject-records/record-erasure';
 
 const STREAM_PREFIX = complaintStream('');
 const TEXT_CATEGORIES: readonly ComplaintTextCategory[] = ['service_interactions', 'health_records'];
@@ -102,10 +102,7 @@ export class ComplaintsProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const t = batch.table('complaints');
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${t} WHERE subject_id = $1`, [subjectId]);
-    else if (streamId.startsWith(STREAM_PREFIX)) await batch.client.query(`DELETE FROM ${t} WHERE complaint_id = $1`, [streamId.slice(STREAM_PREFIX.length)]);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    return forgetRecordStream(batch, streamId, { table: 'complaints', idColumn: 'complaint_id', streamPrefix: STREAM_PREFIX });
   }
 }

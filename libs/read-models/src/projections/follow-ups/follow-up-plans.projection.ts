@@ -3,7 +3,7 @@ import { FollowUpPlanEvent, followUpPlanStream } from '@pi-ledger/ledger-domain/
 import { dueDateOf, exhaustedBy, openDateOf, PlanSchedule } from '@pi-ledger/ledger-domain/follow-ups/plan-schedule';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
+import { erasureReaches, forgetRecordStream } from '../subject-records/record-erasure';
 
 const STREAM_PREFIX = followUpPlanStream('');
 
@@ -105,10 +105,7 @@ export class FollowUpPlansProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const t = batch.table('follow_up_plans');
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${t} WHERE subject_id = $1`, [subjectId]);
-    else if (streamId.startsWith(STREAM_PREFIX)) await batch.client.query(`DELETE FROM ${t} WHERE plan_id = $1`, [streamId.slice(STREAM_PREFIX.length)]);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    return forgetRecordStream(batch, streamId, { table: 'follow_up_plans', idColumn: 'plan_id', streamPrefix: STREAM_PREFIX });
   }
 }

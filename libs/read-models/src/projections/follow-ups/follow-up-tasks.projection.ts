@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { FollowUpEvent, followUpStream } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
+import { erasureReaches, forgetRecordStream } from '../subject-records/record-erasure';
 
 const STREAM_PREFIX = followUpStream('');
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -93,10 +93,7 @@ export class FollowUpTasksProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const t = batch.table('follow_up_tasks');
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${t} WHERE subject_id = $1`, [subjectId]);
-    else if (streamId.startsWith(STREAM_PREFIX)) await batch.client.query(`DELETE FROM ${t} WHERE task_id = $1`, [streamId.slice(STREAM_PREFIX.length)]);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    return forgetRecordStream(batch, streamId, { table: 'follow_up_tasks', idColumn: 'task_id', streamPrefix: STREAM_PREFIX });
   }
 }

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { MessageCategory, MessageEvent, messageSourceRef, messageStream } from '@pi-ledger/ledger-domain/messages/message.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
+import { erasureReaches, forgetRecordStream } from '../subject-records/record-erasure';
 
 const STREAM_PREFIX = messageStream('');
 const CATEGORIES: readonly MessageCategory[] = ['service_interactions', 'contact'];
@@ -91,10 +91,7 @@ export class OutboxMessagesProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const t = batch.table('outbox_messages');
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${t} WHERE subject_id = $1`, [subjectId]);
-    else if (streamId.startsWith(STREAM_PREFIX)) await batch.client.query(`DELETE FROM ${t} WHERE message_id = $1`, [streamId.slice(STREAM_PREFIX.length)]);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    return forgetRecordStream(batch, streamId, { table: 'outbox_messages', idColumn: 'message_id', streamPrefix: STREAM_PREFIX });
   }
 }

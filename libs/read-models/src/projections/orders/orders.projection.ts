@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import { OrderEvent, orderStream } from '@pi-ledger/ledger-domain/orders/order.events';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from '../subject-records/record-erasure';
+import { erasureReaches, forgetRecordStream } from '../subject-records/record-erasure';
 
 const STREAM_PREFIX = orderStream('');
 
@@ -63,10 +63,7 @@ export class OrdersProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const t = batch.table('orders');
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${t} WHERE subject_id = $1`, [subjectId]);
-    else if (streamId.startsWith(STREAM_PREFIX)) await batch.client.query(`DELETE FROM ${t} WHERE order_id = $1`, [streamId.slice(STREAM_PREFIX.length)]);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    return forgetRecordStream(batch, streamId, { table: 'orders', idColumn: 'order_id', streamPrefix: STREAM_PREFIX });
   }
 }

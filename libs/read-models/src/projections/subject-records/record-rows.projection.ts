@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { erasureReaches, subjectOfStream } from './record-erasure';
+import { erasureReaches, forgetRecordStream } from './record-erasure';
 
 /** How one kind of immutable customer record becomes one row: columns in order, the first its id, the second its subject. */
 export interface RecordRows {
@@ -50,11 +50,8 @@ export class RecordRowsProjection implements Projection {
     }
   }
 
-  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    const table = batch.table(this.rows.name);
+  forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
     const [idColumn, subjectColumn] = this.rows.columns;
-    const subjectId = subjectOfStream(streamId);
-    if (subjectId) await batch.client.query(`DELETE FROM ${table} WHERE ${subjectColumn} = $1`, [subjectId]);
-    else if (streamId.startsWith(this.rows.streamPrefix)) await batch.client.query(`DELETE FROM ${table} WHERE ${idColumn} = $1`, [streamId.slice(this.rows.streamPrefix.length)]);
+    return forgetRecordStream(batch, streamId, { table: this.rows.name, idColumn, subjectColumn, streamPrefix: this.rows.streamPrefix });
   }
 }
