@@ -10,20 +10,7 @@ import { StaffRef } from './follow-up-parts';
 import { useLoad } from '../customer-file-tabs';
 import { today, type RecordTabProps } from './record-tab';
 import { DateField, RecordFormModal } from './record-form';
-
-/** The API's closed list of service types (docs/api.md). */
-export const SERVICE_TYPES = [
-  'consultation',
-  'checkup',
-  'lecture',
-  'follow_up_call',
-  'nutrition_guidance',
-  'exercise_guidance',
-  'health_assessment',
-  'referral',
-  'home_visit',
-  'other',
-] as const;
+import { SERVICE_TYPES } from '../../../../../../libs/ledger-domain/src/service-records/service-record.events';
 
 const typeKey = (type: string) => `services.type.${type}` as MessageKey;
 /** A shredded record's details read "[erased]". */
