@@ -6,6 +6,7 @@ import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-cloc
 import { intervalFromEnv, PeriodicSweep, withAdvisoryLock } from '@pi-ledger/platform/scheduling/periodic-sweep';
 import { RequestContext } from '../application/request-context';
 import { ComplaintsService } from './complaints.service';
+import { ComplaintManagers } from './complaint-managers';
 
 export interface ComplaintEscalationRun {
   at: string;
@@ -36,6 +37,7 @@ export class ComplaintEscalationSweep implements OnApplicationBootstrap, OnModul
 
   constructor(
     private readonly complaints: ComplaintsService,
+    private readonly managers: ComplaintManagers,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(COMPLAINT_ESCALATION_INTERVAL) private readonly intervalMs: number,
@@ -55,12 +57,13 @@ export class ComplaintEscalationSweep implements OnApplicationBootstrap, OnModul
     const run: ComplaintEscalationRun = { at: now.toISOString(), ran: false, escalated: [], failed: [] };
     const id = `complaint-escalation-${run.at}`;
     const context: RequestContext = { actor: { id: 'system:complaint-escalation', roles: [] }, correlationId: id, causationId: id };
+    const managersOf = this.managers.memoized(); // one look at the staff accounts per department per run
     const locked = await withAdvisoryLock(this.pool, LOCK_KEY, async () => {
       for (let after = ''; ;) {
         const candidates = await this.complaints.complaints.dueForEscalation(run.at, after, PAGE);
         for (const complaintId of candidates) {
           try {
-            for (const { trigger, dueAt, escalatedTo } of await this.complaints.escalateOverdue(complaintId, now, context))
+            for (const { trigger, dueAt, escalatedTo } of await this.complaints.escalateOverdue(complaintId, now, context, managersOf))
               run.escalated.push({ complaintId, trigger, dueAt, escalatedTo });
           } catch (error) {
             const code = (error as { code?: unknown }).code;

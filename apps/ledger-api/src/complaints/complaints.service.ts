@@ -138,13 +138,16 @@ export class ComplaintsService {
     return { complaintId, ...this.outcome(handled.state), version: handled.version, position: handled.position };
   }
 
-  /** The sweep's command: escalates each deadline of the complaint passed by `now` and not escalated yet; nothing otherwise. */
-  async escalateOverdue(complaintId: string, now: Date, context: RequestContext) {
+  /**
+   * The sweep's command: escalates each deadline of the complaint passed by `now` and not escalated
+   * yet; nothing otherwise. `managersOf`: the sweep's memo of ComplaintManagers for its run.
+   */
+  async escalateOverdue(complaintId: string, now: Date, context: RequestContext, managersOf = (departmentId: string | null) => this.managers.of(departmentId)) {
     const handled = await this.decide(
       complaintId,
       context,
       undefined,
-      async (at, current) => ({ ...at, type: 'EscalateOverdueComplaint', managers: await this.managers.of(current.status === 'absent' ? null : current.department) }),
+      async (at, current) => ({ ...at, type: 'EscalateOverdueComplaint', managers: await managersOf(current.status === 'absent' ? null : current.department) }),
       { now },
     );
     return handled.events.map((event) => event.data as Extract<ComplaintEvent, { type: 'ComplaintEscalated' }>['data']);
