@@ -17,7 +17,7 @@ import { COMPLAINT_CATEGORY, ComplaintEvent, complaintStream, ComplaintTextCateg
 import type { ComplaintErrorCode } from '@pi-ledger/ledger-domain/complaints/complaint.errors';
 import { serviceRecordStream } from '@pi-ledger/ledger-domain/service-records/service-record.events';
 import { ComplaintQueries, ComplaintRow, SealedComplaint } from '@pi-ledger/read-models/projections/complaints/complaints.queries';
-import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
+import { cursorKey, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
 import { eventMetadata, RequestContext } from '../application/request-context';
 import { RecordsRead, sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
@@ -190,8 +190,7 @@ export class ComplaintsService {
     const handler = filter.assignee === 'me' ? context.actor.id : filter.assignee;
     const department = filter.department === 'mine' ? context.actor.departmentId : filter.department;
     if (filter.department === 'mine' && !department) throw new InvalidInput([{ path: 'query.department', message: 'your token names no department' }]);
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, 2);
-    if (filter.cursor !== undefined && !after) throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this endpoint returned' }]);
+    const after = cursorKey(filter.cursor, 2);
     const reach = reachOf(context.actor);
     if (reach.kind === 'assigned' && department !== undefined && department !== reach.departmentId) {
       throw new DomainError<AssignmentErrorCode>('outside-assignment', 'you see the complaints of your own department only', { department });

@@ -14,7 +14,7 @@ import { decideFollowUp, evolveFollowUp, FollowUpCommand, FollowUpState, initial
 import { FOLLOW_UP_CATEGORY, FollowUpEvent, followUpStream } from '@pi-ledger/ledger-domain/follow-ups/follow-up.events';
 import type { FollowUpErrorCode } from '@pi-ledger/ledger-domain/follow-ups/follow-up.errors';
 import { FollowUpRow, FollowUpTaskQueries } from '@pi-ledger/read-models/projections/follow-ups/follow-up-tasks.queries';
-import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
+import { cursorKey, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
 import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
@@ -133,8 +133,7 @@ export class FollowUpsService {
     const assignee = filter.assignee === 'me' ? context.actor.id : filter.assignee;
     const department = filter.department === 'mine' ? context.actor.departmentId : filter.department;
     if (filter.department === 'mine' && !department) throw new InvalidInput([{ path: 'query.department', message: 'your token names no department' }]);
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, 2);
-    if (filter.cursor !== undefined && !after) throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this endpoint returned' }]);
+    const after = cursorKey(filter.cursor, 2);
     const limit = filter.limit ?? 50;
     const rows = await this.tasks.queue({
       assignee,
