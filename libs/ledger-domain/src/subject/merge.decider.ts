@@ -3,7 +3,7 @@ import { DomainError, FieldProblem, InvalidInput } from '../domain-error';
 import { Category, isCategory } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
 import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '../validation/resident-id';
-import { assertMayProcess } from './processing-rules';
+import { assertMayProcess, knownPurpose } from './processing-rules';
 import type { MergeErrorCode, SubjectErrorCode } from './subject.errors';
 import { ConsentEvidence, Guardian, MergeCarried, MergeTaken, Recipient, SubjectEvent } from './subject.events';
 import { ConsentState, SubjectState } from './subject.state';
@@ -91,6 +91,7 @@ export function decideMerge(command: MergeCommand, live: Live): SubjectEvent[] {
   const { duplicate, now } = command;
   const survivorId = live.subjectId;
   const duplicateId = duplicate.subjectId;
+  knownPurpose(command.registry, command.purposeId);
   if (duplicateId === survivorId) throw fail('merge-same-subject', 'a file cannot be merged into itself', [{ path: 'duplicateId', message: 'is the survivor itself' }]);
   const other = requireMergeable(duplicate.state, duplicateId);
   assertNoObstacle(command.obstacles);
