@@ -143,6 +143,20 @@ describe('merging two customer files', () => {
       expect(last.rows[0]).toMatchObject({ type: 'SubjectMergedInto', data: { survivorId } });
     });
 
+    it('shows the merged file in the survivor’s copy (PIPL Art. 45), with its values and consents', async () => {
+      const own = await tokens(api).subject(survivorId);
+      const filed = await call('POST', '/v1/rights-requests', own, { subjectId: survivorId, type: 'copy', channel: 'app', requester: { kind: 'subject' } });
+      expect((await call('POST', `/v1/rights-requests/${filed.body.requestId}/fulfil`, compliance)).status).toBe(200);
+      const exported = await call('GET', `/v1/rights-requests/${filed.body.requestId}/export`, own);
+      expect(exported.status).toBe(200);
+      expect(exported.body.mergedFiles).toEqual([
+        { subjectId: duplicateId, mergedAt: expect.any(String), taken: expect.objectContaining({ health: { fromDuplicate: ['conditions'], dropped: [] } }) },
+      ]);
+      expect(exported.body.data.health.conditions).toEqual([CANARY.condition]);
+      expect(exported.body.consents.map((consent: { consentId: string }) => consent.consentId)).toContain(duplicateConsentId);
+      expect(exported.body.disclosures.map((disclosure: { disclosureId: string }) => disclosure.disclosureId)).toContain(disclosureId);
+    });
+
     it('is idempotent: the same merge again changes nothing', async () => {
       const head = await api.logHead();
       const again = await merge(survivorId, { duplicateId, choices: { identity: { name: 'survivor' }, contact: 'survivor' } });
@@ -217,9 +231,9 @@ describe('merging two customer files', () => {
       const unheld = await refused(a, { duplicateId: b, choices: { preferences: 'duplicate' } });
       expect(unheld.status).toBe(400);
       expect(paths(unheld.body)).toEqual(['choices.preferences']);
-      const missing = await refused(a, { choices: {} });
+      const missing = await refused(a, { choices: {}, purposeId: undefined });
       expect(missing.status).toBe(400);
-      expect(paths(missing.body)).toContain('duplicateId');
+      expect(paths(missing.body)).toEqual(expect.arrayContaining(['duplicateId', 'purposeId']));
     });
 
     it('an erased duplicate, a merged one, and an unknown one', async () => {
