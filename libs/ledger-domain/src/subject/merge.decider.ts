@@ -6,7 +6,7 @@ import { ageInYears, isRealDate, residentIdBirthDate, residentIdProblem } from '
 import { assertMayProcess, knownPurpose } from './processing-rules';
 import type { MergeErrorCode, SubjectErrorCode } from './subject.errors';
 import { ConsentEvidence, Guardian, MergeCarried, MergeTaken, Recipient, SubjectEvent } from './subject.events';
-import { ConsentState, SubjectState } from './subject.state';
+import { evolveSubject, SubjectState } from './subject.state';
 
 /** Which file's value wins a field both hold. */
 export type MergeSide = 'survivor' | 'duplicate';
@@ -16,17 +16,7 @@ export type MergeChoices = Partial<Record<Category, MergeSide | Record<string, M
 export type FileValues = Partial<Record<Category, Record<string, unknown>>>;
 
 /** A consent of the duplicate still in force, its guardian in clear. */
-export interface DuplicateConsent {
-  consentId: string;
-  purposeId: string;
-  categories: Category[];
-  separate: boolean;
-  noticeVersion: string;
-  channel: string;
-  guardian?: Guardian;
-  crossBorderCountries?: string[];
-  grantedAt: string;
-}
+export type DuplicateConsent = Omit<Extract<SubjectEvent<Guardian>, { type: 'ConsentGranted' }>['data'], 'subjectId' | 'evidence'>;
 
 export interface DuplicateDisclosure {
   disclosureId: string;
@@ -101,10 +91,10 @@ export function decideMerge(command: MergeCommand, live: Live): SubjectEvent[] {
   assertFacts(command.survivorData, duplicate.data, merged.result, command.choices);
 
   const carried = carriedOver(live, duplicate, survivorId, now, duplicateId);
-  const consents: Record<string, ConsentState> = { ...live.consents };
-  for (const event of carried.events) if (event.type === 'ConsentGranted') consents[event.data.consentId] = consentState(event.data);
+  // judged with the duplicate's consents, not yet with its restrictions (those restrict what comes after the merge)
+  const consented = carried.events.filter((event) => event.type === 'ConsentGranted').reduce(evolveSubject, live) as Live;
   const changed = Object.keys(merged.taken).filter((category) => merged.taken[category as Category]!.fromDuplicate.length > 0) as Category[];
-  if (changed.length > 0) assertMayProcess(command.registry, { ...live, consents, minor: live.minor || other.minor }, command.purposeId, changed);
+  if (changed.length > 0) assertMayProcess(command.registry, { ...consented, minor: live.minor || other.minor }, command.purposeId, changed);
 
   const data = dataEvents(command, live, merged.result, changed);
   const summary: MergeCarried = carried.ids;
@@ -313,21 +303,6 @@ function ageFact(result: FileValues, survivor: FileValues, now: string): { minor
     !birthDate && typeof number === 'string' && number !== survivor.identity_document?.number && !residentIdProblem(number) ? residentIdBirthDate(number) : undefined;
   const date = changedDate ?? fromDocument;
   return date ? { minor: ageInYears(date, new Date(now)) < MINOR_AGE } : {};
-}
-
-function consentState(data: Extract<SubjectEvent, { type: 'ConsentGranted' }>['data']): ConsentState {
-  const { consentId, purposeId, categories, separate, noticeVersion, guardian, crossBorderCountries, grantedAt } = data;
-  return {
-    consentId,
-    purposeId,
-    categories,
-    separate,
-    noticeVersion,
-    guardian: guardian !== undefined,
-    ...(crossBorderCountries ? { crossBorderCountries } : {}),
-    status: 'active',
-    grantedAt,
-  };
 }
 
 /** The China date (UTC+8) of an instant: a consent's evidence is dated as the centre saw it. */
