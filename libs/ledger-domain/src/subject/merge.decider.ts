@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { DomainError, FieldProblem, InvalidInput } from '../domain-error';
 import { Category, isCategory } from '../registry/categories';
 import { RegistryState } from '../registry/registry.decider';
@@ -180,7 +179,7 @@ function mergeValues(choices: MergeChoices, survivor: FileValues, duplicate: Fil
     const theirs = duplicate[category] ?? {};
     const outcome: Record<string, unknown> = { ...mine };
     const record = { fromDuplicate: [] as string[], dropped: [] as string[] };
-    if (category === 'identity_document' && survivor[category] && duplicate[category] && !isDeepStrictEqual(mine, theirs)) {
+    if (category === 'identity_document' && survivor[category] && duplicate[category] && !sameValue(mine, theirs)) {
       const side = choiceOf(choices, category, 'number') ?? choiceOf(choices, category, 'type');
       if (!side) missing.push({ path: 'choices.identity_document', message: 'both files hold a different identity document: choose one side' });
       else if (side === 'duplicate')
@@ -193,10 +192,10 @@ function mergeValues(choices: MergeChoices, survivor: FileValues, duplicate: Fil
               .map((field) => [field, mine[field]]),
           ),
         );
-      record[side === 'duplicate' ? 'fromDuplicate' : 'dropped'].push(...Object.keys(theirs).filter((field) => !isDeepStrictEqual(mine[field], theirs[field])));
+      record[side === 'duplicate' ? 'fromDuplicate' : 'dropped'].push(...Object.keys(theirs).filter((field) => !sameValue(mine[field], theirs[field])));
     } else {
       for (const [field, value] of Object.entries(theirs)) {
-        if (isDeepStrictEqual(mine[field], value)) continue;
+        if (sameValue(mine[field], value)) continue;
         if (!(field in mine)) {
           outcome[field] = value;
           record.fromDuplicate.push(field);
@@ -280,11 +279,11 @@ function dataEvents(command: MergeCommand, live: Live, result: FileValues, chang
   const mergedFrom = command.duplicate.subjectId;
   return changed.flatMap((category): DataEvent[] => {
     const fields = command.duplicate.data[category] ?? {};
-    const taken = Object.fromEntries(Object.entries(result[category] ?? {}).filter(([field, value]) => field in fields && isDeepStrictEqual(value, fields[field])));
+    const taken = Object.fromEntries(Object.entries(result[category] ?? {}).filter(([field, value]) => field in fields && sameValue(value, fields[field])));
     const fact = category === 'identity' || category === 'identity_document' ? age : {};
     if (!live.held[category]) return [{ type: 'DataCollected', data: { subjectId, category, purposeId, fields: result[category] ?? {}, ...fact, mergedFrom, collectedAt: now } }];
     const held = survivorData[category] ?? {};
-    const corrected = Object.fromEntries(Object.entries(taken).filter(([field]) => field in held && !isDeepStrictEqual(held[field], taken[field])));
+    const corrected = Object.fromEntries(Object.entries(taken).filter(([field]) => field in held && !sameValue(held[field], taken[field])));
     const supplemented = Object.fromEntries(Object.entries(taken).filter(([field]) => !(field in held)));
     const change = (type: 'DataCorrected' | 'DataSupplemented', set: Record<string, unknown>): DataEvent[] =>
       Object.keys(set).length === 0
@@ -308,4 +307,14 @@ function ageFact(result: FileValues, survivor: FileValues, now: string): { minor
 /** The China date (UTC+8) of an instant: a consent's evidence is dated as the centre saw it. */
 function chinaDate(at: string): string {
   return new Date(Date.parse(at) + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Whether two JSON values (a field's value in either file) are the same, whatever the order of an object's members. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameValue(item, b[index]));
+  const [left, right] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => key in right && sameValue(left[key], right[key]));
 }
