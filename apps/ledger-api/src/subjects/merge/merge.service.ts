@@ -4,7 +4,7 @@ import { PreconditionFailed } from '@pi-ledger/event-store/command-handler';
 import { assertMayWrite } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { accessToCustomer } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import type { MergeChoices, MergeCommand } from '@pi-ledger/ledger-domain/subject/merge.decider';
+import type { MergeChoices, MergeCommand, MergeObstacles } from '@pi-ledger/ledger-domain/subject/merge.decider';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectState } from '@pi-ledger/ledger-domain/subject/subject.state';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
@@ -70,7 +70,7 @@ export class MergeService {
     const duplicate = await openFile(this.subjects, duplicateId, resumed);
     const survivor = await openFile(this.subjects, survivorId, false);
     await this.authorize(survivor.state, duplicate, context);
-    const obstacles = await this.obstacles.of(survivorId, duplicateId, this.clock());
+    let obstacles: MergeObstacles = { legalHolds: [], pendingErasures: [], openRequests: [], records: [] };
     const command = (registry: RegistryState, now: string, survivorData = survivor.file.data): MergeCommand => ({
       type: 'MergeDuplicate',
       duplicate: duplicate.file,
@@ -81,7 +81,9 @@ export class MergeService {
       now,
       registry,
     });
-    // every refusal here, before anything is written
+    // every refusal here, before anything is written: first what the two streams show, then what waits for the read models
+    await this.subjects.decide(survivorId, (_state, registry, now) => command(registry, now));
+    obstacles = await this.obstacles.of(survivorId, duplicateId, this.clock());
     const decided = await this.subjects.decide(survivorId, (_state, registry, now) => command(registry, now));
     const { purposeId } = input;
     if (!resumed) await this.subjects.execute(duplicateId, context, duplicate.version, (_state, registry, now) => ({ type: 'CloseMerged', survivorId, purposeId, now, registry }));
