@@ -39,6 +39,9 @@ const C = {
   secondAddress: 'Cnrysecondaddress 7',
   tag: 'Cnrytag',
   remarks: 'Cnryremarks',
+  mergeName: 'Cnrymergename',
+  mergeGuardian: 'Cnrymergeguardian',
+  mergeAllergy: 'Cnrymergeallergy',
 } as const;
 const CANARIES = Object.values(C);
 const PHONE = '+8613987650123';
@@ -149,6 +152,11 @@ describe('PI canaries: none outside the vault’s sealing and the read models', 
     const { requestId: erasure } = await ok(staff, 'POST', '/v1/rights-requests', { subjectId: other.subjectId, type: 'erasure', channel: 'app', requester });
     await ok(staff, 'POST', `/v1/rights-requests/${erasure}/verify`, { method: 'id_card_in_person', evidenceRef: C.evidence });
     await ok(officer, 'POST', `/v1/rights-requests/${erasure}/fulfil`);
+    // two files of one person merged (issue #15): the duplicate's values and guardian re-sealed under the survivor's keys
+    const survivor = await register(C.mergeName);
+    const duplicate = await register(C.mergeName, { name: C.mergeGuardian, relation: 'mother' });
+    await ok(staff, 'POST', `/v1/subjects/${duplicate.subjectId}/data/health/allergies/items`, { item: C.mergeAllergy, purposeId: HM });
+    await ok(staff, 'POST', `/v1/subjects/${survivor.subjectId}/merge`, { duplicateId: duplicate.subjectId, purposeId: HM });
     // legal holds take a citation, no PI: driven with an ordinary one
     await ok(officer, 'POST', '/v1/legal-holds', { subjectId, categories: ['health'], basis: '医疗机构病历管理规定 第29条', until: '2041-11-23' });
 

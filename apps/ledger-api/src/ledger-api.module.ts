@@ -15,6 +15,7 @@ import { RegistryModule } from './registry/registry.module';
 import { AccessMatrixModule } from './access-matrix/access-matrix.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { RightsModule } from './rights/rights.module';
+import { MergeModule } from './subjects/merge/merge.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { OpsModule } from './ops/ops.module';
 import { StaffModule } from './staff/staff.module';
@@ -57,6 +58,7 @@ export class LedgerApiModule {
         DepartmentsModule,
         SubjectsModule,
         RightsModule,
+        MergeModule,
         AuditApiModule,
         OpsModule,
         StaffModule,

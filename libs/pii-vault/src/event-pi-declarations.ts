@@ -377,6 +377,8 @@ export const LEDGER_EVENT_PI: {
   RelationshipEnded: SUBJECT_CODEC,
   LifecycleStageChanged: SUBJECT_CODEC,
   SubjectErased: SUBJECT_CODEC,
+  SubjectMerged: SUBJECT_CODEC,
+  SubjectMergedInto: SUBJECT_CODEC,
   RightsRequestFiled: { declared: RIGHTS_REQUEST_PI.RightsRequestFiled },
   RightsRequestVerified: { declared: RIGHTS_REQUEST_PI.RightsRequestVerified },
   RightsRequestExtended: { declared: RIGHTS_REQUEST_PI.RightsRequestExtended },

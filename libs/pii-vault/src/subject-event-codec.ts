@@ -122,6 +122,8 @@ async function mapPi<A, B>(event: SubjectEvent<A>, transform: Transform<A, B>): 
     case 'RelationshipEnded':
     case 'LifecycleStageChanged':
     case 'SubjectErased':
+    case 'SubjectMerged':
+    case 'SubjectMergedInto':
       return event;
     default: {
       const unknown: never = event;

@@ -112,7 +112,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   /** Why the message may not go now: its customer erased, or its purpose without a basis for this customer any more. */
   private async refusal(row: OutboxRow): Promise<'subject-erased' | 'no-legal-basis' | undefined> {
     const { state } = await this.subjects.load(row.subjectId);
-    if (state.status === 'erased' || state.status === 'absent') return 'subject-erased';
+    if (state.status === 'erased' || state.status === 'absent' || state.status === 'merged') return 'subject-erased';
     try {
       assertMayProcess(await this.registry.current(), state, row.purposeId, [row.category]);
       return undefined;

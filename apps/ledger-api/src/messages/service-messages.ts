@@ -10,6 +10,7 @@ import { RegistryService } from '../registry/registry.service';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { RequestContext } from '../application/request-context';
 import { MessageRecipients } from './message-recipients';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { MessagesService } from './messages.service';
 
 /** Service messages go under the contract's purpose, as the service they belong to. */
@@ -63,6 +64,7 @@ export class ServiceMessages {
   private async purposeFor(subjectId: string, uses: readonly Category[]): Promise<Purpose> {
     const { state } = await this.subjects.load(subjectId);
     if (state.status === 'absent' || state.status === 'erased') throw new DomainError('subject-erased', 'no such subject');
+    if (state.status === 'merged') throw subjectMerged(subjectId, state.mergedInto);
     return assertMayProcess(await this.registry.current(), state, SERVICE_PURPOSE, ['service_interactions', 'contact', ...uses]);
   }
 }

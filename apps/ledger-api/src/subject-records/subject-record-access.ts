@@ -13,6 +13,7 @@ import { purposeOfReading } from '../http/processing-purpose';
 import { RegistryService } from '../registry/registry.service';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { accessToCustomer, BreakGlassReason } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { BreakGlassRecorder } from '../compliance/break-glass/break-glass.recorder';
 
 type Live = Extract<SubjectState, { status: 'active' | 'restricted' }>;
@@ -125,6 +126,7 @@ export class SubjectRecordAccess {
     const { state } = await this.subjects.load(subjectId);
     if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
     if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });
+    if (state.status === 'merged') throw subjectMerged(subjectId, state.mergedInto);
     return state;
   }
 }

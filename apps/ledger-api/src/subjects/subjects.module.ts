@@ -33,6 +33,7 @@ import { LifecycleHttpController } from './lifecycle/lifecycle.http.controller';
 import { CustomerNumbersService } from './customer-numbers/customer-numbers.service';
 import { CustomerNumbersHttpController } from './customer-numbers/customer-numbers.http.controller';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
+import { MERGE_PROBLEMS } from './merge/merge.problems';
 
 registerProblemCodes({
   'category-not-in-purpose': { status: 422, title: 'Category not within the purpose' },
@@ -55,6 +56,7 @@ registerProblemCodes({
   'rights-request-mismatch': { status: 422, title: 'The named rights request is not one this change can fulfil' },
   'rights-request-not-open': { status: 409, title: 'The named rights request is not verified or in progress' },
   'lifecycle-transition-not-allowed': { status: 409, title: 'The customer cannot move to that lifecycle stage from its current one' },
+  ...MERGE_PROBLEMS,
 } satisfies Record<SubjectErrorCode, unknown>);
 
 registerProblemCodes({

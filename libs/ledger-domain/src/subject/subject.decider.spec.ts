@@ -582,7 +582,7 @@ describe('data subject decider', () => {
         .then([{ type: 'SubjectErased', data: { erasedCategories: ['health'], retained: [], requestId: 'rr-1' } as never }]);
       const state = [...registered(), partial].reduce(evolveSubject, initialSubjectState());
       expect(state).toMatchObject({ status: 'active', held: { identity: ['name', 'birthDate'] } });
-      expect(state.status !== 'erased' && state.status !== 'absent' && state.held.health).toBeUndefined();
+      expect(state.status !== 'erased' && state.status !== 'absent' && state.status !== 'merged' && state.held.health).toBeUndefined();
       const change = { ...ctx, type: 'ChangeData' as const, reason: 'update' as const, category: 'identity' as const, set: { gender: 'male' }, purposeId: 'health-management' };
       given(...registered(), partial)
         .when(change)

@@ -10,6 +10,7 @@ import { AgeFact, CHANGE_EVENT, ChangeReason, ConsentEvidence, ErasureGrounds, G
 import { ConsentState, erasesWholeSubject, SubjectState } from './subject.state';
 import { supersedeSingleContact } from './contact';
 import { LIFECYCLE_TRANSITIONS, LifecycleStage } from './lifecycle';
+import { decideMerge, MergeCommand } from './merge.decider';
 
 /** The category whose purpose and consents cover the customer's classification and lifecycle stage. */
 export const LIFECYCLE_CATEGORY: Category = 'customer_profile';
@@ -105,7 +106,11 @@ export type SubjectCommand =
       holds: RetainedCategory[];
       /** Id of the restriction to storage appended when a hold keeps something. */
       restrictionId: string;
-    });
+    })
+  /** Another file of the same person merged into this one (merge.decider.ts). */
+  | (MergeCommand & Context)
+  /** This file, merged into `survivorId`, is closed with a pointer to it. */
+  | (Context & { type: 'CloseMerged'; survivorId: string; purposeId: string });
 
 type Live = Extract<SubjectState, { status: 'active' | 'restricted' }>;
 
@@ -220,6 +225,10 @@ export function decideSubject(command: SubjectCommand, state: SubjectState): Sub
     }
     case 'Erase':
       return erase(command, live);
+    case 'MergeDuplicate':
+      return decideMerge(command, live);
+    case 'CloseMerged':
+      return [{ type: 'SubjectMergedInto', data: { subjectId, survivorId: command.survivorId, purposeId: command.purposeId, mergedAt: command.now } }];
     default: {
       const unknown: never = command;
       return unknown;
@@ -444,6 +453,7 @@ function toConsentState({ data }: Extract<SubjectEvent, { type: 'ConsentGranted'
 function requireLive(state: SubjectState): Live {
   if (state.status === 'absent') throw new DomainError<SubjectErrorCode>('subject-not-found', 'no such subject');
   if (state.status === 'erased') throw new DomainError<SubjectErrorCode>('subject-erased', `subject ${state.subjectId} was erased`, { subjectId: state.subjectId });
+  if (state.status === 'merged') throw subjectMerged(state.subjectId, state.mergedInto);
   return state;
 }
 
@@ -451,4 +461,9 @@ function requireConsent(consents: Record<string, ConsentState>, consentId: strin
   const consent = consents[consentId];
   if (!consent) throw new DomainError<SubjectErrorCode>('consent-not-found', `no consent ${consentId}`, { consentId });
   return consent;
+}
+
+/** A merged file's id used: the answer names the survivor (`mergedInto`), for reads and writes alike. */
+export function subjectMerged(subjectId: string, mergedInto: string): DomainError<SubjectErrorCode> {
+  return new DomainError<SubjectErrorCode>('subject-merged', `subject ${subjectId} was merged into ${mergedInto}`, { subjectId, mergedInto });
 }

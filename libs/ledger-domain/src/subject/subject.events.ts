@@ -72,6 +72,11 @@ export interface AgeFact {
   minor?: boolean;
 }
 
+/** On a data event a merge appended: the merged file its values came from (SubjectMerged). Optional, so older events need no upcaster. */
+export interface MergedFrom {
+  mergedFrom?: string;
+}
+
 /**
  * Events of one data subject's stream (`subject-<id>`). `V` is how a PI value travels: plaintext
  * between the decider and the handler, an encrypted envelope in the event store. Everything not
@@ -82,18 +87,19 @@ export type SubjectEvent<V = unknown> =
       type: 'SubjectRegistered';
       data: { subjectId: string; purposeId: string; legalBasis: LegalBasis; noticeVersion: string; channel: string; minor: boolean; registeredAt: string };
     }
-  | { type: 'DataCollected'; data: AgeFact & { subjectId: string; category: Category; purposeId: string; fields: Record<string, V>; collectedAt: string } }
+  | { type: 'DataCollected'; data: AgeFact & MergedFrom & { subjectId: string; category: Category; purposeId: string; fields: Record<string, V>; collectedAt: string } }
   | {
       type: 'DataUpdated' | 'DataCorrected' | 'DataSupplemented';
-      data: AgeFact & {
-        subjectId: string;
-        category: Category;
-        purposeId: string;
-        reason: ChangeReason;
-        rightsRequestId?: string;
-        set: Record<string, V | null>;
-        changedAt: string;
-      };
+      data: AgeFact &
+        MergedFrom & {
+          subjectId: string;
+          category: Category;
+          purposeId: string;
+          reason: ChangeReason;
+          rightsRequestId?: string;
+          set: Record<string, V | null>;
+          changedAt: string;
+        };
     }
   | { type: 'DataItemAdded'; data: { subjectId: string; category: Category; field: string; purposeId: string; item: V; addedAt: string } }
   | {
@@ -126,6 +132,14 @@ export type SubjectEvent<V = unknown> =
   | { type: 'RelationshipEnded'; data: { subjectId: string; reason: RelationshipEndReason; endedAt: string } }
   /** A move of the customer's lifecycle stage (lifecycle.ts); `from` null: the first stage recorded at registration. */
   | { type: 'LifecycleStageChanged'; data: { subjectId: string; from: LifecycleStage | null; to: LifecycleStage; purposeId: string; changedAt: string } }
+  /**
+   * Another file of the same person was merged into this one (merge.decider.ts): its chosen values, active
+   * consents, restrictions and disclosures follow as events of their own; this event closes them. Clear: ids,
+   * category and field names, which side each field was taken from.
+   */
+  | { type: 'SubjectMerged'; data: { subjectId: string; duplicateId: string; purposeId: string; taken: MergeTaken; carried: MergeCarried; mergedAt: string } }
+  /** This file was merged into `survivorId` and is closed: reads answer with the survivor's id, writes are refused, its keys are shredded. */
+  | { type: 'SubjectMergedInto'; data: { subjectId: string; survivorId: string; purposeId: string; mergedAt: string } }
   | {
       type: 'SubjectErased';
       /**
@@ -136,6 +150,16 @@ export type SubjectEvent<V = unknown> =
        */
       data: Partial<ErasureGrounds> & { subjectId: string; erasedCategories: Category[]; retained: RetainedCategory[]; requestId?: string; whole?: boolean; erasedAt: string };
     };
+
+/** Per category, the fields whose value the merge took from the duplicate, and those of the duplicate it dropped (the survivor's won). */
+export type MergeTaken = Partial<Record<Category, { fromDuplicate: string[]; dropped: string[] }>>;
+
+/** The duplicate's consents, restrictions and disclosures carried onto the survivor, by id (kept). */
+export interface MergeCarried {
+  consentIds: string[];
+  restrictionIds: string[];
+  disclosureIds: string[];
+}
 
 export type SubjectEventType = SubjectEvent['type'];
 

@@ -41,7 +41,9 @@ interface Live {
 export type SubjectState =
   | { status: 'absent' }
   | ({ status: 'active' | 'restricted' } & Live)
-  | { status: 'erased'; subjectId: string; erasedAt: string; retained: Category[]; consents: Record<string, ConsentState> };
+  | { status: 'erased'; subjectId: string; erasedAt: string; retained: Category[]; consents: Record<string, ConsentState> }
+  /** Merged into another file (SubjectMergedInto): closed, pointing at the survivor. */
+  | { status: 'merged'; subjectId: string; mergedInto: string; mergedAt: string };
 
 export const initialSubjectState = (): SubjectState => ({ status: 'absent' });
 
@@ -78,7 +80,7 @@ export function evolveSubject(state: SubjectState, event: SubjectEvent): Subject
       lifecycle: { stage: DEFAULT_LIFECYCLE_STAGE, changedAt: null },
     };
   }
-  if (state.status === 'absent') return state;
+  if (state.status === 'absent' || state.status === 'merged') return state; // a merged file is closed
   if (event.type === 'SubjectErased') {
     if (state.status !== 'erased' && !endsSubject(Object.keys(state.held), event.data)) {
       const held = { ...state.held };
@@ -88,10 +90,11 @@ export function evolveSubject(state: SubjectState, event: SubjectEvent): Subject
     return { status: 'erased', subjectId: state.subjectId, erasedAt: event.data.erasedAt, retained: event.data.retained.map((r) => r.category), consents: state.consents };
   }
   if (state.status === 'erased') return state;
+  if (event.type === 'SubjectMergedInto') return { status: 'merged', subjectId: state.subjectId, mergedInto: event.data.survivorId, mergedAt: event.data.mergedAt };
   return withStatus(evolveLive(state, event));
 }
 
-function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRegistered' | 'SubjectErased' }>): Live {
+function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRegistered' | 'SubjectErased' | 'SubjectMergedInto' }>): Live {
   switch (event.type) {
     case 'DataCollected':
       return touch({ ...state, minor: event.data.minor ?? state.minor, held: { ...state.held, [event.data.category]: Object.keys(event.data.fields) } }, event.data.collectedAt);
@@ -141,6 +144,8 @@ function evolveLive(state: Live, event: Exclude<SubjectEvent, { type: 'SubjectRe
       return touch({ ...state, assignment: { departmentId: event.data.departmentId, healthManagerId: event.data.healthManagerId } }, event.data.assignedAt);
     case 'LifecycleStageChanged':
       return touch({ ...state, lifecycle: { stage: event.data.to, changedAt: event.data.changedAt } }, event.data.changedAt);
+    case 'SubjectMerged':
+      return touch(state, event.data.mergedAt);
     default: {
       const unknown: never = event;
       return unknown;

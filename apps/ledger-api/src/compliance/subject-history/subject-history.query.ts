@@ -8,6 +8,7 @@ import { RegistryService } from '../../registry/registry.service';
 import { SubjectCommandsService } from '../../subjects/subject-commands.service';
 import { COMPLIANCE_AUDIT_LEGAL_BASIS, COMPLIANCE_AUDIT_PURPOSE_ID, RevealReason } from './compliance-audit';
 import { auditAccess, historyAccess, maskForAudit, maskHistory } from './history-masking';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { HistoryEntry, subjectHistory } from './subject-history';
 
 export class SubjectHistory {
@@ -44,6 +45,7 @@ export class SubjectHistoryHandler implements IQueryHandler<SubjectHistory> {
     if (!audit) admittedPurpose(registry, purposeId);
     const { state, events } = await this.subjects.load(subjectId);
     if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
+    if (state.status === 'merged') throw subjectMerged(subjectId, state.mergedInto);
     let readable: ReadonlySet<string> | undefined;
     if (!audit) {
       if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId });

@@ -24,6 +24,8 @@ export interface HistoryEntry {
   legalBasis: string | null;
   noticeVersion?: string;
   rightsRequestId?: string;
+  /** A value a merge took from another file of the same person (SubjectMerged): that file's id. */
+  mergedFrom?: string;
 }
 
 export interface OpenedEvent {
@@ -56,7 +58,11 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
       case 'DataCollected': {
         // collecting a category replaces it: fields it no longer has are removed
         const fields = fieldsOf(event.data.category);
-        const entries = Object.entries(event.data.fields).map(([field, value]) => change(base, event.data.category, field, value, fields.get(field) ?? null, null));
+        const merged = event.data.mergedFrom ? { mergedFrom: event.data.mergedFrom } : {};
+        const entries = Object.entries(event.data.fields).map(([field, value]) => ({
+          ...change(base, event.data.category, field, value, fields.get(field) ?? null, null),
+          ...merged,
+        }));
         for (const [field, previous] of fields) if (!(field in event.data.fields)) entries.push(change(base, event.data.category, field, null, previous, null));
         held.set(event.data.category, new Map(Object.entries(event.data.fields)));
         return entries;
@@ -65,7 +71,10 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
       case 'DataCorrected':
       case 'DataSupplemented': {
         const fields = fieldsOf(event.data.category);
-        const extra = event.data.rightsRequestId ? { rightsRequestId: event.data.rightsRequestId } : {};
+        const extra = {
+          ...(event.data.rightsRequestId ? { rightsRequestId: event.data.rightsRequestId } : {}),
+          ...(event.data.mergedFrom ? { mergedFrom: event.data.mergedFrom } : {}),
+        };
         return Object.entries(event.data.set).map(([field, value]) => {
           const changed = { ...change(base, event.data.category, field, value, fields.get(field) ?? null, event.data.reason), ...extra };
           if (value === null) fields.delete(field);
@@ -104,6 +113,10 @@ export function subjectHistory(events: readonly OpenedEvent[]): HistoryEntry[] {
         for (const category of erasedCategories) held.delete(category);
         return fact({ erasedCategories, retained, ...(requestId ? { requestId } : {}), ...(initiative ? { initiative, ground } : {}) });
       }
+      case 'SubjectMerged':
+        return fact({ duplicateId: event.data.duplicateId, taken: event.data.taken, carried: event.data.carried });
+      case 'SubjectMergedInto':
+        return fact({ survivorId: event.data.survivorId });
       default: {
         const unknown: never = event;
         return unknown;

@@ -19,6 +19,9 @@ import { ComplaintsService } from '../../complaints/complaints.service';
 import { FollowUpPlansService } from '../../follow-ups/follow-up-plans.service';
 import { MessagesService } from '../../messages/messages.service';
 import { SurveyResponsesService } from '../../surveys/survey-responses.service';
+import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
+import type { EventStore } from '@pi-ledger/event-store/event-store.port';
+import { mergesOf } from '../../subjects/merge/merges-of';
 
 /** The categories an export shows: the file's, and those of the records it lists. */
 export function exportedCategories(body: { data: Record<string, unknown>; records: Record<string, unknown> }): string[] {
@@ -56,6 +59,7 @@ export class SubjectExport {
     private readonly followUpPlans: FollowUpPlansService,
     private readonly messages: MessagesService,
     private readonly surveys: SurveyResponsesService,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async build(subjectId: string, portability: boolean) {
@@ -88,6 +92,11 @@ export class SubjectExport {
       // what was sent to the customer, whatever the purpose (portability: only what the customer provided, which messages are not)
       ...(!portability ? { messages: await this.messages.exportOf(subjectId) } : {}),
     };
+    // files of the same person merged into this one: their values, consents and disclosures are this file's now, their access records listed too
+    const merged = await mergesOf(this.store, subjectId);
+    const accessLog = (
+      await Promise.all([subjectId, ...merged.map((file) => file.subjectId)].map(async (id) => (await this.accessLog.list({ subjectId: id, limit: 1000 })).items))
+    ).flat();
     return {
       format: 'pi-ledger-export/v1',
       kind: portability ? 'portability' : 'copy',
@@ -108,7 +117,8 @@ export class SubjectExport {
       })),
       disclosures,
       crossBorderRecipients: crossBorderRecipients(disclosures),
-      accessLog: (await this.accessLog.list({ subjectId, limit: 1000 })).items,
+      accessLog,
+      mergedFiles: merged,
     };
   }
 

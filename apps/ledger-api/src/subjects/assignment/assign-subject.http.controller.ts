@@ -12,6 +12,7 @@ import { IdempotencyInterceptor } from '../../http/idempotency.interceptor';
 import { etag, expectedVersionFromIfMatch } from '../../http/if-match';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { SubjectCommandsService } from '../subject-commands.service';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { AssignSubject } from './assign-subject.handler';
 
 export class AssignSubjectDto {
@@ -66,6 +67,7 @@ export class AssignSubjectHttpController {
     const { state, version } = await this.subjects.load(id);
     if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
     if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId: id });
+    if (state.status === 'merged') throw subjectMerged(id, state.mergedInto);
     void reply.header('etag', etag(version));
     return { subjectId: id, assignment: state.assignment, version };
   }

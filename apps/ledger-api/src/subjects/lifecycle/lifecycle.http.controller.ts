@@ -13,6 +13,7 @@ import { etag, expectedVersionFromIfMatch } from '../../http/if-match';
 import { SubjectIdPipe } from '../../http/subject-id.pipe';
 import { ChangeLifecycleDto } from '../subject-commands.dto';
 import { SubjectCommandsService } from '../subject-commands.service';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { ChangeLifecycleStage } from './change-lifecycle.handler';
 
 @ApiTags('subjects')
@@ -48,6 +49,7 @@ export class LifecycleHttpController {
     const { state, version } = await this.subjects.load(id);
     if (state.status === 'absent') throw new DomainError('subject-not-found', 'no such subject');
     if (state.status === 'erased') throw new DomainError('subject-erased', 'this subject’s data was erased', { subjectId: id });
+    if (state.status === 'merged') throw subjectMerged(id, state.mergedInto);
     // scoped roles see only the customers they reach (403 outside-assignment otherwise)
     accessToCustomer(context.actor, id, state.assignment, context.breakGlass);
     void reply.header('etag', etag(version));

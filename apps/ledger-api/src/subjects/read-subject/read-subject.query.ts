@@ -7,6 +7,7 @@ import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { subjectMerged } from '@pi-ledger/ledger-domain/subject/subject.decider';
 import { heldCategories, processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
 import { SealedProfile, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { AccessRecorder } from '../../access-log/access-recorder';
@@ -82,6 +83,8 @@ export class ReadSubjectHandler implements IQueryHandler<ReadSubject> {
   private async current(subjectId: string): Promise<SealedProfile | undefined> {
     const stream = subjectStream(subjectId);
     const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    // a merged file is closed by its pointer: the answer names the survivor
+    if (last?.type === 'SubjectMergedInto') throw subjectMerged(subjectId, (last.data as { survivorId: string }).survivorId);
     const profile = await this.profiles.findSealed(subjectId);
     if (!last || (profile?.version ?? 0) >= last.streamVersion) return profile;
     // a quarantined subject has no row (the projection forgets it): 503 projection-quarantined, not 404

@@ -78,4 +78,43 @@ describe('ConsentRegisterProjection (PostgreSQL)', () => {
     await twice(granted(other, 'research'), withdrawn(other, '2026-01-04T08:00:00.000Z'), granted(uuidv7(), 'research'));
     expect(await queries.countsByPurpose()).toEqual({ marketing: { active: 0, withdrawn: 1 }, research: { active: 1, withdrawn: 1 } });
   });
+
+  it('SubjectMerged moves the duplicate’s consents, withdrawn ones too, to the survivor with their dates and status', async () => {
+    const [survivorId, duplicateId, active, withdrawn] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    const grant = (subject: string, id: string, version: number, grantedAt: string) =>
+      recordedEvent(
+        'ConsentGranted',
+        { subjectId: subject, consentId: id, purposeId: 'marketing', categories: ['contact'], separate: false, noticeVersion: 'v1', channel: 'app', grantedAt },
+        { streamId: `subject-${subject}`, streamVersion: version },
+      );
+    const events = [
+      grant(duplicateId, active, 2, '2026-01-01T00:00:00.000Z'),
+      grant(duplicateId, withdrawn, 3, '2026-01-02T00:00:00.000Z'),
+      recordedEvent(
+        'ConsentWithdrawn',
+        { subjectId: duplicateId, consentId: withdrawn, purposeId: 'marketing', withdrawnBy: 'subject', withdrawnAt: '2026-01-03T00:00:00.000Z' },
+        { streamId: `subject-${duplicateId}`, streamVersion: 4 },
+      ),
+      grant(survivorId, active, 7, '2026-03-01T00:00:00.000Z'),
+      recordedEvent(
+        'SubjectMerged',
+        {
+          subjectId: survivorId,
+          duplicateId,
+          purposeId: 'marketing',
+          taken: {},
+          carried: { consentIds: [active], restrictionIds: [], disclosureIds: [] },
+          mergedAt: '2026-03-01T00:00:00.000Z',
+        },
+        { streamId: `subject-${survivorId}`, streamVersion: 8 },
+      ),
+    ];
+    const { once, twice } = await applyTwice(database.pool, projection, events);
+    expect(twice).toEqual(once);
+    expect(await queries.bySubject(duplicateId)).toEqual([]);
+    expect((await queries.bySubject(survivorId)).map(({ consentId, status, grantedAt }) => ({ consentId, status, grantedAt }))).toEqual([
+      { consentId: active, status: 'active', grantedAt: '2026-01-01T00:00:00.000Z' },
+      { consentId: withdrawn, status: 'withdrawn', grantedAt: '2026-01-02T00:00:00.000Z' },
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
+import { repointMerged } from '../merged-subjects';
 
 type Granted = Extract<SubjectEvent, { type: 'ConsentGranted' }>['data'];
 type Withdrawn = Extract<SubjectEvent, { type: 'ConsentWithdrawn' }>['data'];
@@ -8,13 +9,14 @@ type Withdrawn = Extract<SubjectEvent, { type: 'ConsentWithdrawn' }>['data'];
 /**
  * `consent_register`: every consent, the notice it was given under and whether it still stands
  * (PIPL Arts. 14-15). No PI values: a guardian is recorded as a fact, not by name. Grants insert
- * once (by consent id); a withdrawal only moves an active consent, so both replay as no-ops.
+ * once (by consent id); a withdrawal only moves an active consent, so both replay as no-ops. A merge
+ * moves the duplicate's consents, withdrawn ones too, to the survivor (merged-subjects.ts).
  */
 export class ConsentRegisterProjection implements Projection {
   readonly name = 'consent_register';
   readonly version = 1;
   readonly tables = ['consent_register'];
-  readonly eventTypes: ReadonlySet<string> = new Set(['ConsentGranted', 'ConsentWithdrawn']);
+  readonly eventTypes: ReadonlySet<string> = new Set(['ConsentGranted', 'ConsentWithdrawn', 'SubjectMerged']);
 
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const table = batch.table('consent_register');
@@ -39,6 +41,7 @@ export class ConsentRegisterProjection implements Projection {
         [JSON.stringify(withdrawals.map((w) => ({ consent_id: w.consentId, withdrawn_at: w.withdrawnAt })))],
       );
     }
+    await repointMerged(batch, table, events);
   }
 }
 

@@ -53,4 +53,29 @@ describe('DisclosureRegisterProjection (PostgreSQL)', () => {
       },
     ]);
   });
+
+  it('SubjectMerged moves the duplicate’s disclosures to the survivor, once; the carried copy adds no second row', async () => {
+    const [survivorId, duplicateId, disclosureId] = [uuidv7(), uuidv7(), uuidv7()];
+    const data = { disclosureId, recipient: { name: '某某检验中心', contact: 'lab@example.cn' }, purposeId: 'health-management', categories: ['health'], consentId: uuidv7() };
+    const disclosedAt = '2026-02-01T00:00:00.000Z';
+    const original = recordedEvent('DisclosedToThirdParty', { ...data, subjectId: duplicateId, disclosedAt }, { streamId: `subject-${duplicateId}`, streamVersion: 3 });
+    const carried = recordedEvent('DisclosedToThirdParty', { ...data, subjectId: survivorId, disclosedAt }, { streamId: `subject-${survivorId}`, streamVersion: 5 });
+    const merged = recordedEvent(
+      'SubjectMerged',
+      {
+        subjectId: survivorId,
+        duplicateId,
+        purposeId: 'health-management',
+        taken: {},
+        carried: { consentIds: [], restrictionIds: [], disclosureIds: [disclosureId] },
+        mergedAt: disclosedAt,
+      },
+      { streamId: `subject-${survivorId}`, streamVersion: 6 },
+    );
+    const { once, twice } = await applyTwice(database.pool, projection, [original, carried, merged]);
+    expect(twice).toEqual(once);
+    const queries = new DisclosureRegisterQueries(database.pool);
+    expect(await queries.bySubject(duplicateId)).toEqual([]);
+    expect(await queries.bySubject(survivorId)).toEqual([{ ...data, subjectId: survivorId, disclosedAt }]);
+  });
 });

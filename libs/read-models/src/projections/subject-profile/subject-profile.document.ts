@@ -67,6 +67,8 @@ const HANDLED = {
   RelationshipEnded: true,
   LifecycleStageChanged: true,
   SubjectErased: true,
+  SubjectMerged: true,
+  SubjectMergedInto: true,
 } as const satisfies Record<SubjectEvent['type'], true>;
 
 export const SUBJECT_PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(HANDLED));
@@ -145,6 +147,11 @@ function change(profile: SubjectProfileDocument, event: Exclude<SubjectEvent<Jso
       return { ...profile, updatedAt: event.data.endedAt };
     case 'LifecycleStageChanged':
       return { ...profile, lifecycle: { stage: event.data.to, changedAt: event.data.changedAt }, updatedAt: event.data.changedAt };
+    case 'SubjectMerged':
+      return { ...profile, updatedAt: event.data.mergedAt };
+    case 'SubjectMergedInto':
+      // closed: its values go (its keys are shredded next); reads of its id answer with the survivor's from the stream
+      return { ...profile, status: 'erased', data: {}, updatedAt: event.data.mergedAt };
     case 'SubjectErased': {
       if (endsSubject(Object.keys(profile.data), event.data)) return { ...profile, status: 'erased', data: {}, updatedAt: event.data.erasedAt };
       const data = { ...profile.data };

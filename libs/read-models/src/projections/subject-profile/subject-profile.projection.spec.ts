@@ -335,6 +335,37 @@ describe('SubjectProfileProjection (PostgreSQL)', () => {
     });
   });
 
+  it('SubjectMergedInto purges the duplicate’s row like an erasure (no values, no search keys); SubjectMerged moves the survivor’s version and time', async () => {
+    const [duplicateId, survivorId] = [uuidv7(), uuidv7()];
+    const [duplicate, survivor] = [stream(duplicateId), stream(survivorId)];
+    const registered = (subjectId: string): SubjectEvent => ({
+      type: 'SubjectRegistered',
+      data: { subjectId, purposeId: 'health-management', legalBasis: 'consent', noticeVersion: 'v1', channel: 'app', minor: false, registeredAt: '2026-01-01T00:00:00.000Z' },
+    });
+    const phone: SubjectEvent = {
+      type: 'DataCollected',
+      data: { subjectId: duplicateId, category: 'contact', purposeId: 'health-management', fields: { phone: '+8613911112222' }, collectedAt: '2026-01-01T00:00:00.000Z' },
+    };
+    await twice(await duplicate(registered(duplicateId)), await duplicate(phone), await survivor(registered(survivorId)));
+    await twice(
+      await duplicate({ type: 'SubjectMergedInto', data: { subjectId: duplicateId, survivorId, purposeId: 'health-management', mergedAt: '2026-02-01T00:00:00.000Z' } }),
+      await survivor({
+        type: 'SubjectMerged',
+        data: {
+          subjectId: survivorId,
+          duplicateId,
+          purposeId: 'health-management',
+          taken: {},
+          carried: { consentIds: [], restrictionIds: [], disclosureIds: [] },
+          mergedAt: '2026-02-01T00:00:00.000Z',
+        },
+      }),
+    );
+    expect(await row(duplicateId)).toMatchObject({ status: 'erased', version: 3, data: {}, phone_bidx: null, phone_bidxs: null });
+    expect(await row(survivorId)).toMatchObject({ status: 'active', version: 2 });
+    expect((await stored(survivorId)).updated_at.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+  });
+
   it('applies a batch of several subjects’ events as one read and one write, and a replayed prefix changes nothing', async () => {
     const [a, b] = [uuidv7(), uuidv7()];
     const [nextA, nextB] = [stream(a), stream(b)];
