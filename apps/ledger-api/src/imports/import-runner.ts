@@ -17,6 +17,8 @@ import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { CustomerNumbersService } from '../subjects/customer-numbers/customer-numbers.service';
 import { RegisterSubjectDto, ChangeDataDto } from '../subjects/subject-commands.dto';
 import { CellValue, ColumnKey, columnOfPath, IMPORT_COLUMNS, HeaderLayout, layoutOf, RegistrationBody, RowProblem, rowToRegistration } from './import-columns';
+import { isRecordKind, RECORD_KIND_SPECS, RecordKind } from './import-record-kinds';
+import { ImportRecords } from './import-records';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
@@ -88,6 +90,7 @@ export class ImportRunner {
   constructor(
     private readonly store: ImportJobsStore,
     private readonly duplicates: ImportDuplicates,
+    private readonly records: ImportRecords,
     private readonly commands: CommandBus,
     private readonly subjects: SubjectCommandsService,
     private readonly numbers: CustomerNumbersService,
@@ -123,7 +126,7 @@ export class ImportRunner {
     let lastProgress = 0;
     let cancelled = false;
     let failure: Error | undefined;
-    let layout: HeaderLayout | undefined;
+    let layout: HeaderLayout<string> | undefined;
     let dataRows = 0;
     const slots = new Semaphore(concurrency);
     const inFlight = new Set<Promise<void>>();
@@ -135,18 +138,10 @@ export class ImportRunner {
       onProgress?.({ counts: { ...counts }, bytesRead, fileBytes: job.fileBytes });
     };
 
-    for await (const row of readRows(job.filePath, job.format, encoding ?? 'utf-8', (bytes) => (bytesRead = bytes))) {
-      if (failure || signal?.aborted) break;
-      if (!layout) {
-        layout = layoutOf(
-          row.values.map((value) => (value === null || value === undefined ? '' : String(value))),
-          job.options.mapping,
-        );
-        await this.store.started(jobId, encoding, layout.unknown, recorded.size);
-        continue;
-      }
-      dataRows++;
-      if (recorded.has(row.rowNumber)) continue;
+    const records = isRecordKind(job.kind) ? { kind: job.kind, spec: RECORD_KIND_SPECS[job.kind] } : undefined;
+    /** Handles one unit of the file (a customer's row; a record's rows), paced by the slots; false: stop reading. */
+    const dispatch = async (rows: FileRow[]): Promise<boolean> => {
+      if (recorded.has(rows[0].rowNumber)) return true;
       // pace the reading by the slots, and look now and then how far it is and whether to stop
       await slots.take();
       if (performance.now() - lastProgress > PROGRESS_EVERY_MS) {
@@ -155,12 +150,15 @@ export class ImportRunner {
       }
       if (cancelled) {
         slots.give();
-        break;
+        return false;
       }
-      const handled = this.handleRow(job, layout, row, claims)
-        .then(async (record) => {
-          await this.store.record(jobId, record);
-          report(record);
+      const outcome = records
+        ? this.records.handle(job as ImportJob & { kind: RecordKind }, layout as HeaderLayout<string>, rows, this.context(job, rows[0].rowNumber))
+        : this.handleRow(job, layout as HeaderLayout, rows[0], claims).then((record) => [record]);
+      const handled = outcome
+        .then(async (done) => {
+          await this.store.record(jobId, done);
+          done.forEach(report);
         })
         .catch((error: unknown) => {
           failure ??= error instanceof Error ? error : new Error(String(error));
@@ -170,7 +168,37 @@ export class ImportRunner {
           inFlight.delete(handled);
         });
       inFlight.add(handled);
+      return true;
+    };
+
+    let group: FileRow[] = [];
+    for await (const row of readRows(job.filePath, job.format, encoding ?? 'utf-8', (bytes) => (bytesRead = bytes))) {
+      if (failure || signal?.aborted) break;
+      if (!layout) {
+        layout = layoutOf<string>(
+          row.values.map((value) => (value === null || value === undefined ? '' : String(value))),
+          job.options.mapping,
+          records?.spec.columns ?? IMPORT_COLUMNS,
+        );
+        await this.store.started(jobId, encoding, layout.unknown, recorded.size);
+        continue;
+      }
+      dataRows++;
+      if (records && group.length > 0) {
+        const cells = (member: FileRow) => this.records.cells(records.kind, layout as HeaderLayout<string>, member);
+        // consecutive rows of one record (a visit's results, an order's lines) go together
+        if (this.records.sameRecord(records.kind, cells(group[group.length - 1]), cells(row))) {
+          group.push(row);
+          continue;
+        }
+      }
+      if (group.length > 0 && !(await dispatch(group))) {
+        group = [];
+        break;
+      }
+      group = [row];
     }
+    if (group.length > 0 && !failure && !signal?.aborted && !cancelled) await dispatch(group);
     await Promise.all(inFlight);
     if (signal?.aborted && !failure) {
       await this.store.progress(jobId, bytesRead);
