@@ -210,8 +210,9 @@ export class ImportJobsStore {
     return new Set(rows.map((row) => row.row_number as number));
   }
 
-  async keys(jobId: string): Promise<Map<string, { rowNumber: number; subjectId: string }>> {
-    const { rows } = await this.pool.query(`SELECT key, row_number, subject_id FROM import_job_keys WHERE job_id = $1`, [jobId]);
+  /** Of `keys`, those a recorded row of the job claimed, with the row and its customer. */
+  async keys(jobId: string, keys: readonly string[]): Promise<Map<string, { rowNumber: number; subjectId: string }>> {
+    const { rows } = await this.pool.query(`SELECT key, row_number, subject_id FROM import_job_keys WHERE job_id = $1 AND key = ANY($2::text[])`, [jobId, keys]);
     return new Map(rows.map((row) => [row.key as string, { rowNumber: row.row_number as number, subjectId: row.subject_id as string }]));
   }
 

@@ -19,12 +19,14 @@ import { RegisterSubjectDto, ChangeDataDto } from '../subjects/subject-commands.
 import { CellValue, ColumnKey, columnOfPath, IMPORT_COLUMNS, HeaderLayout, layoutOf, RegistrationBody, RowProblem, rowToRegistration } from './import-columns';
 import { isRecordKind, RECORD_KIND_SPECS, RecordKind } from './import-record-kinds';
 import { ImportRecords } from './import-records';
+import { GroupCommit } from './group-commit';
+import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
-/** Rows handled at once: each is its own registration on the one command path. */
-const DEFAULT_CONCURRENCY = 8;
+/** Rows handled at once: each is its own registration on the one command path (their numbers and outcomes are written in batches). */
+const DEFAULT_CONCURRENCY = 16;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
 const PROGRESS_EVERY_MS = 500;
 /** The namespace of the subject ids derived from a job and a row (UUIDv5). */
@@ -54,7 +56,12 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-type Claim = Promise<{ rowNumber: number; subjectId: string } | undefined>;
+
+/** What a run writes in batches: its registrations' customer numbers (one append for many), its rows' outcomes (one transaction for many). */
+interface RunBatches {
+  numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
+  outcomes: GroupCommit<RowRecord[], undefined>;
+}
 
 class Semaphore {
   private waiting: Array<() => void> = [];
@@ -117,8 +124,7 @@ export class ImportRunner {
     }
     const encoding = job.format === 'csv' ? (job.options.encoding ?? (await detectFileEncoding(job.filePath))) : null;
     const recorded = await this.store.recordedRows(jobId);
-    const claims = new Map<string, Claim>();
-    for (const [key, claim] of await this.store.keys(jobId)) claims.set(key, Promise.resolve(claim));
+    const claims = new FileClaims((keys) => this.store.keys(jobId, keys));
     const counts = await this.store.counts(jobId);
     this.logger.info({ importJobId: jobId, resumedAfterRows: recorded.size }, recorded.size > 0 ? 'import job resumed' : 'import job started');
 
@@ -129,6 +135,21 @@ export class ImportRunner {
     let layout: HeaderLayout<string> | undefined;
     let dataRows = 0;
     const slots = new Semaphore(concurrency);
+    const batches: RunBatches = {
+      numbers: new GroupCommit(async (requests) => {
+        try {
+          await this.numbers.allocateAll(requests);
+        } catch (error) {
+          // the registrations stand without a number, as for POST /v1/subjects: the back-fill numbers them
+          this.logger.warn({ importJobId: jobId, subjects: requests.length, err: error }, 'customer numbers not allocated at import: the back-fill will number these subjects');
+        }
+        return requests.map(() => undefined);
+      }),
+      outcomes: new GroupCommit(async (records) => {
+        await this.store.record(jobId, records.flat());
+        return records.map(() => undefined);
+      }),
+    };
     const inFlight = new Set<Promise<void>>();
     const report = (record: RowRecord) => {
       counts.rows++;
@@ -154,10 +175,11 @@ export class ImportRunner {
       }
       const outcome = records
         ? this.records.handle(job as ImportJob & { kind: RecordKind }, layout as HeaderLayout<string>, rows, this.context(job, rows[0].rowNumber))
-        : this.handleRow(job, layout as HeaderLayout, rows[0], claims).then((record) => [record]);
+        : this.handleRow(job, layout as HeaderLayout, rows[0], claims, batches).then((record) => [record]);
       const handled = outcome
         .then(async (done) => {
-          await this.store.record(jobId, done);
+          await batches.outcomes.add(done);
+          for (const record of done) claims.recorded(record.rowNumber);
           done.forEach(report);
         })
         .catch((error: unknown) => {
@@ -225,7 +247,7 @@ export class ImportRunner {
     if (job.runner === 'api' && job.filePath) rmSync(job.filePath, { force: true });
   }
 
-  private async handleRow(job: ImportJob, layout: HeaderLayout, row: FileRow, claims: Map<string, Claim>): Promise<RowRecord> {
+  private async handleRow(job: ImportJob, layout: HeaderLayout, row: FileRow, claims: FileClaims, batches: RunBatches): Promise<RowRecord> {
     const rowNumber = row.rowNumber;
     const headerOf = (key: ColumnKey) => layout.headers.get(key) ?? IMPORT_COLUMNS.find((column) => column.key === key)!.header;
     const cells = new Map<ColumnKey, CellValue>();
@@ -239,15 +261,15 @@ export class ImportRunner {
     // claim this row's keys for the rows after it, at once (before any await), in file order
     let settle!: (value: { rowNumber: number; subjectId: string } | undefined) => void;
     const mine: Claim = new Promise((resolve) => (settle = resolve));
-    const earlier = keys.map(({ key }) => claims.get(key));
-    for (const [index, { key }] of keys.entries()) {
-      const before = earlier[index];
-      claims.set(key, before ? before.then((claim) => claim ?? mine) : mine);
-    }
+    const earlier = claims.claim(
+      rowNumber,
+      keys.map(({ key }) => key),
+      mine,
+    );
     let record: RowRecord | undefined;
     try {
       const match = (await this.inFile(keys, earlier)) ?? (await this.duplicates.inLedger(identity, subjectId));
-      record = await this.apply(job, rowNumber, subjectId, body, match, headerOf);
+      record = await this.apply(job, rowNumber, subjectId, body, match, headerOf, batches);
       return { ...record, keys: keys.map(({ key }) => key) };
     } finally {
       settle(record && record.outcome !== 'refused' && record.outcome !== 'skipped' && record.subjectId ? { rowNumber, subjectId: record.subjectId } : undefined);
@@ -276,6 +298,7 @@ export class ImportRunner {
     body: RegistrationBody,
     match: RowMatch | undefined,
     headerOf: (key: ColumnKey) => string,
+    batches: RunBatches,
   ): Promise<RowRecord> {
     const context = this.context(job, rowNumber);
     const policy = job.options.onDuplicate;
@@ -289,13 +312,14 @@ export class ImportRunner {
       }
     }
     try {
-      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun }));
+      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false }));
+      if (!job.dryRun) await batches.numbers.add({ subjectId, context });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'subject-exists' && error.details.subjectId === subjectId)) {
         return { rowNumber, outcome: 'refused', ...(match ? { match } : {}), problems: this.problemsOf(error, headerOf) };
       }
       // registered by an earlier run that stopped before writing the row's outcome
-      await this.numberIfUnnumbered(subjectId, context);
+      if (await this.unnumbered(subjectId)) await batches.numbers.add({ subjectId, context });
     }
     return { rowNumber, outcome: 'imported', subjectId, ...(match ? { match, flagged: true } : {}) };
   }
@@ -313,13 +337,13 @@ export class ImportRunner {
     }
   }
 
-  private async numberIfUnnumbered(subjectId: string, context: RequestContext): Promise<void> {
+  private async unnumbered(subjectId: string): Promise<boolean> {
     const year = chinaYear(this.clock().toISOString());
     const { rows } = await this.store.pool.query(`SELECT 1 FROM ledger_events WHERE stream_id = ANY($1) AND data->>'subjectId' = $2 LIMIT 1`, [
       [customerNumberStream(year), customerNumberStream(year - 1)],
       subjectId,
     ]);
-    if (rows.length === 0) await this.numbers.allocateOrDefer(subjectId, context);
+    return rows.length === 0;
   }
 
   private context(job: ImportJob, rowNumber: number): RequestContext {
