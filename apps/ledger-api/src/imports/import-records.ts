@@ -133,7 +133,11 @@ export class ImportRecords {
       if (job.dryRun) await this.access.authorizeWrite(subjectId, context, job.options.purposeId, CATEGORY[job.kind]);
       else earlierJob = await this.write(job, subjectId, dto, recordId, payment as PaymentMethod | undefined, context);
     } catch (error) {
-      return refuse(this.problemsOf(error, (path) => spec.columnOfPath(path, cells), header, customer.column), 0, subjectId);
+      return refuse(
+        this.problemsOf(error, (path) => spec.columnOfPath(path, cells), header, customer.column),
+        0,
+        subjectId,
+      );
     }
     // the same rows of the same file, imported by another job: nothing written twice, and said so
     const match = earlierJob ? { match: { subjectId, reasons: ['imported_before' as const], candidates: 1, jobId: earlierJob } } : {};

@@ -56,7 +56,6 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-
 /** What a run writes in batches: its registrations' customer numbers (one append for many), its rows' outcomes (one transaction for many). */
 interface RunBatches {
   numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
