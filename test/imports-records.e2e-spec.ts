@@ -236,6 +236,26 @@ describe('record imports', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('a dry run of service records checks each row, the customer and the authorisation, and writes nothing', async () => {
+    const path = join(dir, 'services-dry.csv');
+    writeCsv(
+      path,
+      SERVICE_HEADERS,
+      [
+        [customers.consented.number, undefined, chinaDate(-1), '咨询', undefined, '试运行', undefined],
+        [customers.outside.number, undefined, chinaDate(-1), '咨询', undefined, '试运行', undefined],
+      ],
+      'utf-8',
+    );
+    const before = (await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events`)).rows[0].n;
+    const created = await upload(path, h.as.customer_service, { kind: 'services', dryRun: 'true' });
+    const job = await finished(created.body.jobId, h.as.customer_service);
+    expect(job).toEqual(expect.objectContaining({ dryRun: true, state: 'completed' }));
+    expect(job.rows).toEqual(expect.objectContaining({ read: 2, imported: 1, refused: 1 }));
+    expect(await errorsOf(job.jobId, h.as.customer_service)).toEqual([[3, '客户编号', 'outside-assignment']]);
+    expect((await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events`)).rows[0].n).toBe(before);
+  });
+
   describe('ledger import services', () => {
     const cli = (...args: string[]) => {
       const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: api.database.url, dataDir: api.dataDir };
