@@ -19,7 +19,7 @@ describe('FileClaims', () => {
 
   it('keeps a row’s keys in memory until its outcome is recorded, then only the last `window` rows’', () => {
     const claims = new FileClaims(async () => new Map(), 2);
-    for (let row = 2; row < 10; row++) claims.claim(row, [`email:${row}`], claimOf(row));
+    for (let row = 2; row < 10; row++) void claims.claim(row, [`email:${row}`], claimOf(row));
     expect(claims.size).toBe(8);
     for (let row = 2; row < 10; row++) claims.recorded(row);
     expect(claims.size).toBe(2);
