@@ -63,9 +63,11 @@ export class CheckupsService {
     subjectId: string,
     input: RecordCheckupDto,
     context: RequestContext,
+    /** An import's visit id, derived from its job and row: a re-run is refused as `checkup-exists`. */
+    ids: { visitId?: string } = {},
   ): Promise<{ visitId: string; visit: CheckupView; followUpTaskId: string | null; version: number; position: number }> {
     const purpose = await this.access.authorizeWrite(subjectId, context, input.purposeId, CHECKUP_CATEGORY);
-    const visitId = uuidv7();
+    const visitId = ids.visitId ?? uuidv7();
     const now = this.clock();
     const handled = await handleCommand(
       this.store,

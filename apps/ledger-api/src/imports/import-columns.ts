@@ -51,36 +51,57 @@ const normalise = (header: string) =>
     .toLowerCase()
     .replace(/[\s_\-()（）]/g, '');
 
-const BY_NAME = new Map<string, ColumnKey>(
-  IMPORT_COLUMNS.flatMap((column) => [column.key, column.header, ...column.aliases].map((name) => [normalise(name), column.key] as const)),
-);
-
-/** The column key a mapping target names (a key, template header or alias), or undefined. */
-export function columnKeyOf(name: string): ColumnKey | undefined {
-  return BY_NAME.get(normalise(name));
+/** A column of an import kind: a stable key, the template's Chinese header, English aliases. */
+export interface ImportColumn<K extends string = string> {
+  readonly key: K;
+  readonly header: string;
+  readonly aliases: readonly string[];
 }
 
-export interface HeaderLayout {
+const NAMES = new WeakMap<readonly ImportColumn[], Map<string, string>>();
+
+function namesOf(columns: readonly ImportColumn[]): Map<string, string> {
+  let names = NAMES.get(columns);
+  if (!names) {
+    names = new Map(columns.flatMap((column) => [column.key, column.header, ...column.aliases].map((name) => [normalise(name), column.key] as const)));
+    NAMES.set(columns, names);
+  }
+  return names;
+}
+
+/** The column key a mapping target names (a key, template header or alias), or undefined. */
+export function columnKeyOf<K extends string = ColumnKey>(
+  name: string,
+  columns: readonly ImportColumn<K>[] = IMPORT_COLUMNS as unknown as readonly ImportColumn<K>[],
+): K | undefined {
+  return namesOf(columns).get(normalise(name)) as K | undefined;
+}
+
+export interface HeaderLayout<K extends string = ColumnKey> {
   /** Index in the row → column key. */
-  columns: Map<number, ColumnKey>;
+  columns: Map<number, K>;
   /** Column key → the header as the file writes it (for reports). */
-  headers: Map<ColumnKey, string>;
+  headers: Map<K, string>;
   /** Headers neither known nor mapped: their values are not imported. */
   unknown: string[];
   /** A mapping that names a column that does not exist, or two headers on one column. */
   problems: Array<{ path: string; message: string }>;
 }
 
-/** Reads the header row with the job's mapping. */
-export function layoutOf(headerRow: readonly string[], mapping: ColumnMapping = {}): HeaderLayout {
+/** Reads the header row with the job's mapping, against the kind's columns (default: the customers'). */
+export function layoutOf<K extends string = ColumnKey>(
+  headerRow: readonly string[],
+  mapping: ColumnMapping = {},
+  columns: readonly ImportColumn<K>[] = IMPORT_COLUMNS as unknown as readonly ImportColumn<K>[],
+): HeaderLayout<K> {
   const mapped = new Map(Object.entries(mapping).map(([header, target]) => [normalise(header), target]));
-  const layout: HeaderLayout = { columns: new Map(), headers: new Map(), unknown: [], problems: [] };
+  const layout: HeaderLayout<K> = { columns: new Map(), headers: new Map(), unknown: [], problems: [] };
   headerRow.forEach((raw, index) => {
     const header = raw.trim();
     if (header === '') return;
     const target = mapped.has(normalise(header)) ? mapped.get(normalise(header)) : header;
     if (target === null || target === undefined) return; // mapped to nothing: ignored on purpose
-    const key = columnKeyOf(target);
+    const key = columnKeyOf(target, columns);
     if (!key) {
       if (mapped.has(normalise(header))) layout.problems.push({ path: `mapping.${header}`, message: 'names no import column' });
       else layout.unknown.push(header);

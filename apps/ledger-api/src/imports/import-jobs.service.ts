@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, Length, Matches, validateSync } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateIf, validateSync } from 'class-validator';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { v7 as uuidv7 } from 'uuid';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
@@ -12,14 +12,26 @@ import { DomainError, InvalidInput } from '@pi-ledger/ledger-domain/domain-error
 import { noticeOf, purposeOf } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import type { SubjectErrorCode } from '@pi-ledger/ledger-domain/subject/subject.errors';
 import { RegistryService } from '../registry/registry.service';
-import { ColumnMapping, layoutOf } from './import-columns';
+import { ColumnMapping, IMPORT_COLUMNS, ImportColumn, layoutOf } from './import-columns';
+import { CUSTOMER_KEYS, IMPORT_KINDS, ImportKind, isRecordKind, RECORD_KIND_SPECS } from './import-record-kinds';
 import { CSV_ENCODINGS, CsvEncoding, detectFileEncoding, IMPORT_FORMATS, ImportFormat, readRows } from './import-reader';
 import { DUPLICATE_POLICIES, DuplicatePolicy, ImportActor, ImportJobsStore, ImportOptions } from './import-jobs.store';
 
 /** An import job's settings, as the multipart form's fields or the CLI's options give them. */
 export class ImportOptionsDto {
-  @ApiProperty({ example: 'health-management', description: 'The purpose every row is registered under' }) @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/) purposeId: string;
-  @ApiProperty({ example: 'v1', description: 'The notice the customers were given' }) @IsString() @Length(1, 40) noticeVersion: string;
+  @ApiPropertyOptional({ enum: IMPORT_KINDS, description: 'What the file holds: customers (default), or check-up results, orders or service records of existing customers' })
+  @IsOptional()
+  @IsIn([...IMPORT_KINDS])
+  kind?: ImportKind;
+  @ApiProperty({ example: 'health-management', description: 'The purpose every row is registered (or its record written) under' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/)
+  purposeId: string;
+  @ApiPropertyOptional({ example: 'v1', description: 'The notice the customers were given: required for customers' })
+  @ValidateIf((dto: ImportOptionsDto) => (dto.kind ?? 'customers') === 'customers')
+  @IsString()
+  @Length(1, 40)
+  noticeVersion?: string;
   @ApiPropertyOptional({ example: 'import', description: 'The registrations’ channel; default `import`' }) @IsOptional() @IsString() @Length(1, 50) channel?: string;
   @ApiPropertyOptional({ enum: DUPLICATE_POLICIES, description: 'A row matching a customer or an earlier row: default `skip`' })
   @IsOptional()
@@ -76,22 +88,24 @@ export class ImportJobsService {
 
   async create(input: { jobId?: string; dto: ImportOptionsDto; format: ImportFormat; path: string; runner: 'api' | 'cli'; actor: ImportActor; sha256?: string }): Promise<string> {
     const { dto } = input;
+    const kind = dto.kind ?? 'customers';
     const registry = await this.registry.current();
     if (!purposeOf(registry, dto.purposeId)) throw new DomainError<SubjectErrorCode>('unknown-purpose', `unknown purpose ${dto.purposeId}`, { purposeId: dto.purposeId });
-    if (!noticeOf(registry, dto.noticeVersion))
+    if (kind === 'customers' && !noticeOf(registry, dto.noticeVersion!))
       throw new DomainError<SubjectErrorCode>('unknown-notice', `unknown notice version ${dto.noticeVersion}`, { noticeVersion: dto.noticeVersion });
     const options: ImportOptions = {
       purposeId: dto.purposeId,
-      noticeVersion: dto.noticeVersion,
+      noticeVersion: kind === 'customers' ? dto.noticeVersion! : '',
       channel: dto.channel ?? 'import',
       onDuplicate: dto.onDuplicate ?? 'skip',
       mapping: dto.mapping ?? {},
       ...(dto.encoding ? { encoding: dto.encoding === 'gbk' ? 'gb18030' : dto.encoding } : {}),
     };
-    await this.checkHeader(input.path, input.format, options);
+    await this.checkHeader(input.path, input.format, options, kind);
     const jobId = input.jobId ?? uuidv7();
     await this.store.create({
       jobId,
+      kind,
       runner: input.runner,
       dryRun: dto.dryRun ?? false,
       format: input.format,
@@ -105,8 +119,8 @@ export class ImportJobsService {
     return jobId;
   }
 
-  /** The header row must exist, name at least one import column, and fit the mapping. */
-  private async checkHeader(path: string, format: ImportFormat, options: ImportOptions): Promise<void> {
+  /** The header row must exist, name at least one import column (a record's customer's, for records), and fit the mapping. */
+  private async checkHeader(path: string, format: ImportFormat, options: ImportOptions, kind: ImportKind): Promise<void> {
     const encoding = format === 'csv' ? (options.encoding ?? (await detectFileEncoding(path))) : 'utf-8';
     let header: string[] | undefined;
     try {
@@ -118,9 +132,14 @@ export class ImportJobsService {
       throw new InvalidInput([{ path: 'file', message: `is not a readable ${format} file` }]);
     }
     if (!header) throw new InvalidInput([{ path: 'file', message: 'has no header row' }]);
-    const layout = layoutOf(header, options.mapping);
+    const columns: readonly ImportColumn[] = isRecordKind(kind) ? RECORD_KIND_SPECS[kind].columns : IMPORT_COLUMNS;
+    const layout = layoutOf<string>(header, options.mapping, columns);
     if (layout.problems.length > 0) throw new InvalidInput(layout.problems);
-    if (layout.columns.size === 0) throw new InvalidInput([{ path: 'file', message: 'names no import column in its header row (see GET /v1/imports/template)' }]);
+    if (layout.columns.size === 0)
+      throw new InvalidInput([{ path: 'file', message: `names no ${kind} import column in its header row (see GET /v1/imports/template?kind=${kind})` }]);
+    if (isRecordKind(kind) && !CUSTOMER_KEYS.some((key) => layout.headers.has(key))) {
+      throw new InvalidInput([{ path: 'file', message: 'names no customer column: 客户编号 (customer number) or 证件号码 (ID number)' }]);
+    }
   }
 }
 

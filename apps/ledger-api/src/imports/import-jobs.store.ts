@@ -4,13 +4,15 @@ import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { Role } from '@pi-ledger/access-control/roles';
 import { ColumnMapping, RowProblem } from './import-columns';
 import { ImportFormat } from './import-reader';
+import type { ImportKind } from './import-record-kinds';
 
 export const DUPLICATE_POLICIES = ['skip', 'update', 'create-and-flag'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
 export type ImportState = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
 /** `imported`: a new customer (flagged when it matched one); `updated`: a match corrected; `skipped`: a match left alone. */
 export type RowOutcome = 'imported' | 'updated' | 'skipped' | 'refused';
-export type MatchReason = 'id_number' | 'phone' | 'email' | 'name_birth_date';
+/** `imported_before`: a record import's rows, written by an earlier job of the same file (named by `jobId`). */
+export type MatchReason = 'id_number' | 'phone' | 'email' | 'name_birth_date' | 'imported_before';
 
 export interface ImportOptions {
   purposeId: string;
@@ -30,7 +32,7 @@ export interface ImportActor {
 
 export interface ImportJob {
   jobId: string;
-  kind: 'customers';
+  kind: ImportKind;
   runner: 'api' | 'cli';
   state: ImportState;
   dryRun: boolean;
@@ -62,6 +64,8 @@ export interface RowMatch {
   sourceRow?: number;
   /** How many customers matched in all (the first is named). */
   candidates: number;
+  /** The earlier job that imported the same rows (records). */
+  jobId?: string;
 }
 
 export interface RowRecord {
@@ -94,11 +98,13 @@ const JOB_COLUMNS = `job_id, kind, runner, state, dry_run, format, encoding, opt
 export class ImportJobsStore {
   constructor(@Inject(PG_POOL) readonly pool: Pool) {}
 
-  async create(job: Pick<ImportJob, 'jobId' | 'runner' | 'dryRun' | 'format' | 'options' | 'actor' | 'filePath' | 'fileSha256' | 'fileBytes' | 'createdAt'>): Promise<void> {
+  async create(
+    job: Pick<ImportJob, 'jobId' | 'kind' | 'runner' | 'dryRun' | 'format' | 'options' | 'actor' | 'filePath' | 'fileSha256' | 'fileBytes' | 'createdAt'>,
+  ): Promise<void> {
     await this.pool.query(
       `INSERT INTO import_jobs (job_id, kind, runner, state, dry_run, format, options, actor, file_path, file_sha256, file_bytes, created_at)
-       VALUES ($1, 'customers', $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [job.jobId, job.runner, job.dryRun, job.format, job.options, job.actor, job.filePath, job.fileSha256, job.fileBytes, job.createdAt],
+       VALUES ($1, $11, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [job.jobId, job.runner, job.dryRun, job.format, job.options, job.actor, job.filePath, job.fileSha256, job.fileBytes, job.createdAt, job.kind],
     );
   }
 
@@ -107,11 +113,11 @@ export class ImportJobsStore {
     return rows[0] && toJob(rows[0]);
   }
 
-  /** The latest job of this file's content by this runner, not a dry run: a re-run of the CLI finds it. */
-  async latestForFile(sha256: string, runner: 'api' | 'cli'): Promise<ImportJob | undefined> {
+  /** The latest job of this file's content by this runner, of this kind, not a dry run: a re-run of the CLI finds it. */
+  async latestForFile(sha256: string, runner: 'api' | 'cli', kind: ImportKind): Promise<ImportJob | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${JOB_COLUMNS} FROM import_jobs WHERE file_sha256 = $1 AND runner = $2 AND NOT dry_run AND state <> 'failed' ORDER BY created_at DESC, job_id DESC LIMIT 1`,
-      [sha256, runner],
+      `SELECT ${JOB_COLUMNS} FROM import_jobs WHERE file_sha256 = $1 AND runner = $2 AND kind = $3 AND NOT dry_run AND state <> 'failed' ORDER BY created_at DESC, job_id DESC LIMIT 1`,
+      [sha256, runner, kind],
     );
     return rows[0] && toJob(rows[0]);
   }
@@ -157,20 +163,37 @@ export class ImportJobsStore {
     await this.pool.query(`UPDATE import_jobs SET cancel_requested = true WHERE job_id = $1`, [jobId]);
   }
 
-  /** One row's outcome and keys, once: a row recorded already keeps its first outcome. */
-  async record(jobId: string, row: RowRecord): Promise<void> {
+  /** Rows' outcomes and keys, once, in one transaction (a record's rows together): a row recorded already keeps its first outcome. */
+  async record(jobId: string, records: readonly RowRecord[]): Promise<void> {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query(
-        `INSERT INTO import_job_rows (job_id, row_number, outcome, flagged, subject_id, problems, match) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO import_job_rows (job_id, row_number, outcome, flagged, subject_id, problems, match)
+         SELECT $1, r.row_number, r.outcome, r.flagged, r.subject_id, r.problems, r.match
+           FROM jsonb_to_recordset($2::jsonb) AS r(row_number int, outcome text, flagged boolean, subject_id text, problems jsonb, match jsonb)
          ON CONFLICT (job_id, row_number) DO NOTHING`,
-        [jobId, row.rowNumber, row.outcome, row.flagged ?? false, row.subjectId ?? null, row.problems ? JSON.stringify(row.problems) : null, row.match ?? null],
+        [
+          jobId,
+          JSON.stringify(
+            records.map((row) => ({
+              row_number: row.rowNumber,
+              outcome: row.outcome,
+              flagged: row.flagged ?? false,
+              subject_id: row.subjectId ?? null,
+              problems: row.problems ?? null,
+              match: row.match ?? null,
+            })),
+          ),
+        ],
       );
-      if (row.keys?.length && row.subjectId) {
+      const keys = records.flatMap((row) => (row.keys?.length && row.subjectId ? row.keys.map((key) => ({ key, row_number: row.rowNumber, subject_id: row.subjectId })) : []));
+      if (keys.length > 0) {
         await client.query(
-          `INSERT INTO import_job_keys (job_id, key, row_number, subject_id) SELECT $1, key, $2, $3 FROM unnest($4::text[]) AS key ON CONFLICT (job_id, key) DO NOTHING`,
-          [jobId, row.rowNumber, row.subjectId, row.keys],
+          `INSERT INTO import_job_keys (job_id, key, row_number, subject_id)
+           SELECT $1, k.key, k.row_number, k.subject_id FROM jsonb_to_recordset($2::jsonb) AS k(key text, row_number int, subject_id text)
+           ON CONFLICT (job_id, key) DO NOTHING`,
+          [jobId, JSON.stringify(keys)],
         );
       }
       await client.query('COMMIT');
@@ -187,8 +210,9 @@ export class ImportJobsStore {
     return new Set(rows.map((row) => row.row_number as number));
   }
 
-  async keys(jobId: string): Promise<Map<string, { rowNumber: number; subjectId: string }>> {
-    const { rows } = await this.pool.query(`SELECT key, row_number, subject_id FROM import_job_keys WHERE job_id = $1`, [jobId]);
+  /** Of `keys`, those a recorded row of the job claimed, with the row and its customer. */
+  async keys(jobId: string, keys: readonly string[]): Promise<Map<string, { rowNumber: number; subjectId: string }>> {
+    const { rows } = await this.pool.query(`SELECT key, row_number, subject_id FROM import_job_keys WHERE job_id = $1 AND key = ANY($2::text[])`, [jobId, keys]);
     return new Map(rows.map((row) => [row.key as string, { rowNumber: row.row_number as number, subjectId: row.subject_id as string }]));
   }
 
@@ -230,7 +254,7 @@ function toJob(row: Record<string, unknown>): ImportJob {
   const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
   return {
     jobId: row.job_id as string,
-    kind: 'customers',
+    kind: row.kind as ImportKind,
     runner: row.runner as 'api' | 'cli',
     state: row.state as ImportState,
     dryRun: row.dry_run as boolean,

@@ -6,7 +6,7 @@ import { ImportJob, ImportJobsStore, RowRecord } from './import-jobs.store';
 
 const PAGE_MAX = 1000;
 
-export type ImportErrorCode = 'import-not-found' | 'import-finished';
+export type ImportErrorCode = 'import-not-found' | 'import-finished' | 'unknown-customer' | 'customer-mismatch' | 'record-refused';
 
 /** What an import job reports: its state and counts, its refused rows, its duplicates. Ids, numbers, columns and codes only. */
 @Injectable()
@@ -41,9 +41,9 @@ export class ImportReports {
       format: job.format,
       encoding: job.encoding,
       purposeId: job.options.purposeId,
-      noticeVersion: job.options.noticeVersion,
+      noticeVersion: job.options.noticeVersion || null,
       channel: job.options.channel,
-      onDuplicate: job.options.onDuplicate,
+      onDuplicate: job.kind === 'customers' ? job.options.onDuplicate : null,
       createdBy: job.actor.id,
       createdAt: job.createdAt,
       finishedAt: job.finishedAt,

@@ -17,12 +17,16 @@ import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { CustomerNumbersService } from '../subjects/customer-numbers/customer-numbers.service';
 import { RegisterSubjectDto, ChangeDataDto } from '../subjects/subject-commands.dto';
 import { CellValue, ColumnKey, columnOfPath, IMPORT_COLUMNS, HeaderLayout, layoutOf, RegistrationBody, RowProblem, rowToRegistration } from './import-columns';
+import { isRecordKind, RECORD_KIND_SPECS, RecordKind } from './import-record-kinds';
+import { ImportRecords } from './import-records';
+import { GroupCommit } from './group-commit';
+import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
-/** Rows handled at once: each is its own registration on the one command path. */
-const DEFAULT_CONCURRENCY = 8;
+/** Rows handled at once: each is its own registration on the one command path (their numbers and outcomes are written in batches). */
+const DEFAULT_CONCURRENCY = 16;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
 const PROGRESS_EVERY_MS = 500;
 /** The namespace of the subject ids derived from a job and a row (UUIDv5). */
@@ -52,7 +56,11 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-type Claim = Promise<{ rowNumber: number; subjectId: string } | undefined>;
+/** What a run writes in batches: its registrations' customer numbers (one append for many), its rows' outcomes (one transaction for many). */
+interface RunBatches {
+  numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
+  outcomes: GroupCommit<RowRecord[], undefined>;
+}
 
 class Semaphore {
   private waiting: Array<() => void> = [];
@@ -88,6 +96,7 @@ export class ImportRunner {
   constructor(
     private readonly store: ImportJobsStore,
     private readonly duplicates: ImportDuplicates,
+    private readonly records: ImportRecords,
     private readonly commands: CommandBus,
     private readonly subjects: SubjectCommandsService,
     private readonly numbers: CustomerNumbersService,
@@ -114,8 +123,7 @@ export class ImportRunner {
     }
     const encoding = job.format === 'csv' ? (job.options.encoding ?? (await detectFileEncoding(job.filePath))) : null;
     const recorded = await this.store.recordedRows(jobId);
-    const claims = new Map<string, Claim>();
-    for (const [key, claim] of await this.store.keys(jobId)) claims.set(key, Promise.resolve(claim));
+    const claims = new FileClaims((keys) => this.store.keys(jobId, keys));
     const counts = await this.store.counts(jobId);
     this.logger.info({ importJobId: jobId, resumedAfterRows: recorded.size }, recorded.size > 0 ? 'import job resumed' : 'import job started');
 
@@ -123,9 +131,24 @@ export class ImportRunner {
     let lastProgress = 0;
     let cancelled = false;
     let failure: Error | undefined;
-    let layout: HeaderLayout | undefined;
+    let layout: HeaderLayout<string> | undefined;
     let dataRows = 0;
     const slots = new Semaphore(concurrency);
+    const batches: RunBatches = {
+      numbers: new GroupCommit(async (requests) => {
+        try {
+          await this.numbers.allocateAll(requests);
+        } catch (error) {
+          // the registrations stand without a number, as for POST /v1/subjects: the back-fill numbers them
+          this.logger.warn({ importJobId: jobId, subjects: requests.length, err: error }, 'customer numbers not allocated at import: the back-fill will number these subjects');
+        }
+        return requests.map(() => undefined);
+      }),
+      outcomes: new GroupCommit(async (records) => {
+        await this.store.record(jobId, records.flat());
+        return records.map(() => undefined);
+      }),
+    };
     const inFlight = new Set<Promise<void>>();
     const report = (record: RowRecord) => {
       counts.rows++;
@@ -135,18 +158,10 @@ export class ImportRunner {
       onProgress?.({ counts: { ...counts }, bytesRead, fileBytes: job.fileBytes });
     };
 
-    for await (const row of readRows(job.filePath, job.format, encoding ?? 'utf-8', (bytes) => (bytesRead = bytes))) {
-      if (failure || signal?.aborted) break;
-      if (!layout) {
-        layout = layoutOf(
-          row.values.map((value) => (value === null || value === undefined ? '' : String(value))),
-          job.options.mapping,
-        );
-        await this.store.started(jobId, encoding, layout.unknown, recorded.size);
-        continue;
-      }
-      dataRows++;
-      if (recorded.has(row.rowNumber)) continue;
+    const records = isRecordKind(job.kind) ? { kind: job.kind, spec: RECORD_KIND_SPECS[job.kind] } : undefined;
+    /** Handles one unit of the file (a customer's row; a record's rows), paced by the slots; false: stop reading. */
+    const dispatch = async (rows: FileRow[]): Promise<boolean> => {
+      if (recorded.has(rows[0].rowNumber)) return true;
       // pace the reading by the slots, and look now and then how far it is and whether to stop
       await slots.take();
       if (performance.now() - lastProgress > PROGRESS_EVERY_MS) {
@@ -155,12 +170,16 @@ export class ImportRunner {
       }
       if (cancelled) {
         slots.give();
-        break;
+        return false;
       }
-      const handled = this.handleRow(job, layout, row, claims)
-        .then(async (record) => {
-          await this.store.record(jobId, record);
-          report(record);
+      const outcome = records
+        ? this.records.handle(job as ImportJob & { kind: RecordKind }, layout as HeaderLayout<string>, rows, this.context(job, rows[0].rowNumber))
+        : this.handleRow(job, layout as HeaderLayout, rows[0], claims, batches).then((record) => [record]);
+      const handled = outcome
+        .then(async (done) => {
+          await batches.outcomes.add(done);
+          for (const record of done) claims.recorded(record.rowNumber);
+          done.forEach(report);
         })
         .catch((error: unknown) => {
           failure ??= error instanceof Error ? error : new Error(String(error));
@@ -170,7 +189,37 @@ export class ImportRunner {
           inFlight.delete(handled);
         });
       inFlight.add(handled);
+      return true;
+    };
+
+    let group: FileRow[] = [];
+    for await (const row of readRows(job.filePath, job.format, encoding ?? 'utf-8', (bytes) => (bytesRead = bytes))) {
+      if (failure || signal?.aborted) break;
+      if (!layout) {
+        layout = layoutOf<string>(
+          row.values.map((value) => (value === null || value === undefined ? '' : String(value))),
+          job.options.mapping,
+          records?.spec.columns ?? IMPORT_COLUMNS,
+        );
+        await this.store.started(jobId, encoding, layout.unknown, recorded.size);
+        continue;
+      }
+      dataRows++;
+      if (records && group.length > 0) {
+        const cells = (member: FileRow) => this.records.cells(records.kind, layout as HeaderLayout<string>, member);
+        // consecutive rows of one record (a visit's results, an order's lines) go together
+        if (this.records.sameRecord(records.kind, cells(group[group.length - 1]), cells(row))) {
+          group.push(row);
+          continue;
+        }
+      }
+      if (group.length > 0 && !(await dispatch(group))) {
+        group = [];
+        break;
+      }
+      group = [row];
     }
+    if (group.length > 0 && !failure && !signal?.aborted && !cancelled) await dispatch(group);
     await Promise.all(inFlight);
     if (signal?.aborted && !failure) {
       await this.store.progress(jobId, bytesRead);
@@ -197,7 +246,7 @@ export class ImportRunner {
     if (job.runner === 'api' && job.filePath) rmSync(job.filePath, { force: true });
   }
 
-  private async handleRow(job: ImportJob, layout: HeaderLayout, row: FileRow, claims: Map<string, Claim>): Promise<RowRecord> {
+  private async handleRow(job: ImportJob, layout: HeaderLayout, row: FileRow, claims: FileClaims, batches: RunBatches): Promise<RowRecord> {
     const rowNumber = row.rowNumber;
     const headerOf = (key: ColumnKey) => layout.headers.get(key) ?? IMPORT_COLUMNS.find((column) => column.key === key)!.header;
     const cells = new Map<ColumnKey, CellValue>();
@@ -211,15 +260,15 @@ export class ImportRunner {
     // claim this row's keys for the rows after it, at once (before any await), in file order
     let settle!: (value: { rowNumber: number; subjectId: string } | undefined) => void;
     const mine: Claim = new Promise((resolve) => (settle = resolve));
-    const earlier = keys.map(({ key }) => claims.get(key));
-    for (const [index, { key }] of keys.entries()) {
-      const before = earlier[index];
-      claims.set(key, before ? before.then((claim) => claim ?? mine) : mine);
-    }
+    const earlier = claims.claim(
+      rowNumber,
+      keys.map(({ key }) => key),
+      mine,
+    );
     let record: RowRecord | undefined;
     try {
       const match = (await this.inFile(keys, earlier)) ?? (await this.duplicates.inLedger(identity, subjectId));
-      record = await this.apply(job, rowNumber, subjectId, body, match, headerOf);
+      record = await this.apply(job, rowNumber, subjectId, body, match, headerOf, batches);
       return { ...record, keys: keys.map(({ key }) => key) };
     } finally {
       settle(record && record.outcome !== 'refused' && record.outcome !== 'skipped' && record.subjectId ? { rowNumber, subjectId: record.subjectId } : undefined);
@@ -248,6 +297,7 @@ export class ImportRunner {
     body: RegistrationBody,
     match: RowMatch | undefined,
     headerOf: (key: ColumnKey) => string,
+    batches: RunBatches,
   ): Promise<RowRecord> {
     const context = this.context(job, rowNumber);
     const policy = job.options.onDuplicate;
@@ -261,13 +311,14 @@ export class ImportRunner {
       }
     }
     try {
-      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun }));
+      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false }));
+      if (!job.dryRun) await batches.numbers.add({ subjectId, context });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'subject-exists' && error.details.subjectId === subjectId)) {
         return { rowNumber, outcome: 'refused', ...(match ? { match } : {}), problems: this.problemsOf(error, headerOf) };
       }
       // registered by an earlier run that stopped before writing the row's outcome
-      await this.numberIfUnnumbered(subjectId, context);
+      if (await this.unnumbered(subjectId)) await batches.numbers.add({ subjectId, context });
     }
     return { rowNumber, outcome: 'imported', subjectId, ...(match ? { match, flagged: true } : {}) };
   }
@@ -285,13 +336,13 @@ export class ImportRunner {
     }
   }
 
-  private async numberIfUnnumbered(subjectId: string, context: RequestContext): Promise<void> {
+  private async unnumbered(subjectId: string): Promise<boolean> {
     const year = chinaYear(this.clock().toISOString());
     const { rows } = await this.store.pool.query(`SELECT 1 FROM ledger_events WHERE stream_id = ANY($1) AND data->>'subjectId' = $2 LIMIT 1`, [
       [customerNumberStream(year), customerNumberStream(year - 1)],
       subjectId,
     ]);
-    if (rows.length === 0) await this.numbers.allocateOrDefer(subjectId, context);
+    return rows.length === 0;
   }
 
   private context(job: ImportJob, rowNumber: number): RequestContext {

@@ -14,8 +14,8 @@ import { ApplicationModule } from '../application/application.module';
 import { ImportsCoreModule } from './imports.module';
 
 /**
- * The API's import jobs without HTTP, for `ledger import customers` (apps/ledger-cli): the same
- * registration command, rules and job tables, in the CLI's process against the database. The one
+ * The API's import jobs without HTTP, for `ledger import customers|checkups|orders|services` (apps/ledger-cli): the same
+ * registration command (and record services), rules and job tables, in the CLI's process against the database. The one
  * entry point the CLI may take from this app (.dependency-cruiser.cjs): an import is a registration
  * per row, and there is one registration, not a copy. Projections do not run here (the API's or a
  * projector's do).
@@ -45,3 +45,4 @@ export { ImportRunner } from './import-runner';
 export { ImportJobsService, ImportOptionsDto, fileSha256, formatOfName } from './import-jobs.service';
 export { ImportJobsStore } from './import-jobs.store';
 export { ImportReports } from './import-reports';
+export type { ImportKind } from './import-record-kinds';

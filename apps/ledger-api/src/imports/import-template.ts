@@ -1,5 +1,6 @@
 import * as ExcelJS from 'exceljs';
 import { IMPORT_COLUMNS } from './import-columns';
+import { ImportKind, isRecordKind, RECORD_KIND_SPECS, RecordKindSpec } from './import-record-kinds';
 
 /** The template's two header rows' first: the Chinese headers; the sheet "说明" names each column's English alias and accepted values. */
 const NOTES: Partial<Record<(typeof IMPORT_COLUMNS)[number]['key'], string>> = {
@@ -16,8 +17,9 @@ const NOTES: Partial<Record<(typeof IMPORT_COLUMNS)[number]['key'], string>> = {
   guardianName: 'required for a customer under 14',
 };
 
-/** GET /v1/imports/template: the headers of a customer import, in Chinese, with a sheet explaining each column. */
-export async function templateXlsx(): Promise<Buffer> {
+/** GET /v1/imports/template: the headers of an import of `kind`, in Chinese, with a sheet explaining each column. */
+export async function templateXlsx(kind: ImportKind = 'customers'): Promise<Buffer> {
+  if (isRecordKind(kind)) return recordTemplateXlsx(RECORD_KIND_SPECS[kind]);
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('客户');
   sheet.addRow(IMPORT_COLUMNS.map((column) => column.header));
@@ -33,7 +35,25 @@ export async function templateXlsx(): Promise<Buffer> {
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
+async function recordTemplateXlsx(spec: RecordKindSpec): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet(spec.label);
+  sheet.addRow(spec.columns.map((column) => column.header));
+  sheet.getRow(1).font = { bold: true };
+  spec.columns.forEach((column, index) => {
+    sheet.getColumn(index + 1).width = Math.max(12, column.header.length * 3);
+    if (column.key === 'idNumber' || column.key === 'customerNumber' || column.key === 'code') sheet.getColumn(index + 1).numFmt = '@';
+  });
+  const notes = workbook.addWorksheet('说明');
+  notes.addRow(['列 (column)', 'English alias', '说明 (notes)']);
+  const customer = '客户编号 or 证件号码 (or both): the customer must exist';
+  for (const column of spec.columns)
+    notes.addRow([column.header, column.aliases[0], spec.notes[column.key] ?? (column.key === 'customerNumber' || column.key === 'idNumber' ? customer : '')]);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
 /** The CSV template: UTF-8 with a BOM, which Excel opens as UTF-8. */
-export function templateCsv(): Buffer {
-  return Buffer.from(`\uFEFF${IMPORT_COLUMNS.map((column) => column.header).join(',')}\r\n`, 'utf8');
+export function templateCsv(kind: ImportKind = 'customers'): Buffer {
+  const columns = isRecordKind(kind) ? RECORD_KIND_SPECS[kind].columns : IMPORT_COLUMNS;
+  return Buffer.from(`\uFEFF${columns.map((column) => column.header).join(',')}\r\n`, 'utf8');
 }

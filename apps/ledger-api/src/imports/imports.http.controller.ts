@@ -19,6 +19,7 @@ import { formatOfName, ImportJobsService } from './import-jobs.service';
 import { ImportScheduler } from './import-scheduler';
 import { ImportReports } from './import-reports';
 import { templateCsv, templateXlsx } from './import-template';
+import { IMPORT_KINDS, ImportKind } from './import-record-kinds';
 
 /** The most a spreadsheet upload may weigh. */
 const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -38,14 +39,21 @@ export class ImportsHttpController {
   @Get('template')
   @Roles(...READ_ROLES)
   @ApiQuery({ name: 'format', enum: ['xlsx', 'csv'], required: false })
-  @ApiOperation({ summary: 'The customer import template: Chinese headers (姓名, 性别, 出生日期, 证件类型, 证件号码, 手机号 …); English aliases are accepted too' })
-  async template(@Query('format') format: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiQuery({ name: 'kind', enum: IMPORT_KINDS, required: false })
+  @ApiOperation({
+    summary:
+      'An import template: Chinese headers (customers: 姓名, 性别, 出生日期, 证件类型, 证件号码, 手机号 …; check-ups, orders, services: 客户编号 or 证件号码 and the record’s columns); English aliases are accepted too',
+  })
+  async template(@Query('format') format: string | undefined, @Query('kind') kind: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     if (format !== undefined && format !== 'xlsx' && format !== 'csv') throw new InvalidInput([{ path: 'query.format', message: 'must be xlsx or csv' }]);
+    if (kind !== undefined && !(IMPORT_KINDS as readonly string[]).includes(kind))
+      throw new InvalidInput([{ path: 'query.kind', message: `must be one of ${IMPORT_KINDS.join(', ')}` }]);
     const csv = format === 'csv';
+    const of = (kind ?? 'customers') as ImportKind;
     void reply
       .type(csv ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .header('content-disposition', `attachment; filename="customer-import-template.${csv ? 'csv' : 'xlsx'}"`);
-    return csv ? templateCsv() : await templateXlsx();
+      .header('content-disposition', `attachment; filename="${of}-import-template.${csv ? 'csv' : 'xlsx'}"`);
+    return csv ? templateCsv(of) : await templateXlsx(of);
   }
 
   @Post()
@@ -54,7 +62,7 @@ export class ImportsHttpController {
   @ApiConsumes('multipart/form-data')
   @ApiOperation({
     summary:
-      'Start a customer import from an .xlsx or .csv file (multipart: `file`, then purposeId, noticeVersion, channel, onDuplicate, mapping, encoding, dryRun); runs in the background',
+      'Start an import from an .xlsx or .csv file (multipart: `file`, then kind (customers, checkups, orders, services), purposeId, noticeVersion, channel, onDuplicate, mapping, encoding, dryRun); runs in the background',
   })
   async create(@Req() request: FastifyRequest, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!request.isMultipart()) throw new InvalidInput([{ path: 'body', message: 'must be multipart/form-data with a file' }]);

@@ -67,9 +67,13 @@ export class OrdersService {
     this.codec = new DeclaredEventCodec<OrderEvent<unknown, unknown>>(vault, ORDER_PI);
   }
 
-  async place(subjectId: string, input: PlaceOrderDto, context: RequestContext) {
+  /** `ids.orderId`: an import's, derived from its job and row: a re-run is refused as `order-exists` before a number is taken. */
+  async place(subjectId: string, input: PlaceOrderDto, context: RequestContext, ids: { orderId?: string } = {}) {
     const purpose = await this.access.authorizeWrite(subjectId, context, input.purposeId, ORDER_CATEGORY);
-    const orderId = uuidv7();
+    const orderId = ids.orderId ?? uuidv7();
+    if (ids.orderId && (await loadStreamHead(this.store, orderStream(orderId), ORDER_FOLD)).version > 0) {
+      throw new DomainError<OrderErrorCode>('order-exists', `order ${orderId} exists already`, { orderId });
+    }
     const now = this.clock();
     const command = (orderNumber: string): OrderCommand => ({
       type: 'PlaceOrder',

@@ -35,9 +35,10 @@ export class ServiceRecordsService {
     this.codec = new DeclaredEventCodec<ServiceRecordEvent<unknown>>(vault, SERVICE_RECORD_PI);
   }
 
-  async record(subjectId: string, input: RecordServiceDto, context: RequestContext) {
+  /** `ids.recordId`: an import's, derived from its job and row (a re-run is refused as `service-record-exists`). */
+  async record(subjectId: string, input: RecordServiceDto, context: RequestContext, ids: { recordId?: string } = {}) {
     const purpose = await this.access.authorizeWrite(subjectId, context, input.purposeId, SERVICE_RECORD_CATEGORY);
-    const recordId = uuidv7();
+    const recordId = ids.recordId ?? uuidv7();
     const now = this.clock();
     const handled = await handleCommand(
       this.store,

@@ -11,14 +11,23 @@ import { LEDGER_CONFIG, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.
 import type { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
 import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
 // the API's own import jobs, run in this process: one registration path (.dependency-cruiser.cjs allows this one entry)
-import { fileSha256, formatOfName, ImportJobsService, ImportJobsStore, ImportReports, ImportRunner, ImportRuntimeModule } from '../../../ledger-api/src/imports/import-runtime';
+import {
+  fileSha256,
+  formatOfName,
+  ImportJobsService,
+  ImportJobsStore,
+  ImportKind,
+  ImportReports,
+  ImportRunner,
+  ImportRuntimeModule,
+} from '../../../ledger-api/src/imports/import-runtime';
 import { cliMetadata } from '../cli-metadata';
 import { EXIT_USAGE } from '../program-name';
 
 export interface ImportCustomersOptions {
   dryRun?: boolean;
   purpose: string;
-  noticeVersion: string;
+  noticeVersion?: string;
   channel?: string;
   mapping?: string;
   onDuplicate?: string;
@@ -29,14 +38,15 @@ export interface ImportCustomersOptions {
 }
 
 /**
- * `ledger import customers <file>`: the import job of POST /v1/imports, run here against the
+ * `ledger import customers|checkups|orders|services <file>`: the import job of POST /v1/imports, run here against the
  * database, with a progress bar on stderr and the report (counts and refused rows: row, column,
  * code, message) as JSON on stdout. Killed, it is simply run again: the job of the same file's
  * content is found and resumed, and no row is registered twice. A file imported completely is not
  * imported again (its report is printed).
  */
-@SubCommand({ name: 'customers', arguments: '<file>', description: 'import customers from an .xlsx or .csv file (UTF-8, UTF-8 with BOM, GB18030/GBK)' })
-export class ImportCustomersCommand extends CommandRunner {
+abstract class ImportFileCommand extends CommandRunner {
+  protected abstract readonly kind: ImportKind;
+
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
@@ -60,8 +70,9 @@ export class ImportCustomersCommand extends CommandRunner {
       const reports = runtime.get(ImportReports);
       const mapping = options.mapping === undefined ? undefined : options.mapping.startsWith('@') ? await readFile(options.mapping.slice(1), 'utf8') : options.mapping;
       const dto = jobs.validate({
+        kind: this.kind,
         purposeId: options.purpose,
-        noticeVersion: options.noticeVersion,
+        ...(options.noticeVersion === undefined ? {} : { noticeVersion: options.noticeVersion }),
         ...(options.channel === undefined ? {} : { channel: options.channel }),
         ...(mapping === undefined ? {} : { mapping }),
         ...(options.onDuplicate === undefined ? {} : { onDuplicate: options.onDuplicate }),
@@ -69,7 +80,7 @@ export class ImportCustomersCommand extends CommandRunner {
         dryRun: options.dryRun === true,
       });
       const sha256 = await fileSha256(path);
-      const previous = dto.dryRun ? undefined : await store.latestForFile(sha256, 'cli');
+      const previous = dto.dryRun ? undefined : await store.latestForFile(sha256, 'cli', this.kind);
       let jobId: string;
       if (previous?.state === 'completed') {
         process.stderr.write(`ledger: this file was imported completely by job ${previous.jobId}; its report follows\n`);
@@ -136,7 +147,7 @@ export class ImportCustomersCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--notice-version <version>', description: 'the notice the customers were given', required: true })
+  @Option({ flags: '--notice-version <version>', description: 'the notice the customers were given (customers: required)' })
   parseNotice(value: string): string {
     return value;
   }
@@ -177,11 +188,35 @@ export class ImportCustomersCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'import', description: 'batch imports (customers)', subCommands: [ImportCustomersCommand] })
+@SubCommand({ name: 'customers', arguments: '<file>', description: 'import customers from an .xlsx or .csv file (UTF-8, UTF-8 with BOM, GB18030/GBK)' })
+export class ImportCustomersCommand extends ImportFileCommand {
+  protected readonly kind = 'customers';
+}
+
+@SubCommand({ name: 'checkups', arguments: '<file>', description: 'import check-up results of existing customers (客户编号 or 证件号码; one indicator a row)' })
+export class ImportCheckupsCommand extends ImportFileCommand {
+  protected readonly kind = 'checkups';
+}
+
+@SubCommand({ name: 'orders', arguments: '<file>', description: 'import orders of existing customers (客户编号 or 证件号码; one item a row)' })
+export class ImportOrdersCommand extends ImportFileCommand {
+  protected readonly kind = 'orders';
+}
+
+@SubCommand({ name: 'services', arguments: '<file>', description: 'import service records of existing customers (客户编号 or 证件号码)' })
+export class ImportServicesCommand extends ImportFileCommand {
+  protected readonly kind = 'services';
+}
+
+@Command({
+  name: 'import',
+  description: 'batch imports (customers; their check-ups, orders, service records)',
+  subCommands: [ImportCustomersCommand, ImportCheckupsCommand, ImportOrdersCommand, ImportServicesCommand],
+})
 export class ImportCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();
   }
 }
 
-export const IMPORT_COMMANDS = [ImportCommand, ImportCustomersCommand];
+export const IMPORT_COMMANDS = [ImportCommand, ImportCustomersCommand, ImportCheckupsCommand, ImportOrdersCommand, ImportServicesCommand];

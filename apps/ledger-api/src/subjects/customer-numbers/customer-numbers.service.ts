@@ -15,7 +15,7 @@ import {
   initialCustomerNumberState,
 } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
-import { RequestContext, withMetadata } from '../../application/request-context';
+import { eventMetadata, RequestContext, withMetadata } from '../../application/request-context';
 
 const NUMBERS_FOLD: StreamFold<CustomerNumberState, CustomerNumberEvent> = { initialState: initialCustomerNumberState, evolve: evolveCustomerNumbers };
 
@@ -53,6 +53,36 @@ export class CustomerNumbersService {
       { prepare: withMetadata(context), load: loadStreamHead, retry: ALLOCATION_RETRY },
     );
     return { customerNumber: handled.events[0].data.customerNumber, position: handled.position };
+  }
+
+  /**
+   * Numbers several subjects in one append to the year's stream, in the order given: one decision
+   * and one race for a batch of an import's rows instead of one for each. Each event carries the
+   * metadata of its own subject's request (an import's row).
+   */
+  async allocateAll(requests: ReadonlyArray<{ subjectId: string; context: RequestContext }>): Promise<Allocated[]> {
+    if (requests.length === 0) return [];
+    const now = this.clock().toISOString();
+    const handled = await handleCommand(
+      this.store,
+      customerNumberStream(chinaYear(now)),
+      NUMBERS_FOLD,
+      ({ state }) => {
+        const events: CustomerNumberEvent[] = [];
+        for (const { subjectId } of requests) {
+          const [event] = decideCustomerNumber({ type: 'AllocateCustomerNumber', subjectId, now }, state);
+          events.push(event);
+          state = evolveCustomerNumbers(state, event);
+        }
+        return events;
+      },
+      {
+        prepare: async (events) => ({ events: events.map((event, index) => ({ ...event, metadata: eventMetadata(requests[index].context) })) }),
+        load: loadStreamHead,
+        retry: ALLOCATION_RETRY,
+      },
+    );
+    return handled.events.map((event) => ({ customerNumber: event.data.customerNumber, position: handled.position }));
   }
 
   /**

@@ -27,6 +27,8 @@ import { SubjectCommand } from '@pi-ledger/ledger-domain/subject/subject.decider
 export interface RegisterOptions {
   subjectId?: string;
   dryRun?: boolean;
+  /** `false`: no customer number now; the caller allocates it (an import numbers its rows in batches: CustomerNumbersService.allocateAll). */
+  number?: boolean;
 }
 
 export class RegisterSubject {
@@ -82,7 +84,7 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
     try {
       const result = await this.subjects.execute(subjectId, context, undefined, (_, registry, now) => build(registry, now));
       // after the registration, so a refused one takes no number (customer-number.ts)
-      const numbered = await this.numbers.allocateOrDefer(subjectId, context);
+      const numbered = options.number === false ? undefined : await this.numbers.allocateOrDefer(subjectId, context);
       return { subjectId, customerNumber: numbered?.customerNumber ?? null, version: result.version, position: Math.max(result.position, numbered?.position ?? 0) };
     } catch (error) {
       if (reserved?.fresh) await this.idNumbers.release(subjectId, reserved.hash);
