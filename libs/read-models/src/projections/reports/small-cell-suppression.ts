@@ -100,17 +100,17 @@ function linesOf(grid: CountGrid, rows: number, columns: number): Line[] {
   const lines: Line[] = [];
   if (grid.rowTotals) {
     for (let row = 0; row < rows; row++) {
-      lines.push({ total: { kind: 'row', row }, members: Array.from({ length: columns }, (_, column) => ({ kind: 'cell', row, column }) as Ref) });
+      if (columns > 0) lines.push({ total: { kind: 'row', row }, members: Array.from({ length: columns }, (_, column) => ({ kind: 'cell', row, column })) });
     }
   }
   if (grid.columnTotals) {
     for (let column = 0; column < columns; column++) {
-      lines.push({ total: { kind: 'column', column }, members: Array.from({ length: rows }, (_, row) => ({ kind: 'cell', row, column }) as Ref) });
+      if (rows > 0) lines.push({ total: { kind: 'column', column }, members: Array.from({ length: rows }, (_, row) => ({ kind: 'cell', row, column })) });
     }
   }
   if (grid.grandTotal !== undefined) {
-    if (grid.rowTotals) lines.push({ total: { kind: 'grand' }, members: Array.from({ length: rows }, (_, row) => ({ kind: 'row', row }) as Ref) });
-    if (grid.columnTotals) lines.push({ total: { kind: 'grand' }, members: Array.from({ length: columns }, (_, column) => ({ kind: 'column', column }) as Ref) });
+    if (grid.rowTotals && rows > 0) lines.push({ total: { kind: 'grand' }, members: Array.from({ length: rows }, (_, row) => ({ kind: 'row', row })) });
+    if (grid.columnTotals && columns > 0) lines.push({ total: { kind: 'grand' }, members: Array.from({ length: columns }, (_, column) => ({ kind: 'column', column })) });
   }
   return lines;
 }
