@@ -24,6 +24,8 @@ const SERVICE_KINDS = ['consultation', 'checkup', 'nutrition_guidance'] as const
 const CATEGORIES = ['billing', 'waiting_time', 'service_attitude'] as const;
 const SEVERITIES = ['low', 'medium', 'high'] as const;
 const CUSTOMERS = 200;
+const ITEMS = ['PKG-A', 'PKG-B', 'CONSULT'] as const;
+const INDICATORS = ['GLU', 'TC', 'ALT'] as const;
 
 interface Customer {
   id: string;
@@ -34,7 +36,8 @@ interface Customer {
   tier: string;
   stage: string;
   services: Array<{ staff: string; type: string; date: string; scale?: number; nps?: number }>;
-  orders: Array<{ date: string; amountFen: number; paid: boolean }>;
+  orders: Array<{ date: string; amountFen: number; paid: boolean; item: string }>;
+  checkups: Array<{ code: string; abnormal: boolean }>;
   complaints: Array<{ category: string; severity: string; closed: boolean; resolutionDueAt: string }>;
   followUps: Array<{ assignee: string; done: boolean }>;
 }
@@ -122,7 +125,7 @@ describe('reports over HTTP', () => {
     const admin = await tokens(api).admin();
     departmentId = (await call('POST', '/v1/departments', admin, { code: 'health', name: '健康管理部' })).body.departmentId;
     manager = await signer.sign({ sub: 'manager-1', roles: ['manager'], departmentId });
-    const staff = await signer.sign({ sub: 'staff-a', roles: ['staff', 'customer_service'], departmentId });
+    const staff = await signer.sign({ sub: 'staff-a', roles: ['staff', 'customer_service', 'health_manager'], departmentId });
     const survey = await call('POST', '/v1/surveys', manager, {
       title: '服务满意度',
       questions: [
@@ -152,6 +155,7 @@ describe('reports over HTTP', () => {
         orderCount: draw() < 0.4 ? 1 : 0,
         complaintCount: draw() < 0.2 ? 1 : 0,
         followUpCount: draw() < 0.3 ? 1 : 0,
+        checkupCount: draw() < 0.5 ? 1 : 0,
         draws: Array.from({ length: 24 }, draw),
       };
     });
@@ -175,7 +179,7 @@ describe('reports over HTTP', () => {
       );
       const id = registered.subjectId as string;
       ok(await call('PUT', `/v1/subjects/${id}/assignment`, staff, { departmentId }), 'assignment');
-      const customer: Customer = { id, ...plan, services: [], orders: [], complaints: [], followUps: [] };
+      const customer: Customer = { id, ...plan, services: [], orders: [], complaints: [], followUps: [], checkups: [] };
       for (let s = 0; s < plan.serviceCount; s++) {
         const service = { staff: STAFF[Math.floor((s ? d0 : d1) * 3)], type: SERVICE_KINDS[Math.floor((s ? d2 : d3) * 3)], date: chinaDate(-Math.floor((s ? d4 : d5) * 140)) };
         const recorded = ok(
@@ -201,11 +205,16 @@ describe('reports over HTTP', () => {
         customer.services.push(entry);
       }
       for (let o = 0; o < plan.orderCount; o++) {
-        const order = { date: chinaDate(-Math.floor(plan.draws[10] * 140)), amountFen: 10_000 + Math.floor(plan.draws[11] * 90) * 1_000, paid: plan.draws[12] < 0.7 };
+        const order = {
+          date: chinaDate(-Math.floor(plan.draws[10] * 140)),
+          amountFen: 10_000 + Math.floor(plan.draws[11] * 90) * 1_000,
+          paid: plan.draws[12] < 0.7,
+          item: ITEMS[Math.floor(plan.draws[18] * 3)],
+        };
         const placed = ok(
           await call('POST', `/v1/subjects/${id}/orders`, staff, {
             orderDate: order.date,
-            items: [{ kind: 'service', code: 'PKG', name: '体检套餐', quantity: 1, unitPriceFen: order.amountFen }],
+            items: [{ kind: 'service', code: order.item, name: '体检套餐', quantity: 1, unitPriceFen: order.amountFen }],
             purposeId: HM,
           }),
           'order',
@@ -244,6 +253,21 @@ describe('reports over HTTP', () => {
         if (followUp.done) ok(await call('POST', `/v1/follow-ups/${opened.taskId as string}/complete`, staff, { outcome: '已回访', purposeId: HM }), 'complete');
         customer.followUps.push(followUp);
       }
+      for (let v = 0; v < plan.checkupCount; v++) {
+        // two or three indicators, each high (abnormal) or within its range, computed by the ledger from the value
+        const measured = INDICATORS.filter((_, i) => i < 2 || plan.draws[19] < 0.5).map((code, i) => ({ code, abnormal: plan.draws[20 + i] < 0.3 }));
+        ok(
+          await call('POST', `/v1/subjects/${id}/checkups`, staff, {
+            visitDate: chinaDate(-Math.floor(plan.draws[23] * 140)),
+            institution: '体检中心',
+            results: measured.map(({ code, abnormal }) => ({ code, name: code, value: abnormal ? 9 : 5, unit: 'mmol/L', referenceRange: { low: 3, high: 6 } })),
+            conclusions: [],
+            purposeId: HM,
+          }),
+          'check-up',
+        );
+        customer.checkups.push(...measured);
+      }
       return customer;
     };
     // a few writers at once, as a front desk would be
@@ -259,6 +283,8 @@ describe('reports over HTTP', () => {
       'customer-structure',
       'lifecycle-funnel',
       'orders',
+      'order-items',
+      'abnormal-indicators',
       'services',
       'follow-ups',
       'complaints',
@@ -419,6 +445,41 @@ describe('reports over HTTP', () => {
     }
   });
 
+  it('orders by item and abnormal-indicator rates, from the facts the report projection opened once from the sealed records', async () => {
+    const orders = customers.flatMap((c) => c.orders.map((o) => ({ ...o, customer: c.id })));
+    const items = await report('order-items');
+    expectPublishedMatches(items, {
+      row: (item) => new Set(orders.filter((o) => `service:${o.item}` === item).map((o) => o.customer)).size,
+      grand: new Set(orders.map((o) => o.customer)).size,
+    });
+    expect(items.table.rows.map((row) => row.key).sort()).toEqual(ITEMS.map((item) => `service:${item}`).sort());
+    expect(items.table.total.measures).toEqual({
+      orders: { value: orders.length },
+      quantity: { value: orders.length },
+      amount: { value: orders.reduce((sum, o) => sum + o.amountFen, 0) / 100 },
+    });
+
+    const results = customers.flatMap((c) => c.checkups.map((r) => ({ ...r, customer: c.id })));
+    const distinct = (filter: (r: (typeof results)[number]) => boolean) => new Set(results.filter(filter).map((r) => r.customer)).size;
+    const outcome = (r: (typeof results)[number]) => (r.abnormal ? 'abnormal' : 'normal');
+    const indicators = await report('abnormal-indicators');
+    expect(indicators.table.columns).toEqual(['abnormal', 'normal', 'unknown']);
+    expectPublishedMatches(indicators, {
+      cell: (code, result) => distinct((r) => r.code === code && outcome(r) === result),
+      row: (code) => distinct((r) => r.code === code),
+      column: (result) => distinct((r) => outcome(r) === result),
+      grand: distinct(() => true),
+    });
+    // the rate of a row is shown only with its counts: beside a hidden abnormal count it would give it away
+    const open = indicators.table.rows.filter((row) => !row.cells.some(isHidden) && !isHidden(row.total));
+    expect(open.length).toBeGreaterThan(0);
+    for (const row of open) {
+      const rate = Math.round((1000 * distinct((r) => r.code === row.key && r.abnormal)) / distinct((r) => r.code === row.key)) / 10;
+      expect({ code: row.key, rate: row.measures.abnormalRate }).toEqual({ code: row.key, rate: { value: rate } });
+    }
+    for (const row of indicators.table.rows.filter((r) => r.cells.some(isHidden))) expect(row.measures.abnormalRate).toEqual({ suppressed: true, display: '<5' });
+  });
+
   it('downloads CSV (with a BOM) and XLSX that read back to the same figures, "<5" included', async () => {
     const json = await report('customer-structure', { rows: 'region', columns: 'gender' });
     const expected = [
@@ -493,7 +554,9 @@ describe('reports over HTTP', () => {
   });
 
   it('stops counting an erased customer', async () => {
-    const erased = customers.find((c) => c.services.length > 0 && c.customerType !== 'other' && c.province !== RARE_PROVINCE)!;
+    const erased = customers.find((c) => c.services.length > 0 && c.checkups.length > 0 && c.orders.length > 0 && c.customerType !== 'other' && c.province !== RARE_PROVINCE)!;
+    const stored = await api.database.pool.query(`SELECT count(*)::int AS n FROM report_checkup_results WHERE subject_id = $1`, [erased.id]);
+    expect(stored.rows[0].n).toBe(erased.checkups.length);
     const before = await report('customer-structure', { rows: 'gender', columns: 'tier' });
     await eraseOnRequest(api, erased.id);
     const after = await report('customer-structure', { rows: 'gender', columns: 'tier' });
@@ -501,6 +564,11 @@ describe('reports over HTTP', () => {
     const services = await report('services', { rows: 'staff', columns: 'serviceType' });
     const rest = customers.filter((c) => c !== erased && c.services.length > 0);
     expect(services.table.total.total).toEqual({ value: rest.length });
+    const facts = await api.database.pool.query(
+      `SELECT (SELECT count(*) FROM report_checkup_results WHERE subject_id = $1)::int + (SELECT count(*) FROM report_order_items WHERE subject_id = $1)::int AS n`,
+      [erased.id],
+    );
+    expect(facts.rows[0].n).toBe(0);
   });
 });
 

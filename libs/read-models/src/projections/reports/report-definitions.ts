@@ -41,6 +41,8 @@ const month = (column: string): DimensionSql => ({ sql: `to_char(${column}, 'YYY
 export interface MeasureDefinition {
   key: string;
   unit: MeasureUnit;
+  /** Computed from the row's cells too (a rate of one column): hidden when any of them is. */
+  hiddenWithCells?: boolean;
   value: (sums: Record<string, number | null>) => number | null;
 }
 
@@ -101,6 +103,36 @@ export const REPORTS: readonly ReportDefinition[] = [
     ],
   },
   {
+    name: 'order-items',
+    readModels: ['subject_profile', 'orders', 'report_facts'],
+    rows: { choices: ['item', 'kind'], default: 'item' },
+    source: { from: `(report_order_items x JOIN orders o ON o.order_id = x.order_id)`, inPeriod: `x.order_date BETWEEN {from}::date AND {to}::date AND o.status <> 'cancelled'` },
+    dimensions: { item: { sql: `x.kind || ':' || x.code` }, kind: { sql: `x.kind` } },
+    sums: { orders: `count(DISTINCT x.order_id)`, quantity: `sum(x.quantity)`, amount_fen: `sum(x.amount_fen)` },
+    measures: [
+      { key: 'orders', unit: 'count', value: value('orders') },
+      { key: 'quantity', unit: 'count', value: value('quantity') },
+      { key: 'amount', unit: 'yuan', value: (sums) => (sums.amount_fen ?? 0) / 100 },
+    ],
+  },
+  {
+    name: 'abnormal-indicators',
+    readModels: ['subject_profile', 'report_facts'],
+    rows: { choices: ['indicator', 'month'], default: 'indicator' },
+    columns: { choices: ['result'], default: 'result' },
+    source: { from: `report_checkup_results x`, inPeriod: `x.visit_date BETWEEN {from}::date AND {to}::date` },
+    dimensions: {
+      indicator: { sql: `x.code` },
+      month: month('x.visit_date'),
+      result: { sql: `CASE WHEN x.abnormal THEN 'abnormal' WHEN NOT x.abnormal THEN 'normal' ELSE '${UNKNOWN}' END`, keys: () => ['abnormal', 'normal', UNKNOWN] },
+    },
+    sums: { examined: `count(DISTINCT p.subject_id)`, abnormal: `count(DISTINCT p.subject_id) FILTER (WHERE x.abnormal)`, results: `count(*)` },
+    measures: [
+      { key: 'results', unit: 'count', value: value('results') },
+      { key: 'abnormalRate', unit: 'percent', hiddenWithCells: true, value: (s) => ratio(s.abnormal, s.examined) },
+    ],
+  },
+  {
     name: 'services',
     readModels: ['subject_profile', 'service_records'],
     rows: { choices: ['staff', 'serviceType', 'month'], default: 'staff' },
@@ -153,7 +185,11 @@ export const REPORTS: readonly ReportDefinition[] = [
     measures: [
       { key: 'complaints', unit: 'count', value: value('complaints') },
       { key: 'closed', unit: 'count', value: value('closed') },
-      { key: 'meanResolutionHours', unit: 'hours', value: (s) => (s.resolution_hours === null || s.resolution_hours === undefined ? null : Math.round(s.resolution_hours * 10) / 10) },
+      {
+        key: 'meanResolutionHours',
+        unit: 'hours',
+        value: (s) => (s.resolution_hours === null || s.resolution_hours === undefined ? null : Math.round(s.resolution_hours * 10) / 10),
+      },
       { key: 'replyDeadlineBreaches', unit: 'count', value: value('reply_breaches') },
       { key: 'resolutionDeadlineBreaches', unit: 'count', value: value('resolution_breaches') },
     ],

@@ -79,8 +79,17 @@ function toRawTable(report: ReportDefinition, request: ReportRequest, rows: Arra
   const byRow = rows.filter((row) => row.gr === 0 && row.gc === 1);
   const byColumn = rows.filter((row) => row.gr === 1 && row.gc === 0);
   const grand = rows.find((row) => row.gr === 1 && row.gc === 1);
-  const rowKeys = keysOf(request.rows, byRow.map((row) => row.r as string));
-  const columnKeys = request.columns === null ? [] : keysOf(request.columns, byColumn.map((row) => row.c as string));
+  const rowKeys = keysOf(
+    request.rows,
+    byRow.map((row) => row.r as string),
+  );
+  const columnKeys =
+    request.columns === null
+      ? []
+      : keysOf(
+          request.columns,
+          byColumn.map((row) => row.c as string),
+        );
   const bodyAt = new Map(body.map((row) => [`${row.r as string}\u0000${row.c as string}`, row]));
   const count = (found: Record<string, unknown> | undefined) => (found ? (found.n as number) : 0);
   const measuresOf = (found: Record<string, unknown> | undefined) => {
@@ -96,7 +105,7 @@ function toRawTable(report: ReportDefinition, request: ReportRequest, rows: Arra
     rowTotals: rowKeys.map((r) => count(byRow.find((row) => row.r === r))),
     columnTotals: columnKeys.map((c) => count(byColumn.find((row) => row.c === c))),
     grandTotal: count(grand),
-    measures: report.measures.map(({ key, unit }) => ({ key, unit })),
+    measures: report.measures.map(({ key, unit, hiddenWithCells }) => ({ key, unit, ...(hiddenWithCells ? { hiddenWithCells } : {}) })),
     rowMeasures: rowKeys.map((r) => measuresOf(byRow.find((row) => row.r === r))),
     totalMeasures: measuresOf(grand),
   };

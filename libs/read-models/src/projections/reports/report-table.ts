@@ -8,6 +8,8 @@ export type MeasureUnit = 'count' | 'percent' | 'hours' | 'yuan';
 export interface ReportMeasure {
   key: string;
   unit: MeasureUnit;
+  /** Computed from the row's cells too (a rate of one column): hidden when any of them is. */
+  hiddenWithCells?: boolean;
 }
 
 export interface ReportRow {
@@ -59,8 +61,10 @@ export function publishTable(raw: RawTable, k: number): PublishedTable {
         suppressSmallCells({ cells: raw.rowTotals.map((total) => [total]), columnTotals: [raw.grandTotal] }, k),
       );
   const shown = (value: number | null, isHidden: boolean): ReportCell => (isHidden ? { suppressed: true, display: `<${k}` } : { value });
-  const measuresOf = (values: Record<string, number | null>, isHidden: boolean) =>
-    Object.fromEntries(raw.measures.map((measure) => [measure.key, shown(values[measure.key] ?? null, isHidden)]));
+  const measuresOf = (values: Record<string, number | null>, isHidden: boolean, cellsHidden: readonly boolean[]) =>
+    Object.fromEntries(
+      raw.measures.map((measure) => [measure.key, shown(values[measure.key] ?? null, isHidden || (measure.hiddenWithCells === true && cellsHidden.some(Boolean)))]),
+    );
   return {
     rowDimension: raw.rowDimension,
     columnDimension: raw.columnDimension,
@@ -70,12 +74,12 @@ export function publishTable(raw: RawTable, k: number): PublishedTable {
       key,
       cells: hasColumns ? raw.cells[row].map((value, column) => shown(value, hidden.cells[row][column])) : [],
       total: shown(raw.rowTotals[row], hidden.rowTotals[row]),
-      measures: measuresOf(raw.rowMeasures[row], hidden.rowTotals[row]),
+      measures: measuresOf(raw.rowMeasures[row], hidden.rowTotals[row], hasColumns ? hidden.cells[row] : []),
     })),
     total: {
       cells: hasColumns ? raw.columnTotals.map((value, column) => shown(value, hidden.columnTotals[column])) : [],
       total: shown(raw.grandTotal, hidden.grandTotal),
-      measures: measuresOf(raw.totalMeasures, hidden.grandTotal),
+      measures: measuresOf(raw.totalMeasures, hidden.grandTotal, hidden.columnTotals),
     },
   };
 }

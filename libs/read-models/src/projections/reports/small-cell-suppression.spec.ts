@@ -40,7 +40,7 @@ function derivable(grid: CountGrid, hidden: Suppression): string[] {
   if (grid.columnTotals) for (let c = 0; c < columns; c++) lines.push({ total: `k${c}`, members: Array.from({ length: rows }, (_, r) => `c${r},${c}`) });
   if (grid.grandTotal !== undefined && grid.rowTotals) lines.push({ total: 'g', members: Array.from({ length: rows }, (_, r) => `r${r}`) });
   if (grid.grandTotal !== undefined && grid.columnTotals) lines.push({ total: 'g', members: Array.from({ length: columns }, (_, c) => `k${c}`) });
-  for (let learnt = true; learnt; ) {
+  for (let learnt = true; learnt;) {
     learnt = false;
     for (const { total, members } of lines) {
       const unknown = members.filter((member) => !known.has(member));
@@ -76,15 +76,13 @@ function published(grid: CountGrid, hidden: Suppression): number[] {
 
 // counts skewed towards the small ones, where suppression has work to do
 const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: K - 1 }), fc.integer({ min: K, max: 60 }));
-const grids = fc
-  .record({ rows: fc.integer({ min: 1, max: 7 }), columns: fc.integer({ min: 1, max: 7 }) })
-  .chain(({ rows, columns }) =>
-    fc.record({
-      cells: fc.array(fc.array(count, { minLength: columns, maxLength: columns }), { minLength: rows, maxLength: rows }),
-      margins: fc.record({ rows: fc.boolean(), columns: fc.boolean(), grand: fc.boolean() }),
-      k: fc.integer({ min: 2, max: 11 }),
-    }),
-  );
+const grids = fc.record({ rows: fc.integer({ min: 1, max: 7 }), columns: fc.integer({ min: 1, max: 7 }) }).chain(({ rows, columns }) =>
+  fc.record({
+    cells: fc.array(fc.array(count, { minLength: columns, maxLength: columns }), { minLength: rows, maxLength: rows }),
+    margins: fc.record({ rows: fc.boolean(), columns: fc.boolean(), grand: fc.boolean() }),
+    k: fc.integer({ min: 2, max: 11 }),
+  }),
+);
 
 describe('suppressSmallCells', () => {
   it('suppresses a lone small cell and the smallest other cell of its row and of its column, and what they leave alone', () => {
@@ -112,7 +110,14 @@ describe('suppressSmallCells', () => {
   });
 
   it('suppresses a small row total, and another row total so the grand total does not give it away', () => {
-    const grid = additive([[2, 1], [6, 7], [20, 30]], { rows: true, columns: false, grand: true });
+    const grid = additive(
+      [
+        [2, 1],
+        [6, 7],
+        [20, 30],
+      ],
+      { rows: true, columns: false, grand: true },
+    );
     const hidden = suppressSmallCells(grid, 5);
     expect(hidden.rowTotals).toEqual([true, true, false]);
     expect(hidden.cells[0]).toEqual([true, true]);

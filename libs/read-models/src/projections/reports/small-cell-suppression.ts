@@ -61,7 +61,13 @@ export function suppressSmallCells(grid: CountGrid, k: number): Suppression {
     return grid.grandTotal ?? 0;
   };
   const isSuppressed = (ref: Ref): boolean =>
-    ref.kind === 'cell' ? result.cells[ref.row][ref.column] : ref.kind === 'row' ? result.rowTotals[ref.row] : ref.kind === 'column' ? result.columnTotals[ref.column] : result.grandTotal;
+    ref.kind === 'cell'
+      ? result.cells[ref.row][ref.column]
+      : ref.kind === 'row'
+        ? result.rowTotals[ref.row]
+        : ref.kind === 'column'
+          ? result.columnTotals[ref.column]
+          : result.grandTotal;
   const suppress = (ref: Ref): void => {
     if (ref.kind === 'cell') result.cells[ref.row][ref.column] = true;
     else if (ref.kind === 'row') result.rowTotals[ref.row] = true;
@@ -71,7 +77,7 @@ export function suppressSmallCells(grid: CountGrid, k: number): Suppression {
 
   // each line is an equation, total = sum of members: one hidden figure in it would be solved by it
   const lines = linesOf(grid, rows, columns);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const line of lines) {
       if ([line.total, ...line.members].filter(isSuppressed).length !== 1) continue;
@@ -89,7 +95,9 @@ export function suppressSmallCells(grid: CountGrid, k: number): Suppression {
  */
 function complementOf(line: Line, isSuppressed: (ref: Ref) => boolean, value: (ref: Ref) => number): Ref {
   const open = line.members.filter((member) => !isSuppressed(member));
-  const smallest = open.filter((member) => value(member) > 0).reduce<Ref | undefined>((best, member) => (best === undefined || value(member) < value(best) ? member : best), undefined);
+  const smallest = open
+    .filter((member) => value(member) > 0)
+    .reduce<Ref | undefined>((best, member) => (best === undefined || value(member) < value(best) ? member : best), undefined);
   if (smallest) return smallest;
   if (!isSuppressed(line.total)) return line.total;
   return open[0];
