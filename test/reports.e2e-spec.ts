@@ -272,7 +272,7 @@ describe('reports over HTTP', () => {
     };
     // a few writers at once, as a front desk would be
     for (let start = 0; start < plans.length; start += 8) customers.push(...(await Promise.all(plans.slice(start, start + 8).map(seed))));
-  }, 240_000);
+  }, 600_000);
   afterAll(() => api?.close());
 
   it('lists the reports with their choices and the threshold, to managers, admins and compliance officers only', async () => {

@@ -44,7 +44,10 @@ describe('console: reports', () => {
     expect(await page.getByRole('cell', { name: '<5' }).count()).toBeGreaterThan(2);
     await page.locator('canvas').first().waitFor();
     // the period is the ledger's year to today (pinned), not the browser's calendar
-    expect(await page.locator('.ant-picker-input input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual(['2025-06-02', '2026-06-01']);
+    expect(await page.locator('.ant-picker-input input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value))).toEqual([
+      '2025-06-02',
+      '2026-06-01',
+    ]);
     await screenshot(page, 'reports-customer-structure');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 CSV' }).click()]);
