@@ -10,7 +10,12 @@ import type { PublishedReport } from './reports.service';
 function sheetOf(report: PublishedReport): { table: Array<Array<ReportCell | string>>; about: string[][] } {
   const { table } = report;
   const header = [table.rowDimension, ...table.columns, 'total', ...table.measures.map((measure) => measure.key)];
-  const line = (key: string, row: Omit<PublishedReport['table']['rows'][number], 'key'>) => [key, ...row.cells, row.total, ...table.measures.map((measure) => row.measures[measure.key])];
+  const line = (key: string, row: Omit<PublishedReport['table']['rows'][number], 'key'>) => [
+    key,
+    ...row.cells,
+    row.total,
+    ...table.measures.map((measure) => row.measures[measure.key]),
+  ];
   return {
     table: [header, ...table.rows.map((row) => line(row.key, row)), line('total', table.total)],
     about: [

@@ -21,7 +21,12 @@ const MEDIA: Record<string, ReportFormat> = {
  * today on the ledger's clock), the dimensions the report lets the caller choose, the customer
  * filters, the format. Any problem → 400 naming each field; an unknown parameter is one.
  */
-export function parseReportQuery(report: ReportDefinition, query: Record<string, unknown>, now: Date, accept: string | undefined): { request: ReportRequest; format: ReportFormat } {
+export function parseReportQuery(
+  report: ReportDefinition,
+  query: Record<string, unknown>,
+  now: Date,
+  accept: string | undefined,
+): { request: ReportRequest; format: ReportFormat } {
   const problems: FieldProblem[] = [];
   const text = (name: string): string | undefined => {
     const value = query[name];
@@ -55,7 +60,10 @@ export function parseReportQuery(report: ReportDefinition, query: Record<string,
     if (value === undefined) return choice?.default ?? null;
     if (name === 'columns' && value === 'none' && choice?.default === null) return null;
     if (!choice || !choice.choices.includes(value)) {
-      problems.push({ path: `query.${name}`, message: choice ? `must be one of ${[...choice.choices, ...(choice.default === null ? ['none'] : [])].join(', ')}` : 'this report has no choice of it' });
+      problems.push({
+        path: `query.${name}`,
+        message: choice ? `must be one of ${[...choice.choices, ...(choice.default === null ? ['none'] : [])].join(', ')}` : 'this report has no choice of it',
+      });
       return choice?.default ?? null;
     }
     return value;
