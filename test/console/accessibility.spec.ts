@@ -149,7 +149,7 @@ describe('console: accessibility of the main pages, and the records on a phone',
     await page.getByTestId('head-verdict').getByText('验证通过').waitFor();
     found.audit = await seriousViolations(page);
     await page.getByRole('menuitem', { name: '统计报表' }).click();
-    await page.locator('canvas').waitFor();
+    for (const chart of ['客户结构', '每日活动']) await page.getByRole('img', { name: chart }).locator('canvas').waitFor();
     found.reports = await seriousViolations(page);
     expect(found).toEqual({ rights: [], audit: [], reports: [] });
     expect(problems).toEqual([]);

@@ -34,6 +34,7 @@ import { ComplaintsModule } from './complaints/complaints.module';
 import { MessagesModule } from './messages/messages.module';
 import { SurveysModule } from './surveys/surveys.module';
 import { ImportsModule } from './imports/imports.module';
+import { ReportsModule } from './reports/reports.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -76,6 +77,7 @@ export class LedgerApiModule {
         MessagesModule,
         SurveysModule,
         ImportsModule,
+        ReportsModule,
       ],
     };
   }

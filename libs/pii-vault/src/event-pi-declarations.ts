@@ -355,6 +355,7 @@ export const LEDGER_EVENT_PI: {
 } & {
   readonly PersonalDataAccessed: PiSealing;
   readonly BreakGlassUsed: PiSealing;
+  readonly ReportRun: PiSealing;
   readonly EvidenceExported: PiSealing;
   readonly SessionRevoked: PiSealing;
   readonly TokenRevoked: PiSealing;
@@ -400,6 +401,7 @@ export const LEDGER_EVENT_PI: {
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
+  ReportRun: { none: 'a report run: the report, its period, dimensions and filter values (department, type, tier, region), a staff account' },
   DepartmentCreated: DEPARTMENTS,
   DepartmentRenamed: DEPARTMENTS,
   DepartmentManagerSet: DEPARTMENTS,

@@ -142,6 +142,14 @@ export class ApiClient {
     return { status: response.status, data: body as T, version };
   }
 
+  /** A file the API makes (a report's CSV or XLSX) as a Blob: a plain link could not carry the bearer token. */
+  async blob(path: string, query: RequestOptions['query']): Promise<Blob> {
+    let response = await this.send(path, { query });
+    if (response.status === 401 && this.accessToken !== undefined && (await this.refresh())) response = await this.send(path, { query });
+    if (!response.ok) throw new ApiProblem({ status: response.status, code: `http-${response.status}` });
+    return response.blob();
+  }
+
   get<T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<T> {
     return this.request<T>(path, options).then((response) => response.data);
   }

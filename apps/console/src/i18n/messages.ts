@@ -214,6 +214,14 @@ const zh = {
   'reports.range': '每日活动（{from} 至 {to}）',
   'reports.collections': '信息收集',
   'reports.rightsRequests': '权利请求',
+  'reports.customerReports': '客户统计报表',
+  'reports.report': '报表',
+  'reports.period': '统计期间',
+  'reports.rows': '行',
+  'reports.columns': '列',
+  'reports.downloadCsv': '下载 CSV',
+  'reports.downloadXlsx': '下载 Excel',
+  'reports.suppressionNote': '少于 {k} 位客户的格子（及可由合计推算出它们的格子）显示为 <{k}',
   ...RECORDS_ZH,
 };
 
@@ -432,6 +440,14 @@ const en: Record<MessageKey, string> = {
   'reports.range': 'Daily activity ({from} to {to})',
   'reports.collections': 'Collections',
   'reports.rightsRequests': 'Rights requests',
+  'reports.customerReports': 'Customer reports',
+  'reports.report': 'Report',
+  'reports.period': 'Period',
+  'reports.rows': 'Rows',
+  'reports.columns': 'Columns',
+  'reports.downloadCsv': 'Download CSV',
+  'reports.downloadXlsx': 'Download Excel',
+  'reports.suppressionNote': 'Cells of fewer than {k} customers (and cells a total would reveal them by) show as <{k}',
   ...RECORDS_EN,
 };
 

@@ -19,7 +19,7 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/work/overdue-follow-ups', label: 'menu.overdueFollowUps', roles: ['staff', 'health_manager', 'customer_service', 'manager'] },
   { path: '/rights', label: 'menu.rights', roles: ['staff', 'compliance_officer'] },
   { path: '/audit', label: 'menu.audit', roles: ['auditor', 'compliance_officer'] },
-  { path: '/reports', label: 'menu.reports', roles: ['admin', 'compliance_officer'] },
+  { path: '/reports', label: 'menu.reports', roles: ['manager', 'admin', 'compliance_officer'] },
 ];
 
 export function menuFor(roles: readonly string[]): MenuEntry[] {

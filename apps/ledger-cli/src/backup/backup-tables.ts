@@ -55,6 +55,8 @@ export const DERIVED_TABLES: readonly string[] = [
   'follow_up_plans',
   'outbox_messages',
   'survey_responses',
+  'report_checkup_results',
+  'report_order_items',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

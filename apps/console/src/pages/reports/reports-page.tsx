@@ -7,6 +7,8 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
+import { useSession } from '../../session/session';
+import { CustomerReports } from './customer-reports';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -16,8 +18,21 @@ interface Activity {
   days: { day: string; collections: number; rightsRequests: number }[];
 }
 
-/** Counts only (no customer appears): data collections and rights requests per day. */
+/** Counts only (no customer appears): the aggregate reports, and for admins and compliance officers data collections and rights requests per day. */
 export default function ReportsPage() {
+  const { t } = useI18n();
+  const { user } = useSession();
+  const seesActivity = user?.roles.some((role) => role === 'admin' || role === 'compliance_officer') ?? false;
+  return (
+    <>
+      <Typography.Title level={2}>{t('reports.title')}</Typography.Title>
+      <CustomerReports />
+      {seesActivity && <ActivityCard />}
+    </>
+  );
+}
+
+function ActivityCard() {
   const { t, lang } = useI18n();
   const chart = useRef<HTMLDivElement>(null);
   const [activity, setActivity] = useState<Activity | undefined>();
@@ -50,12 +65,9 @@ export default function ReportsPage() {
     };
   }, [activity, t]);
   return (
-    <>
-      <Typography.Title level={2}>{t('reports.title')}</Typography.Title>
+    <Card style={{ marginTop: 16 }} title={activity ? t('reports.range', { from: activity.from, to: activity.to }) : t('reports.activity')}>
       {error && <Alert type="error" showIcon title={error} role="alert" />}
-      <Card title={activity ? t('reports.range', { from: activity.from, to: activity.to }) : t('reports.activity')}>
-        <div ref={chart} style={{ height: 360, width: '100%' }} role="img" aria-label={t('reports.activity')} />
-      </Card>
-    </>
+      <div ref={chart} style={{ height: 360, width: '100%' }} role="img" aria-label={t('reports.activity')} />
+    </Card>
   );
 }

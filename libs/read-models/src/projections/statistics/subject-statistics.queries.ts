@@ -6,6 +6,13 @@ import { CATEGORY_NAMES } from '@pi-ledger/ledger-domain/registry/categories';
 export const AGE_BANDS = ['under-14', '14-17', '18-29', '30-44', '45-59', '60+'] as const;
 export const UNKNOWN = 'unknown';
 
+/** The age band (AGE_BANDS) reached in `year` by someone born in `birthYear` (SQL expressions); NULL without a birth year. */
+export function ageBandSql(year: string, birthYear = 'birth_year'): string {
+  const age = `${year} - ${birthYear}`;
+  return `CASE WHEN ${birthYear} IS NULL THEN NULL WHEN ${age} < 14 THEN 'under-14' WHEN ${age} < 18 THEN '14-17' WHEN ${age} < 30 THEN '18-29'
+               WHEN ${age} < 45 THEN '30-44' WHEN ${age} < 60 THEN '45-59' ELSE '60+' END`;
+}
+
 export interface SubjectStatistics {
   total: number;
   byStatus: Record<'active' | 'restricted' | 'erased', number>;
@@ -29,10 +36,7 @@ export class SubjectStatisticsQueries {
       this.pool.query(
         `SELECT GROUPING(gender) = 0 AS by_gender, GROUPING(province) = 0 AS by_province, gender, province, band, count(*)::int AS n
            FROM (SELECT gender, province,
-                        CASE WHEN birth_year IS NULL THEN NULL
-                             WHEN $1 - birth_year < 14 THEN 'under-14' WHEN $1 - birth_year < 18 THEN '14-17'
-                             WHEN $1 - birth_year < 30 THEN '18-29' WHEN $1 - birth_year < 45 THEN '30-44'
-                             WHEN $1 - birth_year < 60 THEN '45-59' ELSE '60+' END AS band
+                        ${ageBandSql('$1')} AS band
                    FROM subject_profile WHERE status <> 'erased') AS s
           GROUP BY GROUPING SETS ((gender), (province), (band))`,
         [year],
