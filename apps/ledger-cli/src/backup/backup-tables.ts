@@ -55,6 +55,10 @@ export const DERIVED_TABLES: readonly string[] = [
   'follow_up_plans',
   'outbox_messages',
   'survey_responses',
+  'duplicate_subjects',
+  'duplicate_keys',
+  'duplicate_pairs',
+  'duplicate_dismissals',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

@@ -12,7 +12,7 @@ export interface AccessRecord {
   categories: string[];
   revealed: string[];
   via:
-    'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys';
+    'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys' | 'duplicates';
   accessedAt: string;
   position: number;
   /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */
