@@ -8,7 +8,7 @@ import type { SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.even
 import { duplicatePairStream, pairOf } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { applyEvents, applyTwice, recordedEvent } from '../projection.testing';
-import { DuplicateCandidatesProjection, MAX_SHARING, SUBJECT_MERGED } from './duplicate-candidates.projection';
+import { DuplicateCandidatesProjection, MAX_SHARING, SUBJECT_MERGED, SUBJECT_MERGED_INTO } from './duplicate-candidates.projection';
 import { DuplicateCandidateQueries } from './duplicate-candidates.queries';
 import { matchScore, nameVariantKey } from './match-keys';
 
@@ -70,10 +70,15 @@ describe('DuplicateCandidatesProjection (PostgreSQL)', () => {
     const collected = (category: 'identity' | 'contact' | 'identity_document', fields: Record<string, unknown>) =>
       next({ type: 'DataCollected', data: { subjectId, category, purposeId: HM, fields, collectedAt: AT } });
     const events = [
-      await next({ type: 'SubjectRegistered', data: { subjectId, purposeId: HM, legalBasis: 'contract', noticeVersion: 'v1', channel: 'front-desk', minor: false, registeredAt: AT } }),
+      await next({
+        type: 'SubjectRegistered',
+        data: { subjectId, purposeId: HM, legalBasis: 'contract', noticeVersion: 'v1', channel: 'front-desk', minor: false, registeredAt: AT },
+      }),
     ];
-    if (person.name || person.birthDate) events.push(await collected('identity', { ...(person.name ? { name: person.name } : {}), ...(person.birthDate ? { birthDate: person.birthDate } : {}) }));
-    if (person.phone || person.email) events.push(await collected('contact', { ...(person.phone ? { phone: person.phone } : {}), ...(person.email ? { email: person.email } : {}) }));
+    if (person.name || person.birthDate)
+      events.push(await collected('identity', { ...(person.name ? { name: person.name } : {}), ...(person.birthDate ? { birthDate: person.birthDate } : {}) }));
+    if (person.phone || person.email)
+      events.push(await collected('contact', { ...(person.phone ? { phone: person.phone } : {}), ...(person.email ? { email: person.email } : {}) }));
     if (person.idNumber) events.push(await collected('identity_document', { type: 'resident_id', number: person.idNumber }));
     // a category nothing is matched by: never opened here
     events.push(await next({ type: 'DataCollected', data: { subjectId, category: 'health', purposeId: HM, fields: { conditions: ['高血压'] }, collectedAt: AT } }));
@@ -143,7 +148,11 @@ describe('DuplicateCandidatesProjection (PostgreSQL)', () => {
     const a = await register({ name: '吴敏', birthDate: '1993-03-03', phone: '13544445555' });
     const b = await register({ name: '郑敏', birthDate: '1994-04-04', phone: '13544445555' });
     const [x, y] = pairOf(a, b);
-    const dismissed = recordedEvent('DuplicatePairDismissed', { subjectIds: [x, y], dismissedBy: 'desk-1', dismissedAt: AT }, { streamId: duplicatePairStream(a, b), streamVersion: 1 });
+    const dismissed = recordedEvent(
+      'DuplicatePairDismissed',
+      { subjectIds: [x, y], dismissedBy: 'desk-1', dismissedAt: AT },
+      { streamId: duplicatePairStream(a, b), streamVersion: 1 },
+    );
     const { once, twice } = await applyTwice(database.pool, projection, [dismissed]);
     expect(twice).toEqual(once);
     expect(await pairsOf(a)).toEqual([]);
@@ -156,26 +165,36 @@ describe('DuplicateCandidatesProjection (PostgreSQL)', () => {
     const b = await register({ name: '冯刚', birthDate: '1960-06-06' });
     const c = await register({ name: '陈刚', birthDate: '1961-06-06', phone: '13455556666' });
     const [x, y] = pairOf(a, c);
-    await applyEvents(database.pool, projection, [recordedEvent('DuplicatePairDismissed', { subjectIds: [x, y], dismissedBy: 'desk-1', dismissedAt: AT }, { streamId: duplicatePairStream(a, c), streamVersion: 1 })]);
+    await applyEvents(database.pool, projection, [
+      recordedEvent('DuplicatePairDismissed', { subjectIds: [x, y], dismissedBy: 'desk-1', dismissedAt: AT }, { streamId: duplicatePairStream(a, c), streamVersion: 1 }),
+    ]);
     expect(await pairsOf(a)).toEqual([pair(a, b, ['name_birth_date'])]);
     await applyEvents(database.pool, projection, [
       await next({ type: 'SubjectErased', data: { subjectId: a, erasedCategories: ['identity', 'contact', 'health'], retained: [], whole: true, erasedAt: AT } }),
     ]);
     expect(await pairsOf(b)).toEqual([]);
     for (const table of ['duplicate_keys', 'duplicate_pairs', 'duplicate_dismissals']) {
-      expect((await database.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE $1 IN (${table === 'duplicate_keys' ? 'subject_id' : 'subject_a, subject_b'})`, [a])).rows[0].n).toBe(0);
+      expect(
+        (await database.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE $1 IN (${table === 'duplicate_keys' ? 'subject_id' : 'subject_a, subject_b'})`, [a])).rows[0].n,
+      ).toBe(0);
     }
     expect((await database.pool.query(`SELECT status, data FROM duplicate_subjects WHERE subject_id = $1`, [a])).rows[0]).toEqual({ status: 'ended', data: {} });
     await change(a, 'identity', { name: '冯刚', birthDate: '1960-06-06' });
     expect(await pairsOf(b)).toEqual([]);
   });
 
-  it('closes the pairs of a customer merged into another (SubjectMerged)', async () => {
+  it('closes the pairs of a customer merged into another (SubjectMerged, SubjectMergedInto)', async () => {
     const survivor = await register({ name: '何静', birthDate: '1988-08-08', phone: '13366667777' });
     const duplicate = await register({ name: '何静', birthDate: '1988-08-08', phone: '13366667777' });
     expect(await pairsOf(survivor)).toEqual([pair(survivor, duplicate, ['phone', 'name_birth_date'])]);
     const merged = recordedEvent(SUBJECT_MERGED, { subjectId: survivor, duplicateId: duplicate, mergedAt: AT }, { streamId: `subject-${survivor}`, streamVersion: 99 });
     await applyEvents(database.pool, projection, [merged]);
+    expect(await pairsOf(survivor)).toEqual([]);
+    // the duplicate's own stream closed (SubjectMergedInto) does the same, from the other side
+    const third = await register({ name: '何静', birthDate: '1988-08-08' });
+    expect(await pairsOf(third)).toEqual([pair(survivor, third, ['name_birth_date'])]);
+    const closed = recordedEvent(SUBJECT_MERGED_INTO, { subjectId: third, survivorId: survivor, mergedAt: AT }, { streamId: `subject-${third}`, streamVersion: 99 });
+    await applyEvents(database.pool, projection, [closed]);
     expect(await pairsOf(survivor)).toEqual([]);
   });
 

@@ -14,11 +14,15 @@ import { birthDateOf, matchKeys, matchScore, type MatchKey, type MatchReason, sh
 /** The categories a customer is matched by; the others are never opened here. */
 const MATCHED_CATEGORIES: ReadonlySet<string> = new Set(['identity', 'identity_document', 'contact']);
 /**
- * A merge (issue #15, item 3) ends the duplicate: its pairs close. The type is named here before the
- * merge exists, so the projection takes it the day it is appended (`data.duplicateId`, else
- * `data.subjectId`: the subject that ended).
+ * A merge (issue #15, item 3) ends the duplicate: its pairs close. The types are named here before
+ * the merge's events join the subject's union, so the projection takes them the day they are
+ * appended: `SubjectMerged` on the survivor names the `duplicateId`, `SubjectMergedInto` closes the
+ * duplicate's own stream (`subjectId`). The survivor's values taken from the duplicate arrive as
+ * data events of its own, which refresh its keys like any change.
  */
 export const SUBJECT_MERGED = 'SubjectMerged';
+export const SUBJECT_MERGED_INTO = 'SubjectMergedInto';
+const MERGE_TYPES: ReadonlySet<string> = new Set([SUBJECT_MERGED, SUBJECT_MERGED_INTO]);
 const SUBJECT_TYPES = ['SubjectRegistered', 'DataCollected', 'DataUpdated', 'DataCorrected', 'DataSupplemented', 'DataItemAdded', 'SubjectErased'] as const satisfies ReadonlyArray<
   SubjectEvent['type']
 >;
@@ -49,7 +53,7 @@ export class DuplicateCandidatesProjection implements Projection {
   readonly name = 'duplicate_candidates';
   readonly version = 1;
   readonly tables = ['duplicate_subjects', 'duplicate_keys', 'duplicate_pairs', 'duplicate_dismissals'];
-  readonly eventTypes: ReadonlySet<string> = new Set<string>([...SUBJECT_TYPES, 'DuplicatePairDismissed' satisfies DuplicatePairEvent['type'], SUBJECT_MERGED]);
+  readonly eventTypes: ReadonlySet<string> = new Set<string>([...SUBJECT_TYPES, 'DuplicatePairDismissed' satisfies DuplicatePairEvent['type'], ...MERGE_TYPES]);
   private readonly codec: SubjectEventCodec;
 
   constructor(private readonly vault: PiiVault) {
@@ -60,7 +64,7 @@ export class DuplicateCandidatesProjection implements Projection {
     // a batch's events in order; the subject changes in runs, so that a dismissal or a merge sees the pairs before it
     let run: RecordedEvent[] = [];
     for (const event of events) {
-      if (event.type === 'DuplicatePairDismissed' || event.type === SUBJECT_MERGED) {
+      if (event.type === 'DuplicatePairDismissed' || MERGE_TYPES.has(event.type)) {
         await this.applySubjectEvents(batch, run);
         run = [];
         if (event.type === 'DuplicatePairDismissed') await this.dismiss(batch, event as unknown as DuplicatePairEvent);
@@ -137,14 +141,14 @@ export class DuplicateCandidatesProjection implements Projection {
     if (reasons.size === 0) return;
     const found = [...reasons].map(([other, why]) => {
       const shown = shownReasons(why);
-      const [a, b] = subjectId < other ? [subjectId, other] : [other, subjectId];
-      return { a, b, reasons: shown, score: matchScore(shown) };
+      return { pair: subjectId < other ? [subjectId, other] : [other, subjectId], reasons: shown.join(','), score: matchScore(shown) };
     });
+    // arrays, not a JSON recordset: the planner then knows how few pairs there are and checks each by the dismissals' key
     await batch.client.query(
       `INSERT INTO ${pairs} (subject_a, subject_b, reasons, score)
-       SELECT p.a, p.b, ARRAY(SELECT jsonb_array_elements_text(p.reasons)), p.score FROM jsonb_to_recordset($1::jsonb) AS p(a text, b text, reasons jsonb, score integer)
+       SELECT p.a, p.b, string_to_array(p.r, ','), p.s FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS p(a, b, r, s)
         WHERE NOT EXISTS (SELECT FROM ${batch.table('duplicate_dismissals')} d WHERE d.subject_a = p.a AND d.subject_b = p.b)`,
-      [JSON.stringify(found)],
+      [found.map((row) => row.pair[0]), found.map((row) => row.pair[1]), found.map((row) => row.reasons), found.map((row) => row.score)],
     );
   }
 
@@ -194,7 +198,9 @@ export class DuplicateCandidatesProjection implements Projection {
     );
     const refs = rows.flatMap((row) => Object.keys(row.data).map((category) => ({ subjectId: row.subject_id, category })));
     if (refs.length > 0) await this.vault.prepareKeys(refs, false);
-    return new Map(await Promise.all(rows.map(async (row) => [row.subject_id, stateOf(row.subject_id, row.version, row.status, await this.open(row.subject_id, row.data))] as const)));
+    return new Map(
+      await Promise.all(rows.map(async (row) => [row.subject_id, stateOf(row.subject_id, row.version, row.status, await this.open(row.subject_id, row.data))] as const)),
+    );
   }
 
   private async save(batch: ProjectionBatch, state: SubjectProfileDocument): Promise<void> {
