@@ -236,7 +236,7 @@ function renderReport(results: readonly SizeResult[], changes: number, startLoad
       'right',
     ]),
     '',
-    "Rows read and written follow the changed customer's keys and matches, not the number of customers. A sequential scan appears only where the planner prefers one, on a table of a few hundred rows (the pairs and dismissals at the smallest size); the key table, the large one, is only ever read by index.",
+    "Rows read and written follow the changed customer's keys and matches, not the number of customers. A sequential scan appears only where the planner prefers one, on a table of a few hundred rows (the pairs or the dismissals at the smaller sizes); the key table, the large one, is only ever read by index.",
     '',
     environment,
     loadNote(startLoad),
