@@ -168,7 +168,9 @@ describe('duplicate candidates (GET /v1/duplicates)', () => {
     const dismissed = await call('POST', path, desk, undefined, await fresh());
     expect(dismissed.status).toBe(200);
     expect(dismissed.body).toMatchObject({ subjectIds: [ids.phone1, ids.phone2].sort(), version: 1 });
-    const { rows } = await api.database.pool.query(`SELECT type, data, metadata FROM ledger_events WHERE stream_id LIKE 'duplicate-pair-%' AND data->'subjectIds' ? $1`, [ids.phone1]);
+    const { rows } = await api.database.pool.query(`SELECT type, data, metadata FROM ledger_events WHERE stream_id LIKE 'duplicate-pair-%' AND data->'subjectIds' ? $1`, [
+      ids.phone1,
+    ]);
     expect(rows).toEqual([{ type: 'DuplicatePairDismissed', data: expect.objectContaining({ dismissedBy: 'desk-1' }), metadata: expect.objectContaining({ actor: 'desk-1' }) }]);
     const again = await call('POST', path, desk, undefined, await fresh());
     expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'duplicate-pair-dismissed' });

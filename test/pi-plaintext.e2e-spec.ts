@@ -257,9 +257,15 @@ describe('no plaintext PI in any table', () => {
     const complaints = await call('GET', `/v1/subjects/${id}/complaints`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(complaints.body.items[0].description).toBe(RECORDS.complaint);
     // a second file of the same person (traditional script, same birth date and email): a duplicate candidate, then dismissed (issue #15)
-    const twin = await call('POST', '/v1/subjects', staff, { ...sent, data: { identity: { ...identity, name: TWIN_NAME }, contact: { phone: '13900001111', email: contact.email } } });
+    const twin = await call('POST', '/v1/subjects', staff, {
+      ...sent,
+      data: { identity: { ...identity, name: TWIN_NAME }, contact: { phone: '13900001111', email: contact.email } },
+    });
     expect(twin.status).toBe(201);
-    const duplicates = await call('GET', `/v1/duplicates?subjectId=${id}`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': String(twin.body.position) });
+    const duplicates = await call('GET', `/v1/duplicates?subjectId=${id}`, staff, undefined, {
+      'x-processing-purpose': 'health-management',
+      'x-ledger-min-position': String(twin.body.position),
+    });
     expect(duplicates.body.items.map((item: { reasons: string[] }) => item.reasons)).toEqual([['email', 'name_variant_birth_date']]);
     expect((await call('POST', `/v1/duplicates/${id}/${twin.body.subjectId}/dismiss`, staff)).status).toBe(200);
 

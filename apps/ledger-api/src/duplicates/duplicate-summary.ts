@@ -29,7 +29,10 @@ export const REASON_CATEGORIES: Record<MatchReason, Category> = {
 };
 
 /** The masked values of the categories opened, and which categories they came from (for the access log). */
-export function maskedValues(data: Partial<Record<Category, Record<string, JsonValue>>>): { values: Omit<DuplicateSubjectSummary, 'subjectId' | 'customerNumber' | 'status' | 'assignment'>; shown: Category[] } {
+export function maskedValues(data: Partial<Record<Category, Record<string, JsonValue>>>): {
+  values: Omit<DuplicateSubjectSummary, 'subjectId' | 'customerNumber' | 'status' | 'assignment'>;
+  shown: Category[];
+} {
   const values: Omit<DuplicateSubjectSummary, 'subjectId' | 'customerNumber' | 'status' | 'assignment'> = {};
   const shown = new Set<Category>();
   const text = (value: JsonValue | undefined) => (typeof value === 'string' && value.trim() !== '' && value !== '[erased]' ? value : undefined);

@@ -121,14 +121,23 @@ export class DuplicatesService {
     const stream = duplicatePairStream(...subjectIds);
     if (!(await this.pairs.pair(...subjectIds)) && (await this.store.streamVersion(stream)) === 0) throw notFound();
     const now = this.clock().toISOString();
-    const result = await handleCommand(this.store, stream, PAIR_FOLD, ({ state }) => decideDuplicatePair({ type: 'DismissDuplicatePair', subjectIds, actor: context.actor.id, now }, state), {
-      prepare: withMetadata(context),
-    });
+    const result = await handleCommand(
+      this.store,
+      stream,
+      PAIR_FOLD,
+      ({ state }) => decideDuplicatePair({ type: 'DismissDuplicatePair', subjectIds, actor: context.actor.id, now }, state),
+      {
+        prepare: withMetadata(context),
+      },
+    );
     return { subjectIds, version: result.version, position: result.position };
   }
 
   /** The pair with both customers summarised, or nothing when either cannot be shown (no basis, or a reason's category not readable). */
-  private async item(row: DuplicatePairRow, summary: (subjectId: string) => Promise<Shown | undefined>): Promise<{ pair: DuplicatePairItem; read: Array<[string, Category[]]> } | undefined> {
+  private async item(
+    row: DuplicatePairRow,
+    summary: (subjectId: string) => Promise<Shown | undefined>,
+  ): Promise<{ pair: DuplicatePairItem; read: Array<[string, Category[]]> } | undefined> {
     const needed = [...new Set(row.reasons.map((reason) => REASON_CATEGORIES[reason]))];
     const [a, b] = await Promise.all(row.subjectIds.map(summary));
     if (!a || !b || !needed.every((category) => a.visible.includes(category) && b.visible.includes(category))) return undefined;
@@ -152,7 +161,12 @@ export class DuplicatesService {
       if (error instanceof DomainError) return undefined;
       throw error;
     }
-    const { values, shown } = maskedValues(await this.profiles.open(profile, SUMMARY_CATEGORIES.filter((category) => visible.includes(category))));
+    const { values, shown } = maskedValues(
+      await this.profiles.open(
+        profile,
+        SUMMARY_CATEGORIES.filter((category) => visible.includes(category)),
+      ),
+    );
     return { visible, shown, summary: { subjectId, customerNumber: null, status: profile.status, assignment: profile.assignment, ...values } };
   }
 }
