@@ -57,6 +57,14 @@ describe('no personal data in clear in the database files', () => {
     expect(byName.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([id]);
     const byPhone = await call('GET', `/v1/subjects?phone=${canaries.phone}`, staff, undefined, headers);
     expect(byPhone.body.items.map((item: { subjectId: string }) => item.subjectId)).toEqual([id]);
+    // a second file of the canary (the same email): the duplicate candidates keep its values sealed and its keys blind (issue #15)
+    const twin = await call('POST', '/v1/subjects', staff, {
+      ...body,
+      data: { identity: { name: canaries.latinName, birthDate: '1990-03-07' }, contact: { email: canaries.email } },
+    });
+    expect(twin.status).toBe(201);
+    const duplicates = await call('GET', `/v1/duplicates?subjectId=${id}`, staff, undefined, { ...headers, 'x-ledger-min-position': String(twin.body.position) });
+    expect(duplicates.body.items.map((item: { reasons: string[] }) => item.reasons)).toEqual([['email', 'name_birth_date']]);
 
     const owner = await api.database.ownerClient();
     const directory = await dataDirectory(owner);

@@ -76,6 +76,9 @@ const RECORDS = {
   surveyComment: '希望增加夜间门诊',
 };
 
+/** ZHANG's name as a second file of the same person spells it (traditional script, full-width space). */
+const TWIN_NAME = '張\u3000偉';
+
 describe('no plaintext PI in any table', () => {
   let api: TestApi;
   beforeAll(async () => (api = await startTestApi({ logLevel: 'debug' })));
@@ -103,6 +106,7 @@ describe('no plaintext PI in any table', () => {
     health.lifestyle.exercise,
     '高血压',
     '张小红',
+    TWIN_NAME,
     ...Object.values(RECORDS),
   ];
 
@@ -252,6 +256,18 @@ describe('no plaintext PI in any table', () => {
     expect(timeline.body.items.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['checkup', 'complaint', 'follow_up', 'order', 'service', 'survey']);
     const complaints = await call('GET', `/v1/subjects/${id}/complaints`, staff, undefined, { 'x-processing-purpose': 'health-management', 'x-ledger-min-position': lastWrite });
     expect(complaints.body.items[0].description).toBe(RECORDS.complaint);
+    // a second file of the same person (traditional script, same birth date and email): a duplicate candidate, then dismissed (issue #15)
+    const twin = await call('POST', '/v1/subjects', staff, {
+      ...sent,
+      data: { identity: { ...identity, name: TWIN_NAME }, contact: { phone: '13900001111', email: contact.email } },
+    });
+    expect(twin.status).toBe(201);
+    const duplicates = await call('GET', `/v1/duplicates?subjectId=${id}`, staff, undefined, {
+      'x-processing-purpose': 'health-management',
+      'x-ledger-min-position': String(twin.body.position),
+    });
+    expect(duplicates.body.items.map((item: { reasons: string[] }) => item.reasons)).toEqual([['email', 'name_variant_birth_date']]);
+    expect((await call('POST', `/v1/duplicates/${id}/${twin.body.subjectId}/dismiss`, staff)).status).toBe(200);
 
     const owner = await api.database.ownerClient();
     // the profile read model too keeps its values sealed (issue #18): no table holds PI in clear
@@ -272,6 +288,10 @@ describe('no plaintext PI in any table', () => {
         // the reports' coarse facts: codes and flags opened from the sealed check-up and order, never their names
         'report_checkup_results__g1',
         'report_order_items__g1',
+        'duplicate_subjects__g1',
+        'duplicate_keys__g1',
+        'duplicate_pairs__g1',
+        'duplicate_dismissals__g1',
       ]),
     );
     // the scan finds what is in clear: the purpose every event names

@@ -35,6 +35,7 @@ import { MessagesModule } from './messages/messages.module';
 import { SurveysModule } from './surveys/surveys.module';
 import { ImportsModule } from './imports/imports.module';
 import { ReportsModule } from './reports/reports.module';
+import { DuplicatesModule } from './duplicates/duplicates.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -78,6 +79,7 @@ export class LedgerApiModule {
         SurveysModule,
         ImportsModule,
         ReportsModule,
+        DuplicatesModule,
       ],
     };
   }

@@ -23,6 +23,7 @@ import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/es
 import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.events';
 import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
 import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
+import type { DuplicatePairEvent } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -351,6 +352,7 @@ export const LEDGER_EVENT_PI: {
       | MessageEvent['type']
       | SurveyResponseEvent['type']
       | SurveyPublished['type']
+      | DuplicatePairEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -439,6 +441,7 @@ export const LEDGER_EVENT_PI: {
   SurveyDispatched: { declared: SURVEY_RESPONSE_PI.SurveyDispatched },
   SurveyAnswered: { declared: SURVEY_RESPONSE_PI.SurveyAnswered },
   SurveyPublished: { none: 'a questionnaire: the centre’s own title and questions, a staff account' },
+  DuplicatePairDismissed: { none: 'two subject ids found not to be one person, a staff account, a time' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
 };
 

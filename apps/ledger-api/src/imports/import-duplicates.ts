@@ -6,7 +6,7 @@ import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { normaliseEmail, normalisePhone } from '@pi-ledger/pii-vault/normalise';
 import { openProfileData } from '@pi-ledger/read-models/projections/subject-profile/profile-sealing';
 import { NAME_PREFIX_MAX, nameSearchKey, namePrefixQuery } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
-import { residentIdBirthDate, residentIdProblem } from '@pi-ledger/ledger-domain/validation/resident-id';
+import { birthDateOf, matchKeys } from '@pi-ledger/read-models/projections/duplicates/match-keys';
 import { MatchReason, RowMatch } from './import-jobs.store';
 
 /** What a row is matched by: the values, kept in memory only while the row is handled. */
@@ -28,13 +28,12 @@ export interface RowKey {
 export function rowIdentity(data: Record<string, Record<string, unknown>>): RowIdentity {
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
   const idNumber = text(data.identity_document?.number)?.toUpperCase();
-  const documentBirth = idNumber && (data.identity_document?.type ?? 'resident_id') === 'resident_id' && !residentIdProblem(idNumber) ? residentIdBirthDate(idNumber) : undefined;
   return {
     idNumber,
     phone: text(data.contact?.phone),
     email: text(data.contact?.email),
     name: text(data.identity?.name),
-    birthDate: text(data.identity?.birthDate) ?? documentBirth,
+    birthDate: birthDateOf(text(data.identity?.birthDate), idNumber, data.identity_document?.type ?? 'resident_id'),
   };
 }
 
@@ -53,20 +52,10 @@ export class ImportDuplicates {
   ) {}
 
   keys(identity: RowIdentity): RowKey[] {
-    const keys: RowKey[] = [];
-    const add = (reason: MatchReason, index: () => string | undefined) => {
-      try {
-        const value = index();
-        if (value) keys.push({ reason, key: `${reason}:${value}` });
-      } catch {
-        // a value the blind index cannot take (empty once normalised) matches nothing
-      }
-    };
-    if (identity.idNumber) add('id_number', () => this.vault.blindIndex('id_number', identity.idNumber!));
-    if (identity.phone && normalisePhone(identity.phone)) add('phone', () => this.vault.blindIndex('phone', identity.phone!));
-    if (identity.email) add('email', () => this.vault.blindIndex('email', normaliseEmail(identity.email!)));
-    if (identity.name && identity.birthDate) add('name_birth_date', () => this.vault.blindIndex('name_prefix', `${nameSearchKey(identity.name!)}\u0000${identity.birthDate}`));
-    return keys;
+    const { idNumber, phone, email, name, birthDate } = identity;
+    const values = { idNumbers: idNumber ? [idNumber] : [], phones: phone ? [phone] : [], emails: email ? [email] : [], name, birthDate };
+    // the ledger-wide rules (match-keys.ts), less the name variants, which an import does not match by
+    return matchKeys(this.vault, values, { variants: false }).map(({ reason, key }) => ({ reason: reason as MatchReason, key: `${reason}:${key}` }));
   }
 
   /** Active customers this row matches, best first (most reasons); `except`: the row's own subject on a re-run. */

@@ -57,6 +57,10 @@ export const DERIVED_TABLES: readonly string[] = [
   'survey_responses',
   'report_checkup_results',
   'report_order_items',
+  'duplicate_subjects',
+  'duplicate_keys',
+  'duplicate_pairs',
+  'duplicate_dismissals',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

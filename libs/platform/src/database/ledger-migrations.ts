@@ -27,6 +27,7 @@ import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-f
 import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 import { ReportFacts1763900200000 } from './migrations/1763900200000-report-facts';
+import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -58,5 +59,6 @@ export const LEDGER_MIGRATIONS = [
   FollowUpPlans1763900100000,
   CustomerFile1763900110000,
   ImportJobs1763900130000,
+  DuplicateCandidates1763900140000,
   ReportFacts1763900200000,
 ];

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { decodeCursor, encodeCursor } from '../keyset-cursor';
+import type { PersonalDataAccessed } from './personal-data-accessed.event';
 
 export interface AccessRecord {
   accessId: string;
@@ -11,8 +12,8 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via:
-    'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys';
+  /** The event's own list (personal-data-accessed.event.ts), not a copy to keep in step. */
+  via: PersonalDataAccessed['data']['via'];
   accessedAt: string;
   position: number;
   /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */

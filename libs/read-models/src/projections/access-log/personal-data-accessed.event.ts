@@ -29,7 +29,8 @@ export interface PersonalDataAccessed {
       | 'timeline'
       | 'complaints'
       | 'messages'
-      | 'surveys';
+      | 'surveys'
+      | 'duplicates';
     /** Why values were revealed in a compliance audit (a code of a closed list, never free text). */
     revealReason?: string;
     /** The break-glass reason code, when the read reached a customer outside the reader's assignment (never the note). */
