@@ -23,6 +23,7 @@ import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/es
 import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.events';
 import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
 import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
+import type { ExportEvent } from '@pi-ledger/ledger-domain/exports/export-produced';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -333,6 +334,7 @@ export const LEDGER_EVENT_PI: {
       | RegistryEvent['type']
       | LegalHoldEvent['type']
       | LookupAlertEvent['type']
+      | ExportEvent['type']
       | AccessMatrixEvent['type']
       | DepartmentEvent['type']
       | AssessmentEvent['type']
@@ -397,6 +399,9 @@ export const LEDGER_EVENT_PI: {
   LegalHoldReleased: HOLDS,
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
+  ExportProduced: {
+    none: 'a bulk export: a staff account, a purpose, category and condition names, non-personal filter values (status, classification, assignment), a row count and a digest',
+  },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
   DepartmentCreated: DEPARTMENTS,
   DepartmentRenamed: DEPARTMENTS,

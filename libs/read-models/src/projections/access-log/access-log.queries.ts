@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { decodeCursor, encodeCursor } from '../keyset-cursor';
+import type { PersonalDataAccessed } from './personal-data-accessed.event';
 
 export interface AccessRecord {
   accessId: string;
@@ -11,12 +12,13 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via:
-    'profile' | 'search' | 'export' | 'history' | 'breach-response' | 'checkups' | 'service-records' | 'follow-ups' | 'orders' | 'timeline' | 'complaints' | 'messages' | 'surveys';
+  via: PersonalDataAccessed['data']['via'];
   accessedAt: string;
   position: number;
   /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */
   breakGlass: string | null;
+  /** The bulk export whose file held the customer's row (only then present). */
+  exportId?: string;
 }
 
 export interface AccessLogFilter {
@@ -27,6 +29,8 @@ export interface AccessLogFilter {
   to?: Date;
   /** Only break-glass reads. */
   breakGlass?: boolean;
+  /** Only the rows of this bulk export's file. */
+  exportId?: string;
   limit: number;
   cursor?: string;
 }
@@ -53,13 +57,14 @@ export class AccessLogQueries {
     if (filter.from) add((p) => `accessed_at >= ${p(filter.from)}`);
     if (filter.to) add((p) => `accessed_at < ${p(filter.to)}`);
     if (filter.breakGlass) add(() => `break_glass IS NOT NULL`);
+    if (filter.exportId) add((p) => `export_id = ${p(filter.exportId)}`);
     if (filter.cursor) {
       const key = decodeCursor(filter.cursor, 2);
       if (!key || Number.isNaN(Date.parse(key[0]))) throw new InvalidCursorError();
       add((p) => `(accessed_at, access_id) < (${p(key[0])}::timestamptz, ${p(key[1])})`);
     }
     const { rows } = await this.pool.query(
-      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position, break_glass
+      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position, break_glass, export_id
          FROM access_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY accessed_at DESC, access_id DESC LIMIT $${params.push(filter.limit + 1)}`,
       params,
@@ -76,6 +81,7 @@ export class AccessLogQueries {
       accessedAt: (row.accessed_at as Date).toISOString(),
       position: Number(row.position),
       breakGlass: row.break_glass,
+      ...(row.export_id ? { exportId: row.export_id as string } : {}),
     }));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.accessedAt, last.accessId]) : null };
