@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { parse } from 'csv-parse/sync';
 import * as ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { TokenService } from '../libs/access-control/src/token.service';
+import { loadConfig } from '../libs/platform/src/config/ledger-config';
+import { LedgerCliModule } from '../apps/ledger-cli/src/ledger-cli.module';
+import { runCli } from './support/cli-run';
 import { customerRecordsHarness } from './support/customer-records';
 import { registration } from './support/realistic-subject';
 import { residentId } from './support/resident-id';
@@ -343,5 +350,52 @@ describe('bulk export over HTTP', () => {
       expect(logs).not.toContain(customer.phone.slice(3));
       expect(logs).not.toContain(customer.idNumber);
     }
+  });
+
+  describe('ledger export customers', () => {
+    let dir: string;
+    beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'pi-ledger-export-'))));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const cli = (...args: string[]) => {
+      const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: api.database.url, dataDir: api.dataDir, exportMaxRows: MAX_ROWS };
+      return runCli(LedgerCliModule.forRoot(config, pino({ level: 'silent' })), ['export', 'customers', ...args]);
+    };
+
+    it('writes the same export to a file (0600), access-logged and recorded under the CLI’s actor', async () => {
+      const out = join(dir, 'gold.xlsx');
+      const run = await cli('--purpose', HM, '--format', 'xlsx', '--out', out, '--filter', '{"tier":"gold"}', '--columns', 'identity.name,contact.phones', '--actor', 'ops-export');
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBeUndefined();
+      const printed = JSON.parse(run.stdout);
+      const bytes = readFileSync(out);
+      expect(printed).toEqual({
+        exportId: expect.any(String),
+        file: out,
+        rowCount: 5,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytes: bytes.length,
+        complete: true,
+      });
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+      expect(workbook.creator).toBe('ops-export');
+      expect(workbook.worksheets[0].rowCount).toBe(1 + 5 + 1);
+      const records = await accessOf(`exportId=${printed.exportId}`);
+      expect(records.map((record) => record.subjectId).sort()).toEqual(['A', 'B', 'C', 'E', 'G'].map((key) => customers[key].subjectId).sort());
+      expect(records.every((record) => record.actor === 'ops-export' && record.via === 'bulk-export')).toBe(true);
+      const listed = await call('GET', `/v1/exports?actor=ops-export`, compliance);
+      expect(listed.body.items).toEqual([expect.objectContaining({ exportId: printed.exportId, format: 'xlsx', rowCount: 5 })]);
+    });
+
+    it('refuses a bad filter naming the field, writing no file and nothing to the ledger', async () => {
+      const before = await eventCount();
+      const out = join(dir, 'bad.csv');
+      const run = await cli('--purpose', HM, '--format', 'csv', '--out', out, '--filter', '{"tier":"bronze"}');
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain('filter.tier');
+      expect(() => statSync(out)).toThrow();
+      expect(await eventCount()).toBe(before);
+    });
   });
 });

@@ -10,11 +10,17 @@ registerProblemCodes({
   'export-too-large': { status: 422, title: 'Export too large' },
 });
 
-/** Bulk export of customers as CSV or XLSX (issue #15), traced in the access log and the ledger. */
+/** Bulk exports without their HTTP edge: what the CLI runs in process (export-runtime.ts). */
 @Module({
   imports: [RegistryModule, AccessMatrixModule, SubjectsModule],
-  controllers: [ExportsHttpController],
   providers: [ExportsService],
   exports: [ExportsService],
+})
+export class ExportsCoreModule {}
+
+/** Bulk export of customers as CSV or XLSX (issue #15), traced in the access log and the ledger. */
+@Module({
+  imports: [ExportsCoreModule],
+  controllers: [ExportsHttpController],
 })
 export class ExportsModule {}

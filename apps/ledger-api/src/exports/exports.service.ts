@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
@@ -9,6 +11,7 @@ import { handleCommand, loadStreamHead, StreamFold } from '@pi-ledger/event-stor
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { LEDGER_CONFIG, LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
+import { flatten } from '@pi-ledger/platform/http/validation.pipe';
 import { DomainError, InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { CATEGORY_NAMES, Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
@@ -64,12 +67,16 @@ export interface ExportPlan {
   maxRows: number;
 }
 
-/** The file of a started export: its bytes, and its name. */
+export type ExportOutcome = Pick<ExportProduced['data'], 'rowCount' | 'sha256' | 'bytes' | 'complete'>;
+
+/** The file of a started export: its bytes, its name, and what was recorded once it ended. */
 export interface ExportFile {
   exportId: string;
   fileName: string;
   contentType: string;
   body: Readable;
+  /** Settles once the export is recorded in the ledger (rejects when it could not be). */
+  recorded: Promise<ExportOutcome>;
 }
 
 const FOLD: StreamFold<null, ExportEvent> = { initialState: () => null, evolve: () => null };
@@ -98,6 +105,14 @@ export class ExportsService {
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** An export request as the CLI's options give it, checked as the HTTP edge checks a body (400 naming each field). */
+  validate(fields: Record<string, unknown>): ExportRequestDto {
+    const request = plainToInstance(ExportRequestDto, fields);
+    const problems = flatten(validateSync(request, { whitelist: true, forbidNonWhitelisted: true }));
+    if (problems.length > 0) throw new InvalidInput(problems);
+    return request;
+  }
 
   /** Everything that can refuse the export, checked before anything is read or written. */
   async plan(request: ExportRequestDto, context: RequestContext): Promise<ExportPlan> {
@@ -139,9 +154,19 @@ export class ExportsService {
   start(plan: ExportPlan, context: RequestContext): ExportFile {
     const hash = createHash('sha256');
     const progress = { rows: 0, bytes: 0, recorded: false };
-    const record = (complete: boolean) => {
+    let settle!: { resolve: (outcome: ExportOutcome) => void; reject: (error: unknown) => void };
+    const recorded = new Promise<ExportOutcome>((resolve, reject) => (settle = { resolve, reject }));
+    recorded.catch(() => undefined);
+    const record = async (complete: boolean) => {
       progress.recorded = true;
-      return this.record(plan, context, { rowCount: progress.rows, sha256: hash.digest('hex'), bytes: progress.bytes, complete });
+      const outcome = { rowCount: progress.rows, sha256: hash.digest('hex'), bytes: progress.bytes, complete };
+      try {
+        await this.record(plan, context, outcome);
+      } catch (error) {
+        settle.reject(error);
+        throw error;
+      }
+      settle.resolve(outcome);
     };
     const body = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -166,6 +191,7 @@ export class ExportsService {
       fileName: `customers-${plan.exportId}.${extension}`,
       contentType: plan.format === 'csv' ? `text/csv; charset=${plan.encoding}` : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       body,
+      recorded,
     };
   }
 
@@ -224,7 +250,7 @@ export class ExportsService {
     return rows;
   }
 
-  private async record(plan: ExportPlan, context: RequestContext, outcome: Pick<ExportProduced['data'], 'rowCount' | 'sha256' | 'bytes' | 'complete'>): Promise<void> {
+  private async record(plan: ExportPlan, context: RequestContext, outcome: ExportOutcome): Promise<void> {
     const produced: ExportProduced['data'] = {
       exportId: plan.exportId,
       actor: context.actor.id,
