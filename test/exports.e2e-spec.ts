@@ -398,4 +398,21 @@ describe('bulk export over HTTP', () => {
       expect(await eventCount()).toBe(before);
     });
   });
+
+  it('pages through past exports, newest first; a bad cursor is 400 naming it', async () => {
+    const first = await call('GET', '/v1/exports?limit=4', compliance);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(4);
+    expect(first.body.items[0]).toMatchObject({ actor: 'ops-export', format: 'xlsx' });
+    const second = await call('GET', `/v1/exports?limit=4&cursor=${first.body.nextCursor}`, compliance);
+    expect(second.body.items).toHaveLength(2);
+    expect(second.body.nextCursor).toBeNull();
+    const all = [...first.body.items, ...second.body.items] as Array<{ exportId: string; exportedAt: string }>;
+    // made in this spec: the CSV, the health manager's XLSX, the revealed one, customer service's, the GB18030 one, the CLI's
+    expect(new Set(all.map((item) => item.exportId)).size).toBe(6);
+    expect(all.at(-1)!.exportId).toBe(csvExportId);
+    const bad = await call('GET', '/v1/exports?cursor=bm90LWEtY3Vyc29y', compliance);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
+  });
 });

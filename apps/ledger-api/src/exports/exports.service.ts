@@ -221,12 +221,16 @@ export class ExportsService {
   /** The rows of a page of matches: each customer the purpose and the caller's roles let the export show, masked unless revealed. */
   private async rows(plan: ExportPlan, page: readonly SealedProfile[]): Promise<Array<{ cells: string[]; read: AccessRead }>> {
     const numbers = await this.numbers.numbersOf(page.map((profile) => profile.subjectId));
-    const rows: Array<{ cells: string[]; read: AccessRead }> = [];
-    for (const profile of page) {
+    const decided = page.map((profile) => {
       const visible = foundCategories(plan.registry, plan.purpose.id, { ...profile, categories: heldCategories(profile) }, plan.searchedBy, plan.permitted);
-      const shown = visible?.filter((category) => plan.categories.includes(category)) ?? [];
-      if (shown.length === 0) continue;
-      const opened = await this.profiles.open(profile, shown);
+      return { profile, shown: visible?.filter((category) => plan.categories.includes(category)) ?? [] };
+    });
+    const found = decided.filter(({ shown }) => shown.length > 0);
+    // a page's values are opened together (their data keys fetched at once), as the search opens its page
+    const openedAll = await Promise.all(found.map(({ profile, shown }) => this.profiles.open(profile, shown)));
+    const rows: Array<{ cells: string[]; read: AccessRead }> = [];
+    for (const [index, { profile, shown }] of found.entries()) {
+      const opened = openedAll[index];
       const data = Object.fromEntries(shown.map((category) => [category, opened[category] ?? {}]));
       const masked = maskProfile({ data }, plan.reveal).data;
       const fixed: Record<string, unknown> = {
@@ -279,7 +283,8 @@ export class ExportsService {
     const items: Array<ExportProduced['data']> = [];
     let last: number | undefined;
     let more = false;
-    while (items.length < limit && (before === undefined || before > 1)) {
+    // one match past the page tells whether there is a next one
+    while (!more && (before === undefined || before > 1)) {
       const events = await this.store.readStream<ExportEvent>(EXPORTS_STREAM, {
         direction: 'backwards',
         maxCount: PAGE,
