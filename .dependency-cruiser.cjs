@@ -45,8 +45,8 @@ module.exports = {
       severity: 'error',
       comment: 'Each app is deployed on its own; what two apps share belongs in a lib.',
       from: { path: '^apps/([^/]+)/' },
-      // but for the CLI's in-process import (`ledger import customers`), which must run the API's own registration, not a copy
-      to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/ledger-api/src/imports/import-runtime\\.ts$'] },
+      // but for the CLI's in-process import and export (`ledger import customers`, `ledger export customers`), which must run the API's own registration and export, not copies
+      to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/ledger-api/src/imports/import-runtime\\.ts$', '^apps/ledger-api/src/exports/export-runtime\\.ts$'] },
     },
     {
       name: 'production-not-to-tests',

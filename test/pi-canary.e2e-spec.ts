@@ -100,6 +100,14 @@ describe('PI canaries: none outside the vault’s sealing and the read models', 
     });
     await ok(staff, 'PATCH', `/v1/subjects/${subjectId}/data/customer_profile`, { set: { tier: 'gold', tags: [C.tag], remarks: C.remarks }, reason: 'update', purposeId: HM });
     await ok(staff, 'PUT', `/v1/subjects/${subjectId}/lifecycle`, { stage: 'dormant', purposeId: HM });
+    // a bulk export filtered by PI (issue #15): the file holds the values, the ledger only the conditions' names
+    const exported = await api.request('/v1/exports', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json', 'x-ledger-min-position': String(await api.logHead()) },
+      body: JSON.stringify({ purposeId: HM, filter: { tag: C.tag, phone: PHONE }, format: 'csv', reveal: ['contact'] }),
+    });
+    expect(exported.status).toBe(200);
+    expect(await exported.text()).toContain(C.tag);
     const research = await ok(staff, 'POST', `/v1/subjects/${subjectId}/consents`, {
       purposeId: 'research',
       categories: ['health'],

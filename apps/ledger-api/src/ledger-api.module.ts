@@ -36,6 +36,7 @@ import { SurveysModule } from './surveys/surveys.module';
 import { ImportsModule } from './imports/imports.module';
 import { ReportsModule } from './reports/reports.module';
 import { DuplicatesModule } from './duplicates/duplicates.module';
+import { ExportsModule } from './exports/exports.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -80,6 +81,7 @@ export class LedgerApiModule {
         ImportsModule,
         ReportsModule,
         DuplicatesModule,
+        ExportsModule,
       ],
     };
   }

@@ -30,6 +30,7 @@ import { ComplianceCommand } from './compliance/compliance.command';
 import { ComplianceReportCommand } from './compliance/compliance-report.command';
 import { complianceReportProvider } from '@pi-ledger/audit/compliance-report/compliance-report.provider';
 import { IMPORT_COMMANDS } from './imports/import.commands';
+import { EXPORT_COMMANDS } from './exports/export.commands';
 
 @Module({})
 export class LedgerCliModule {
@@ -66,6 +67,7 @@ export class LedgerCliModule {
         ComplianceReportCommand,
         complianceReportProvider,
         ...IMPORT_COMMANDS,
+        ...EXPORT_COMMANDS,
       ],
     };
   }

@@ -24,6 +24,7 @@ import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.eve
 import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
 import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
 import type { DuplicatePairEvent } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
+import type { ExportEvent } from '@pi-ledger/ledger-domain/exports/export-produced';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -334,6 +335,7 @@ export const LEDGER_EVENT_PI: {
       | RegistryEvent['type']
       | LegalHoldEvent['type']
       | LookupAlertEvent['type']
+      | ExportEvent['type']
       | AccessMatrixEvent['type']
       | DepartmentEvent['type']
       | AssessmentEvent['type']
@@ -402,6 +404,9 @@ export const LEDGER_EVENT_PI: {
   LegalHoldReleased: HOLDS,
   PersonalDataAccessed: { none: 'who read which categories of whom, when and why: names, never values' },
   BulkLookupSuspected: { none: 'a staff account, its roles, a count and an hour: nothing it looked up' },
+  ExportProduced: {
+    none: 'a bulk export: a staff account, a purpose, category and condition names, non-personal filter values (status, classification, assignment), a row count and a digest',
+  },
   EvidenceExported: { none: 'an audit evidence export: ids, positions, digests' },
   ReportRun: { none: 'a report run: the report, its period, dimensions and filter values (department, type, tier, region), a staff account' },
   DepartmentCreated: DEPARTMENTS,

@@ -36,6 +36,7 @@ export class AccessLogHttpController {
         from: query.from === undefined ? undefined : instantParam(query.from, 'query.from'),
         to: query.to === undefined ? undefined : instantParam(query.to, 'query.to'),
         breakGlass: query.breakGlass === 'true',
+        exportId: query.exportId?.toLowerCase(),
         limit: query.limit ?? ACCESS_LOG_DEFAULT_LIMIT,
         cursor: query.cursor,
       });

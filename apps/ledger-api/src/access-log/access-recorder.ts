@@ -21,6 +21,8 @@ export interface AccessRead {
   revealReason?: string;
   /** The break-glass reason when the read reached a customer outside the reader's assignment. */
   breakGlass?: string;
+  /** The bulk export whose file holds this customer's row. */
+  exportId?: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export class AccessRecorder {
           via: read.via,
           ...(read.revealReason ? { revealReason: read.revealReason } : {}),
           ...(read.breakGlass ? { breakGlass: read.breakGlass } : {}),
+          ...(read.exportId ? { exportId: read.exportId } : {}),
         };
         const basis = purpose
           ? { id: purpose.id, legalBasis: purpose.legalBasis }

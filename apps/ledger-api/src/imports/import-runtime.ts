@@ -1,16 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import { LedgerConfig } from '@pi-ledger/platform/config/ledger-config';
-import { PlatformModule } from '@pi-ledger/platform/platform.module';
 import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
-import { EventStoreModule } from '@pi-ledger/event-store/event-store.module';
-import { PiiVaultModule } from '@pi-ledger/pii-vault/pii-vault.module';
-import { AccessControlModule } from '@pi-ledger/access-control/access-control.module';
-import { AuditModule } from '@pi-ledger/audit/audit.module';
-import { ReadModelsModule } from '@pi-ledger/read-models/read-models.module';
-import { ledgerProjectionsProvider } from '@pi-ledger/audit/ledger-projections.provider';
-import { ApplicationModule } from '../application/application.module';
+import { inProcessRuntime } from '../application/in-process-runtime';
 import { ImportsCoreModule } from './imports.module';
 
 /**
@@ -23,21 +15,7 @@ import { ImportsCoreModule } from './imports.module';
 @Module({})
 export class ImportRuntimeModule {
   static forRoot(config: LedgerConfig, logger: Logger, clock: LedgerClock = systemClock): DynamicModule {
-    return {
-      module: ImportRuntimeModule,
-      imports: [
-        PlatformModule.forRoot(config, logger, { migrateOnStart: false, applicationName: 'pi-ledger-import' }, clock),
-        EventStoreModule,
-        PiiVaultModule,
-        AccessControlModule,
-        AuditModule,
-        ReadModelsModule.forRoot({ projections: [ledgerProjectionsProvider], run: false }),
-        CqrsModule.forRoot(),
-        ApplicationModule,
-        ImportsCoreModule,
-      ],
-      exports: [ImportsCoreModule],
-    };
+    return inProcessRuntime(ImportRuntimeModule, ImportsCoreModule, { config, logger, clock, applicationName: 'pi-ledger-import' });
   }
 }
 

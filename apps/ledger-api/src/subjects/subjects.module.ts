@@ -22,6 +22,7 @@ import { ReadSubjectHandler } from './read-subject/read-subject.query';
 import { ReadSubjectHttpController } from './read-subject/read-subject.http.controller';
 import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
 import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
+import { SearchCriteria } from './search-subjects/search-criteria';
 import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
 import type { AssignmentErrorCode } from '@pi-ledger/ledger-domain/assignment/assignment.errors';
 import { DepartmentsModule } from '../departments/departments.module';
@@ -100,11 +101,12 @@ registerProblemCodes({
     DiscloseHandler,
     ReadSubjectHandler,
     SearchSubjectsHandler,
+    SearchCriteria,
     AssignSubjectHandler,
     ChangeLifecycleStageHandler,
     CustomerNumbersService,
     CustomerNumberQueries,
   ],
-  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries, CustomerNumbersService],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries, CustomerNumbersService, SearchCriteria],
 })
 export class SubjectsModule {}

@@ -131,6 +131,13 @@ class LedgerEnvironment {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
+  LEDGER_EXPORT_MAX_ROWS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   @Max(600)
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS?: number;
 
@@ -208,6 +215,7 @@ const EXPECTED: Record<keyof LedgerEnvironment, string> = {
   LEDGER_HOLIDAYS: 'a comma-separated list of dates, e.g. 2026-10-01,2026-10-02',
   LEDGER_LOOKUP_LIMIT_PER_MINUTE: 'an integer from 0 (no limit) to 10000',
   LEDGER_LOOKUP_ALERT_PER_HOUR: 'an integer from 0 (no alerts) to 1000000',
+  LEDGER_EXPORT_MAX_ROWS: 'an integer from 1 to 1000000',
   LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS: 'an integer from 1 to 600',
   LEDGER_REVOCATION_REFRESH_MS: 'an integer from 50 to 1000',
   LEDGER_AUTH_RATE_LIMIT_PER_IP: 'an integer from 0 (no limit) to 100000',
@@ -252,6 +260,8 @@ export interface LedgerConfig {
   readonly lookupLimitPerMinute: number;
   /** Customers' records shown to one actor (access records) within a clock hour past which a bulk-look-up alert is recorded; 0 = none. */
   readonly lookupAlertPerHour: number;
+  /** The most customers one bulk export (POST /v1/exports) may match; more is refused (422 export-too-large). */
+  readonly exportMaxRows: number;
   /** A request (headers and body) not fully received within this many seconds is cut off with 408. */
   readonly httpRequestTimeoutSeconds: number;
   /** How often each process re-reads revocations besides LISTEN (the bound on a missed notification). */
@@ -312,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     holidays: parsed.LEDGER_HOLIDAYS ? parsed.LEDGER_HOLIDAYS.split(',') : [],
     lookupLimitPerMinute: parsed.LEDGER_LOOKUP_LIMIT_PER_MINUTE ?? 60,
     lookupAlertPerHour: parsed.LEDGER_LOOKUP_ALERT_PER_HOUR ?? 200,
+    exportMaxRows: parsed.LEDGER_EXPORT_MAX_ROWS ?? 10_000,
     httpRequestTimeoutSeconds: parsed.LEDGER_HTTP_REQUEST_TIMEOUT_SECONDS ?? 15,
     revocationRefreshMs: parsed.LEDGER_REVOCATION_REFRESH_MS ?? 1000,
     authRateLimit: {

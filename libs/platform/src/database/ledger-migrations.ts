@@ -28,6 +28,7 @@ import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox
 import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 import { ReportFacts1763900200000 } from './migrations/1763900200000-report-facts';
 import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
+import { AccessLogExport1763900170000 } from './migrations/1763900170000-access-log-export';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -60,5 +61,6 @@ export const LEDGER_MIGRATIONS = [
   CustomerFile1763900110000,
   ImportJobs1763900130000,
   DuplicateCandidates1763900140000,
+  AccessLogExport1763900170000,
   ReportFacts1763900200000,
 ];

@@ -7,8 +7,8 @@ import { LIFECYCLE_STAGES } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
 export const SEARCH_DEFAULT_LIMIT = 20;
 
-/** GET /v1/subjects: exact matches by blind index (any spelling of the value), name by prefix. */
-export class SearchSubjectsDto {
+/** The conditions of a search (and of a bulk export, apps/ledger-api/src/exports): exact matches by blind index (any spelling of the value), name by prefix. */
+export class SearchFiltersDto {
   @ApiPropertyOptional({ description: 'Any spelling: 13812345678, +86 138 1234 5678, 0086…' }) @IsOptional() @IsString() @Length(1, 40) phone?: string;
   @ApiPropertyOptional({ description: 'ID-document number (a trailing x matches X)' }) @IsOptional() @IsString() @Length(1, 40) idNumber?: string;
   @ApiPropertyOptional({ description: 'Case-insensitive' }) @IsOptional() @IsString() @Length(1, 254) email?: string;
@@ -21,6 +21,10 @@ export class SearchSubjectsDto {
   @ApiPropertyOptional({ enum: CUSTOMER_TIERS }) @IsOptional() @IsIn([...CUSTOMER_TIERS]) tier?: string;
   @ApiPropertyOptional({ description: 'One tag, exactly (case and width do not matter)' }) @IsOptional() @IsString() @Length(1, MAX_TAG_LENGTH) tag?: string;
   @ApiPropertyOptional({ enum: LIFECYCLE_STAGES }) @IsOptional() @IsIn([...LIFECYCLE_STAGES]) lifecycleStage?: string;
+}
+
+/** GET /v1/subjects, POST /v1/subjects/search: the conditions and a page. */
+export class SearchSubjectsDto extends SearchFiltersDto {
   @ApiPropertyOptional({ default: SEARCH_DEFAULT_LIMIT, minimum: 1, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Length(1, 400) cursor?: string;
 }

@@ -1,16 +1,10 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DomainError } from '@pi-ledger/ledger-domain/domain-error';
+import { admittedPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
-import { admittedPurpose, readableCategories } from '@pi-ledger/ledger-domain/subject/processing-rules';
-import { BlindIndexKind, PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
-import { processingContext } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.document';
-import { ProfileMatch, ProfileSearch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
-import { NAME_PREFIX_MAX, NAME_PREFIX_MIN, nameSearchKey } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.row';
+import { ProfileMatch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
@@ -18,8 +12,8 @@ import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
 import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
-import { Assignment, reachOf } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
-import { parseCustomerNumber } from '@pi-ledger/ledger-domain/customer-number/customer-number';
+import { foundCategories, SearchCriteria, searchedCategories } from './search-criteria';
+import { Assignment } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 import type { Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
@@ -62,7 +56,7 @@ const MAX_READS = 10;
 export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   constructor(
     private readonly profiles: SubjectProfileQueries,
-    @Inject(PII_VAULT) private readonly vault: PiiVault,
+    private readonly criteria: SearchCriteria,
     private readonly registry: RegistryService,
     private readonly access: AccessRecorder,
     private readonly matrix: AccessMatrixService,
@@ -72,15 +66,14 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
   async execute({ purposeId, filters, context, source }: SearchSubjects): Promise<{ items: SubjectSummary[]; nextCursor: string | null }> {
     const registry = await this.registry.current();
     admittedPurpose(registry, purposeId);
-    // health managers and customer service find only the customers they reach: filtered, never refused
-    const reach = reachOf(context.actor);
-    const search = { ...this.criteria(filters, source), ...(reach.kind === 'assigned' ? { reach } : {}) };
+    const at = (field: string) => (source === 'query' ? `query.${field}` : field);
+    const search = this.criteria.conditions(filters, context.actor, { whole: source, at });
     const searchedBy = searchedCategories(filters);
     const permitted = permittedCategories(await this.matrix.current(), context.actor.roles, 'read');
     const limit = filters.limit ?? SEARCH_DEFAULT_LIMIT;
     const items: SubjectSummary[] = [];
     const reads: AccessRead[] = [];
-    let after = filters.cursor === undefined ? undefined : cursorKey(filters.cursor, (field) => (source === 'query' ? `query.${field}` : field));
+    let after = filters.cursor === undefined ? undefined : cursorKey(filters.cursor, at);
     let more = false;
     for (let read = 0; read < MAX_READS && items.length < limit; read++) {
       const want = limit - items.length;
@@ -110,15 +103,9 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     searchedBy: Category[],
     permitted: Category[],
   ): { summary: SubjectSummary; categories: Category[] } | undefined {
-    let visible: Category[];
-    try {
-      // what the purpose may read of this subject, and of that only what the caller's roles may read
-      visible = readableCategories(registry, processingContext(match), purposeId, match.categories).filter((category) => permitted.includes(category));
-    } catch (error) {
-      if (error instanceof DomainError) return undefined;
-      throw error;
-    }
-    if (!searchedBy.every((category) => visible.includes(category))) return undefined;
+    // what the purpose may read of this subject, and of that only what the caller's roles may read
+    const visible = foundCategories(registry, purposeId, match, searchedBy, permitted);
+    if (!visible) return undefined;
     const name = visible.includes('identity') && typeof match.name === 'string' ? match.name : undefined;
     const phone = visible.includes('contact') && typeof match.phone === 'string' ? maskPhone(match.phone) : undefined;
     const { customerType, tier, tags } = (visible.includes('customer_profile') && match.customerProfile) || {};
@@ -146,64 +133,6 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
       categories,
     };
   }
-
-  private criteria(filters: SearchSubjectsDto, source: 'query' | 'body'): Omit<ProfileSearch, 'after' | 'limit'> {
-    const at = (field: string) => (source === 'query' ? `query.${field}` : field);
-    if (
-      [
-        filters.phone,
-        filters.idNumber,
-        filters.email,
-        filters.name,
-        filters.status,
-        filters.customerNumber,
-        filters.departmentId,
-        filters.healthManagerId,
-        filters.customerType,
-        filters.tier,
-        filters.tag,
-        filters.lifecycleStage,
-      ].every((filter) => filter === undefined)
-    ) {
-      throw invalid(source, 'give at least one of phone, idNumber, email, name, customerNumber, status, departmentId, healthManagerId, customerType, tier, tag or lifecycleStage');
-    }
-    const nameLength = filters.name === undefined ? undefined : [...nameSearchKey(filters.name)].length;
-    if (nameLength !== undefined && nameLength < NAME_PREFIX_MIN) throw invalid(at('name'), `must have at least ${NAME_PREFIX_MIN} characters besides spaces`);
-    if (nameLength !== undefined && nameLength > NAME_PREFIX_MAX) throw invalid(at('name'), `must have at most ${NAME_PREFIX_MAX} characters besides spaces`);
-    return {
-      ...(filters.phone === undefined ? {} : { phoneBidx: this.blindIndex('phone', filters.phone, at('phone')) }),
-      ...(filters.email === undefined ? {} : { emailBidx: this.blindIndex('email', filters.email, at('email')) }),
-      ...(filters.idNumber === undefined ? {} : { idNumberBidx: this.blindIndex('id_number', filters.idNumber, at('idNumber')) }),
-      ...(filters.name === undefined ? {} : { namePrefix: filters.name }),
-      ...(filters.status === undefined ? {} : { status: filters.status }),
-      ...(filters.departmentId === undefined ? {} : { departmentId: filters.departmentId.toLowerCase() }),
-      ...(filters.healthManagerId === undefined ? {} : { healthManagerId: filters.healthManagerId }),
-      ...(filters.customerNumber === undefined ? {} : { customerNumber: parseCustomerNumber(filters.customerNumber, at('customerNumber')) }),
-      ...(filters.customerType === undefined ? {} : { customerType: filters.customerType }),
-      ...(filters.tier === undefined ? {} : { tier: filters.tier }),
-      ...(filters.tag === undefined ? {} : { tagBidx: this.blindIndex('tag', filters.tag, at('tag')) }),
-      ...(filters.lifecycleStage === undefined ? {} : { lifecycleStage: filters.lifecycleStage }),
-    };
-  }
-
-  private blindIndex(kind: BlindIndexKind, value: string, path: string): string {
-    try {
-      return this.vault.blindIndex(kind, value);
-    } catch (error) {
-      if (error instanceof TypeError) throw invalid(path, 'must not be empty');
-      throw error;
-    }
-  }
-}
-
-/** The categories a search reads by matching on them. */
-function searchedCategories(filters: SearchSubjectsDto): Category[] {
-  const categories = new Set<Category>();
-  if (filters.phone !== undefined || filters.email !== undefined) categories.add('contact');
-  if (filters.idNumber !== undefined) categories.add('identity_document');
-  if (filters.name !== undefined) categories.add('identity');
-  if (filters.customerType !== undefined || filters.tier !== undefined || filters.tag !== undefined) categories.add('customer_profile');
-  return [...categories];
 }
 
 function cursorKey(cursor: string, at: (field: string) => string): string {

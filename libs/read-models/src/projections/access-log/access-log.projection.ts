@@ -24,13 +24,14 @@ export class AccessLogProjection implements Projection {
         accessed_at: access.accessedAt,
         position: event.position,
         break_glass: access.breakGlass ?? null,
+        export_id: access.exportId ?? null,
       };
     });
     await batch.client.query(
-      `INSERT INTO ${batch.table('access_log')} (access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position, break_glass)
-       SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position, break_glass
+      `INSERT INTO ${batch.table('access_log')} (access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position, break_glass, export_id)
+       SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position, break_glass, export_id
          FROM jsonb_to_recordset($1::jsonb) AS r(access_id text, subject_id text, actor text, roles text[], purpose_id text, categories text[],
-              revealed text[], via text, accessed_at timestamptz, position bigint, break_glass text)
+              revealed text[], via text, accessed_at timestamptz, position bigint, break_glass text, export_id text)
        ON CONFLICT (access_id) DO NOTHING`,
       [JSON.stringify(rows)],
     );

@@ -18,6 +18,8 @@ export interface AccessRecord {
   position: number;
   /** The break-glass reason code when the read was outside the reader's assignment; null otherwise. */
   breakGlass: string | null;
+  /** The bulk export whose file held the customer's row (only then present). */
+  exportId?: string;
 }
 
 export interface AccessLogFilter {
@@ -28,6 +30,8 @@ export interface AccessLogFilter {
   to?: Date;
   /** Only break-glass reads. */
   breakGlass?: boolean;
+  /** Only the rows of this bulk export's file. */
+  exportId?: string;
   limit: number;
   cursor?: string;
 }
@@ -54,13 +58,14 @@ export class AccessLogQueries {
     if (filter.from) add((p) => `accessed_at >= ${p(filter.from)}`);
     if (filter.to) add((p) => `accessed_at < ${p(filter.to)}`);
     if (filter.breakGlass) add(() => `break_glass IS NOT NULL`);
+    if (filter.exportId) add((p) => `export_id = ${p(filter.exportId)}`);
     if (filter.cursor) {
       const key = decodeCursor(filter.cursor, 2);
       if (!key || Number.isNaN(Date.parse(key[0]))) throw new InvalidCursorError();
       add((p) => `(accessed_at, access_id) < (${p(key[0])}::timestamptz, ${p(key[1])})`);
     }
     const { rows } = await this.pool.query(
-      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position, break_glass
+      `SELECT access_id, subject_id, actor, roles, purpose_id, categories, revealed, via, accessed_at, position::text AS position, break_glass, export_id
          FROM access_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY accessed_at DESC, access_id DESC LIMIT $${params.push(filter.limit + 1)}`,
       params,
@@ -77,6 +82,7 @@ export class AccessLogQueries {
       accessedAt: (row.accessed_at as Date).toISOString(),
       position: Number(row.position),
       breakGlass: row.break_glass,
+      ...(row.export_id ? { exportId: row.export_id as string } : {}),
     }));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.accessedAt, last.accessId]) : null };

@@ -30,9 +30,12 @@ export interface PersonalDataAccessed {
       | 'complaints'
       | 'messages'
       | 'surveys'
-      | 'duplicates';
+      | 'duplicates'
+      | 'bulk-export';
     /** Why values were revealed in a compliance audit (a code of a closed list, never free text). */
     revealReason?: string;
+    /** The bulk export (POST /v1/exports) whose file held this customer's row. */
+    exportId?: string;
     /** The break-glass reason code, when the read reached a customer outside the reader's assignment (never the note). */
     breakGlass?: string;
   };

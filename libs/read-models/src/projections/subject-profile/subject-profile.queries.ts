@@ -90,33 +90,7 @@ export class SubjectProfileQueries {
 
   /** Matches in subject-id order, after `after`, at most `limit`. */
   async search(search: ProfileSearch): Promise<ProfileMatch[]> {
-    const where = [`status <> 'erased'`];
-    const params: unknown[] = [];
-    const add = (condition: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(condition(`$${params.length}`));
-    };
-    // phone_bidx too: a row a previous release's projector wrote during a rolling deploy has no list
-    if (search.phoneBidx) add((p) => `(phone_bidxs @> ARRAY[${p}::text] OR phone_bidx = ${p})`, search.phoneBidx);
-    if (search.tagBidx) add((p) => `tag_bidxs @> ARRAY[${p}::text]`, search.tagBidx);
-    if (search.customerType) add((p) => `customer_type = ${p}`, search.customerType);
-    if (search.tier) add((p) => `tier = ${p}`, search.tier);
-    // a customer never moved is active: its row holds no stage
-    if (search.lifecycleStage) add((p) => `coalesce(lifecycle_stage, '${DEFAULT_LIFECYCLE_STAGE}') = ${p}`, search.lifecycleStage);
-    if (search.emailBidx) add((p) => `email_bidx = ${p}`, search.emailBidx);
-    if (search.idNumberBidx) add((p) => `id_number_bidx = ${p}`, search.idNumberBidx);
-    const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
-    if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix));
-    if (search.status) add((p) => `status = ${p}`, search.status);
-    if (search.departmentId) add((p) => `department_id = ${p}`, search.departmentId);
-    if (search.healthManagerId) add((p) => `health_manager_id = ${p}`, search.healthManagerId);
-    if (search.reach) {
-      // NULL matches nothing: a scoped caller without a department reaches only its own customers
-      params.push(search.reach.departmentId, search.reach.healthManagerId);
-      where.push(`(department_id = $${params.length - 1} OR health_manager_id = $${params.length})`);
-    }
-    if (search.customerNumber) add((p) => `subject_id = (SELECT subject_id FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
-    if (search.after) add((p) => `subject_id > ${p}`, search.after);
+    const { where, params } = this.conditions(search);
     params.push(search.limit);
     const { rows } = await this.pool.query(
       `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id, lifecycle_stage, lifecycle_changed_at,
@@ -144,6 +118,57 @@ export class SubjectProfileQueries {
         },
       ];
     });
+  }
+
+  /** The WHERE of a search (erased subjects never match), with its parameters. */
+  private conditions(search: Omit<ProfileSearch, 'limit'>): { where: string[]; params: unknown[] } {
+    const where = [`status <> 'erased'`];
+    const params: unknown[] = [];
+    const add = (condition: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(condition(`$${params.length}`));
+    };
+    // phone_bidx too: a row a previous release's projector wrote during a rolling deploy has no list
+    if (search.phoneBidx) add((p) => `(phone_bidxs @> ARRAY[${p}::text] OR phone_bidx = ${p})`, search.phoneBidx);
+    if (search.tagBidx) add((p) => `tag_bidxs @> ARRAY[${p}::text]`, search.tagBidx);
+    if (search.customerType) add((p) => `customer_type = ${p}`, search.customerType);
+    if (search.tier) add((p) => `tier = ${p}`, search.tier);
+    // a customer never moved is active: its row holds no stage
+    if (search.lifecycleStage) add((p) => `coalesce(lifecycle_stage, '${DEFAULT_LIFECYCLE_STAGE}') = ${p}`, search.lifecycleStage);
+    if (search.emailBidx) add((p) => `email_bidx = ${p}`, search.emailBidx);
+    if (search.idNumberBidx) add((p) => `id_number_bidx = ${p}`, search.idNumberBidx);
+    const namePrefix = search.namePrefix === undefined ? undefined : nameSearchKey(search.namePrefix);
+    if (namePrefix !== undefined) add((p) => `name_prefix_bidx @> ARRAY[${p}::text]`, namePrefixQuery(this.vault, namePrefix));
+    if (search.status) add((p) => `status = ${p}`, search.status);
+    if (search.departmentId) add((p) => `department_id = ${p}`, search.departmentId);
+    if (search.healthManagerId) add((p) => `health_manager_id = ${p}`, search.healthManagerId);
+    if (search.reach) {
+      // NULL matches nothing: a scoped caller without a department reaches only its own customers
+      params.push(search.reach.departmentId, search.reach.healthManagerId);
+      where.push(`(department_id = $${params.length - 1} OR health_manager_id = $${params.length})`);
+    }
+    if (search.customerNumber) add((p) => `subject_id = (SELECT subject_id FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
+    if (search.after) add((p) => `subject_id > ${p}`, search.after);
+    return { where, params };
+  }
+
+  /** How many subjects match, counted up to `cap` (a bound on the work, not the answer: `cap` means "at least"). */
+  async countUpTo(search: Omit<ProfileSearch, 'after' | 'limit'>, cap: number): Promise<number> {
+    const { where, params } = this.conditions(search);
+    params.push(cap);
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM subject_profile WHERE ${where.join(' AND ')} LIMIT $${params.length}) AS matches`,
+      params,
+    );
+    return rows[0].n as number;
+  }
+
+  /** Matches in subject-id order, after `after`, at most `limit`, with their values still sealed (`open` decrypts what may be shown). */
+  async searchSealed(search: ProfileSearch): Promise<SealedProfile[]> {
+    const { where, params } = this.conditions(search);
+    params.push(search.limit);
+    const { rows } = await this.pool.query(`SELECT ${DOCUMENT_COLUMNS} FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`, params);
+    return rows.map((row) => ({ ...documentOf(row), stored: row.data as StoredProfileData }));
   }
 
   private async nameAndPhone(row: Record<string, unknown>): Promise<{ name?: JsonValue; phone?: JsonValue; customerProfile?: Record<string, JsonValue> }> {
