@@ -54,13 +54,13 @@ function JobProblems({ job }: { job: ImportJob }) {
   return (
     <Card
       title={t('imports.problems', { count: job.rows.refused })}
+      data-testid={job.dryRun ? 'dry-run-problems' : 'import-problems'}
       style={{ marginTop: 16 }}
       extra={<Button onClick={() => void run(() => downloadErrors(job.jobId))}>{t('imports.downloadErrors')}</Button>}
     >
       <LoadError error={problems.error} />
       <Table<ImportProblem>
         rowKey={(p) => `${p.row}-${p.column}-${p.code}`}
-        data-testid="import-problems"
         size="small"
         dataSource={problems.data?.items ?? []}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
@@ -166,7 +166,12 @@ export default function ImportWizardPage() {
   return (
     <>
       <Typography.Title level={2}>{t('menu.imports')}</Typography.Title>
-      <Steps current={step} style={{ marginBottom: 24 }} items={[{ title: t('imports.step.file') }, { title: t('imports.step.check') }, { title: t('imports.step.import') }]} />
+      <Steps
+        current={step}
+        status={real.job?.state === 'failed' ? 'error' : real.job && ENDED.includes(real.job.state) ? 'finish' : 'process'}
+        style={{ marginBottom: 24 }}
+        items={[{ title: t('imports.step.file') }, { title: t('imports.step.check') }, { title: t('imports.step.import') }]}
+      />
       <LoadError error={purposes.error ?? notices.error ?? headers.error ?? error ?? dry.error ?? real.error} />
       <Card title={t('imports.step.file')}>
         <Typography.Paragraph type="secondary">{t('imports.explain')}</Typography.Paragraph>
@@ -227,7 +232,7 @@ export default function ImportWizardPage() {
       {dryJob && (
         <div style={{ marginTop: 16 }}>
           <JobProgress job={dryJob} />
-          {dryDone && dryJob.unknownColumns.length > 0 && (
+          {dryDone && (dryJob.unknownColumns.length > 0 || Object.keys(mapping).length > 0) && (
             <Card title={t('imports.mapping')} style={{ marginTop: 16 }} data-testid="column-mapping">
               <Typography.Paragraph type="secondary">{t('imports.mappingExplain')}</Typography.Paragraph>
               <Descriptions column={1} bordered size="small">
@@ -247,7 +252,7 @@ export default function ImportWizardPage() {
               </Descriptions>
             </Card>
           )}
-          {dryDone && <JobProblems job={dryJob} />}
+          {dryDone && !importId && <JobProblems job={dryJob} />}
           {dryDone && !importId && (
             <Card style={{ marginTop: 16 }}>
               <Space wrap>

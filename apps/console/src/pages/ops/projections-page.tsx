@@ -4,7 +4,7 @@ import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
 import type { ProjectionView, RebuildProgress } from '../admin/admin-types';
-import { LoadError, useLoad, when } from '../admin/page-kit';
+import { LoadError, useLoad, when, wordFor } from '../admin/page-kit';
 
 const POLL_MS = 500;
 const STATUS_COLOURS: Record<string, string> = { running: 'green', paused: 'gold', failed: 'red' };
@@ -79,7 +79,7 @@ export default function ProjectionsPage() {
           columns={[
             { title: t('ops.name'), dataIndex: 'name', render: (name: string) => <Typography.Text code>{name}</Typography.Text> },
             { title: t('ops.versionGeneration'), key: 'vg', render: (_: unknown, p) => `v${p.version} / g${p.generation}` },
-            { title: t('field.status'), dataIndex: 'status', render: (status: string) => <Tag color={STATUS_COLOURS[status]}>{status}</Tag> },
+            { title: t('field.status'), dataIndex: 'status', render: (status: string) => <Tag color={STATUS_COLOURS[status]}>{wordFor(t, `ops.status.${status}`, status)}</Tag> },
             { title: t('ops.position'), key: 'position', render: (_: unknown, p) => p.checkpoint.position },
             { title: t('ops.lag'), dataIndex: 'lagEvents', render: (lag: number) => (lag > 0 ? <Tag color={lag > 1000 ? 'red' : 'gold'}>{lag}</Tag> : 0) },
             { title: t('ops.quarantined'), dataIndex: 'quarantinedStreams', render: (count: number) => (count > 0 ? <Tag color="orange">{count}</Tag> : 0) },
