@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import { Alert, App } from 'antd';
+import { Alert, App, Typography } from 'antd';
 import { describeError } from '../../api/problem-messages';
 import { api } from '../../api/api-client';
 import { useI18n } from '../../i18n/i18n';
@@ -38,4 +38,13 @@ export const departmentName = (departments: Department[] | undefined, id: string
 /** The words for a value the API may add to later (a new `via`, outcome or reason): its message when there is one, else the value itself. */
 export function wordFor(t: (key: MessageKey) => string, key: string, value: string): string {
   return key in MESSAGES.zh ? t(key as MessageKey) : value;
+}
+
+/** An identifier (a customer's or an account's id), kept on one line. */
+export function Id({ value }: { value: string }) {
+  return (
+    <Typography.Text code style={{ whiteSpace: 'nowrap' }}>
+      {value}
+    </Typography.Text>
+  );
 }

@@ -7,7 +7,7 @@ import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
 import { categoryLabel, fieldLabel } from '../../i18n/labels';
 import type { AccessLogEntry } from '../admin/admin-types';
-import { LoadError, when, wordFor } from '../admin/page-kit';
+import { Id, LoadError, when, wordFor } from '../admin/page-kit';
 
 interface Filter {
   subjectId?: string;
@@ -93,8 +93,8 @@ export default function AccessLogPage() {
             scroll={{ x: true }}
             columns={[
               { title: t('access.at'), dataIndex: 'accessedAt', render: (at: string) => when(at, lang) },
-              { title: t('accessLog.actor'), dataIndex: 'actor', render: (actor: string) => <Typography.Text code>{actor}</Typography.Text> },
-              { title: t('accessLog.subject'), dataIndex: 'subjectId', render: (id: string) => <Typography.Text code>{id}</Typography.Text> },
+              { title: t('accessLog.actor'), dataIndex: 'actor', render: (actor: string) => <Id value={actor} /> },
+              { title: t('accessLog.subject'), dataIndex: 'subjectId', render: (id: string) => <Id value={id} /> },
               { title: t('accessLog.purpose'), dataIndex: 'purposeId', render: (id: string | null) => id ?? '' },
               { title: t('accessLog.categories'), dataIndex: 'categories', render: (list: string[]) => list.map((c) => <Tag key={c}>{categoryLabel(c, lang)}</Tag>) },
               { title: t('accessLog.revealed'), dataIndex: 'revealed', render: (list: string[]) => list.map((f) => fieldLabel(f, lang)).join(', ') },

@@ -6,7 +6,7 @@ import type { Page } from '../../api/types';
 import { useI18n } from '../../i18n/i18n';
 import { roleLabel } from '../../i18n/labels';
 import type { BreakGlassEntry } from '../admin/admin-types';
-import { LoadError, useLoad, when, wordFor } from '../admin/page-kit';
+import { Id, LoadError, useLoad, when, wordFor } from '../admin/page-kit';
 
 interface Filter {
   actor?: string;
@@ -70,9 +70,9 @@ export default function BreakGlassPage() {
           scroll={{ x: true }}
           columns={[
             { title: t('access.at'), dataIndex: 'usedAt', render: (at: string) => when(at, lang) },
-            { title: t('accessLog.actor'), dataIndex: 'actor', render: (actor: string) => <Typography.Text code>{actor}</Typography.Text> },
+            { title: t('accessLog.actor'), dataIndex: 'actor', render: (actor: string) => <Id value={actor} /> },
             { title: t('staff.roles'), dataIndex: 'roles', render: (roles: string[]) => roles.map((role) => <Tag key={role}>{roleLabel(role, lang)}</Tag>) },
-            { title: t('accessLog.subject'), dataIndex: 'subjectId', render: (id: string) => <Typography.Text code>{id}</Typography.Text> },
+            { title: t('accessLog.subject'), dataIndex: 'subjectId', render: (id: string) => <Id value={id} /> },
             { title: t('breakGlass.reason'), dataIndex: 'reason', render: (reason: string) => <Tag color="red">{wordFor(t, `breakGlass.reason.${reason}`, reason)}</Tag> },
             { title: t('breakGlassReport.access'), dataIndex: 'access', render: (access: string) => t(access === 'write' ? 'breakGlassReport.write' : 'breakGlassReport.read') },
             { title: t('breakGlassReport.note'), dataIndex: 'note', render: (note: string | undefined, row) => note ?? (row.hasNote ? t('breakGlassReport.noteHidden') : '') },

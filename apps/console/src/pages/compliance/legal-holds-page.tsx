@@ -7,7 +7,7 @@ import { categoryLabel } from '../../i18n/labels';
 import { useSession } from '../../session/session';
 import { hasAnyRole } from '../../session/jwt';
 import type { LegalHold, RegistryCategory } from '../admin/admin-types';
-import { LoadError, useLoad, useRun, when } from '../admin/page-kit';
+import { Id, LoadError, useLoad, useRun, when } from '../admin/page-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOLD_COLOURS: Record<string, string> = { active: 'red', released: 'default', expired: 'default' };
@@ -53,7 +53,7 @@ export default function LegalHoldsPage() {
           dataSource={holds.data ?? []}
           scroll={{ x: true }}
           columns={[
-            { title: t('holds.subject'), dataIndex: 'subjectId', render: (id?: string) => (id ? <Typography.Text code>{id}</Typography.Text> : t('holds.everyone')) },
+            { title: t('holds.subject'), dataIndex: 'subjectId', render: (id?: string) => (id ? <Id value={id} /> : t('holds.everyone')) },
             { title: t('holds.categories'), dataIndex: 'categories', render: (list: string[]) => list.map((c) => <Tag key={c}>{categoryLabel(c, lang)}</Tag>) },
             { title: t('holds.basis'), dataIndex: 'basis' },
             { title: t('holds.until'), dataIndex: 'until' },
