@@ -129,7 +129,7 @@ export function StaffDrawer({ staffId, departments, onClose, onChanged, onPasswo
             size="small"
             pagination={false}
             dataSource={sessions.data?.items ?? []}
-            locale={{ emptyText: t('staff.noSessions') }}
+            locale={{ emptyText: <Typography.Text type="secondary">{t('staff.noSessions')}</Typography.Text> }}
             columns={[
               { title: t('staff.sessionStarted'), dataIndex: 'createdAt', render: (at: string) => when(at, lang) },
               { title: t('staff.sessionRefreshed'), dataIndex: 'refreshedAt', render: (at: string) => when(at, lang) },

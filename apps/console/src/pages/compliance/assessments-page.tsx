@@ -22,7 +22,7 @@ export default function AssessmentsPage() {
           loading={!assessments.data && !assessments.error}
           dataSource={assessments.data ?? []}
           scroll={{ x: true }}
-          locale={{ emptyText: t('assessments.none') }}
+          locale={{ emptyText: <Typography.Text type="secondary">{t('assessments.none')}</Typography.Text> }}
           columns={[
             { title: t('accessLog.purpose'), dataIndex: 'purposeId', render: (id: string) => <Typography.Text code>{id}</Typography.Text> },
             { title: t('assessments.activity'), dataIndex: 'activity' },

@@ -20,7 +20,7 @@ export default function IncidentsPage() {
           loading={!incidents.data && !incidents.error}
           dataSource={incidents.data ?? []}
           scroll={{ x: true }}
-          locale={{ emptyText: t('incidents.none') }}
+          locale={{ emptyText: <Typography.Text type="secondary">{t('incidents.none')}</Typography.Text> }}
           columns={[
             { title: t('incidents.kind'), dataIndex: 'kind', render: (kind: string) => wordFor(t, `incidents.kind.${kind}`, kind) },
             { title: t('incidents.detectedAt'), dataIndex: 'detectedAt', render: (at: string) => when(at, lang) },

@@ -90,7 +90,7 @@ export default function ProjectionsPage() {
               key: 'rebuild',
               render: (_: unknown, p) => (
                 <Popconfirm title={t('ops.rebuildExplain', { name: p.name })} okText={t('ops.rebuild')} cancelText={t('admin.cancel')} onConfirm={() => start(p.name)}>
-                  <Button size="small" disabled={running} aria-label={t('ops.rebuildOf', { name: p.name })}>
+                  <Button size="small" disabled={running} autoInsertSpace={false} aria-label={t('ops.rebuildOf', { name: p.name })}>
                     {t('ops.rebuild')}
                   </Button>
                 </Popconfirm>
