@@ -25,7 +25,7 @@ export interface RebuildProgress {
   generation: number | null;
   resumed: boolean;
   quarantined: number;
-  /** Why it failed: the error's class and first line, never an event's data (the rebuild's messages name projections and codes only). */
+  /** Why it failed: the rebuild's own words (they name projections and codes), else the error's class and SQLSTATE, never a database message that could quote a value. */
   failure: string | null;
 }
 
@@ -88,7 +88,7 @@ export class ProjectionRebuildsService implements OnApplicationShutdown {
       })
       .catch((error: unknown) => {
         entry.state = 'failed';
-        entry.failure = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : 'unknown';
+        entry.failure = failureOf(error);
         this.log.warn(`the rebuild of ${name} failed: ${entry.failure}`);
       })
       .finally(() => {
@@ -111,4 +111,11 @@ export class ProjectionRebuildsService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
+}
+
+function failureOf(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown';
+  if (/^(the rebuild of|a rebuild of) /.test(error.message)) return error.message.split('\n')[0];
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
 }
