@@ -1,20 +1,11 @@
-import { Browser, Page } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { TokenService } from '../../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from '../support/test-api';
 import { chinaDate } from '../support/test-clock';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { customerRecordsHarness } from '../support/customer-records';
-import { launchChromium, screenshot, watchedPage } from './browser';
+import { launchChromium, screenshot, selectOption, typeDate, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
-
-const pick = (page: Page, title: string) => page.locator('.ant-select-dropdown').last().getByTitle(title, { exact: true });
-
-/** Types a date into an Ant Design date input and takes it. */
-async function typeDate(page: Page, input: ReturnType<Page['locator']>, date: string): Promise<void> {
-  await input.click();
-  await input.fill(date);
-  await input.press('Enter');
-}
 
 /** The compliance officer's pages: legal holds placed and released, the access log searched by staff member and period, the break-glass report with its note (an auditor's without). */
 describe('console: legal holds, the access log and the break-glass report', () => {
@@ -55,10 +46,10 @@ describe('console: legal holds, the access log and the break-glass report', () =
     await page.getByRole('button', { name: '设置法定保留' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('combobox', { name: '保留类别' }).click();
-    await pick(page, '健康信息').click();
+    await selectOption(page, '健康信息').click();
     await page.locator('.ant-modal-title').last().click();
     await dialog.getByLabel('依据').fill('医疗机构病历管理规定 第29条');
-    await typeDate(page, dialog.getByLabel('保留至'), chinaDate(3650));
+    await typeDate(dialog.getByLabel('保留至'), chinaDate(3650));
     await dialog.getByRole('button', { name: /设\s?置/ }).click();
     const holds = page.getByTestId('legal-holds');
     const hold = holds.getByRole('row').filter({ hasText: '医疗机构病历管理规定 第29条' });
@@ -78,8 +69,8 @@ describe('console: legal holds, the access log and the break-glass report', () =
     // the access log: the outsider's reads in the period, break-glass only
     await menu.getByRole('menuitem', { name: '访问日志查询' }).click();
     await page.getByLabel('员工账号 ID').fill('hm-outsider');
-    await typeDate(page, page.getByPlaceholder('开始日期'), chinaDate(-1));
-    await typeDate(page, page.getByPlaceholder('结束日期'), chinaDate(1));
+    await typeDate(page.getByPlaceholder('开始日期'), chinaDate(-1));
+    await typeDate(page.getByPlaceholder('结束日期'), chinaDate(1));
     await page.getByRole('switch', { name: '只看紧急访问' }).click();
     await page.getByRole('button', { name: /查\s?询/ }).click();
     const log = page.getByTestId('access-log');
@@ -88,8 +79,8 @@ describe('console: legal holds, the access log and the break-glass report', () =
     expect(await log.getByRole('row').count()).toBe(2); // the header and the one break-glass read
     await screenshot(page, 'compliance-access-log');
     // a period without it finds nothing
-    await typeDate(page, page.getByPlaceholder('开始日期'), chinaDate(-30));
-    await typeDate(page, page.getByPlaceholder('结束日期'), chinaDate(-20));
+    await typeDate(page.getByPlaceholder('开始日期'), chinaDate(-30));
+    await typeDate(page.getByPlaceholder('结束日期'), chinaDate(-20));
     await page.getByRole('button', { name: /查\s?询/ }).click();
     await entry.waitFor({ state: 'detached' });
 

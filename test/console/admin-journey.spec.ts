@@ -1,11 +1,8 @@
-import { Browser, Page } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { startTestApi, TestApi } from '../support/test-api';
 import { jsonRequest, tokens } from '../support/test-tokens';
-import { launchChromium, screenshot, watchedPage } from './browser';
+import { launchChromium, screenshot, selectOption, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
-
-/** An option of the Select opened last: Ant Design keeps a closed one's list in the page, and appends each new one after it. */
-const pick = (page: Page, title: string) => page.locator('.ant-select-dropdown').last().getByTitle(title, { exact: true });
 
 /** The admin's console: departments, staff accounts (one-time password shown once, roles, department, disable), the category matrix and the registry. */
 describe('console: the admin pages', () => {
@@ -69,10 +66,10 @@ describe('console: the admin pages', () => {
     await create.getByLabel('用户名').fill('hm-sun');
     await create.getByLabel('姓名').fill('孙健康');
     await create.getByRole('combobox', { name: '角色' }).click();
-    await pick(page, '健康管理师').click();
+    await selectOption(page, '健康管理师').click();
     await page.locator('.ant-modal-title').last().click(); // a multiple choice stays open: click away
     await create.getByRole('combobox', { name: '部门' }).click();
-    await pick(page, '体检中心').click();
+    await selectOption(page, '体检中心').click();
     await create.getByRole('button', { name: /创\s?建/ }).click();
     const password = (await page.getByTestId('one-time-password').innerText()).trim();
     expect(password.length).toBeGreaterThanOrEqual(12);
@@ -91,7 +88,7 @@ describe('console: the admin pages', () => {
     await page.getByTestId('staff-table').getByRole('button', { name: 'hm-sun' }).click();
     const drawer = page.getByTestId('staff-drawer');
     await drawer.getByRole('combobox', { name: '授予角色' }).click();
-    await pick(page, '客服').click();
+    await selectOption(page, '客服').click();
     await drawer.getByRole('button', { name: /授\s?予/ }).click();
     await drawer.getByText('客服').waitFor();
     await drawer.getByLabel('撤销角色：健康管理师').click();
@@ -135,7 +132,7 @@ describe('console: the admin pages', () => {
     await purpose.getByLabel('名称').fill('健康资讯推送');
     await purpose.getByLabel('说明').fill('每月向客户推送健康资讯');
     await purpose.getByRole('combobox', { name: '涉及类别' }).click();
-    await pick(page, '联系方式').click();
+    await selectOption(page, '联系方式').click();
     await page.locator('.ant-modal-title').last().click(); // a multiple choice stays open: click away
     await purpose.getByRole('button', { name: /新\s?增/ }).click();
     await page.getByTestId('purposes-table').getByRole('cell', { name: '健康资讯推送' }).waitFor();
@@ -144,7 +141,7 @@ describe('console: the admin pages', () => {
     const notice = page.getByRole('dialog');
     await notice.getByLabel('版本').fill('v9');
     await notice.getByRole('combobox', { name: '适用目的' }).click();
-    await pick(page, '健康资讯推送 (wellness-newsletter)').click();
+    await selectOption(page, '健康资讯推送 (wellness-newsletter)').click();
     await page.locator('.ant-modal-title').last().click(); // a multiple choice stays open: click away
     await notice.getByLabel('告知书全文').fill('我们每月推送健康资讯，您可随时退订。');
     await notice.getByRole('button', { name: /发\s?布/ }).click();

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, Page } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { startTestApi, TestApi } from '../support/test-api';
 import { cleanRow, writeCsv } from '../support/import-files';
-import { launchChromium, screenshot, watchedPage } from './browser';
+import { launchChromium, screenshot, selectOption, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 /** The file's columns: the template's, but the phone under a header of the centre's own, a column the template lacks, and no health data (the front desk may not write it). */
@@ -13,9 +13,6 @@ const row = (i: number) => {
   const [name, gender, birth, idType, idNumber, phone] = cleanRow(i, '向导', 7);
   return [name, gender, birth, idType, idNumber, phone, '证件信息', '2024-03-01', '纸质表单', `F-${i}`, '老客户转介绍'];
 };
-
-/** An option of the Select opened last: Ant Design keeps a closed one's list in the page (fading out, then hidden), and appends each new one after it. */
-const pick = (page: Page, title: string) => page.locator('.ant-select-dropdown').last().getByTitle(title, { exact: true });
 
 /** The front desk imports a small generated CSV through the wizard: dry run, a column mapped, the import followed to the end, the refused row's report downloaded. */
 describe('console: the import wizard', () => {
@@ -53,9 +50,9 @@ describe('console: the import wizard', () => {
     await page.getByRole('menuitem', { name: '批量导入客户' }).click();
     await page.locator('input[type=file]').setInputFiles(file);
     await page.getByRole('combobox', { name: '处理目的' }).click();
-    await pick(page, 'Health management services').click();
+    await selectOption(page, 'Health management services').click();
     await page.getByRole('combobox', { name: '告知书版本' }).click();
-    await pick(page, 'v1').click();
+    await selectOption(page, 'v1').click();
     await page.getByLabel('同意渠道').fill('纸质表单');
 
     await page.getByRole('button', { name: '试运行检查' }).click();
@@ -66,9 +63,9 @@ describe('console: the import wizard', () => {
     await mapping.getByText('客户来源').waitFor();
     expect(await registered()).toEqual([]); // a dry run writes nothing
     await mapping.getByRole('combobox', { name: '“移动电话”对应到' }).click();
-    await pick(page, '手机号').click();
+    await selectOption(page, '手机号').click();
     await mapping.getByRole('combobox', { name: '“客户来源”对应到' }).click();
-    await pick(page, '忽略此列').click();
+    await selectOption(page, '忽略此列').click();
     const [again] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/imports')),
       page.getByRole('button', { name: '按当前设置重新试运行' }).click(),
