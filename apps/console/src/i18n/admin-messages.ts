@@ -1,4 +1,4 @@
-/** The words of the admin, ops, compliance and import pages; merged into MESSAGES. */
+/** The words of the admin, ops, compliance and import pages; admin-words.ts adds them to MESSAGES when those pages' code loads. */
 export const ADMIN_ZH = {
   'menu.staff': '员工账号',
   'menu.departments': '部门',

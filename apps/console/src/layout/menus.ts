@@ -1,4 +1,5 @@
 import type { MessageKey } from '../i18n/messages';
+import '../i18n/admin-words'; // the words of the menus' admin, ops, compliance and import entries
 
 /** Job roles that work with customer files (libs/access-control/src/roles.ts, FILE_ROLES). */
 export const FILE_ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service'] as const;

@@ -4,6 +4,7 @@ import { describeError } from '../../api/problem-messages';
 import { api } from '../../api/api-client';
 import { useI18n } from '../../i18n/i18n';
 import { MESSAGES, type MessageKey } from '../../i18n/messages';
+import '../../i18n/admin-words'; // these pages' words, loaded with them
 import type { Department } from './admin-types';
 
 export { useLoad, when } from '../customers/customer-file-tabs';
