@@ -156,6 +156,58 @@ describe('console: accessibility of the main pages, and the records on a phone',
     await context.close();
   });
 
+  it('finds no serious or critical violation on the admin, ops, compliance and import pages', async () => {
+    const found: Record<string, string[]> = {};
+    const problems: string[] = [];
+    const visit = async (username: string, roles: string[], pages: Array<[name: string, path: string, ready: (page: Page) => Promise<unknown>]>) => {
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      await signInAs(context, api, username, roles);
+      const watched = await watchedPage(context);
+      for (const [name, path, ready] of pages) {
+        await watched.page.goto(`${api.baseUrl}/console${path}`);
+        await ready(watched.page);
+        found[name] = await seriousViolations(watched.page);
+      }
+      problems.push(...watched.problems);
+      await context.close();
+    };
+    const table = (testId: string) => (page: Page) => page.getByTestId(testId).locator('.ant-table-row').first().waitFor();
+    await visit(
+      'admin-a11y',
+      ['admin'],
+      [
+        ['staff', '/admin/staff', table('staff-table')],
+        [
+          'staffAccount',
+          '/admin/staff',
+          async (page) => {
+            await page.getByTestId('staff-table').getByRole('button', { name: 'admin-a11y' }).click();
+            await page.getByTestId('staff-drawer').getByText('最近登录记录').waitFor();
+          },
+        ],
+        ['departments', '/admin/departments', table('departments-table')],
+        ['accessMatrix', '/admin/access-matrix', table('access-matrix')],
+        ['registry', '/admin/registry', table('purposes-table')],
+      ],
+    );
+    await visit('ops-a11y', ['ops'], [['projections', '/ops/projections', table('projections-table')]]);
+    await visit(
+      'co-a11y-2',
+      ['compliance_officer'],
+      [
+        ['legalHolds', '/compliance/legal-holds', (page) => page.getByRole('button', { name: '设置法定保留' }).waitFor()],
+        ['accessLog', '/compliance/access-log', (page) => page.getByRole('switch', { name: '只看紧急访问' }).waitFor()],
+        ['breakGlass', '/compliance/break-glass', (page) => page.getByTestId('break-glass-report').waitFor()],
+        ['assessments', '/compliance/assessments', (page) => page.getByText('还没有影响评估').waitFor()],
+        ['incidents', '/compliance/incidents', (page) => page.getByText('没有记录的安全事件').waitFor()],
+      ],
+    );
+    await visit('fd-a11y', ['front_desk'], [['imports', '/imports', (page) => page.getByRole('combobox', { name: '处理目的' }).waitFor()]]);
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
+    expect(Object.keys(found)).toHaveLength(12);
+    expect(problems).toEqual([]);
+  });
+
   it('shows the customer file’s check-ups, services and follow-ups on a phone with nothing wider than the screen', async () => {
     const phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await signInAs(phone, api, 'hm-phone', ['health_manager'], departmentId);

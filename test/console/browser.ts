@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 
 /** Debian's chromium package (.ci/run installs it); Playwright's own browser download is not used. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,4 +36,16 @@ export async function choosePurpose(page: Page, name: string): Promise<void> {
   await page.getByText('请选择本次工作的处理目的').waitFor();
   await page.getByRole('radio', { name: new RegExp(name) }).check();
   await page.getByRole('button', { name: '以此目的继续' }).click();
+}
+
+/** An option of the Ant Design Select opened last: a closed one's list stays in the page (fading out, then hidden), and each new one is appended after it. */
+export function selectOption(page: Page, title: string): Locator {
+  return page.locator('.ant-select-dropdown').last().getByTitle(title, { exact: true });
+}
+
+/** Types a date into an Ant Design date input and takes it. */
+export async function typeDate(input: Locator, date: string): Promise<void> {
+  await input.click();
+  await input.fill(date);
+  await input.press('Enter');
 }

@@ -20,6 +20,17 @@ const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
 const FollowUpQueuePage = lazy(() => import('./pages/work/follow-up-queue-page'));
 const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
+const StaffPage = lazy(() => import('./pages/admin/staff-page'));
+const DepartmentsPage = lazy(() => import('./pages/admin/departments-page'));
+const AccessMatrixPage = lazy(() => import('./pages/admin/access-matrix-page'));
+const RegistryPage = lazy(() => import('./pages/admin/registry-page'));
+const ProjectionsPage = lazy(() => import('./pages/ops/projections-page'));
+const LegalHoldsPage = lazy(() => import('./pages/compliance/legal-holds-page'));
+const AccessLogPage = lazy(() => import('./pages/compliance/access-log-page'));
+const BreakGlassPage = lazy(() => import('./pages/compliance/break-glass-page'));
+const AssessmentsPage = lazy(() => import('./pages/compliance/assessments-page'));
+const IncidentsPage = lazy(() => import('./pages/compliance/incidents-page'));
+const ImportWizardPage = lazy(() => import('./pages/imports/import-wizard-page'));
 
 function Loading() {
   return <Spin style={{ display: 'block', margin: '64px auto' }} />;
@@ -58,6 +69,17 @@ const router = createBrowserRouter(
         { path: 'audit', element: <AuditPage /> },
         { path: 'reports', element: <ReportsPage /> },
         { path: 'account/mfa', element: <MfaEnrolPage /> },
+        { path: 'admin/staff', element: <StaffPage /> },
+        { path: 'admin/departments', element: <DepartmentsPage /> },
+        { path: 'admin/access-matrix', element: <AccessMatrixPage /> },
+        { path: 'admin/registry', element: <RegistryPage /> },
+        { path: 'ops/projections', element: <ProjectionsPage /> },
+        { path: 'compliance/legal-holds', element: <LegalHoldsPage /> },
+        { path: 'compliance/access-log', element: <AccessLogPage /> },
+        { path: 'compliance/break-glass', element: <BreakGlassPage /> },
+        { path: 'compliance/assessments', element: <AssessmentsPage /> },
+        { path: 'compliance/incidents', element: <IncidentsPage /> },
+        { path: 'imports', element: <ImportWizardPage /> },
         { path: '*', element: <Navigate to="/" replace /> },
       ],
     },

@@ -1,4 +1,5 @@
 import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+import type { ADMIN_ZH } from './admin-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -225,9 +226,10 @@ const zh = {
   ...RECORDS_ZH,
 };
 
-export type MessageKey = keyof typeof zh;
+/** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
+export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH;
 
-const en: Record<MessageKey, string> = {
+const en: Record<keyof typeof zh, string> = {
   'app.title': 'Customer desk',
   'menu.label': 'Main menu',
   'menu.open': 'Open menu',
@@ -452,4 +454,4 @@ const en: Record<MessageKey, string> = {
 };
 
 export type Lang = 'zh' | 'en';
-export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };
+export const MESSAGES = { zh, en } as Record<Lang, Record<MessageKey, string>>;

@@ -1,4 +1,5 @@
 import type { MessageKey } from '../i18n/messages';
+import '../i18n/admin-words'; // the words of the menus' admin, ops, compliance and import entries
 
 /** Job roles that work with customer files (libs/access-control/src/roles.ts, FILE_ROLES). */
 export const FILE_ROLES = ['staff', 'front_desk', 'health_manager', 'customer_service'] as const;
@@ -20,6 +21,18 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/rights', label: 'menu.rights', roles: ['staff', 'compliance_officer'] },
   { path: '/audit', label: 'menu.audit', roles: ['auditor', 'compliance_officer'] },
   { path: '/reports', label: 'menu.reports', roles: ['manager', 'admin', 'compliance_officer'] },
+  // imports register customers: the file roles; a compliance officer reads jobs over the API, not here
+  { path: '/imports', label: 'menu.imports', roles: ['staff', 'front_desk'] },
+  { path: '/compliance/legal-holds', label: 'menu.legalHolds', roles: ['compliance_officer', 'admin', 'auditor'] },
+  { path: '/compliance/access-log', label: 'menu.accessLog', roles: ['compliance_officer', 'auditor'] },
+  { path: '/compliance/break-glass', label: 'menu.breakGlass', roles: ['compliance_officer', 'auditor'] },
+  { path: '/compliance/assessments', label: 'menu.assessments', roles: ['compliance_officer', 'auditor'] },
+  { path: '/compliance/incidents', label: 'menu.incidents', roles: ['compliance_officer', 'auditor'] },
+  { path: '/admin/staff', label: 'menu.staff', roles: ['admin'] },
+  { path: '/admin/departments', label: 'menu.departments', roles: ['admin'] },
+  { path: '/admin/access-matrix', label: 'menu.accessMatrix', roles: ['admin', 'compliance_officer', 'auditor'] },
+  { path: '/admin/registry', label: 'menu.registry', roles: ['admin'] },
+  { path: '/ops/projections', label: 'menu.projections', roles: ['ops'] },
 ];
 
 export function menuFor(roles: readonly string[]): MenuEntry[] {

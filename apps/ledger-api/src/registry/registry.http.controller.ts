@@ -55,6 +55,15 @@ export class RegistryHttpController {
     return { version: body.version, contentHash: hash, position };
   }
 
+  @Get('notices')
+  @Roles(...ROLES)
+  @ApiOperation({ summary: 'Every published notice version, newest first: version, hash, purposes, publication time (the text: GET notices/{version})' })
+  async notices() {
+    return Object.values((await this.registry.current()).notices)
+      .map(({ content: _content, ...notice }) => notice)
+      .sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || b.version.localeCompare(a.version));
+  }
+
   @Get('notices/:version')
   @Roles(...ROLES)
   @ApiOperation({ summary: 'Exactly the notice text of a version, with its hash' })

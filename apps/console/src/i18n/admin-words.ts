@@ -1,0 +1,9 @@
+import { ADMIN_EN, ADMIN_ZH } from './admin-messages';
+import { MESSAGES } from './messages';
+
+/**
+ * Adds the admin, ops, compliance and import pages' words to MESSAGES. Imported (for this effect) by the
+ * signed-in frame's menus and by those pages, which load lazily: the words stay out of the sign-in route's script.
+ */
+Object.assign(MESSAGES.zh, ADMIN_ZH);
+Object.assign(MESSAGES.en, ADMIN_EN);
