@@ -69,5 +69,6 @@ registerProblemCodes({
     RetentionScheduler,
     FileClosureService,
   ],
+  exports: [LegalHoldsService],
 })
 export class RightsModule {}

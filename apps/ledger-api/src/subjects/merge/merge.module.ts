@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessMatrixModule } from '../../access-matrix/access-matrix.module';
-import { LegalHoldsService } from '../../rights/legal-holds/legal-holds.service';
+import { RightsModule } from '../../rights/rights.module';
 import { SubjectsModule } from '../subjects.module';
 import { MergeObstaclesFinder } from './merge-obstacles';
 import { MergeHttpController } from './merge.http.controller';
@@ -8,8 +8,8 @@ import { MergeService } from './merge.service';
 
 /** Merge of two customer files of one person (issue #15 item 3). */
 @Module({
-  imports: [SubjectsModule, AccessMatrixModule],
+  imports: [SubjectsModule, AccessMatrixModule, RightsModule],
   controllers: [MergeHttpController],
-  providers: [MergeService, MergeObstaclesFinder, LegalHoldsService],
+  providers: [MergeService, MergeObstaclesFinder],
 })
 export class MergeModule {}
