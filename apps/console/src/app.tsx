@@ -19,6 +19,7 @@ const RightsRequestPage = lazy(() => import('./pages/compliance/rights-request-p
 const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
 const FollowUpQueuePage = lazy(() => import('./pages/work/follow-up-queue-page'));
+const ComplaintQueuePage = lazy(() => import('./pages/work/complaint-queue-page'));
 const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
 
 function Loading() {
@@ -53,6 +54,7 @@ const router = createBrowserRouter(
         { path: 'customers/:subjectId/*', element: pi(<CustomerFilePage />) },
         { path: 'work/my-follow-ups', element: <FollowUpQueuePage view="mine" /> },
         { path: 'work/overdue-follow-ups', element: <FollowUpQueuePage view="department" /> },
+        { path: 'work/complaints', element: <ComplaintQueuePage /> },
         { path: 'rights', element: <RightsQueuePage /> },
         { path: 'rights/:requestId', element: <RightsRequestPage /> },
         { path: 'audit', element: <AuditPage /> },

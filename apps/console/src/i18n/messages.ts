@@ -1,4 +1,5 @@
 import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+import { FILE_EN, FILE_ZH } from './file-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -215,6 +216,7 @@ const zh = {
   'reports.collections': '信息收集',
   'reports.rightsRequests': '权利请求',
   ...RECORDS_ZH,
+  ...FILE_ZH,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -433,6 +435,7 @@ const en: Record<MessageKey, string> = {
   'reports.collections': 'Collections',
   'reports.rightsRequests': 'Rights requests',
   ...RECORDS_EN,
+  ...FILE_EN,
 };
 
 export type Lang = 'zh' | 'en';
