@@ -1,6 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider, useLocation } from 'react-router';
-import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import { ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { I18nProvider, useI18n } from './i18n/i18n';
@@ -86,11 +86,10 @@ function Localised() {
   const { lang } = useI18n();
   return (
     <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
-      <AntApp>
-        <Suspense fallback={<Loading />}>
-          <RouterProvider router={router} />
-        </Suspense>
-      </AntApp>
+      {/* antd's App (message, notification, modal) wraps the signed-in frame (layout/console-layout.tsx), not the sign-in page */}
+      <Suspense fallback={<Loading />}>
+        <RouterProvider router={router} />
+      </Suspense>
     </ConfigProvider>
   );
 }
