@@ -5,7 +5,7 @@ import type { Profile } from '../../../api/types';
 import { describeError } from '../../../api/problem-messages';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
-import { loadDivisions, pathTo, type DivisionOption } from './divisions';
+import { loadDivisions, pathByNames, pathTo, type DivisionOption } from './divisions';
 import { ADDRESS_TYPES, PHONE_TYPES } from '../../../../../../libs/ledger-domain/src/subject/contact';
 
 interface Phone {
@@ -202,9 +202,9 @@ function ContactEditor({
     if (what === 'phones') {
       set = {
         phones: (values.phones ?? []).map((phone) => ({
-          number: phone.number.trim(),
+          // the API takes an extension as part of the number as typed ("… ext. 806") and stores it apart
+          number: phone.extension?.trim() ? `${phone.number.trim()} ext. ${phone.extension.trim()}` : phone.number.trim(),
           ...(phone.type ? { type: phone.type } : {}),
-          ...(phone.extension?.trim() ? { extension: phone.extension.trim() } : {}),
           ...(phone.primary ? { primary: true } : {}),
         })),
       };
@@ -232,7 +232,11 @@ function ContactEditor({
 
   const initial = {
     phones: phones.map((phone) => ({ ...phone })),
-    addresses: addresses.map((address) => ({ ...address, abroad: !!address.country && address.country !== 'CN', division: divisions && pathTo(divisions, address.divisionCode) })),
+    addresses: addresses.map((address) => ({
+      ...address,
+      abroad: !!address.country && address.country !== 'CN',
+      division: divisions && (pathTo(divisions, address.divisionCode) ?? pathByNames(divisions, address)),
+    })),
     email: typeof profile.data.contact?.email === 'string' ? profile.data.contact.email : undefined,
   };
   const title = t(what === 'phones' ? 'contact.editPhones' : what === 'addresses' ? 'contact.editAddresses' : 'contact.editEmail');

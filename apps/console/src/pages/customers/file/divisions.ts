@@ -34,3 +34,13 @@ export function pathTo(options: DivisionOption[], code: string | undefined): str
   }
   return undefined;
 }
+
+/** The path for an address of an older file, which holds the names but no code: each name as the table has it, a municipality's city level skipped. */
+export function pathByNames(options: DivisionOption[], names: { province?: string; city?: string; district?: string }): string[] | undefined {
+  const province = options.find((option) => option.label === names.province);
+  if (!province) return undefined;
+  const city = province.children?.find((option) => option.label === names.city);
+  const under = city?.children ?? province.children;
+  const district = under?.find((option) => option.label === names.district);
+  return [province.value, ...(city ? [city.value] : []), ...(district ? [district.value] : [])];
+}
