@@ -111,17 +111,24 @@ export function DeadlineTimer({ dueAt, done, overdue }: { dueAt: string; done: b
 
 /** The two deadlines of a complaint: the reply (done once replied) and the resolution (done once closed). */
 export function ComplaintDeadlines({ complaint }: { complaint: ComplaintRow }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const colon = lang === 'zh' ? '：' : ': ';
   const closed = complaint.status === 'closed';
   const replied = closed || complaint.status === 'replied';
   return (
     <Space orientation="vertical" size={2}>
       <span>
-        <Typography.Text type="secondary">{t('complaints.replyDue')}：</Typography.Text>
+        <Typography.Text type="secondary">
+          {t('complaints.replyDue')}
+          {colon}
+        </Typography.Text>
         <DeadlineTimer dueAt={complaint.replyDueAt} done={replied} />
       </span>
       <span>
-        <Typography.Text type="secondary">{t('complaints.resolutionDue')}：</Typography.Text>
+        <Typography.Text type="secondary">
+          {t('complaints.resolutionDue')}
+          {colon}
+        </Typography.Text>
         <DeadlineTimer dueAt={complaint.resolutionDueAt} done={closed} overdue={complaint.overdue && replied} />
       </span>
     </Space>

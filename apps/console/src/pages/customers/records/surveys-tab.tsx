@@ -76,7 +76,7 @@ export function SurveysTab({ subjectId, breakGlass }: RecordTabProps) {
                 <Space orientation="vertical" size={0}>
                   {entries(comments).map(([question, text]) => (
                     <span key={question}>
-                      <Typography.Text type="secondary">{question}：</Typography.Text>
+                      <Typography.Text type="secondary">{question}: </Typography.Text>
                       {plain(text)}
                     </span>
                   ))}
