@@ -5,12 +5,10 @@ import type { Purpose } from '../api/types';
 import { describeError } from '../api/problem-messages';
 import { useI18n } from '../i18n/i18n';
 import { categoryLabel, legalBasisLabel } from '../i18n/labels';
-import { usePurpose } from './purpose';
 
 /** The processing purposes from the registry, each with its legal basis and categories, one chosen before a page reads personal data. */
-export default function PurposePicker() {
+export default function PurposePicker({ choose }: { choose: (purpose: Purpose) => void }) {
   const { t, lang } = useI18n();
-  const { choose } = usePurpose();
   const [purposes, setPurposes] = useState<Purpose[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [selected, setSelected] = useState<string | undefined>();
@@ -41,7 +39,7 @@ export default function PurposePicker() {
         </Radio.Group>
       )}
       <div style={{ marginTop: 16 }}>
-        <Button type="primary" disabled={!picked} onClick={() => choose(picked)}>
+        <Button type="primary" disabled={!picked} onClick={() => picked && choose(picked)}>
           {t('purpose.confirm')}
         </Button>
       </div>

@@ -3,7 +3,7 @@ import { Spin } from 'antd';
 import { api } from '../api/api-client';
 import type { Purpose } from '../api/types';
 
-// the picker loads with the first page that reads personal data, not with the sign-in route (bench:console)
+// the picker loads with the first page that reads personal data, not with the sign-in route (bench:console); it is handed `choose`, so it imports nothing of this module
 const PurposePicker = lazy(() => import('./purpose-picker'));
 
 interface PurposeState {
@@ -39,12 +39,12 @@ export function usePurpose(): PurposeState {
 
 /** Shows the purpose picker until one is chosen, then the page, which reads personal data under it. */
 export function RequirePurpose({ children }: { children: ReactNode }) {
-  const { purpose } = usePurpose();
+  const { purpose, choose } = usePurpose();
   return purpose ? (
     <>{children}</>
   ) : (
     <Suspense fallback={<Spin />}>
-      <PurposePicker />
+      <PurposePicker choose={choose} />
     </Suspense>
   );
 }
