@@ -93,7 +93,8 @@ describe('console: a complaint from receipt to closure, and the complaint queue'
     await drawer.getByRole('button', { name: '指派给我' }).click();
     await drawer.getByText('已指派').waitFor();
     // a colleague starts it meanwhile: the page's start is refused (412), said so, and the complaint shown as it is now
-    const version = (await call('GET', `/v1/subjects/${subjectId}/complaints/${complaintId}`, await tokens(api).staff(), undefined, { 'x-processing-purpose': HM })).headers.get('etag') ?? '';
+    const version =
+      (await call('GET', `/v1/subjects/${subjectId}/complaints/${complaintId}`, await tokens(api).staff(), undefined, { 'x-processing-purpose': HM })).headers.get('etag') ?? '';
     expect((await call('POST', `/v1/complaints/${complaintId}/start`, await tokens(api).staff(), {}, { 'if-match': version })).status).toBe(200);
     await drawer.getByRole('button', { name: '开始处理' }).click();
     await drawer.getByText('这张工单已被他人处理（现为“处理中”），已显示最新状态。').waitFor();
@@ -111,7 +112,10 @@ describe('console: a complaint from receipt to closure, and the complaint queue'
 
     await drawer.getByRole('button', { name: /^结\s?案$/ }).click();
     await drawer.getByTestId('complaint-step').getByRole('radio').nth(3).click();
-    await drawer.getByTestId('complaint-step').getByRole('button', { name: /^结\s?案$/ }).click();
+    await drawer
+      .getByTestId('complaint-step')
+      .getByRole('button', { name: /^结\s?案$/ })
+      .click();
     await drawer.getByText('已结案', { exact: true }).first().waitFor();
 
     // what the ledger holds: closed, the reply and the satisfaction, every step by this person or the colleague
