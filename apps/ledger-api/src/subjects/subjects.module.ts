@@ -22,6 +22,9 @@ import { ReadSubjectHandler } from './read-subject/read-subject.query';
 import { ReadSubjectHttpController } from './read-subject/read-subject.http.controller';
 import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
 import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
+import { QuerySubjectsHandler } from './query-subjects/query-subjects.query';
+import { QuerySubjectsHttpController } from './query-subjects/query-subjects.http.controller';
+import { CustomerQueryQueries } from '@pi-ledger/read-models/projections/customer-query/customer-query.queries';
 import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
 import type { AssignmentErrorCode } from '@pi-ledger/ledger-domain/assignment/assignment.errors';
 import { DepartmentsModule } from '../departments/departments.module';
@@ -77,6 +80,7 @@ registerProblemCodes({
     ConsentsHttpController,
     RestrictionsHttpController,
     DisclosuresHttpController,
+    QuerySubjectsHttpController,
     SearchSubjectsHttpController,
     SubjectRegistersHttpController,
     AccessLogHttpController,
@@ -98,6 +102,8 @@ registerProblemCodes({
     DiscloseHandler,
     ReadSubjectHandler,
     SearchSubjectsHandler,
+    QuerySubjectsHandler,
+    CustomerQueryQueries,
     AssignSubjectHandler,
     ChangeLifecycleStageHandler,
     CustomerNumbersService,

@@ -55,6 +55,9 @@ export const DERIVED_TABLES: readonly string[] = [
   'follow_up_plans',
   'outbox_messages',
   'survey_responses',
+  'customer_query_facts',
+  'customer_query_abnormal',
+  'customer_query_orders',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

@@ -26,6 +26,7 @@ import { FollowUpPlans1763900100000 } from './migrations/1763900100000-follow-up
 import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-file';
 import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
+import { CustomerQuery1763900190000 } from './migrations/1763900190000-customer-query';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -57,4 +58,5 @@ export const LEDGER_MIGRATIONS = [
   FollowUpPlans1763900100000,
   CustomerFile1763900110000,
   ImportJobs1763900130000,
+  CustomerQuery1763900190000,
 ];

@@ -14,6 +14,7 @@ import { ComplaintsProjection } from './complaints/complaints.projection';
 import { FollowUpPlansProjection } from './follow-ups/follow-up-plans.projection';
 import { OutboxMessagesProjection } from './messages/outbox-messages.projection';
 import { SurveyResponsesProjection } from './surveys/survey-responses.projection';
+import { CustomerQueryProjection } from './customer-query/customer-query.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -32,5 +33,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new FollowUpPlansProjection(),
     new OutboxMessagesProjection(),
     new SurveyResponsesProjection(),
+    new CustomerQueryProjection(vault),
   ];
 }
