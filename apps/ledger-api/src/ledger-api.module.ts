@@ -33,6 +33,7 @@ import { ComplaintsModule } from './complaints/complaints.module';
 import { MessagesModule } from './messages/messages.module';
 import { SurveysModule } from './surveys/surveys.module';
 import { ImportsModule } from './imports/imports.module';
+import { SavedQueriesModule } from './saved-queries/saved-queries.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -74,6 +75,7 @@ export class LedgerApiModule {
         MessagesModule,
         SurveysModule,
         ImportsModule,
+        SavedQueriesModule,
       ],
     };
   }

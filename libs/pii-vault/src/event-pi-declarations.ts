@@ -23,6 +23,7 @@ import type { EscalationPolicySet } from '@pi-ledger/ledger-domain/follow-ups/es
 import type { MessageEvent } from '@pi-ledger/ledger-domain/messages/message.events';
 import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/survey-response.events';
 import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
+import type { SavedQueryEvent } from '@pi-ledger/ledger-domain/saved-queries/saved-query.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -351,6 +352,7 @@ export const LEDGER_EVENT_PI: {
       | MessageEvent['type']
       | SurveyResponseEvent['type']
       | SurveyPublished['type']
+      | SavedQueryEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -436,6 +438,8 @@ export const LEDGER_EVENT_PI: {
   SurveyAnswered: { declared: SURVEY_RESPONSE_PI.SurveyAnswered },
   SurveyPublished: { none: 'a questionnaire: the centre’s own title and questions, a staff account' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
+  SavedQueryCreated: { none: 'a saved combined query: a name, criteria (fields, operators, values such as a condition or an age band), a department, a staff account' },
+  SavedQueryDeleted: { none: 'a saved query deleted: ids, a department, a staff account' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

@@ -58,6 +58,7 @@ export const DERIVED_TABLES: readonly string[] = [
   'customer_query_facts',
   'customer_query_abnormal',
   'customer_query_orders',
+  'saved_queries',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

@@ -15,6 +15,7 @@ import { FollowUpPlansProjection } from './follow-ups/follow-up-plans.projection
 import { OutboxMessagesProjection } from './messages/outbox-messages.projection';
 import { SurveyResponsesProjection } from './surveys/survey-responses.projection';
 import { CustomerQueryProjection } from './customer-query/customer-query.projection';
+import { SavedQueriesProjection } from './customer-query/saved-queries.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -34,5 +35,6 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new OutboxMessagesProjection(),
     new SurveyResponsesProjection(),
     new CustomerQueryProjection(vault),
+    new SavedQueriesProjection(),
   ];
 }

@@ -112,9 +112,10 @@ class QueryParser {
       case 'eq':
         return this.scalar(field, input, path);
       case 'in': {
-        if (!Array.isArray(input) || input.length === 0 || input.length > QUERY_LIMITS.list) return this.fail(path, `must be a non-empty array of at most ${QUERY_LIMITS.list} values`);
+        if (!Array.isArray(input) || input.length === 0 || input.length > QUERY_LIMITS.list)
+          return this.fail(path, `must be a non-empty array of at most ${QUERY_LIMITS.list} values`);
         const items = input.map((item, index) => this.scalar(field, item, `${path}[${index}]`));
-        return items.every((item) => item !== undefined) ? (items) : undefined;
+        return items.every((item) => item !== undefined) ? items : undefined;
       }
       case 'range':
         return this.range(input, path, (item, at) => this.scalar(field, item, at));
@@ -143,7 +144,8 @@ class QueryParser {
       case 'number': {
         const ok = typeof input === 'number' && Number.isFinite(input) && (spec.type === 'number' || Number.isInteger(input));
         if (!ok) return this.fail(path, spec.type === 'integer' ? 'must be an integer' : 'must be a number');
-        if ((spec.min !== undefined && input < spec.min) || (spec.max !== undefined && input > spec.max)) return this.fail(path, `must be within ${spec.min ?? '…'} and ${spec.max ?? '…'}`);
+        if ((spec.min !== undefined && input < spec.min) || (spec.max !== undefined && input > spec.max))
+          return this.fail(path, `must be within ${spec.min ?? '…'} and ${spec.max ?? '…'}`);
         return input;
       }
       case 'date':

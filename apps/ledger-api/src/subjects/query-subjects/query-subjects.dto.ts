@@ -13,7 +13,12 @@ export class QuerySubjectsDto {
 
   @ApiPropertyOptional({
     description: 'A tree of {and: […]}, {or: […]}, {not: {…}} over conditions {field, op, value, period?}; absent: every customer within reach',
-    example: { and: [{ field: 'conditions', op: 'eq', value: '高血压' }, { field: 'age', op: 'range', value: { from: 60 } }] },
+    example: {
+      and: [
+        { field: 'conditions', op: 'eq', value: '高血压' },
+        { field: 'age', op: 'range', value: { from: 60 } },
+      ],
+    },
   })
   @IsOptional()
   @IsObject()

@@ -143,10 +143,12 @@ export class QuerySubjectsHandler implements IQueryHandler<QuerySubjects> {
 type Column = { field: QueryFieldName; category: Category | null; path: string };
 
 /** The columns asked for, else every field filtered or sorted by that shows one. */
-function columnsOf(asked: string[] | undefined, parsed: ParsedQuery): Column[] {
+export function columnsOf(asked: string[] | undefined, parsed: ParsedQuery): Column[] {
   if (asked === undefined) return parsed.reads.filter((read) => COLUMN_OF[read.field] !== undefined);
   const problems = asked.flatMap((field, index) =>
-    isQueryField(field) && COLUMN_OF[field] !== undefined ? [] : [{ path: `columns[${index}]`, message: `not a field that shows a value; one of ${Object.keys(COLUMN_OF).join(', ')}` }],
+    isQueryField(field) && COLUMN_OF[field] !== undefined
+      ? []
+      : [{ path: `columns[${index}]`, message: `not a field that shows a value; one of ${Object.keys(COLUMN_OF).join(', ')}` }],
   );
   if (problems.length > 0) throw new InvalidInput(problems);
   return (asked as QueryFieldName[]).map((field, index) => ({ field, category: fieldSpec(field).category, path: `columns[${index}]` }));

@@ -5,9 +5,12 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * query filters and sorts by that the profile does not hold in clear — birth month, division code,
  * keyed tokens of conditions and allergies, last service / check-up / survey, open complaints, order
  * aggregates and RFM grades; `customer_query_abnormal`, one row per abnormal indicator of a check-up
- * (a keyed token, never the code); `customer_query_orders`, what an order counts for. Generation 1
- * behind views; the projection `customer_query` fills them from the log.
+ * (a keyed token, never the code); `customer_query_orders`, what an order counts for; and
+ * `saved_queries`, the queries saved for a department. Generation 1 behind views; the projections
+ * `customer_query` and `saved_queries` fill them from the log.
  */
+const TABLES = ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders', 'saved_queries'];
+
 export class CustomerQuery1763900190000 implements MigrationInterface {
   name = 'CustomerQuery1763900190000';
 
@@ -60,7 +63,17 @@ export class CustomerQuery1763900190000 implements MigrationInterface {
       )`);
     await db.query(`CREATE INDEX customer_query_orders__g1_subject ON customer_query_orders__g1 (subject_id, order_date) INCLUDE (amount_fen, refunded_fen, cancelled)`);
     await db.query(`CREATE INDEX customer_query_orders__g1_date ON customer_query_orders__g1 (order_date, subject_id)`);
-    for (const table of ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders']) {
+    await db.query(`
+      CREATE TABLE saved_queries__g1 (
+        query_id       text PRIMARY KEY,
+        department_id  text NOT NULL,
+        name           text NOT NULL,
+        definition     jsonb NOT NULL,
+        created_by     text NOT NULL,
+        created_at     timestamptz NOT NULL
+      )`);
+    await db.query(`CREATE INDEX saved_queries__g1_department ON saved_queries__g1 (department_id, created_at DESC, query_id)`);
+    for (const table of TABLES) {
       await db.query(`CREATE VIEW ${table} AS SELECT * FROM ${table}__g1`);
       await db.query(`
         DO $$ BEGIN
@@ -73,7 +86,7 @@ export class CustomerQuery1763900190000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    for (const table of ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders']) {
+    for (const table of TABLES) {
       await db.query(`DROP VIEW ${table}`);
       await db.query(`DROP TABLE ${table}__g1`);
     }

@@ -17,7 +17,17 @@ type SubjectDataEvent = Extract<SubjectEvent<JsonValue>, { type: 'DataCollected'
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
 
 const SUBJECT_EVENTS = ['DataCollected', 'DataUpdated', 'DataCorrected', 'DataSupplemented', 'DataItemAdded'];
-const RECORD_EVENTS = ['ServiceRecorded', 'CheckupRecorded', 'ComplaintReceived', 'ComplaintReopened', 'ComplaintClosed', 'SurveyAnswered', 'OrderPlaced', 'OrderCancelled', 'OrderRefunded'];
+const RECORD_EVENTS = [
+  'ServiceRecorded',
+  'CheckupRecorded',
+  'ComplaintReceived',
+  'ComplaintReopened',
+  'ComplaintClosed',
+  'SurveyAnswered',
+  'OrderPlaced',
+  'OrderCancelled',
+  'OrderRefunded',
+];
 const SUBJECT_PREFIX = subjectStream('');
 
 /**
@@ -68,7 +78,9 @@ export class CustomerQueryProjection implements Projection {
         streamId.slice(complaintStream('').length),
       ]);
     } else if (streamId.startsWith(orderStream(''))) {
-      const { rows } = await batch.client.query(`DELETE FROM ${batch.table('customer_query_orders')} WHERE order_id = $1 RETURNING subject_id`, [streamId.slice(orderStream('').length)]);
+      const { rows } = await batch.client.query(`DELETE FROM ${batch.table('customer_query_orders')} WHERE order_id = $1 RETURNING subject_id`, [
+        streamId.slice(orderStream('').length),
+      ]);
       if (rows[0]) await this.orderFacts(batch, [rows[0].subject_id as string]);
     }
   }

@@ -76,7 +76,8 @@ export function customerQuerySql(request: CustomerQueryRequest): { text: string;
   const sql = new QuerySql(request.today);
   const where = [`p.status <> 'erased'`];
   if (request.where) where.push(sql.where(request.where));
-  if (request.reach) where.push(`(p.department_id = ${sql.param(request.reach.departmentId, 'text')} OR p.health_manager_id = ${sql.param(request.reach.healthManagerId, 'text')})`);
+  if (request.reach)
+    where.push(`(p.department_id = ${sql.param(request.reach.departmentId, 'text')} OR p.health_manager_id = ${sql.param(request.reach.healthManagerId, 'text')})`);
   if (request.after) where.push(sql.after(request.sort, request.after));
   const keys = request.sort.map((entry) => sql.sortKey(entry.field));
   const order = [...request.sort.map((entry, index) => `${keys[index].expression} ${entry.dir.toUpperCase()}`), 'p.subject_id ASC'];
