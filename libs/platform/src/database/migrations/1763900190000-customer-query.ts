@@ -5,7 +5,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * query filters and sorts by that the profile does not hold in clear — birth month, division code,
  * keyed tokens of conditions and allergies, last service / check-up / survey, open complaints, order
  * aggregates and RFM grades; `customer_query_abnormal`, one row per abnormal indicator of a check-up
- * (a keyed token, never the code); `customer_query_orders`, what an order counts for; and
+ * (a keyed token, never the code). The birth month is yyyymm, an integer: never a date that reads as a birthday; `customer_query_orders`, what an order counts for; and
  * `saved_queries`, the queries saved for a department. Generation 1 behind views; the projections
  * `customer_query` and `saved_queries` fill them from the log.
  */
@@ -18,7 +18,7 @@ export class CustomerQuery1763900190000 implements MigrationInterface {
     await db.query(`
       CREATE TABLE customer_query_facts__g1 (
         subject_id          text PRIMARY KEY,
-        birth_month         date,
+        birth_month         integer,
         division_code       text,
         condition_tokens    text[] NOT NULL DEFAULT '{}',
         allergy_tokens      text[] NOT NULL DEFAULT '{}',

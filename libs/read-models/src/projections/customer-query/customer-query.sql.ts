@@ -18,12 +18,13 @@ export class QuerySql {
     return `$${this.params.length}::${cast}`;
   }
 
-  where(node: QueryNode): string {
-    if ('and' in node) return node.and.length === 0 ? 'true' : `(${node.and.map((child) => this.where(child)).join(' AND ')})`;
-    if ('or' in node) return node.or.length === 0 ? 'false' : `(${node.or.map((child) => this.where(child)).join(' OR ')})`;
-    if ('not' in node) return `NOT ${this.where(node.not)}`;
+  /** `negated`: under a `not`, where a condition on an absent value must be false, not NULL (outside, NULL rejects a row as false does, and indexes still serve). */
+  where(node: QueryNode, negated = false): string {
+    if ('and' in node) return node.and.length === 0 ? 'true' : `(${node.and.map((child) => this.where(child, negated)).join(' AND ')})`;
+    if ('or' in node) return node.or.length === 0 ? 'false' : `(${node.or.map((child) => this.where(child, negated)).join(' OR ')})`;
+    if ('not' in node) return `NOT ${this.where(node.not, true)}`;
     // a customer without the value does not match, and so does match its negation
-    return `coalesce(${this.condition(node)}, false)`;
+    return negated ? `coalesce(${this.condition(node)}, false)` : `(${this.condition(node)})`;
   }
 
   /** The sort expression: absent values sort as the lowest (numbers -1, dates -infinity, text ''), so keyset pages never skip them. */
@@ -113,14 +114,16 @@ export class QuerySql {
     return `${column} && ${this.param(list(value), 'text[]')}`;
   }
 
-  /** Age bounds as birth-month bounds, so the index on the month serves: age ≥ a ⇔ born on or before today − a years. */
+  /**
+   * Age bounds as bounds on the birth month (yyyymm), so the index on it serves. Ages count from the
+   * 1st of the birth month: age ≥ a ⇔ born in or before today's month a years ago; age ≤ b ⇔ born
+   * after today's month b + 1 years ago.
+   */
   private age(op: QueryCondition['op'], value: QueryCondition['value']): string {
     if (op === 'exists') return `f.birth_month IS ${value === true ? 'NOT ' : ''}NULL`;
+    const monthYearsAgo = (years: number) => `((extract(year FROM $1::date)::int - ${this.param(years, 'int')}) * 100 + extract(month FROM $1::date)::int)`;
     const between = (from: number | undefined, to: number | undefined) =>
-      [
-        ...(from === undefined ? [] : [`f.birth_month <= ($1::date - make_interval(years => ${this.param(from, 'int')}))::date`]),
-        ...(to === undefined ? [] : [`f.birth_month > ($1::date - make_interval(years => ${this.param(to + 1, 'int')}))::date`]),
-      ].join(' AND ');
+      [...(from === undefined ? [] : [`f.birth_month <= ${monthYearsAgo(from)}`]), ...(to === undefined ? [] : [`f.birth_month > ${monthYearsAgo(to + 1)}`])].join(' AND ');
     if (op === 'eq') return between(value as number, value as number);
     if (op === 'in') return `(${(value as number[]).map((age) => `(${between(age, age)})`).join(' OR ')})`;
     const { from, to } = value as { from?: number; to?: number };
@@ -151,7 +154,7 @@ export function expressionOf(field: QueryFieldName): string {
     departmentId: 'p.department_id',
     healthManagerId: 'p.health_manager_id',
     gender: 'p.gender',
-    age: `date_part('year', age($1::date, f.birth_month))::int`,
+    age: `date_part('year', age($1::date, make_date(f.birth_month / 100, f.birth_month % 100, 1)))::int`,
     lastServiceDate: 'f.last_service_date',
     lastCheckupDate: 'f.last_checkup_date',
     orderTotal: 'coalesce(f.order_total_fen, 0)',

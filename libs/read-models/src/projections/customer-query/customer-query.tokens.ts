@@ -21,10 +21,10 @@ export function healthTokens(vault: PiiVault, field: HealthTermField, value: Jso
   return [...new Set(terms.flatMap((term) => healthToken(vault, field, term) ?? []))];
 }
 
-/** The first day of the birth month (birth year and month are all the query keeps: docs/pipl-mapping.md). */
-export function birthMonthOf(value: JsonValue | null | undefined): string | null {
+/** The birth month as yyyymm (birth year and month are all the query keeps: docs/pipl-mapping.md). */
+export function birthMonthOf(value: JsonValue | null | undefined): number | null {
   const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-\d{2}/.exec(value) : null;
-  return match ? `${match[1]}-${match[2]}-01` : null;
+  return match ? Number(match[1]) * 100 + Number(match[2]) : null;
 }
 
 /**
