@@ -11,8 +11,9 @@ export type HealthTermField = 'conditions' | 'allergies' | 'indicators';
  * table alone does not say who has which condition. Empty terms give no token.
  */
 export function healthToken(vault: PiiVault, field: HealthTermField, term: string): string | undefined {
-  if (term.trim() === '') return undefined;
-  return vault.blindIndex('health_term', `${field}:${term}`);
+  const trimmed = term.trim();
+  if (trimmed === '') return undefined;
+  return vault.blindIndex('health_term', `${field}:${trimmed}`);
 }
 
 export function healthTokens(vault: PiiVault, field: HealthTermField, value: JsonValue | null | undefined): string[] {
