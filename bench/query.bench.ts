@@ -125,10 +125,10 @@ function benchQueries(): BenchQuery[] {
     ),
     q(
       'big-spenders-quarter',
-      'women who spent 5,000 yuan or more in the last quarter; by all-time total',
+      'women who spent 2,000 yuan or more in the last quarter; by all-time total',
       {
         and: [
-          { field: 'orderTotal', op: 'range', value: { from: 500_000 }, period: { from: '2026-03-01', to: '2026-05-31' } },
+          { field: 'orderTotal', op: 'range', value: { from: 200_000 }, period: { from: '2026-03-01', to: '2026-05-31' } },
           { field: 'gender', op: 'eq', value: 'female' },
         ],
       },
@@ -136,7 +136,7 @@ function benchQueries(): BenchQuery[] {
       {
         text: `SELECT p.subject_id FROM subject_profile p JOIN customer_query_facts f ON f.subject_id = p.subject_id
                  JOIN (SELECT subject_id FROM customer_query_orders WHERE order_date BETWEEN '2026-03-01' AND '2026-05-31' AND NOT cancelled AND refunded_fen < amount_fen
-                        GROUP BY subject_id HAVING sum(amount_fen - refunded_fen) >= 500000) o ON o.subject_id = p.subject_id
+                        GROUP BY subject_id HAVING sum(amount_fen - refunded_fen) >= 200000) o ON o.subject_id = p.subject_id
                 WHERE p.status <> 'erased' AND p.gender = 'female'
                 ORDER BY f.order_total_fen DESC, p.subject_id LIMIT $1`,
         values: [PAGE + 1],

@@ -89,7 +89,11 @@ describe('combined customer query over HTTP', () => {
     ['customerNumber eq', () => where('customerNumber', 'eq', numbers.get(people[5].subjectId)!.toLowerCase()), (c) => c.i === 5],
     ['customerNumber in', () => where('customerNumber', 'in', [numbers.get(people[5].subjectId), numbers.get(people[7].subjectId)]), (c) => c.i === 5 || c.i === 7],
     ['customerNumber prefix', () => where('customerNumber', 'prefix', 'c2026'), () => true],
-    ['customerNumber contains', () => where('customerNumber', 'contains', numbers.get(people[12].subjectId)!.slice(-6)), (c) => numbers.get(c.subjectId)!.includes(numbers.get(people[12].subjectId)!.slice(-6))],
+    [
+      'customerNumber contains',
+      () => where('customerNumber', 'contains', numbers.get(people[12].subjectId)!.slice(-6)),
+      (c) => numbers.get(c.subjectId)!.includes(numbers.get(people[12].subjectId)!.slice(-6)),
+    ],
     ['customerNumber exists', () => where('customerNumber', 'exists', false), () => false],
     ['status eq', () => where('status', 'eq', 'active'), () => true],
     ['customerType eq', () => where('customerType', 'eq', 'vip'), (c) => c.customerType === 'vip'],
@@ -123,7 +127,12 @@ describe('combined customer query over HTTP', () => {
     ['lastServiceDate eq', () => where('lastServiceDate', 'eq', people[4].serviceDate), (c) => c.serviceDate === people[4].serviceDate],
     ['lastServiceDate range', () => where('lastServiceDate', 'range', { from: chinaDate(-60) }), (c) => !!c.serviceDate && c.serviceDate >= chinaDate(-60)],
     ['orderCount eq', () => where('orderCount', 'eq', 2), (c) => counted(c).length === 2],
-    ['orderCount in a period', () => where('orderCount', 'range', { from: 1 }, { period: { from: chinaDate(-100), to: chinaDate(-20) } }), (c) => counted(c, chinaDate(-100), chinaDate(-20)).length >= 1],
+    [
+      'orderCount in a period',
+      () => where('orderCount', 'range', { from: 1 }, { period: { from: chinaDate(-100), to: chinaDate(-20) } }),
+      (c) => counted(c, chinaDate(-100), chinaDate(-20)).length >= 1,
+    ],
+    ['orderCount none in a period', () => where('orderCount', 'eq', 0, { period: { from: chinaDate(-100) } }), (c) => counted(c, chinaDate(-100)).length === 0],
     ['orderTotal range', () => where('orderTotal', 'range', { from: 150_000 }), (c) => total(c) >= 150_000],
     ['orderTotal in a period', () => where('orderTotal', 'range', { from: 50_000 }, { period: { from: chinaDate(-200) } }), (c) => total(c, chinaDate(-200)) >= 50_000],
     ['openComplaints eq', () => where('openComplaints', 'eq', 1), (c) => c.openComplaints === 1],
@@ -146,7 +155,9 @@ describe('combined customer query over HTTP', () => {
   });
 
   it('the data set exercises each case: none of them is trivially empty or everyone but where meant to', () => {
-    const nonTrivial = cases.filter(([name]) => !['customerNumber exists', 'healthManagerId exists', 'status eq', 'lifecycleStage in', 'tier exists', 'customerNumber prefix'].includes(name));
+    const nonTrivial = cases.filter(
+      ([name]) => !['customerNumber exists', 'healthManagerId exists', 'status eq', 'lifecycleStage in', 'tier exists', 'customerNumber prefix'].includes(name),
+    );
     for (const [name, , match] of nonTrivial) {
       const n = people.filter(match).length;
       if (n === 0 || n === people.length) throw new Error(`${name} matches ${n} of ${people.length}`);
@@ -183,7 +194,11 @@ describe('combined customer query over HTTP', () => {
       const items = await all({ sort, columns: ['lastCheckupDate', 'age'] }, seed.as.staff, limit);
       expect(items.map((item) => item.subjectId)).toEqual(want.map((c) => c.subjectId));
     }
-    const byValue = await all({ where: { field: 'orderCount', op: 'range', value: { from: 1 } }, sort: [{ field: 'rfmScore', dir: 'desc' }], columns: ['rfmScore', 'orderTotal'] }, seed.as.staff, 9);
+    const byValue = await all(
+      { where: { field: 'orderCount', op: 'range', value: { from: 1 } }, sort: [{ field: 'rfmScore', dir: 'desc' }], columns: ['rfmScore', 'orderTotal'] },
+      seed.as.staff,
+      9,
+    );
     const scores = byValue.map((item) => (item.facts.rfm as { score: number }).score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(ids(byValue)).toEqual(expected((c) => counted(c).length >= 1));
@@ -195,7 +210,14 @@ describe('combined customer query over HTTP', () => {
 
   it('a role without health access cannot filter, sort or show health fields (403 naming the path) and sees no health column', async () => {
     const token = seed.as.customer_service;
-    const refused = await query(token, { where: { and: [{ field: 'tier', op: 'eq', value: 'gold' }, { field: 'conditions', op: 'eq', value: '高血压' }] } });
+    const refused = await query(token, {
+      where: {
+        and: [
+          { field: 'tier', op: 'eq', value: 'gold' },
+          { field: 'conditions', op: 'eq', value: '高血压' },
+        ],
+      },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'category-not-permitted', category: 'health', errors: [{ path: 'where.and[1].field' }] });
     const sorted = await query(token, { sort: [{ field: 'lastCheckupDate', dir: 'asc' }] });
@@ -234,8 +256,28 @@ describe('combined customer query over HTTP', () => {
   it('refuses bad input with 400 naming the path, and records nothing', async () => {
     const head = await api.logHead();
     const bad: Array<[Record<string, unknown>, string]> = [
-      [{ where: { and: [{ field: 'tier', op: 'eq', value: 'gold' }, { field: 'shoeSize', op: 'eq', value: 42 }] } }, 'where.and[1].field'],
-      [{ where: { and: [{ field: 'tier', op: 'eq', value: 'gold' }, { field: 'conditions', op: 'contains', value: '高' }] } }, 'where.and[1].op'],
+      [
+        {
+          where: {
+            and: [
+              { field: 'tier', op: 'eq', value: 'gold' },
+              { field: 'shoeSize', op: 'eq', value: 42 },
+            ],
+          },
+        },
+        'where.and[1].field',
+      ],
+      [
+        {
+          where: {
+            and: [
+              { field: 'tier', op: 'eq', value: 'gold' },
+              { field: 'conditions', op: 'contains', value: '高' },
+            ],
+          },
+        },
+        'where.and[1].op',
+      ],
       [{ where: { field: 'age', op: 'eq', value: '60' } }, 'where.value'],
       [{ where: { field: 'age', op: 'range', value: { from: 70, to: 60 } } }, 'where.value.to'],
       [{ where: { field: 'tier', op: 'in', value: [] } }, 'where.value'],

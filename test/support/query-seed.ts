@@ -93,7 +93,10 @@ export async function seedQueryPopulation(api: TestApi, count: number) {
         data: {
           identity: { name: `测试${i}`, gender: c.gender, birthDate },
           identity_document: { type: 'resident_id', number: residentId(birthDate, i % 1000) },
-          contact: { phones: [{ number: `+86139${String(10_000_000 + i).slice(-8)}`, type: 'mobile', primary: true }], addresses: [{ type: 'home', divisionCode: c.division, line: `${i}号`, primary: true }] },
+          contact: {
+            phones: [{ number: `+86139${String(10_000_000 + i).slice(-8)}`, type: 'mobile', primary: true }],
+            addresses: [{ type: 'home', divisionCode: c.division, line: `${i}号`, primary: true }],
+          },
           health: { ...(c.conditions.length > 0 || i % 5 === 3 ? { conditions: c.conditions } : {}), ...(c.allergies.length > 0 ? { allergies: c.allergies } : {}) },
           customer_profile: { customerType: c.customerType, tier: c.tier, ...(c.tags.length > 0 ? { tags: c.tags } : {}) },
         },
@@ -105,7 +108,13 @@ export async function seedQueryPopulation(api: TestApi, count: number) {
     if (i % 3 === 0) {
       const consent = await ok(
         'marketing consent',
-        call('POST', `/v1/subjects/${id}/consents`, as.staff, { purposeId: 'marketing', categories: ['identity', 'contact', 'consumption'], separate: true, noticeVersion: 'v1', channel: 'front-desk' }),
+        call('POST', `/v1/subjects/${id}/consents`, as.staff, {
+          purposeId: 'marketing',
+          categories: ['identity', 'contact', 'consumption'],
+          separate: true,
+          noticeVersion: 'v1',
+          channel: 'front-desk',
+        }),
       );
       c.marketing = 'active';
       if (i % 9 === 0) {
@@ -134,11 +143,20 @@ export async function seedQueryPopulation(api: TestApi, count: number) {
       c.serviceDate = chinaDate(-(i % 200));
       const service = await ok(
         'service',
-        call('POST', `/v1/subjects/${id}/service-records`, as.staff, { serviceDate: c.serviceDate, serviceType: 'nutrition_guidance', staffId: 'hm-zhou', content: '饮食指导', purposeId: HM }),
+        call('POST', `/v1/subjects/${id}/service-records`, as.staff, {
+          serviceDate: c.serviceDate,
+          serviceType: 'nutrition_guidance',
+          staffId: 'hm-zhou',
+          content: '饮食指导',
+          purposeId: HM,
+        }),
       );
       if (i % 30 === 1) {
         const fresh = { 'x-ledger-min-position': String(await api.logHead()) };
-        const dispatched = await ok('survey dispatch', call('POST', `/v1/service-records/${service.recordId}/survey`, as.staff, { surveyId: survey.surveyId, purposeId: HM, invite: false }, fresh));
+        const dispatched = await ok(
+          'survey dispatch',
+          call('POST', `/v1/service-records/${service.recordId}/survey`, as.staff, { surveyId: survey.surveyId, purposeId: HM, invite: false }, fresh),
+        );
         c.surveyScore = 1 + (Math.floor(i / 30) % 5);
         await ok('survey answer', call('POST', `/v1/survey-responses/${dispatched.responseId}`, as.staff, { answers: { overall: c.surveyScore }, purposeId: HM }));
       }
@@ -162,7 +180,10 @@ export async function seedQueryPopulation(api: TestApi, count: number) {
       }
     }
     if (i % 9 === 0) {
-      await ok('complaint', call('POST', `/v1/subjects/${id}/complaints`, as.staff, { channel: 'phone', category: 'waiting_time', severity: 'low', description: '等候时间长', purposeId: HM }));
+      await ok(
+        'complaint',
+        call('POST', `/v1/subjects/${id}/complaints`, as.staff, { channel: 'phone', category: 'waiting_time', severity: 'low', description: '等候时间长', purposeId: HM }),
+      );
       c.openComplaints = 1;
     }
     customers[i] = c;

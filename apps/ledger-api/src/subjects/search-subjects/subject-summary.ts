@@ -36,13 +36,7 @@ export interface ShownSummary {
  * no basis to read it or to read the categories it was found by (`searchedBy`): finding someone by a
  * category reads it.
  */
-export function maskedSummary(
-  registry: RegistryState,
-  purposeId: string,
-  match: ProfileMatch,
-  searchedBy: Category[],
-  permitted: Category[],
-): ShownSummary | undefined {
+export function maskedSummary(registry: RegistryState, purposeId: string, match: ProfileMatch, searchedBy: Category[], permitted: Category[]): ShownSummary | undefined {
   let visible: Category[];
   try {
     // what the purpose may read of this subject, and of that only what the caller's roles may read

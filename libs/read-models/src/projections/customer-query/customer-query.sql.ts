@@ -81,7 +81,7 @@ export class QuerySql {
         return this.age(op, value);
       case 'orderTotal':
       case 'orderCount':
-        if (condition.period) return this.scalar(this.ordersWithin(field, condition.period), 'bigint', op, value);
+        if (condition.period) return this.ordersWithin(field, condition.period, op, value);
         return this.scalar(expressionOf(field), castOf(field), op, value);
       default:
         return this.scalar(expressionOf(field), castOf(field), op, value);
@@ -130,9 +130,21 @@ export class QuerySql {
     return between(from, to);
   }
 
-  private ordersWithin(field: 'orderTotal' | 'orderCount', period: NonNullable<QueryCondition['period']>): string {
+  /**
+   * Orders of a period: a condition no customer without orders there meets (a positive `eq`, `in` or
+   * lower bound) reads the period's orders once, grouped by customer (index on the date); any other
+   * must also find customers with none, so it asks per customer.
+   */
+  private ordersWithin(field: 'orderTotal' | 'orderCount', period: NonNullable<QueryCondition['period']>, op: QueryCondition['op'], value: QueryCondition['value']): string {
     const measure = field === 'orderTotal' ? 'coalesce(sum(o.amount_fen - o.refunded_fen), 0)' : 'count(*)';
-    return `(SELECT ${measure} FROM customer_query_orders o WHERE o.subject_id = p.subject_id AND NOT o.cancelled AND o.refunded_fen < o.amount_fen${this.period('o.order_date', period)})`;
+    const counted = `NOT o.cancelled AND o.refunded_fen < o.amount_fen${this.period('o.order_date', period)}`;
+    const positive = (bound: unknown) => typeof bound === 'number' && bound > 0;
+    const range = value as { from?: number };
+    const excludesNone = op === 'eq' ? positive(value) : op === 'in' ? (value as number[]).every(positive) : op === 'range' && positive(range.from);
+    if (excludesNone) {
+      return `p.subject_id IN (SELECT o.subject_id FROM customer_query_orders o WHERE ${counted} GROUP BY o.subject_id HAVING ${this.scalar(measure, 'bigint', op, value)})`;
+    }
+    return this.scalar(`(SELECT ${measure} FROM customer_query_orders o WHERE o.subject_id = p.subject_id AND ${counted})`, 'bigint', op, value);
   }
 
   private period(column: string, period: QueryCondition['period']): string {
