@@ -802,7 +802,14 @@ export class PassThroughVault implements Pick<PiiVault, keyof PiiVault> {
   }
 
   blindIndex(kind: BlindIndexKind, value: string): string {
-    const normalise = { phone: normalisePhone, email: normaliseEmail, id_number: normaliseIdNumber, name_prefix: (text: string) => text, tag: normaliseTag }[kind];
+    const normalise = {
+      phone: normalisePhone,
+      email: normaliseEmail,
+      id_number: normaliseIdNumber,
+      name_prefix: (text: string) => text,
+      tag: normaliseTag,
+      health_term: normaliseTag,
+    }[kind];
     return createHmac('sha256', this.indexKey)
       .update(`${kind}\n${normalise(value)}`, 'utf8')
       .digest('hex');

@@ -37,6 +37,7 @@ import { ImportsModule } from './imports/imports.module';
 import { ReportsModule } from './reports/reports.module';
 import { DuplicatesModule } from './duplicates/duplicates.module';
 import { ExportsModule } from './exports/exports.module';
+import { SavedQueriesModule } from './saved-queries/saved-queries.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -82,6 +83,7 @@ export class LedgerApiModule {
         ReportsModule,
         DuplicatesModule,
         ExportsModule,
+        SavedQueriesModule,
       ],
     };
   }

@@ -25,6 +25,7 @@ import type { SurveyResponseEvent } from '@pi-ledger/ledger-domain/surveys/surve
 import type { SurveyPublished } from '@pi-ledger/ledger-domain/surveys/survey-definition';
 import type { DuplicatePairEvent } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
 import type { ExportEvent } from '@pi-ledger/ledger-domain/exports/export-produced';
+import type { SavedQueryEvent } from '@pi-ledger/ledger-domain/saved-queries/saved-query.events';
 import { FREE_TEXT_CATEGORY as FREE_TEXT } from './subject-event-codec';
 
 /**
@@ -355,6 +356,7 @@ export const LEDGER_EVENT_PI: {
       | SurveyResponseEvent['type']
       | SurveyPublished['type']
       | DuplicatePairEvent['type']
+      | SavedQueryEvent['type']
   ]: PiSealing;
 } & {
   readonly PersonalDataAccessed: PiSealing;
@@ -448,6 +450,8 @@ export const LEDGER_EVENT_PI: {
   SurveyPublished: { none: 'a questionnaire: the centre’s own title and questions, a staff account' },
   DuplicatePairDismissed: { none: 'two subject ids found not to be one person, a staff account, a time' },
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
+  SavedQueryCreated: { none: 'a saved combined query: a name, criteria (fields, operators, values such as a condition or an age band), a department, a staff account' },
+  SavedQueryDeleted: { none: 'a saved query deleted: ids, a department, a staff account' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

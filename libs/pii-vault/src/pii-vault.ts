@@ -47,7 +47,7 @@ export interface ShredTombstone {
   actor: string;
 }
 /** `name_prefix`: a prefix of a name's search key (see nameSearchKey in the profile read model), for prefix search without the name in clear. */
-export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix' | 'tag';
+export type BlindIndexKind = 'phone' | 'email' | 'id_number' | 'name_prefix' | 'tag' | 'health_term';
 
 export interface PiiVaultOptions {
   /** Unwrapped data keys held in memory (LRU). Default 100,000 (a few hundred bytes each: tens of MiB), enough for a centre's active customers × categories. */
@@ -96,6 +96,8 @@ const NORMALISERS: Record<BlindIndexKind, (value: string) => string> = {
   // the caller passes the normalised search key's prefix: NFKC, lower case, no spaces
   name_prefix: (value) => value,
   tag: normaliseTag,
+  // conditions, allergies and check-up indicators for the combined query, compared like tags
+  health_term: normaliseTag,
 };
 
 export function isEncryptedValue(x: unknown): x is EncryptedValue {

@@ -23,6 +23,9 @@ import { ReadSubjectHttpController } from './read-subject/read-subject.http.cont
 import { SearchSubjectsHandler } from './search-subjects/search-subjects.query';
 import { SearchSubjectsHttpController } from './search-subjects/search-subjects.http.controller';
 import { SearchCriteria } from './search-subjects/search-criteria';
+import { QuerySubjectsHandler } from './query-subjects/query-subjects.query';
+import { QuerySubjectsHttpController } from './query-subjects/query-subjects.http.controller';
+import { CustomerQueryQueries } from '@pi-ledger/read-models/projections/customer-query/customer-query.queries';
 import { SubjectRegistersHttpController } from './subject-registers/subject-registers.http.controller';
 import type { AssignmentErrorCode } from '@pi-ledger/ledger-domain/assignment/assignment.errors';
 import { DepartmentsModule } from '../departments/departments.module';
@@ -80,6 +83,7 @@ registerProblemCodes({
     ConsentsHttpController,
     RestrictionsHttpController,
     DisclosuresHttpController,
+    QuerySubjectsHttpController,
     SearchSubjectsHttpController,
     SubjectRegistersHttpController,
     AccessLogHttpController,
@@ -102,6 +106,8 @@ registerProblemCodes({
     ReadSubjectHandler,
     SearchSubjectsHandler,
     SearchCriteria,
+    QuerySubjectsHandler,
+    CustomerQueryQueries,
     AssignSubjectHandler,
     ChangeLifecycleStageHandler,
     CustomerNumbersService,

@@ -61,6 +61,10 @@ export const DERIVED_TABLES: readonly string[] = [
   'duplicate_keys',
   'duplicate_pairs',
   'duplicate_dismissals',
+  'customer_query_facts',
+  'customer_query_abnormal',
+  'customer_query_orders',
+  'saved_queries',
   // import jobs are operational: their files live only for the job's life; what they imported is in the log
   'import_jobs',
   'import_job_rows',

@@ -29,6 +29,7 @@ import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs'
 import { ReportFacts1763900200000 } from './migrations/1763900200000-report-facts';
 import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
 import { AccessLogExport1763900170000 } from './migrations/1763900170000-access-log-export';
+import { CustomerQuery1763900190000 } from './migrations/1763900190000-customer-query';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -62,5 +63,6 @@ export const LEDGER_MIGRATIONS = [
   ImportJobs1763900130000,
   DuplicateCandidates1763900140000,
   AccessLogExport1763900170000,
+  CustomerQuery1763900190000,
   ReportFacts1763900200000,
 ];

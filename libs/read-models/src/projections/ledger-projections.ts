@@ -16,6 +16,8 @@ import { OutboxMessagesProjection } from './messages/outbox-messages.projection'
 import { SurveyResponsesProjection } from './surveys/survey-responses.projection';
 import { ReportFactsProjection } from './reports/report-facts.projection';
 import { DuplicateCandidatesProjection } from './duplicates/duplicate-candidates.projection';
+import { CustomerQueryProjection } from './customer-query/customer-query.projection';
+import { SavedQueriesProjection } from './customer-query/saved-queries.projection';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
@@ -36,5 +38,7 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new SurveyResponsesProjection(),
     new ReportFactsProjection(vault),
     new DuplicateCandidatesProjection(vault),
+    new CustomerQueryProjection(vault),
+    new SavedQueriesProjection(),
   ];
 }

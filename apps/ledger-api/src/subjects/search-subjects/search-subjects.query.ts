@@ -1,21 +1,19 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { admittedPurpose } from '@pi-ledger/ledger-domain/subject/processing-rules';
-import { Category } from '@pi-ledger/ledger-domain/registry/categories';
-import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
 import { InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { decodeCursor, encodeCursor } from '@pi-ledger/read-models/projections/keyset-cursor';
-import { ProfileMatch, SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
 import { AccessRead, AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { RegistryService } from '../../registry/registry.service';
 import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { permittedCategories } from '@pi-ledger/ledger-domain/access-matrix/access-matrix.decider';
-import { maskPhone } from '../read-subject/masking';
 import { SEARCH_DEFAULT_LIMIT, SearchSubjectsDto } from './search-subjects.dto';
-import { foundCategories, SearchCriteria, searchedCategories } from './search-criteria';
-import { Assignment } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
+import { SearchCriteria, searchedCategories } from './search-criteria';
+import { maskedSummary, SubjectSummary } from './subject-summary';
+
+export type { SubjectSummary } from './subject-summary';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
-import type { Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 
 export class SearchSubjects {
   constructor(
@@ -25,22 +23,6 @@ export class SearchSubjects {
     /** Where the terms came from, for the paths a 400 names: the query string (`query.name`) or the body (`name`). */
     readonly source: 'query' | 'body' = 'query',
   ) {}
-}
-
-export interface SubjectSummary {
-  subjectId: string;
-  customerNumber?: string | null;
-  name?: string;
-  /** Always masked. */
-  phone?: string;
-  status: string;
-  updatedAt: string;
-  assignment: Assignment;
-  lifecycle: Lifecycle;
-  /** customer_profile's classification, where the caller may read that category. */
-  customerType?: string;
-  tier?: string;
-  tags?: string[];
 }
 
 /** Pages of matches are read until one is full; this caps the reads behind one response. */
@@ -83,7 +65,7 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
         if (items.length === limit) break;
         after = match.subjectId;
         more = index < matches.length - 1 || matches.length > want; // rows left, or possibly past this read
-        const shown = this.summary(registry, purposeId, match, searchedBy, permitted);
+        const shown = maskedSummary(registry, purposeId, match, searchedBy, permitted);
         if (!shown) continue;
         items.push(shown.summary);
         reads.push({ subjectId: match.subjectId, purposeId, categories: [...new Set([...shown.categories, ...searchedBy])], revealed: [], via: 'search' });
@@ -96,43 +78,6 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     return { items, nextCursor: more && after ? encodeCursor([after]) : null };
   }
 
-  private summary(
-    registry: RegistryState,
-    purposeId: string,
-    match: ProfileMatch,
-    searchedBy: Category[],
-    permitted: Category[],
-  ): { summary: SubjectSummary; categories: Category[] } | undefined {
-    // what the purpose may read of this subject, and of that only what the caller's roles may read
-    const visible = foundCategories(registry, purposeId, match, searchedBy, permitted);
-    if (!visible) return undefined;
-    const name = visible.includes('identity') && typeof match.name === 'string' ? match.name : undefined;
-    const phone = visible.includes('contact') && typeof match.phone === 'string' ? maskPhone(match.phone) : undefined;
-    const { customerType, tier, tags } = (visible.includes('customer_profile') && match.customerProfile) || {};
-    const classification = {
-      ...(typeof customerType === 'string' ? { customerType } : {}),
-      ...(typeof tier === 'string' ? { tier } : {}),
-      ...(Array.isArray(tags) ? { tags: tags.filter((tag): tag is string => typeof tag === 'string') } : {}),
-    };
-    const categories: Category[] = [
-      ...(name === undefined ? [] : ['identity' as const]),
-      ...(phone === undefined ? [] : ['contact' as const]),
-      ...(Object.keys(classification).length === 0 ? [] : ['customer_profile' as const]),
-    ];
-    return {
-      summary: {
-        subjectId: match.subjectId,
-        ...(name === undefined ? {} : { name }),
-        ...(phone === undefined ? {} : { phone }),
-        status: match.status,
-        updatedAt: match.updatedAt,
-        assignment: match.assignment,
-        lifecycle: match.lifecycle,
-        ...classification,
-      },
-      categories,
-    };
-  }
 }
 
 function cursorKey(cursor: string, at: (field: string) => string): string {

@@ -52,6 +52,9 @@ export interface ProfileMatch extends Pick<SubjectProfileDocument, 'subjectId' |
   customerProfile?: Record<string, JsonValue>;
 }
 
+const MATCH_COLUMNS = `subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id, lifecycle_stage, lifecycle_changed_at,
+  data->'identity' AS identity, data->'contact' AS contact, data->'customer_profile' AS customer_profile`;
+
 /** Reads of the `subject_profile` view, its values opened. Erased subjects are never found by a search. */
 @Injectable()
 export class SubjectProfileQueries {
@@ -92,25 +95,33 @@ export class SubjectProfileQueries {
   async search(search: ProfileSearch): Promise<ProfileMatch[]> {
     const { where, params } = this.conditions(search);
     params.push(search.limit);
-    const { rows } = await this.pool.query(
-      `SELECT subject_id, status, updated_at, consents, restrictions, minor, categories, department_id, health_manager_id, lifecycle_stage, lifecycle_changed_at,
-              data->'identity' AS identity, data->'contact' AS contact, data->'customer_profile' AS customer_profile
-         FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`,
-      params,
-    );
+    const { rows } = await this.pool.query(`SELECT ${MATCH_COLUMNS} FROM subject_profile WHERE ${where.join(' AND ')} ORDER BY subject_id LIMIT $${params.length}`, params);
+    return this.matchesOfRows(rows);
+  }
+
+  /** The matches of these subjects, in this order (the combined query's page); erased ones left out. */
+  async matchesOf(subjectIds: readonly string[]): Promise<ProfileMatch[]> {
+    if (subjectIds.length === 0) return [];
+    const { rows } = await this.pool.query(`SELECT ${MATCH_COLUMNS} FROM subject_profile WHERE subject_id = ANY($1::text[]) AND status <> 'erased'`, [subjectIds]);
+    const order = new Map(subjectIds.map((subjectId, index) => [subjectId, index]));
+    rows.sort((a, b) => order.get(a.subject_id)! - order.get(b.subject_id)!);
+    return this.matchesOfRows(rows);
+  }
+
+  private async matchesOfRows(rows: Array<Record<string, unknown>>): Promise<ProfileMatch[]> {
     const opened = await Promise.all(rows.map((row) => this.nameAndPhone(row)));
     return rows.flatMap((row, index) => {
       const { name, phone, customerProfile } = opened[index];
       return [
         {
-          subjectId: row.subject_id,
-          status: row.status,
+          subjectId: row.subject_id as string,
+          status: row.status as ProfileMatch['status'],
           updatedAt: (row.updated_at as Date).toISOString(),
-          consents: row.consents,
-          restrictions: row.restrictions,
-          minor: row.minor,
-          categories: row.categories,
-          assignment: { departmentId: row.department_id, healthManagerId: row.health_manager_id },
+          consents: row.consents as ProfileMatch['consents'],
+          restrictions: row.restrictions as ProfileMatch['restrictions'],
+          minor: row.minor as boolean,
+          categories: row.categories as Category[],
+          assignment: { departmentId: row.department_id as string | null, healthManagerId: row.health_manager_id as string | null },
           lifecycle: lifecycleOf(row),
           ...(name === undefined ? {} : { name }),
           ...(phone === undefined ? {} : { phone }),
