@@ -77,7 +77,6 @@ export class SearchSubjectsHandler implements IQueryHandler<SearchSubjects> {
     for (const item of items) item.customerNumber = numbers.get(item.subjectId) ?? null;
     return { items, nextCursor: more && after ? encodeCursor([after]) : null };
   }
-
 }
 
 function cursorKey(cursor: string, at: (field: string) => string): string {
