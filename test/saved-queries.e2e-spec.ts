@@ -49,7 +49,7 @@ describe('saved queries over HTTP', () => {
     const [created] = await events('SavedQueryCreated');
     expect(created.metadata).toMatchObject({ actor: 'hm-author' });
     expect(Object.keys(created.data).sort()).toEqual(['createdAt', 'createdBy', 'definition', 'departmentId', 'name', 'queryId']);
-    const audit = await call('GET', `/v1/audit/events?type=SavedQueryCreated`, await tokens(api).auditor());
+    const audit = await call('GET', `/v1/audit/events?type=SavedQueryCreated`, await tokens(api).auditor(), undefined, await fresh());
     expect(audit.body.items).toEqual([expect.objectContaining({ type: 'SavedQueryCreated', actor: 'hm-author' })]);
   });
 
