@@ -4,7 +4,7 @@ import { DataErasedError } from '@pi-ledger/pii-vault/pii-vault.errors';
 import { ERASED, SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { phoneNumbers } from '@pi-ledger/ledger-domain/subject/contact';
-import type { DuplicatePairEvent } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
+import { type DuplicatePairEvent, pairOf } from '@pi-ledger/ledger-domain/duplicates/duplicate-pair';
 import { UNASSIGNED } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { DEFAULT_LIFECYCLE_STAGE } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
@@ -68,7 +68,7 @@ export class DuplicateCandidatesProjection implements Projection {
         await this.applySubjectEvents(batch, run);
         run = [];
         if (event.type === 'DuplicatePairDismissed') await this.dismiss(batch, event as unknown as DuplicatePairEvent);
-        else await this.close(batch, mergedSubjectOf(event));
+        else await this.close(batch, [mergedSubjectOf(event)]);
       } else if (isMatchedChange(event)) run.push(event);
     }
     await this.applySubjectEvents(batch, run);
@@ -76,7 +76,7 @@ export class DuplicateCandidatesProjection implements Projection {
 
   /** A quarantined customer's rows go, its pairs with them. */
   async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
-    if (streamId.startsWith(SUBJECT_PREFIX)) await this.close(batch, streamId.slice(SUBJECT_PREFIX.length), true);
+    if (streamId.startsWith(SUBJECT_PREFIX)) await this.close(batch, [streamId.slice(SUBJECT_PREFIX.length)], true);
   }
 
   private async applySubjectEvents(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
@@ -98,50 +98,64 @@ export class DuplicateCandidatesProjection implements Projection {
         changed.add(subjectId);
       }
     });
-    for (const subjectId of changed) {
-      const state = states.get(subjectId)!;
-      if (state.status === 'erased') {
-        await this.close(batch, subjectId);
-        continue;
-      }
-      await this.save(batch, state);
-      await this.refresh(batch, subjectId, this.keysOf(state.data));
-    }
+    const ended = [...changed].filter((subjectId) => states.get(subjectId)!.status === 'erased');
+    const live = [...changed].filter((subjectId) => states.get(subjectId)!.status !== 'erased');
+    // the ended first: a customer changed in the same batch must not pair with one that is gone
+    await this.close(batch, ended);
+    await this.save(
+      batch,
+      live.map((subjectId) => states.get(subjectId)!),
+    );
+    await this.refresh(batch, new Map(live.map((subjectId) => [subjectId, this.keysOf(states.get(subjectId)!.data)])));
   }
 
-  /** The customer's keys now; when they differ from those stored, its pairs are found again. */
-  private async refresh(batch: ProjectionBatch, subjectId: string, keys: MatchKey[]): Promise<void> {
+  /**
+   * The customers' keys now; those whose keys differ from the stored ones have their pairs found
+   * again, by index. A fixed number of statements per batch, whatever the number of customers in it.
+   */
+  private async refresh(batch: ProjectionBatch, keysBySubject: ReadonlyMap<string, MatchKey[]>): Promise<void> {
+    if (keysBySubject.size === 0) return;
     const keysTable = batch.table('duplicate_keys');
-    const stored = await batch.client.query<{ match_key: string }>(`SELECT match_key FROM ${keysTable} WHERE subject_id = $1`, [subjectId]);
-    const now = new Set(keys.map((key) => key.key));
-    if (stored.rows.length === now.size && stored.rows.every((row) => now.has(row.match_key))) return;
-    await batch.client.query(`DELETE FROM ${keysTable} WHERE subject_id = $1`, [subjectId]);
-    if (keys.length > 0) {
-      await batch.client.query(`INSERT INTO ${keysTable} (match_key, subject_id, reason) SELECT k, $2, r FROM unnest($1::text[], $3::text[]) AS u(k, r)`, [
-        keys.map((key) => key.key),
-        subjectId,
-        keys.map((key) => key.reason),
+    const stored = await batch.client.query<{ subject_id: string; match_key: string }>(`SELECT subject_id, match_key FROM ${keysTable} WHERE subject_id = ANY($1::text[])`, [
+      [...keysBySubject.keys()],
+    ]);
+    const storedBySubject = new Map<string, Set<string>>();
+    for (const row of stored.rows) storedBySubject.set(row.subject_id, (storedBySubject.get(row.subject_id) ?? new Set()).add(row.match_key));
+    const moved = [...keysBySubject].filter(([subjectId, keys]) => {
+      const before = storedBySubject.get(subjectId) ?? new Set<string>();
+      return before.size !== keys.length || keys.some((key) => !before.has(key.key));
+    });
+    if (moved.length === 0) return;
+    const movedIds = moved.map(([subjectId]) => subjectId);
+    const rows = moved.flatMap(([subjectId, keys]) => keys.map((key) => ({ subjectId, ...key })));
+    await batch.client.query(`DELETE FROM ${keysTable} WHERE subject_id = ANY($1::text[])`, [movedIds]);
+    if (rows.length > 0) {
+      await batch.client.query(`INSERT INTO ${keysTable} (match_key, subject_id, reason) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+        rows.map((row) => row.key),
+        rows.map((row) => row.subjectId),
+        rows.map((row) => row.reason),
       ]);
     }
     // who else holds each key, by index, at most MAX_SHARING + 1 per key
-    const { rows } = await batch.client.query<{ match_key: string; subject_id: string; reason: MatchReason }>(
-      `SELECT k.match_key, k.subject_id, k.reason FROM unnest($1::text[]) AS q(key)
-         CROSS JOIN LATERAL (SELECT match_key, subject_id, reason FROM ${keysTable} WHERE match_key = q.key AND subject_id <> $2 ORDER BY subject_id LIMIT ${MAX_SHARING + 1}) k`,
-      [[...now], subjectId],
+    const { rows: sharing } = await batch.client.query<{ me: string; match_key: string; subject_id: string; reason: MatchReason }>(
+      `SELECT q.me, k.match_key, k.subject_id, k.reason FROM unnest($1::text[], $2::text[]) AS q(key, me)
+         CROSS JOIN LATERAL (SELECT match_key, subject_id, reason FROM ${keysTable} WHERE match_key = q.key AND subject_id <> q.me ORDER BY subject_id LIMIT ${MAX_SHARING + 1}) k`,
+      [rows.map((row) => row.key), rows.map((row) => row.subjectId)],
     );
-    const sharing = new Map<string, number>();
-    for (const row of rows) sharing.set(row.match_key, (sharing.get(row.match_key) ?? 0) + 1);
+    const sharers = new Map<string, number>();
+    for (const row of sharing) sharers.set(`${row.me} ${row.match_key}`, (sharers.get(`${row.me} ${row.match_key}`) ?? 0) + 1);
     const reasons = new Map<string, Set<MatchReason>>();
-    for (const row of rows) {
-      if (sharing.get(row.match_key)! > MAX_SHARING) continue;
-      reasons.set(row.subject_id, (reasons.get(row.subject_id) ?? new Set()).add(row.reason));
+    for (const row of sharing) {
+      if (sharers.get(`${row.me} ${row.match_key}`)! > MAX_SHARING) continue;
+      const pair = pairOf(row.me, row.subject_id).join(' ');
+      reasons.set(pair, (reasons.get(pair) ?? new Set()).add(row.reason));
     }
     const pairs = batch.table('duplicate_pairs');
-    await batch.client.query(`DELETE FROM ${pairs} WHERE subject_a = $1 OR subject_b = $1`, [subjectId]);
+    await batch.client.query(`DELETE FROM ${pairs} WHERE subject_a = ANY($1::text[]) OR subject_b = ANY($1::text[])`, [movedIds]);
     if (reasons.size === 0) return;
-    const found = [...reasons].map(([other, why]) => {
+    const found = [...reasons].map(([pair, why]) => {
       const shown = shownReasons(why);
-      return { pair: subjectId < other ? [subjectId, other] : [other, subjectId], reasons: shown.join(','), score: matchScore(shown) };
+      return { pair: pair.split(' '), reasons: shown.join(','), score: matchScore(shown) };
     });
     // arrays, not a JSON recordset: the planner then knows how few pairs there are and checks each by the dismissals' key
     await batch.client.query(
@@ -161,18 +175,20 @@ export class DuplicateCandidatesProjection implements Projection {
     await batch.client.query(`DELETE FROM ${batch.table('duplicate_pairs')} WHERE subject_a = $1 AND subject_b = $2`, [a, b]);
   }
 
-  /** A customer that ended (erased, merged away): nothing of it stays but a tombstone that keeps later events from bringing it back. */
-  private async close(batch: ProjectionBatch, subjectId: string, forget = false): Promise<void> {
-    await batch.client.query(`DELETE FROM ${batch.table('duplicate_keys')} WHERE subject_id = $1`, [subjectId]);
-    await batch.client.query(`DELETE FROM ${batch.table('duplicate_pairs')} WHERE subject_a = $1 OR subject_b = $1`, [subjectId]);
-    await batch.client.query(`DELETE FROM ${batch.table('duplicate_dismissals')} WHERE subject_a = $1 OR subject_b = $1`, [subjectId]);
+  /** Customers that ended (erased, merged away): nothing of them stays but a tombstone that keeps later events from bringing them back. */
+  private async close(batch: ProjectionBatch, subjectIds: readonly string[], forget = false): Promise<void> {
+    if (subjectIds.length === 0) return;
+    const ids = [...subjectIds];
+    await batch.client.query(`DELETE FROM ${batch.table('duplicate_keys')} WHERE subject_id = ANY($1::text[])`, [ids]);
+    await batch.client.query(`DELETE FROM ${batch.table('duplicate_pairs')} WHERE subject_a = ANY($1::text[]) OR subject_b = ANY($1::text[])`, [ids]);
+    await batch.client.query(`DELETE FROM ${batch.table('duplicate_dismissals')} WHERE subject_a = ANY($1::text[]) OR subject_b = ANY($1::text[])`, [ids]);
     const subjects = batch.table('duplicate_subjects');
-    if (forget) await batch.client.query(`DELETE FROM ${subjects} WHERE subject_id = $1`, [subjectId]);
+    if (forget) await batch.client.query(`DELETE FROM ${subjects} WHERE subject_id = ANY($1::text[])`, [ids]);
     else {
       await batch.client.query(
-        `INSERT INTO ${subjects} (subject_id, version, status, data) VALUES ($1, 2147483647, 'ended', '{}')
+        `INSERT INTO ${subjects} (subject_id, version, status, data) SELECT id, 2147483647, 'ended', '{}' FROM unnest($1::text[]) AS id
          ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status, data = EXCLUDED.data`,
-        [subjectId],
+        [ids],
       );
     }
   }
@@ -203,7 +219,18 @@ export class DuplicateCandidatesProjection implements Projection {
     );
   }
 
-  private async save(batch: ProjectionBatch, state: SubjectProfileDocument): Promise<void> {
+  private async save(batch: ProjectionBatch, states: readonly SubjectProfileDocument[]): Promise<void> {
+    if (states.length === 0) return;
+    const sealed = await Promise.all(states.map((state) => this.seal(state)));
+    await batch.client.query(
+      `INSERT INTO ${batch.table('duplicate_subjects')} AS s (subject_id, version, status, data)
+       SELECT u.id, u.v, 'active', u.d::jsonb FROM unnest($1::text[], $2::int[], $3::text[]) AS u(id, v, d)
+       ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data WHERE s.version < EXCLUDED.version`,
+      [states.map((state) => state.subjectId), states.map((state) => state.version), sealed.map((data) => JSON.stringify(data))],
+    );
+  }
+
+  private async seal(state: SubjectProfileDocument): Promise<Record<string, EncryptedValue>> {
     const sealed: Record<string, EncryptedValue> = {};
     for (const [category, fields] of Object.entries(state.data)) {
       if (!fields || !MATCHED_CATEGORIES.has(category)) continue;
@@ -213,11 +240,7 @@ export class DuplicateCandidatesProjection implements Projection {
         if (!(error instanceof DataErasedError)) throw error; // shredded since (a rebuild after an erasure): nothing to match by
       }
     }
-    await batch.client.query(
-      `INSERT INTO ${batch.table('duplicate_subjects')} AS s (subject_id, version, status, data) VALUES ($1, $2, 'active', $3)
-       ON CONFLICT (subject_id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data WHERE s.version < EXCLUDED.version`,
-      [state.subjectId, state.version, JSON.stringify(sealed)],
-    );
+    return sealed;
   }
 
   private async open(subjectId: string, stored: Record<string, unknown>): Promise<Data> {
