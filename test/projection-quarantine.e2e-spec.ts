@@ -127,8 +127,8 @@ describe('a projection quarantines the one stream it cannot apply', () => {
     ]);
     expect(JSON.stringify(view)).not.toMatch(/王芳|13600001111/);
     const logged = api.logLines.filter((line) => line.includes('stream quarantined'));
-    // the duplicate candidates read the same contact event: quarantined there too, once
-    expect(logged.map((line) => JSON.parse(line).projection).sort()).toEqual(['duplicate_candidates', 'subject_profile']);
+    // the duplicate candidates and the query facts open the same contact event: quarantined there too, once each
+    expect(logged.map((line) => JSON.parse(line).projection).sort()).toEqual(['customer_query', 'duplicate_candidates', 'subject_profile']);
     expect(JSON.parse(logged.find((line) => line.includes('"subject_profile"'))!)).toMatchObject({
       projection: 'subject_profile',
       streamId: `subject-${broken}`,
