@@ -136,6 +136,7 @@ describe('console: a walk-in from registration to the access log', () => {
   it('works on a phone: the menu in a drawer, search by name and the file, with nothing wider than the screen', async () => {
     const created = await jsonRequest(api)('POST', '/v1/subjects', await tokens(api).staff(), registration());
     expect(created.status).toBe(201);
+    await api.readModelsCaughtUp(); // a new browser context knows nothing of that write to wait for
     const phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await signInAs(phone, api, 'desk-liu', ['front_desk']);
     const { page, problems } = await watchedPage(phone);

@@ -12,6 +12,27 @@ export async function logHead(pool: Pool): Promise<number> {
 }
 
 /**
+ * Waits until every running projection has taken in the whole log as it stands now: for a spec that
+ * wrote through the API and then reads through a client that cannot send X-Ledger-Min-Position for
+ * that write (another browser context, a page that did not make it).
+ */
+export async function readModelsCaughtUp(pool: Pool, timeoutMs = 60_000): Promise<void> {
+  const { rows } = await pool.query<{ tx: string; position: string }>(
+    `SELECT transaction_id::text AS tx, position::text FROM ledger_events ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  );
+  if (rows.length === 0) return;
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const { rows: behind } = await pool.query<{ name: string }>(
+      `SELECT name FROM projection_checkpoints WHERE status = 'running' AND (transaction_id, position) < ($1::bigint, $2::bigint)`,
+      [rows[0].tx, rows[0].position],
+    );
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`read models still behind the log after ${timeoutMs} ms: ${behind.map((row) => row.name).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * A cut in time of the log, at the millisecond the API reports times in: an instant (ISO 8601)
  * no earlier than the `recordedAt` of every event appended so far, and earlier than that of any
  * event appended once this returns (it waits for the database's clock to pass it). For `?asOf=`

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createLedgerApi } from '../../apps/ledger-api/src/ledger-api';
 import { LedgerClock } from '../../libs/platform/src/clock/ledger-clock';
 import { LedgerConfig, loadConfig } from '../../libs/platform/src/config/ledger-config';
-import { logHead } from './ledger-log';
+import { logHead, readModelsCaughtUp } from './ledger-log';
 import { testClock } from './test-clock';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -22,6 +22,8 @@ export interface TestApi {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** The position to send as X-Ledger-Min-Position for a read that includes everything so far. */
   logHead(): Promise<number>;
+  /** Waits until every running projection has taken in the log as it stands now (for a reader that cannot send X-Ledger-Min-Position). */
+  readModelsCaughtUp(): Promise<void>;
   /** The data dir (generated keys, import uploads): another API started with `reuse` shares it. */
   readonly dataDir: string;
   /** Closes the API only: the database and data dir stay, for another API started with `reuse` (a restart). */
@@ -64,6 +66,7 @@ export async function startTestApi(overrides: Partial<LedgerConfig> = {}, option
     clock,
     request: (path, init) => fetch(`${baseUrl}${path}`, init),
     logHead: () => logHead(database.pool),
+    readModelsCaughtUp: () => readModelsCaughtUp(database.pool),
     dataDir,
     closeApp: () => app.close(),
     async close() {

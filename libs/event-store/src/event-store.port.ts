@@ -166,7 +166,10 @@ export interface GlobalLog {
   readGlobalBatch(from: GlobalCheckpoint, maxCount: number, options?: GlobalBatchOptions): Promise<GlobalBatch>;
   /** Catches up from `from`, then stays live. */
   subscribeToAll(from?: GlobalCheckpoint, options?: SubscribeOptions): Subscription;
-  /** The checkpoint of the last event a reader of the global log can see now. */
+  /**
+   * The checkpoint of the last event committed now, whether or not an older open transaction still
+   * holds it back from readers: a projection that has passed it has taken in everything written so far.
+   */
   headCheckpoint(): Promise<GlobalCheckpoint>;
   /** The checkpoint of the event at `position`, to ask whether a reader has reached it. */
   checkpointOf(position: number): Promise<GlobalCheckpoint | undefined>;

@@ -45,6 +45,8 @@ export interface RequestOptions {
   personalData?: boolean;
   /** The version the edit was made on: sent as If-Match. */
   ifMatch?: number;
+  /** A POST that only reads (search terms in the body): asked again on 503 + Retry-After like a GET. */
+  read?: boolean;
   /** No bearer token (sign-in). */
   anonymous?: boolean;
   /** Reach a customer outside one's assignment, for a stated reason (recorded by the API). */
@@ -71,6 +73,9 @@ export interface TokenGrant {
 }
 
 type Listener = () => void;
+
+/** How many times a read answered 503 with Retry-After (read models behind, database restarting) is asked again. */
+const READ_RETRIES = 5;
 
 export class ApiClient {
   private accessToken: string | undefined;
@@ -127,6 +132,13 @@ export class ApiClient {
       // an expired access token: one refresh, then the same request again
       if (await this.refresh()) response = await this.send(path, options);
       else this.setAccessToken(undefined);
+    }
+    // a read the read models have not caught up with yet (503 with Retry-After): ask again, as the API asks
+    for (let attempt = 1; response.status === 503 && ((options.method ?? 'GET') === 'GET' || options.read) && attempt <= READ_RETRIES; attempt++) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (!(retryAfter > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 5) * 1000));
+      response = await this.send(path, options);
     }
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;

@@ -101,6 +101,15 @@ describe('PostgresEventStore', () => {
       expect((await first).value).toMatchObject({ type: 'Late' });
       await subscription.stop();
     });
+
+    it('counts an event held back behind an older open transaction in the head: waiting for the head waits for it', async () => {
+      const owner = await database.ownerClient();
+      await owner.query('BEGIN');
+      await owner.query('SELECT pg_current_xact_id()');
+      const { position } = await store.appendToStream(`after-${randomUUID()}`, [event('After')]);
+      expect(await store.headCheckpoint()).toEqual(await store.checkpointOf(position));
+      await owner.query('COMMIT');
+    });
   });
 
   describe('upcasting', () => {

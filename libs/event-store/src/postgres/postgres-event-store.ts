@@ -157,7 +157,6 @@ export class PostgresEventStore implements PostgresEventStorePort {
   async headCheckpoint(): Promise<GlobalCheckpoint> {
     const { rows } = await this.pool.query(
       `SELECT transaction_id::text AS transaction_id, position::text AS position FROM ledger_events
-        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY ledger_events.transaction_id DESC, ledger_events.position DESC LIMIT 1`,
     );
     return rows[0] ? { transactionId: Number(rows[0].transaction_id), position: Number(rows[0].position) } : BEGINNING;

@@ -49,7 +49,7 @@ export default function SearchPage() {
     try {
       // the terms (phones, ID numbers, names) go in the body, never in a URL
       const body = Object.fromEntries(Object.entries({ ...terms, cursor }).filter(([, value]) => value !== undefined && value !== ''));
-      const { data: page } = await api.request<Page<SubjectSummary>>('/v1/subjects/search', { method: 'POST', body, personalData: true });
+      const { data: page } = await api.request<Page<SubjectSummary>>('/v1/subjects/search', { method: 'POST', read: true, body, personalData: true });
       const merged = cursor && result ? { ...page, items: [...result.page.items, ...page.items] } : page;
       remembered = { criteria, page: merged };
       setResult(remembered);
