@@ -46,6 +46,21 @@ export class ProjectionCheckpoints {
     ]);
   }
 
+  /**
+   * Moves the checkpoint over a batch holding nothing for the projection, in one statement: only
+   * from `from`, in `generation`, while running and while `owner` holds the lease (what applyBatch
+   * checks under its row lock). False when any of that no longer holds: read again.
+   */
+  async skip(name: string, owner: string, generation: number, from: GlobalCheckpoint, to: GlobalCheckpoint): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE projection_checkpoints SET transaction_id = $5, position = $6, updated_at = now()
+        WHERE name = $1 AND generation = $2 AND status = 'running' AND (transaction_id, position) = ($3::bigint, $4::bigint)
+          AND EXISTS (SELECT FROM projection_leases WHERE name = $1 AND owner = $7 AND expires_at > now())`,
+      [name, generation, from.transactionId, from.position, to.transactionId, to.position, owner],
+    );
+    return rowCount === 1;
+  }
+
   async fail(name: string, position: number, error: string, client: Pool | PoolClient = this.pool): Promise<void> {
     await client.query(`UPDATE projection_checkpoints SET status = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [
       name,

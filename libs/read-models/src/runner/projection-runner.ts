@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { compareCheckpoints, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { compareCheckpoints, GlobalBatch, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection, relevantEvents } from './projection';
 import { CheckpointRow, ProjectionCheckpoints } from './projection-checkpoints';
@@ -42,6 +42,8 @@ export class ProjectionRunner {
   readonly owner: string;
   private readonly checkpoints: ProjectionCheckpoints;
   private readonly loops: Promise<void>[] = [];
+  /** Reads of the log under way, by where they start: loops at the same checkpoint share one (readBatch). */
+  private readonly reading = new Map<string, Promise<GlobalBatch>>();
   private stopping = false;
 
   constructor(
@@ -72,27 +74,42 @@ export class ProjectionRunner {
     const batchSize = this.options.batchSize ?? 500;
     let leaseUntil = 0;
     let transientFailures = 0;
+    // the checkpoint row as this loop last left it: read again whenever a step finds it moved (stale)
+    let known: CheckpointRow | undefined;
     while (!this.stopping) {
       try {
         if (Date.now() > leaseUntil - leaseMs / 2) {
           if (!(await this.checkpoints.lease(projection.name, this.owner, leaseMs))) {
+            known = undefined;
             await this.pause(Math.min(leaseMs / 2, 1000));
             continue;
           }
           leaseUntil = Date.now() + leaseMs;
         }
-        const row = await this.checkpoints.get(projection.name);
+        const row = (known ??= await this.checkpoints.get(projection.name));
         if (!row || row.status !== 'running') {
+          known = undefined;
           await this.pause(pollMs);
           continue;
         }
         const generation = this.store.wakeups.generation;
-        const batch = await this.store.readGlobalBatch(row.checkpoint, batchSize, { data: projection.readsData ?? true });
+        const batch = await this.readBatch(row.checkpoint, batchSize, projection.readsData ?? true);
         if (batch.events.length === 0) {
           await this.store.wakeups.wait(generation, batch.heldBack ? 20 : pollMs);
           continue;
         }
+        if (relevantEvents(projection, batch.events).length === 0) {
+          // most batches hold nothing for most projections (a read's access record): one statement, no transaction
+          const last = batch.events[batch.events.length - 1].checkpoint;
+          if (await this.checkpoints.skip(projection.name, this.owner, row.generation, row.checkpoint, last)) {
+            known = { ...row, checkpoint: last };
+            this.options.onBatch?.(projection.name, batch.events.length, last);
+          } else known = undefined;
+          continue;
+        }
         let outcome = await this.applyBatch(projection, row, batch.events, false);
+        // applied as a whole: this loop knows where the checkpoint is; anything else (stale, isolated, stopped) reads it again
+        known = outcome === 'applied' ? { ...row, checkpoint: batch.events[batch.events.length - 1].checkpoint } : undefined;
         // the batch failed: apply it again event by event, to quarantine the streams at fault
         if (outcome === 'isolate') outcome = await this.applyBatch(projection, row, batch.events, true);
         if (outcome === 'transient') {
@@ -110,6 +127,7 @@ export class ProjectionRunner {
         transientFailures = 0;
         if (outcome === 'applied' && batch.events.length < batchSize && projection.batchLingerMs) await this.linger(projection.batchLingerMs);
       } catch (error) {
+        known = undefined;
         // the failure's code, not its message: a database's message can echo the values of an event
         this.options.logger.warn({ projection: projection.name, failure: classifyFailure(error) }, 'projection loop error; retrying');
         await this.pause(pollMs);
@@ -179,6 +197,20 @@ export class ProjectionRunner {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * The batch after `from`. A write wakes every loop at once, and most stand at the same checkpoint:
+   * they share one read of the log instead of each making its own (read-only; each applies its own copy).
+   */
+  private readBatch(from: GlobalCheckpoint, size: number, data: boolean): Promise<GlobalBatch> {
+    const key = `${from.transactionId}:${from.position}:${size}:${data}`;
+    let read = this.reading.get(key);
+    if (!read) {
+      read = this.store.readGlobalBatch(from, size, { data }).finally(() => this.reading.delete(key));
+      this.reading.set(key, read);
+    }
+    return read;
   }
 
   /** Sleeps through wake-ups (unlike `pause`), but not through `stop()`. */

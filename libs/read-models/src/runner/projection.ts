@@ -36,6 +36,7 @@ export interface Projection {
    * tree. Default true.
    */
   readonly quarantines?: boolean;
+  /** Applies the batch's events in order. The events are shared with the other projections read from the same batch: never changed. */
   apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void>;
   /**
    * Removes whatever the projection's tables hold of a stream, in the batch's transaction: called
