@@ -8,7 +8,8 @@ import { type DuplicatePairEvent, pairOf } from '@pi-ledger/ledger-domain/duplic
 import { UNASSIGNED } from '@pi-ledger/ledger-domain/assignment/assignment-scope';
 import { DEFAULT_LIFECYCLE_STAGE } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { evolveProfile, type SubjectProfileDocument } from '../subject-profile/subject-profile.document';
+import type { SubjectProfileDocument } from '../subject-profile/subject-profile.document';
+import { foldProfiles, subjectIdOf } from '../subject-profile/fold-profiles';
 import { birthDateOf, matchKeys, matchScore, type MatchKey, type MatchReason, shownReasons } from './match-keys';
 
 /** The categories a customer is matched by; the others are never opened here. */
@@ -82,22 +83,7 @@ export class DuplicateCandidatesProjection implements Projection {
   private async applySubjectEvents(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
     const states = await this.load(batch, [...new Set(events.map(subjectIdOf))]);
-    const fresh = events.filter((event) => event.streamVersion > (states.get(subjectIdOf(event))?.version ?? 0));
-    if (fresh.length === 0) return;
-    const opened = await this.codec.openAll(
-      fresh.map((event) => ({ type: event.type, data: event.data }) as unknown as SubjectEvent<EncryptedValue>),
-      fresh.map((event) => event.eventId),
-    );
-    const changed = new Set<string>();
-    fresh.forEach((event, index) => {
-      const subjectId = subjectIdOf(event);
-      const before = states.get(subjectId) ?? null;
-      const after = evolveProfile(before, opened[index], event.streamVersion);
-      if (after && after !== before) {
-        states.set(subjectId, after);
-        changed.add(subjectId);
-      }
-    });
+    const changed = await foldProfiles(this.codec, states, events);
     const ended = [...changed].filter((subjectId) => states.get(subjectId)!.status === 'erased');
     const live = [...changed].filter((subjectId) => states.get(subjectId)!.status !== 'erased');
     // the ended first: a customer changed in the same batch must not pair with one that is gone
@@ -284,12 +270,6 @@ function mergedSubjectOf(event: RecordedEvent): string {
   const id = event.data.duplicateId ?? event.data.subjectId;
   if (typeof id !== 'string') throw new Error(`event ${event.eventId} (${event.type}) names no merged subject`);
   return id;
-}
-
-function subjectIdOf(event: RecordedEvent): string {
-  const subjectId = event.data.subjectId;
-  if (typeof subjectId !== 'string') throw new Error(`event ${event.eventId} (${event.type}) names no subject`);
-  return subjectId;
 }
 
 /** A usable string: not absent, not blank, not the mark of shredded data. */

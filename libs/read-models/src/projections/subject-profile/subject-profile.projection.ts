@@ -1,10 +1,11 @@
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { type EncryptedValue, isEncryptedValue, type PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { isEncryptedValue, type PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { subjectStream } from '@pi-ledger/ledger-domain/subject/subject.events';
 import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { DEFAULT_LIFECYCLE_STAGE, isLifecycleStage, type Lifecycle } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
-import { evolveProfile, SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
+import { SUBJECT_PROFILE_EVENT_TYPES, SubjectProfileDocument } from './subject-profile.document';
+import { foldProfiles, subjectIdOf } from './fold-profiles';
 import { PROFILE_COLUMNS, toProfileRow } from './subject-profile.row';
 import { openProfileData, StoredProfileData } from './profile-sealing';
 
@@ -40,23 +41,7 @@ export class SubjectProfileProjection implements Projection {
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const table = batch.table('subject_profile');
     const documents = await this.load(batch, table, [...new Set(events.map(subjectIdOf))]);
-    const fresh = events.filter((event) => event.streamVersion > (documents.get(subjectIdOf(event))?.version ?? 0));
-    if (fresh.length === 0) return;
-    // the batch's data keys in one SELECT, not one per (subject, category) the cache misses
-    const opened = await this.codec.openAll(
-      fresh.map((event) => ({ type: event.type, data: event.data }) as unknown as SubjectEvent<EncryptedValue>),
-      fresh.map((event) => event.eventId),
-    );
-    const changed = new Set<string>();
-    fresh.forEach((event, index) => {
-      const subjectId = subjectIdOf(event);
-      const before = documents.get(subjectId) ?? null;
-      const after = evolveProfile(before, opened[index], event.streamVersion);
-      if (after && after !== before) {
-        documents.set(subjectId, after);
-        changed.add(subjectId);
-      }
-    });
+    const changed = await foldProfiles(this.codec, documents, events);
     if (changed.size === 0) return;
     const rows = await Promise.all([...changed].map((subjectId) => toProfileRow(documents.get(subjectId)!, this.vault)));
     await batch.client.query(
@@ -112,10 +97,4 @@ export function documentOf(row: Record<string, unknown>): SubjectProfileDocument
 export function lifecycleOf(row: Record<string, unknown>): Lifecycle {
   const changedAt = row.lifecycle_changed_at as Date | null | undefined;
   return { stage: isLifecycleStage(row.lifecycle_stage) ? row.lifecycle_stage : DEFAULT_LIFECYCLE_STAGE, changedAt: changedAt ? changedAt.toISOString() : null };
-}
-
-function subjectIdOf(event: RecordedEvent): string {
-  const subjectId = event.data.subjectId;
-  if (typeof subjectId !== 'string') throw new Error(`event ${event.eventId} (${event.type}) names no subject`);
-  return subjectId;
 }
