@@ -354,4 +354,47 @@ describe('ProjectionRunner', () => {
       await runner.stop();
     }
   });
+  it('moves past events it does not take without applying them, and not while paused or after another worker took the lease', async () => {
+    await createTables(owner, 'seen_typed');
+    const applied: string[] = [];
+    const projection: Projection = {
+      name: 'seen_typed',
+      version: 1,
+      tables: ['seen_typed'],
+      eventTypes: new Set(['Taken']),
+      async apply(_batch, events) {
+        applied.push(...events.map((recorded) => recorded.type));
+      },
+    };
+    const checkpoints = new ProjectionCheckpoints(database.pool);
+    const checkpoint = async () => (await checkpoints.get('seen_typed'))!.checkpoint;
+    const runner = new ProjectionRunner(database.pool, store, [projection], { logger, pollMs: 50 });
+    await runner.start();
+    try {
+      await store.appendToStream('typed', [event('Ignored'), event('Ignored')]);
+      await until(async () => compareCheckpoints(await checkpoint(), await store.headCheckpoint()) === 0);
+      expect(applied).toEqual([]);
+      await store.appendToStream('typed', [event('Taken')]);
+      await until(async () => applied.length === 1);
+
+      // paused while caught up: what comes next, taken or not, leaves the checkpoint where it is
+      expect(await checkpoints.setStatus('seen_typed', 'paused')).toBe(true);
+      const paused = await checkpoint();
+      await store.appendToStream('typed', [event('Ignored')]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await checkpoint()).toEqual(paused);
+      expect(await checkpoints.setStatus('seen_typed', 'running')).toBe(true);
+      await until(async () => compareCheckpoints(await checkpoint(), await store.headCheckpoint()) === 0);
+
+      // the lease taken by another worker (this one's expired): this one moves nothing
+      await database.pool.query(`UPDATE projection_leases SET owner = 'someone-else', expires_at = now() + interval '1 hour' WHERE name = 'seen_typed'`);
+      const leased = await checkpoint();
+      await store.appendToStream('typed', [event('Ignored')]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await checkpoint()).toEqual(leased);
+      expect(applied).toEqual(['Taken']);
+    } finally {
+      await runner.stop();
+    }
+  });
 });
