@@ -77,8 +77,9 @@ describe('customer_query projection (PostgreSQL), each event applied twice', () 
     expect(row).toMatchObject({ birth_month: 195803, division_code: '330106', allergy_tokens: [healthToken(vault, 'allergies', '青霉素')] });
     expect([...row.condition_tokens].sort()).toEqual([healthToken(vault, 'conditions', '高血压'), healthToken(vault, 'conditions', '2型糖尿病')].sort());
     expect(JSON.stringify(once)).not.toMatch(/王芳|1958-03-01|文三路|高血压|青霉素|糖尿病/);
-    // an update replaces the list; a correction of the birth date moves the month
+    // in one batch, an item added and then an update: the update replaces the list, the item with it; a correction of the birth date moves the month
     await applyEvents(database.pool, projection, [
+      await sealed({ type: 'DataItemAdded', data: { subjectId: alice, category: 'health', field: 'conditions', purposeId: 'hm', item: '痛风', addedAt: AT } }),
       await sealed({ type: 'DataUpdated', data: { subjectId: alice, category: 'health', purposeId: 'hm', reason: 'update', set: { conditions: ['高血脂'] }, changedAt: AT } }),
       await sealed({
         type: 'DataCorrected',

@@ -58,12 +58,23 @@ export class CustomerQueryProjection implements Projection {
     );
     const openedById = new Map(data.map((event, index) => [event.eventId, opened[index] as SubjectDataEvent]));
     const ordersOf = new Set<string>();
+    // a run of subject events (a registration's categories) is gathered per customer: one upsert each, before the next other event
+    const pending = new Map<string, PendingFacts>();
+    const flush = async () => {
+      for (const [subjectId, facts] of pending) await this.upsertFacts(batch, subjectId, facts);
+      pending.clear();
+    };
     for (const event of events) {
       const subjectEvent = openedById.get(event.eventId);
-      if (subjectEvent) await this.subjectData(batch, subjectEvent);
-      else if (event.type === 'SubjectErased') await this.erased(batch, event.data as unknown as SubjectErased['data'], ordersOf);
+      if (subjectEvent) {
+        gather(pending, subjectEvent.data.subjectId, this.subjectData(subjectEvent));
+        continue;
+      }
+      await flush();
+      if (event.type === 'SubjectErased') await this.erased(batch, event.data as unknown as SubjectErased['data'], ordersOf);
       else await this.record(batch, event, ordersOf);
     }
+    await flush();
     if (ordersOf.size > 0) await this.orderFacts(batch, [...ordersOf]);
   }
 
@@ -85,16 +96,18 @@ export class CustomerQueryProjection implements Projection {
     }
   }
 
-  private async subjectData(batch: ProjectionBatch, event: SubjectDataEvent): Promise<void> {
-    const { subjectId, category } = event.data;
+  /** The facts columns a customer's data event sets; token lists of a `DataItemAdded` are added to, not replaced. */
+  private subjectData(event: SubjectDataEvent): PendingFacts {
+    const { category } = event.data;
     const fields: Record<string, JsonValue | null> =
       event.type === 'DataItemAdded' ? { [event.data.field]: [event.data.item] } : event.type === 'DataCollected' ? event.data.fields : event.data.set;
     const replaces = event.type === 'DataCollected';
-    const set: Record<string, unknown> = {};
-    if (category === 'identity' && (replaces || 'birthDate' in fields)) set.birth_month = birthMonthOf(fields.birthDate);
+    const facts: PendingFacts = new Map();
+    const append = event.type === 'DataItemAdded';
+    if (category === 'identity' && (replaces || 'birthDate' in fields)) facts.set('birth_month', { value: birthMonthOf(fields.birthDate), append: false });
     if (category === 'contact' && (replaces || 'addresses' in fields || 'address' in fields)) {
-      const division = addressFacts(fields, event.type === 'DataItemAdded');
-      if (division !== undefined) set.division_code = division;
+      const division = addressFacts(fields, append);
+      if (division !== undefined) facts.set('division_code', { value: division, append: false });
     }
     if (category === 'health') {
       for (const [field, column] of [
@@ -102,23 +115,23 @@ export class CustomerQueryProjection implements Projection {
         ['allergies', 'allergy_tokens'],
       ] as const) {
         if (!replaces && !(field in fields)) continue;
-        const tokens = healthTokens(this.vault, field, fields[field]);
-        set[column] = tokens;
+        facts.set(column, { value: healthTokens(this.vault, field, fields[field]), append });
       }
     }
-    if (Object.keys(set).length > 0) await this.upsertFacts(batch, subjectId, set, event.type === 'DataItemAdded');
+    return facts;
   }
 
-  /** One upsert of the columns set; `append` columns (token lists) gain the values instead of taking them. */
-  private async upsertFacts(batch: ProjectionBatch, subjectId: string, set: Record<string, unknown>, append: boolean): Promise<void> {
-    const columns = Object.keys(set);
+  /** One upsert of the columns gathered; columns marked `append` (token lists) gain the values instead of taking them. */
+  private async upsertFacts(batch: ProjectionBatch, subjectId: string, facts: PendingFacts): Promise<void> {
+    if (facts.size === 0) return;
+    const columns = [...facts.keys()];
     const updates = columns.map((column) =>
-      append && column.endsWith('_tokens') ? `${column} = ARRAY(SELECT DISTINCT unnest(f.${column} || EXCLUDED.${column}))` : `${column} = EXCLUDED.${column}`,
+      facts.get(column)!.append ? `${column} = ARRAY(SELECT DISTINCT unnest(f.${column} || EXCLUDED.${column}))` : `${column} = EXCLUDED.${column}`,
     );
     await batch.client.query(
       `INSERT INTO ${batch.table('customer_query_facts')} AS f (subject_id, ${columns.join(', ')}) VALUES ($1, ${columns.map((_, index) => `$${index + 2}`).join(', ')})
        ON CONFLICT (subject_id) DO UPDATE SET ${updates.join(', ')}`,
-      [subjectId, ...columns.map((column) => set[column])],
+      [subjectId, ...columns.map((column) => facts.get(column)!.value)],
     );
   }
 
@@ -231,4 +244,18 @@ export class CustomerQueryProjection implements Projection {
     }
     if (cleared.length > 0) await batch.client.query(`UPDATE ${facts} SET ${cleared.join(', ')} WHERE subject_id = $1`, [subjectId]);
   }
+}
+
+/** Facts columns waiting to be written for one customer: the value, and whether it adds to the stored list instead of replacing it. */
+type PendingFacts = Map<string, { value: unknown; append: boolean }>;
+
+/** Adds one event's facts to what is pending for the customer, in order: a replacing value takes over, an added list joins what is there. */
+function gather(pending: Map<string, PendingFacts>, subjectId: string, facts: PendingFacts): void {
+  if (facts.size === 0) return;
+  const into = pending.get(subjectId) ?? new Map();
+  for (const [column, next] of facts) {
+    const before = into.get(column);
+    into.set(column, before && next.append ? { value: [...new Set([...(before.value as unknown[]), ...(next.value as unknown[])])], append: before.append } : next);
+  }
+  pending.set(subjectId, into);
 }
