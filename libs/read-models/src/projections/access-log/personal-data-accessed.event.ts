@@ -19,6 +19,7 @@ export interface PersonalDataAccessed {
     via:
       | 'profile'
       | 'search'
+      | 'query'
       | 'export'
       | 'history'
       | 'breach-response'
