@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { verifyInclusion } from '../libs/audit/src/merkle';
 import { TokenService } from '../libs/access-control/src/token.service';
 import { verifyTreeHead } from '../libs/audit/src/tree-head-signer';
@@ -138,7 +142,15 @@ describe('the compliance-audit report over HTTP', () => {
       items: [{ account: 'hm-cover', reason: 'covering-colleague', access: 'read', hasNote: false }],
     });
     const hm = body.purposes.find((p: { id: string }) => p.id === HM);
-    expect(hm).toMatchObject({ legalBasis: 'contract', assessments: [{ assessmentId: did.assessmentId, status: 'approved', approvedVersion: 1 }] });
+    expect(hm).toMatchObject({
+      legalBasis: 'contract',
+      // the seeded purpose handles sensitive categories: Art. 55 applies though its flag is off
+      assessmentTriggers: ['sensitive-personal-information'],
+      requiresAssessment: false,
+      assessments: [{ assessmentId: did.assessmentId, status: 'approved', approvedVersion: 1 }],
+    });
+    expect(hm.positions).toHaveLength(1);
+    expect(hm.assessments[0].positions).toHaveLength(2);
     const text = JSON.stringify(body);
     for (const pi of [...did.subjects, ZHANG.name, '李娜', ZHANG.phone, ZHANG.idNumber, 'lab@example.cn']) expect(text).not.toContain(pi);
   });
@@ -153,6 +165,11 @@ describe('the compliance-audit report over HTTP', () => {
     expect(html).toContain('<caption>删除 / Erasures</caption>');
     expect(html).toContain(did.erasureRequest);
     expect(html).toContain(`<td>${did.incidentId}</td><td>lost-device</td>`);
+    // each figure with the events it rests on, and the signed head they are proven under
+    const json = (await report()).body;
+    expect(html).toContain(`<tr><td>marketing</td><td>1</td><td>${json.consents.withdrawn.positions[0]}</td></tr>`);
+    expect(html).toContain(`<td>${json.auditTrail.treeHead.signature}</td>`);
+    expect(html).not.toContain('<script');
     for (const pi of [...did.subjects, ZHANG.name, '李娜']) expect(html).not.toContain(pi);
     expectProblem(await report(`from=${encodeURIComponent(from)}&to=${to}&format=pdf`), 400, 'validation-failed', ['query.format']);
   });
@@ -173,20 +190,72 @@ describe('the compliance-audit report over HTTP', () => {
 
   it('proves every cited event against the signed tree head, and reports the trail verified', async () => {
     const body = (await report()).body;
-    const { treeHead, leaves, verification, pending } = body.auditTrail;
+    const { treeHead, entries, verification, pending, publicKey } = body.auditTrail;
     expect(verification).toMatchObject({ ok: true });
     expect(pending).toEqual([]);
     const key = createPublicKey((await call('GET', '/v1/audit/public-key', auditor)).body.publicKeyPem);
+    expect(publicKey.publicKeyPem).toBe(key.export({ type: 'spki', format: 'pem' }));
     expect(verifyTreeHead(treeHead, key)).toEqual({ ok: true });
-    const cited = [...body.consents.given.positions, ...body.consents.withdrawn.positions, body.erasures.items[0].position, ...body.incidents.items[0].positions];
-    expect(cited).toHaveLength(7);
-    for (const position of cited) {
-      const leaf = leaves[position];
-      expect(leaf).toBeDefined();
-      const proof = (await call('GET', `/v1/audit/proofs/inclusion?eventId=${leaf.eventId}&treeSize=${treeHead.treeSize}`, auditor)).body;
-      expect(proof.leafHash).toBe(leaf.leafHash);
-      const path = proof.auditPath.map((hex: string) => Buffer.from(hex, 'hex'));
-      expect(verifyInclusion(leaf.leafIndex, treeHead.treeSize, Buffer.from(leaf.leafHash, 'hex'), path, Buffer.from(treeHead.rootHash, 'hex'))).toBe(true);
+    const byPosition = new Map(entries.map((entry: { position: number }) => [entry.position, entry]));
+    const cited = {
+      ConsentGranted: body.consents.given.positions,
+      ConsentWithdrawn: body.consents.withdrawn.positions,
+      SubjectErased: [body.erasures.items[0].position],
+      IncidentRecorded: body.incidents.items[0].positions.slice(0, 1),
+      IncidentNotificationRecorded: body.incidents.items[0].positions.slice(1),
+      AssessmentRecorded: body.purposes.find((p: { id: string }) => p.id === HM).assessments[0].positions.slice(0, 1),
+    };
+    expect(Object.values(cited).flat()).toHaveLength(8);
+    for (const [type, positions] of Object.entries(cited)) {
+      for (const position of positions) {
+        const entry = byPosition.get(position) as { type: string; eventId: string; leafIndex: number; inclusionProof: { leafHash: string; auditPath: string[] } };
+        expect(entry.type).toBe(type);
+        // the same proof the API gives
+        const proof = (await call('GET', `/v1/audit/proofs/inclusion?eventId=${entry.eventId}&treeSize=${treeHead.treeSize}`, auditor)).body;
+        expect(proof).toMatchObject({ leafHash: entry.inclusionProof.leafHash, auditPath: entry.inclusionProof.auditPath });
+        const path = entry.inclusionProof.auditPath.map((hex) => Buffer.from(hex, 'hex'));
+        expect(verifyInclusion(entry.leafIndex, treeHead.treeSize, Buffer.from(entry.inclusionProof.leafHash, 'hex'), path, Buffer.from(treeHead.rootHash, 'hex'))).toBe(true);
+      }
+    }
+  });
+
+  it('verifies offline with verify-evidence.mjs and the published key; a changed figure or a cited event of another type does not', async () => {
+    const body = (await report()).body;
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-report-'));
+    try {
+      const keyFile = join(dir, 'key.pem');
+      writeFileSync(keyFile, (await call('GET', '/v1/audit/public-key', auditor)).body.publicKeyPem);
+      const verify = (document: unknown) => {
+        const file = join(dir, 'report.json');
+        writeFileSync(file, JSON.stringify(document));
+        return spawnSync(process.execPath, [join(__dirname, '../libs/audit/src/evidence/verify-evidence.mjs'), file, '--public-key', keyFile], { encoding: 'utf8' });
+      };
+      const good = verify(body);
+      expect({ status: good.status, stdout: good.stdout }).toMatchObject({ status: 0, stdout: expect.stringContaining('compliance-audit report verified') });
+
+      const inflated = structuredClone(body);
+      inflated.consents.given.count = 4;
+      const more = verify(inflated);
+      expect(more.status).toBe(1);
+      expect(more.stdout).toContain('consents.given: count 4 but 3 events cited');
+
+      const swapped = structuredClone(body);
+      swapped.consents.given.positions[0] = body.consents.withdrawn.positions[0];
+      expect(verify(swapped).stdout).toContain('is a ConsentWithdrawn, not an event this figure counts');
+
+      const dropped = structuredClone(body);
+      dropped.auditTrail.entries = dropped.auditTrail.entries.filter((e: { position: number }) => e.position !== body.erasures.items[0].position);
+      expect(verify(dropped).stdout).toContain(`has no proof and is not listed as pending`);
+
+      const moved = structuredClone(body);
+      moved.auditTrail.entries[0].inclusionProof.leafHash = body.auditTrail.entries[1].inclusionProof.leafHash;
+      expect(verify(moved).stdout).toContain('is not included at index');
+
+      const forged = structuredClone(body);
+      forged.auditTrail.treeHead.rootHash = '0'.repeat(64);
+      expect(verify(forged).stdout).toContain('treeHead.signature is not a valid Ed25519 signature');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
