@@ -183,4 +183,42 @@ describe('security incidents over HTTP', () => {
     const leaked = await call('GET', `/v1/compliance/incidents/${leak}/affected`, officer, undefined, BREACH);
     expect(leaked.body.subjects).toEqual([{ subjectId: f, categories: ['service_interactions'], how: ['held'], positions: writes }]);
   });
+
+  it('generates the notification list on demand: names and addresses on file, only for breach response, every subject access-logged, nothing stored', async () => {
+    const path = `/v1/compliance/incidents/${incidentId}/notification-list`;
+    expectProblem(await call('GET', path, officer), 400, 'purpose-required');
+    expectProblem(await call('GET', path, officer, undefined, { 'x-processing-purpose': HM }), 403, 'no-legal-basis');
+    expectProblem(await call('GET', path, auditor, undefined, BREACH), 403, 'forbidden');
+    const before = (await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`)).rows[0].n;
+    const list = await call('GET', path, officer, undefined, { ...BREACH, 'x-ledger-min-position': String(await api.logHead()) });
+    expect(list.status).toBe(200);
+    const affected = (await call('GET', `/v1/compliance/incidents/${incidentId}/affected`, officer, undefined, BREACH)).body;
+    expect(list.body).toMatchObject({ incidentId, subjectCount: 3, unreachable: 2, listDigest: affected.listDigest });
+    expect(list.body.subjects).toEqual(
+      affected.subjects.map((s: { subjectId: string; categories: string[] }) => ({
+        subjectId: s.subjectId,
+        name: s.subjectId === ids.a ? '客户a' : s.subjectId === ids.b ? '客户b' : '客户e',
+        phone: null,
+        email: s.subjectId === ids.e ? 'e@example.cn' : null,
+        reachable: s.subjectId === ids.e,
+        categories: s.categories,
+      })),
+    );
+    // each listed subject is recorded as accessed, with the categories the list showed (the affected lists before showed none)
+    const { rows } = await api.database.pool.query(
+      `SELECT data->>'subjectId' AS subject, data->'categories' AS categories, metadata->>'purposeId' AS purpose FROM ledger_events
+        WHERE type = 'PersonalDataAccessed' AND data->>'via' = 'breach-response' AND data->'categories' <> '[]'::jsonb ORDER BY 1`,
+    );
+    expect(rows).toEqual(
+      [
+        { subject: ids.a, categories: ['identity'], purpose: 'pipl:breach-response' },
+        { subject: ids.b, categories: ['identity'], purpose: 'pipl:breach-response' },
+        { subject: ids.e, categories: ['identity', 'contact'], purpose: 'pipl:breach-response' },
+      ].sort((x, y) => x.subject.localeCompare(y.subject)),
+    );
+    expect((await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`)).rows[0].n).toBe(before + 6);
+    // the incident's stream still holds no personal data
+    const stream = (await api.database.pool.query(`SELECT string_agg(data::text, '') AS text FROM ledger_events WHERE stream_id = 'security-incidents'`)).rows[0].text;
+    for (const pi of ['客户a', 'e@example.cn', ids.a]) expect(stream).not.toContain(pi);
+  });
 });
