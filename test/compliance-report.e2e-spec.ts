@@ -17,6 +17,8 @@ import { DAY_MS, testClock } from './support/test-clock';
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
 
 const HM = 'health-management';
+/** Look-ups an account makes in an hour before a bulk look-up alert; one account of the test goes past it. */
+const LOOKUP_ALERT = 20;
 
 describe('the compliance-audit report over HTTP', () => {
   let api: TestApi;
@@ -31,7 +33,7 @@ describe('the compliance-audit report over HTTP', () => {
 
   beforeAll(async () => {
     const base = testClock();
-    api = await startTestApi({}, { clock: () => new Date(base().getTime() + shift) });
+    api = await startTestApi({ lookupAlertPerHour: LOOKUP_ALERT }, { clock: () => new Date(base().getTime() + shift) });
     call = jsonRequest(api);
     const t = tokens(api);
     [staff, officer, auditor] = await Promise.all([t.staff(), t.compliance(), t.auditor()]);
@@ -95,6 +97,9 @@ describe('the compliance-audit report over HTTP', () => {
     const outsider = await api.app.get(TokenService).sign({ sub: 'hm-cover', roles: ['health_manager'], departmentId: other });
     const glass = await call('GET', `/v1/subjects/${b.subjectId}`, outsider, undefined, { 'x-processing-purpose': HM, 'x-break-glass': 'covering-colleague' });
     expect(glass.status).toBe(200);
+    // an account reading one file over and over: one bulk look-up alert
+    const bulk = await api.app.get(TokenService).sign({ sub: 'bulk-reader', roles: ['staff'] });
+    for (let i = 0; i <= LOOKUP_ALERT; i++) expect((await call('GET', `/v1/subjects/${b.subjectId}`, bulk, undefined, { 'x-processing-purpose': HM })).status).toBe(200);
     await write(officer, 'POST', `/v1/compliance/incidents/${did.incidentId}/notifications`, {
       audience: 'regulator',
       channel: 'cac-online-report',
@@ -134,7 +139,7 @@ describe('the compliance-audit report over HTTP', () => {
     expect(body.erasures).toMatchObject({ count: 1, items: [{ requestId: did.erasureRequest, certificate: `/v1/erasure-certificates/${did.erasureRequest}` }] });
     expect(body.disclosures).toMatchObject({ count: 1, byRecipient: { 某某检验所: { count: 1 } }, crossBorder: { count: 0, items: [] } });
     expect(body.incidents).toMatchObject({ count: 1, items: [{ incidentId: did.incidentId, kind: 'lost-device', notifications: [{ audience: 'regulator' }] }] });
-    expect(body.lookupAlerts.count).toBe(0);
+    expect(body.lookupAlerts).toMatchObject({ count: 1, items: [{ account: 'bulk-reader', lookups: LOOKUP_ALERT + 1 }] });
     expect(body.breakGlass).toMatchObject({
       count: 1,
       byReason: { 'covering-colleague': { count: 1 } },
