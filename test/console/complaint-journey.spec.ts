@@ -131,7 +131,7 @@ describe('console: a complaint from receipt to closure, and the complaint queue'
     ]);
     await screenshot(page, 'complaint-closed');
     // the one refusal the browser reports is the colleague's step the page was told of
-    expect(problems).toEqual(['console: Failed to load resource: the server responded with a status of 412 (Precondition Failed)']);
+    expect(problems).toEqual([`console: Failed to load resource: the server responded with a status of 412 (Precondition Failed) at /v1/complaints/${complaintId}/start`]);
   });
 
   it('the complaint queue shows the department’s complaints by deadline, the overdue one in red, and opens it in the file', async () => {

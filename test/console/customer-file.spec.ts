@@ -171,6 +171,8 @@ describe('console: the customer file’s phones, addresses, classification, life
 
     await page.getByRole('checkbox', { name: '服务' }).uncheck();
     await timeline.locator('[data-kind="service"]').first().waitFor({ state: 'detached' });
+    // the filtered page has arrived (the list is empty while it is asked)
+    await timeline.locator('[data-kind="checkup"]').waitFor();
     expect(await entries.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-kind')))).toEqual(['follow_up', 'complaint', 'checkup']);
     await screenshot(page, 'customer-file-timeline');
     await timeline.getByRole('button', { name: /报告晚到|体检报告/ }).click();

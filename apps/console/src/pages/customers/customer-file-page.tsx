@@ -48,7 +48,7 @@ export default function CustomerFilePage() {
   const { purpose } = usePurpose();
   const { user } = useSession();
   const [profile, setProfile] = useState<Profile | undefined>();
-  const [categories, setCategories] = useState<CategoryInfo[]>([]);
+  const [categories, setCategories] = useState<CategoryInfo[] | undefined>();
   const [error, setError] = useState<{ text: string; outsideAssignment: boolean } | undefined>();
   const [breakGlass, setBreakGlass] = useState<BreakGlass | undefined>();
   const [revealed, setRevealed] = useState<string[]>([]);
@@ -58,6 +58,7 @@ export default function CustomerFilePage() {
   const [reads, setReads] = useState(0);
   const auditor = hasAnyRole(user, ['compliance_officer', 'auditor']);
   const compliance = hasAnyRole(user, ['compliance_officer']);
+  // the file roles: the record routes (check-ups, services, complaints, orders, the timeline, …) are theirs alone, whatever the matrix lets another role read
   const editor = hasAnyRole(user, FILE_ROLES);
 
   const load = useCallback(
@@ -80,7 +81,7 @@ export default function CustomerFilePage() {
     api
       .get<CategoryInfo[]>('/v1/categories')
       .then(setCategories)
-      .catch(() => undefined);
+      .catch(() => setCategories([]));
   }, [load]);
 
   if (error) {
@@ -133,7 +134,7 @@ export default function CustomerFilePage() {
     ) : category.name === 'customer_profile' ? (
       <CustomerProfileTab profile={profile} mayEdit={mayEdit('customer_profile')} purposeId={purpose?.id} breakGlass={breakGlass} onChanged={reload} />
     ) : undefined;
-  const dataTabs = categories
+  const dataTabs = (categories ?? [])
     .filter((category) => profile.data[category.name] || (category.name === 'customer_profile' && mayEdit(category.name)))
     .map((category) => ({
       key: category.name,
@@ -162,10 +163,13 @@ export default function CustomerFilePage() {
       ),
     }));
   const showTab = (key: string, item?: string) => void navigate(`/customers/${subjectId}/${key}${item ? `/${item}` : ''}`, { replace: true });
-  /** A record tab, shown when the person's roles read its category (the timeline: any of its categories), as the file is now. */
+  /**
+   * A record tab, shown to a file role whose row of the matrix reads its category (the timeline: any of its
+   * categories), as the file is now; the chosen purpose must cover one of them, else the tab says so and reads nothing.
+   */
   const record = (key: string, label: MessageKey, category: string | readonly string[], tab: (props: RecordTabProps) => ReactNode) => {
-    const readable = typeof category === 'string' ? [category] : category;
-    if (!mine || asOf || !readable.some((name) => mine.read.includes(name))) return [];
+    const readable = (typeof category === 'string' ? [category] : category).filter((name) => mine?.read.includes(name));
+    if (!mine || !editor || asOf || readable.length === 0) return [];
     const props: RecordTabProps = {
       subjectId,
       mayWrite: typeof category === 'string' && mine.write.includes(category) && editor,
@@ -173,7 +177,7 @@ export default function CustomerFilePage() {
       itemId: tabKey === key ? itemId : undefined,
       openItem: (item) => showTab(key, item),
     };
-    return [{ key, label: t(label), children: typeof category === 'string' ? <PurposeCovers category={category}>{tab(props)}</PurposeCovers> : tab(props) }];
+    return [{ key, label: t(label), children: <PurposeCovers categories={readable}>{tab(props)}</PurposeCovers> }];
   };
   const showVisit = mine?.read.includes('health_records') ? (visitId: string) => showTab('checkups', visitId) : undefined;
   const tabs = [
@@ -201,6 +205,9 @@ export default function CustomerFilePage() {
       : []),
   ];
 
+  // the tabs wait for the categories and the person's row of the matrix: a bar that grew under the pointer would take a click for
+  // another tab, and a first tab chosen before the categories arrived would open a record tab the person did not ask for
+  const ready = categories !== undefined && mine !== undefined;
   const active = tabs.some((tab) => tab.key === tabKey) ? tabKey : tabs[0]?.key;
 
   return (
@@ -254,25 +261,33 @@ export default function CustomerFilePage() {
         </Space>
       </Card>
       <Card style={{ marginTop: 16 }}>
-        <Tabs
-          items={tabs}
-          activeKey={active}
-          onChange={(key) => showTab(key)}
-          // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
-          renderTabBar={
-            narrow
-              ? () => (
-                  <Select
-                    aria-label={t('file.sections')}
-                    value={active}
-                    onChange={(key: string) => showTab(key)}
-                    options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
-                    style={{ width: '100%', marginBottom: 12 }}
-                  />
-                )
-              : undefined
-          }
-        />
+        {!ready && <Spin style={{ display: 'block', margin: '24px auto' }} />}
+        {ready && (
+          <Tabs
+            items={tabs}
+            activeKey={active}
+            onChange={(key) => showTab(key)}
+            // a column of sections beside the file on a desktop: a row of twenty would overflow into a "more" menu, which sits in
+            // the tablist among the tabs (axe: aria-required-children) and hides sections behind a click
+            tabPosition={narrow ? 'top' : 'left'}
+            // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
+            renderTabBar={
+              narrow
+                ? () => (
+                    <Select
+                      aria-label={t('file.sections')}
+                      value={active}
+                      onChange={(key: string) => showTab(key)}
+                      options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
+                      // twenty sections at most: all in the list (a virtual one renders only those near the chosen one)
+                      virtual={false}
+                      style={{ width: '100%', marginBottom: 12 }}
+                    />
+                  )
+                : undefined
+            }
+          />
+        )}
       </Card>
       <Modal
         open={askReveal}
