@@ -20,6 +20,7 @@ const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
 const FollowUpQueuePage = lazy(() => import('./pages/work/follow-up-queue-page'));
 const ComplaintQueuePage = lazy(() => import('./pages/work/complaint-queue-page'));
+const DuplicatesPage = lazy(() => import('./pages/customers/duplicates-page'));
 const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
 const StaffPage = lazy(() => import('./pages/admin/staff-page'));
 const DepartmentsPage = lazy(() => import('./pages/admin/departments-page'));
@@ -63,6 +64,7 @@ const router = createBrowserRouter(
         { path: 'customers', element: pi(<SearchPage />) },
         { path: 'customers/new', element: pi(<RegisterPage />) },
         { path: 'customers/:subjectId/*', element: pi(<CustomerFilePage />) },
+        { path: 'duplicates', element: pi(<DuplicatesPage />) },
         { path: 'work/my-follow-ups', element: <FollowUpQueuePage view="mine" /> },
         { path: 'work/overdue-follow-ups', element: <FollowUpQueuePage view="department" /> },
         { path: 'work/complaints', element: <ComplaintQueuePage /> },
