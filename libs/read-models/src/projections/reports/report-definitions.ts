@@ -59,9 +59,9 @@ export interface ReportDefinition {
    * The records joined to the customer (`x`), and the condition that puts them in the period; SQL
    * names its values {from}, {to} (dates in China), {year} (of `to`), {today}, {now}, and
    * {termKeys}, {termTokens} (the condition vocabulary and its keyed tokens). `outer`: a customer
-   * without records counts too (x's columns null); `unique`: at most one record per customer and row key.
+   * without records counts too (x's columns null); `rowList`: at most one record per customer, whose row dimension is a list of keys (each once), the customer counted in each.
    */
-  source: { from: string; inPeriod: string; outer?: boolean; unique?: boolean } | null;
+  source: { from: string; inPeriod: string; outer?: boolean; rowList?: boolean } | null;
   /** `conditions`: the report matches the condition vocabulary's keyed tokens ({termKeys}, {termTokens}). */
   terms?: 'conditions';
   /** Filters of this report's own, on the records: query name → SQL column of `x` (an exact value, upper case when `upper`). */
@@ -134,15 +134,18 @@ export const REPORTS: readonly ReportDefinition[] = [
     columns: { ...CHOOSE_CUSTOMER, default: null },
     terms: 'conditions',
     source: {
-      from: `(SELECT DISTINCT f.subject_id, t.key FROM customer_query_facts f
-                JOIN unnest({termKeys}::text[], {termTokens}::text[]) AS t(key, token) ON f.condition_tokens @> ARRAY[t.token]) x`,
+      // each condition once with all its terms' tokens, so a customer matches it once (overlap, by the tokens' GIN index)
+      from: `(SELECT f.subject_id, array_agg(t.key) AS keys
+                FROM (SELECT key, array_agg(token) AS tokens FROM unnest({termKeys}::text[], {termTokens}::text[]) AS u(key, token) GROUP BY key) t
+                JOIN customer_query_facts f ON f.condition_tokens && t.tokens
+               GROUP BY f.subject_id) x`,
       inPeriod: `(p.created_at AT TIME ZONE 'Asia/Shanghai')::date <= {to}::date`,
       outer: true,
-      unique: true,
+      rowList: true,
     },
     dimensions: {
       ...CUSTOMER_SQL,
-      condition: { sql: `coalesce(x.key, '${NO_LISTED_CONDITION}')`, keys: () => [...CONDITION_VOCABULARY.map(({ key }) => key), NO_LISTED_CONDITION] },
+      condition: { sql: `coalesce(x.keys, ARRAY['${NO_LISTED_CONDITION}'])`, keys: () => [...CONDITION_VOCABULARY.map(({ key }) => key), NO_LISTED_CONDITION] },
     },
     sums: {},
     measures: [{ key: 'prevalence', unit: 'percent', value: (s, total) => ratio(s.customers, total.customers) }],

@@ -110,7 +110,9 @@ export function reportSql(report: ReportDefinition, request: ReportRequest): Sta
   const carried = report.source ? recordColumns(sums.map(([, aggregate]) => aggregate).join(' ')).filter((column) => column !== 's') : [];
   // records read by record dimensions only need no profile but its erased customers, few, whose records do not count
   const profiled = !report.source || report.source.outer === true || where.some((condition) => /\bp\./.test(condition)) || /\bp\./.test(`${rowSql} ${columnSql}`);
-  const select = `(${rowSql})::text AS r, (${columnSql})::text AS c${carried.map((column) => `, x.${column}`).join('')}`;
+  const rowList = report.source?.rowList === true;
+  if (rowList && (sums.length > 0 || !profiled)) throw new Error(`report ${report.name}: a list of rows per customer is counted from the customers, with no sums`);
+  const select = `(${rowSql})::text${rowList ? '[]' : ''} AS r, (${columnSql})::text AS c${carried.map((column) => `, x.${column}`).join('')}`;
   const base = profiled
     ? `base AS MATERIALIZED (
       SELECT p.subject_id AS s, ${select}
@@ -120,8 +122,6 @@ export function reportSql(report: ReportDefinition, request: ReportRequest): Sta
       SELECT x.subject_id AS s, ${select}
         FROM ${report.source!.from}
        WHERE NOT EXISTS (SELECT FROM subject_profile e WHERE e.subject_id = x.subject_id AND e.status = 'erased') AND ${where.join(' AND ')})`;
-  // one row per customer and row key, the column a customer's (condition-prevalence): the cells and rows need no DISTINCT
-  const unique = report.source?.unique === true && !/\bx\./.test(columnSql);
   const nullSums = sums.map(([key]) => `, NULL::float8 AS "s_${key}"`).join('');
   // one row per customer: every grouping set counts rows, in one pass
   const perCustomer = `SELECT 'n' AS k, GROUPING(r)::int AS gr, ${hasColumns ? 'GROUPING(c)::int' : '1'} AS gc, coalesce(r, '') AS r, ${hasColumns ? `coalesce(c, '')` : `''`} AS c, count(*)::int AS n${nullSums}
@@ -131,7 +131,7 @@ export function reportSql(report: ReportDefinition, request: ReportRequest): Sta
     `SELECT 'n' AS k, ${gr} AS gr, ${gc} AS gc, ${r} AS r, ${c} AS c, count(*)::int AS n${nullSums} ${from}`;
   const perRecord = [
     ...(hasColumns ? [counted(0, 0, 'r', 'c', 'FROM cells GROUP BY r, c')] : []),
-    counted(0, 1, 'r', `''`, unique ? 'FROM cells GROUP BY r' : 'FROM (SELECT DISTINCT s, r FROM cells) b GROUP BY r'),
+    counted(0, 1, 'r', `''`, 'FROM (SELECT DISTINCT s, r FROM cells) b GROUP BY r'),
     ...(hasColumns ? [counted(1, 0, `''`, 'c', 'FROM (SELECT DISTINCT s, c FROM cells) b GROUP BY c')] : []),
     counted(1, 1, `''`, `''`, 'FROM (SELECT DISTINCT s FROM cells) b'),
   ].join(' UNION ALL ');
@@ -140,10 +140,17 @@ export function reportSql(report: ReportDefinition, request: ReportRequest): Sta
       ? ''
       : `UNION ALL SELECT 's', GROUPING(x.r)::int, 1, coalesce(x.r, ''), '', NULL::int, ${sums.map(([, aggregate]) => `(${aggregate})::float8`).join(', ')}
            FROM base x GROUP BY GROUPING SETS ((x.r), ())`;
-  const sql = report.source
-    ? `WITH ${base}, cells AS ${unique ? '(SELECT s, r, c FROM base)' : 'MATERIALIZED (SELECT DISTINCT s, r, c FROM base)'}
-       ${perRecord} ${summed}`
-    : `WITH ${base} ${perCustomer} ${summed}`;
+  // one row per customer with its list of row keys, each key once (condition-prevalence): cells and rows count the listed keys, margins the customers, no DISTINCT
+  const perCustomerList = [
+    ...(hasColumns ? [counted(0, 0, 'r', 'c', 'FROM listed GROUP BY r, c')] : []),
+    counted(0, 1, 'r', `''`, 'FROM listed GROUP BY r'),
+    hasColumns ? `SELECT 'n', 1, GROUPING(c)::int, '', coalesce(c, ''), count(*)::int FROM base GROUP BY GROUPING SETS ((c), ())` : counted(1, 1, `''`, `''`, 'FROM base'),
+  ].join(' UNION ALL ');
+  const sql = rowList
+    ? `WITH ${base}, listed AS MATERIALIZED (SELECT l.r, base.c FROM base CROSS JOIN unnest(base.r) AS l(r)) ${perCustomerList}`
+    : report.source
+      ? `WITH ${base}, cells AS MATERIALIZED (SELECT DISTINCT s, r, c FROM base) ${perRecord} ${summed}`
+      : `WITH ${base} ${perCustomer} ${summed}`;
   return numbered(sql, named);
 }
 
