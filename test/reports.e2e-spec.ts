@@ -82,7 +82,13 @@ function random(seed: number) {
 
 type Cell = { value: number | null } | { suppressed: true; display: string };
 type Row = { key: string; cells: Cell[]; total: Cell; measures: Record<string, Cell> };
-type Report = { report: string; minCell: number; period: { from: string; to: string }; table: { columns: string[]; rows: Row[]; total: Omit<Row, 'key'> } };
+type Report = {
+  report: string;
+  minCell: number;
+  filters: Record<string, string>;
+  period: { from: string; to: string };
+  table: { columns: string[]; rows: Row[]; total: Omit<Row, 'key'> };
+};
 
 const shown = (cell: Cell) => ('suppressed' in cell ? undefined : cell.value);
 const isHidden = (cell: Cell) => 'suppressed' in cell;
