@@ -144,7 +144,7 @@ describe('saved queries over HTTP', () => {
     expect(seen.sort()).toEqual([...expected].sort());
     const records = await accessed(head);
     expect(records.map((record) => record.subjectId).sort()).toEqual([...expected].sort());
-    for (const record of records) expect(record).toMatchObject({ purposeId: 'health-management', via: 'search' });
+    for (const record of records) expect(record).toMatchObject({ purposeId: 'health-management', via: 'query' });
 
     // the purpose from the header too; a purpose that does not cover health refuses the saved condition, naming it
     expect((await run(as.author, {}, { 'x-processing-purpose': 'health-management' })).body.items).toHaveLength(3);
