@@ -114,6 +114,11 @@ describe('merging a duplicate that holds records and open requests', () => {
       expect(merged.status).toBe(200);
       expect(Object.values(await rowsOf(duplicateId)).every((n) => n === 0)).toBe(true);
       expect(Object.entries(await rowsOf(survivorId)).filter(([, n]) => n === 0)).toEqual([]);
+      // the reports' facts follow too
+      for (const table of ['report_checkup_results', 'report_order_items']) {
+        const { rows } = await api.database.pool.query(`SELECT subject_id FROM ${table} WHERE subject_id = ANY($1::text[])`, [[survivorId, duplicateId]]);
+        expect(`${table}: ${[...new Set(rows.map((row) => row.subject_id))].join()}`).toBe(`${table}: ${survivorId}`);
+      }
       expect(await liveKeys(duplicateId)).toBe(0);
       const moves = await api.database.pool.query(`SELECT data FROM ledger_events WHERE type = 'RecordMoved' AND data->>'fromSubjectId' = $1`, [duplicateId]);
       expect(moves.rows.length).toBe(recordCount);
