@@ -119,6 +119,11 @@ describe('merging a duplicate that holds records and open requests', () => {
         const { rows } = await api.database.pool.query(`SELECT subject_id FROM ${table} WHERE subject_id = ANY($1::text[])`, [[survivorId, duplicateId]]);
         expect(`${table}: ${[...new Set(rows.map((row) => row.subject_id))].join()}`).toBe(`${table}: ${survivorId}`);
       }
+      // and the combined query's: nothing of the duplicate's left, the survivor counting its orders and abnormal results
+      for (const table of ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders']) {
+        const { rows } = await api.database.pool.query(`SELECT DISTINCT subject_id FROM ${table} WHERE subject_id = ANY($1::text[])`, [[survivorId, duplicateId]]);
+        expect(`${table}: ${rows.map((row) => row.subject_id).join()}`).toBe(`${table}: ${survivorId}`);
+      }
       expect(await liveKeys(duplicateId)).toBe(0);
       const moves = await api.database.pool.query(`SELECT data FROM ledger_events WHERE type = 'RecordMoved' AND data->>'fromSubjectId' = $1`, [duplicateId]);
       expect(moves.rows.length).toBe(recordCount);
