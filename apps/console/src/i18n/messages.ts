@@ -1,4 +1,5 @@
 import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
@@ -224,6 +225,7 @@ const zh = {
   'reports.downloadXlsx': '下载 Excel',
   'reports.suppressionNote': '少于 {k} 位客户的格子（及可由合计推算出它们的格子）显示为 <{k}',
   ...RECORDS_ZH,
+  ...QUERY_ZH,
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
@@ -451,6 +453,7 @@ const en: Record<keyof typeof zh, string> = {
   'reports.downloadXlsx': 'Download Excel',
   'reports.suppressionNote': 'Cells of fewer than {k} customers (and cells a total would reveal them by) show as <{k}',
   ...RECORDS_EN,
+  ...QUERY_EN,
 };
 
 export type Lang = 'zh' | 'en';
