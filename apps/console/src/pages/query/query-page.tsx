@@ -245,7 +245,7 @@ export default function QueryPage() {
               ]}
             />
             <Radio.Group
-              aria-label={t('query.sort')}
+              aria-label={t('query.sortDir')}
               disabled={!builder.sort}
               value={builder.sort?.dir ?? 'asc'}
               onChange={(event) => builder.sort && setBuilder({ ...builder, sort: { ...builder.sort, dir: event.target.value as 'asc' | 'desc' } })}
