@@ -48,8 +48,12 @@ interface Problems {
   general?: string;
 }
 
-// the builder and the last results, in this page's memory only: back from a customer's file, they are still here
-let remembered: { builder: Builder; results?: Results; nested?: boolean } = { builder: { rows: [newRow()], junction: 'and', pageSize: 20 } };
+const fresh = (): { builder: Builder; results?: Results; nested?: boolean; purposeId?: string } => ({ builder: { rows: [newRow()], junction: 'and', pageSize: 20 } });
+// the builder and the last results, in this page's memory only: back from a customer's file, they are still here; gone at sign-out
+let remembered = fresh();
+api.onTokenChange(() => {
+  if (!api.signedIn) remembered = fresh();
+});
 
 const FACT_COLUMNS: (keyof CustomerFacts)[] = ['age', 'divisionCode', 'lastCheckupDate', 'lastServiceDate', 'openComplaints', 'lastSurveyScore', 'orderCount', 'orderTotal', 'rfm'];
 
@@ -65,6 +69,8 @@ export default function QueryPage() {
   const { purpose } = usePurpose();
   const { user } = useSession();
   const mine = useMyCategories();
+  // results read under another purpose are not shown under this one
+  if (remembered.purposeId !== purpose?.id) remembered = { builder: remembered.builder, purposeId: purpose?.id };
   const [catalogue, setCatalogue] = useState<QueryField[] | undefined>();
   const [purposes, setPurposes] = useState<Purpose[]>([]);
   const [builder, setBuilderState] = useState<Builder>(remembered.builder);
@@ -298,7 +304,7 @@ export default function QueryPage() {
             dataSource={results.items}
             pagination={false}
             scroll={{ x: true }}
-            locale={{ emptyText: t('query.none') }}
+            locale={{ emptyText: <Typography.Text type="secondary">{t('query.none')}</Typography.Text> }}
             columns={[
               { title: t('query.number'), dataIndex: 'customerNumber' },
               {
