@@ -21,7 +21,11 @@ import { createLedgerApi } from '../apps/ledger-api/src/ledger-api';
 import { TokenService } from '@pi-ledger/access-control/token.service';
 import { loadConfig } from '@pi-ledger/platform/config/ledger-config';
 import { REPORTS, reportNamed } from '@pi-ledger/read-models/projections/reports/report-definitions';
-import { reportSql } from '@pi-ledger/read-models/projections/reports/report-queries';
+import { REPORT_WORK_MEM, reportSql } from '@pi-ledger/read-models/projections/reports/report-queries';
+import { vocabularyTokens } from '@pi-ledger/read-models/projections/reports/condition-vocabulary';
+import { healthToken } from '@pi-ledger/read-models/projections/customer-query/customer-query.tokens';
+import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
+import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import {
   apiConfig,
   Defer,
@@ -30,6 +34,8 @@ import {
   formatMs,
   intOption,
   listenOnLoopback,
+  loadAverage,
+  loadNote,
   log,
   markdownTable,
   openBenchDatabase,
@@ -54,6 +60,9 @@ async function main(defer: Defer): Promise<void> {
   const warmUp = intOption('warm-up', 'BENCH_WARM_UP', 3);
   const database = await openBenchDatabase(defer);
   const config = await apiConfig(database, defer, loadConfig({ LEDGER_LOOKUP_LIMIT_PER_MINUTE: '0', LEDGER_LOOKUP_ALERT_PER_HOUR: '0' }));
+  // the padded complaints and tasks are past due but have no streams: sweeps escalating them would only load the machine being measured
+  process.env.LEDGER_COMPLAINT_ESCALATION_INTERVAL_MINUTES ??= '0';
+  process.env.LEDGER_FOLLOW_UP_SWEEP_INTERVAL_MINUTES ??= '0';
   log('starting the API');
   const app = await startingApp(() => createLedgerApi(config, serviceLogger()));
   const url = await listenOnLoopback(app, defer);
@@ -62,7 +71,9 @@ async function main(defer: Defer): Promise<void> {
   defer(() => owner.end());
 
   const padStarted = performance.now();
-  const padded = await pad(owner, customers, records);
+  const vault = app.get<PiiVault>(PII_VAULT);
+  const terms = vocabularyTokens((term) => healthToken(vault, 'conditions', term));
+  const padded = await pad(owner, customers, records, terms.tokens);
   const padSeconds = (performance.now() - padStarted) / 1000;
   log(`padded ${formatCount(customers)} customers and ${formatCount(records)} records in ${padSeconds.toFixed(0)} s`);
 
@@ -70,8 +81,9 @@ async function main(defer: Defer): Promise<void> {
   const from = (await owner.query<{ from: string }>(`SELECT ($1::date - 364)::text AS from`, [today])).rows[0].from;
   const cases = REPORTS.flatMap((report): Array<{ report: string; label: string; query: Record<string, string> }> => [
     { report: report.name, label: report.name, query: { from, to: today } },
-    { report: report.name, label: `${report.name} (department, tier)`, query: { from, to: today, department: 'dept-3', tier: 'gold' } },
+    { report: report.name, label: `${report.name} (department, tier)`, query: { from, to: today, department: 'dept-3', tier: 'platinum' } },
   ]);
+  const loadAtStart = loadAverage();
   const rows: string[][] = [];
   let slowest = { p99: 0, index: 0 };
   for (const [index, benchCase] of cases.entries()) {
@@ -93,17 +105,17 @@ async function main(defer: Defer): Promise<void> {
 
   const worst = cases[slowest.index];
   const definition = reportNamed(worst.report)!;
-  const { counts, sums } = reportSql(definition, {
+  const statement = reportSql(definition, {
     period: { from, to: today },
     today,
     now: new Date(Date.parse(`${today}T04:00:00Z`)).toISOString(),
     rows: definition.rows.default,
     columns: definition.columns?.default ?? null,
-    filters: 'department' in worst.query ? { department: 'dept-3', tier: 'gold' } : {},
+    filters: 'department' in worst.query ? { department: 'dept-3', tier: 'platinum' } : {},
+    terms,
   });
-  const explain = async ({ sql, values }: { sql: string; values: unknown[] }) =>
-    (await owner.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
-  const plan = [`-- counts\n${await explain(counts)}`, ...(sums ? [`-- sums\n${await explain(sums)}`] : [])].join('\n\n');
+  await owner.query(`SET work_mem = '${REPORT_WORK_MEM}'`);
+  const plan = (await owner.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`, statement.values)).rows.map((row) => row['QUERY PLAN']).join('\n');
   log(`plan of the slowest (${worst.label}):\n${plan}`);
 
   const body = [
@@ -113,6 +125,13 @@ async function main(defer: Defer): Promise<void> {
       `each report over the last 365 days, by its default rows and columns, then filtered by department and tier; ${samples} requests one at a time after ${warmUp} ` +
       `to warm up, over HTTP as a manager (the run recorded, suppression applied). Target: every p99 under ${P99_TARGET_MS} ms.`,
     '',
+    'How a report runs (libs/read-models/src/projections/reports/report-queries.ts): one statement, the records joined once into `base` (a report on record dimensions ' +
+      'alone meets the profile only as an anti-join against its few erased customers), the distinct (customer, row, column) triples hashed once in memory ' +
+      `(work_mem ${REPORT_WORK_MEM} for the statement, no batches on disk), the margins from them; a report of one row per customer counts in one GROUPING SETS pass, ` +
+      'and condition prevalence one row per customer with its list of conditions, with no DISTINCT. Counting distinct customers over any period is what costs: ' +
+      'a table of counts per customer-month would not shrink this data set (about one record per customer-month, every triple distinct), so each report stays ' +
+      "one pass over the period's records, about 100,000 for services; its p99 then follows the machine's load (the load averages below).",
+    '',
     markdownTable(['report', 'p50', 'p99', `p99 < ${P99_TARGET_MS} ms`], rows, ['left', 'right', 'right', 'left']),
     '',
     `Plan of the slowest (${worst.label}):`,
@@ -121,7 +140,7 @@ async function main(defer: Defer): Promise<void> {
     plan,
     '```',
     '',
-    environmentNote(database),
+    `${environmentNote(database)} ${loadNote(loadAtStart)}`,
   ].join('\n');
   const file = await writeDocSection('reports', body);
   process.stdout.write(`${body}\n`);
@@ -129,7 +148,7 @@ async function main(defer: Defer): Promise<void> {
 }
 
 /** Customers and records straight into the live tables of the read models, then ANALYZE. */
-async function pad(owner: Client, customers: number, records: number): Promise<{ records: number; detail: string }> {
+async function pad(owner: Client, customers: number, records: number, conditionTokens: readonly string[]): Promise<{ records: number; detail: string }> {
   const live = async (view: string) =>
     (await owner.query<{ table_name: string }>(`SELECT table_name FROM information_schema.view_table_usage WHERE view_name = $1`, [view])).rows[0].table_name;
   const subject = (i: string) => `'b' || lpad(((${i}) * 7919 % ${customers})::text, 9, '0')`;
@@ -142,6 +161,15 @@ async function pad(owner: Client, customers: number, records: number): Promise<{
             (ARRAY['individual', 'corporate_member', 'vip', 'other'])[1 + i % 4], (ARRAY['standard', 'silver', 'gold', 'platinum', 'diamond'])[1 + i % 5],
             (ARRAY['prospect', 'active', 'active', 'active', 'dormant', 'churned'])[1 + i % 6]
        FROM generate_series(0::bigint, ${customers - 1}::bigint) AS i`,
+  );
+  // conditions as the customer_query projection keeps them, keyed tokens: a third with the first term, a fifth with the second, a seventh with another
+  await owner.query(
+    `INSERT INTO ${await live('customer_query_facts')} (subject_id, condition_tokens)
+     SELECT 'b' || lpad(i::text, 9, '0'),
+            array_remove(ARRAY[CASE WHEN i % 3 = 0 THEN ($1::text[])[1] END, CASE WHEN i % 5 = 0 THEN ($1::text[])[5] END,
+                               CASE WHEN i % 7 = 0 THEN ($1::text[])[1 + i % cardinality($1::text[])] END], NULL)
+       FROM generate_series(0::bigint, ${customers - 1}::bigint) AS i`,
+    [conditionTokens],
   );
   const share = (fraction: number) => Math.round(records * fraction);
   const n = {
@@ -212,6 +240,7 @@ async function pad(owner: Client, customers: number, records: number): Promise<{
     await owner.query(`VACUUM (ANALYZE) ${table}`);
   }
   await owner.query(`VACUUM (ANALYZE) ${profile}`);
+  await owner.query(`VACUUM (ANALYZE) ${await live('customer_query_facts')}`);
   return {
     records: Object.values(n).reduce((a, b) => a + b, 0),
     detail: `${formatCount(n.services)} services, ${formatCount(n.orders)} orders with ${formatCount(n.lines)} lines, ${formatCount(n.tasks)} follow-up tasks, ${formatCount(n.complaints)} complaints, ${formatCount(n.surveys)} survey answers, ${formatCount(n.results)} check-up results`,

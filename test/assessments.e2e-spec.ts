@@ -1,13 +1,16 @@
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
-import { DAY_MS, testClock } from './support/test-clock';
+import { chinaDate, DAY_MS, testClock } from './support/test-clock';
+import { customerRecordsHarness } from './support/customer-records';
+import { residentId } from './support/resident-id';
 import { assessmentBody } from './support/assessment-body';
 
 /** Impact assessments (PIPL Arts. 55–56) over HTTP, and a purpose that requires one refusing processing until one covers it. */
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
 
 const HM = 'health-management';
+const service = { serviceDate: chinaDate(-1), serviceType: 'consultation', content: '饮食指导', purposeId: HM };
 
 describe('impact assessments over HTTP', () => {
   let api: TestApi;
@@ -17,6 +20,9 @@ describe('impact assessments over HTTP', () => {
   let compliance: string;
   let auditor: string;
   let subjectId: string;
+  /** A customer assigned to a department, for its records (service records), and the health manager there. */
+  let records: Awaited<ReturnType<typeof customerRecordsHarness>>;
+  let customer: string;
   /** How far the ledger's clock has been moved forward. */
   let shift = 0;
 
@@ -29,6 +35,10 @@ describe('impact assessments over HTTP', () => {
     const registered = await call('POST', '/v1/subjects', staff, registration());
     if (registered.status !== 201) throw new Error(JSON.stringify(registered.body));
     subjectId = registered.body.subjectId;
+    records = await customerRecordsHarness(api);
+    const body = registration({ data: { identity: { name: '王芳', birthDate: '1980-05-01' }, identity_document: { type: 'resident_id', number: residentId('1980-05-01', 7) } } });
+    customer = (await call('POST', '/v1/subjects', staff, body)).body.subjectId;
+    expect((await call('PUT', `/v1/subjects/${customer}/assignment`, staff, { departmentId: records.departmentId })).status).toBe(200);
   });
   afterAll(async () => api.close());
 
@@ -52,7 +62,12 @@ describe('impact assessments over HTTP', () => {
       'assessment-required',
     );
     expectProblem(await call('GET', `/v1/subjects?name=张伟`, staff, undefined, { 'x-processing-purpose': HM }), 422, 'assessment-required');
+    // the customer's records too (their own streams, on the same check)
+    const services = await count('service-record%');
+    expectProblem(await call('POST', `/v1/subjects/${customer}/service-records`, records.as.health_manager, service), 422, 'assessment-required');
+    expectProblem(await records.read(`/v1/subjects/${customer}/service-records`, records.as.health_manager), 422, 'assessment-required');
     expect(await count('subject-%')).toBe(before);
+    expect(await count('service-record%')).toBe(services);
   };
 
   describe('the requiresAssessment flag', () => {
@@ -60,7 +75,9 @@ describe('impact assessments over HTTP', () => {
       const define = (id: string, extra: Record<string, unknown>) =>
         call('POST', '/v1/purposes', admin, { id, name: id, description: 'test purpose', legalBasis: 'consent', necessaryForService: false, categories: ['contact'], ...extra });
       expect((await define('sensitive-one', { categories: ['health'] })).body).toMatchObject({ id: 'sensitive-one', requiresAssessment: true });
-      expect((await define('provision-one', { involves: ['provision-to-others'] })).body).toMatchObject({ requiresAssessment: true });
+      for (const involved of ['entrusted-processing', 'provision-to-others', 'publication', 'cross-border']) {
+        expect((await define(`${involved}-one`, { involves: [involved] })).body).toMatchObject({ involves: [involved], requiresAssessment: true });
+      }
       expect((await define('scoring-one', { automatedDecisionMaking: true })).body).toMatchObject({ requiresAssessment: true, automatedDecisionMaking: true });
       expect((await define('plain-one', {})).body).toMatchObject({ requiresAssessment: false });
       expect((await define('waived-one', { categories: ['health'], requiresAssessment: false })).body).toMatchObject({ requiresAssessment: false });
@@ -130,6 +147,7 @@ describe('impact assessments over HTTP', () => {
       expect(Date.parse(approved.body.retainUntil)).toBeGreaterThanOrEqual(Date.parse(expiresAt) + 3 * 365 * DAY_MS);
       expect((await read()).status).toBe(200);
       expect((await register()).status).toBe(201);
+      expect((await call('POST', `/v1/subjects/${customer}/service-records`, records.as.health_manager, service)).status).toBe(201);
     });
 
     it('refuses approving an outdated version, an unacceptable conclusion, or an expiry already passed, writing nothing', async () => {

@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { verifyInclusion } from '../libs/audit/src/merkle';
 import { TokenService } from '../libs/access-control/src/token.service';
 import { verifyTreeHead } from '../libs/audit/src/tree-head-signer';
@@ -13,6 +17,8 @@ import { DAY_MS, testClock } from './support/test-clock';
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
 
 const HM = 'health-management';
+/** Look-ups an account makes in an hour before a bulk look-up alert; one account of the test goes past it. */
+const LOOKUP_ALERT = 20;
 
 describe('the compliance-audit report over HTTP', () => {
   let api: TestApi;
@@ -27,7 +33,7 @@ describe('the compliance-audit report over HTTP', () => {
 
   beforeAll(async () => {
     const base = testClock();
-    api = await startTestApi({}, { clock: () => new Date(base().getTime() + shift) });
+    api = await startTestApi({ lookupAlertPerHour: LOOKUP_ALERT }, { clock: () => new Date(base().getTime() + shift) });
     call = jsonRequest(api);
     const t = tokens(api);
     [staff, officer, auditor] = await Promise.all([t.staff(), t.compliance(), t.auditor()]);
@@ -91,6 +97,9 @@ describe('the compliance-audit report over HTTP', () => {
     const outsider = await api.app.get(TokenService).sign({ sub: 'hm-cover', roles: ['health_manager'], departmentId: other });
     const glass = await call('GET', `/v1/subjects/${b.subjectId}`, outsider, undefined, { 'x-processing-purpose': HM, 'x-break-glass': 'covering-colleague' });
     expect(glass.status).toBe(200);
+    // an account reading one file over and over: one bulk look-up alert
+    const bulk = await api.app.get(TokenService).sign({ sub: 'bulk-reader', roles: ['staff'] });
+    for (let i = 0; i <= LOOKUP_ALERT; i++) expect((await call('GET', `/v1/subjects/${b.subjectId}`, bulk, undefined, { 'x-processing-purpose': HM })).status).toBe(200);
     await write(officer, 'POST', `/v1/compliance/incidents/${did.incidentId}/notifications`, {
       audience: 'regulator',
       channel: 'cac-online-report',
@@ -130,7 +139,7 @@ describe('the compliance-audit report over HTTP', () => {
     expect(body.erasures).toMatchObject({ count: 1, items: [{ requestId: did.erasureRequest, certificate: `/v1/erasure-certificates/${did.erasureRequest}` }] });
     expect(body.disclosures).toMatchObject({ count: 1, byRecipient: { 某某检验所: { count: 1 } }, crossBorder: { count: 0, items: [] } });
     expect(body.incidents).toMatchObject({ count: 1, items: [{ incidentId: did.incidentId, kind: 'lost-device', notifications: [{ audience: 'regulator' }] }] });
-    expect(body.lookupAlerts.count).toBe(0);
+    expect(body.lookupAlerts).toMatchObject({ count: 1, items: [{ account: 'bulk-reader', lookups: LOOKUP_ALERT + 1 }] });
     expect(body.breakGlass).toMatchObject({
       count: 1,
       byReason: { 'covering-colleague': { count: 1 } },
@@ -138,7 +147,15 @@ describe('the compliance-audit report over HTTP', () => {
       items: [{ account: 'hm-cover', reason: 'covering-colleague', access: 'read', hasNote: false }],
     });
     const hm = body.purposes.find((p: { id: string }) => p.id === HM);
-    expect(hm).toMatchObject({ legalBasis: 'contract', assessments: [{ assessmentId: did.assessmentId, status: 'approved', approvedVersion: 1 }] });
+    expect(hm).toMatchObject({
+      legalBasis: 'contract',
+      // the seeded purpose handles sensitive categories: Art. 55 applies though its flag is off
+      assessmentTriggers: ['sensitive-personal-information'],
+      requiresAssessment: false,
+      assessments: [{ assessmentId: did.assessmentId, status: 'approved', approvedVersion: 1 }],
+    });
+    expect(hm.positions).toHaveLength(1);
+    expect(hm.assessments[0].positions).toHaveLength(2);
     const text = JSON.stringify(body);
     for (const pi of [...did.subjects, ZHANG.name, '李娜', ZHANG.phone, ZHANG.idNumber, 'lab@example.cn']) expect(text).not.toContain(pi);
   });
@@ -153,6 +170,11 @@ describe('the compliance-audit report over HTTP', () => {
     expect(html).toContain('<caption>删除 / Erasures</caption>');
     expect(html).toContain(did.erasureRequest);
     expect(html).toContain(`<td>${did.incidentId}</td><td>lost-device</td>`);
+    // each figure with the events it rests on, and the signed head they are proven under
+    const json = (await report()).body;
+    expect(html).toContain(`<tr><td>marketing</td><td>1</td><td>${json.consents.withdrawn.positions[0]}</td></tr>`);
+    expect(html).toContain(`<td>${json.auditTrail.treeHead.signature}</td>`);
+    expect(html).not.toContain('<script');
     for (const pi of [...did.subjects, ZHANG.name, '李娜']) expect(html).not.toContain(pi);
     expectProblem(await report(`from=${encodeURIComponent(from)}&to=${to}&format=pdf`), 400, 'validation-failed', ['query.format']);
   });
@@ -173,20 +195,72 @@ describe('the compliance-audit report over HTTP', () => {
 
   it('proves every cited event against the signed tree head, and reports the trail verified', async () => {
     const body = (await report()).body;
-    const { treeHead, leaves, verification, pending } = body.auditTrail;
+    const { treeHead, entries, verification, pending, publicKey } = body.auditTrail;
     expect(verification).toMatchObject({ ok: true });
     expect(pending).toEqual([]);
     const key = createPublicKey((await call('GET', '/v1/audit/public-key', auditor)).body.publicKeyPem);
+    expect(publicKey.publicKeyPem).toBe(key.export({ type: 'spki', format: 'pem' }));
     expect(verifyTreeHead(treeHead, key)).toEqual({ ok: true });
-    const cited = [...body.consents.given.positions, ...body.consents.withdrawn.positions, body.erasures.items[0].position, ...body.incidents.items[0].positions];
-    expect(cited).toHaveLength(7);
-    for (const position of cited) {
-      const leaf = leaves[position];
-      expect(leaf).toBeDefined();
-      const proof = (await call('GET', `/v1/audit/proofs/inclusion?eventId=${leaf.eventId}&treeSize=${treeHead.treeSize}`, auditor)).body;
-      expect(proof.leafHash).toBe(leaf.leafHash);
-      const path = proof.auditPath.map((hex: string) => Buffer.from(hex, 'hex'));
-      expect(verifyInclusion(leaf.leafIndex, treeHead.treeSize, Buffer.from(leaf.leafHash, 'hex'), path, Buffer.from(treeHead.rootHash, 'hex'))).toBe(true);
+    const byPosition = new Map(entries.map((entry: { position: number }) => [entry.position, entry]));
+    const cited = {
+      ConsentGranted: body.consents.given.positions,
+      ConsentWithdrawn: body.consents.withdrawn.positions,
+      SubjectErased: [body.erasures.items[0].position],
+      IncidentRecorded: body.incidents.items[0].positions.slice(0, 1),
+      IncidentNotificationRecorded: body.incidents.items[0].positions.slice(1),
+      AssessmentRecorded: body.purposes.find((p: { id: string }) => p.id === HM).assessments[0].positions.slice(0, 1),
+    };
+    expect(Object.values(cited).flat()).toHaveLength(8);
+    for (const [type, positions] of Object.entries(cited)) {
+      for (const position of positions) {
+        const entry = byPosition.get(position) as { type: string; eventId: string; leafIndex: number; inclusionProof: { leafHash: string; auditPath: string[] } };
+        expect(entry.type).toBe(type);
+        // the same proof the API gives
+        const proof = (await call('GET', `/v1/audit/proofs/inclusion?eventId=${entry.eventId}&treeSize=${treeHead.treeSize}`, auditor)).body;
+        expect(proof).toMatchObject({ leafHash: entry.inclusionProof.leafHash, auditPath: entry.inclusionProof.auditPath });
+        const path = entry.inclusionProof.auditPath.map((hex) => Buffer.from(hex, 'hex'));
+        expect(verifyInclusion(entry.leafIndex, treeHead.treeSize, Buffer.from(entry.inclusionProof.leafHash, 'hex'), path, Buffer.from(treeHead.rootHash, 'hex'))).toBe(true);
+      }
+    }
+  });
+
+  it('verifies offline with verify-evidence.mjs and the published key; a changed figure or a cited event of another type does not', async () => {
+    const body = (await report()).body;
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-report-'));
+    try {
+      const keyFile = join(dir, 'key.pem');
+      writeFileSync(keyFile, (await call('GET', '/v1/audit/public-key', auditor)).body.publicKeyPem);
+      const verify = (document: unknown) => {
+        const file = join(dir, 'report.json');
+        writeFileSync(file, JSON.stringify(document));
+        return spawnSync(process.execPath, [join(__dirname, '../libs/audit/src/evidence/verify-evidence.mjs'), file, '--public-key', keyFile], { encoding: 'utf8' });
+      };
+      const good = verify(body);
+      expect({ status: good.status, stdout: good.stdout }).toMatchObject({ status: 0, stdout: expect.stringContaining('compliance-audit report verified') });
+
+      const inflated = structuredClone(body);
+      inflated.consents.given.count = 4;
+      const more = verify(inflated);
+      expect(more.status).toBe(1);
+      expect(more.stdout).toContain('consents.given: count 4 but 3 events cited');
+
+      const swapped = structuredClone(body);
+      swapped.consents.given.positions[0] = body.consents.withdrawn.positions[0];
+      expect(verify(swapped).stdout).toContain('is a ConsentWithdrawn, not an event this figure counts');
+
+      const dropped = structuredClone(body);
+      dropped.auditTrail.entries = dropped.auditTrail.entries.filter((e: { position: number }) => e.position !== body.erasures.items[0].position);
+      expect(verify(dropped).stdout).toContain(`has no proof and is not listed as pending`);
+
+      const moved = structuredClone(body);
+      moved.auditTrail.entries[0].inclusionProof.leafHash = body.auditTrail.entries[1].inclusionProof.leafHash;
+      expect(verify(moved).stdout).toContain('is not included at index');
+
+      const forged = structuredClone(body);
+      forged.auditTrail.treeHead.rootHash = '0'.repeat(64);
+      expect(verify(forged).stdout).toContain('treeHead.signature is not a valid Ed25519 signature');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -126,4 +126,16 @@ describe('cross-border provision over HTTP', () => {
     expect(exported.status).toBe(200);
     expect(exported.body.crossBorderRecipients).toEqual(abroad);
   });
+
+  it('the compliance-audit report counts the provision abroad with its country, mechanism and assessment', async () => {
+    const auditor = await tokens(api).auditor();
+    const body = (await call('GET', `/v1/compliance/audit-report?from=2000-01-01T00:00:00Z&to=2099-01-01T00:00:00Z`, auditor)).body;
+    const { rows } = await api.database.pool.query(`SELECT position::int AS p FROM ledger_events WHERE type = 'DisclosedToThirdParty' AND data->'recipient' ? 'transfer'`);
+    expect(body.disclosures.crossBorder).toEqual({
+      count: 1,
+      positions: rows.map((r) => r.p),
+      items: [{ recipient: RECIPIENT.name, country: 'SG', mechanism: TRANSFER.mechanism, reference: TRANSFER.reference, assessmentId, count: 1, positions: rows.map((r) => r.p) }],
+    });
+    expect(body.disclosures.count).toBe(2);
+  });
 });

@@ -2,7 +2,8 @@ import { TokenService } from '../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from './support/test-api';
 import { jsonRequest, tokens } from './support/test-tokens';
 import { registration } from './support/realistic-subject';
-import { DAY_MS } from './support/test-clock';
+import { chinaDate, DAY_MS } from './support/test-clock';
+import { customerRecordsHarness } from './support/customer-records';
 
 /** Breach response (PIPL Art. 57) over HTTP: incident records without PI, who they affected computed from the log, notifications recorded. */
 type Reply = Awaited<ReturnType<ReturnType<typeof jsonRequest>>>;
@@ -146,5 +147,78 @@ describe('security incidents over HTTP', () => {
     expect(subjects.body).toMatchObject({ audience: 'subjects', subjectCount: 3, listDigest: listed.listDigest });
     const record = (await call('GET', `/v1/compliance/incidents/${incidentId}`, auditor)).body;
     expect(record.notifications.map((n: { audience: string }) => n.audience)).toEqual(['regulator', 'subjects']);
+  });
+
+  it('covers the customer records an account wrote and read in the window (service records), and a system that held them', async () => {
+    const harness = await customerRecordsHarness(api);
+    const f = await harness.register();
+    const g = await harness.register();
+    const hmMole = await api.app.get(TokenService).sign({ sub: 'hm-mole', roles: ['health_manager'], departmentId: harness.departmentId });
+    const service = { serviceDate: chinaDate(-1), serviceType: 'consultation', content: '饮食指导', purposeId: HM };
+    await pause(20);
+    const start = api.clock().toISOString();
+    expect((await call('POST', `/v1/subjects/${f}/service-records`, hmMole, service)).status).toBe(201);
+    expect((await harness.read(`/v1/subjects/${g}/service-records`, hmMole)).status).toBe(200);
+    const end = api.clock().toISOString();
+    await pause(20);
+    // after the window: neither counts
+    expect((await call('POST', `/v1/subjects/${g}/service-records`, hmMole, service)).status).toBe(201);
+
+    const records = (await incident({ from: start, to: end, actors: ['hm-mole'] })).body.incidentId;
+    const affected = await call('GET', `/v1/compliance/incidents/${records}/affected`, officer, undefined, BREACH);
+    expect(affected.status).toBe(200);
+    expect(affected.body.subjects.map(({ positions: _p, ...rest }: { positions: number[] }) => rest)).toEqual(
+      [
+        { subjectId: f, categories: ['service_interactions'], how: ['written'] },
+        { subjectId: g, categories: ['service_interactions'], how: ['read'] },
+      ].sort((x, y) => x.subjectId.localeCompare(y.subjectId)),
+    );
+    const writes = (await api.database.pool.query(`SELECT position::text AS p FROM ledger_events WHERE type = 'ServiceRecorded' AND data->>'subjectId' = $1`, [f])).rows.map((r) =>
+      Number(r.p),
+    );
+    expect(affected.body.subjects.find((s: { subjectId: string }) => s.subjectId === f).positions).toEqual(writes);
+
+    // a leaked store of service records held f's and g's (g's record was written after the window: g held none in it)
+    const leak = (await incident({ kind: 'data-leak', from: start, to: end, actors: [], systems: ['crm-replica'], categories: ['service_interactions'] })).body.incidentId;
+    const leaked = await call('GET', `/v1/compliance/incidents/${leak}/affected`, officer, undefined, BREACH);
+    expect(leaked.body.subjects).toEqual([{ subjectId: f, categories: ['service_interactions'], how: ['held'], positions: writes }]);
+  });
+
+  it('generates the notification list on demand: names and addresses on file, only for breach response, every subject access-logged, nothing stored', async () => {
+    const path = `/v1/compliance/incidents/${incidentId}/notification-list`;
+    expectProblem(await call('GET', path, officer), 400, 'purpose-required');
+    expectProblem(await call('GET', path, officer, undefined, { 'x-processing-purpose': HM }), 403, 'no-legal-basis');
+    expectProblem(await call('GET', path, auditor, undefined, BREACH), 403, 'forbidden');
+    const before = (await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`)).rows[0].n;
+    const list = await call('GET', path, officer, undefined, { ...BREACH, 'x-ledger-min-position': String(await api.logHead()) });
+    expect(list.status).toBe(200);
+    const affected = (await call('GET', `/v1/compliance/incidents/${incidentId}/affected`, officer, undefined, BREACH)).body;
+    expect(list.body).toMatchObject({ incidentId, subjectCount: 3, unreachable: 2, listDigest: affected.listDigest });
+    expect(list.body.subjects).toEqual(
+      affected.subjects.map((s: { subjectId: string; categories: string[] }) => ({
+        subjectId: s.subjectId,
+        name: s.subjectId === ids.a ? '客户a' : s.subjectId === ids.b ? '客户b' : '客户e',
+        phone: null,
+        email: s.subjectId === ids.e ? 'e@example.cn' : null,
+        reachable: s.subjectId === ids.e,
+        categories: s.categories,
+      })),
+    );
+    // each listed subject is recorded as accessed, with the categories the list showed (the affected lists before showed none)
+    const { rows } = await api.database.pool.query(
+      `SELECT data->>'subjectId' AS subject, data->'categories' AS categories, metadata->>'purposeId' AS purpose FROM ledger_events
+        WHERE type = 'PersonalDataAccessed' AND data->>'via' = 'breach-response' AND data->'categories' <> '[]'::jsonb ORDER BY 1`,
+    );
+    expect(rows).toEqual(
+      [
+        { subject: ids.a, categories: ['identity'], purpose: 'pipl:breach-response' },
+        { subject: ids.b, categories: ['identity'], purpose: 'pipl:breach-response' },
+        { subject: ids.e, categories: ['identity', 'contact'], purpose: 'pipl:breach-response' },
+      ].sort((x, y) => x.subject.localeCompare(y.subject)),
+    );
+    expect((await api.database.pool.query(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'PersonalDataAccessed'`)).rows[0].n).toBe(before + 6);
+    // the incident's stream still holds no personal data
+    const stream = (await api.database.pool.query(`SELECT string_agg(data::text, '') AS text FROM ledger_events WHERE stream_id = 'security-incidents'`)).rows[0].text;
+    for (const pi of ['客户a', 'e@example.cn', ids.a]) expect(stream).not.toContain(pi);
   });
 });

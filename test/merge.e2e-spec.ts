@@ -273,20 +273,6 @@ describe('merging two customer files', () => {
       expect(response.body).toMatchObject({ code: 'merge-pending-erasure', requestIds: [filed.body.requestId] });
     });
 
-    it('a duplicate with records of its own (not carried over yet)', async () => {
-      const [a, b] = [await register(), await register({}, false)];
-      const recorded = await call('POST', `/v1/subjects/${b}/service-records`, as.health_manager, {
-        serviceDate: chinaDate(-1),
-        serviceType: 'consultation',
-        content: '电话咨询',
-        purposeId: HM,
-      });
-      expect(recorded.status).toBe(201);
-      const response = await refused(a, { duplicateId: b });
-      expect(response.status).toBe(409);
-      expect(response.body).toMatchObject({ code: 'merge-records-not-carried', kinds: ['service'] });
-    });
-
     it('a stale If-Match, and a role that may not change customer files', async () => {
       const [a, b] = [await register(), await register({}, false)];
       const head = await api.logHead();

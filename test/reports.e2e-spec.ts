@@ -26,6 +26,33 @@ const SEVERITIES = ['low', 'medium', 'high'] as const;
 const CUSTOMERS = 200;
 const ITEMS = ['PKG-A', 'PKG-B', 'CONSULT'] as const;
 const INDICATORS = ['GLU', 'TC', 'ALT'] as const;
+/**
+ * Conditions as staff type them, and the vocabulary key the spec expects each to count under: a
+ * synonym, another case or width, and words outside the vocabulary (counted as none of its conditions).
+ */
+const CONDITION_KEYS: Record<string, string | null> = {
+  高血压: 'hypertension',
+  原发性高血压: 'hypertension',
+  HYPERTENSION: 'hypertension',
+  糖尿病: 'diabetes',
+  '2型糖尿病': 'diabetes',
+  脂肪肝: 'fatty_liver',
+  高脂血症: 'dyslipidemia',
+  偏头痛: null,
+};
+const CONDITION_SETS: ReadonlyArray<readonly string[]> = [
+  [],
+  [],
+  ['高血压'],
+  ['原发性高血压', '糖尿病'],
+  ['HYPERTENSION'],
+  ['2型糖尿病'],
+  ['脂肪肝', '高脂血症'],
+  ['偏头痛'],
+  ['高脂血症'],
+];
+/** The rare condition of the spec: three customers, a small cell. */
+const RARE_CONDITION = ['痛风', 'hyperuricemia'] as const;
 
 interface Customer {
   id: string;
@@ -37,7 +64,8 @@ interface Customer {
   stage: string;
   services: Array<{ staff: string; type: string; date: string; scale?: number; nps?: number }>;
   orders: Array<{ date: string; amountFen: number; paid: boolean; item: string }>;
-  checkups: Array<{ code: string; abnormal: boolean }>;
+  checkups: Array<{ code: string; abnormal: boolean; visit: string; date: string }>;
+  conditions: readonly string[];
   complaints: Array<{ category: string; severity: string; closed: boolean; resolutionDueAt: string }>;
   followUps: Array<{ assignee: string; done: boolean }>;
 }
@@ -54,7 +82,13 @@ function random(seed: number) {
 
 type Cell = { value: number | null } | { suppressed: true; display: string };
 type Row = { key: string; cells: Cell[]; total: Cell; measures: Record<string, Cell> };
-type Report = { report: string; minCell: number; period: { from: string; to: string }; table: { columns: string[]; rows: Row[]; total: Omit<Row, 'key'> } };
+type Report = {
+  report: string;
+  minCell: number;
+  filters: Record<string, string>;
+  period: { from: string; to: string };
+  table: { columns: string[]; rows: Row[]; total: Omit<Row, 'key'> };
+};
 
 const shown = (cell: Cell) => ('suppressed' in cell ? undefined : cell.value);
 const isHidden = (cell: Cell) => 'suppressed' in cell;
@@ -156,6 +190,7 @@ describe('reports over HTTP', () => {
         complaintCount: draw() < 0.2 ? 1 : 0,
         followUpCount: draw() < 0.3 ? 1 : 0,
         checkupCount: draw() < 0.5 ? 1 : 0,
+        conditions: index >= 5 && index < 8 ? [RARE_CONDITION[0], '高血压'] : pick(CONDITION_SETS),
         draws: Array.from({ length: 24 }, draw),
       };
     });
@@ -173,6 +208,7 @@ describe('reports over HTTP', () => {
             identity: { name: '客户', gender: plan.gender, birthDate: `${plan.birthYear}-03-01` },
             contact: { address: { province: plan.province, city: '某市', district: '某区', line: '某路 1 号' } },
             customer_profile: { customerType: plan.customerType, tier: plan.tier },
+            ...(plan.conditions.length > 0 ? { health: { conditions: [...plan.conditions] } } : {}),
           },
         }),
         'registration',
@@ -255,10 +291,11 @@ describe('reports over HTTP', () => {
       }
       for (let v = 0; v < plan.checkupCount; v++) {
         // two or three indicators, each high (abnormal) or within its range, computed by the ledger from the value
+        const visitDate = chinaDate(-Math.floor(plan.draws[23] * 140));
         const measured = INDICATORS.filter((_, i) => i < 2 || plan.draws[19] < 0.5).map((code, i) => ({ code, abnormal: plan.draws[20 + i] < 0.3 }));
-        ok(
+        const visit = ok(
           await call('POST', `/v1/subjects/${id}/checkups`, staff, {
-            visitDate: chinaDate(-Math.floor(plan.draws[23] * 140)),
+            visitDate,
             institution: '体检中心',
             results: measured.map(({ code, abnormal }) => ({ code, name: code, value: abnormal ? 9 : 5, unit: 'mmol/L', referenceRange: { low: 3, high: 6 } })),
             conclusions: [],
@@ -266,7 +303,7 @@ describe('reports over HTTP', () => {
           }),
           'check-up',
         );
-        customer.checkups.push(...measured);
+        customer.checkups.push(...measured.map((result) => ({ ...result, visit: visit.visitId as string, date: visitDate })));
       }
       return customer;
     };
@@ -284,6 +321,7 @@ describe('reports over HTTP', () => {
       'lifecycle-funnel',
       'orders',
       'order-items',
+      'condition-prevalence',
       'abnormal-indicators',
       'services',
       'follow-ups',
@@ -480,6 +518,130 @@ describe('reports over HTTP', () => {
     for (const row of indicators.table.rows.filter((r) => r.cells.some(isHidden))) expect(row.measures.abnormalRate).toEqual({ suppressed: true, display: '<5' });
   });
 
+  it('condition prevalence: customers on file by the vocabulary condition their health file records, synonyms as one, a rare condition and its complement hidden', async () => {
+    const keysOf = (c: Customer) => {
+      const keys = new Set(c.conditions.map((term) => (term === RARE_CONDITION[0] ? RARE_CONDITION[1] : CONDITION_KEYS[term])).filter((key): key is string => !!key));
+      return keys.size > 0 ? [...keys] : ['none'];
+    };
+    const having = (key: string) => customers.filter((c) => keysOf(c).includes(key));
+    expect(having(RARE_CONDITION[1]).length).toBe(3);
+    const published = await report('condition-prevalence');
+    expect(published.table.rows.map((row) => row.key)).toEqual([
+      'hypertension',
+      'diabetes',
+      'dyslipidemia',
+      'coronary_heart_disease',
+      'stroke',
+      'fatty_liver',
+      'hyperuricemia',
+      'copd',
+      'asthma',
+      'chronic_kidney_disease',
+      'thyroid_nodule',
+      'osteoporosis',
+      'obesity',
+      'cancer',
+      'none',
+    ]);
+    expectPublishedMatches(published, { row: (key) => having(key).length, grand: customers.length });
+    const row = (key: string) => published.table.rows.find((r) => r.key === key)!;
+    expect(row(RARE_CONDITION[1]).total).toEqual({ suppressed: true, display: '<5' });
+    expect(row(RARE_CONDITION[1]).measures.prevalence).toEqual({ suppressed: true, display: '<5' });
+    // the smallest other non-zero row goes with it
+    const others = published.table.rows.filter((r) => r.key !== RARE_CONDITION[1] && having(r.key).length > 0);
+    const smallest = others.reduce((a, b) => (having(b.key).length < having(a.key).length ? b : a));
+    expect(smallest.total).toEqual({ suppressed: true, display: '<5' });
+    for (const shownRow of others.filter((r) => r !== smallest)) {
+      expect({ key: shownRow.key, prevalence: shownRow.measures.prevalence }).toEqual({
+        key: shownRow.key,
+        prevalence: { value: Math.round((1000 * having(shownRow.key).length) / customers.length) / 10 },
+      });
+    }
+    for (const empty of published.table.rows.filter((r) => having(r.key).length === 0)) expect([empty.total, empty.measures.prevalence]).toEqual([{ value: 0 }, { value: 0 }]);
+
+    const byGender = await report('condition-prevalence', { columns: 'gender', tier: 'gold' });
+    const gold = customers.filter((c) => c.tier === 'gold');
+    const goldHaving = (key: string) => gold.filter((c) => keysOf(c).includes(key));
+    expectPublishedMatches(byGender, {
+      cell: (key, gender) => goldHaving(key).filter((c) => c.gender === gender).length,
+      row: (key) => goldHaving(key).length,
+      column: (gender) => gold.filter((c) => c.gender === gender).length,
+      grand: gold.length,
+    });
+    // no customer was on file before the spec registered them
+    const before = await report('condition-prevalence', { from: '2025-01-01', to: '2025-12-31' });
+    expect(before.table.total.total).toEqual({ value: 0 });
+
+    // no term of anyone's is in the report, nor in its CSV: the rows are the vocabulary's keys
+    const csv = await api.request(`/v1/reports/condition-prevalence?${new URLSearchParams(PERIOD).toString()}&format=csv`, { headers: { authorization: `Bearer ${manager}` } });
+    const lines: string[][] = parse(
+      Buffer.from(await csv.arrayBuffer())
+        .toString('utf8')
+        .slice(1),
+      { relax_column_count: true },
+    );
+    const expected = [
+      ['condition', 'total', 'prevalence'],
+      ...published.table.rows.map((r) => [r.key, text(r.total), text(r.measures.prevalence)]),
+      ['total', text(published.table.total.total), text(published.table.total.measures.prevalence)],
+    ];
+    expect(lines.slice(0, expected.length)).toEqual(expected);
+    for (const term of [...Object.keys(CONDITION_KEYS), RARE_CONDITION[0]]) expect(JSON.stringify([published, lines])).not.toContain(term);
+  });
+
+  it('abnormal-indicator rates: the share of check-ups finding each indicator abnormal, by indicator and by month, and one indicator by month', async () => {
+    const results = customers.flatMap((c) => c.checkups.map((r) => ({ ...r, customer: c.id })));
+    const visits = (filter: (r: (typeof results)[number]) => boolean) => new Set(results.filter(filter).map((r) => r.visit));
+    const rate = (abnormal: number, all: number) => Math.round((1000 * abnormal) / all) / 10;
+    const check = (published: Report, inRow: (key: string, r: (typeof results)[number]) => boolean) => {
+      for (const row of published.table.rows) {
+        const all = visits((r) => inRow(row.key, r)).size;
+        const abnormal = visits((r) => inRow(row.key, r) && r.abnormal).size;
+        if (isHidden(row.total)) {
+          expect([row.measures.checkups, row.measures.abnormalCheckupRate]).toEqual([
+            { suppressed: true, display: '<5' },
+            { suppressed: true, display: '<5' },
+          ]);
+          continue;
+        }
+        // a row with no check-up has nothing to compute its measures from
+        expect({ key: row.key, checkups: row.measures.checkups }).toEqual({ key: row.key, checkups: { value: all === 0 ? null : all } });
+        const expected = row.cells.some(isHidden) ? { suppressed: true, display: '<5' } : { value: all === 0 ? null : rate(abnormal, all) };
+        expect({ key: row.key, rate: row.measures.abnormalCheckupRate }).toEqual({ key: row.key, rate: expected });
+      }
+    };
+    const byIndicator = await report('abnormal-indicators');
+    check(byIndicator, (key, r) => r.code === key);
+    expect(byIndicator.table.rows.filter((row) => !isHidden(row.total)).length).toBe(INDICATORS.length);
+    const byMonth = await report('abnormal-indicators', { rows: 'month' });
+    check(byMonth, (key, r) => r.date.startsWith(key));
+    expect(byMonth.table.total.measures.checkups).toEqual({ value: visits(() => true).size });
+    // one indicator by month; the code as typed in any case
+    const glucose = await report('abnormal-indicators', { rows: 'month', indicator: 'glu' });
+    check(glucose, (key, r) => r.code === 'GLU' && r.date.startsWith(key));
+    expectPublishedMatches(glucose, {
+      cell: (month, result) =>
+        new Set(results.filter((r) => r.code === 'GLU' && r.date.startsWith(month) && (r.abnormal ? 'abnormal' : 'normal') === result).map((r) => r.customer)).size,
+      row: (month) => new Set(results.filter((r) => r.code === 'GLU' && r.date.startsWith(month)).map((r) => r.customer)).size,
+      column: (result) => new Set(results.filter((r) => r.code === 'GLU' && (r.abnormal ? 'abnormal' : 'normal') === result).map((r) => r.customer)).size,
+      grand: new Set(results.filter((r) => r.code === 'GLU').map((r) => r.customer)).size,
+    });
+    expect(glucose.filters).toEqual({ indicator: 'glu' });
+    const xlsx = await api.request(`/v1/reports/abnormal-indicators?${new URLSearchParams({ ...PERIOD, rows: 'month', indicator: 'GLU', format: 'xlsx' }).toString()}`, {
+      headers: { authorization: `Bearer ${manager}` },
+    });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as unknown as ArrayBuffer);
+    const read: string[][] = [];
+    workbook
+      .getWorksheet('report')!
+      .eachRow((row) => read.push((row.values as Array<string | number | null | undefined>).slice(1).map((value) => (value === null || value === undefined ? '' : String(value)))));
+    const measures = glucose.table.rows.map((r) => [r.key, text(r.measures.checkups), text(r.measures.abnormalCheckupRate)]);
+    const width = read[0].length;
+    expect(read.slice(1, -1).map((line) => [line[0], line[width - 2] ?? '', line[width - 1] ?? ''])).toEqual(measures);
+    expect((await get('/v1/reports/services?indicator=GLU')).body.errors).toEqual([{ path: 'query.indicator', message: 'is not a parameter of reports' }]);
+  });
+
   it('downloads CSV (with a BOM) and XLSX that read back to the same figures, "<5" included', async () => {
     const json = await report('customer-structure', { rows: 'region', columns: 'gender' });
     const expected = [
@@ -573,5 +735,5 @@ describe('reports over HTTP', () => {
 });
 
 function text(cell: Cell): string {
-  return 'suppressed' in cell ? cell.display : String(cell.value);
+  return 'suppressed' in cell ? cell.display : cell.value === null ? '' : String(cell.value);
 }

@@ -256,7 +256,7 @@ describe('combined customer query over HTTP', () => {
     expect(response.body.items).toHaveLength(11);
     const { rows } = await api.database.pool.query(`SELECT data FROM ledger_events WHERE type = 'PersonalDataAccessed' AND position > $1`, [head]);
     expect(rows.map((row) => row.data.subjectId).sort()).toEqual(response.body.items.map((item: Item) => item.subjectId).sort());
-    for (const row of rows) expect(row.data).toMatchObject({ via: 'search', purposeId: HM, categories: expect.arrayContaining(['identity', 'health']) });
+    for (const row of rows) expect(row.data).toMatchObject({ via: 'query', purposeId: HM, categories: expect.arrayContaining(['identity', 'health']) });
   });
 
   it('refuses bad input with 400 naming the path, and records nothing', async () => {

@@ -141,6 +141,50 @@ describe('console: accessibility of the main pages, and the records on a phone',
     await context.close();
   });
 
+  it('finds no serious or critical violation on customer service’s pages: contact, classification, timeline, complaints with a complaint open, plans, surveys, messages and the complaint queue', async () => {
+    const staff = await tokens(api).staff();
+    const complaint = { channel: 'phone', category: 'waiting_time', severity: 'medium', description: '排队时间过长', department: departmentId, purposeId: HM };
+    expect((await jsonRequest(api)('POST', `/v1/subjects/${subjectId}/complaints`, staff, complaint)).status).toBe(201);
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(context, api, 'cs-a11y', ['customer_service'], departmentId);
+    const { page, problems } = await watchedPage(context);
+    const found: Record<string, string[]> = {};
+    await page.goto(`${api.baseUrl}/console/customers/${subjectId}/contact`);
+    await choosePurpose(page, 'Health management');
+    await page.getByTestId('phones').getByText('手机').waitFor();
+    found.contact = await seriousViolations(page);
+    await page.getByRole('tab', { name: '客户分类' }).click();
+    await page.getByTestId('customer-profile').waitFor();
+    found.classification = await seriousViolations(page);
+    await page.getByRole('tab', { name: '时间线' }).click();
+    await page.getByTestId('timeline').getByText('营养指导').waitFor();
+    found.timeline = await seriousViolations(page);
+    await page.getByRole('tab', { name: '投诉' }).click();
+    await page.getByTestId('complaints').getByText('排队时间过长').waitFor();
+    found.complaints = await seriousViolations(page);
+    await page.getByTestId('complaints').getByText('排队时间过长').click();
+    await page.getByTestId('complaint-drawer').getByRole('button', { name: '指派给我' }).waitFor();
+    found.complaint = await seriousViolations(page);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('complaint-drawer').waitFor({ state: 'detached' });
+    for (const [tab, testId, none] of [
+      ['随访计划', 'follow-up-plans', '没有随访计划'],
+      ['满意度调查', 'survey-responses', '没有调查记录'],
+      ['消息', 'messages', '没有发给客户的消息'],
+    ]) {
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByTestId(testId).getByText(none).waitFor();
+      found[testId] = await seriousViolations(page);
+    }
+    await page.getByRole('menuitem', { name: '投诉工单' }).click();
+    await page.getByText('本部门').click();
+    await page.getByTestId('complaint-queue').getByRole('link', { name: /处理/ }).waitFor();
+    found.complaintQueue = await seriousViolations(page);
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('finds no serious or critical violation on the compliance officer’s pages: rights requests, audit and reports', async () => {
     const signed = await jsonRequest(api)('POST', '/v1/audit/tree-heads', await tokens(api).compliance(), undefined, { 'x-ledger-min-position': String(await api.logHead()) });
     expect([200, 201]).toContain(signed.status);

@@ -18,7 +18,10 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    // a refused request names its path (never a host or port that differ per run): which read the page should not have made
+    const resource = message.text().startsWith('Failed to load resource') ? new URL(message.location().url).pathname : undefined;
+    problems.push(`console: ${message.text()}${resource ? ` at ${resource}` : ''}`);
   });
   page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
   // a string, run in the page: CSP violations reach the console, where the listener above hears them

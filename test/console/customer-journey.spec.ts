@@ -69,6 +69,14 @@ describe('console: a walk-in from registration to the access log', () => {
     await page.getByText(ID_NUMBER).waitFor();
     await screenshot(page, 'journey-front-desk-file');
     expect(problems).toEqual([]);
+    // the front desk's timeline is her orders (consumption, sensitive): asked only when the tab is chosen, and without the
+    // customer's separate consent to it the refusal is said in plain words
+    await page.getByRole('tab', { name: '时间线' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/没有合法依据/)
+      .waitFor();
+    expect(problems).toEqual([`console: Failed to load resource: the server responded with a status of 403 (Forbidden) at /v1/subjects/${subjectId}/timeline`]);
 
     // compliance opens the same file and sees front desk's read, with what was shown in full
     const officer = await browser.newContext({ locale: 'zh-CN' });
@@ -77,6 +85,9 @@ describe('console: a walk-in from registration to the access log', () => {
     await compliance.page.goto(`${api.baseUrl}/console/customers/${subjectId}`);
     await choosePurpose(compliance.page, 'Health management');
     await compliance.page.getByRole('tab', { name: '访问日志' }).click();
+    // the record routes are the file roles': a compliance officer's file offers none of their tabs, so asks none of them
+    expect(await compliance.page.getByRole('tab').allTextContents()).not.toEqual(expect.arrayContaining(['时间线']));
+    expect(await compliance.page.getByRole('tab', { name: '消费记录' }).count()).toBe(0);
     // the row of the reveal: front desk's read, with the phone and the ID number shown in full
     const reveal = compliance.page.getByRole('row').filter({ hasText: deskLiu }).filter({ hasText: '联系方式 · 手机号码' });
     await reveal.waitFor();

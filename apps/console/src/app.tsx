@@ -1,6 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider, useLocation } from 'react-router';
-import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import { ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { I18nProvider, useI18n } from './i18n/i18n';
@@ -19,6 +19,8 @@ const RightsRequestPage = lazy(() => import('./pages/compliance/rights-request-p
 const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const ReportsPage = lazy(() => import('./pages/reports/reports-page'));
 const FollowUpQueuePage = lazy(() => import('./pages/work/follow-up-queue-page'));
+const ComplaintQueuePage = lazy(() => import('./pages/work/complaint-queue-page'));
+const DuplicatesPage = lazy(() => import('./pages/customers/duplicates-page'));
 const MfaEnrolPage = lazy(() => import('./pages/mfa-enrol-page'));
 const StaffPage = lazy(() => import('./pages/admin/staff-page'));
 const DepartmentsPage = lazy(() => import('./pages/admin/departments-page'));
@@ -63,8 +65,10 @@ const router = createBrowserRouter(
         { path: 'customers', element: pi(<SearchPage />) },
         { path: 'customers/new', element: pi(<RegisterPage />) },
         { path: 'customers/:subjectId/*', element: pi(<CustomerFilePage />) },
+        { path: 'duplicates', element: pi(<DuplicatesPage />) },
         { path: 'work/my-follow-ups', element: <FollowUpQueuePage view="mine" /> },
         { path: 'work/overdue-follow-ups', element: <FollowUpQueuePage view="department" /> },
+        { path: 'work/complaints', element: <ComplaintQueuePage /> },
         { path: 'rights', element: <RightsQueuePage /> },
         { path: 'rights/:requestId', element: <RightsRequestPage /> },
         { path: 'audit', element: <AuditPage /> },
@@ -108,11 +112,10 @@ function Localised() {
   const { lang } = useI18n();
   return (
     <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
-      <AntApp>
-        <Suspense fallback={<Loading />}>
-          <RouterProvider router={router} />
-        </Suspense>
-      </AntApp>
+      {/* antd's App (message, notification, modal) wraps the signed-in frame (layout/console-layout.tsx), not the sign-in page */}
+      <Suspense fallback={<Loading />}>
+        <RouterProvider router={router} />
+      </Suspense>
     </ConfigProvider>
   );
 }

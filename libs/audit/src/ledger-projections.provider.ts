@@ -6,11 +6,12 @@ import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { ledgerProjections } from '@pi-ledger/read-models/projections/ledger-projections';
 import { LEDGER_PROJECTIONS } from '@pi-ledger/read-models/read-models.module';
+import { followingMoves } from '@pi-ledger/read-models/projections/subject-records/record-moves';
 import { RightsRequestsProjection } from '@pi-ledger/read-models/projections/rights-requests/rights-requests.projection';
 
 /** Every projection of the ledger: the read models and the audit trail. */
 export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog) {
-  return [...ledgerProjections(vault), new RightsRequestsProjection(), new AuditTrailProjection(writer, log)];
+  return [...ledgerProjections(vault), followingMoves(new RightsRequestsProjection()), new AuditTrailProjection(writer, log)];
 }
 
 export const ledgerProjectionsProvider: Provider = {

@@ -76,7 +76,7 @@ describe('PI declarations of the ledger’s events', () => {
 
   it('name a sealing for every event type, and none for a type nobody declared', () => {
     for (const type of Object.keys(RIGHTS_REQUEST_PI)) expect(piSealingOf(type)).toEqual({ declared: RIGHTS_REQUEST_PI[type as RightsRequestEvent['type']] });
-    expect(Object.keys(LEDGER_EVENT_PI)).toHaveLength(102);
+    expect(Object.keys(LEDGER_EVENT_PI)).toHaveLength(103);
     expect(piSealingOf('SomethingNew')).toBeUndefined();
     expect(piSealingOf('constructor')).toBeUndefined();
   });

@@ -315,7 +315,7 @@ export const SURVEY_RESPONSE_PI: { readonly [T in SurveyResponseEvent['type']]: 
 };
 
 /** How an event type's PI is sealed: by a declaration here, by SubjectEventCodec's exhaustive switch, or not at all (it carries none). */
-export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string };
+export type PiSealing = { declared: PiDeclaration } | { codec: 'SubjectEventCodec' } | { none: string } | { carries: string };
 
 const SUBJECT_CODEC = { codec: 'SubjectEventCodec' } as const;
 const REGISTRY = { none: 'the registry: purposes, notices and sensitivity, the handler’s own texts' } as const;
@@ -366,6 +366,7 @@ export const LEDGER_EVENT_PI: {
   readonly SessionRevoked: PiSealing;
   readonly TokenRevoked: PiSealing;
   readonly ActorRevoked: PiSealing;
+  readonly RecordMoved: PiSealing;
 } & {
   readonly [T in keyof typeof STAFF_PI]: PiSealing;
 } = {
@@ -452,6 +453,7 @@ export const LEDGER_EVENT_PI: {
   CustomerNumberAllocated: { none: 'a customer number: a pseudonymous identifier the centre issues, like the subject id, with its year and sequence' },
   SavedQueryCreated: { none: 'a saved combined query: a name, criteria (fields, operators, values such as a condition or an age band), a department, a staff account' },
   SavedQueryDeleted: { none: 'a saved query deleted: ids, a department, a staff account' },
+  RecordMoved: { carries: 'a record’s events moved by a merge, each sealed by its own type’s declaration under the survivor’s keys (RecordMoveCodec)' },
 };
 
 export function piSealingOf(type: string): PiSealing | undefined {

@@ -83,6 +83,8 @@ export class ApiClient {
   private refreshing: Promise<TokenGrant | undefined> | undefined;
   /** The log position of the last write this page made: reads wait until the read models include it (read your own writes). */
   private lastWrite = 0;
+  /** The ledger's time as its last answer told it (the Date header), and when (this page's monotonic clock): deadlines count down from the ledger's time, not this browser's. */
+  private ledgerTime: { at: number; seen: number } | undefined;
   private readonly listeners = new Set<Listener>();
 
   get signedIn(): boolean {
@@ -140,6 +142,8 @@ export class ApiClient {
       await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 5) * 1000));
       response = await this.send(path, options);
     }
+    const date = Date.parse(response.headers.get('date') ?? '');
+    if (!Number.isNaN(date)) this.ledgerTime = { at: date, seen: performance.now() };
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
@@ -160,6 +164,11 @@ export class ApiClient {
     if (response.status === 401 && this.accessToken !== undefined && (await this.refresh())) response = await this.send(path, { query });
     if (!response.ok) throw new ApiProblem({ status: response.status, code: `http-${response.status}` });
     return response.blob();
+  }
+
+  /** The ledger's time now (to the second), as its last answer told it; undefined before any answer. */
+  ledgerNow(): number | undefined {
+    return this.ledgerTime && this.ledgerTime.at + (performance.now() - this.ledgerTime.seen);
   }
 
   get<T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<T> {

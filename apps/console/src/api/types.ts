@@ -98,7 +98,7 @@ export interface AccessRecord {
   purposeId: string | null;
   categories: string[];
   revealed: string[];
-  via: 'profile' | 'search' | 'export' | 'history';
+  via: string;
   accessedAt: string;
   position: number;
 }

@@ -13,7 +13,7 @@ const CATEGORIES: Labels = {
   consumption: { zh: '消费记录', en: 'Purchases' },
   service_interactions: { zh: '服务记录', en: 'Service history' },
   preferences: { zh: '偏好', en: 'Preferences' },
-  customer_profile: { zh: '客户分类', en: 'Customer profile' },
+  customer_profile: { zh: '客户分类', en: 'Classification' },
 };
 
 const FIELDS: Labels = {

@@ -1,6 +1,7 @@
 import { RECORDS_EN, RECORDS_ZH } from './records-messages';
 import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
+import { FILE_EN, FILE_ZH } from './file-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -165,8 +166,21 @@ const zh = {
   'access.via': '方式',
   'access.via.profile': '查看档案',
   'access.via.search': '查询',
+  'access.via.query': '组合查询',
   'access.via.export': '导出',
   'access.via.history': '查看历史',
+  'access.via.breach-response': '安全事件处置',
+  'access.via.checkups': '体检记录',
+  'access.via.service-records': '服务记录',
+  'access.via.follow-ups': '回访',
+  'access.via.orders': '消费记录',
+  'access.via.timeline': '时间线',
+  'access.via.complaints': '投诉',
+  'access.via.messages': '消息',
+  'access.via.surveys': '满意度调查',
+  'access.via.duplicates': '疑似重复档案',
+  'access.via.bulk-export': '批量导出',
+  'access.via.merge': '合并档案',
   'access.revealed': '显示完整',
   'history.event': '事件',
   'history.field': '字段',
@@ -226,6 +240,7 @@ const zh = {
   'reports.suppressionNote': '少于 {k} 位客户的格子（及可由合计推算出它们的格子）显示为 <{k}',
   ...RECORDS_ZH,
   ...QUERY_ZH,
+  ...FILE_ZH,
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
@@ -393,8 +408,21 @@ const en: Record<keyof typeof zh, string> = {
   'access.via': 'How',
   'access.via.profile': 'file read',
   'access.via.search': 'search',
+  'access.via.query': 'combined query',
   'access.via.export': 'export',
   'access.via.history': 'history',
+  'access.via.breach-response': 'security incident response',
+  'access.via.checkups': 'check-ups',
+  'access.via.service-records': 'service records',
+  'access.via.follow-ups': 'follow-ups',
+  'access.via.orders': 'orders',
+  'access.via.timeline': 'timeline',
+  'access.via.complaints': 'complaints',
+  'access.via.messages': 'messages',
+  'access.via.surveys': 'surveys',
+  'access.via.duplicates': 'possible duplicates',
+  'access.via.bulk-export': 'bulk export',
+  'access.via.merge': 'merge of files',
   'access.revealed': 'Shown in full',
   'history.event': 'Event',
   'history.field': 'Field',
@@ -454,6 +482,7 @@ const en: Record<keyof typeof zh, string> = {
   'reports.suppressionNote': 'Cells of fewer than {k} customers (and cells a total would reveal them by) show as <{k}',
   ...RECORDS_EN,
   ...QUERY_EN,
+  ...FILE_EN,
 };
 
 export type Lang = 'zh' | 'en';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
-import { Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography } from 'antd';
 import { LanguageSwitch } from './language-switch';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session/session';
@@ -9,7 +9,16 @@ import { FILE_ROLES, menuFor } from './menus';
 import { hasAnyRole } from '../session/jwt';
 
 /** The signed-in frame: menus for the person's roles, the purpose they work under, language, sign-out. */
+/** The signed-in frame inside antd's App (message, notification, modal for the pages): loaded after sign-in, not with the sign-in route (bench:console). */
 export default function ConsoleLayout() {
+  return (
+    <AntApp>
+      <Frame />
+    </AntApp>
+  );
+}
+
+function Frame() {
   const { t } = useI18n();
   const { user, username, signOut } = useSession();
   const { purpose, choose } = usePurpose();

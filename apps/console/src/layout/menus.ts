@@ -17,9 +17,11 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/customers/new', label: 'menu.register', roles: FILE_ROLES },
   // the combined query (POST /v1/subjects/query): the roles that may query
   { path: '/query', label: 'menu.query', roles: [...FILE_ROLES, 'compliance_officer'] },
+  { path: '/duplicates', label: 'menu.duplicates', roles: [...FILE_ROLES, 'compliance_officer'] },
   // work queues carry no customer's data: no purpose asked; the manager sees the department's, not a file
   { path: '/work/my-follow-ups', label: 'menu.myFollowUps', roles: ['staff', 'health_manager', 'customer_service'] },
   { path: '/work/overdue-follow-ups', label: 'menu.overdueFollowUps', roles: ['staff', 'health_manager', 'customer_service', 'manager'] },
+  { path: '/work/complaints', label: 'menu.complaints', roles: ['staff', 'health_manager', 'customer_service', 'manager'] },
   { path: '/rights', label: 'menu.rights', roles: ['staff', 'compliance_officer'] },
   { path: '/audit', label: 'menu.audit', roles: ['auditor', 'compliance_officer'] },
   { path: '/reports', label: 'menu.reports', roles: ['manager', 'admin', 'compliance_officer'] },

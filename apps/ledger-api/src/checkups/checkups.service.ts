@@ -22,8 +22,9 @@ import { FollowUpsService } from '../follow-ups/follow-ups.service';
 import { FollowUpRulesService } from '../follow-ups/follow-up-rules.service';
 import { triggeringResults } from '@pi-ledger/ledger-domain/follow-ups/abnormal-result-rule';
 import { RecordCheckupDto } from './checkups.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const CHECKUP_FOLD: StreamFold<CheckupState, CheckupEvent<unknown>> = { initialState: initialCheckupState, evolve: evolveCheckup };
+const CHECKUP_FOLD: StreamFold<CheckupState, CheckupEvent<unknown>> = followingMoves({ initialState: initialCheckupState, evolve: evolveCheckup });
 
 /** A visit as read: its data, the visit opened ("[erased]" once shredded). */
 export type CheckupView = CheckupEvent['data'];

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { handleCommand, loadStream, StreamFold } from '@pi-ledger/event-store/command-handler';
+import { handleCommand, loadStream, readWholeStream, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { DeclaredEventCodec } from '@pi-ledger/pii-vault/declared-event-codec';
@@ -25,8 +25,9 @@ import { DepartmentsService } from '../departments/departments.service';
 import { ComplaintDeadlinesService } from './complaint-deadlines.service';
 import { ComplaintManagers } from './complaint-managers';
 import { ComplaintQueueDto, FileComplaintDto } from './complaints.dto';
+import { effectiveEvents, followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const COMPLAINT_FOLD: StreamFold<ComplaintState, ComplaintEvent<unknown>> = { initialState: initialComplaintState, evolve: evolveComplaint };
+const COMPLAINT_FOLD: StreamFold<ComplaintState, ComplaintEvent<unknown>> = followingMoves({ initialState: initialComplaintState, evolve: evolveComplaint });
 type Live = Exclude<ComplaintState, { status: 'absent' }>;
 
 /** A change of a complaint as the HTTP edge asks it; the service adds actor, time, deadlines and managers. */
@@ -158,7 +159,7 @@ export class ComplaintsService {
     const { state, version, events } = await loadStream(this.store, complaintStream(complaintId), COMPLAINT_FOLD);
     if (state.status === 'absent' || state.subjectId !== subjectId) throw notFound(complaintId);
     const read = await this.access.authorizeRead(subjectId, context, purposeHeader, state.textCategory);
-    const view = await this.viewOf(state, events);
+    const view = await this.viewOf(state, effectiveEvents(events));
     await this.access.recordRead(context, [subjectId], read, state.textCategory, 'complaints');
     return { view, version };
   }
@@ -180,7 +181,7 @@ export class ComplaintsService {
     const views = [];
     for (const row of rows.filter((candidate) => include(candidate.textCategory))) {
       const { state, events } = await loadStream(this.store, complaintStream(row.complaintId), COMPLAINT_FOLD);
-      if (state.status !== 'absent') views.push(await this.viewOf(state, events));
+      if (state.status !== 'absent') views.push(await this.viewOf(state, effectiveEvents(events)));
     }
     return views;
   }
@@ -267,7 +268,7 @@ export class ComplaintsService {
   }
 
   private async assertServiceRecordOf(subjectId: string, recordId: string): Promise<void> {
-    const [recorded] = await this.store.readStream<{ type: string; data: { subjectId?: string } }>(serviceRecordStream(recordId), { maxCount: 1 });
+    const [recorded] = effectiveEvents(await readWholeStream<{ type: string; data: { subjectId?: string } }>(this.store, serviceRecordStream(recordId)));
     if (recorded?.data.subjectId !== subjectId) throw new InvalidInput([{ path: 'serviceRecordId', message: 'no service record of this customer has this id' }]);
   }
 

@@ -25,8 +25,9 @@ import { FollowUpPlanQueries } from '@pi-ledger/read-models/projections/follow-u
 import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-export const PLAN_FOLD: StreamFold<FollowUpPlanState, FollowUpPlanEvent<unknown>> = { initialState: initialFollowUpPlanState, evolve: evolveFollowUpPlan };
+export const PLAN_FOLD: StreamFold<FollowUpPlanState, FollowUpPlanEvent<unknown>> = followingMoves({ initialState: initialFollowUpPlanState, evolve: evolveFollowUpPlan });
 
 /** What creating a plan needs besides its ids, actor and time. */
 export type NewFollowUpPlan = Omit<Extract<FollowUpPlanCommand, { type: 'CreateFollowUpPlan' }>, 'type' | 'planId' | 'subjectId' | 'actor' | 'now' | 'today' | 'purposeId'>;

@@ -19,8 +19,9 @@ import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
 import { FollowUpQueueDto } from './follow-ups.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const FOLLOW_UP_FOLD: StreamFold<FollowUpState, FollowUpEvent<unknown>> = { initialState: initialFollowUpState, evolve: evolveFollowUp };
+const FOLLOW_UP_FOLD: StreamFold<FollowUpState, FollowUpEvent<unknown>> = followingMoves({ initialState: initialFollowUpState, evolve: evolveFollowUp });
 
 /** What opening a task needs besides its ids, actor and time. */
 export type OpenFollowUp = Omit<Extract<FollowUpCommand, { type: 'OpenFollowUp' }>, 'type' | 'taskId' | 'subjectId' | 'actor' | 'now' | 'today'>;

@@ -19,7 +19,7 @@ import { RegisterSubjectDto, ChangeDataDto } from '../subjects/subject-commands.
 import { CellValue, ColumnKey, columnOfPath, IMPORT_COLUMNS, HeaderLayout, layoutOf, RegistrationBody, RowProblem, rowToRegistration } from './import-columns';
 import { isRecordKind, RECORD_KIND_SPECS, RecordKind } from './import-record-kinds';
 import { ImportRecords } from './import-records';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '@pi-ledger/platform/concurrency/group-commit';
 import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';

@@ -18,8 +18,9 @@ import { eventMetadata, RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { MessageRecipients, Recipient } from './message-recipients';
 import { SendMessageDto } from './messages.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-export const MESSAGE_FOLD: StreamFold<MessageState, MessageEvent> = { initialState: initialMessageState, evolve: evolveMessage };
+export const MESSAGE_FOLD: StreamFold<MessageState, MessageEvent> = followingMoves({ initialState: initialMessageState, evolve: evolveMessage });
 
 /** A message as a customer's list shows it: delivery facts, and the recipient and content opened ("[erased]" once shredded). */
 export type MessageView = Omit<OutboxRow, 'sealed'> & { recipient: unknown; content: unknown };

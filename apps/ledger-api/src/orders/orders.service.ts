@@ -28,8 +28,9 @@ import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-rec
 import { chinaDate } from '../subjects/subject-data.dto';
 import { ALLOCATION_RETRY } from '../subjects/customer-numbers/customer-numbers.service';
 import { ListOrdersDto, PlaceOrderDto } from './orders.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const ORDER_FOLD: StreamFold<OrderState, OrderEvent<unknown, unknown>> = { initialState: initialOrderState, evolve: evolveOrder };
+const ORDER_FOLD: StreamFold<OrderState, OrderEvent<unknown, unknown>> = followingMoves({ initialState: initialOrderState, evolve: evolveOrder });
 const NUMBER_FOLD = { initialState: initialOrderNumberState, evolve: evolveOrderNumbers };
 
 /** A change of an order as the HTTP edge asks it, without the ids, actor and time the service adds. */

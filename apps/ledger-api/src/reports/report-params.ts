@@ -1,6 +1,6 @@
 import { FieldProblem, InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { ReportDefinition } from '@pi-ledger/read-models/projections/reports/report-definitions';
-import type { CustomerFilters, ReportRequest } from '@pi-ledger/read-models/projections/reports/report-queries';
+import type { CustomerFilters, ReportFilters, ReportRequest } from '@pi-ledger/read-models/projections/reports/report-queries';
 import { chinaDate } from '../subjects/subject-data.dto';
 
 export type ReportFormat = 'json' | 'csv' | 'xlsx';
@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 /** Ten years: a structure or a trend over the centre's history, and no more months than a chart can show. */
 export const MAX_PERIOD_DAYS = 3_653;
 const FILTERS: ReadonlyArray<keyof CustomerFilters> = ['department', 'customerType', 'tier', 'region'];
-const KNOWN = new Set(['from', 'to', 'rows', 'columns', 'format', ...FILTERS]);
+const KNOWN = ['from', 'to', 'rows', 'columns', 'format', ...FILTERS];
 const MEDIA: Record<string, ReportFormat> = {
   'text/csv': 'csv',
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
@@ -37,7 +37,8 @@ export function parseReportQuery(
     }
     return value;
   };
-  for (const name of Object.keys(query)) if (!KNOWN.has(name)) problems.push({ path: `query.${name}`, message: 'is not a parameter of reports' });
+  const known = new Set([...KNOWN, ...Object.keys(report.recordFilters ?? {})]);
+  for (const name of Object.keys(query)) if (!known.has(name)) problems.push({ path: `query.${name}`, message: 'is not a parameter of reports' });
 
   const today = chinaDate(now);
   const date = (name: 'from' | 'to'): string | undefined => {
@@ -72,8 +73,8 @@ export function parseReportQuery(
   const columns = choose('columns', report.columns);
   if (columns !== null && columns === rows) problems.push({ path: 'query.columns', message: 'must differ from rows' });
 
-  const filters: CustomerFilters = {};
-  for (const name of FILTERS) {
+  const filters: ReportFilters = {};
+  for (const name of [...FILTERS, ...Object.keys(report.recordFilters ?? {})]) {
     const value = text(name);
     if (value !== undefined) filters[name] = value;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
-import type { CustomerFilters } from '@pi-ledger/read-models/projections/reports/report-queries';
+import type { ReportFilters } from '@pi-ledger/read-models/projections/reports/report-queries';
 import { eventMetadata, RequestContext } from '../application/request-context';
 
 /** Who ran which report, over what and how: names, dates and filter values, never a customer. */
@@ -17,7 +17,7 @@ export interface ReportRun {
     to: string;
     rows: string;
     columns: string | null;
-    filters: CustomerFilters;
+    filters: ReportFilters;
     format: string;
     minCell: number;
     ranAt: string;

@@ -29,8 +29,11 @@ export class ReportsHttpController {
   }
 
   @Get(':name')
-  @ReadsProjections('subject_profile', 'orders', 'service_records', 'follow_up_tasks', 'complaints', 'survey_responses', 'report_facts')
-  @ApiOperation({ summary: 'One report for a period (from/to, dates in China) and filters (department, customerType, tier, region); JSON, or CSV/XLSX by ?format or Accept' })
+  @ReadsProjections('subject_profile', 'orders', 'service_records', 'follow_up_tasks', 'complaints', 'survey_responses', 'report_facts', 'customer_query')
+  @ApiOperation({
+    summary:
+      'One report for a period (from/to, dates in China) and filters (department, customerType, tier, region; indicator for abnormal-indicators); JSON, or CSV/XLSX by ?format or Accept',
+  })
   @ApiQuery({ name: 'format', enum: ['json', 'csv', 'xlsx'], required: false })
   async report(
     @Ctx() context: RequestContext,

@@ -15,8 +15,9 @@ import { RequestContext } from '../application/request-context';
 import { sealedUnder, SubjectRecordAccess } from '../subject-records/subject-record-access';
 import { chinaDate } from '../subjects/subject-data.dto';
 import { RecordServiceDto } from './service-records.dto';
+import { followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const SERVICE_FOLD: StreamFold<ServiceRecordState, ServiceRecordEvent<unknown>> = { initialState: initialServiceRecordState, evolve: evolveServiceRecord };
+const SERVICE_FOLD: StreamFold<ServiceRecordState, ServiceRecordEvent<unknown>> = followingMoves({ initialState: initialServiceRecordState, evolve: evolveServiceRecord });
 
 export type ServiceRecordView = ServiceRecordEvent<ServiceDetails | string>['data'];
 

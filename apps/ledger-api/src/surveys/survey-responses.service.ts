@@ -31,9 +31,10 @@ import { MessagesService } from '../messages/messages.service';
 import { MessageRecipients } from '../messages/message-recipients';
 import { derivedId, templates } from '../messages/message-templates';
 import { SurveyDefinitionsService } from './survey-definitions.service';
+import { effectiveEvents, followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const RESPONSE_FOLD: StreamFold<SurveyResponseState, SurveyResponseEvent<unknown>> = { initialState: initialSurveyResponseState, evolve: evolveSurveyResponse };
-const SERVICE_FOLD: StreamFold<ServiceRecordState, ServiceRecordEvent<unknown>> = { initialState: initialServiceRecordState, evolve: evolveServiceRecord };
+const RESPONSE_FOLD: StreamFold<SurveyResponseState, SurveyResponseEvent<unknown>> = followingMoves({ initialState: initialSurveyResponseState, evolve: evolveSurveyResponse });
+const SERVICE_FOLD: StreamFold<ServiceRecordState, ServiceRecordEvent<unknown>> = followingMoves({ initialState: initialServiceRecordState, evolve: evolveServiceRecord });
 /** What a customer answering its own survey is processed under: the service the survey belongs to. */
 const SERVICE_PURPOSE = 'health-management';
 
@@ -73,7 +74,7 @@ export class SurveyResponsesService {
 
   async dispatch(serviceRecordId: string, input: DispatchInput, context: RequestContext) {
     const { events } = await loadStream(this.store, serviceRecordStream(serviceRecordId), SERVICE_FOLD);
-    const service = events.find((event) => event.type === 'ServiceRecorded')?.data;
+    const service = effectiveEvents(events).find((event) => event.type === 'ServiceRecorded')?.data;
     if (!service) throw new DomainError<SurveyErrorCode>('service-record-not-found', 'no such service record', { serviceRecordId });
     const purpose = await this.access.authorizeWrite(service.subjectId, context, input.purposeId, SURVEY_CATEGORY);
     const survey = await this.definitions.get(input.surveyId);

@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NewEvent } from '@pi-ledger/event-store/event-store.port';
 import { PostgresEventStore } from '@pi-ledger/event-store/postgres/postgres-event-store';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
@@ -60,9 +64,27 @@ describe('ledger compliance report', () => {
     expect(report.consents.given).toMatchObject({ count: 2, byPurpose: { marketing: { count: 2 } } });
     expect(report.auditTrail.verification.ok).toBe(true);
     expect(report.auditTrail.pending).toEqual([]);
-    expect(Object.keys(report.auditTrail.leaves).map(Number)).toEqual(report.consents.given.positions);
+    expect(report.auditTrail.entries.map((entry: { position: number }) => entry.position)).toEqual([
+      ...report.purposes.flatMap((p: { positions: number[] }) => p.positions),
+      ...report.consents.given.positions,
+    ]);
     expect(stderr.join('')).toContain('2 consents given');
     expect(process.exitCode).toBeUndefined();
+  });
+
+  it('writes the report to a file that verify-evidence.mjs verifies offline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-report-cli-'));
+    try {
+      const out = join(dir, 'report.json');
+      await command.run([], { from: command.parseFrom('2026-01-01'), to: command.parseTo('2026-06-01'), out });
+      expect(stdout).toEqual([]);
+      expect(JSON.parse(readFileSync(out, 'utf8')).consents.given.count).toBe(3);
+      const verified = spawnSync(process.execPath, [join(__dirname, '../../../../libs/audit/src/evidence/verify-evidence.mjs'), out], { encoding: 'utf8' });
+      expect({ status: verified.status, stdout: verified.stdout }).toMatchObject({ status: 0, stdout: expect.stringContaining('compliance-audit report verified') });
+      expect(stderr.join('')).toContain('verify-evidence.mjs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a period that ends before it starts, and a time that is not ISO 8601', async () => {

@@ -54,7 +54,8 @@ export class ComplianceReportCommand extends CommandRunner {
       `compliance report ${options.from} – ${options.to}: ${report.consents.given.count} consents given, ${report.rightsRequests.received} rights requests ` +
         `(${report.rightsRequests.overdue.count} overdue), ${report.erasures.count} erasures, ${report.disclosures.count} disclosures, ${report.incidents.count} incidents; ` +
         `trail ${verification.ok ? 'verified' : 'NOT intact'}, tree head ${treeHead.treeSize}` +
-        `${pending.length > 0 ? `; ${pending.length} cited events not in the tree yet (is the projector running?)` : ''}${options.out ? `; written to ${options.out}` : ''}\n`,
+        `${pending.length > 0 ? `; ${pending.length} cited events not in the tree yet (is the projector running?)` : ''}` +
+        `${options.out ? `; written to ${options.out}, check it offline with node verify-evidence.mjs ${options.out}` : ''}\n`,
     );
   }
 }

@@ -3,11 +3,12 @@ import type { LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { EventStore } from '@pi-ledger/event-store/event-store.port';
 import { loadStream } from '@pi-ledger/event-store/command-handler';
 import { evolveRegistry, initialRegistry, REGISTRY_STREAM } from '@pi-ledger/ledger-domain/registry/registry.decider';
-import { RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
+import { Purpose, RegistryEvent } from '@pi-ledger/ledger-domain/registry/registry.events';
 import { approvedVersion, assessmentStatus, evolveAssessments, initialAssessments } from '@pi-ledger/ledger-domain/assessments/assessment.decider';
 import { AssessmentEvent, ASSESSMENTS_STREAM } from '@pi-ledger/ledger-domain/assessments/assessment.events';
 import { AuditLog } from '../audit-log';
 import { AuditVerifier } from '../audit-verifier';
+import { evidenceEntriesAt } from '../evidence/evidence-exporter';
 import { rightsRequestFigures, RightsRequestRow } from './rights-request-figures';
 
 export const COMPLIANCE_REPORT_FORMAT = 'pi-ledger-compliance-audit/v1';
@@ -173,11 +174,17 @@ export class ComplianceReport {
     return { ...report, auditTrail: await this.evidence(collectPositions(report), options.leafTimeoutMs ?? 10_000) };
   }
 
-  /** Every purpose with its basis, flags and assessments, as the registry stands when the report is made. */
+  /**
+   * Every purpose with its basis, flags and assessments, as the registry stands when the report is
+   * made, each with the positions of the events that defined and changed it (the registry's, the
+   * assessment's versions and approvals).
+   */
   private async purposes(now: string) {
     const registry = (await loadStream<ReturnType<typeof initialRegistry>, RegistryEvent>(this.store, REGISTRY_STREAM, { initialState: initialRegistry, evolve: evolveRegistry }))
       .state;
     const assessments = (await loadStream(this.store, ASSESSMENTS_STREAM, { initialState: initialAssessments, evolve: (s, e: AssessmentEvent) => evolveAssessments(s, e) })).state;
+    const history = await this.events(['PurposeDefined', 'PurposeFlagsChanged', 'AssessmentRecorded', 'AssessmentApproved']);
+    const positionsOf = (match: (row: Row) => boolean) => history.filter(match).map((row) => row.position);
     return Object.values(registry.purposes).map((p) => ({
       id: p.id,
       name: p.name,
@@ -186,6 +193,9 @@ export class ComplianceReport {
       retentionDays: p.retentionDays ?? null,
       requiresAssessment: Boolean(p.requiresAssessment),
       automatedDecisionMaking: Boolean(p.automatedDecisionMaking),
+      /** What PIPL Art. 55 names among this purpose's processing: an assessment is due even where the flag was turned off. */
+      assessmentTriggers: assessmentTriggers(p, registry.sensitivity),
+      positions: positionsOf((row) => (row.type === 'PurposeDefined' ? row.data.purpose?.id === p.id : row.type === 'PurposeFlagsChanged' && row.data.purposeId === p.id)),
       assessments: Object.values(assessments.assessments)
         .filter((a) => a.versions[0].purposeId === p.id)
         .map((a) => ({
@@ -194,6 +204,7 @@ export class ComplianceReport {
           version: a.versions.length,
           approvedVersion: approvedVersion(a)?.version ?? null,
           expiresAt: approvedVersion(a)?.approval?.expiresAt ?? null,
+          positions: positionsOf((row) => row.type.startsWith('Assessment') && row.data.assessmentId === a.assessmentId),
         })),
     }));
   }
@@ -210,8 +221,11 @@ export class ComplianceReport {
   }
 
   /**
-   * The leaves of every event the report cites and a tree head signed over them, once the audit
-   * tree has taken them in (it trails the log by its projection's lag), and the whole trail recomputed.
+   * Every event the report cites, with its type, leaf and inclusion proof under a tree head signed
+   * once the audit tree has taken them in (it trails the log by its projection's lag), the key that
+   * signed it, and the whole trail recomputed: `node verify-evidence.mjs report.json` checks it
+   * offline. The leaves' commitments stay out: they name the subject (its stream, or its own
+   * account as actor); an auditor gets them per event from /v1/audit/proofs/inclusion.
    */
   private async evidence(positions: number[], timeoutMs: number) {
     let leaves = await this.auditLog.leavesOf(positions);
@@ -220,7 +234,9 @@ export class ComplianceReport {
       leaves = await this.auditLog.leavesOf(positions);
     }
     const treeHead = await this.auditLog.createTreeHead();
+    const entries = await evidenceEntriesAt(this.pool, positions, treeHead.treeSize);
     const verification = await this.verifier.verify({ allowPending: true });
+    const proven = new Set(entries.map((entry) => entry.position));
     return {
       verification: {
         ok: verification.ok,
@@ -230,16 +246,22 @@ export class ComplianceReport {
         treeHeads: verification.treeHeads,
         ...(verification.failure ? { failure: verification.failure } : {}),
       },
+      publicKey: this.auditLog.publicKey(),
       treeHead,
-      leaves: Object.fromEntries(
-        [...leaves.values()]
-          .filter((leaf) => leaf.leafIndex < treeHead.treeSize)
-          .map((leaf) => [leaf.position, { eventId: leaf.eventId, leafIndex: leaf.leafIndex, leafHash: leaf.leafHash }]),
-      ),
+      entries: entries.map(({ commitment: _commitment, streamId: _stream, ...entry }) => entry),
       /** Cited events not yet in the tree when the head was signed: verify them against a later head. */
-      pending: positions.filter((position) => !leaves.has(position) || leaves.get(position)!.leafIndex >= treeHead.treeSize),
+      pending: positions.filter((position) => !proven.has(position)),
     };
   }
+}
+
+/** Why PIPL Art. 55 asks for an assessment of the purpose's processing: sensitive categories, automated decisions, the activities it involves. */
+function assessmentTriggers(purpose: Purpose, sensitivity: Partial<Record<string, boolean>>): string[] {
+  return [
+    ...(purpose.categories.some((category) => sensitivity[category]) ? ['sensitive-personal-information'] : []),
+    ...(purpose.automatedDecisionMaking ? ['automated-decision-making'] : []),
+    ...(purpose.involves ?? []),
+  ];
 }
 
 /** Every event position the report cites, once, ascending. */

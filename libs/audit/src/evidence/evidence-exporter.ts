@@ -75,8 +75,7 @@ export class EvidenceExporter {
   /** The subject's events in the range, as stored, with their leaves (null: not in the tree yet). */
   private async eventsOf(subjectId: string, range: EvidenceRange): Promise<EventRow[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT e.event_id, e.type, e.schema_version, e.metadata, e.recorded_at, e.stream_id, e.stream_version::text AS stream_version,
-              e.position::text AS position, e.payload_digest, l.leaf_index::text AS leaf_index, l.leaf_hash
+      `SELECT ${EVENT_COLUMNS}
          FROM ledger_events e LEFT JOIN audit_leaves l ON l.position = e.position
         WHERE e.stream_id = ANY($1::text[])
           AND ($2::timestamptz IS NULL OR e.recorded_at >= $2::timestamptz)
@@ -88,19 +87,43 @@ export class EvidenceExporter {
   }
 
   private async prove(rows: readonly EventRow[], treeSize: number): Promise<EvidenceEntry[]> {
-    const entries: EvidenceEntry[] = [];
-    for (let start = 0; start < rows.length; start += PROOF_BATCH) {
-      const batch = rows.slice(start, start + PROOF_BATCH);
-      const paths = batch.map((row) => inclusionRanges(Number(row.leaf_index), treeSize));
-      const hashes = await hashesOfRanges(this.pool, paths.flat());
-      let next = 0;
-      for (const [i, row] of batch.entries()) {
-        const auditPath = hashes.slice(next, (next += paths[i].length)).map((hash) => hash.toString('hex'));
-        entries.push(entryOf(row, treeSize, auditPath));
-      }
-    }
-    return entries;
+    return proveRows(this.pool, rows, treeSize);
   }
+}
+
+const EVENT_COLUMNS = `e.event_id, e.type, e.schema_version, e.metadata, e.recorded_at, e.stream_id, e.stream_version::text AS stream_version,
+              e.position::text AS position, e.payload_digest, l.leaf_index::text AS leaf_index, l.leaf_hash`;
+
+/**
+ * The events at these positions that a head of `treeSize` leaves covers, each with its commitment
+ * and inclusion proof (leaf index ascending): evidence for figures that cite events by position
+ * (the compliance-audit report), checked offline like a package by verify-evidence.mjs.
+ */
+export async function evidenceEntriesAt(pool: Pool, positions: readonly number[], treeSize: number): Promise<EvidenceEntry[]> {
+  if (positions.length === 0) return [];
+  const { rows } = await pool.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS}
+       FROM ledger_events e JOIN audit_leaves l ON l.position = e.position
+      WHERE e.position = ANY($1::bigint[]) AND l.leaf_index < $2
+      ORDER BY l.leaf_index`,
+    [positions, treeSize],
+  );
+  return proveRows(pool, rows, treeSize);
+}
+
+async function proveRows(pool: Pool, rows: readonly EventRow[], treeSize: number): Promise<EvidenceEntry[]> {
+  const entries: EvidenceEntry[] = [];
+  for (let start = 0; start < rows.length; start += PROOF_BATCH) {
+    const batch = rows.slice(start, start + PROOF_BATCH);
+    const paths = batch.map((row) => inclusionRanges(Number(row.leaf_index), treeSize));
+    const hashes = await hashesOfRanges(pool, paths.flat());
+    let next = 0;
+    for (const [i, row] of batch.entries()) {
+      const auditPath = hashes.slice(next, (next += paths[i].length)).map((hash) => hash.toString('hex'));
+      entries.push(entryOf(row, treeSize, auditPath));
+    }
+  }
+  return entries;
 }
 
 function entryOf(row: EventRow, treeSize: number, auditPath: string[]): EvidenceEntry {

@@ -30,7 +30,7 @@ function registered(subjectId: string, data: FileValues): SubjectEvent[] {
   );
 }
 const fold = (events: SubjectEvent[]): SubjectState => events.reduce(evolveSubject, initialSubjectState());
-const NO_OBSTACLE: MergeObstacles = { legalHolds: [], pendingErasures: [], openRequests: [], records: [] };
+const NO_OBSTACLE: MergeObstacles = { legalHolds: [], pendingErasures: [] };
 
 const survivorData: FileValues = { identity: { name: '张三', birthDate: '1980-05-01' }, contact: { phones: ['13812345678'] } };
 const duplicateData: FileValues = { identity: { name: '張三', birthDate: '1980-05-01', gender: 'male' }, health: { conditions: ['高血压'] } };
@@ -239,8 +239,6 @@ describe('merging a duplicate customer file into a survivor', () => {
     it.each([
       ['a legal hold on either file', { legalHolds: ['duplicate' as const] }, 'merge-under-legal-hold', 'duplicateId'],
       ['a pending erasure request', { pendingErasures: ['rr-9'] }, 'merge-pending-erasure', 'duplicateId'],
-      ['the duplicate’s open rights requests', { openRequests: ['rr-8'] }, 'merge-open-rights-requests', 'duplicateId'],
-      ['records of the duplicate a merge cannot carry', { records: ['checkup'] }, 'merge-records-not-carried', 'duplicateId'],
     ])('%s', (_, obstacle, code, path) => {
       given(...survivor())
         .when(merge({ obstacles: { ...NO_OBSTACLE, ...obstacle } }))

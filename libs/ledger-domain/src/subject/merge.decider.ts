@@ -36,16 +36,12 @@ export interface DuplicateFile {
   disclosures: DuplicateDisclosure[];
 }
 
-/** What refuses a merge from outside the two streams (legal holds, rights requests, records), found by the handler. */
+/** What refuses a merge from outside the two streams (legal holds, erasure requests), found by the handler. */
 export interface MergeObstacles {
   /** The sides a legal hold in force keeps data of: a merge corrects the one and shreds the other's keys. */
   legalHolds: MergeSide[];
-  /** Erasure requests not yet closed, of either side. */
+  /** Erasure requests not yet closed, of either side: the customer asked for the data to go, not to be joined. */
   pendingErasures: string[];
-  /** The duplicate's other rights requests not yet closed. */
-  openRequests: string[];
-  /** Kinds of records the duplicate holds in streams of their own. */
-  records: string[];
 }
 
 export interface MergeCommand {
@@ -71,9 +67,9 @@ const fail = (code: MergeErrorCode | SubjectErrorCode, message: string, errors: 
  * Merges the duplicate's file into the survivor's (`live`), as events of the survivor: the values taken
  * from the duplicate (DataCollected for a category the survivor lacked, DataCorrected for values it
  * replaces, DataSupplemented for fields it lacked), the duplicate's consents in force, active restrictions
- * and disclosures, then SubjectMerged naming the duplicate. Refused: a file merged into itself, a duplicate
- * absent, erased or merged already, either file under a legal hold or an erasure request, the duplicate's
- * open rights requests or records, two ID numbers of one document type, a field both hold differently
+ * and disclosures, then SubjectMerged naming the duplicate (its records and open rights requests move by
+ * decideRecordMove, record-move.ts). Refused: a file merged into itself, a duplicate absent, erased or
+ * merged already, either file under a legal hold or an erasure request, two ID numbers of one document type, a field both hold differently
  * without a choice, and a birth date that disagrees with the resident ID number the merge keeps.
  */
 export function decideMerge(command: MergeCommand, live: Live): SubjectEvent[] {
@@ -114,7 +110,7 @@ function requireMergeable(state: SubjectState, duplicateId: string): Live {
   return state;
 }
 
-function assertNoObstacle({ legalHolds, pendingErasures, openRequests, records }: MergeObstacles): void {
+function assertNoObstacle({ legalHolds, pendingErasures }: MergeObstacles): void {
   if (legalHolds.length > 0) {
     const paths = legalHolds.map((side) => ({ path: side === 'survivor' ? 'survivorId' : 'duplicateId', message: 'is under a legal hold in force' }));
     throw fail('merge-under-legal-hold', 'a file under a legal hold cannot be merged: release the hold first', paths, { sides: legalHolds });
@@ -126,21 +122,6 @@ function assertNoObstacle({ legalHolds, pendingErasures, openRequests, records }
       [{ path: 'duplicateId', message: 'an erasure request is pending' }],
       {
         requestIds: pendingErasures,
-      },
-    );
-  }
-  if (openRequests.length > 0) {
-    throw fail('merge-open-rights-requests', 'the duplicate has open rights requests: close them first', [{ path: 'duplicateId', message: 'has open rights requests' }], {
-      requestIds: openRequests,
-    });
-  }
-  if (records.length > 0) {
-    throw fail(
-      'merge-records-not-carried',
-      `the duplicate holds records (${records.join(', ')}) that a merge does not carry over yet`,
-      [{ path: 'duplicateId', message: 'holds records' }],
-      {
-        kinds: records,
       },
     );
   }

@@ -23,12 +23,4 @@ export type SubjectErrorCode =
   | MergeErrorCode;
 
 /** Why a merge of two customer files is refused (merge.decider.ts); `subject-merged` also answers any use of a merged file's id. */
-export type MergeErrorCode =
-  | 'subject-merged'
-  | 'merge-same-subject'
-  | 'merge-conflicting-facts'
-  | 'merge-choice-required'
-  | 'merge-under-legal-hold'
-  | 'merge-pending-erasure'
-  | 'merge-open-rights-requests'
-  | 'merge-records-not-carried';
+export type MergeErrorCode = 'subject-merged' | 'merge-same-subject' | 'merge-conflicting-facts' | 'merge-choice-required' | 'merge-under-legal-hold' | 'merge-pending-erasure';

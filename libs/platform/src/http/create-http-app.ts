@@ -18,6 +18,7 @@ import { ledgerValidationPipe } from './validation.pipe';
 import { FieldProblem, ProblemException } from './problem';
 import { CONSOLE_CSP, CONSOLE_PATH, consoleCacheControl, registerConsole } from './console-static';
 import { AuthRateLimits, registerAuthRateLimit } from './auth-rate-limit';
+import { LEDGER_CLOCK, LedgerClock, systemClock } from '../clock/ledger-clock';
 
 const UNLOGGED = /^\/(health|metrics)/;
 const DOCS = /^\/docs(\/|$|\?)/;
@@ -157,6 +158,13 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
   }
 
   const metrics = app.get(LedgerMetrics);
+  // the Date header tells the ledger's time, not the host's: the console counts deadlines down from it (a pinned or drilled clock too)
+  let clock: LedgerClock = systemClock;
+  try {
+    clock = app.get<LedgerClock>(LEDGER_CLOCK, { strict: false });
+  } catch {
+    // an app without the ledger clock answers the host's time
+  }
   const fastify = app.getHttpAdapter().getInstance();
   await registerAuthRateLimit(fastify, options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT);
   // The one input guard, after parsing and before class-transformer and class-validator see anything:
@@ -169,7 +177,7 @@ export async function createHttpApp(root: DynamicModule, logger: Logger, options
     }
   });
   fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+    void reply.header('x-request-id', request.id).header('date', clock().toUTCString());
     // answers may carry personal data: no cache, shared or private, keeps them; the viewer gets its own CSP
     if (DOCS.test(request.url)) {
       void reply.header('content-security-policy', DOCS_CSP);

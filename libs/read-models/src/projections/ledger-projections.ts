@@ -18,8 +18,9 @@ import { ReportFactsProjection } from './reports/report-facts.projection';
 import { DuplicateCandidatesProjection } from './duplicates/duplicate-candidates.projection';
 import { CustomerQueryProjection } from './customer-query/customer-query.projection';
 import { SavedQueriesProjection } from './customer-query/saved-queries.projection';
+import { followingMoves } from './subject-records/record-moves';
 
-/** Every projection of the ledger's read models, for the runner (API in-process, or the projector). */
+/** Every projection of the ledger's read models, for the runner (API in-process, or the projector); those of records follow a merge's moves (record-moves.ts). */
 export function ledgerProjections(vault: PiiVault): Projection[] {
   return [
     new SubjectProfileProjection(vault),
@@ -28,15 +29,15 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     new AccessLogProjection(),
     new DailyActivityProjection(),
     new CustomerNumbersProjection(),
-    checkupVisitsProjection(),
-    serviceRecordsProjection(),
-    new FollowUpTasksProjection(),
-    new OrdersProjection(),
-    new ComplaintsProjection(),
-    new FollowUpPlansProjection(),
-    new OutboxMessagesProjection(),
-    new SurveyResponsesProjection(),
-    new ReportFactsProjection(vault),
+    followingMoves(checkupVisitsProjection()),
+    followingMoves(serviceRecordsProjection()),
+    followingMoves(new FollowUpTasksProjection()),
+    followingMoves(new OrdersProjection()),
+    followingMoves(new ComplaintsProjection()),
+    followingMoves(new FollowUpPlansProjection()),
+    followingMoves(new OutboxMessagesProjection()),
+    followingMoves(new SurveyResponsesProjection()),
+    followingMoves(new ReportFactsProjection(vault)),
     new DuplicateCandidatesProjection(vault),
     new CustomerQueryProjection(vault),
     new SavedQueriesProjection(),

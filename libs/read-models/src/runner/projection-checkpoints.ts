@@ -2,6 +2,14 @@ import { Pool, PoolClient } from 'pg';
 import { BEGINNING, GlobalCheckpoint } from '@pi-ledger/event-store/event-store.port';
 import { Projection } from './projection';
 
+/** A projection's checkpoint to move over a batch with nothing for it. */
+export interface Skip {
+  name: string;
+  generation: number;
+  from: GlobalCheckpoint;
+  to: GlobalCheckpoint;
+}
+
 export type ProjectionStatus = 'running' | 'paused' | 'failed';
 
 export interface CheckpointRow {
@@ -47,18 +55,30 @@ export class ProjectionCheckpoints {
   }
 
   /**
-   * Moves the checkpoint over a batch holding nothing for the projection, in one statement: only
-   * from `from`, in `generation`, while running and while `owner` holds the lease (what applyBatch
-   * checks under its row lock). False when any of that no longer holds: read again.
+   * Moves checkpoints over batches holding nothing for their projections, in one statement for all
+   * of them: each only from its `from`, in its `generation`, while running and while `owner` holds
+   * its lease (what applyBatch checks under the row lock). Returns, per skip, whether it moved; false:
+   * something changed meanwhile, read again.
    */
-  async skip(name: string, owner: string, generation: number, from: GlobalCheckpoint, to: GlobalCheckpoint): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE projection_checkpoints SET transaction_id = $5, position = $6, updated_at = now()
-        WHERE name = $1 AND generation = $2 AND status = 'running' AND (transaction_id, position) = ($3::bigint, $4::bigint)
-          AND EXISTS (SELECT FROM projection_leases WHERE name = $1 AND owner = $7 AND expires_at > now())`,
-      [name, generation, from.transactionId, from.position, to.transactionId, to.position, owner],
+  async skip(owner: string, skips: readonly Skip[]): Promise<boolean[]> {
+    const { rows } = await this.pool.query<{ name: string }>(
+      `UPDATE projection_checkpoints c SET transaction_id = s.to_tx, position = s.to_pos, updated_at = now()
+         FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS s(name, generation, from_tx, from_pos, to_tx, to_pos)
+        WHERE c.name = s.name AND c.generation = s.generation AND c.status = 'running' AND (c.transaction_id, c.position) = (s.from_tx, s.from_pos)
+          AND EXISTS (SELECT FROM projection_leases l WHERE l.name = s.name AND l.owner = $7 AND l.expires_at > now())
+        RETURNING c.name`,
+      [
+        skips.map((skip) => skip.name),
+        skips.map((skip) => skip.generation),
+        skips.map((skip) => skip.from.transactionId),
+        skips.map((skip) => skip.from.position),
+        skips.map((skip) => skip.to.transactionId),
+        skips.map((skip) => skip.to.position),
+        owner,
+      ],
     );
-    return rowCount === 1;
+    const moved = new Set(rows.map((row) => row.name));
+    return skips.map((skip) => moved.has(skip.name));
   }
 
   async fail(name: string, position: number, error: string, client: Pool | PoolClient = this.pool): Promise<void> {

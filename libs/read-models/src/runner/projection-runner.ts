@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { compareCheckpoints, GlobalBatch, GlobalCheckpoint, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { GlobalLog } from '@pi-ledger/event-store/event-store.port';
 import { Projection, relevantEvents } from './projection';
-import { CheckpointRow, ProjectionCheckpoints } from './projection-checkpoints';
+import { GroupCommit } from '@pi-ledger/platform/concurrency/group-commit';
+import { CheckpointRow, ProjectionCheckpoints, Skip } from './projection-checkpoints';
 import { applyIsolated, batchOf, classifyFailure, describeStop, Failure, MAX_QUARANTINED_STREAMS } from './projection-quarantine';
 
 export interface ProjectionRunnerOptions {
@@ -44,6 +45,7 @@ export class ProjectionRunner {
   private readonly loops: Promise<void>[] = [];
   /** Reads of the log under way, by where they start: loops at the same checkpoint share one (readBatch). */
   private readonly reading = new Map<string, Promise<GlobalBatch>>();
+  private readonly skips: GroupCommit<Skip, boolean>;
   private stopping = false;
 
   constructor(
@@ -54,6 +56,8 @@ export class ProjectionRunner {
   ) {
     this.owner = options.owner ?? `runner-${randomUUID()}`;
     this.checkpoints = new ProjectionCheckpoints(pool);
+    // the loops a write woke skip together: one statement for those that arrive while one runs
+    this.skips = new GroupCommit((skips) => this.checkpoints.skip(this.owner, skips));
   }
 
   async start(): Promise<void> {
@@ -101,7 +105,7 @@ export class ProjectionRunner {
         if (relevantEvents(projection, batch.events).length === 0) {
           // most batches hold nothing for most projections (a read's access record): one statement, no transaction
           const last = batch.events[batch.events.length - 1].checkpoint;
-          if (await this.checkpoints.skip(projection.name, this.owner, row.generation, row.checkpoint, last)) {
+          if (await this.skips.add({ name: projection.name, generation: row.generation, from: row.checkpoint, to: last })) {
             known = { ...row, checkpoint: last };
             this.options.onBatch?.(projection.name, batch.events.length, last);
           } else known = undefined;

@@ -19,6 +19,15 @@ import { PurposeCovers, type RecordTabProps } from './records/record-tab';
 import { CheckupsTab } from './records/checkups-tab';
 import { ServicesTab } from './records/services-tab';
 import { FollowUpsTab } from './records/follow-ups-tab';
+import { ComplaintsTab } from './records/complaints-tab';
+import { OrdersTab } from './records/orders-tab';
+import { SurveysTab } from './records/surveys-tab';
+import { PlansTab } from './records/plans-tab';
+import { MessagesTab } from './records/messages-tab';
+import { TimelineTab } from './records/timeline-tab';
+import { ContactTab } from './file/contact-tab';
+import { CustomerProfileTab, LifecycleControl, type Lifecycle } from './file/profile-tab';
+import type { MessageKey } from '../../i18n/messages';
 
 /** The categories whose values reads mask unless asked to reveal them. */
 const MASKED_CATEGORIES = ['contact', 'identity_document'];
@@ -39,7 +48,7 @@ export default function CustomerFilePage() {
   const { purpose } = usePurpose();
   const { user } = useSession();
   const [profile, setProfile] = useState<Profile | undefined>();
-  const [categories, setCategories] = useState<CategoryInfo[]>([]);
+  const [categories, setCategories] = useState<CategoryInfo[] | undefined>();
   const [error, setError] = useState<{ text: string; outsideAssignment: boolean } | undefined>();
   const [breakGlass, setBreakGlass] = useState<BreakGlass | undefined>();
   const [revealed, setRevealed] = useState<string[]>([]);
@@ -49,6 +58,7 @@ export default function CustomerFilePage() {
   const [reads, setReads] = useState(0);
   const auditor = hasAnyRole(user, ['compliance_officer', 'auditor']);
   const compliance = hasAnyRole(user, ['compliance_officer']);
+  // the file roles: the record routes (check-ups, services, complaints, orders, the timeline, …) are theirs alone, whatever the matrix lets another role read
   const editor = hasAnyRole(user, FILE_ROLES);
 
   const load = useCallback(
@@ -71,7 +81,7 @@ export default function CustomerFilePage() {
     api
       .get<CategoryInfo[]>('/v1/categories')
       .then(setCategories)
-      .catch(() => undefined);
+      .catch(() => setCategories([]));
   }, [load]);
 
   if (error) {
@@ -107,8 +117,25 @@ export default function CustomerFilePage() {
         : value;
   const name = typeof profile.data.identity?.name === 'string' ? profile.data.identity.name : t('search.noName');
   const maskable = MASKED_CATEGORIES.filter((category) => profile.data[category] && !revealed.includes(category));
-  const dataTabs = categories
-    .filter((category) => profile.data[category.name])
+  const reload = () => void load(revealed, asOf, breakGlass);
+  const mayEdit = (category: string) => editor && !asOf && (mine?.write.includes(category) ?? false);
+  // contact and the classification have their own pages: lists and choices, not the generic field list
+  const ownTab = (category: CategoryInfo): ReactNode | undefined =>
+    category.name === 'contact' ? (
+      <ContactTab
+        profile={profile}
+        mayEdit={mayEdit('contact')}
+        revealed={revealed.includes('contact')}
+        onAskReveal={() => setAskReveal(true)}
+        purposeId={purpose?.id}
+        breakGlass={breakGlass}
+        onChanged={reload}
+      />
+    ) : category.name === 'customer_profile' ? (
+      <CustomerProfileTab profile={profile} mayEdit={mayEdit('customer_profile')} purposeId={purpose?.id} breakGlass={breakGlass} onChanged={reload} />
+    ) : undefined;
+  const dataTabs = (categories ?? [])
+    .filter((category) => profile.data[category.name] || (category.name === 'customer_profile' && mayEdit(category.name)))
     .map((category) => ({
       key: category.name,
       label: (
@@ -116,7 +143,7 @@ export default function CustomerFilePage() {
           {categoryLabel(category.name, lang)} {category.sensitive && <Tag color="volcano">{t('file.sensitive')}</Tag>}
         </span>
       ),
-      children: (
+      children: ownTab(category) ?? (
         <>
           <Descriptions column={1} bordered size="small">
             {category.fields
@@ -136,32 +163,34 @@ export default function CustomerFilePage() {
       ),
     }));
   const showTab = (key: string, item?: string) => void navigate(`/customers/${subjectId}/${key}${item ? `/${item}` : ''}`, { replace: true });
-  const record = (key: string, category: string, tab: (props: RecordTabProps) => ReactNode) =>
-    mine?.read.includes(category) && !asOf
-      ? [
-          {
-            key,
-            label: t(`${key === 'follow-ups' ? 'followUps' : key}.tab` as 'checkups.tab'),
-            children: (
-              <PurposeCovers category={category}>
-                {tab({
-                  subjectId,
-                  mayWrite: mine.write.includes(category) && editor,
-                  breakGlass,
-                  itemId: tabKey === key ? itemId : undefined,
-                  openItem: (item) => showTab(key, item),
-                })}
-              </PurposeCovers>
-            ),
-          },
-        ]
-      : [];
+  /**
+   * A record tab, shown to a file role whose row of the matrix reads its category (the timeline: any of its
+   * categories), as the file is now; the chosen purpose must cover one of them, else the tab says so and reads nothing.
+   */
+  const record = (key: string, label: MessageKey, category: string | readonly string[], tab: (props: RecordTabProps) => ReactNode) => {
+    const readable = (typeof category === 'string' ? [category] : category).filter((name) => mine?.read.includes(name));
+    if (!mine || !editor || asOf || readable.length === 0) return [];
+    const props: RecordTabProps = {
+      subjectId,
+      mayWrite: typeof category === 'string' && mine.write.includes(category) && editor,
+      breakGlass,
+      itemId: tabKey === key ? itemId : undefined,
+      openItem: (item) => showTab(key, item),
+    };
+    return [{ key, label: t(label), children: <PurposeCovers categories={readable}>{tab(props)}</PurposeCovers> }];
+  };
   const showVisit = mine?.read.includes('health_records') ? (visitId: string) => showTab('checkups', visitId) : undefined;
   const tabs = [
     ...dataTabs,
-    ...record('checkups', 'health_records', (props) => <CheckupsTab {...props} />),
-    ...record('services', 'service_interactions', (props) => <ServicesTab {...props} />),
-    ...record('follow-ups', 'service_interactions', (props) => <FollowUpsTab {...props} onShowVisit={showVisit} />),
+    ...record('timeline', 'timeline.tab', ['service_interactions', 'health_records', 'consumption'], (props) => <TimelineTab {...props} onOpen={showTab} />),
+    ...record('checkups', 'checkups.tab', 'health_records', (props) => <CheckupsTab {...props} />),
+    ...record('services', 'services.tab', 'service_interactions', (props) => <ServicesTab {...props} />),
+    ...record('follow-ups', 'followUps.tab', 'service_interactions', (props) => <FollowUpsTab {...props} onShowVisit={showVisit} />),
+    ...record('plans', 'plans.tab', 'service_interactions', (props) => <PlansTab {...props} />),
+    ...record('complaints', 'complaints.tab', 'service_interactions', (props) => <ComplaintsTab {...props} />),
+    ...record('orders', 'orders.tab', 'consumption', (props) => <OrdersTab {...props} />),
+    ...record('surveys', 'surveys.tab', 'service_interactions', (props) => <SurveysTab {...props} />),
+    ...record('messages', 'messages.tab', 'service_interactions', (props) => <MessagesTab {...props} />),
     {
       key: 'consents',
       label: t('file.consents'),
@@ -176,17 +205,30 @@ export default function CustomerFilePage() {
       : []),
   ];
 
+  // the tabs wait for the categories and the person's row of the matrix: a bar that grew under the pointer would take a click for
+  // another tab, and a first tab chosen before the categories arrived would open a record tab the person did not ask for
+  const ready = categories !== undefined && mine !== undefined;
   const active = tabs.some((tab) => tab.key === tabKey) ? tabKey : tabs[0]?.key;
 
   return (
     <>
       <Card>
         <Space wrap align="center" style={{ justifyContent: 'space-between', width: '100%' }}>
-          <Typography.Title level={2} style={{ margin: 0 }}>
+          {/* elementtiming: bench:console reads when the file's heading painted (Element Timing API) */}
+          <Typography.Title level={2} style={{ margin: 0 }} {...{ elementtiming: 'customer-file' }}>
             {name}
           </Typography.Title>
           <Space wrap>
             <Tag color={profile.status === 'active' ? 'green' : 'orange'}>{statusLabel(profile.status, lang)}</Tag>
+            <LifecycleControl
+              subjectId={subjectId}
+              lifecycle={(profile as Profile & { lifecycle?: Lifecycle }).lifecycle}
+              version={profile.version}
+              mayMove={mayEdit('customer_profile')}
+              purposeId={purpose?.id}
+              breakGlass={breakGlass}
+              onChanged={reload}
+            />
             <Typography.Text type="secondary">{t('file.version', { version: profile.version })}</Typography.Text>
           </Space>
         </Space>
@@ -219,25 +261,33 @@ export default function CustomerFilePage() {
         </Space>
       </Card>
       <Card style={{ marginTop: 16 }}>
-        <Tabs
-          items={tabs}
-          activeKey={active}
-          onChange={(key) => showTab(key)}
-          // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
-          renderTabBar={
-            narrow
-              ? () => (
-                  <Select
-                    aria-label={t('file.sections')}
-                    value={active}
-                    onChange={(key: string) => showTab(key)}
-                    options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
-                    style={{ width: '100%', marginBottom: 12 }}
-                  />
-                )
-              : undefined
-          }
-        />
+        {!ready && <Spin style={{ display: 'block', margin: '24px auto' }} />}
+        {ready && (
+          <Tabs
+            items={tabs}
+            activeKey={active}
+            onChange={(key) => showTab(key)}
+            // a column of sections beside the file on a desktop: a row of twenty would overflow into a "more" menu, which sits in
+            // the tablist among the tabs (axe: aria-required-children) and hides sections behind a click
+            tabPosition={narrow ? 'top' : 'left'}
+            // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
+            renderTabBar={
+              narrow
+                ? () => (
+                    <Select
+                      aria-label={t('file.sections')}
+                      value={active}
+                      onChange={(key: string) => showTab(key)}
+                      options={tabs.map((tab) => ({ value: tab.key, label: tab.label }))}
+                      // twenty sections at most: all in the list (a virtual one renders only those near the chosen one)
+                      virtual={false}
+                      style={{ width: '100%', marginBottom: 12 }}
+                    />
+                  )
+                : undefined
+            }
+          />
+        )}
       </Card>
       <Modal
         open={askReveal}

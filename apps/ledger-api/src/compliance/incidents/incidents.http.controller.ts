@@ -46,15 +46,19 @@ export class IncidentsHttpController {
   @ApiHeader({ name: 'X-Processing-Purpose', required: true, description: `${BREACH_RESPONSE_PURPOSE_ID}: the handler's obligation to notify (Art. 57)` })
   @ApiOperation({ summary: 'Which subjects and which categories the incident affected, from the access and event logs; every subject listed is access-logged' })
   affected(@Param('incidentId', SubjectIdPipe) incidentId: string, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
-    if (!purpose) {
-      throw new ProblemException(400, 'purpose-required', 'Purpose of access required', 'listing affected subjects needs an X-Processing-Purpose header', [
-        { path: 'headers.x-processing-purpose', message: `required: ${BREACH_RESPONSE_PURPOSE_ID}` },
-      ]);
-    }
-    if (purpose !== BREACH_RESPONSE_PURPOSE_ID) {
-      throw new ProblemException(403, 'no-legal-basis', 'No legal basis', `affected subjects are listed only for breach response (${BREACH_RESPONSE_PURPOSE_ID})`);
-    }
+    breachResponse(purpose);
     return this.incidents.affected(incidentId, context);
+  }
+
+  @Get(':incidentId/notification-list')
+  @Roles('compliance_officer')
+  @ApiHeader({ name: 'X-Processing-Purpose', required: true, description: `${BREACH_RESPONSE_PURPOSE_ID}: the handler's obligation to notify (Art. 57)` })
+  @ApiOperation({
+    summary: 'The affected subjects with the name, mobile number and email on file to notify them (Art. 57), generated now and never stored; every subject listed is access-logged',
+  })
+  notificationList(@Param('incidentId', SubjectIdPipe) incidentId: string, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
+    breachResponse(purpose);
+    return this.incidents.notificationList(incidentId, context);
   }
 
   @Post(':incidentId/notifications')
@@ -63,5 +67,17 @@ export class IncidentsHttpController {
   notify(@Param('incidentId', SubjectIdPipe) incidentId: string, @Body() body: RecordNotificationDto, @Ctx() context: RequestContext) {
     const { audience, channel, reference, notifiedAt } = body;
     return this.incidents.notify(incidentId, { audience, channel, ...(reference ? { reference } : {}), notifiedAt: instant(notifiedAt) }, context);
+  }
+}
+
+/** Who an incident affected is shown only under the reserved purpose of breach response. */
+function breachResponse(purpose: string | undefined): void {
+  if (!purpose) {
+    throw new ProblemException(400, 'purpose-required', 'Purpose of access required', 'listing affected subjects needs an X-Processing-Purpose header', [
+      { path: 'headers.x-processing-purpose', message: `required: ${BREACH_RESPONSE_PURPOSE_ID}` },
+    ]);
+  }
+  if (purpose !== BREACH_RESPONSE_PURPOSE_ID) {
+    throw new ProblemException(403, 'no-legal-basis', 'No legal basis', `affected subjects are listed only for breach response (${BREACH_RESPONSE_PURPOSE_ID})`);
   }
 }

@@ -12,6 +12,8 @@ import type { IncidentErrorCode } from '@pi-ledger/ledger-domain/incidents/incid
 import { RequestContext, withMetadata } from '../../application/request-context';
 import { AccessRecorder } from '../../access-log/access-recorder';
 import { AffectedSubject, AffectedSubjectsQuery } from './affected-subjects.query';
+import { SubjectProfileQueries } from '@pi-ledger/read-models/projections/subject-profile/subject-profile.queries';
+import { primaryPhone } from '@pi-ledger/ledger-domain/subject/contact';
 
 const FOLD: StreamFold<IncidentState, IncidentEvent> = { initialState: initialIncidents, evolve: evolveIncidents };
 
@@ -28,6 +30,7 @@ export class IncidentsService {
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     private readonly query: AffectedSubjectsQuery,
     private readonly access: AccessRecorder,
+    private readonly profiles: SubjectProfileQueries,
   ) {
     this.folded = new CachedStreamFold(store, INCIDENTS_STREAM, FOLD);
   }
@@ -76,6 +79,52 @@ export class IncidentsService {
       categories: categoryCounts(subjects),
       listDigest: listDigest(subjects),
       subjects,
+    };
+  }
+
+  /**
+   * The list to notify the affected subjects from (Art. 57): each with the name, primary mobile
+   * number and email address on file and the categories affected, opened from the vault now, never
+   * stored; each subject listed gets an access record naming `identity` and `contact` (those it
+   * showed). An erased subject, or one with no address, is listed as unreachable.
+   */
+  async notificationList(incidentId: string, context: RequestContext) {
+    const incident = await this.find(incidentId);
+    const subjects = await this.query.affected(incident);
+    const text = (value: unknown) => (typeof value === 'string' && value !== '[erased]' ? value : null);
+    const entries = [];
+    for (const subject of subjects) {
+      const profile = await this.profiles.findSealed(subject.subjectId);
+      const data = (profile && profile.status !== 'erased' ? await this.profiles.open(profile, ['identity', 'contact']) : {}) as Record<
+        string,
+        Record<string, unknown> | undefined
+      >;
+      const name = text(data.identity?.name);
+      const phone = text(data.contact ? primaryPhone(data.contact) : undefined);
+      const email = text(data.contact?.email);
+      entries.push({ subjectId: subject.subjectId, name, phone, email, reachable: phone !== null || email !== null, categories: subject.categories });
+    }
+    await this.access.record(
+      context,
+      entries.map((entry) => {
+        const shown = [...(entry.name !== null ? ['identity'] : []), ...(entry.phone !== null || entry.email !== null ? ['contact'] : [])];
+        return {
+          subjectId: entry.subjectId,
+          purposeId: BREACH_RESPONSE_PURPOSE_ID,
+          legalBasis: 'legal_obligation' as const,
+          categories: shown,
+          revealed: [],
+          via: 'breach-response' as const,
+        };
+      }),
+    );
+    return {
+      incidentId,
+      computedAt: this.now(),
+      subjectCount: entries.length,
+      unreachable: entries.filter((entry) => !entry.reachable).length,
+      listDigest: listDigest(subjects),
+      subjects: entries,
     };
   }
 

@@ -15,8 +15,9 @@ import { decideRightsRequest, evolveRightsRequest, isOverdue, RightsRequestComma
 import { RightsRequestEvent, rightsRequestStream } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import { addWorkingDays, WorkingCalendar } from '@pi-ledger/ledger-domain/rights-request/working-days';
 import { eventMetadata, RequestContext } from '../../application/request-context';
+import { effectiveEvents, followingMoves } from '@pi-ledger/ledger-domain/subject/record-move';
 
-const REQUEST_FOLD: StreamFold<RightsRequestState, RightsRequestEvent> = { initialState: () => ({ status: 'absent' }), evolve: evolveRightsRequest };
+const REQUEST_FOLD: StreamFold<RightsRequestState, RightsRequestEvent> = followingMoves({ initialState: () => ({ status: 'absent' }), evolve: evolveRightsRequest });
 
 export type LiveRequest = Extract<RightsRequestState, { requestId: string }>;
 
@@ -58,7 +59,7 @@ export class RightsRequestsService {
   /** The request's state with its PI opened, absent when there is none. */
   async find(requestId: string): Promise<{ state: RightsRequestState; version: number }> {
     const recorded = await readWholeStream<RightsRequestEvent>(this.store, rightsRequestStream(requestId));
-    const opened = await this.codec.openAll(recorded.map(({ type, data }) => ({ type, data }) as RightsRequestEvent));
+    const opened = await this.codec.openAll(effectiveEvents(recorded).map(({ type, data }) => ({ type, data }) as RightsRequestEvent));
     return { state: opened.reduce(REQUEST_FOLD.evolve, REQUEST_FOLD.initialState()), version: recorded.at(-1)?.streamVersion ?? 0 };
   }
 

@@ -3,6 +3,7 @@ import { AccessMatrixModule } from '../../access-matrix/access-matrix.module';
 import { RightsModule } from '../../rights/rights.module';
 import { SubjectsModule } from '../subjects.module';
 import { MergeObstaclesFinder } from './merge-obstacles';
+import { MergeRecordMover } from './merge-records';
 import { MergeHttpController } from './merge.http.controller';
 import { MergeService } from './merge.service';
 
@@ -10,6 +11,6 @@ import { MergeService } from './merge.service';
 @Module({
   imports: [SubjectsModule, AccessMatrixModule, RightsModule],
   controllers: [MergeHttpController],
-  providers: [MergeService, MergeObstaclesFinder],
+  providers: [MergeService, MergeObstaclesFinder, MergeRecordMover],
 })
 export class MergeModule {}

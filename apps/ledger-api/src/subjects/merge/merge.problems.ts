@@ -8,6 +8,4 @@ export const MERGE_PROBLEMS = {
   'merge-choice-required': { status: 422, title: 'The two files hold different values: choose which side wins' },
   'merge-under-legal-hold': { status: 409, title: 'A file under a legal hold cannot be merged' },
   'merge-pending-erasure': { status: 409, title: 'An erasure request of either file is pending' },
-  'merge-open-rights-requests': { status: 409, title: 'The duplicate has open rights requests' },
-  'merge-records-not-carried': { status: 409, title: 'The duplicate holds records a merge does not carry over yet' },
 } satisfies Record<MergeErrorCode, unknown>;

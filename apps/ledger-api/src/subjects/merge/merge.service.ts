@@ -12,13 +12,16 @@ import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { LEDGER_LOGGER } from '@pi-ledger/platform/config/config.tokens';
 import { RegistryState } from '@pi-ledger/ledger-domain/registry/registry.decider';
+import { Purpose } from '@pi-ledger/ledger-domain/registry/registry.events';
 import { ProjectionFreshness } from '../../application/projection-freshness';
+import { AccessRecorder } from '../../access-log/access-recorder';
 import { RequestContext } from '../../application/request-context';
 import { AccessMatrixService } from '../../access-matrix/access-matrix.service';
 import { SubjectCommandsService } from '../subject-commands.service';
 import { SubjectIdNumbers } from '../subject-id-numbers';
 import { OpenedFile, openFile } from './merge-files';
 import { MergeObstaclesFinder } from './merge-obstacles';
+import { MergeRecordMover, MovedRecord, RECORD_KINDS } from './merge-records';
 
 export interface MergeInput {
   duplicateId: string;
@@ -34,15 +37,16 @@ export interface MergeResult {
   position: number;
 }
 
-/** The read models a merge's answer waits for, so that a read right after it shows the merge. */
-const SHOWN_BY = ['subject_profile', 'consent_register', 'disclosure_register'];
+/** The read models a merge's answer waits for, so that a read right after it shows the merge (and the records moved before it). */
+const SHOWN_BY = ['subject_profile', 'consent_register', 'disclosure_register', ...RECORD_KINDS.map((kind) => kind.table)];
 const MERGER_ROLE = 'compliance_officer';
 
 /**
  * Merges a duplicate customer file into a survivor (issue #15), in steps that each can run again:
  * decide on both files as they stand (every refusal before anything is written), close the duplicate
- * with a pointer to the survivor (exactly at the version decided on), append the survivor's events
- * (the duplicate's chosen values, sealed under the survivor's keys), move the ID number, shred the
+ * with a pointer to the survivor (exactly at the version decided on), move each of its records and
+ * open rights requests to the survivor (merge-records.ts), append the survivor's events (the
+ * duplicate's chosen values, sealed under the survivor's keys), move the ID number, shred the
  * duplicate's keys. A retry after a failure finishes what the failed attempt left.
  */
 @Injectable()
@@ -51,6 +55,8 @@ export class MergeService {
     private readonly subjects: SubjectCommandsService,
     private readonly idNumbers: SubjectIdNumbers,
     private readonly obstacles: MergeObstaclesFinder,
+    private readonly records: MergeRecordMover,
+    private readonly access: AccessRecorder,
     private readonly matrix: AccessMatrixService,
     private readonly freshness: ProjectionFreshness,
     @Inject(PII_VAULT) private readonly vault: PiiVault,
@@ -69,8 +75,10 @@ export class MergeService {
 
     const duplicate = await openFile(this.subjects, duplicateId, resumed);
     const survivor = await openFile(this.subjects, survivorId, false);
-    await this.authorize(survivor.state, duplicate, context);
-    let obstacles: MergeObstacles = { legalHolds: [], pendingErasures: [], openRequests: [], records: [] };
+    const records = await this.records.recordsOf(duplicateId);
+    await this.authorize(survivor.state, duplicate, records, context);
+    let obstacles: MergeObstacles = { legalHolds: [], pendingErasures: [] };
+    let purpose: Purpose | undefined;
     const command = (registry: RegistryState, now: string, survivorData = survivor.file.data): MergeCommand => ({
       type: 'MergeDuplicate',
       duplicate: duplicate.file,
@@ -84,9 +92,17 @@ export class MergeService {
     // every refusal here, before anything is written: first what the two streams show, then what waits for the read models
     await this.subjects.decide(survivorId, (_state, registry, now) => command(registry, now));
     obstacles = await this.obstacles.of(survivorId, duplicateId, this.clock());
-    const decided = await this.subjects.decide(survivorId, (_state, registry, now) => command(registry, now));
+    const decided = await this.subjects.decide(survivorId, (_state, registry, now) => {
+      purpose = registry.purposes[input.purposeId];
+      return command(registry, now);
+    });
     const { purposeId } = input;
     if (!resumed) await this.subjects.execute(duplicateId, context, duplicate.version, (_state, registry, now) => ({ type: 'CloseMerged', survivorId, purposeId, now, registry }));
+    // the duplicate closed, none of its records can be written any more: each moves to the survivor, sealed under its keys
+    const moved = await this.records.moveAll(survivorId, duplicateId, purpose!, context, this.clock().toISOString());
+    // the duplicate's file and records were opened to be sealed again (PIPL Art. 51: a processing of them, recorded)
+    const opened = new Set([...Object.keys(duplicate.file.data), ...records.flatMap((record) => (record.category ? [record.category] : []))]);
+    await this.access.record(context, [{ subjectId: duplicateId, purposeId, categories: [...opened].sort(), revealed: [], via: 'merge' }]);
     const number = documentNumberTaken(decided);
     const reserved = number ? await this.idNumbers.reserve(survivorId, number) : undefined;
     // decided again on the survivor as it then stands when another write came between (handleCommand's retry)
@@ -97,7 +113,7 @@ export class MergeService {
       return command(registry, now, data);
     });
     if (reserved) await this.idNumbers.releaseOthers(survivorId, reserved.hash);
-    this.logger.info({ survivorId, duplicateId, position: appended.position }, 'customer files merged');
+    this.logger.info({ survivorId, duplicateId, position: appended.position, recordsMoved: moved.length }, 'customer files merged');
     return this.finish(survivorId, duplicateId, appended.version, context, appended.position);
   }
 
@@ -112,11 +128,12 @@ export class MergeService {
   }
 
   /**
-   * Changing customer files in every category either file holds (the permission matrix), or the
-   * compliance officer's; and reaching both customers (assignment scope, or break-glass recorded).
+   * Changing customer files in every category either file holds and the duplicate's records are sealed
+   * under (the permission matrix), or the compliance officer's; and reaching both customers (assignment
+   * scope, or break-glass recorded).
    */
-  private async authorize(survivor: SubjectState, duplicate: OpenedFile, context: RequestContext): Promise<void> {
-    const categories = new Set<Category>();
+  private async authorize(survivor: SubjectState, duplicate: OpenedFile, records: readonly MovedRecord[], context: RequestContext): Promise<void> {
+    const categories = new Set<Category>(records.flatMap((record) => (record.category ? [record.category] : [])));
     for (const state of [survivor, duplicate.state])
       if (state.status === 'active' || state.status === 'restricted') for (const category of Object.keys(state.held)) categories.add(category as Category);
     if (!context.actor.roles.includes(MERGER_ROLE)) assertMayWrite(await this.matrix.current(), context.actor.roles, [...categories]);

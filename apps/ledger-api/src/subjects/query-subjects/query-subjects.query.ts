@@ -123,7 +123,7 @@ export class QuerySubjectsHandler implements IQueryHandler<QuerySubjects> {
         if (!shown) continue;
         const facts = factsShown(row, columns, shown.visible);
         items.push({ ...shown.summary, facts: facts.values });
-        reads.push({ subjectId: row.subjectId, purposeId, categories: [...new Set([...shown.categories, ...queried, ...facts.categories])], revealed: [], via: 'search' });
+        reads.push({ subjectId: row.subjectId, purposeId, categories: [...new Set([...shown.categories, ...queried, ...facts.categories])], revealed: [], via: 'query' });
       }
       if (!more) break;
     }

@@ -19,6 +19,7 @@ export interface PersonalDataAccessed {
     via:
       | 'profile'
       | 'search'
+      | 'query'
       | 'export'
       | 'history'
       | 'breach-response'
@@ -31,7 +32,9 @@ export interface PersonalDataAccessed {
       | 'messages'
       | 'surveys'
       | 'duplicates'
-      | 'bulk-export';
+      | 'bulk-export'
+      /** A merge opened the duplicate's file and records to seal them again under the survivor's keys. */
+      | 'merge';
     /** Why values were revealed in a compliance audit (a code of a closed list, never free text). */
     revealReason?: string;
     /** The bulk export (POST /v1/exports) whose file held this customer's row. */

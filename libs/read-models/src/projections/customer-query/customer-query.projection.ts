@@ -4,6 +4,7 @@ import { SubjectEventCodec } from '@pi-ledger/pii-vault/subject-event-codec';
 import { DeclaredEventCodec } from '@pi-ledger/pii-vault/declared-event-codec';
 import { CHECKUP_PI } from '@pi-ledger/pii-vault/event-pi-declarations';
 import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subject/subject.events';
+import { effectiveEvents, isRecordMoved, RECORD_MOVED } from '@pi-ledger/ledger-domain/subject/record-move';
 import { checkupStream, type CheckupEvent, type CheckupVisit } from '@pi-ledger/ledger-domain/checkups/checkup.events';
 import { complaintStream } from '@pi-ledger/ledger-domain/complaints/complaint.events';
 import { orderStream } from '@pi-ledger/ledger-domain/orders/order.events';
@@ -39,9 +40,10 @@ const SUBJECT_PREFIX = subjectStream('');
  */
 export class CustomerQueryProjection implements Projection {
   readonly name = 'customer_query';
-  readonly version = 1;
+  /** 2: follows merges (a merged-away file's rows go; moved records count for the survivor). Rebuild once to drop files merged before. */
+  readonly version = 2;
   readonly tables = ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders'];
-  readonly eventTypes: ReadonlySet<string> = new Set([...SUBJECT_EVENTS, ...RECORD_EVENTS, 'SubjectErased']);
+  readonly eventTypes: ReadonlySet<string> = new Set([...SUBJECT_EVENTS, ...RECORD_EVENTS, 'SubjectErased', 'SubjectMergedInto', RECORD_MOVED]);
   private readonly subjects: SubjectEventCodec;
   private readonly checkups: DeclaredEventCodec<CheckupEvent<unknown>>;
 
@@ -72,7 +74,11 @@ export class CustomerQueryProjection implements Projection {
       }
       await flush();
       if (event.type === 'SubjectErased') await this.erased(batch, event.data as unknown as SubjectErased['data'], ordersOf);
-      else await this.record(batch, event, ordersOf);
+      else if (event.type === 'SubjectMergedInto') await this.mergedAway(batch, event.data.subjectId as string, ordersOf);
+      else if (isRecordMoved(event)) {
+        // the record, now the survivor's: its facts counted again from the events the move carries (the duplicate's rows went with its file)
+        for (const carried of effectiveEvents([event])) if (RECORD_EVENTS.includes(carried.type)) await this.record(batch, carried, ordersOf);
+      } else await this.record(batch, event, ordersOf);
     }
     await flush();
     if (ordersOf.size > 0) await this.orderFacts(batch, [...ordersOf]);
@@ -217,6 +223,12 @@ export class CustomerQueryProjection implements Projection {
          last_order_date = EXCLUDED.last_order_date, rfm_frequency = EXCLUDED.rfm_frequency, rfm_monetary = EXCLUDED.rfm_monetary`,
       [subjectIds],
     );
+  }
+
+  /** A file merged into another: its rows go (its data and records arrive again as the survivor's: re-sealed events, RecordMoved). */
+  private async mergedAway(batch: ProjectionBatch, subjectId: string, ordersOf: Set<string>): Promise<void> {
+    for (const table of this.tables) await batch.client.query(`DELETE FROM ${batch.table(table)} WHERE subject_id = $1`, [subjectId]);
+    ordersOf.delete(subjectId);
   }
 
   private async erased(batch: ProjectionBatch, data: SubjectErased['data'], ordersOf: Set<string>): Promise<void> {

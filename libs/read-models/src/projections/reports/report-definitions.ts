@@ -3,6 +3,7 @@ import { SERVICE_TYPES } from '@pi-ledger/ledger-domain/service-records/service-
 import { LIFECYCLE_STAGES } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import { csatAndNps } from '@pi-ledger/ledger-domain/surveys/survey-scores';
 import { AGE_BANDS, ageBandSql, UNKNOWN } from '../statistics/subject-statistics.queries';
+import { CONDITION_VOCABULARY, NO_LISTED_CONDITION } from './condition-vocabulary';
 import type { MeasureUnit } from './report-table';
 
 /**
@@ -43,7 +44,8 @@ export interface MeasureDefinition {
   unit: MeasureUnit;
   /** Computed from the row's cells too (a rate of one column): hidden when any of them is. */
   hiddenWithCells?: boolean;
-  value: (sums: Record<string, number | null>) => number | null;
+  /** From the row's sums and `customers` (its distinct customers), and the report's total ones (a share of all). */
+  value: (sums: Record<string, number | null>, totals: Record<string, number | null>) => number | null;
 }
 
 export interface ReportDefinition {
@@ -53,8 +55,17 @@ export interface ReportDefinition {
   /** Choosable dimensions: `rows`, `columns` (absent: fixed or none) with their default. */
   rows: { choices: readonly string[]; default: string };
   columns?: { choices: readonly string[]; default: string | null };
-  /** The records joined to the customer (`x`), and the condition that puts them in the period; SQL names its values {from}, {to} (dates in China), {year} (of `to`), {today}, {now}. */
-  source: { from: string; inPeriod: string } | null;
+  /**
+   * The records joined to the customer (`x`), and the condition that puts them in the period; SQL
+   * names its values {from}, {to} (dates in China), {year} (of `to`), {today}, {now}, and
+   * {termKeys}, {termTokens} (the condition vocabulary and its keyed tokens). `outer`: a customer
+   * without records counts too (x's columns null); `rowList`: at most one record per customer, whose row dimension is a list of keys (each once), the customer counted in each.
+   */
+  source: { from: string; inPeriod: string; outer?: boolean; rowList?: boolean } | null;
+  /** `conditions`: the report matches the condition vocabulary's keyed tokens ({termKeys}, {termTokens}). */
+  terms?: 'conditions';
+  /** Filters of this report's own, on the records: query name → SQL column of `x` (an exact value, upper case when `upper`). */
+  recordFilters?: Record<string, { sql: string; upper?: boolean }>;
   dimensions: Record<string, DimensionSql>;
   /** SQL aggregates over the record rows, read by the measures. */
   sums: Record<string, string>;
@@ -116,20 +127,53 @@ export const REPORTS: readonly ReportDefinition[] = [
     ],
   },
   {
+    // the customers on file at the period's end (registered by then, not erased), by the conditions their health file records now
+    name: 'condition-prevalence',
+    readModels: ['subject_profile', 'customer_query'],
+    rows: { choices: ['condition'], default: 'condition' },
+    columns: { ...CHOOSE_CUSTOMER, default: null },
+    terms: 'conditions',
+    source: {
+      // each condition once with all its terms' tokens, so a customer matches it once (overlap, by the tokens' GIN index)
+      from: `(SELECT f.subject_id, array_agg(t.key) AS keys
+                FROM (SELECT key, array_agg(token) AS tokens FROM unnest({termKeys}::text[], {termTokens}::text[]) AS u(key, token) GROUP BY key) t
+                JOIN customer_query_facts f ON f.condition_tokens && t.tokens
+               GROUP BY f.subject_id) x`,
+      inPeriod: `(p.created_at AT TIME ZONE 'Asia/Shanghai')::date <= {to}::date`,
+      outer: true,
+      rowList: true,
+    },
+    dimensions: {
+      ...CUSTOMER_SQL,
+      condition: { sql: `coalesce(x.keys, ARRAY['${NO_LISTED_CONDITION}'])`, keys: () => [...CONDITION_VOCABULARY.map(({ key }) => key), NO_LISTED_CONDITION] },
+    },
+    sums: {},
+    measures: [{ key: 'prevalence', unit: 'percent', value: (s, total) => ratio(s.customers, total.customers) }],
+  },
+  {
     name: 'abnormal-indicators',
     readModels: ['subject_profile', 'report_facts'],
     rows: { choices: ['indicator', 'month'], default: 'indicator' },
     columns: { choices: ['result'], default: 'result' },
     source: { from: `report_checkup_results x`, inPeriod: `x.visit_date BETWEEN {from}::date AND {to}::date` },
+    recordFilters: { indicator: { sql: 'x.code', upper: true } },
     dimensions: {
       indicator: { sql: `x.code` },
       month: month('x.visit_date'),
       result: { sql: `CASE WHEN x.abnormal THEN 'abnormal' WHEN NOT x.abnormal THEN 'normal' ELSE '${UNKNOWN}' END`, keys: () => ['abnormal', 'normal', UNKNOWN] },
     },
-    sums: { examined: `count(DISTINCT p.subject_id)`, abnormal: `count(DISTINCT p.subject_id) FILTER (WHERE x.abnormal)`, results: `count(*)` },
+    sums: {
+      abnormal: `count(DISTINCT p.subject_id) FILTER (WHERE x.abnormal)`,
+      results: `count(*)`,
+      checkups: `count(DISTINCT x.visit_id)`,
+      abnormal_checkups: `count(DISTINCT x.visit_id) FILTER (WHERE x.abnormal)`,
+    },
     measures: [
       { key: 'results', unit: 'count', value: value('results') },
-      { key: 'abnormalRate', unit: 'percent', hiddenWithCells: true, value: (s) => ratio(s.abnormal, s.examined) },
+      { key: 'abnormalRate', unit: 'percent', hiddenWithCells: true, value: (s) => ratio(s.abnormal, s.customers) },
+      { key: 'checkups', unit: 'count', value: value('checkups') },
+      // the share of the check-ups (of the row's indicator, or in the row's month) that found it, or any, abnormal
+      { key: 'abnormalCheckupRate', unit: 'percent', hiddenWithCells: true, value: (s) => ratio(s.abnormal_checkups, s.checkups) },
     ],
   },
   {

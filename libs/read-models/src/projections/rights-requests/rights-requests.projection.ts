@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { RightsRequestEvent } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
+import { RightsRequestEvent, rightsRequestStream } from '@pi-ledger/ledger-domain/rights-request/rights-request.events';
 import { Projection, ProjectionBatch } from '../../runner/projection';
 
 /** The queue compliance works from: one row per request, status and due date, no PI. */
@@ -51,6 +51,12 @@ export class RightsRequestsProjection implements Projection {
         [event.data.requestId, 'status' in change ? change.status : null, 'dueAt' in change ? change.dueAt : null, at, recorded.position],
       );
     }
+  }
+
+  /** A request's row goes with its quarantined stream, or before a merge's move restates it for the survivor. */
+  async forgetStream(batch: ProjectionBatch, streamId: string): Promise<void> {
+    const prefix = rightsRequestStream('');
+    if (streamId.startsWith(prefix)) await batch.client.query(`DELETE FROM ${batch.table('rights_requests')} WHERE request_id = $1`, [streamId.slice(prefix.length)]);
   }
 }
 

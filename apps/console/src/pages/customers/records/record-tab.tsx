@@ -25,14 +25,16 @@ export function today(): string {
 }
 
 /**
- * Shows a record tab only when the chosen purpose covers its category: otherwise it says so in
- * plain words and reads nothing (the API would refuse the read, but it should not be asked).
+ * Shows a record tab only when the chosen purpose covers its category (the timeline: one of its categories the
+ * person reads): otherwise it says so in plain words and reads nothing (the API would refuse the read, but it
+ * should not be asked).
  */
-export function PurposeCovers({ category, children }: { category: string; children: ReactNode }) {
+export function PurposeCovers({ categories, children }: { categories: readonly string[]; children: ReactNode }) {
   const { t, lang } = useI18n();
   const { purpose } = usePurpose();
-  if (purpose && !purpose.categories.includes(category)) {
-    return <Alert type="info" showIcon role="status" title={t('records.purposeMissing', { purpose: purpose.name, category: categoryLabel(category, lang) })} />;
+  if (purpose && !categories.some((category) => purpose.categories.includes(category))) {
+    const names = categories.map((category) => categoryLabel(category, lang)).join(lang === 'zh' ? '、' : ', ');
+    return <Alert type="info" showIcon role="status" title={t('records.purposeMissing', { purpose: purpose.name, category: names })} />;
   }
   return <>{children}</>;
 }

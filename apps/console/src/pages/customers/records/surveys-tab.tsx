@@ -1,0 +1,91 @@
+import { useCallback } from 'react';
+import { Alert, Space, Table, Tag, Typography } from 'antd';
+import { plain } from '../field-value';
+import { api } from '../../../api/api-client';
+import { useI18n } from '../../../i18n/i18n';
+import type { MessageKey } from '../../../i18n/messages';
+import { useLoad, when } from '../customer-file-tabs';
+import type { RecordTabProps } from './record-tab';
+
+interface SurveyResponse {
+  responseId: string;
+  surveyId: string;
+  surveyVersion: number;
+  serviceType: string;
+  serviceDate: string;
+  status: 'dispatched' | 'answered';
+  answeredAt: string | null;
+  answeredVia: 'staff' | 'subject' | null;
+  /** The ratings, clear numbers by kind and question id. */
+  scores: { scale?: Record<string, number>; nps?: Record<string, number> } | null;
+  /** The free-text answers, opened (a recorded read). */
+  comments?: unknown;
+}
+
+/** The ratings by question: `{scale: {q: 1–5}, nps: {q: 0–10}}` as "q: 5" and "q: 9 (NPS)". */
+export function scoreTexts(scores: unknown): string[] {
+  return entries(scores).flatMap(([kind, byQuestion]) => entries(byQuestion).map(([question, score]) => `${question}: ${plain(score)}${kind === 'nps' ? ' (NPS)' : ''}`));
+}
+
+const entries = (value: unknown) => (value && typeof value === 'object' ? Object.entries(value as Record<string, unknown>) : []);
+
+/** The satisfaction surveys sent to the customer after services (service_interactions; a recorded read): scores per question and the free-text answers. */
+export function SurveysTab({ subjectId, breakGlass }: RecordTabProps) {
+  const { t, lang } = useI18n();
+  const load = useCallback(() => api.get<{ items: SurveyResponse[] }>(`/v1/subjects/${subjectId}/survey-responses`, { personalData: true, breakGlass }), [subjectId, breakGlass]);
+  const { data, error } = useLoad(load);
+  return (
+    <>
+      {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
+      <Table<SurveyResponse>
+        data-testid="survey-responses"
+        rowKey="responseId"
+        size="small"
+        loading={!data && !error}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        scroll={{ x: 'max-content' }}
+        dataSource={data?.items ?? []}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('surveys.none')}</Typography.Text> }}
+        columns={[
+          { title: t('surveys.serviceDate'), dataIndex: 'serviceDate' },
+          { title: t('surveys.service'), dataIndex: 'serviceType', render: (type: string) => t(`services.type.${type}` as MessageKey) },
+          { title: t('surveys.survey'), key: 'survey', render: (_, row) => <Typography.Text code>{`${row.surveyId} v${row.surveyVersion}`}</Typography.Text> },
+          {
+            title: t('surveys.status'),
+            dataIndex: 'status',
+            render: (status: string) => <Tag color={status === 'answered' ? 'green' : 'blue'}>{t(`surveys.status.${status}` as MessageKey)}</Tag>,
+          },
+          {
+            title: t('surveys.scores'),
+            dataIndex: 'scores',
+            render: (scores: SurveyResponse['scores']) => (
+              <Space size={4} wrap>
+                {scoreTexts(scores).map((text) => (
+                  <Tag key={text}>{text}</Tag>
+                ))}
+              </Space>
+            ),
+          },
+          {
+            title: t('surveys.answers'),
+            dataIndex: 'comments',
+            render: (comments: unknown) =>
+              typeof comments === 'string' ? (
+                comments
+              ) : (
+                <Space orientation="vertical" size={0}>
+                  {entries(comments).map(([question, text]) => (
+                    <span key={question}>
+                      <Typography.Text type="secondary">{question}: </Typography.Text>
+                      {plain(text)}
+                    </span>
+                  ))}
+                </Space>
+              ),
+          },
+          { title: t('surveys.answeredAt'), dataIndex: 'answeredAt', render: (at: string | null) => when(at ?? undefined, lang) },
+        ]}
+      />
+    </>
+  );
+}
