@@ -33,6 +33,7 @@ const BreakGlassPage = lazy(() => import('./pages/compliance/break-glass-page'))
 const AssessmentsPage = lazy(() => import('./pages/compliance/assessments-page'));
 const IncidentsPage = lazy(() => import('./pages/compliance/incidents-page'));
 const ImportWizardPage = lazy(() => import('./pages/imports/import-wizard-page'));
+const QueryPage = lazy(() => import('./pages/query/query-page'));
 
 function Loading() {
   return <Spin style={{ display: 'block', margin: '64px auto' }} />;
@@ -84,6 +85,7 @@ const router = createBrowserRouter(
         { path: 'compliance/assessments', element: <AssessmentsPage /> },
         { path: 'compliance/incidents', element: <IncidentsPage /> },
         { path: 'imports', element: <ImportWizardPage /> },
+        { path: 'query', element: pi(<QueryPage />) },
         { path: '*', element: <Navigate to="/" replace /> },
       ],
     },

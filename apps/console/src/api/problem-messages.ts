@@ -75,6 +75,9 @@ const BY_CODE: Record<string, Text> = {
   'follow-up-exists': { zh: '该回访任务已经创建过。', en: 'This follow-up task already exists.' },
   'unknown-department': { zh: '该部门不存在。', en: 'No such department.' },
   'inactive-department': { zh: '该部门已停用。', en: 'That department is no longer active.' },
+  'saved-query-not-found': { zh: '找不到该保存的查询（可能已被删除）。', en: 'No such saved query (it may have been deleted).' },
+  'not-saved-query-owner': { zh: '只有保存人或本部门主管可以删除这个查询。', en: 'Only the person who saved this query or the department’s manager may delete it.' },
+  'department-required': { zh: '您的账户没有所属部门，不能保存查询。请联系管理员。', en: 'Your account has no department, so queries cannot be saved. Ask an administrator.' },
   'validation-failed': { zh: '填写的内容有误，请检查：{fields}', en: 'Some entries are not valid; check: {fields}' },
 };
 

@@ -1,4 +1,5 @@
 import { RECORDS_EN, RECORDS_ZH } from './records-messages';
+import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 import { FILE_EN, FILE_ZH } from './file-messages';
 
@@ -238,6 +239,7 @@ const zh = {
   'reports.downloadXlsx': '下载 Excel',
   'reports.suppressionNote': '少于 {k} 位客户的格子（及可由合计推算出它们的格子）显示为 <{k}',
   ...RECORDS_ZH,
+  ...QUERY_ZH,
   ...FILE_ZH,
 };
 
@@ -479,6 +481,7 @@ const en: Record<keyof typeof zh, string> = {
   'reports.downloadXlsx': 'Download Excel',
   'reports.suppressionNote': 'Cells of fewer than {k} customers (and cells a total would reveal them by) show as <{k}',
   ...RECORDS_EN,
+  ...QUERY_EN,
   ...FILE_EN,
 };
 

@@ -15,6 +15,8 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/', label: 'menu.home', roles: [] },
   { path: '/customers', label: 'menu.search', roles: [...FILE_ROLES, 'compliance_officer'] },
   { path: '/customers/new', label: 'menu.register', roles: FILE_ROLES },
+  // the combined query (POST /v1/subjects/query): the roles that may query
+  { path: '/query', label: 'menu.query', roles: [...FILE_ROLES, 'compliance_officer'] },
   { path: '/duplicates', label: 'menu.duplicates', roles: [...FILE_ROLES, 'compliance_officer'] },
   // work queues carry no customer's data: no purpose asked; the manager sees the department's, not a file
   { path: '/work/my-follow-ups', label: 'menu.myFollowUps', roles: ['staff', 'health_manager', 'customer_service'] },
