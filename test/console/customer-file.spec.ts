@@ -95,7 +95,9 @@ describe('console: the customer file’s phones, addresses, classification, life
     await second.getByLabel('类型').click();
     await page.locator('.ant-select-dropdown:visible').getByTitle('单位').click();
     await second.getByLabel('省 / 市 / 区县').click();
-    for (const name of ['广东省', '深圳市', '南山区']) await page.locator(`.ant-cascader-menu-item[title="${name}"]`).click();
+    // typed, as a person finds a district among thousands: the match is picked from the search's list
+    await second.getByLabel('省 / 市 / 区县').fill('南山区');
+    await page.locator('.ant-cascader-dropdown:visible .ant-cascader-menu-item').filter({ hasText: '深圳市' }).filter({ hasText: '南山区' }).click();
     await second.getByLabel('详细地址').fill('科技园南区 8 栋');
     await second.getByLabel('邮政编码').fill('518057');
     saved = answered(page, 'PATCH', /\/data\/contact$/);
