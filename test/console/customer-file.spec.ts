@@ -194,11 +194,12 @@ describe('console: the customer file’s phones, addresses, classification, life
     widths.contact = await page.evaluate<number>('document.documentElement.scrollWidth');
     await screenshot(page, 'phone-contact');
     await page.getByRole('combobox', { name: '档案内容' }).click();
-    await page.getByTitle('时间线').click();
+    await page.locator('.ant-select-dropdown:visible').getByTitle('时间线').click();
     await page.getByTestId('timeline').waitFor();
     widths.timeline = await page.evaluate<number>('document.documentElement.scrollWidth');
     await page.getByRole('combobox', { name: '档案内容' }).click();
-    await page.getByTitle('投诉').click();
+    // the open list's option, not the timeline entry of the same title behind it
+    await page.locator('.ant-select-dropdown:visible').getByTitle('投诉').click();
     await page.getByTestId('complaints').getByText('报告晚到').waitFor();
     widths.complaints = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(Object.entries(widths).filter(([, width]) => width > 390)).toEqual([]);
