@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link } from 'react-router';
 import { Alert, App, Button, Card, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
+import { usePagedList } from '../../api/use-paged-list';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
 import { statusLabel } from '../../i18n/labels';
@@ -44,39 +45,11 @@ export default function DuplicatesPage() {
   const { t, lang } = useI18n();
   const { message } = App.useApp();
   const [reason, setReason] = useState<string | undefined>();
-  const [pairs, setPairs] = useState<Pair[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const [reloads, setReloads] = useState(0);
 
   const fetchPage = useCallback((cursor?: string) => api.get<PairPage>('/v1/duplicates', { personalData: true, query: { reason, cursor, limit: 20 } }), [reason]);
 
-  useEffect(() => {
-    let current = true;
-    setPairs(undefined);
-    fetchPage().then(
-      (page) => {
-        if (!current) return;
-        setPairs(page.items);
-        setNext(page.nextCursor);
-        setError(undefined);
-      },
-      (caught: unknown) => current && setError(describeError(caught, lang)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [fetchPage, lang, reloads]);
-
-  const more = () =>
-    next &&
-    fetchPage(next).then(
-      (page) => {
-        setPairs((shown) => [...(shown ?? []), ...page.items]);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
+  const { items: pairs, next, error, setError, more } = usePagedList(fetchPage, { reload: reloads });
 
   const dismiss = async ([a, b]: [string, string]) => {
     try {
@@ -166,7 +139,7 @@ export default function DuplicatesPage() {
           ]}
         />
         {next && (
-          <Button onClick={() => void more()} style={{ marginTop: 12 }}>
+          <Button onClick={more} style={{ marginTop: 12 }}>
             {t('common.more')}
           </Button>
         )}

@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link } from 'react-router';
 import { Alert, Button, Card, Segmented, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import type { Page } from '../../api/types';
-import { describeError } from '../../api/problem-messages';
+import { usePagedList } from '../../api/use-paged-list';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session/session';
 import { hasAnyRole } from '../../session/jwt';
@@ -21,16 +21,13 @@ type View = 'mine' | 'department';
  * purpose and records no read; "work on it" opens the complaint in the customer file, which asks for one.
  */
 export default function ComplaintQueuePage() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { user } = useSession();
   const manager = hasAnyRole(user, ['manager']) && !hasAnyRole(user, FILE_ROLES);
   const [view, setView] = useState<View>(manager ? 'department' : 'mine');
   const [status, setStatus] = useState<string | undefined>();
   const [severity, setSeverity] = useState<string | undefined>();
   const [overdueOnly, setOverdueOnly] = useState(false);
-  const [rows, setRows] = useState<ComplaintRow[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const opensFiles = hasAnyRole(user, FILE_ROLES);
   const noDepartment = view === 'department' && !user?.departmentId;
 
@@ -42,34 +39,7 @@ export default function ComplaintQueuePage() {
     [view, status, severity, overdueOnly],
   );
 
-  useEffect(() => {
-    if (noDepartment) return;
-    let current = true;
-    setRows(undefined);
-    fetchPage().then(
-      (page) => {
-        if (!current) return;
-        setRows(page.items);
-        setNext(page.nextCursor);
-        setError(undefined);
-      },
-      (caught: unknown) => current && setError(describeError(caught, lang)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [fetchPage, noDepartment, lang]);
-
-  const more = () => {
-    if (!next) return;
-    fetchPage(next).then(
-      (page) => {
-        setRows((shown) => [...(shown ?? []), ...page.items]);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
-  };
+  const { items: rows, next, error, more } = usePagedList(fetchPage, { enabled: !noDepartment });
 
   return (
     <>

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { Alert, Button, Card, Segmented, Space, Switch, Table, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import type { FollowUpTask, Page } from '../../api/types';
-import { describeError } from '../../api/problem-messages';
+import { usePagedList } from '../../api/use-paged-list';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session/session';
 import { hasAnyRole } from '../../session/jwt';
@@ -19,13 +19,10 @@ type Status = FollowUpTask['status'];
  * it needs no purpose and records no read; "work on it" opens the customer file, which asks for one.
  */
 export default function FollowUpQueuePage({ view }: { view: View }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { user } = useSession();
   const [status, setStatus] = useState<Status>('open');
   const [overdueOnly, setOverdueOnly] = useState(true);
-  const [rows, setRows] = useState<FollowUpTask[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const [department, setDepartment] = useState<string | undefined>();
   const opensFiles = hasAnyRole(user, FILE_ROLES);
   const departmentId = user?.departmentId;
@@ -39,23 +36,7 @@ export default function FollowUpQueuePage({ view }: { view: View }) {
     [view, status, overdueOnly],
   );
 
-  useEffect(() => {
-    if (noDepartment) return;
-    let current = true;
-    setRows(undefined);
-    fetchPage().then(
-      (page) => {
-        if (!current) return;
-        setRows(page.items);
-        setNext(page.nextCursor);
-        setError(undefined);
-      },
-      (caught: unknown) => current && setError(describeError(caught, lang)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [fetchPage, noDepartment, lang]);
+  const { items: rows, next, error, more } = usePagedList(fetchPage, { enabled: !noDepartment });
 
   useEffect(() => {
     if (view !== 'department' || !departmentId) return;
@@ -64,17 +45,6 @@ export default function FollowUpQueuePage({ view }: { view: View }) {
       .then((found) => setDepartment(found.name))
       .catch(() => setDepartment(undefined));
   }, [view, departmentId]);
-
-  const more = () => {
-    if (!next) return;
-    fetchPage(next).then(
-      (page) => {
-        setRows((shown) => [...(shown ?? []), ...page.items]);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
-  };
 
   const title = view === 'mine' ? t('queue.mineTitle') : t('queue.overdueTitle', { department: department ?? departmentId ?? '' });
   return (

@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import { Alert, Button, Descriptions, Drawer, Spin, Table, Tag, Typography } from 'antd';
 import { plain } from '../field-value';
 import { api } from '../../../api/api-client';
 import type { Page } from '../../../api/types';
-import { describeError } from '../../../api/problem-messages';
+import { usePagedList } from '../../../api/use-paged-list';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { when } from '../customer-file-tabs';
@@ -44,31 +44,11 @@ export function OrderStatusTag({ status }: { status: string }) {
 /** The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one opened with its items and refunds. */
 export function OrdersTab({ subjectId, breakGlass, itemId, openItem }: RecordTabProps) {
   const { t, lang } = useI18n();
-  const [rows, setRows] = useState<Order[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const fetchPage = useCallback(
     (cursor?: string) => api.get<Page<Order>>(`/v1/subjects/${subjectId}/orders`, { personalData: true, breakGlass, query: { cursor, limit: 20 } }),
     [subjectId, breakGlass],
   );
-  useEffect(() => {
-    fetchPage().then(
-      (page) => {
-        setRows(page.items);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
-  }, [fetchPage, lang]);
-  const more = () =>
-    next &&
-    fetchPage(next).then(
-      (page) => {
-        setRows((shown) => [...(shown ?? []), ...page.items]);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
+  const { items: rows, next, error, more } = usePagedList(fetchPage);
   const shown = rows?.find((order) => order.orderId === itemId);
   return (
     <>
@@ -93,7 +73,7 @@ export function OrdersTab({ subjectId, breakGlass, itemId, openItem }: RecordTab
         ]}
       />
       {next && (
-        <Button onClick={() => void more()} style={{ marginTop: 12 }}>
+        <Button onClick={more} style={{ marginTop: 12 }}>
           {t('common.more')}
         </Button>
       )}

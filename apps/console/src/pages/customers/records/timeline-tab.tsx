@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Alert, Button, Checkbox, Empty, Space, Spin, Tag, Timeline, Typography } from 'antd';
 import { api } from '../../../api/api-client';
-import { describeError } from '../../../api/problem-messages';
+import { usePagedList } from '../../../api/use-paged-list';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { channelKey } from './follow-up-parts';
@@ -35,43 +35,14 @@ interface TimelinePage {
  * may read (the API leaves the others out and says which it included); each entry opens its tab.
  */
 export function TimelineTab({ subjectId, breakGlass, onOpen }: RecordTabProps & { onOpen: (tab: string, itemId: string) => void }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [kinds, setKinds] = useState<Kind[]>([...KINDS]);
   const [shownKinds, setShownKinds] = useState<Kind[] | undefined>();
-  const [items, setItems] = useState<Entry[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const fetchPage = useCallback(
     (cursor?: string) => api.get<TimelinePage>(`/v1/subjects/${subjectId}/timeline`, { personalData: true, breakGlass, query: { kinds: kinds.join(','), cursor, limit: 20 } }),
     [subjectId, breakGlass, kinds],
   );
-  useEffect(() => {
-    if (kinds.length === 0) return;
-    let current = true;
-    setItems(undefined);
-    fetchPage().then(
-      (page) => {
-        if (!current) return;
-        setItems(page.items);
-        setNext(page.nextCursor);
-        setShownKinds((known) => known ?? page.kinds);
-        setError(undefined);
-      },
-      (caught: unknown) => current && setError(describeError(caught, lang)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [fetchPage, kinds.length, lang]);
-  const more = () =>
-    next &&
-    fetchPage(next).then(
-      (page) => {
-        setItems((shown) => [...(shown ?? []), ...page.items]);
-        setNext(page.nextCursor);
-      },
-      (caught: unknown) => setError(describeError(caught, lang)),
-    );
+  const { items, next, error, more } = usePagedList(fetchPage, { enabled: kinds.length > 0, onFirstPage: (page) => setShownKinds((known) => known ?? page.kinds) });
 
   const describe = (entry: Entry): string => {
     const s = entry.summary;
@@ -139,7 +110,7 @@ export function TimelineTab({ subjectId, breakGlass, onOpen }: RecordTabProps & 
         />
       )}
       {next && (
-        <Button onClick={() => void more()} style={{ marginTop: 12 }}>
+        <Button onClick={more} style={{ marginTop: 12 }}>
           {t('common.more')}
         </Button>
       )}
