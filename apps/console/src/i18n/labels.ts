@@ -1,6 +1,7 @@
 import type { Lang } from './messages';
 
-type Labels = Record<string, Record<Lang, string>>;
+/** Words by key, in both languages. */
+export type Labels = Record<string, Record<Lang, string>>;
 
 const CATEGORIES: Labels = {
   identity: { zh: '身份信息', en: 'Identity' },
@@ -94,7 +95,8 @@ const ROLES: Labels = {
   staff: { zh: '员工（旧）', en: 'Staff (legacy)' },
 };
 
-const label = (labels: Labels) => (key: string, lang: Lang) => labels[key]?.[lang] ?? key;
+/** A lookup of `labels`: the word in `lang`, else the key itself. */
+export const label = (labels: Labels) => (key: string, lang: Lang) => labels[key]?.[lang] ?? key;
 
 export const categoryLabel = label(CATEGORIES);
 export const fieldLabel = label(FIELDS);

@@ -1,6 +1,5 @@
 import type { Lang } from '../../i18n/messages';
-
-type Labels = Record<string, Record<Lang, string>>;
+import { label, type Labels } from '../../i18n/labels';
 
 /** The combined query's fields (GET /v1/subjects/query/fields) as the desk names them; an unknown one by its API name. */
 const FIELDS: Labels = {
@@ -73,10 +72,9 @@ const VALUES: Labels = {
   regular: { zh: '一般客户', en: 'Regular' },
 };
 
-const label = (labels: Labels) => (key: string, lang: Lang) => labels[key]?.[lang] ?? key;
-
 export const queryFieldLabel = label(FIELDS);
 export const queryOpLabel = label(OPS);
 /** An enum value of a field: lifecycle `active` is 活跃, a file's status `active` 正常. */
+const valueLabel = label(VALUES);
 export const queryValueLabel = (field: string, value: string, lang: Lang) =>
-  field === 'lifecycleStage' && value === 'active' ? { zh: '活跃', en: 'Active' }[lang] : label(VALUES)(value, lang);
+  field === 'lifecycleStage' && value === 'active' ? { zh: '活跃', en: 'Active' }[lang] : valueLabel(value, lang);
