@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { waitUntil } from './wait-until';
 
 /**
  * The position of the newest event in the log's global order (transaction id, then position), 0
@@ -7,8 +8,15 @@ import { Pool } from 'pg';
  * positions no response returns.
  */
 export async function logHead(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ position: string }>(`SELECT position::text FROM ledger_events ORDER BY transaction_id DESC, position DESC LIMIT 1`);
-  return rows.length === 0 ? 0 : Number(rows[0].position);
+  return (await lastEvent(pool))?.position ?? 0;
+}
+
+/** The newest event in the log's global order (transaction id, then position); undefined for an empty log. */
+async function lastEvent(pool: Pool): Promise<{ tx: string; position: number } | undefined> {
+  const { rows } = await pool.query<{ tx: string; position: string }>(
+    `SELECT transaction_id::text AS tx, position::text FROM ledger_events ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  );
+  return rows[0] && { tx: rows[0].tx, position: Number(rows[0].position) };
 }
 
 /**
@@ -17,19 +25,19 @@ export async function logHead(pool: Pool): Promise<number> {
  * that write (another browser context, a page that did not make it).
  */
 export async function readModelsCaughtUp(pool: Pool, timeoutMs = 60_000): Promise<void> {
-  const { rows } = await pool.query<{ tx: string; position: string }>(
-    `SELECT transaction_id::text AS tx, position::text FROM ledger_events ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  const head = await lastEvent(pool);
+  if (!head) return;
+  await waitUntil(
+    "every running projection to reach the log's head",
+    async () => {
+      const { rowCount } = await pool.query(`SELECT 1 FROM projection_checkpoints WHERE status = 'running' AND (transaction_id, position) < ($1::bigint, $2::bigint)`, [
+        head.tx,
+        head.position,
+      ]);
+      return rowCount === 0 ? true : undefined;
+    },
+    timeoutMs,
   );
-  if (rows.length === 0) return;
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const { rows: behind } = await pool.query<{ name: string }>(
-      `SELECT name FROM projection_checkpoints WHERE status = 'running' AND (transaction_id, position) < ($1::bigint, $2::bigint)`,
-      [rows[0].tx, rows[0].position],
-    );
-    if (behind.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`read models still behind the log after ${timeoutMs} ms: ${behind.map((row) => row.name).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
