@@ -5,7 +5,9 @@ import { api, ApiProblem } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
-import { categoryLabel, fieldLabel, statusLabel } from '../../i18n/labels';
+import { categoryLabel, DOCUMENT_TYPES, fieldLabel, statusLabel } from '../../i18n/labels';
+import type { MessageKey } from '../../i18n/messages';
+import { addressText } from './file/contact-tab';
 import { usePurpose } from '../../session/purpose';
 import { FieldValue } from './field-value';
 
@@ -186,6 +188,23 @@ export default function MergePage() {
     if (pick === undefined) return <Tag color="orange">{t('merge.choose')}</Tag>;
     return <Tag color="blue">{t('merge.file', { which: LETTERS[pick] })}</Tag>;
   };
+  // coded values in the page's language, and contact's lists as the contact tab words them
+  const readable = (category: string, field: string, value: unknown): unknown => {
+    const entries = Array.isArray(value) ? (value as Array<Record<string, unknown>>) : undefined;
+    const primary = (entry: Record<string, unknown>) => (entry.primary ? ` · ${t('common.primary')}` : '');
+    if (category === 'contact' && field === 'phones' && entries)
+      return entries.map((entry) => `${String(entry.number)}${entry.type ? ` · ${t(`contact.phoneType.${String(entry.type)}` as MessageKey)}` : ''}${primary(entry)}`);
+    if (category === 'contact' && field === 'addresses' && entries)
+      return entries.map(
+        (entry) =>
+          `${addressText(entry as unknown as Parameters<typeof addressText>[0])}${entry.type ? ` · ${t(`contact.addressType.${String(entry.type)}` as MessageKey)}` : ''}${primary(entry)}`,
+      );
+    if (field === 'gender' && (value === 'female' || value === 'male')) return t(`gender.${value}`);
+    if (category === 'identity_document' && field === 'type' && typeof value === 'string' && DOCUMENT_TYPES.includes(value)) return t(`document.${value}` as MessageKey);
+    return value;
+  };
+  const nameOfField = (category: string, field: string) =>
+    category === 'contact' && (field === 'phones' || field === 'addresses') ? t(`contact.${field}`) : fieldLabel(field, lang);
   const choose = (key: string, side: Side) => setPicks((known) => ({ ...known, [key]: side }));
   const maskedHeld = MASKED.some((category) => files[0].data[category] || files[1].data[category]);
 
@@ -199,15 +218,16 @@ export default function MergePage() {
     const rows: FieldRow[] = fieldOrder(category).map((field) => ({ field, values: [fieldsOf(files[0], category)[field], fieldsOf(files[1], category)[field]] }));
     const cell = (side: Side) => (value: unknown, row: FieldRow) => {
       const itemKey = choiceKey(category, row.field);
-      if (whole || !conflicts.includes(itemKey)) return <FieldValue value={value} />;
+      const shown = <FieldValue value={readable(category, row.field, value)} />;
+      if (whole || !conflicts.includes(itemKey)) return shown;
       return (
         <Radio
           name={itemKey}
           checked={picks[itemKey] === side}
           onChange={() => choose(itemKey, side)}
-          aria-label={`${fieldLabel(row.field, lang)}：${t('merge.keepThis')}（${t('merge.file', { which: LETTERS[side] })}）`}
+          aria-label={`${nameOfField(category, row.field)}：${t('merge.keepThis')}（${t('merge.file', { which: LETTERS[side] })}）`}
         >
-          <FieldValue value={value} />
+          {shown}
         </Radio>
       );
     };
@@ -226,8 +246,8 @@ export default function MergePage() {
               onChange={(event) => choose(key, event.target.value as Side)}
               options={LETTERS.map((letter, side) => ({ value: side, label: t('merge.file', { which: letter }) }))}
             />
-          ) : (
-            state(key, !(files[0].data[category] && files[1].data[category]))
+          ) : files[0].data[category] && files[1].data[category] ? undefined : (
+            <Tag>{t('merge.onlyOne')}</Tag>
           )
         }
       >
@@ -240,7 +260,7 @@ export default function MergePage() {
           dataSource={rows}
           rowClassName={(row) => (flagged.includes(choiceKey(category, row.field)) ? 'merge-flagged' : '')}
           columns={[
-            { title: t('merge.field'), dataIndex: 'field', width: 140, render: (field: string) => fieldLabel(field, lang) },
+            { title: t('merge.field'), dataIndex: 'field', width: 140, render: (field: string) => nameOfField(category, field) },
             { title: fileTitle(0), key: 'a', render: (_, row) => cell(0)(row.values[0], row) },
             { title: fileTitle(1), key: 'b', render: (_, row) => cell(1)(row.values[1], row) },
             {
