@@ -45,7 +45,7 @@ export interface RequestOptions {
   personalData?: boolean;
   /** The version the edit was made on: sent as If-Match. */
   ifMatch?: number;
-  /** A POST that only reads (search terms in the body): asked again on 503 + Retry-After like a GET. */
+  /** A POST that only reads (search terms in the body), or one safe to repeat (a merge decides before it writes): asked again on 503 + Retry-After like a GET. */
   read?: boolean;
   /** No bearer token (sign-in). */
   anonymous?: boolean;

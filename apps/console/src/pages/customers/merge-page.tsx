@@ -159,6 +159,8 @@ export default function MergePage() {
         body: { duplicateId: files[other].subjectId, purposeId: purpose.id, choices },
         ifMatch: files[survivor].version,
         personalData: true,
+        // read models behind (503 + Retry-After) refuse before anything is written, and a merge done answers 200 again: safe to ask again
+        read: true,
       });
       setMerged({ survivorId: data.survivorId, survivorName: nameOf(files[survivor]), duplicateName: nameOf(files[other]) });
     } catch (caught) {
@@ -190,15 +192,13 @@ export default function MergePage() {
   };
   // coded values in the page's language, and contact's lists as the contact tab words them
   const readable = (category: string, field: string, value: unknown): unknown => {
-    const entries = Array.isArray(value) ? (value as Array<Record<string, unknown>>) : undefined;
-    const primary = (entry: Record<string, unknown>) => (entry.primary ? ` · ${t('common.primary')}` : '');
-    if (category === 'contact' && field === 'phones' && entries)
-      return entries.map((entry) => `${String(entry.number)}${entry.type ? ` · ${t(`contact.phoneType.${String(entry.type)}` as MessageKey)}` : ''}${primary(entry)}`);
+    type Entry = { number?: string; type?: string; primary?: boolean };
+    const entries = Array.isArray(value) ? (value as Entry[]) : undefined;
+    const tail = (entry: Entry, kind: 'phoneType' | 'addressType') =>
+      `${entry.type ? ` · ${t(`contact.${kind}.${entry.type}` as MessageKey)}` : ''}${entry.primary ? ` · ${t('common.primary')}` : ''}`;
+    if (category === 'contact' && field === 'phones' && entries) return entries.map((entry) => `${entry.number ?? ''}${tail(entry, 'phoneType')}`);
     if (category === 'contact' && field === 'addresses' && entries)
-      return entries.map(
-        (entry) =>
-          `${addressText(entry as unknown as Parameters<typeof addressText>[0])}${entry.type ? ` · ${t(`contact.addressType.${String(entry.type)}` as MessageKey)}` : ''}${primary(entry)}`,
-      );
+      return entries.map((entry) => `${addressText(entry as Parameters<typeof addressText>[0])}${tail(entry, 'addressType')}`);
     if (field === 'gender' && (value === 'female' || value === 'male')) return t(`gender.${value}`);
     if (category === 'identity_document' && field === 'type' && typeof value === 'string' && DOCUMENT_TYPES.includes(value)) return t(`document.${value}` as MessageKey);
     return value;
@@ -352,7 +352,7 @@ export default function MergePage() {
         onCancel={() => setConfirming(false)}
         onOk={() => void merge()}
       >
-        <Alert type="warning" showIcon title={t('merge.confirmText', { survivor: fileTitle(survivor), duplicate: fileTitle(other) })} />
+        <Alert type="warning" showIcon role="note" title={t('merge.confirmText', { survivor: fileTitle(survivor), duplicate: fileTitle(other) })} />
       </Modal>
       <Modal
         open={askReveal}

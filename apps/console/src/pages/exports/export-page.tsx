@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Alert, Button, Card, Checkbox, Col, Form, Input, Radio, Row, Select, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
+import { saveFile } from '../../api/save-file';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
 import { categoryLabel } from '../../i18n/labels';
@@ -46,18 +47,6 @@ const FILTER_FIELDS = [...TEXT_TERMS.map((term) => term.name), ...CHOICES.map((c
 /** The categories an export masks unless asked to reveal them (the API's `reveal`). */
 const REVEALABLE = ['contact', 'identity_document'];
 
-/** Saves a Blob as the browser's download under `name`. */
-function save(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * Bulk export (POST /v1/exports): the customers a search's conditions find, as CSV or Excel, under the
  * chosen purpose; masked unless the person reveals what their roles read and the purpose covers. The
@@ -95,7 +84,7 @@ export default function ExportPage() {
       };
       const file = await api.download('/v1/exports', { body, personalData: true });
       const name = file.fileName ?? `customers.${values.format}`;
-      save(file.blob, name);
+      saveFile(file.blob, name);
       setDone(t('exports.done', { file: name, exportId: file.headers.get('x-export-id') ?? '' }));
     } catch (caught) {
       setError(describeError(caught, lang));
