@@ -2,7 +2,7 @@ import { RECORDS_EN, RECORDS_ZH } from './records-messages';
 import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 import { FILE_EN, FILE_ZH } from './file-messages';
-import { MERGE_EXPORT_EN, MERGE_EXPORT_ZH } from './merge-export-messages';
+import type { MERGE_EXPORT_ZH } from './merge-export-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -242,11 +242,10 @@ const zh = {
   ...RECORDS_ZH,
   ...QUERY_ZH,
   ...FILE_ZH,
-  ...MERGE_EXPORT_ZH,
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
-export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH;
+export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH | keyof typeof MERGE_EXPORT_ZH;
 
 const en: Record<keyof typeof zh, string> = {
   'app.title': 'Customer desk',
@@ -485,7 +484,6 @@ const en: Record<keyof typeof zh, string> = {
   ...RECORDS_EN,
   ...QUERY_EN,
   ...FILE_EN,
-  ...MERGE_EXPORT_EN,
 };
 
 export type Lang = 'zh' | 'en';

@@ -5,6 +5,7 @@ import { api, ApiProblem } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/admin-words'; // this page's words, loaded with it
 import { categoryLabel, DOCUMENT_TYPES, fieldLabel, statusLabel } from '../../i18n/labels';
 import type { MessageKey } from '../../i18n/messages';
 import { addressText } from './file/contact-tab';

@@ -4,6 +4,7 @@ import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
 import { saveFile } from '../../api/save-file';
 import { useI18n } from '../../i18n/i18n';
+import '../../i18n/admin-words'; // this page's words, loaded with it
 import type { MessageKey } from '../../i18n/messages';
 import { categoryLabel } from '../../i18n/labels';
 import { usePurpose } from '../../session/purpose';
