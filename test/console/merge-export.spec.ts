@@ -44,7 +44,10 @@ describe('console: merging duplicates and the bulk export', () => {
     // two people who share a name and a birth date, with different ID numbers
     ids.wang1 = await register('王芳', '1988-08-08', '13911110007', { identity_document: { type: 'resident_id', number: residentId('1988-08-08', 11) } });
     ids.wang2 = await register('王芳', '1988-08-08', '13911110008', { identity_document: { type: 'resident_id', number: residentId('1988-08-08', 12) } });
-    expect(await pairs()).toHaveLength(2);
+    // one person twice, the two phones masked alike (+86139****0009) though they differ
+    ids.zhou1 = await register('周静', '1995-09-09', '13911130009');
+    ids.zhou2 = await register('周静', '1995-09-09', '13911140009');
+    expect(await pairs()).toHaveLength(3);
   });
   afterAll(async () => {
     await browser?.close();
@@ -109,7 +112,7 @@ describe('console: merging duplicates and the bulk export', () => {
     await page.getByRole('heading', { name: '林小红' }).waitFor();
     await screenshot(page, 'merge-old-id');
     // the merged pair is gone from the list
-    expect(await pairs()).toHaveLength(1);
+    expect(await pairs()).toHaveLength(2);
     expect(urls.filter((url) => /林小红|13911110005/.test(url))).toEqual([]);
     expect(problems.filter((problem) => !problem.includes('status of 409'))).toEqual([]);
     await desk.close();
@@ -138,6 +141,36 @@ describe('console: merging duplicates and the bulk export', () => {
     await screenshot(page, 'merge-refused');
     // nothing was merged
     for (const subjectId of pair) expect((await call('GET', `/v1/subjects/${subjectId}`, await tokens(api).staff(), undefined, await fresh())).status).toBe(200);
+    await desk.close();
+  });
+
+  it('asks which side stays for values the masking shows alike but the API finds different, then merges', async () => {
+    const desk = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(desk, api, 'desk-merge-3', ['front_desk']);
+    const { page } = await watchedPage(desk);
+    const pair = await pairOf(ids.zhou1, ids.zhou2);
+    const phoneOf = { [ids.zhou1]: '+8613911130009', [ids.zhou2]: '+8613911140009' };
+    await page.goto(`${api.baseUrl}/console/duplicates/${pair[0]}/${pair[1]}/merge`);
+    await choosePurpose(page, 'Health management');
+    const contact = page.locator('[data-category="contact"]');
+    await contact.getByText('+86139****0009').first().waitFor();
+    // nothing looks different: merging is offered at once, and the API names the phones
+    await page.getByRole('button', { name: '合并…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: '确认合并' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const refusal = page.getByRole('alert').filter({ hasText: '两份档案在以下项目上不同' });
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain('联系方式');
+    await page.getByText('两边的值不同（遮蔽后看不出差别），请选择保留哪一边。').waitFor();
+    expect(await page.getByRole('button', { name: '合并…' }).isDisabled()).toBe(true);
+    await screenshot(page, 'merge-masked-alike');
+    // B's phones stay, A's file survives
+    await contact.getByRole('radiogroup', { name: '联系方式：整体保留一边' }).getByText('档案 B').click();
+    await page.getByRole('button', { name: '合并…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: '确认合并' }).click();
+    await page.getByText('已合并').waitFor();
+    const file = await call('GET', `/v1/subjects/${pair[0]}?reveal=contact`, await tokens(api).staff(), undefined, await fresh());
+    expect(file.body.data.contact.phones.map((phone: { number: string }) => phone.number)).toEqual([phoneOf[pair[1]]]);
     await desk.close();
   });
 

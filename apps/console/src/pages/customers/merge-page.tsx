@@ -204,8 +204,6 @@ export default function MergePage() {
     if (category === 'identity_document' && field === 'type' && typeof value === 'string' && DOCUMENT_TYPES.includes(value)) return t(`document.${value}` as MessageKey);
     return value;
   };
-  const nameOfField = (category: string, field: string) =>
-    category === 'contact' && (field === 'phones' || field === 'addresses') ? t(`contact.${field}`) : fieldLabel(field, lang);
   const choose = (key: string, side: Side) => setPicks((known) => ({ ...known, [key]: side }));
   const maskedHeld = MASKED.some((category) => files[0].data[category] || files[1].data[category]);
 
@@ -226,7 +224,7 @@ export default function MergePage() {
           name={itemKey}
           checked={picks[itemKey] === side}
           onChange={() => choose(itemKey, side)}
-          aria-label={`${nameOfField(category, row.field)}：${t('merge.keepThis')}（${t('merge.file', { which: LETTERS[side] })}）`}
+          aria-label={`${fieldLabel(row.field, lang)}：${t('merge.keepThis')}（${t('merge.file', { which: LETTERS[side] })}）`}
         >
           {shown}
         </Radio>
@@ -261,7 +259,7 @@ export default function MergePage() {
           dataSource={rows}
           rowClassName={(row) => (flagged.includes(choiceKey(category, row.field)) ? 'merge-flagged' : '')}
           columns={[
-            { title: t('merge.field'), dataIndex: 'field', width: 140, render: (field: string) => nameOfField(category, field) },
+            { title: t('merge.field'), dataIndex: 'field', width: 140, render: (field: string) => fieldLabel(field, lang) },
             { title: fileTitle(0), key: 'a', render: (_, row) => cell(0)(row.values[0], row) },
             { title: fileTitle(1), key: 'b', render: (_, row) => cell(1)(row.values[1], row) },
             {
