@@ -254,8 +254,24 @@ describe('console: accessibility of the main pages, and the records on a phone',
       ],
     );
     await visit('fd-a11y', ['front_desk'], [['imports', '/imports', (page) => page.getByRole('combobox', { name: '处理目的' }).waitFor()]]);
+    // the bulk export and the merge of two files (a second file of the same person, without the ID document)
+    const again = registration();
+    const data = { identity: (again.data as Record<string, unknown>).identity, contact: { phone: '138 1234 5678', email: 'zhang.wei.2@example.cn' } };
+    const secondId = (await jsonRequest(api)('POST', '/v1/subjects', await tokens(api).staff(), { ...again, data })).body.subjectId as string;
+    const withPurpose = (ready: (page: Page) => Promise<unknown>) => async (page: Page) => {
+      await choosePurpose(page, 'Health management');
+      await ready(page);
+    };
+    await visit(
+      'fd-a11y-2',
+      ['front_desk'],
+      [
+        ['exports', '/exports', withPurpose((page) => page.getByRole('button', { name: '导出并下载' }).waitFor())],
+        ['merge', `/duplicates/${subjectId}/${secondId}/merge`, withPurpose((page) => page.locator('[data-category="contact"]').waitFor())],
+      ],
+    );
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
-    expect(Object.keys(found)).toHaveLength(12);
+    expect(Object.keys(found)).toHaveLength(14);
     expect(problems).toEqual([]);
   });
 

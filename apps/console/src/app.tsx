@@ -34,6 +34,8 @@ const AssessmentsPage = lazy(() => import('./pages/compliance/assessments-page')
 const IncidentsPage = lazy(() => import('./pages/compliance/incidents-page'));
 const ImportWizardPage = lazy(() => import('./pages/imports/import-wizard-page'));
 const QueryPage = lazy(() => import('./pages/query/query-page'));
+const MergePage = lazy(() => import('./pages/customers/merge-page'));
+const ExportPage = lazy(() => import('./pages/exports/export-page'));
 
 function Loading() {
   return <Spin style={{ display: 'block', margin: '64px auto' }} />;
@@ -86,6 +88,8 @@ const router = createBrowserRouter(
         { path: 'compliance/incidents', element: <IncidentsPage /> },
         { path: 'imports', element: <ImportWizardPage /> },
         { path: 'query', element: pi(<QueryPage />) },
+        { path: 'duplicates/:first/:second/merge', element: pi(<MergePage />) },
+        { path: 'exports', element: pi(<ExportPage />) },
         { path: '*', element: <Navigate to="/" replace /> },
       ],
     },

@@ -45,7 +45,7 @@ export interface RequestOptions {
   personalData?: boolean;
   /** The version the edit was made on: sent as If-Match. */
   ifMatch?: number;
-  /** A POST that only reads (search terms in the body): asked again on 503 + Retry-After like a GET. */
+  /** A POST that only reads (search terms in the body), or one safe to repeat (a merge decides before it writes): asked again on 503 + Retry-After like a GET. */
   read?: boolean;
   /** No bearer token (sign-in). */
   anonymous?: boolean;
@@ -146,10 +146,7 @@ export class ApiClient {
     if (!Number.isNaN(date)) this.ledgerTime = { at: date, seen: performance.now() };
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) {
-      const problem = body && typeof body === 'object' && 'code' in body ? (body as Problem) : { status: response.status, code: `http-${response.status}` };
-      throw new ApiProblem({ ...problem, status: response.status });
-    }
+    if (!response.ok) throw problemOf(response, body);
     if ((options.method ?? 'GET') !== 'GET' && body && typeof body === 'object' && 'position' in body && typeof body.position === 'number') {
       this.lastWrite = Math.max(this.lastWrite, body.position);
     }
@@ -164,6 +161,22 @@ export class ApiClient {
     if (response.status === 401 && this.accessToken !== undefined && (await this.refresh())) response = await this.send(path, { query });
     if (!response.ok) throw new ApiProblem({ status: response.status, code: `http-${response.status}` });
     return response.blob();
+  }
+
+  /**
+   * A file the API makes from a POST (a bulk export: its conditions in the body, never in a URL) as a Blob, with the
+   * file name and headers the API answered; a refusal is the API's problem, as for any request.
+   */
+  async download(path: string, options: Omit<RequestOptions, 'method'>): Promise<{ blob: Blob; fileName: string | undefined; headers: Headers }> {
+    const post = { ...options, method: 'POST' as const };
+    let response = await this.send(path, post);
+    if (response.status === 401 && this.accessToken !== undefined && (await this.refresh())) response = await this.send(path, post);
+    if (!response.ok) {
+      const text = await response.text();
+      throw problemOf(response, text.startsWith('{') ? JSON.parse(text) : undefined);
+    }
+    const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+    return { blob: await response.blob(), fileName, headers: response.headers };
   }
 
   /** The ledger's time now (to the second), as its last answer told it; undefined before any answer. */
@@ -198,6 +211,12 @@ export class ApiClient {
       referrerPolicy: 'no-referrer',
     });
   }
+}
+
+/** A refused answer as the API's problem (its code and extensions), or as its bare status. */
+function problemOf(response: Response, body: unknown): ApiProblem {
+  const problem = body && typeof body === 'object' && 'code' in body ? (body as Problem) : { status: response.status, code: `http-${response.status}` };
+  return new ApiProblem({ ...problem, status: response.status });
 }
 
 function withQuery(path: string, query: RequestOptions['query']): string {

@@ -1,6 +1,6 @@
 import { ApiProblem, PurposeNotChosen } from './api-client';
 import type { Lang } from '../i18n/messages';
-import { categoryLabel } from '../i18n/labels';
+import { categoryLabel, fieldLabel } from '../i18n/labels';
 
 type Text = Record<Lang, string>;
 
@@ -79,6 +79,25 @@ const BY_CODE: Record<string, Text> = {
   'not-saved-query-owner': { zh: '只有保存人或本部门主管可以删除这个查询。', en: 'Only the person who saved this query or the department’s manager may delete it.' },
   'department-required': { zh: '您的账户没有所属部门，不能保存查询。请联系管理员。', en: 'Your account has no department, so queries cannot be saved. Ask an administrator.' },
   'validation-failed': { zh: '填写的内容有误，请检查：{fields}', en: 'Some entries are not valid; check: {fields}' },
+  'subject-merged': { zh: '该档案已合并到另一份档案，请打开保留的档案。', en: 'This file was merged into another; open the file that stayed.' },
+  'merge-same-subject': { zh: '不能把一份档案合并到它自己。', en: 'A file cannot be merged into itself.' },
+  'merge-conflicting-facts': {
+    zh: '两份档案的事实相互矛盾，不能合并：{fields}。两个不同的证件号码说明是两个人；出生日期必须与保留的身份证号码一致。如确是同一人，请先更正错误的档案。',
+    en: 'The two files hold facts that contradict each other, so they cannot be merged: {fields}. Two different ID numbers mean two people; the date of birth kept must agree with the ID number kept. If it really is one person, correct the wrong file first.',
+  },
+  'merge-choice-required': { zh: '两份档案在以下项目上不同，请选择保留哪一边：{fields}', en: 'The two files differ in these items; choose which side stays: {fields}' },
+  'merge-under-legal-hold': {
+    zh: '其中一份档案处于法定保留（如诉讼、监管调查）中，保留期间不能合并。请联系合规专员。',
+    en: 'One of the files is under a legal hold (litigation, an inquiry): it cannot be merged while the hold lasts. Contact the compliance officer.',
+  },
+  'merge-pending-erasure': {
+    zh: '客户已要求删除其中一份档案的个人信息，请求尚未处理完。客户要的是删除而不是合并：请先处理该删除请求。',
+    en: 'The customer asked for one of these files to be erased and the request is still open. They asked for deletion, not a merge: answer the erasure request first.',
+  },
+  'export-too-large': {
+    zh: '符合条件的客户超过单次导出上限（{maxRows} 位）。请增加条件，缩小范围后再导出。',
+    en: 'More customers match than one export may hold ({maxRows}). Add conditions to narrow it, then export again.',
+  },
 };
 
 const BY_STATUS: Record<number, Text> = {
@@ -103,6 +122,8 @@ const FIELD_NAMES: Record<string, Text> = {
   serviceType: { zh: '服务类型', en: 'service type' },
   dueDate: { zh: '应回访日期', en: 'due date' },
   channel: { zh: '回访方式', en: 'channel' },
+  'identity_document.number': { zh: '证件号码', en: 'ID number' },
+  'identity.birthDate': { zh: '出生日期', en: 'date of birth' },
 };
 const RESULT_FIELDS: Record<string, Text> = {
   code: { zh: '指标代码', en: 'indicator code' },
@@ -118,6 +139,9 @@ function fieldName(path: string, lang: Lang): string {
     const which = lang === 'zh' ? `检查结果第 ${Number(result[1]) + 1} 项` : `result ${Number(result[1]) + 1}`;
     return result[2] ? `${which} · ${RESULT_FIELDS[result[2]]?.[lang] ?? result[2]}` : which;
   }
+  // a merge's choice (`choices.identity.birthDate`, `choices.identity_document`): the category and field as the file names them
+  const choice = /^choices\.(\w+)(?:\.(\w+))?$/.exec(path);
+  if (choice) return [categoryLabel(choice[1], lang), ...(choice[2] ? [fieldLabel(choice[2], lang)] : [])].join(' · ');
   return FIELD_NAMES[path]?.[lang] ?? path;
 }
 
@@ -129,7 +153,10 @@ export function describeError(error: unknown, lang: Lang): string {
   const { problem } = error;
   const text = BY_CODE[problem.code]?.[lang] ?? BY_STATUS[problem.status]?.[lang] ?? GENERIC[lang];
   const fields = [...new Set((problem.errors ?? []).map((item) => fieldName(item.path, lang)))].join(lang === 'zh' ? '、' : ', ');
-  return text.replace('{category}', typeof problem.category === 'string' ? categoryLabel(problem.category, lang) : '').replace('{fields}', fields || problem.detail || '');
+  return text
+    .replace('{category}', typeof problem.category === 'string' ? categoryLabel(problem.category, lang) : '')
+    .replace('{maxRows}', typeof problem.maxRows === 'number' ? String(problem.maxRows) : '')
+    .replace('{fields}', fields || problem.detail || '');
 }
 
 export function isProblem(error: unknown, code: string): error is ApiProblem {

@@ -1,5 +1,6 @@
 import { ADMIN_EN, ADMIN_ZH } from './admin-messages';
 import { MESSAGES } from './messages';
+import { MERGE_EXPORT_EN, MERGE_EXPORT_ZH } from './merge-export-messages';
 
 /**
  * Adds the admin, ops, compliance and import pages' words to MESSAGES. Imported (for this effect) by the
@@ -7,3 +8,6 @@ import { MESSAGES } from './messages';
  */
 Object.assign(MESSAGES.zh, ADMIN_ZH);
 Object.assign(MESSAGES.en, ADMIN_EN);
+// the merge screen's and the bulk export's, loaded with the menus likewise
+Object.assign(MESSAGES.zh, MERGE_EXPORT_ZH);
+Object.assign(MESSAGES.en, MERGE_EXPORT_EN);

@@ -44,6 +44,8 @@ const FIELDS: Labels = {
   complaints: { zh: '投诉', en: 'Complaints' },
   marketingChannels: { zh: '营销渠道', en: 'Marketing channels' },
   interests: { zh: '兴趣', en: 'Interests' },
+  phones: { zh: '电话', en: 'Phones' },
+  addresses: { zh: '地址', en: 'Addresses' },
 };
 
 const LEGAL_BASES: Labels = {

@@ -2,6 +2,7 @@ import { RECORDS_EN, RECORDS_ZH } from './records-messages';
 import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 import { FILE_EN, FILE_ZH } from './file-messages';
+import type { MERGE_EXPORT_ZH } from './merge-export-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -244,7 +245,7 @@ const zh = {
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
-export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH;
+export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH | keyof typeof MERGE_EXPORT_ZH;
 
 const en: Record<keyof typeof zh, string> = {
   'app.title': 'Customer desk',

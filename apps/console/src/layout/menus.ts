@@ -37,6 +37,8 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/admin/access-matrix', label: 'menu.accessMatrix', roles: ['admin', 'compliance_officer', 'auditor'] },
   { path: '/admin/registry', label: 'menu.registry', roles: ['admin'] },
   { path: '/ops/projections', label: 'menu.projections', roles: ['ops'] },
+  // bulk export (POST /v1/exports): the roles the API admits
+  { path: '/exports', label: 'menu.exports', roles: [...FILE_ROLES, 'compliance_officer'] },
 ];
 
 export function menuFor(roles: readonly string[]): MenuEntry[] {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useLocation, useNavigate, useParams } from 'react-router';
 import { Alert, Button, Card, Descriptions, Grid, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
@@ -42,6 +42,7 @@ export default function CustomerFilePage() {
   const { subjectId = '', '*': rest = '' } = useParams();
   const [tabKey, itemId] = rest.split('/').filter(Boolean);
   const navigate = useNavigate();
+  const mergedFrom = (useLocation().state as { mergedFrom?: string } | null)?.mergedFrom;
   const mine = useMyCategories();
   const narrow = !Grid.useBreakpoint().md;
   const { t, lang } = useI18n();
@@ -70,10 +71,15 @@ export default function CustomerFilePage() {
         setReads((count) => count + 1);
       } catch (caught) {
         setProfile(undefined);
+        // a file merged into another: its id leads to the file that stayed (the API's pointer, followed knowingly, for reads only)
+        if (caught instanceof ApiProblem && caught.code === 'subject-merged' && typeof caught.problem.mergedInto === 'string') {
+          void navigate(`/customers/${caught.problem.mergedInto}`, { replace: true, state: { mergedFrom: subjectId } });
+          return;
+        }
         setError({ text: describeError(caught, lang), outsideAssignment: caught instanceof ApiProblem && caught.code === 'outside-assignment' });
       }
     },
-    [subjectId, lang],
+    [subjectId, lang, navigate],
   );
 
   useEffect(() => {
@@ -212,6 +218,7 @@ export default function CustomerFilePage() {
 
   return (
     <>
+      {mergedFrom && <Alert type="info" showIcon role="status" title={t('merge.mergedNotice')} style={{ marginBottom: 16 }} />}
       <Card>
         <Space wrap align="center" style={{ justifyContent: 'space-between', width: '100%' }}>
           {/* elementtiming: bench:console reads when the file's heading painted (Element Timing API) */}

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { Alert, App, Button, Card, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
@@ -7,6 +7,9 @@ import { usePagedList } from '../../api/use-paged-list';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/messages';
 import { statusLabel } from '../../i18n/labels';
+import { useSession } from '../../session/session';
+import { hasAnyRole } from '../../session/jwt';
+import { FILE_ROLES } from '../../layout/menus';
 
 /** The API's match reasons (libs/read-models/src/projections/duplicates/match-keys.ts, MATCH_REASONS), strongest first. */
 const REASONS = ['id_number', 'name_birth_date', 'name_variant_birth_date', 'email', 'phone'] as const;
@@ -46,6 +49,9 @@ export default function DuplicatesPage() {
   const { message } = App.useApp();
   const [reason, setReason] = useState<string | undefined>();
   const [reloads, setReloads] = useState(0);
+  const navigate = useNavigate();
+  // the roles POST /v1/subjects/{id}/merge admits (the matrix and the files' reach decide the rest, said in words if refused)
+  const mayMerge = hasAnyRole(useSession().user, [...FILE_ROLES, 'compliance_officer']);
 
   const fetchPage = useCallback((cursor?: string) => api.get<PairPage>('/v1/duplicates', { personalData: true, query: { reason, cursor, limit: 20 } }), [reason]);
 
@@ -131,9 +137,16 @@ export default function DuplicatesPage() {
               title: '',
               key: 'dismiss',
               render: (_, pair) => (
-                <Popconfirm title={t('duplicates.dismissConfirm')} onConfirm={() => void dismiss(pair.subjectIds)} okText={t('duplicates.dismiss')} cancelText={t('form.cancel')}>
-                  <Button>{t('duplicates.dismiss')}</Button>
-                </Popconfirm>
+                <Space wrap>
+                  {mayMerge && (
+                    <Button type="primary" onClick={() => void navigate(`/duplicates/${pair.subjectIds[0]}/${pair.subjectIds[1]}/merge`)}>
+                      {t('duplicates.merge')}
+                    </Button>
+                  )}
+                  <Popconfirm title={t('duplicates.dismissConfirm')} onConfirm={() => void dismiss(pair.subjectIds)} okText={t('duplicates.dismiss')} cancelText={t('form.cancel')}>
+                    <Button>{t('duplicates.dismiss')}</Button>
+                  </Popconfirm>
+                </Space>
               ),
             },
           ]}

@@ -1,4 +1,5 @@
 import { api, ApiProblem, type Problem } from '../../api/api-client';
+import { saveFile } from '../../api/save-file';
 
 /**
  * The import's requests that are not JSON (a multipart upload, the template and the error report as
@@ -33,13 +34,5 @@ export async function templateHeaders(): Promise<string[]> {
 
 /** Saves the refused rows' report (row, column, code, message: never a value) as the browser's download. */
 export async function downloadErrors(jobId: string): Promise<void> {
-  const blob = await (await authorizedFetch(`/v1/imports/${jobId}/errors?format=csv`)).blob();
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `import-${jobId}-errors.csv`;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(await (await authorizedFetch(`/v1/imports/${jobId}/errors?format=csv`)).blob(), `import-${jobId}-errors.csv`);
 }

@@ -4,6 +4,7 @@ import dayjs, { Dayjs } from 'dayjs';
 import * as echarts from 'echarts/core';
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
+import { saveFile } from '../../api/save-file';
 import { useI18n } from '../../i18n/i18n';
 import { measureLabel, reportLabel } from './report-labels';
 
@@ -108,11 +109,7 @@ export function CustomerReports() {
   const download = async (format: 'csv' | 'xlsx') => {
     try {
       const blob = await api.blob(`/v1/reports/${name}`, { ...query, format });
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(blob);
-      link.download = report ? `${name}-${report.period.from}-${report.period.to}.${format}` : `${name}.${format}`;
-      link.click();
-      URL.revokeObjectURL(link.href);
+      saveFile(blob, report ? `${name}-${report.period.from}-${report.period.to}.${format}` : `${name}.${format}`);
     } catch (caught) {
       setError(describeError(caught, lang));
     }
