@@ -95,10 +95,9 @@ function Frame() {
             </Button>
           </Space>
         </Layout.Header>
+        {/* Ant Design's Content is the page's one <main> landmark */}
         <Layout.Content style={{ padding: narrow ? 8 : 24 }}>
-          <main>
-            <Outlet />
-          </main>
+          <Outlet />
         </Layout.Content>
       </Layout>
     </Layout>
