@@ -11,7 +11,7 @@ import { DomainError, InvalidInput } from '@pi-ledger/ledger-domain/domain-error
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { chinaYear, customerNumberStream } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { RequestContext } from '../application/request-context';
-import { RegisterSubject } from '../subjects/register-subject/register-subject.handler';
+import { BatchRegistration, RegisterSubject, RegisterSubjectHandler } from '../subjects/register-subject/register-subject.handler';
 import { ChangeData } from '../subjects/change-data/change-data.handler';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { CustomerNumbersService } from '../subjects/customer-numbers/customer-numbers.service';
@@ -25,8 +25,8 @@ import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
-/** Rows handled at once: each is its own registration on the one command path (their numbers and outcomes are written in batches). */
-const DEFAULT_CONCURRENCY = 16;
+/** Rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
+const DEFAULT_CONCURRENCY = 64;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
 const PROGRESS_EVERY_MS = 500;
 /** The namespace of the subject ids derived from a job and a row (UUIDv5). */
@@ -56,8 +56,9 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-/** What a run writes in batches: its registrations' customer numbers (one append for many), its rows' outcomes (one transaction for many). */
+/** What a run writes in batches: its registrations (one append for many new subjects), their customer numbers (one append for many), its rows' outcomes (one transaction for many). */
 interface RunBatches {
+  registrations: GroupCommit<RegisterSubject, BatchRegistration>;
   numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
   outcomes: GroupCommit<RowRecord[], undefined>;
 }
@@ -100,6 +101,7 @@ export class ImportRunner {
     private readonly commands: CommandBus,
     private readonly subjects: SubjectCommandsService,
     private readonly numbers: CustomerNumbersService,
+    private readonly registrar: RegisterSubjectHandler,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
   ) {}
@@ -135,6 +137,7 @@ export class ImportRunner {
     let dataRows = 0;
     const slots = new Semaphore(concurrency);
     const batches: RunBatches = {
+      registrations: new GroupCommit((commands) => this.registrar.executeBatch(commands)),
       numbers: new GroupCommit(async (requests) => {
         try {
           await this.numbers.allocateAll(requests);
@@ -311,7 +314,11 @@ export class ImportRunner {
       }
     }
     try {
-      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false }));
+      const command = new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false });
+      // with the rows that arrive together; a row the batch cannot settle (its ID number held, a re-run's subject) alone
+      const batched = job.dryRun ? undefined : await batches.registrations.add(command);
+      if (batched?.kind === 'refused') throw batched.error;
+      if (batched?.kind !== 'registered') await this.commands.execute(command);
       if (!job.dryRun) await batches.numbers.add({ subjectId, context });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'subject-exists' && error.details.subjectId === subjectId)) {
