@@ -25,8 +25,10 @@ import { detectFileEncoding, FileRow, readRows } from './import-reader';
 import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
-/** Rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
+/** Customers' rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
 const DEFAULT_CONCURRENCY = 64;
+/** Records' units handled at once: each is written through its own command. */
+const RECORD_CONCURRENCY = 16;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
 const PROGRESS_EVERY_MS = 500;
 /** The namespace of the subject ids derived from a job and a row (UUIDv5). */
@@ -86,7 +88,10 @@ class Semaphore {
 /**
  * Runs a customer import job: reads its file row by row, and registers each row through the same
  * command as POST /v1/subjects (RegisterSubject, with its validation, consent, minor, purpose and
- * ID-number rules), with the job and row in every event's metadata. Nothing lost, nothing twice:
+ * ID-number rules), with the job and row in every event's metadata. The rows that arrive together
+ * are registered together (RegisterSubjectHandler.executeBatch: the same plan and decider, their
+ * ID numbers reserved in one statement, their streams and data keys appended in one); a row the
+ * batch cannot settle takes the single path. Nothing lost, nothing twice:
  * a row's subject id is derived from job and row (a re-run's registration of the same row is
  * refused as `subject-exists`, and is taken for what it is), a row's outcome is written once, a
  * resumed run skips the rows recorded, and the job completes only once every row of the file has
@@ -116,7 +121,7 @@ export class ImportRunner {
     return locked.ran;
   }
 
-  private async runLocked(jobId: string, { onProgress, signal, concurrency = DEFAULT_CONCURRENCY }: RunOptions): Promise<void> {
+  private async runLocked(jobId: string, { onProgress, signal, concurrency }: RunOptions): Promise<void> {
     const job = await this.store.get(jobId);
     if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
     if (!job.filePath || !existsSync(job.filePath)) {
@@ -135,7 +140,7 @@ export class ImportRunner {
     let failure: Error | undefined;
     let layout: HeaderLayout<string> | undefined;
     let dataRows = 0;
-    const slots = new Semaphore(concurrency);
+    const slots = new Semaphore(concurrency ?? (isRecordKind(job.kind) ? RECORD_CONCURRENCY : DEFAULT_CONCURRENCY));
     const batches: RunBatches = {
       registrations: new GroupCommit((commands) => this.registrar.executeBatch(commands)),
       numbers: new GroupCommit(async (requests) => {
