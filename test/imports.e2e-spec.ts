@@ -161,8 +161,11 @@ describe('customer imports', () => {
         registration({ consents: [], data: { identity: { name: '老客户', birthDate: '1990-02-02' }, contact: { phone: existingPhone } } }),
       );
       existing = registered.body;
-      await waitUntil('the profile', async () =>
-        (await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE subject_id = $1`, [existing.subjectId])).rowCount ? true : undefined,
+      // the profile (matched by phone) and the customer number (named in the duplicates report)
+      await waitUntil('the profile and number', async () =>
+        (await api.database.pool.query(`SELECT 1 FROM subject_profile p JOIN customer_numbers n USING (subject_id) WHERE subject_id = $1`, [existing.subjectId])).rowCount
+          ? true
+          : undefined,
       );
       const path = join(dir, 'errors.csv');
       writeCsv(path, [...IMPORT_HEADERS, '备注'], rows);

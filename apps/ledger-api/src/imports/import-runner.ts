@@ -22,7 +22,7 @@ import { ImportRecords } from './import-records';
 import { GroupCommit } from '@pi-ledger/platform/concurrency/group-commit';
 import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
-import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
+import { ImportDuplicates, RowIdentity, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
 /** Customers' rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
@@ -58,8 +58,9 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-/** What a run writes in batches: its registrations (one append for many new subjects), their customer numbers (one append for many), its rows' outcomes (one transaction for many). */
+/** What a run reads and writes in batches: its rows' duplicates in the ledger (two statements for many), its registrations (one append for many new subjects), their customer numbers (one append for many), its rows' outcomes (one transaction for many). */
 interface RunBatches {
+  lookups: GroupCommit<{ identity: RowIdentity; except: string }, RowMatch | undefined>;
   registrations: GroupCommit<RegisterSubject, BatchRegistration>;
   numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
   outcomes: GroupCommit<RowRecord[], undefined>;
@@ -142,6 +143,7 @@ export class ImportRunner {
     let dataRows = 0;
     const slots = new Semaphore(concurrency ?? (isRecordKind(job.kind) ? RECORD_CONCURRENCY : DEFAULT_CONCURRENCY));
     const batches: RunBatches = {
+      lookups: new GroupCommit((rows) => this.duplicates.inLedgerAll(rows)),
       registrations: new GroupCommit((commands) => this.registrar.executeBatch(commands)),
       numbers: new GroupCommit(async (requests) => {
         try {
@@ -275,7 +277,7 @@ export class ImportRunner {
     );
     let record: RowRecord | undefined;
     try {
-      const match = (await this.inFile(keys, earlier)) ?? (await this.duplicates.inLedger(identity, subjectId));
+      const match = (await this.inFile(keys, earlier)) ?? (await batches.lookups.add({ identity, except: subjectId }));
       record = await this.apply(job, rowNumber, subjectId, body, match, headerOf, batches);
       return { ...record, keys: keys.map(({ key }) => key) };
     } finally {
