@@ -242,7 +242,13 @@ describe('customer imports', () => {
     writeCsv(first, IMPORT_HEADERS, [cleanRow(1, '更新', 2)], 'utf-8');
     const original = await finished((await upload(first)).body.jobId);
     expect(original.rows.imported).toBe(1);
-    await waitUntil('the profile', async () => ((await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE phone_bidx IS NOT NULL`)).rowCount ? true : undefined));
+    // this customer's profile, which the phone match of the last job below reads (not just any profile with a phone)
+    const [{ stream_id: stream }] = await registeredBy(original.jobId);
+    const profiled = async () =>
+      (await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE subject_id = $1 AND phone_bidx IS NOT NULL`, [stream.replace(/^subject-/, '')])).rowCount
+        ? true
+        : undefined;
+    await waitUntil('the profile', profiled);
     const again = join(dir, 'again.csv');
     const changed = cleanRow(1, '更新', 2);
     changed[7] = '冠心病';

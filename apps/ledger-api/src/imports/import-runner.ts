@@ -26,7 +26,7 @@ import { ImportDuplicates, RowIdentity, RowKey, rowIdentity } from './import-dup
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
 /** Customers' rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
-const DEFAULT_CONCURRENCY = 64;
+const DEFAULT_CONCURRENCY = 256;
 /** Records' units handled at once: each is written through its own command. */
 const RECORD_CONCURRENCY = 16;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
