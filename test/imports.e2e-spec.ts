@@ -161,8 +161,11 @@ describe('customer imports', () => {
         registration({ consents: [], data: { identity: { name: '老客户', birthDate: '1990-02-02' }, contact: { phone: existingPhone } } }),
       );
       existing = registered.body;
-      await waitUntil('the profile', async () =>
-        (await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE subject_id = $1`, [existing.subjectId])).rowCount ? true : undefined,
+      // the profile (matched by phone) and the customer number (named in the duplicates report)
+      await waitUntil('the profile and number', async () =>
+        (await api.database.pool.query(`SELECT 1 FROM subject_profile p JOIN customer_numbers n USING (subject_id) WHERE subject_id = $1`, [existing.subjectId])).rowCount
+          ? true
+          : undefined,
       );
       const path = join(dir, 'errors.csv');
       writeCsv(path, [...IMPORT_HEADERS, '备注'], rows);
@@ -239,7 +242,13 @@ describe('customer imports', () => {
     writeCsv(first, IMPORT_HEADERS, [cleanRow(1, '更新', 2)], 'utf-8');
     const original = await finished((await upload(first)).body.jobId);
     expect(original.rows.imported).toBe(1);
-    await waitUntil('the profile', async () => ((await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE phone_bidx IS NOT NULL`)).rowCount ? true : undefined));
+    // this customer's profile, which the phone match of the last job below reads (not just any profile with a phone)
+    const [{ stream_id: stream }] = await registeredBy(original.jobId);
+    const profiled = async () =>
+      (await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE subject_id = $1 AND phone_bidx IS NOT NULL`, [stream.replace(/^subject-/, '')])).rowCount
+        ? true
+        : undefined;
+    await waitUntil('the profile', profiled);
     const again = join(dir, 'again.csv');
     const changed = cleanRow(1, '更新', 2);
     changed[7] = '冠心病';

@@ -58,11 +58,15 @@ export class ImportDuplicates {
     return matchKeys(this.vault, values, { variants: false }).map(({ reason, key }) => ({ reason: reason as MatchReason, key: `${reason}:${key}` }));
   }
 
-  /** Active customers this row matches, best first (most reasons); `except`: the row's own subject on a re-run. */
-  async inLedger(identity: RowIdentity, except: string): Promise<RowMatch | undefined> {
-    const reasons = new Map<string, Set<MatchReason>>();
-    const add = (subjectId: string, reason: MatchReason) => {
-      if (subjectId !== except) reasons.set(subjectId, (reasons.get(subjectId) ?? new Set()).add(reason));
+  /**
+   * The active customers each row of a batch matches, best first (most reasons); `except`: the
+   * row's own subject on a re-run. Two statements for the batch: ID numbers; phone, email, name and
+   * birth year (up to 50 candidates a row).
+   */
+  async inLedgerAll(rows: ReadonlyArray<{ identity: RowIdentity; except: string }>): Promise<Array<RowMatch | undefined>> {
+    const reasons = rows.map(() => new Map<string, Set<MatchReason>>());
+    const add = (row: number, subjectId: string, reason: MatchReason) => {
+      if (subjectId !== rows[row].except) reasons[row].set(subjectId, (reasons[row].get(subjectId) ?? new Set()).add(reason));
     };
     const bidx = (kind: 'id_number' | 'phone' | 'email', value: string | undefined) => {
       try {
@@ -71,37 +75,55 @@ export class ImportDuplicates {
         return null;
       }
     };
-    const idHash = bidx('id_number', identity.idNumber);
-    if (idHash) {
-      const { rows } = await this.pool.query(
-        `SELECT n.subject_id FROM subject_id_numbers n WHERE n.id_number_hash = $1
+    const idHashes = rows.map(({ identity }) => bidx('id_number', identity.idNumber));
+    if (idHashes.some((hash) => hash !== null)) {
+      const { rows: held } = await this.pool.query<{ id_number_hash: string; subject_id: string }>(
+        `SELECT n.id_number_hash, n.subject_id FROM subject_id_numbers n WHERE n.id_number_hash = ANY($1::text[])
             AND NOT EXISTS (SELECT 1 FROM subject_profile p WHERE p.subject_id = n.subject_id AND p.status = 'erased')`,
-        [idHash],
+        [idHashes.filter((hash) => hash !== null)],
       );
-      for (const row of rows) add(row.subject_id, 'id_number');
+      for (const { id_number_hash, subject_id } of held) idHashes.forEach((hash, row) => hash === id_number_hash && add(row, subject_id, 'id_number'));
     }
-    const phone = identity.phone && normalisePhone(identity.phone) ? bidx('phone', identity.phone) : null;
-    const email = bidx('email', identity.email);
-    const nameKey = identity.name ? nameSearchKey(identity.name) : '';
-    const nameIndex = identity.birthDate && nameKey.length >= 2 ? namePrefixQuery(this.vault, [...nameKey].slice(0, NAME_PREFIX_MAX).join('')) : null;
-    if (phone || email || nameIndex) {
-      const { rows } = await this.pool.query(
-        `SELECT subject_id, phone_bidx = $1 AS phone, email_bidx = $2 AS email,
-                (name_prefix_bidx @> ARRAY[$3::text] AND birth_year = $4) AS name, data->'identity' AS identity
-           FROM subject_profile
-          WHERE status <> 'erased' AND (phone_bidx = $1 OR email_bidx = $2 OR (name_prefix_bidx @> ARRAY[$3::text] AND birth_year = $4))
-          LIMIT 50`,
-        [phone, email, nameIndex, identity.birthDate ? Number(identity.birthDate.slice(0, 4)) : null],
+    const terms = rows.map(({ identity }) => {
+      const nameKey = identity.name ? nameSearchKey(identity.name) : '';
+      return {
+        phone: identity.phone && normalisePhone(identity.phone) ? bidx('phone', identity.phone) : null,
+        email: bidx('email', identity.email),
+        name: identity.birthDate && nameKey.length >= 2 ? namePrefixQuery(this.vault, [...nameKey].slice(0, NAME_PREFIX_MAX).join('')) : null,
+        year: identity.birthDate ? Number(identity.birthDate.slice(0, 4)) : null,
+      };
+    });
+    const searched = terms.flatMap((term, row) => (term.phone || term.email || term.name ? [{ ...term, row }] : []));
+    if (searched.length > 0) {
+      const { rows: found } = await this.pool.query(
+        `SELECT r.i, p.subject_id, p.phone_bidx = r.phone AS phone, p.email_bidx = r.email AS email,
+                (p.name_prefix_bidx @> ARRAY[r.name] AND p.birth_year = r.year) AS name, p.data->'identity' AS identity
+           FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[]) AS r(i, phone, email, name, year)
+           CROSS JOIN LATERAL (
+             SELECT subject_id, phone_bidx, email_bidx, name_prefix_bidx, birth_year, data FROM subject_profile
+              WHERE status <> 'erased' AND (phone_bidx = r.phone OR email_bidx = r.email OR (name_prefix_bidx @> ARRAY[r.name] AND birth_year = r.year))
+              LIMIT 50) p`,
+        [
+          searched.map((term) => term.row),
+          searched.map((term) => term.phone),
+          searched.map((term) => term.email),
+          searched.map((term) => term.name),
+          searched.map((term) => term.year),
+        ],
       );
-      for (const row of rows) {
-        if (row.phone) add(row.subject_id, 'phone');
-        if (row.email) add(row.subject_id, 'email');
-        if (row.name && row.identity && (await this.sameNameAndBirth(row.subject_id, row.identity, identity))) add(row.subject_id, 'name_birth_date');
+      for (const candidate of found) {
+        const row = candidate.i as number;
+        if (candidate.phone) add(row, candidate.subject_id, 'phone');
+        if (candidate.email) add(row, candidate.subject_id, 'email');
+        if (candidate.name && candidate.identity && (await this.sameNameAndBirth(candidate.subject_id, candidate.identity, rows[row].identity)))
+          add(row, candidate.subject_id, 'name_birth_date');
       }
     }
-    if (reasons.size === 0) return undefined;
-    const ranked = [...reasons.entries()].sort((a, b) => b[1].size - a[1].size || (b[1].has('id_number') ? 1 : 0) - (a[1].has('id_number') ? 1 : 0));
-    return { subjectId: ranked[0][0], reasons: [...ranked[0][1]].sort(), candidates: ranked.length };
+    return reasons.map((matched) => {
+      if (matched.size === 0) return undefined;
+      const ranked = [...matched.entries()].sort((a, b) => b[1].size - a[1].size || (b[1].has('id_number') ? 1 : 0) - (a[1].has('id_number') ? 1 : 0));
+      return { subjectId: ranked[0][0], reasons: [...ranked[0][1]].sort(), candidates: ranked.length };
+    });
   }
 
   private async sameNameAndBirth(subjectId: string, stored: unknown, identity: RowIdentity): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Pool } from 'pg';
@@ -68,6 +69,7 @@ export class ImportRecords {
     private readonly orders: OrdersService,
     private readonly services: ServiceRecordsService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly numbers: CustomerNumberQueries,
   ) {}
 
   /** The cells of a row, for grouping and building. */
@@ -185,8 +187,8 @@ export class ImportRecords {
       } catch {
         return { problems: [{ column: header('customerNumber'), code: 'validation-failed', message: 'must be a customer number such as C2026000123' }] };
       }
-      const { rows } = await this.pool.query(`SELECT subject_id FROM customer_numbers WHERE customer_number = $1`, [parsed]);
-      found.push({ column: header('customerNumber'), subjectId: rows[0]?.subject_id });
+      // a merged-away customer's number finds the survivor
+      found.push({ column: header('customerNumber'), subjectId: await this.numbers.subjectOf(parsed) });
     }
     if (idNumber !== undefined) {
       const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.vault.blindIndex('id_number', idNumber)]);

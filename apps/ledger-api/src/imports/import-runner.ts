@@ -11,7 +11,7 @@ import { DomainError, InvalidInput } from '@pi-ledger/ledger-domain/domain-error
 import { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import { chinaYear, customerNumberStream } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { RequestContext } from '../application/request-context';
-import { RegisterSubject } from '../subjects/register-subject/register-subject.handler';
+import { BatchRegistration, RegisterSubject, RegisterSubjectHandler } from '../subjects/register-subject/register-subject.handler';
 import { ChangeData } from '../subjects/change-data/change-data.handler';
 import { SubjectCommandsService } from '../subjects/subject-commands.service';
 import { CustomerNumbersService } from '../subjects/customer-numbers/customer-numbers.service';
@@ -22,11 +22,13 @@ import { ImportRecords } from './import-records';
 import { GroupCommit } from '@pi-ledger/platform/concurrency/group-commit';
 import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
-import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
+import { ImportDuplicates, RowIdentity, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
-/** Rows handled at once: each is its own registration on the one command path (their numbers and outcomes are written in batches). */
-const DEFAULT_CONCURRENCY = 16;
+/** Customers' rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
+const DEFAULT_CONCURRENCY = 256;
+/** Records' units handled at once: each is written through its own command. */
+const RECORD_CONCURRENCY = 16;
 /** How often a running job writes how far it has read (and looks whether it was cancelled). */
 const PROGRESS_EVERY_MS = 500;
 /** The namespace of the subject ids derived from a job and a row (UUIDv5). */
@@ -56,8 +58,10 @@ export interface RunOptions {
   concurrency?: number;
 }
 
-/** What a run writes in batches: its registrations' customer numbers (one append for many), its rows' outcomes (one transaction for many). */
+/** What a run reads and writes in batches: its rows' duplicates in the ledger (two statements for many), its registrations (one append for many new subjects), their customer numbers (one append for many), its rows' outcomes (one transaction for many). */
 interface RunBatches {
+  lookups: GroupCommit<{ identity: RowIdentity; except: string }, RowMatch | undefined>;
+  registrations: GroupCommit<RegisterSubject, BatchRegistration>;
   numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
   outcomes: GroupCommit<RowRecord[], undefined>;
 }
@@ -85,7 +89,10 @@ class Semaphore {
 /**
  * Runs a customer import job: reads its file row by row, and registers each row through the same
  * command as POST /v1/subjects (RegisterSubject, with its validation, consent, minor, purpose and
- * ID-number rules), with the job and row in every event's metadata. Nothing lost, nothing twice:
+ * ID-number rules), with the job and row in every event's metadata. The rows that arrive together
+ * are registered together (RegisterSubjectHandler.executeBatch: the same plan and decider, their
+ * ID numbers reserved in one statement, their streams and data keys appended in one); a row the
+ * batch cannot settle takes the single path. Nothing lost, nothing twice:
  * a row's subject id is derived from job and row (a re-run's registration of the same row is
  * refused as `subject-exists`, and is taken for what it is), a row's outcome is written once, a
  * resumed run skips the rows recorded, and the job completes only once every row of the file has
@@ -100,6 +107,7 @@ export class ImportRunner {
     private readonly commands: CommandBus,
     private readonly subjects: SubjectCommandsService,
     private readonly numbers: CustomerNumbersService,
+    private readonly registrar: RegisterSubjectHandler,
     @Inject(LEDGER_CLOCK) private readonly clock: LedgerClock,
     @Inject(LEDGER_LOGGER) private readonly logger: Logger,
   ) {}
@@ -114,7 +122,7 @@ export class ImportRunner {
     return locked.ran;
   }
 
-  private async runLocked(jobId: string, { onProgress, signal, concurrency = DEFAULT_CONCURRENCY }: RunOptions): Promise<void> {
+  private async runLocked(jobId: string, { onProgress, signal, concurrency }: RunOptions): Promise<void> {
     const job = await this.store.get(jobId);
     if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
     if (!job.filePath || !existsSync(job.filePath)) {
@@ -133,8 +141,10 @@ export class ImportRunner {
     let failure: Error | undefined;
     let layout: HeaderLayout<string> | undefined;
     let dataRows = 0;
-    const slots = new Semaphore(concurrency);
+    const slots = new Semaphore(concurrency ?? (isRecordKind(job.kind) ? RECORD_CONCURRENCY : DEFAULT_CONCURRENCY));
     const batches: RunBatches = {
+      lookups: new GroupCommit((rows) => this.duplicates.inLedgerAll(rows)),
+      registrations: new GroupCommit((commands) => this.registrar.executeBatch(commands)),
       numbers: new GroupCommit(async (requests) => {
         try {
           await this.numbers.allocateAll(requests);
@@ -267,7 +277,7 @@ export class ImportRunner {
     );
     let record: RowRecord | undefined;
     try {
-      const match = (await this.inFile(keys, earlier)) ?? (await this.duplicates.inLedger(identity, subjectId));
+      const match = (await this.inFile(keys, earlier)) ?? (await batches.lookups.add({ identity, except: subjectId }));
       record = await this.apply(job, rowNumber, subjectId, body, match, headerOf, batches);
       return { ...record, keys: keys.map(({ key }) => key) };
     } finally {
@@ -311,7 +321,11 @@ export class ImportRunner {
       }
     }
     try {
-      await this.commands.execute(new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false }));
+      const command = new RegisterSubject(body as RegisterSubjectDto, context, { subjectId, dryRun: job.dryRun, number: false });
+      // with the rows that arrive together; a row the batch cannot settle (its ID number held, a re-run's subject) alone
+      const batched = job.dryRun ? undefined : await batches.registrations.add(command);
+      if (batched?.kind === 'refused') throw batched.error;
+      if (batched?.kind !== 'registered') await this.commands.execute(command);
       if (!job.dryRun) await batches.numbers.add({ subjectId, context });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'subject-exists' && error.details.subjectId === subjectId)) {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { POSTGRES_EVENT_STORE } from '@pi-ledger/event-store/event-store.module';
-import { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
-import { PostgresEventStorePort } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
+import { AnyDomainEvent, NewEvent, RecordedEvent } from '@pi-ledger/event-store/event-store.port';
+import { AlongsideInsert, PostgresEventStorePort } from '@pi-ledger/event-store/postgres/postgres-event-store.port';
 import { handleCommand, loadStream, StreamFold } from '@pi-ledger/event-store/command-handler';
 import { AlongsideConflict } from '@pi-ledger/event-store/event-store.errors';
 import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
@@ -86,23 +86,7 @@ export class SubjectCommandsService {
       },
       {
         expectedVersion: ifMatch,
-        prepare: async (decided, { state, version }) => {
-          const { command, registry } = decision!;
-          const plain = decided as readonly SubjectEvent[];
-          const eventIds = plain.map(() => uuidv7());
-          const sealing = await this.codec.sealForAppend(plain, eventIds, version === 0 && !keysStored);
-          return {
-            events: sealing.events.map((event, index) => ({
-              eventId: eventIds[index],
-              type: event.type,
-              data: event.data,
-              // per event: one command may yield events of several kinds (an erasure: a restriction to storage, then the erasure)
-              metadata: eventMetadata(context, eventPurpose(command, plain[index], state, registry)),
-            })),
-            options: sealing.alongside ? { alongside: sealing.alongside } : {},
-            appended: () => sealing.appended(),
-          };
-        },
+        prepare: (decided, { state, version }) => this.prepare(decided as readonly SubjectEvent[], state, decision!, context, version === 0 && !keysStored),
         retryOn: (error) => {
           if (!(error instanceof AlongsideConflict) || keysStored) return false;
           keysStored = true; // another request stored this subject's keys first: seal with those
@@ -111,6 +95,65 @@ export class SubjectCommandsService {
       },
     );
     return { version: handled.version, position: handled.position, events: handled.events };
+  }
+
+  /**
+   * New subjects' registrations decided and appended together (an import's batch): each command
+   * decided on a new subject's state by the same decider, sealed and given its metadata as `execute`
+   * does, then every stream appended in one statement with the subjects' new data keys (all or
+   * nothing). Per item: its result, or the domain error that refused it (nothing of it written).
+   * A stream that exists already, or keys stored meanwhile, refuses the whole append: its error is
+   * thrown, nothing was written, and each command can take `execute` instead.
+   */
+  async registerNew(
+    items: ReadonlyArray<{ subjectId: string; context: RequestContext; command: SubjectCommand }>,
+    registry: RegistryState,
+  ): Promise<Array<CommandResult | { error: unknown }>> {
+    const state = initialSubjectState();
+    const decided = items.map(({ command }) => {
+      try {
+        return decideSubject(command, state);
+      } catch (error) {
+        return { error };
+      }
+    });
+    const appending = items.flatMap((item, index) => {
+      const events = decided[index];
+      return Array.isArray(events) && events.length > 0 ? [{ item, index, events }] : [];
+    });
+    const prepared = await Promise.all(appending.map(({ item, events }) => this.prepare(events, state, { command: item.command, registry }, item.context, true)));
+    const results = await this.store.appendToStreams(
+      appending.map(({ item }, at) => ({ streamId: subjectStream(item.subjectId), events: prepared[at].events, expectedVersion: 0, alongside: prepared[at].options.alongside })),
+    );
+    prepared.forEach((append) => append.appended());
+    const byIndex = new Map(appending.map(({ index, events }, at) => [index, { version: results[at].nextExpectedVersion, position: results[at].position, events }]));
+    return items.map((_, index) => {
+      const events = decided[index];
+      return Array.isArray(events) ? (byIndex.get(index) ?? { version: 0, position: 0, events }) : events;
+    });
+  }
+
+  /** Decided events as appended: sealed (a new subject's keys drafted, to be stored with the events), each with its metadata. */
+  private async prepare(
+    plain: readonly SubjectEvent[],
+    state: SubjectState,
+    decision: { command: SubjectCommand; registry: RegistryState },
+    context: RequestContext,
+    firstEvents: boolean,
+  ): Promise<{ events: NewEvent<AnyDomainEvent>[]; options: { alongside?: AlongsideInsert }; appended: () => void }> {
+    const eventIds = plain.map(() => uuidv7());
+    const sealing = await this.codec.sealForAppend(plain, eventIds, firstEvents);
+    return {
+      events: sealing.events.map((event, index) => ({
+        eventId: eventIds[index],
+        type: event.type,
+        data: event.data,
+        // per event: one command may yield events of several kinds (an erasure: a restriction to storage, then the erasure)
+        metadata: eventMetadata(context, eventPurpose(decision.command, plain[index], state, decision.registry)),
+      })),
+      options: sealing.alongside ? { alongside: sealing.alongside } : {},
+      appended: () => sealing.appended(),
+    };
   }
 
   /** The decision `execute` would append, taken on the stream as it stands, nothing written (a dry run): its domain errors are the command's. */

@@ -45,6 +45,35 @@ export class SubjectIdNumbers {
     return { hash, fresh: true };
   }
 
+  /**
+   * A batch's reservations in one statement (an import's): each number free in the ledger is
+   * reserved for its subject. Returns the blind indexes reserved now, with their subjects; a number held already (by
+   * anyone, this subject included) or named twice in the batch is not, and takes `reserve`.
+   */
+  async reserveAll(claims: ReadonlyArray<{ subjectId: string; idNumber: string }>): Promise<Map<string, string>> {
+    const hashes = claims.map((claim) => this.hashOf(claim.idNumber));
+    const once = hashes.map((hash, index) => hashes.indexOf(hash) === index);
+    const { rows } = await this.pool.query<{ id_number_hash: string; subject_id: string }>(
+      `INSERT INTO subject_id_numbers (id_number_hash, subject_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id_number_hash) DO NOTHING RETURNING id_number_hash, subject_id`,
+      [hashes.filter((_, index) => once[index]), claims.filter((_, index) => once[index]).map((claim) => claim.subjectId)],
+    );
+    return new Map(rows.map((row) => [row.id_number_hash, row.subject_id]));
+  }
+
+  /** The number's blind index, as the table keeps it. */
+  hashOf(idNumber: string): string {
+    return this.vault.blindIndex('id_number', idNumber);
+  }
+
+  /** Releases a batch's reservations (`reserveAll`) whose registrations were not written, in one statement. */
+  async releaseAll(claims: ReadonlyArray<{ subjectId: string; idNumber: string }>): Promise<void> {
+    if (claims.length === 0) return;
+    await this.pool.query(
+      `DELETE FROM subject_id_numbers n USING unnest($1::text[], $2::text[]) AS r(hash, subject_id) WHERE n.id_number_hash = r.hash AND n.subject_id = r.subject_id`,
+      [claims.map((claim) => this.hashOf(claim.idNumber)), claims.map((claim) => claim.subjectId)],
+    );
+  }
+
   /** What `reserve` would refuse, without reserving (a dry run): the number held by another active subject. */
   async assertAvailable(subjectId: string, idNumber: string): Promise<void> {
     const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.vault.blindIndex('id_number', idNumber)]);

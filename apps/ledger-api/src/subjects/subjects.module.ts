@@ -113,6 +113,6 @@ registerProblemCodes({
     CustomerNumbersService,
     CustomerNumberQueries,
   ],
-  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries, CustomerNumbersService, SearchCriteria],
+  exports: [SubjectCommandsService, SubjectIdNumbers, AccessRecorder, CustomerNumberQueries, CustomerNumbersService, SearchCriteria, RegisterSubjectHandler],
 })
 export class SubjectsModule {}

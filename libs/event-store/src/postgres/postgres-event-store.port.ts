@@ -1,4 +1,4 @@
-import type { AppendOptions, EventStore, GlobalLog } from '../event-store.port';
+import type { AnyDomainEvent, AppendOptions, AppendResult, EventStore, ExpectedVersion, GlobalLog, NewEvent } from '../event-store.port';
 
 /**
  * One row for another table, written by the statement that appends the events: inserted only when
@@ -21,5 +21,24 @@ export interface PostgresAppendOptions extends AppendOptions {
   alongside?: AlongsideInsert;
 }
 
-/** The PostgreSQL adapter as its PostgreSQL-only callers see it: both ports, and appends with a row alongside. */
-export type PostgresEventStorePort = EventStore<PostgresAppendOptions> & GlobalLog;
+/** One stream's part of a multi-stream append: its events, the version it must be at, and a row alongside (optional). */
+export interface StreamAppend<E extends AnyDomainEvent = AnyDomainEvent> {
+  streamId: string;
+  events: readonly NewEvent<E>[];
+  expectedVersion: ExpectedVersion;
+  alongside?: AlongsideInsert;
+}
+
+/**
+ * Several streams' appends in one statement, so one transaction (an import's batch of new
+ * subjects): every stream's expected version is checked, and either every event and row is
+ * written or none. A refused stream is WrongExpectedVersion (the first one), a row its table
+ * refuses AlongsideConflict, an event id stored already EventIdConflict; then nothing was written.
+ * The rows alongside that share a name go in as one multi-row insert.
+ */
+export interface MultiStreamAppender {
+  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+}
+
+/** The PostgreSQL adapter as its PostgreSQL-only callers see it: both ports, appends with a row alongside, and multi-stream appends. */
+export type PostgresEventStorePort = EventStore<PostgresAppendOptions> & GlobalLog & MultiStreamAppender;

@@ -16,7 +16,7 @@ import {
   Subscription,
   BEGINNING,
 } from '../event-store.port';
-import { AlongsideInsert, PostgresAppendOptions, PostgresEventStorePort } from './postgres-event-store.port';
+import { AlongsideInsert, PostgresAppendOptions, PostgresEventStorePort, StreamAppend } from './postgres-event-store.port';
 import { AlongsideConflict, EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { canonicalJson, sha256Hex } from '../payload-digest';
 import { Upcasters } from '../upcasters';
@@ -105,6 +105,51 @@ export class PostgresEventStore implements PostgresEventStorePort {
       // The events would be accepted now: it is the row that cannot be written, and a retry would not change that.
       if (alongsideConflict) throw new AlongsideConflict(streamId, alongsideConflict.table ?? alongsideTable(alongside!), alongsideConflict.constraint);
       if (attempt >= MAX_RETRIES) throw new Error(`stream ${streamId}: the append lost ${MAX_RETRIES} races in a row`);
+    }
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (new Set(appends.map((append) => append.streamId)).size !== appends.length) throw new InvalidAppend('a multi-stream append names each stream once');
+    for (const append of appends) {
+      validateAppend(append.streamId, append.events, append.expectedVersion);
+      if (append.events.length === 0) throw new InvalidAppend(`stream ${append.streamId}: a multi-stream append needs events for every stream`);
+    }
+    if (appends.length === 0) return [];
+    const started = process.hrtime.bigint();
+    const prepared = appends.map((append) => append.events.map(prepareEvent));
+    const eventIds = prepared.flat().map((event) => event.eventId);
+    if (new Set(eventIds).size !== eventIds.length) throw new InvalidAppend('event ids repeat within one append');
+    let rows: Array<{ stream_id: string; stream_version: string; position: string }>;
+    try {
+      rows = (await this.pool.query(multiStreamStatement(appends, prepared))).rows;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      await this.refusedStream(appends);
+      const table = (error as { table?: string }).table;
+      if (table && table !== 'ledger_events') throw new AlongsideConflict(appends[0].streamId, table, (error as { constraint?: string }).constraint);
+      throw new EventIdConflict(appends[0].streamId);
+    }
+    if (rows.length === 0) {
+      await this.refusedStream(appends);
+      throw new Error('a multi-stream append wrote nothing though every stream was at its expected version');
+    }
+    this.wakeups.appended();
+    this.options.onAppended?.(eventIds.length, Number(process.hrtime.bigint() - started) / 1e9);
+    const byStream = new Map<string, Array<{ stream_version: string; position: string }>>();
+    for (const row of rows) byStream.set(row.stream_id, [...(byStream.get(row.stream_id) ?? []), row]);
+    return appends.map((append) => lastOf(byStream.get(append.streamId) ?? []));
+  }
+
+  /** Throws WrongExpectedVersion for the first stream of a multi-stream append that is not at its expected version. */
+  private async refusedStream(appends: readonly StreamAppend[]): Promise<void> {
+    const { rows } = await this.pool.query<{ stream_id: string; version: string }>(
+      `SELECT s.stream_id, (SELECT coalesce(max(stream_version), 0) FROM ledger_events e WHERE e.stream_id = s.stream_id)::text AS version FROM unnest($1::text[]) AS s(stream_id)`,
+      [appends.map((append) => append.streamId)],
+    );
+    const current = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
+    for (const append of appends) {
+      const actual = current.get(append.streamId) ?? 0;
+      if (!versionMatches(append.expectedVersion, actual)) throw new WrongExpectedVersion(append.streamId, append.expectedVersion, actual);
     }
   }
 
@@ -402,4 +447,67 @@ function alongsideStatement(shape: AppendShape, alongside: AlongsideInsert): { n
 /** The unqualified table name of a validated alongside `into`. */
 function alongsideTable(alongside: AlongsideInsert): string {
   return ALONGSIDE_INTO.exec(alongside.into)![1];
+}
+
+/** A value of an alongside row as JSON for jsonb_to_recordset: bytes as bytea's hex input, arrays element by element. */
+function alongsideJson(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
+  if (Array.isArray(value)) return value.map(alongsideJson);
+  return value;
+}
+
+/**
+ * The multi-stream append: every stream's head read and checked (`refused` holds the streams not
+ * at their expected version; then nothing is inserted), each group of rows alongside (one name)
+ * inserted by one data-modifying CTE, the events inserted in stream order. $1 the streams, $2 the
+ * events, $3… the row groups, each as one JSON array.
+ */
+function multiStreamStatement(appends: readonly StreamAppend[], prepared: ReadonlyArray<readonly PreparedEvent[]>): QueryConfig {
+  const streams = appends.map((append, k) => ({
+    k,
+    sid: append.streamId,
+    kind: typeof append.expectedVersion === 'number' ? 'version' : append.expectedVersion,
+    v: typeof append.expectedVersion === 'number' ? append.expectedVersion : null,
+  }));
+  const events = prepared
+    .flatMap((stream, k) =>
+      stream.map(
+        (event, index) =>
+          `{"k":${k},"n":${index + 1},"i":"${event.eventId}","t":${JSON.stringify(event.type)},"s":${event.schemaVersion},` +
+          `"d":${event.data},"m":${event.metadata},"h":"${event.digest}"}`,
+      ),
+    )
+    .join(',');
+  const groups = new Map<string, { alongside: AlongsideInsert; rows: unknown[] }>();
+  for (const append of appends) {
+    if (!append.alongside) continue;
+    alongsideStatement('batch', append.alongside); // validates the row and its name's one shape
+    const group = groups.get(append.alongside.name) ?? { alongside: append.alongside, rows: [] };
+    const columns = ALONGSIDE_INTO.exec(append.alongside.into)![2].split(', ');
+    group.rows.push(Object.fromEntries(columns.map((column, index) => [column, alongsideJson(append.alongside!.values[index])])));
+    groups.set(append.alongside.name, group);
+  }
+  const inserts = [...groups.values()].map(({ alongside }, index) => {
+    const columns = ALONGSIDE_INTO.exec(alongside.into)![2].split(', ');
+    const record = columns.map((column, at) => `${column} ${alongside.types[at]}`).join(', ');
+    return `,
+  alongside_${index} AS (INSERT INTO ${alongside.into} SELECT ${columns.map((column) => `r.${column}`).join(', ')}
+    FROM jsonb_to_recordset($${index + 3}::jsonb) AS r(${record}) WHERE NOT EXISTS (SELECT 1 FROM refused))`;
+  });
+  const text = `
+  WITH streams AS (
+    SELECT s.k, s.sid, (SELECT coalesce(max(stream_version), 0) FROM ledger_events WHERE stream_id = s.sid) AS version, s.kind, s.v
+      FROM jsonb_to_recordset($1::jsonb) AS s(k int, sid text, kind text, v bigint)
+  ),
+  refused AS (
+    SELECT k FROM streams
+     WHERE NOT CASE kind WHEN 'any' THEN true WHEN 'no_stream' THEN version = 0 WHEN 'stream_exists' THEN version > 0 ELSE version = v END
+  )${inserts.join('')}
+  INSERT INTO ledger_events (event_id, stream_id, stream_version, type, schema_version, data, metadata, payload_digest)
+  SELECT e.i, streams.sid, streams.version + e.n, e.t, e.s, e.d, e.m, decode(e.h, 'hex')
+    FROM streams JOIN jsonb_to_recordset($2::jsonb) AS e(k int, n int, i uuid, t text, s int, d jsonb, m jsonb, h text) ON e.k = streams.k
+   WHERE NOT EXISTS (SELECT 1 FROM refused)
+   ORDER BY e.k, e.n
+  RETURNING stream_id, stream_version::text, position::text`;
+  return { text, values: [JSON.stringify(streams), `[${events}]`, ...[...groups.values()].map((group) => JSON.stringify(group.rows))] };
 }

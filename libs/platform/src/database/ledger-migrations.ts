@@ -30,6 +30,7 @@ import { ReportFacts1763900200000 } from './migrations/1763900200000-report-fact
 import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
 import { AccessLogExport1763900170000 } from './migrations/1763900170000-access-log-export';
 import { CustomerQuery1763900190000 } from './migrations/1763900190000-customer-query';
+import { CustomerNumberAliases1763900500000 } from './migrations/1763900500000-customer-number-aliases';
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
 export const LEDGER_MIGRATIONS = [
@@ -65,4 +66,5 @@ export const LEDGER_MIGRATIONS = [
   AccessLogExport1763900170000,
   CustomerQuery1763900190000,
   ReportFacts1763900200000,
+  CustomerNumberAliases1763900500000,
 ];

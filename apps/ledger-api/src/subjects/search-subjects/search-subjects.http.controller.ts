@@ -20,7 +20,7 @@ export class SearchSubjectsHttpController {
   @Get()
   @PersonalDataLookup()
   @Roles(...FILE_ROLES, 'compliance_officer')
-  @ReadsProjections('subject_profile')
+  @ReadsProjections('subject_profile', 'customer_numbers')
   @ApiHeader({ name: 'X-Processing-Purpose', required: true })
   @ApiOperation({ summary: 'Find subjects by phone, ID number or email (exact), name (prefix) or status: masked summaries, each read recorded' })
   async search(@Query() filters: SearchSubjectsDto, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {
@@ -36,7 +36,7 @@ export class SearchSubjectsHttpController {
   @HttpCode(200)
   @PersonalDataLookup()
   @Roles(...FILE_ROLES, 'compliance_officer')
-  @ReadsProjections('subject_profile')
+  @ReadsProjections('subject_profile', 'customer_numbers')
   @ApiHeader({ name: 'X-Processing-Purpose', required: true })
   @ApiOperation({ summary: 'Find subjects with the terms in the body (phone, ID number, email, name, customer number, status, assignment): masked summaries, each read recorded' })
   async searchByBody(@Body() filters: SearchSubjectsDto, @Headers('x-processing-purpose') purpose: string | undefined, @Ctx() context: RequestContext) {

@@ -4,21 +4,29 @@ import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import type { RecordedEvent } from '@pi-ledger/event-store/event-store.port';
 import type { CustomerNumberAllocated } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
+import { SUBJECT_MERGED_INTO } from '../duplicates/duplicate-candidates.projection';
 
 /**
  * `customer_numbers`: each subject's number, found exactly. A subject's first allocation is its
  * number (a second one, which only a back-fill racing a registration could make, is ignored), so
- * replaying an event, or rebuilding, gives every subject the same number again.
+ * replaying an event, or rebuilding, gives every subject the same number again. A merged-away
+ * subject's number stays an alias of its survivor (`merged_into`, followed along chains of merges):
+ * looking the number up finds the survivor.
  */
 export class CustomerNumbersProjection implements Projection {
   readonly name = 'customer_numbers';
-  readonly version = 1;
+  readonly version = 2;
   readonly tables = ['customer_numbers'];
-  readonly eventTypes: ReadonlySet<string> = new Set<CustomerNumberAllocated['type']>(['CustomerNumberAllocated']);
+  readonly eventTypes: ReadonlySet<string> = new Set<string>(['CustomerNumberAllocated' satisfies CustomerNumberAllocated['type'], SUBJECT_MERGED_INTO]);
 
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const table = batch.table('customer_numbers');
     for (const recorded of events) {
+      if (recorded.type === SUBJECT_MERGED_INTO) {
+        const { subjectId, survivorId } = recorded.data as { subjectId: string; survivorId: string };
+        await batch.client.query(`UPDATE ${table} SET merged_into = $2 WHERE subject_id = $1 OR merged_into = $1`, [subjectId, survivorId]);
+        continue;
+      }
       const { data } = recorded as unknown as CustomerNumberAllocated;
       await batch.client.query(
         `INSERT INTO ${table} (subject_id, customer_number, year, sequence, allocated_at, position) VALUES ($1, $2, $3, $4, $5, $6)
@@ -32,6 +40,14 @@ export class CustomerNumbersProjection implements Projection {
 @Injectable()
 export class CustomerNumberQueries {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /** The subject a number names: its own, or for a merged-away subject's number the survivor's. */
+  async subjectOf(customerNumber: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ subject_id: string }>(`SELECT coalesce(merged_into, subject_id) AS subject_id FROM customer_numbers WHERE customer_number = $1`, [
+      customerNumber,
+    ]);
+    return rows[0]?.subject_id;
+  }
 
   async numberOf(subjectId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ customer_number: string }>(`SELECT customer_number FROM customer_numbers WHERE subject_id = $1`, [subjectId]);

@@ -30,7 +30,7 @@ export interface ProfileSearch {
   tier?: string;
   tagBidx?: string;
   lifecycleStage?: string;
-  /** Exactly (customer_numbers): a pseudonymous identifier, not category data. */
+  /** Exactly (customer_numbers): a pseudonymous identifier, not category data; a merged-away customer's number finds the survivor. */
   customerNumber?: string;
   /** Keyset pagination: subjects with an id greater than this. */
   after?: string;
@@ -158,7 +158,7 @@ export class SubjectProfileQueries {
       params.push(search.reach.departmentId, search.reach.healthManagerId);
       where.push(`(department_id = $${params.length - 1} OR health_manager_id = $${params.length})`);
     }
-    if (search.customerNumber) add((p) => `subject_id = (SELECT subject_id FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
+    if (search.customerNumber) add((p) => `subject_id = (SELECT coalesce(merged_into, subject_id) FROM customer_numbers WHERE customer_number = ${p})`, search.customerNumber);
     if (search.after) add((p) => `subject_id > ${p}`, search.after);
     return { where, params };
   }
