@@ -27,6 +27,7 @@ import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-f
 import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 import { ReportFacts1763900200000 } from './migrations/1763900200000-report-facts';
+import { RfmGrades1763900600000 } from './migrations/1763900600000-rfm-grades';
 import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
 import { AccessLogExport1763900170000 } from './migrations/1763900170000-access-log-export';
 import { CustomerQuery1763900190000 } from './migrations/1763900190000-customer-query';
@@ -65,4 +66,5 @@ export const LEDGER_MIGRATIONS = [
   AccessLogExport1763900170000,
   CustomerQuery1763900190000,
   ReportFacts1763900200000,
+  RfmGrades1763900600000,
 ];
