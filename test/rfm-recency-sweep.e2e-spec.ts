@@ -1,6 +1,8 @@
 import { startTestApi, TestApi } from './support/test-api';
 import { chinaDate, DAY_MS, movableClock } from './support/test-clock';
 import { seedQueryPopulation, SeededCustomer } from './support/query-seed';
+import { Pool } from 'pg';
+import { PG_POOL } from '../libs/platform/src/config/config.tokens';
 import { RfmRecencySweep } from '../apps/ledger-api/src/subjects/query-subjects/rfm-recency.sweep';
 
 /**
@@ -89,4 +91,17 @@ describe('RFM recency refreshed daily by the sweep', () => {
         .sort(),
     );
   }, 120_000);
+
+  it('grades the customers whose rows were written before grades were stored (the upgrade), as its run at start does', async () => {
+    const pool = api.app.get<Pool>(PG_POOL);
+    const [{ generation }] = (await pool.query(`SELECT generation FROM projection_checkpoints WHERE name = 'customer_query'`)).rows;
+    // as the migration leaves them: F and M graded, recency, score and segment not yet
+    const cleared = await pool.query(
+      `UPDATE customer_query_facts__g${Number(generation)} SET rfm_recency = NULL, rfm_score = NULL, rfm_segment = NULL WHERE rfm_frequency IS NOT NULL`,
+    );
+    expect(cleared.rowCount).toBeGreaterThan(0);
+    const run = await api.app.get(RfmRecencySweep).runOnce(api.clock());
+    expect(run.regraded).toBe(cleared.rowCount);
+    expect(await graded()).toEqual(modelOn(run.day));
+  }, 60_000);
 });
