@@ -17,12 +17,14 @@
  * is measured by bench:queries. EXPLAIN (ANALYZE, BUFFERS) of the slowest query in the output.
  *
  * Options: --customers N (BENCH_CUSTOMERS, default 100,000), --records N (BENCH_RECORDS, default
- * 1,000,000), --iterations N (BENCH_ITERATIONS, default 200), --warm-up N (default 20).
+ * 1,000,000), --iterations N (BENCH_ITERATIONS, default 200), --warm-up N (default 20); BENCH_EXPLAIN=id,… logs
+ * the plans of those queries too.
  */
 import 'reflect-metadata';
 import { Pool } from 'pg';
 import { CustomerQueryQueries, CustomerQueryRequest, customerQuerySql } from '@pi-ledger/read-models/projections/customer-query/customer-query.queries';
 import type { QueryNode } from '@pi-ledger/read-models/projections/customer-query/customer-query.fields';
+import { recencyGradeSql, storedGradesSql } from '@pi-ledger/read-models/projections/customer-query/rfm';
 import {
   Defer,
   environmentNote,
@@ -96,13 +98,10 @@ function benchQueries(): BenchQuery[] {
       },
       [{ field: 'rfmScore', dir: 'desc' }],
       {
-        text: `SELECT subject_id FROM (
-                 SELECT p.subject_id, (CASE WHEN $1::date - f.last_order_date <= 30 THEN 5 WHEN $1::date - f.last_order_date <= 90 THEN 4
-                          WHEN $1::date - f.last_order_date <= 180 THEN 3 WHEN $1::date - f.last_order_date <= 365 THEN 2 ELSE 1 END) + f.rfm_frequency + f.rfm_monetary AS score
-                   FROM subject_profile p JOIN customer_query_facts f ON f.subject_id = p.subject_id
-                  WHERE p.status <> 'erased' AND p.tier IN ('gold', 'platinum') AND f.last_order_date IS NOT NULL) s
-                WHERE score >= 12 ORDER BY score DESC, subject_id LIMIT $2`,
-        values: [TODAY, PAGE + 1],
+        text: `SELECT p.subject_id FROM subject_profile p JOIN customer_query_facts f ON f.subject_id = p.subject_id
+                WHERE p.status <> 'erased' AND p.tier IN ('gold', 'platinum') AND f.rfm_score >= 12
+                ORDER BY f.rfm_score DESC, p.subject_id LIMIT $1`,
+        values: [PAGE + 1],
       },
     ),
     q(
@@ -224,6 +223,9 @@ async function seed(pool: Pool, customers: number, records: number): Promise<voi
       FROM (SELECT subject_id, count(*)::int AS n, sum(amount_fen - refunded_fen)::bigint AS total, max(order_date) AS last
               FROM customer_query_orders WHERE NOT cancelled GROUP BY subject_id) a
      WHERE a.subject_id = f.subject_id`);
+  // the recency grade, score and segment as the projection stores them (graded for TODAY, as the daily sweep would)
+  const recency = recencyGradeSql('last_order_date', `'${TODAY}'`);
+  await pool.query(`UPDATE customer_query_facts SET ${storedGradesSql(recency)} WHERE last_order_date IS NOT NULL`);
   for (const table of ['subject_profile', 'customer_numbers', 'customer_query_facts', 'customer_query_abnormal', 'customer_query_orders']) {
     const [{ relname }] = (await pool.query(`SELECT table_name AS relname FROM information_schema.view_table_usage WHERE view_name = $1`, [table])).rows;
     await pool.query(`VACUUM ANALYZE ${relname}`);
@@ -280,8 +282,16 @@ async function main(defer: Defer): Promise<void> {
     results.push(result);
   }
   const slowest = results.reduce((a, b) => (percentileOf(b.ours, 0.99) > percentileOf(a.ours, 0.99) ? b : a));
-  const statement = customerQuerySql(slowest.query.request);
-  const plan = (await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, statement.params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  const explain = async (query: BenchQuery) => {
+    const statement = customerQuerySql(query.request);
+    return (await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, statement.params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  };
+  const plan = await explain(slowest.query);
+  // BENCH_EXPLAIN=id,id: the plans of those queries too, in the log
+  for (const id of (process.env.BENCH_EXPLAIN ?? '').split(',').filter(Boolean)) {
+    const query = results.find((result) => result.query.id === id)?.query;
+    if (query) log(`plan of ${id}:\n${await explain(query)}`);
+  }
 
   const rows = results.map((r) => {
     const p99 = percentileOf(r.ours, 0.99);

@@ -13,7 +13,8 @@
  * (EXPLAIN ANALYZE, BUFFERS) is printed.
  *
  * Options: --customers N (BENCH_CUSTOMERS, default 100,000), --records N (BENCH_RECORDS, default
- * 1,000,000), --samples N (BENCH_SAMPLES, default 40), --warm-up N (default 3).
+ * 1,000,000), --samples N (BENCH_SAMPLES, default 40), --warm-up N (default 3); BENCH_EXPLAIN=name,… logs the
+ * plans of those reports (unfiltered) too.
  */
 import 'reflect-metadata';
 import type { Client } from 'pg';
@@ -104,19 +105,27 @@ async function main(defer: Defer): Promise<void> {
   }
 
   const worst = cases[slowest.index];
-  const definition = reportNamed(worst.report)!;
-  const statement = reportSql(definition, {
-    period: { from, to: today },
-    today,
-    now: new Date(Date.parse(`${today}T04:00:00Z`)).toISOString(),
-    rows: definition.rows.default,
-    columns: definition.columns?.default ?? null,
-    filters: 'department' in worst.query ? { department: 'dept-3', tier: 'platinum' } : {},
-    terms,
-  });
   await owner.query(`SET work_mem = '${REPORT_WORK_MEM}'`);
-  const plan = (await owner.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`, statement.values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  const explain = async (benchCase: (typeof cases)[number]) => {
+    const definition = reportNamed(benchCase.report)!;
+    const statement = reportSql(definition, {
+      period: { from, to: today },
+      today,
+      now: new Date(Date.parse(`${today}T04:00:00Z`)).toISOString(),
+      rows: definition.rows.default,
+      columns: definition.columns?.default ?? null,
+      filters: 'department' in benchCase.query ? { department: 'dept-3', tier: 'platinum' } : {},
+      terms,
+    });
+    return (await owner.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`, statement.values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  };
+  const plan = await explain(worst);
   log(`plan of the slowest (${worst.label}):\n${plan}`);
+  // BENCH_EXPLAIN=label,label (a report's name, unfiltered): the plans of those too, in the log
+  for (const label of (process.env.BENCH_EXPLAIN ?? '').split(',').filter(Boolean)) {
+    const benchCase = cases.find((candidate) => candidate.label === label);
+    if (benchCase) log(`plan of ${label}:\n${await explain(benchCase)}`);
+  }
 
   const body = [
     '## Reports (`npm run bench:reports`)',

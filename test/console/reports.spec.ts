@@ -3,6 +3,7 @@ import { Browser } from 'playwright-core';
 import { startTestApi, TestApi } from '../support/test-api';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration } from '../support/realistic-subject';
+import { chinaDate } from '../support/test-clock';
 import { launchChromium, screenshot, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
@@ -22,8 +23,22 @@ describe('console: reports', () => {
         identity: { name: '客户', gender: i < 12 ? 'female' : 'male', birthDate: `${1950 + i * 3}-03-01` },
         customer_profile: { customerType: 'individual', tier: 'gold' },
       };
-      const registered = await call('POST', '/v1/subjects', staff, { ...body, consents: [], data });
+      // the first six consented to health records and had a check-up: GLU abnormal, TC normal (for the indicator filter)
+      const registered = await call('POST', '/v1/subjects', staff, { ...body, ...(i < 6 ? {} : { consents: [] }), data });
       expect(registered.status).toBe(201);
+      if (i >= 6) continue;
+      const results = [
+        { code: 'GLU', name: '空腹血糖', value: 7.4, unit: 'mmol/L', referenceRange: { low: 3.9, high: 6.1 } },
+        { code: 'TC', name: '总胆固醇', value: 4.1, unit: 'mmol/L', referenceRange: { low: 2.8, high: 5.2 } },
+      ];
+      const checkup = await call('POST', `/v1/subjects/${registered.body.subjectId}/checkups`, staff, {
+        visitDate: chinaDate(-10),
+        institution: '体检中心',
+        results,
+        conclusions: [],
+        purposeId: 'health-management',
+      });
+      expect(checkup.status).toBe(201);
     }
   }, 120_000);
   afterAll(async () => {
@@ -59,6 +74,27 @@ describe('console: reports', () => {
     await page.getByTitle('生命周期漏斗').click();
     await page.getByRole('row').filter({ hasText: '活跃' }).first().waitFor();
     await screenshot(page, 'reports-lifecycle-funnel');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('filters the abnormal-indicator report by an indicator code', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(context, api, 'manager-indicators', ['manager']);
+    const { page, problems } = await watchedPage(context);
+    await page.goto(`${api.baseUrl}/console/reports`);
+    await page.getByRole('combobox', { name: '报表' }).click();
+    await page.getByTitle('体检异常指标').click();
+    const rowOf = (code: string) => page.getByRole('row').filter({ has: page.getByRole('cell', { name: code, exact: true }) });
+    await rowOf('TC').waitFor();
+    await rowOf('GLU').waitFor();
+    // the API takes the code in any case; only that indicator's row stays
+    const indicator = page.locator('input[aria-label="指标"]');
+    await indicator.fill('glu');
+    await indicator.press('Enter');
+    await rowOf('TC').waitFor({ state: 'detached' });
+    expect(await rowOf('GLU').count()).toBe(1);
+    await screenshot(page, 'reports-abnormal-indicator-filter');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -38,6 +38,7 @@ import { ReportsModule } from './reports/reports.module';
 import { DuplicatesModule } from './duplicates/duplicates.module';
 import { ExportsModule } from './exports/exports.module';
 import { SavedQueriesModule } from './saved-queries/saved-queries.module';
+import { CustomerValueModule } from './subjects/query-subjects/customer-value.module';
 
 /**
  * The API: the platform (config, clock, database), the ledger's libraries, and one module per
@@ -84,6 +85,7 @@ export class LedgerApiModule {
         DuplicatesModule,
         ExportsModule,
         SavedQueriesModule,
+        CustomerValueModule,
       ],
     };
   }

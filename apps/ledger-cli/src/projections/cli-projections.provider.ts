@@ -9,6 +9,7 @@ import { openPiiVault } from '@pi-ledger/pii-vault/open-pii-vault';
 import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { allProjections } from '@pi-ledger/audit/ledger-projections.provider';
 import { LEDGER_PROJECTIONS } from '@pi-ledger/read-models/read-models.module';
+import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 
 /** Closes the CLI's vault (it holds a LISTEN connection) before the pool ends. */
 @Injectable()
@@ -26,15 +27,15 @@ export class CliVault implements BeforeApplicationShutdown {
  */
 export const cliProjectionsProvider: Provider = {
   provide: LEDGER_PROJECTIONS,
-  inject: [PG_POOL, LEDGER_CONFIG, LEDGER_LOGGER, AuditTreeWriter, AuditLog, CliVault],
-  useFactory: async (pool: Pool, config: LedgerConfig, logger: Logger, writer: AuditTreeWriter, log: AuditLog, holder: CliVault) => {
+  inject: [PG_POOL, LEDGER_CONFIG, LEDGER_LOGGER, AuditTreeWriter, AuditLog, CliVault, LEDGER_CLOCK],
+  useFactory: async (pool: Pool, config: LedgerConfig, logger: Logger, writer: AuditTreeWriter, log: AuditLog, holder: CliVault, clock: LedgerClock) => {
     try {
       holder.vault = await openPiiVault(pool, config, logger);
-      return allProjections(holder.vault, writer, log);
+      return allProjections(holder.vault, writer, log, clock);
     } catch (error) {
       const reason = `the PI vault cannot open: ${error instanceof Error ? error.message : String(error)}`;
       logger.debug({ reason }, 'projections that decrypt are unavailable to this command');
-      return allProjections(unavailableVault(reason), writer, log);
+      return allProjections(unavailableVault(reason), writer, log, clock);
     }
   },
 };

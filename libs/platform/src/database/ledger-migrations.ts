@@ -27,6 +27,8 @@ import { CustomerFile1763900110000 } from './migrations/1763900110000-customer-f
 import { OutboxAndSurveys1763900080000 } from './migrations/1763900080000-outbox-and-surveys';
 import { ImportJobs1763900130000 } from './migrations/1763900130000-import-jobs';
 import { ReportFacts1763900200000 } from './migrations/1763900200000-report-facts';
+import { RfmGrades1763900600000 } from './migrations/1763900600000-rfm-grades';
+import { QueryIndexes1763900610000 } from './migrations/1763900610000-query-indexes';
 import { DuplicateCandidates1763900140000 } from './migrations/1763900140000-duplicate-candidates';
 import { AccessLogExport1763900170000 } from './migrations/1763900170000-access-log-export';
 import { CustomerQuery1763900190000 } from './migrations/1763900190000-customer-query';
@@ -67,4 +69,6 @@ export const LEDGER_MIGRATIONS = [
   CustomerQuery1763900190000,
   ReportFacts1763900200000,
   CustomerNumberAliases1763900500000,
+  RfmGrades1763900600000,
+  QueryIndexes1763900610000,
 ];

@@ -1,4 +1,5 @@
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
 import type { Projection } from '../runner/projection';
 import { AccessLogProjection } from './access-log/access-log.projection';
 import { ConsentRegisterProjection } from './consent-register/consent-register.projection';
@@ -21,7 +22,7 @@ import { SavedQueriesProjection } from './customer-query/saved-queries.projectio
 import { followingMoves } from './subject-records/record-moves';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector); those of records follow a merge's moves (record-moves.ts). */
-export function ledgerProjections(vault: PiiVault): Projection[] {
+export function ledgerProjections(vault: PiiVault, clock: LedgerClock = systemClock): Projection[] {
   return [
     new SubjectProfileProjection(vault),
     new ConsentRegisterProjection(),
@@ -39,7 +40,7 @@ export function ledgerProjections(vault: PiiVault): Projection[] {
     followingMoves(new SurveyResponsesProjection()),
     followingMoves(new ReportFactsProjection(vault)),
     new DuplicateCandidatesProjection(vault),
-    new CustomerQueryProjection(vault),
+    new CustomerQueryProjection(vault, clock),
     new SavedQueriesProjection(),
   ];
 }

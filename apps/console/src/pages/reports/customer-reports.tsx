@@ -25,6 +25,8 @@ interface CatalogueEntry {
   name: string;
   rows: { choices: string[]; default: string };
   columns: { choices: string[]; default: string | null } | null;
+  /** The query filters it takes: the customer filters and its own (abnormal-indicators: `indicator`, a result's code). */
+  filters?: string[];
 }
 
 const CUSTOMER_TYPES = ['individual', 'corporate_member', 'vip', 'other'];
@@ -46,7 +48,7 @@ export function CustomerReports() {
   const [period, setPeriod] = useState<[Dayjs, Dayjs] | undefined>();
   const [rows, setRows] = useState<string | undefined>();
   const [columns, setColumns] = useState<string | undefined>();
-  const [filters, setFilters] = useState<{ customerType?: string; tier?: string; region?: string }>({});
+  const [filters, setFilters] = useState<{ customerType?: string; tier?: string; region?: string; indicator?: string }>({});
   const [report, setReport] = useState<Report | undefined>();
   const [error, setError] = useState<string | undefined>();
   const entry = catalogue.find((candidate) => candidate.name === name);
@@ -147,6 +149,8 @@ export function CustomerReports() {
               setName(value);
               setRows(undefined);
               setColumns(undefined);
+              // a report's own filter means nothing to another
+              setFilters({ ...filters, indicator: undefined });
             }}
             options={catalogue.map((candidate) => ({ value: candidate.name, label: reportLabel(lang, candidate.name) }))}
           />
@@ -209,6 +213,18 @@ export function CustomerReports() {
             onSearch={(value) => setFilters({ ...filters, region: value.trim() || undefined })}
           />
         </Form.Item>
+        {entry?.filters?.includes('indicator') && (
+          <Form.Item label={reportLabel(lang, 'indicator')}>
+            {/* the API takes any result code (upper-cased), not a closed list: a text box */}
+            <Input.Search
+              allowClear
+              aria-label={reportLabel(lang, 'indicator')}
+              placeholder={t('reports.indicatorPlaceholder')}
+              style={{ width: 170 }}
+              onSearch={(value) => setFilters({ ...filters, indicator: value.trim() || undefined })}
+            />
+          </Form.Item>
+        )}
       </Form>
       {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
       {report && (

@@ -141,7 +141,7 @@ export const QUERY_FIELDS = {
     max: 5,
     ops: NUMBER_OPS,
     sortable: true,
-    description: 'RFM recency grade 1–5 (days since the last counted order, today)',
+    description: 'RFM recency grade 1–5 (days since the last counted order; graded again each day)',
   },
   rfmFrequency: { category: 'consumption', type: 'integer', min: 1, max: 5, ops: NUMBER_OPS, sortable: true, description: 'RFM frequency grade 1–5' },
   rfmMonetary: { category: 'consumption', type: 'integer', min: 1, max: 5, ops: NUMBER_OPS, sortable: true, description: 'RFM monetary grade 1–5' },

@@ -12,7 +12,8 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { erasureReaches } from '../subject-records/record-erasure';
 import { addressFacts, birthMonthOf, healthTokens } from './customer-query.tokens';
-import { frequencyGradeSql, monetaryGradeSql } from './rfm';
+import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
+import { frequencyGradeSql, gradingDay, monetaryGradeSql, recencyGradeSql, rfmScoreSql, rfmSegmentSql } from './rfm';
 
 type SubjectDataEvent = Extract<SubjectEvent<JsonValue>, { type: 'DataCollected' | 'DataUpdated' | 'DataCorrected' | 'DataSupplemented' | 'DataItemAdded' }>;
 type SubjectErased = Extract<SubjectEvent, { type: 'SubjectErased' }>;
@@ -40,14 +41,21 @@ const SUBJECT_PREFIX = subjectStream('');
  */
 export class CustomerQueryProjection implements Projection {
   readonly name = 'customer_query';
-  /** 2: follows merges (a merged-away file's rows go; moved records count for the survivor). Rebuild once to drop files merged before. */
-  readonly version = 2;
+  /**
+   * 2: follows merges (a merged-away file's rows go; moved records count for the survivor). Rebuild once to drop files merged before.
+   * 3: stores the RFM recency grade, score and segment (graded as of the ledger clock's day; RfmRecencySweep ages them daily).
+   */
+  readonly version = 3;
   readonly tables = ['customer_query_facts', 'customer_query_abnormal', 'customer_query_orders'];
   readonly eventTypes: ReadonlySet<string> = new Set([...SUBJECT_EVENTS, ...RECORD_EVENTS, 'SubjectErased', 'SubjectMergedInto', RECORD_MOVED]);
   private readonly subjects: SubjectEventCodec;
   private readonly checkups: DeclaredEventCodec<CheckupEvent<unknown>>;
 
-  constructor(private readonly vault: PiiVault) {
+  /** `clock`: the day recency is graded for when orders arrive (the ledger's LEDGER_CLOCK). */
+  constructor(
+    private readonly vault: PiiVault,
+    private readonly clock: LedgerClock = systemClock,
+  ) {
     this.subjects = new SubjectEventCodec(vault);
     this.checkups = new DeclaredEventCodec<CheckupEvent<unknown>>(vault, CHECKUP_PI);
   }
@@ -210,18 +218,20 @@ export class CustomerQueryProjection implements Projection {
     );
   }
 
-  /** Order count, net total, last order date and the F and M grades of each customer, from its counted orders. */
+  /** Order count, net total, last order date and the RFM grades of each customer, from its counted orders; recency as of the ledger clock's day. */
   private async orderFacts(batch: ProjectionBatch, subjectIds: string[]): Promise<void> {
     const orders = batch.table('customer_query_orders');
     await batch.client.query(
-      `INSERT INTO ${batch.table('customer_query_facts')} AS f (subject_id, order_count, order_total_fen, last_order_date, rfm_frequency, rfm_monetary)
-       SELECT s.subject_id, a.n, a.total, a.last, ${frequencyGradeSql('a.n')}, ${monetaryGradeSql('a.total', 'a.n')}
+      `INSERT INTO ${batch.table('customer_query_facts')} AS f (subject_id, order_count, order_total_fen, last_order_date, rfm_recency, rfm_frequency, rfm_monetary, rfm_score, rfm_segment)
+       SELECT s.subject_id, a.n, a.total, a.last, g.r, g.f, g.m, ${rfmScoreSql('g.r', 'g.f', 'g.m')}, ${rfmSegmentSql('g.r', 'g.f', 'g.m')}
          FROM unnest($1::text[]) AS s(subject_id)
          CROSS JOIN LATERAL (SELECT count(*)::int AS n, coalesce(sum(amount_fen - refunded_fen), 0)::bigint AS total, max(order_date) AS last
                                FROM ${orders} o WHERE o.subject_id = s.subject_id AND NOT o.cancelled AND o.refunded_fen < o.amount_fen) a
+         CROSS JOIN LATERAL (SELECT ${recencyGradeSql('a.last', '$2')} AS r, ${frequencyGradeSql('a.n')} AS f, ${monetaryGradeSql('a.total', 'a.n')} AS m) g
        ON CONFLICT (subject_id) DO UPDATE SET order_count = EXCLUDED.order_count, order_total_fen = EXCLUDED.order_total_fen,
-         last_order_date = EXCLUDED.last_order_date, rfm_frequency = EXCLUDED.rfm_frequency, rfm_monetary = EXCLUDED.rfm_monetary`,
-      [subjectIds],
+         last_order_date = EXCLUDED.last_order_date, rfm_recency = EXCLUDED.rfm_recency, rfm_frequency = EXCLUDED.rfm_frequency, rfm_monetary = EXCLUDED.rfm_monetary,
+         rfm_score = EXCLUDED.rfm_score, rfm_segment = EXCLUDED.rfm_segment`,
+      [subjectIds, gradingDay(this.clock())],
     );
   }
 

@@ -1,6 +1,5 @@
 import { DEFAULT_LIFECYCLE_STAGE } from '@pi-ledger/ledger-domain/subject/lifecycle';
 import { fieldSpec, QueryCondition, QueryFieldName, QueryNode, QuerySort } from './customer-query.fields';
-import { recencyGradeSql, rfmScoreSql, rfmSegmentSql } from './rfm';
 
 /**
  * SQL of the combined query over `subject_profile p`, `customer_query_facts f` and `customer_numbers n`.
@@ -153,8 +152,6 @@ export class QuerySql {
   }
 }
 
-const RECENCY = recencyGradeSql('f.last_order_date', '$1');
-
 /** The value of a scalar field. */
 export function expressionOf(field: QueryFieldName): string {
   const expressions: Partial<Record<QueryFieldName, string>> = {
@@ -173,11 +170,12 @@ export function expressionOf(field: QueryFieldName): string {
     orderCount: 'coalesce(f.order_count, 0)',
     openComplaints: 'coalesce(f.open_complaints, 0)',
     lastSurveyScore: 'f.last_survey_score',
-    rfmRecency: RECENCY,
+    // graded and stored by the projection (recency aged daily by RfmRecencySweep), so their indexes serve
+    rfmRecency: 'f.rfm_recency',
     rfmFrequency: 'f.rfm_frequency',
     rfmMonetary: 'f.rfm_monetary',
-    rfmScore: rfmScoreSql(RECENCY, 'f.rfm_frequency', 'f.rfm_monetary'),
-    rfmSegment: rfmSegmentSql(RECENCY, 'f.rfm_frequency', 'f.rfm_monetary'),
+    rfmScore: 'f.rfm_score',
+    rfmSegment: 'f.rfm_segment',
   };
   const expression = expressions[field];
   if (!expression) throw new TypeError(`field ${field} has no scalar value`);

@@ -2,8 +2,9 @@
  * Customer value (RFM) as grades 1–5, from fixed thresholds a centre can read and explain (not
  * quintiles of the whole population, which would move every customer's grade with anyone's order).
  * Counted orders: placed or paid, not cancelled and not wholly refunded; money net of refunds.
- * Frequency and monetary grades are kept by the projection; recency ages every day, so it is graded
- * at query time from the last order's date against the ledger clock.
+ * All three grades, their score and segment are stored by the projection (indexed, so a query on
+ * them reads no order); recency ages every day, so the projection grades it as of the ledger clock's
+ * date when orders arrive and RfmRecencySweep grades it again each day (rfm-recency.sweep.ts).
  */
 export const RFM_RECENCY_DAYS = [30, 90, 180, 365] as const; // ≤30 days: 5 … >365: 1
 export const RFM_FREQUENCY_ORDERS = [10, 5, 3, 2] as const; // ≥10 orders: 5, ≥5: 4, ≥3: 3, 2: 2, 1: 1
@@ -44,4 +45,17 @@ export function rfmSegmentSql(r: string, f: string, m: string): string {
     WHEN ${r} >= 4 AND ${f} = 1 THEN 'new'
     WHEN ${r} <= 2 THEN 'hibernating'
     ELSE 'regular' END)`;
+}
+
+/**
+ * The SET list storing a recency grade `r` (an SQL expression over the row) with the score and
+ * segment that follow from it and the row's stored F and M grades.
+ */
+export function storedGradesSql(r: string): string {
+  return `rfm_recency = ${r}, rfm_score = ${rfmScoreSql(r, 'rfm_frequency', 'rfm_monetary')}, rfm_segment = ${rfmSegmentSql(r, 'rfm_frequency', 'rfm_monetary')}`;
+}
+
+/** YYYY-MM-DD in China (UTC+8) at `now`: the day recency is graded for. */
+export function gradingDay(now: Date): string {
+  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
