@@ -1,6 +1,7 @@
 import { ApiProblem, PurposeNotChosen } from './api-client';
 import type { Lang } from '../i18n/messages';
 import { categoryLabel } from '../i18n/labels';
+import { FORM_FIELD_NAMES, FORM_PROBLEM_CODES } from './form-problems';
 
 type Text = Record<Lang, string>;
 
@@ -79,6 +80,7 @@ const BY_CODE: Record<string, Text> = {
   'not-saved-query-owner': { zh: '只有保存人或本部门主管可以删除这个查询。', en: 'Only the person who saved this query or the department’s manager may delete it.' },
   'department-required': { zh: '您的账户没有所属部门，不能保存查询。请联系管理员。', en: 'Your account has no department, so queries cannot be saved. Ask an administrator.' },
   'validation-failed': { zh: '填写的内容有误，请检查：{fields}', en: 'Some entries are not valid; check: {fields}' },
+  ...FORM_PROBLEM_CODES,
 };
 
 const BY_STATUS: Record<number, Text> = {
@@ -118,7 +120,16 @@ function fieldName(path: string, lang: Lang): string {
     const which = lang === 'zh' ? `检查结果第 ${Number(result[1]) + 1} 项` : `result ${Number(result[1]) + 1}`;
     return result[2] ? `${which} · ${RESULT_FIELDS[result[2]]?.[lang] ?? result[2]}` : which;
   }
-  return FIELD_NAMES[path]?.[lang] ?? path;
+  return FIELD_NAMES[path]?.[lang] ?? formFieldName(path, lang);
+}
+
+/** `items[1].code` → “项目 第 2 项 · code”; `answers.overall` → “回答 · overall”: the form's name for the list, then the rest as the API names it. */
+function formFieldName(path: string, lang: Lang): string {
+  const [, head, index, rest] = /^(\w+)(?:\[(\d+)\])?\.?(.*)$/.exec(path) ?? [];
+  const name = head && FORM_FIELD_NAMES[head]?.[lang];
+  if (!name) return path;
+  const which = index === undefined ? name : lang === 'zh' ? `${name} 第 ${Number(index) + 1} 项` : `${name} ${Number(index) + 1}`;
+  return rest ? `${which} · ${rest}` : which;
 }
 
 /** A plain-language explanation of any error the console meets. */

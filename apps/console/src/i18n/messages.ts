@@ -2,6 +2,7 @@ import { RECORDS_EN, RECORDS_ZH } from './records-messages';
 import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 import { FILE_EN, FILE_ZH } from './file-messages';
+import { FORMS_EN, FORMS_ZH } from './forms-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -241,6 +242,7 @@ const zh = {
   ...RECORDS_ZH,
   ...QUERY_ZH,
   ...FILE_ZH,
+  ...FORMS_ZH,
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
@@ -483,6 +485,7 @@ const en: Record<keyof typeof zh, string> = {
   ...RECORDS_EN,
   ...QUERY_EN,
   ...FILE_EN,
+  ...FORMS_EN,
 };
 
 export type Lang = 'zh' | 'en';

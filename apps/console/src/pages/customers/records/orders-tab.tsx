@@ -1,5 +1,5 @@
-import { useCallback } from 'react';
-import { Alert, Button, Descriptions, Drawer, Spin, Table, Tag, Typography } from 'antd';
+import { useCallback, useState } from 'react';
+import { Alert, App, Button, Descriptions, Drawer, Spin, Table, Tag, Typography } from 'antd';
 import { plain } from '../field-value';
 import { api } from '../../../api/api-client';
 import type { Page } from '../../../api/types';
@@ -8,6 +8,10 @@ import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { when } from '../customer-file-tabs';
 import type { RecordTabProps } from './record-tab';
+import { usePurpose } from '../../../session/purpose';
+import { OrderForm, yuan } from './order-form';
+
+export { yuan };
 
 interface OrderLine {
   kind: string;
@@ -32,8 +36,6 @@ interface Order {
   refunds?: { refundId: string; amountFen: number; reason: unknown; refundedAt: string }[];
 }
 
-/** Whole fen as yuan: ¥1,234.50. */
-export const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const STATUS_COLOURS: Record<string, string> = { placed: 'blue', paid: 'green', cancelled: 'default', partially_refunded: 'orange', refunded: 'volcano' };
 
 export function OrderStatusTag({ status }: { status: string }) {
@@ -41,18 +43,43 @@ export function OrderStatusTag({ status }: { status: string }) {
   return <Tag color={STATUS_COLOURS[status]}>{t(`orders.status.${status}` as MessageKey)}</Tag>;
 }
 
-/** The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one opened with its items and refunds. */
-export function OrdersTab({ subjectId, breakGlass, itemId, openItem }: RecordTabProps) {
+/**
+ * The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one
+ * opened with its items and refunds; and, for a role that writes the category, a form to record one.
+ */
+export function OrdersTab({ subjectId, mayWrite, breakGlass, itemId, openItem }: RecordTabProps) {
   const { t, lang } = useI18n();
+  const { message } = App.useApp();
+  const { purpose } = usePurpose();
+  const [recording, setRecording] = useState(false);
+  const [placed, setPlaced] = useState(0);
   const fetchPage = useCallback(
     (cursor?: string) => api.get<Page<Order>>(`/v1/subjects/${subjectId}/orders`, { personalData: true, breakGlass, query: { cursor, limit: 20 } }),
     [subjectId, breakGlass],
   );
-  const { items: rows, next, error, more } = usePagedList(fetchPage);
+  const { items: rows, next, error, more } = usePagedList(fetchPage, { reload: placed });
   const shown = rows?.find((order) => order.orderId === itemId);
   return (
     <>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
+      {mayWrite && purpose && (
+        <Button type="primary" onClick={() => setRecording(true)} style={{ marginBottom: 12 }}>
+          {t('orders.record')}
+        </Button>
+      )}
+      {recording && purpose && (
+        <OrderForm
+          subjectId={subjectId}
+          purposeId={purpose.id}
+          breakGlass={breakGlass}
+          onClose={(order) => {
+            setRecording(false);
+            if (!order) return;
+            void message.success(t('orders.placed', { number: order.orderNumber }));
+            setPlaced((count) => count + 1);
+          }}
+        />
+      )}
       <Table<Order>
         data-testid="orders"
         rowKey="orderId"
