@@ -84,6 +84,8 @@ export const FORM_FIELD_NAMES: Record<string, Text> = {
 /** The API's most frequent reasons, in Chinese (the rest as the API words them). */
 const API_WORDS_ZH: Record<string, string> = {
   'must not be after today': '不能晚于今天',
+  'must not be in the future': '不能晚于现在',
+  'must not be before from': '不能早于开始时间',
   'must be a real date, YYYY-MM-DD': '请填写真实的日期（YYYY-MM-DD）',
 };
 
