@@ -117,7 +117,9 @@ describe('console: the admin pages', () => {
     expect((await account()).status).toBe('disabled');
     await screenshot(page, 'admin-staff-disabled');
     // the button the confirmation was opened from is replaced; focus comes back to its replacement, so Escape closes the drawer
-    await page.waitForFunction((button) => button === document.activeElement, await drawer.getByRole('button', { name: '重新启用' }).elementHandle());
+    const enable = await drawer.getByRole('button', { name: '重新启用' }).elementHandle();
+    // the specs are typed without the DOM library: the page's document as the little this check reads of it
+    await page.waitForFunction((button) => button === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement, enable);
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
 

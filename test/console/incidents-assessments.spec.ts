@@ -1,16 +1,12 @@
-import { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { Browser, BrowserContext } from 'playwright-core';
 import { TokenService } from '../../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from '../support/test-api';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration, ZHANG } from '../support/realistic-subject';
-import { launchChromium, screenshot, selectOption, watchedPage } from './browser';
+import { answered, launchChromium, screenshot, selectOption, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 const HM = 'health-management';
-
-/** An answer of the API to this page: waited for, never slept for. */
-const answered = (page: Page, method: string, path: RegExp) =>
-  page.waitForResponse((response: Response) => response.request().method() === method && path.test(new URL(response.url()).pathname));
 
 /**
  * The compliance officer's incident and assessment forms in Chromium (China time, as the centre's browsers): an

@@ -1,10 +1,10 @@
-import { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { Browser, BrowserContext } from 'playwright-core';
 import { TokenService } from '../../libs/access-control/src/token.service';
 import { startTestApi, TestApi } from '../support/test-api';
 import { chinaDate } from '../support/test-clock';
 import { jsonRequest, tokens } from '../support/test-tokens';
 import { registration } from '../support/realistic-subject';
-import { choosePurpose, launchChromium, screenshot, selectOption, watchedPage } from './browser';
+import { answered, choosePurpose, launchChromium, screenshot, selectOption, watchedPage } from './browser';
 import { NO_AUTH_RATE_LIMIT, signInAs } from './sign-in';
 
 const HM = 'health-management';
@@ -14,10 +14,6 @@ const QUESTIONS = [
   { id: 'recommend', kind: 'nps', text: '您向亲友推荐我们的可能性有多大？' },
   { id: 'comment', kind: 'text', text: '其他意见或建议', required: false },
 ];
-
-/** An answer of the API to this page: waited for, never slept for. */
-const answered = (page: Page, method: string, path: RegExp) =>
-  page.waitForResponse((response: Response) => response.request().method() === method && path.test(new URL(response.url()).pathname));
 
 /** The record forms of the customer file the API had and the console lacked: an order, a message, a survey's answers, each read back through the API. */
 describe('console: recording an order, a message and a survey answer', () => {
