@@ -75,7 +75,7 @@ describe('console: recording an order, a message and a survey answer', () => {
     return reply.body;
   };
 
-  it('front desk records an order of two lines: the total shown as typed, a refused date named next to its field, the order read back in fen', async () => {
+  it('front desk records an order of two lines (the total shown as typed, a refused date named next to its field), meets a colleague’s payment when cancelling, and refunds part; read back in fen', async () => {
     const { page, problems } = await watchedPage(desk);
     await page.goto(`${api.baseUrl}/console/customers/${subjectId}/orders`);
     await choosePurpose(page, 'Health management');
@@ -128,7 +128,32 @@ describe('console: recording an order, a message and a survey answer', () => {
         expect.objectContaining({ kind: 'product', code: 'VIT-D', name: '维生素D', quantity: 3, unitPriceFen: 4500 }),
       ],
     });
-    expect(problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
+
+    // the order opened: about to cancel it, a colleague takes the payment first; the refused step (If-Match) is said so, the order shown paid
+    await row.click();
+    const drawer = page.getByTestId('order-drawer');
+    await drawer.getByRole('button', { name: '取消订单' }).click();
+    const paid = await call('POST', `/v1/orders/${placedBody.orderId}/pay`, staff, { paymentMethod: 'wechat_pay', purposeId: HM });
+    expect(paid.status).toBe(200);
+    const stale = answered(page, 'POST', /\/cancel$/);
+    await drawer.getByTestId('order-step').getByRole('button', { name: '取消订单' }).click();
+    expect([409, 412]).toContain((await stale).status());
+    await drawer.getByRole('status').getByText('其他人已先处理了这张订单，您的操作没有执行。页面已显示最新状态：已支付。').waitFor();
+    await drawer.getByText('微信支付').waitFor();
+    // a refund of the vitamins, at most what is left
+    await drawer.getByRole('button', { name: /退\s?款/ }).click();
+    await drawer.getByLabel('退款金额（元）').fill('135');
+    await drawer.getByLabel('退款原因').fill('维生素D 未领取');
+    const refunded = answered(page, 'POST', /\/refunds$/);
+    await drawer
+      .getByTestId('order-step')
+      .getByRole('button', { name: /退\s?款/ })
+      .click();
+    expect((await refunded).status()).toBe(201);
+    await drawer.getByText('部分退款').waitFor();
+    await screenshot(page, 'record-forms-order-refund');
+    expect(await read(`/v1/orders/${placedBody.orderId}`)).toMatchObject({ status: 'partially_refunded', paymentMethod: 'wechat_pay', refundedFen: 13500, refundableFen: 128050 });
+    expect(problems.filter((problem) => !/status of (400|409|412)/.test(problem))).toEqual([]);
     await page.close();
   });
 

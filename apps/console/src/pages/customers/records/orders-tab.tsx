@@ -1,54 +1,22 @@
 import { useCallback, useState } from 'react';
-import { Alert, App, Button, Descriptions, Drawer, Spin, Table, Tag, Typography } from 'antd';
-import { plain } from '../field-value';
+import { Alert, App, Button, Table, Typography } from 'antd';
 import { api } from '../../../api/api-client';
 import type { Page } from '../../../api/types';
 import { usePagedList } from '../../../api/use-paged-list';
 import { useI18n } from '../../../i18n/i18n';
-import type { MessageKey } from '../../../i18n/messages';
-import { when } from '../customer-file-tabs';
 import type { RecordTabProps } from './record-tab';
 import { usePurpose } from '../../../session/purpose';
 import { OrderForm, yuan } from './order-form';
+import { OrderDrawer, OrderStatusTag, type Order } from './order-drawer';
 
-export { yuan };
-
-interface OrderLine {
-  kind: string;
-  code: string;
-  name: string;
-  quantity: number;
-  unitPriceFen: number;
-  amountFen?: number;
-}
-
-interface Order {
-  orderId: string;
-  orderNumber: string;
-  orderDate: string;
-  status: string;
-  amountFen: number;
-  refundedFen: number;
-  paymentMethod: string | null;
-  /** "[erased]" once the customer's key is shredded. */
-  items: OrderLine[] | string;
-  note?: string;
-  refunds?: { refundId: string; amountFen: number; reason: unknown; refundedAt: string }[];
-}
-
-const STATUS_COLOURS: Record<string, string> = { placed: 'blue', paid: 'green', cancelled: 'default', partially_refunded: 'orange', refunded: 'volcano' };
-
-export function OrderStatusTag({ status }: { status: string }) {
-  const { t } = useI18n();
-  return <Tag color={STATUS_COLOURS[status]}>{t(`orders.status.${status}` as MessageKey)}</Tag>;
-}
+export { OrderStatusTag, yuan };
 
 /**
  * The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one
  * opened with its items and refunds; and, for a role that writes the category, a form to record one.
  */
 export function OrdersTab({ subjectId, mayWrite, breakGlass, itemId, openItem }: RecordTabProps) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { message } = App.useApp();
   const { purpose } = usePurpose();
   const [recording, setRecording] = useState(false);
@@ -58,7 +26,6 @@ export function OrdersTab({ subjectId, mayWrite, breakGlass, itemId, openItem }:
     [subjectId, breakGlass],
   );
   const { items: rows, next, error, more } = usePagedList(fetchPage, { reload: placed });
-  const shown = rows?.find((order) => order.orderId === itemId);
   return (
     <>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
@@ -104,52 +71,7 @@ export function OrdersTab({ subjectId, mayWrite, breakGlass, itemId, openItem }:
           {t('common.more')}
         </Button>
       )}
-      {itemId && (
-        <Drawer open title={shown?.orderNumber ?? t('orders.number')} onClose={() => openItem(undefined)} size={560} data-testid="order-drawer">
-          {!shown ? (
-            <Spin />
-          ) : (
-            <>
-              <Descriptions column={1} bordered size="small">
-                <Descriptions.Item label={t('orders.date')}>{shown.orderDate}</Descriptions.Item>
-                <Descriptions.Item label={t('orders.status')}>
-                  <OrderStatusTag status={shown.status} />
-                </Descriptions.Item>
-                <Descriptions.Item label={t('orders.amount')}>{yuan(shown.amountFen)}</Descriptions.Item>
-                {shown.paymentMethod && <Descriptions.Item label={t('orders.payment')}>{shown.paymentMethod}</Descriptions.Item>}
-                {shown.note && <Descriptions.Item label={t('orders.note')}>{shown.note}</Descriptions.Item>}
-              </Descriptions>
-              <Table<OrderLine>
-                style={{ marginTop: 16 }}
-                rowKey="code"
-                size="small"
-                pagination={false}
-                dataSource={Array.isArray(shown.items) ? shown.items : []}
-                columns={[
-                  { title: t('orders.item'), dataIndex: 'name' },
-                  { title: t('orders.quantity'), dataIndex: 'quantity' },
-                  { title: t('orders.unitPrice'), dataIndex: 'unitPriceFen', render: (fen: number) => yuan(fen) },
-                ]}
-              />
-              {(shown.refunds ?? []).length > 0 && (
-                <Table
-                  style={{ marginTop: 16 }}
-                  title={() => t('orders.refunds')}
-                  rowKey="refundId"
-                  size="small"
-                  pagination={false}
-                  dataSource={shown.refunds}
-                  columns={[
-                    { title: t('orders.date'), dataIndex: 'refundedAt', render: (at: string) => when(at, lang) },
-                    { title: t('orders.amount'), dataIndex: 'amountFen', render: (fen: number) => yuan(fen) },
-                    { title: t('orders.refundReason'), dataIndex: 'reason', render: (reason: unknown) => plain(reason) },
-                  ]}
-                />
-              )}
-            </>
-          )}
-        </Drawer>
-      )}
+      {itemId && <OrderDrawer orderId={itemId} mayWrite={mayWrite} breakGlass={breakGlass} onClose={() => openItem(undefined)} onChanged={() => setPlaced((count) => count + 1)} />}
     </>
   );
 }
