@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Spin, Table, Tag } from 'antd';
 import { plain } from '../field-value';
-import { api, ApiProblem, type BreakGlass } from '../../../api/api-client';
+import { api, type BreakGlass } from '../../../api/api-client';
 import { describeError } from '../../../api/problem-messages';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { usePurpose } from '../../../session/purpose';
 import { when } from '../customer-file-tabs';
 import { yuan } from './order-form';
+import { useRecordStep } from './record-form';
 
 export interface OrderLine {
   kind: string;
@@ -36,8 +37,8 @@ export interface Order {
 
 const STATUS_COLOURS: Record<string, string> = { placed: 'blue', paid: 'green', cancelled: 'default', partially_refunded: 'orange', refunded: 'volcano' };
 const PAYMENT_METHODS = ['cash', 'bank_card', 'wechat_pay', 'alipay', 'medical_insurance', 'prepaid_card', 'bank_transfer', 'other'] as const;
-/** A step no longer allowed because someone else took another first: shown as the order is now, not as an error. */
-const MOVED = ['precondition-failed', 'order-not-payable', 'order-not-cancellable', 'order-not-refundable'];
+/** A step no longer allowed because someone else took another first (as a stale If-Match): shown as the order is now, not as an error. */
+const MOVED = ['order-not-payable', 'order-not-cancellable', 'order-not-refundable'];
 
 export function OrderStatusTag({ status }: { status: string }) {
   const { t } = useI18n();
@@ -70,10 +71,8 @@ export function OrderDrawer({
   const { message } = App.useApp();
   const { purpose } = usePurpose();
   const [shown, setShown] = useState<{ order: Order; version: number } | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [moved, setMoved] = useState<string | undefined>();
+  const [loadError, setLoadError] = useState<string | undefined>();
   const [step, setStep] = useState<Step | undefined>();
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
 
   const load = useCallback(async () => {
@@ -82,45 +81,40 @@ export function OrderDrawer({
     return answer.data;
   }, [orderId, breakGlass]);
   useEffect(() => {
-    load().catch((caught: unknown) => setError(describeError(caught, lang)));
+    load().catch((caught: unknown) => setLoadError(describeError(caught, lang)));
   }, [load, lang]);
+  const {
+    error: stepError,
+    moved,
+    busy,
+    run,
+  } = useRecordStep(
+    load,
+    MOVED,
+    (now) => t('orders.moved', { status: now ? t(`orders.status.${now.status}` as MessageKey) : '' }),
+    () => {
+      setStep(undefined);
+      onChanged();
+    },
+  );
+  const error = loadError ?? stepError;
 
   const send = async (values: { paymentMethod?: string; reason?: string; amount?: number }) => {
     if (!shown || !step || !purpose) return;
-    setBusy(true);
-    setError(undefined);
-    setMoved(undefined);
     const body =
       step === 'pay'
         ? { paymentMethod: values.paymentMethod, amountFen: shown.order.amountFen }
         : step === 'cancel'
           ? { reason: values.reason?.trim() || undefined }
           : { amountFen: Math.round((values.amount ?? 0) * 100), reason: values.reason?.trim() };
-    try {
-      await api.request(`/v1/orders/${orderId}/${step === 'refund' ? 'refunds' : step}`, {
-        method: 'POST',
-        body: { ...body, purposeId: purpose.id },
-        ifMatch: shown.version,
-        personalData: true,
-        breakGlass,
-      });
-      setStep(undefined);
-      form.resetFields();
-      void message.success(t('records.saved'));
-      await load();
-      onChanged();
-    } catch (caught) {
-      if (caught instanceof ApiProblem && MOVED.includes(caught.code)) {
-        const now = await load().catch(() => undefined);
-        setStep(undefined);
-        setMoved(t('orders.moved', { status: now ? t(`orders.status.${now.status}` as MessageKey) : '' }));
-        onChanged();
-      } else {
-        setError(describeError(caught, lang));
-      }
-    } finally {
-      setBusy(false);
-    }
+    const path = `/v1/orders/${orderId}/${step === 'refund' ? 'refunds' : step}`;
+    await run(
+      () => api.request(path, { method: 'POST', body: { ...body, purposeId: purpose.id }, ifMatch: shown.version, personalData: true, breakGlass }),
+      () => {
+        form.resetFields();
+        void message.success(t('records.saved'));
+      },
+    );
   };
 
   const order = shown?.order;

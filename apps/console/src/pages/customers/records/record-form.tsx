@@ -3,7 +3,7 @@ import { Alert, Button, Form, Input, Modal, type FormInstance } from 'antd';
 import { describeError } from '../../../api/problem-messages';
 import { problemFields, type FieldPath } from '../../../api/form-problems';
 import dayjs from 'dayjs';
-import type { BreakGlass } from '../../../api/api-client';
+import { ApiProblem, type BreakGlass } from '../../../api/api-client';
 import { useI18n } from '../../../i18n/i18n';
 
 interface Props<V, R> {
@@ -87,4 +87,38 @@ export interface RecordFormProps<R> {
   purposeId: string;
   breakGlass?: BreakGlass;
   onClose: (saved?: R) => void;
+}
+
+/**
+ * A step on a record shown at a version (a complaint's reply, an order's payment), sent with If-Match: on success the
+ * record is read again; when a colleague moved it first (412, or a 409 naming a step no longer allowed: `movedCodes`)
+ * it is read again and `describeMoved` says so in words; any other refusal is explained. `settled` runs either way
+ * once the record shows its state now (close the step's form, tell the list).
+ */
+export function useRecordStep<T>(load: () => Promise<T>, movedCodes: readonly string[], describeMoved: (now: T | undefined) => string, settled: () => void) {
+  const { lang } = useI18n();
+  const [error, setError] = useState<string | undefined>();
+  const [moved, setMoved] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>, succeeded: () => void) => {
+    setBusy(true);
+    setError(undefined);
+    setMoved(undefined);
+    try {
+      await action();
+      succeeded();
+      await load();
+      settled();
+    } catch (caught) {
+      if (caught instanceof ApiProblem && (caught.code === 'precondition-failed' || movedCodes.includes(caught.code))) {
+        setMoved(describeMoved(await load().catch(() => undefined)));
+        settled();
+      } else {
+        setError(describeError(caught, lang));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, moved, busy, run };
 }
