@@ -54,8 +54,12 @@ export function StaffDrawer({ staffId, departments, onClose, onChanged, onPasswo
     sessions.reload();
     if (ok) onPassword(a.username, password);
   };
+  // the confirmation, once closed, may hand the focus back to a button no longer there: the status button takes it
+  const keepFocus = (open: boolean) => {
+    if (!open && (document.activeElement === null || document.activeElement === document.body)) statusButton.current?.focus();
+  };
   const confirm = (label: string, explain: string, action: () => void, danger = false, ref?: Ref<HTMLButtonElement>) => (
-    <Popconfirm title={explain} onConfirm={action} okText={t('admin.confirm')} cancelText={t('admin.cancel')}>
+    <Popconfirm title={explain} onConfirm={action} okText={t('admin.confirm')} cancelText={t('admin.cancel')} afterOpenChange={ref ? keepFocus : undefined}>
       <Button danger={danger} ref={ref}>
         {label}
       </Button>
