@@ -225,7 +225,7 @@ describe('console: recording an order, a message and a survey answer', () => {
     const row = page.getByTestId('survey-responses').getByRole('row').filter({ hasText: '已回答' });
     await row.waitFor();
     const shown = await row.innerText();
-    expect(shown).toMatch(/营养指导[\s\S]*已回答[\s\S]*营养师讲解很细致/);
+    expect(shown).toMatch(/营养指导\s+服务满意度调查 v1\s+已回答[\s\S]*营养师讲解很细致/);
     expect(shown).toContain('overall: 4');
     expect(shown).toContain('recommend: 9 (NPS)');
     await screenshot(page, 'record-forms-survey');

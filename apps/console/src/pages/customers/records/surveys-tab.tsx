@@ -43,6 +43,10 @@ export function SurveysTab({ subjectId, mayWrite, breakGlass }: RecordTabProps) 
   const [answering, setAnswering] = useState<{ response?: DispatchedResponse } | undefined>();
   const load = useCallback(() => api.get<{ items: SurveyResponse[] }>(`/v1/subjects/${subjectId}/survey-responses`, { personalData: true, breakGlass }), [subjectId, breakGlass]);
   const { data, error, reload } = useLoad(load);
+  // the questionnaires' titles (the centre's texts, no customer's data): a response names its questionnaire by id
+  const titles = useLoad(
+    useCallback(() => api.get<{ items: { surveyId: string; title: string }[] }>('/v1/surveys').then((page) => new Map(page.items.map((s) => [s.surveyId, s.title]))), []),
+  );
   const mayAnswer = mayWrite && purpose !== undefined;
   return (
     <>
@@ -78,7 +82,14 @@ export function SurveysTab({ subjectId, mayWrite, breakGlass }: RecordTabProps) 
         columns={[
           { title: t('surveys.serviceDate'), dataIndex: 'serviceDate' },
           { title: t('surveys.service'), dataIndex: 'serviceType', render: (type: string) => t(`services.type.${type}` as MessageKey) },
-          { title: t('surveys.survey'), key: 'survey', render: (_, row) => <Typography.Text code>{`${row.surveyId} v${row.surveyVersion}`}</Typography.Text> },
+          {
+            title: t('surveys.survey'),
+            key: 'survey',
+            render: (_, row) => {
+              const title = titles.data?.get(row.surveyId);
+              return title ? `${title} v${row.surveyVersion}` : <Typography.Text code>{`${row.surveyId} v${row.surveyVersion}`}</Typography.Text>;
+            },
+          },
           {
             title: t('surveys.status'),
             dataIndex: 'status',
