@@ -305,4 +305,41 @@ describe('console: accessibility of the main pages, and the records on a phone',
     expect(problems).toEqual([]);
     await phone.close();
   });
+  it('finds no serious or critical violation in the record forms (message, survey answers) and the compliance forms (incident, assessment)', async () => {
+    const found: Record<string, string[]> = {};
+    const problems: string[] = [];
+    const scanDialog = async (page: Page, name: string) => {
+      await page.getByRole('dialog').waitFor();
+      found[name] = await seriousViolations(page);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+    };
+    const hm = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(hm, api, 'hm-a11y-forms', ['health_manager'], departmentId);
+    const file = await watchedPage(hm);
+    await file.page.goto(`${api.baseUrl}/console/customers/${subjectId}/messages`);
+    await choosePurpose(file.page, 'Health management');
+    await file.page.getByRole('button', { name: '发送消息' }).click();
+    await scanDialog(file.page, 'messageForm');
+    await file.page.getByRole('tab', { name: '满意度调查' }).click();
+    await file.page.getByRole('button', { name: '录入调查回答' }).click();
+    await scanDialog(file.page, 'surveyAnswerForm');
+    problems.push(...file.problems);
+    await hm.close();
+
+    const co = await browser.newContext({ locale: 'zh-CN' });
+    await signInAs(co, api, 'co-a11y-forms', ['compliance_officer']);
+    const compliance = await watchedPage(co);
+    await compliance.page.goto(`${api.baseUrl}/console/compliance/incidents`);
+    await compliance.page.getByRole('button', { name: '记录安全事件' }).click();
+    await scanDialog(compliance.page, 'incidentForm');
+    await compliance.page.goto(`${api.baseUrl}/console/compliance/assessments`);
+    await compliance.page.getByRole('button', { name: '新建影响评估' }).click();
+    await compliance.page.getByRole('dialog').getByRole('button', { name: '添加接收方' }).click();
+    await scanDialog(compliance.page, 'assessmentForm');
+    problems.push(...compliance.problems);
+    await co.close();
+    expect(found).toEqual({ messageForm: [], surveyAnswerForm: [], incidentForm: [], assessmentForm: [] });
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Locator, Page, Response } from 'playwright-core';
 
 /** Debian's chromium package (.ci/run installs it); Playwright's own browser download is not used. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -51,4 +51,9 @@ export async function typeDate(input: Locator, date: string): Promise<void> {
   await input.click();
   await input.fill(date);
   await input.press('Enter');
+}
+
+/** An answer of the API to this page (a method and a path pattern): waited for, never slept for. */
+export function answered(page: Page, method: string, path: RegExp): Promise<Response> {
+  return page.waitForResponse((response) => response.request().method() === method && path.test(new URL(response.url()).pathname));
 }

@@ -43,6 +43,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** The request reads or writes personal data: send X-Processing-Purpose. */
   personalData?: boolean;
+  /** A reserved purpose sent as X-Processing-Purpose instead of the one chosen (`pipl:breach-response`). */
+  purposeId?: string;
   /** The version the edit was made on: sent as If-Match. */
   ifMatch?: number;
   /** A POST that only reads (search terms in the body), or one safe to repeat (a merge decides before it writes): asked again on 503 + Retry-After like a GET. */
@@ -198,7 +200,8 @@ export class ApiClient {
       headers['x-break-glass'] = options.breakGlass.reason;
       if (options.breakGlass.note) headers['x-break-glass-note'] = encodeURIComponent(options.breakGlass.note);
     }
-    if (options.personalData) {
+    if (options.purposeId) headers['x-processing-purpose'] = options.purposeId;
+    else if (options.personalData) {
       if (!this.purposeId) throw new PurposeNotChosen();
       headers['x-processing-purpose'] = this.purposeId;
     }

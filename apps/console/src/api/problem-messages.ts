@@ -1,6 +1,7 @@
 import { ApiProblem, PurposeNotChosen } from './api-client';
 import type { Lang } from '../i18n/messages';
 import { categoryLabel, fieldLabel } from '../i18n/labels';
+import { FORM_FIELD_NAMES, FORM_PROBLEM_CODES } from './form-problems';
 
 type Text = Record<Lang, string>;
 
@@ -98,6 +99,7 @@ const BY_CODE: Record<string, Text> = {
     zh: '符合条件的客户超过单次导出上限（{maxRows} 位）。请增加条件，缩小范围后再导出。',
     en: 'More customers match than one export may hold ({maxRows}). Add conditions to narrow it, then export again.',
   },
+  ...FORM_PROBLEM_CODES,
 };
 
 const BY_STATUS: Record<number, Text> = {
@@ -142,7 +144,16 @@ function fieldName(path: string, lang: Lang): string {
   // a merge's choice (`choices.identity.birthDate`, `choices.identity_document`): the category and field as the file names them
   const choice = /^choices\.(\w+)(?:\.(\w+))?$/.exec(path);
   if (choice) return [categoryLabel(choice[1], lang), ...(choice[2] ? [fieldLabel(choice[2], lang)] : [])].join(' · ');
-  return FIELD_NAMES[path]?.[lang] ?? path;
+  return FIELD_NAMES[path]?.[lang] ?? formFieldName(path, lang);
+}
+
+/** `items[1].code` → “项目 第 2 项 · code”; `answers.overall` → “回答 · overall”: the form's name for the list, then the rest as the API names it. */
+function formFieldName(path: string, lang: Lang): string {
+  const [, head, index, rest] = /^(\w+)(?:\[(\d+)\])?\.?(.*)$/.exec(path) ?? [];
+  const name = head && FORM_FIELD_NAMES[head]?.[lang];
+  if (!name) return path;
+  const which = index === undefined ? name : lang === 'zh' ? `${name} 第 ${Number(index) + 1} 项` : `${name} ${Number(index) + 1}`;
+  return rest ? `${which} · ${rest}` : which;
 }
 
 /** A plain-language explanation of any error the console meets. */

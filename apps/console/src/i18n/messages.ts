@@ -3,6 +3,7 @@ import { QUERY_EN, QUERY_ZH } from './query-messages';
 import type { ADMIN_ZH } from './admin-messages';
 import { FILE_EN, FILE_ZH } from './file-messages';
 import type { MERGE_EXPORT_ZH } from './merge-export-messages';
+import type { FORMS_ZH } from './forms-messages';
 
 /** The console's words: Chinese first (the default), English beside it, every key in both. */
 const zh = {
@@ -246,7 +247,7 @@ const zh = {
 };
 
 /** Every key: these, and those of the pages loaded later, which add their words when they load (admin-messages.ts). */
-export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH | keyof typeof MERGE_EXPORT_ZH;
+export type MessageKey = keyof typeof zh | keyof typeof ADMIN_ZH | keyof typeof MERGE_EXPORT_ZH | keyof typeof FORMS_ZH;
 
 const en: Record<keyof typeof zh, string> = {
   'app.title': 'Customer desk',

@@ -145,6 +145,11 @@ export interface Assessment {
   approvedVersion: number | null;
   expiresAt: string | null;
   recordedAt: string;
+  categories?: string[];
+  recipients?: { name: string; country: string; role: string }[];
+  risks?: string[];
+  measures?: string[];
+  conclusion?: string;
 }
 
 export interface Incident {
@@ -155,7 +160,8 @@ export interface Incident {
   to: string;
   actors: string[];
   systems?: string[];
-  notifications: { audience: string; channel: string; notifiedAt: string }[];
+  categories?: string[];
+  notifications: { notificationId?: string; audience: string; channel: string; reference?: string; notifiedAt: string; subjectCount?: number; listDigest?: string }[];
 }
 
 export interface ImportJob {

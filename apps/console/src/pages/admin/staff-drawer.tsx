@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type Ref } from 'react';
 import { Button, Descriptions, Drawer, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { api, type RequestOptions } from '../../api/api-client';
 import { useI18n } from '../../i18n/i18n';
@@ -27,6 +27,15 @@ export function StaffDrawer({ staffId, departments, onClose, onChanged, onPasswo
   const logins = useLoad(useCallback(() => api.get<{ items: StaffLogin[] }>(`/v1/staff/${staffId}/logins`, { query: { limit: 10 } }), [staffId]));
   const [adding, setAdding] = useState<string | undefined>();
   const a = account.data;
+  // disabling or enabling replaces the button its confirmation was opened from, and the focus went with it (to the
+  // page's body, where Escape no longer closes the drawer): the replacing button takes it once the account is read again
+  const statusButton = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState<string | undefined>();
+  useEffect(() => {
+    if (!refocus || !a || a.status === refocus) return;
+    setRefocus(undefined);
+    statusButton.current?.focus();
+  }, [refocus, a]);
 
   const change = async (path: string, options: RequestOptions, done: string) => {
     if (!a) return;
@@ -45,11 +54,21 @@ export function StaffDrawer({ staffId, departments, onClose, onChanged, onPasswo
     sessions.reload();
     if (ok) onPassword(a.username, password);
   };
-  const confirm = (label: string, explain: string, action: () => void, danger = false) => (
-    <Popconfirm title={explain} onConfirm={action} okText={t('admin.confirm')} cancelText={t('admin.cancel')}>
-      <Button danger={danger}>{label}</Button>
+  // the confirmation, once closed, may hand the focus back to a button no longer there: the status button takes it
+  const keepFocus = (open: boolean) => {
+    if (!open && (document.activeElement === null || document.activeElement === document.body)) statusButton.current?.focus();
+  };
+  const confirm = (label: string, explain: string, action: () => void, danger = false, ref?: Ref<HTMLButtonElement>) => (
+    <Popconfirm title={explain} onConfirm={action} okText={t('admin.confirm')} cancelText={t('admin.cancel')} afterOpenChange={ref ? keepFocus : undefined}>
+      <Button danger={danger} ref={ref}>
+        {label}
+      </Button>
     </Popconfirm>
   );
+  const toggle = (path: '/disable' | '/enable', done: string) => {
+    if (a) setRefocus(a.status);
+    void change(path, { method: 'POST' }, done);
+  };
 
   return (
     <Drawer open onClose={onClose} size={640} title={a ? `${a.username} · ${a.displayName}` : t('menu.staff')} data-testid="staff-drawer">
@@ -116,8 +135,8 @@ export function StaffDrawer({ staffId, departments, onClose, onChanged, onPasswo
           </Typography.Paragraph>
           <Space wrap style={{ marginBottom: 24 }}>
             {a.status === 'active'
-              ? confirm(t('staff.disable'), t('staff.disableExplain'), () => void change('/disable', { method: 'POST' }, t('staff.disabledDone')), true)
-              : confirm(t('staff.enable'), t('staff.enableExplain'), () => void change('/enable', { method: 'POST' }, t('staff.enabledDone')))}
+              ? confirm(t('staff.disable'), t('staff.disableExplain'), () => toggle('/disable', t('staff.disabledDone')), true, statusButton)
+              : confirm(t('staff.enable'), t('staff.enableExplain'), () => toggle('/enable', t('staff.enabledDone')), false, statusButton)}
             {confirm(t('staff.resetPassword'), t('staff.resetPasswordExplain'), () => void resetPassword())}
             {a.mfa !== 'none' && confirm(t('staff.resetMfa'), t('staff.resetMfaExplain'), () => void change('/mfa-reset', { method: 'POST' }, t('staff.mfaResetDone')))}
             {a.lockedUntil && <Button onClick={() => void change('/unlock', { method: 'POST' }, t('staff.unlocked'))}>{t('staff.unlock')}</Button>}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Descriptions, Drawer, Form, Input, Rate, Space, Spin, Timeline, Typography } from 'antd';
-import { api, ApiProblem, type BreakGlass } from '../../../api/api-client';
+import { api, type BreakGlass } from '../../../api/api-client';
 import { describeError } from '../../../api/problem-messages';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
@@ -8,6 +8,7 @@ import { usePurpose } from '../../../session/purpose';
 import { useSession } from '../../../session/session';
 import { when } from '../customer-file-tabs';
 import { StaffRef } from './follow-up-parts';
+import { useRecordStep } from './record-form';
 import { ComplaintDeadlines, complaintKey, ComplaintStatusTag, SeverityTag, type ComplaintItem, type ComplaintStep } from './complaint-parts';
 
 type Detail = ComplaintItem & { history: ComplaintStep[] };
@@ -51,9 +52,7 @@ export function ComplaintDrawer({
   const { user } = useSession();
   const [detail, setDetail] = useState<{ complaint: Detail; version: number } | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [moved, setMoved] = useState<string | undefined>();
   const [writing, setWriting] = useState<TextStep | 'close' | 'assign' | undefined>();
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
 
   const load = useCallback(async () => {
@@ -66,36 +65,28 @@ export function ComplaintDrawer({
     load().catch((caught: unknown) => setError(describeError(caught, lang)));
   }, [load, lang]);
 
+  const {
+    error: stepError,
+    moved,
+    busy,
+    run,
+  } = useRecordStep(
+    load,
+    ['complaint-invalid-transition'],
+    (now) => t('complaints.moved', { status: now ? t(complaintKey('status', now.status)) : '' }),
+    () => {
+      setWriting(undefined);
+      onChanged();
+    },
+  );
   const step = async (path: string, body: Record<string, unknown> | undefined) => {
     if (!detail) return;
-    setBusy(true);
-    setError(undefined);
-    setMoved(undefined);
-    try {
-      await api.request(`/v1/complaints/${complaintId}/${path}`, {
-        method: 'POST',
-        body: body ?? {},
-        ifMatch: detail.version,
-        personalData: body?.purposeId !== undefined,
-        breakGlass,
-      });
-      setWriting(undefined);
+    const send = () =>
+      api.request(`/v1/complaints/${complaintId}/${path}`, { method: 'POST', body: body ?? {}, ifMatch: detail.version, personalData: body?.purposeId !== undefined, breakGlass });
+    await run(send, () => {
       form.resetFields();
       void message.success(t('complaints.done.saved'));
-      await load();
-      onChanged();
-    } catch (caught) {
-      if (caught instanceof ApiProblem && (caught.code === 'precondition-failed' || caught.code === 'complaint-invalid-transition')) {
-        const now = await load().catch(() => undefined);
-        setWriting(undefined);
-        setMoved(t('complaints.moved', { status: now ? t(complaintKey('status', now.status)) : '' }));
-        onChanged();
-      } else {
-        setError(describeError(caught, lang));
-      }
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const complaint = detail?.complaint;
@@ -111,7 +102,7 @@ export function ComplaintDrawer({
 
   return (
     <Drawer open title={t('complaints.detail')} onClose={onClose} size={640} data-testid="complaint-drawer" destroyOnHidden>
-      {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
+      {(error ?? stepError) && <Alert type="error" showIcon role="alert" title={error ?? stepError} style={{ marginBottom: 12 }} />}
       {moved && <Alert type="warning" showIcon role="status" title={moved} style={{ marginBottom: 12 }} />}
       {!complaint ? (
         !error && <Spin />

@@ -1,11 +1,13 @@
-import { useCallback } from 'react';
-import { Alert, Table, Tag, Typography } from 'antd';
+import { useCallback, useState } from 'react';
+import { Alert, App, Button, Table, Tag, Typography } from 'antd';
 import { api } from '../../../api/api-client';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { useLoad, when } from '../customer-file-tabs';
 import { channelKey } from './follow-up-parts';
 import type { RecordTabProps } from './record-tab';
+import { usePurpose } from '../../../session/purpose';
+import { MessageForm } from './message-form';
 
 interface SentMessage {
   messageId: string;
@@ -23,14 +25,38 @@ interface SentMessage {
 
 const STATUS_COLOURS: Record<string, string> = { queued: 'blue', sent: 'green', failed: 'red', cancelled: 'default' };
 
-/** The messages the centre sent or queued to the customer (service_interactions; a recorded read), newest first, with their delivery state. */
-export function MessagesTab({ subjectId, breakGlass }: RecordTabProps) {
+/**
+ * The messages the centre sent or queued to the customer (service_interactions; a recorded read), newest first, with
+ * their delivery state; and, for a role that writes the category, a form to write one (queued through the outbox).
+ */
+export function MessagesTab({ subjectId, mayWrite, breakGlass }: RecordTabProps) {
   const { t, lang } = useI18n();
+  const { message } = App.useApp();
+  const { purpose } = usePurpose();
+  const [writing, setWriting] = useState(false);
   const load = useCallback(() => api.get<{ items: SentMessage[] }>(`/v1/subjects/${subjectId}/messages`, { personalData: true, breakGlass }), [subjectId, breakGlass]);
-  const { data, error } = useLoad(load);
+  const { data, error, reload } = useLoad(load);
   return (
     <>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
+      {mayWrite && purpose && (
+        <Button type="primary" onClick={() => setWriting(true)} style={{ marginBottom: 12 }}>
+          {t('messages.write')}
+        </Button>
+      )}
+      {writing && purpose && (
+        <MessageForm
+          subjectId={subjectId}
+          purposeId={purpose.id}
+          breakGlass={breakGlass}
+          onClose={(queued) => {
+            setWriting(false);
+            if (!queued) return;
+            void message.success(t('messages.queued'));
+            reload();
+          }}
+        />
+      )}
       <Table<SentMessage>
         data-testid="messages"
         rowKey="messageId"

@@ -1,58 +1,52 @@
-import { useCallback } from 'react';
-import { Alert, Button, Descriptions, Drawer, Spin, Table, Tag, Typography } from 'antd';
-import { plain } from '../field-value';
+import { useCallback, useState } from 'react';
+import { Alert, App, Button, Table, Typography } from 'antd';
 import { api } from '../../../api/api-client';
 import type { Page } from '../../../api/types';
 import { usePagedList } from '../../../api/use-paged-list';
 import { useI18n } from '../../../i18n/i18n';
-import type { MessageKey } from '../../../i18n/messages';
-import { when } from '../customer-file-tabs';
 import type { RecordTabProps } from './record-tab';
+import { usePurpose } from '../../../session/purpose';
+import { OrderForm, yuan } from './order-form';
+import { OrderDrawer, OrderStatusTag, type Order } from './order-drawer';
 
-interface OrderLine {
-  kind: string;
-  code: string;
-  name: string;
-  quantity: number;
-  unitPriceFen: number;
-  amountFen?: number;
-}
+export { OrderStatusTag, yuan };
 
-interface Order {
-  orderId: string;
-  orderNumber: string;
-  orderDate: string;
-  status: string;
-  amountFen: number;
-  refundedFen: number;
-  paymentMethod: string | null;
-  /** "[erased]" once the customer's key is shredded. */
-  items: OrderLine[] | string;
-  note?: string;
-  refunds?: { refundId: string; amountFen: number; reason: unknown; refundedAt: string }[];
-}
-
-/** Whole fen as yuan: ¥1,234.50. */
-export const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const STATUS_COLOURS: Record<string, string> = { placed: 'blue', paid: 'green', cancelled: 'default', partially_refunded: 'orange', refunded: 'volcano' };
-
-export function OrderStatusTag({ status }: { status: string }) {
+/**
+ * The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one
+ * opened with its items and refunds; and, for a role that writes the category, a form to record one.
+ */
+export function OrdersTab({ subjectId, mayWrite, breakGlass, itemId, openItem }: RecordTabProps) {
   const { t } = useI18n();
-  return <Tag color={STATUS_COLOURS[status]}>{t(`orders.status.${status}` as MessageKey)}</Tag>;
-}
-
-/** The customer's orders (消费记录, category consumption: sensitive; a recorded read), newest first, paged; one opened with its items and refunds. */
-export function OrdersTab({ subjectId, breakGlass, itemId, openItem }: RecordTabProps) {
-  const { t, lang } = useI18n();
+  const { message } = App.useApp();
+  const { purpose } = usePurpose();
+  const [recording, setRecording] = useState(false);
+  const [placed, setPlaced] = useState(0);
   const fetchPage = useCallback(
     (cursor?: string) => api.get<Page<Order>>(`/v1/subjects/${subjectId}/orders`, { personalData: true, breakGlass, query: { cursor, limit: 20 } }),
     [subjectId, breakGlass],
   );
-  const { items: rows, next, error, more } = usePagedList(fetchPage);
-  const shown = rows?.find((order) => order.orderId === itemId);
+  const { items: rows, next, error, more } = usePagedList(fetchPage, { reload: placed });
   return (
     <>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 12 }} />}
+      {mayWrite && purpose && (
+        <Button type="primary" onClick={() => setRecording(true)} style={{ marginBottom: 12 }}>
+          {t('orders.record')}
+        </Button>
+      )}
+      {recording && purpose && (
+        <OrderForm
+          subjectId={subjectId}
+          purposeId={purpose.id}
+          breakGlass={breakGlass}
+          onClose={(order) => {
+            setRecording(false);
+            if (!order) return;
+            void message.success(t('orders.placed', { number: order.orderNumber }));
+            setPlaced((count) => count + 1);
+          }}
+        />
+      )}
       <Table<Order>
         data-testid="orders"
         rowKey="orderId"
@@ -77,52 +71,7 @@ export function OrdersTab({ subjectId, breakGlass, itemId, openItem }: RecordTab
           {t('common.more')}
         </Button>
       )}
-      {itemId && (
-        <Drawer open title={shown?.orderNumber ?? t('orders.number')} onClose={() => openItem(undefined)} size={560} data-testid="order-drawer">
-          {!shown ? (
-            <Spin />
-          ) : (
-            <>
-              <Descriptions column={1} bordered size="small">
-                <Descriptions.Item label={t('orders.date')}>{shown.orderDate}</Descriptions.Item>
-                <Descriptions.Item label={t('orders.status')}>
-                  <OrderStatusTag status={shown.status} />
-                </Descriptions.Item>
-                <Descriptions.Item label={t('orders.amount')}>{yuan(shown.amountFen)}</Descriptions.Item>
-                {shown.paymentMethod && <Descriptions.Item label={t('orders.payment')}>{shown.paymentMethod}</Descriptions.Item>}
-                {shown.note && <Descriptions.Item label={t('orders.note')}>{shown.note}</Descriptions.Item>}
-              </Descriptions>
-              <Table<OrderLine>
-                style={{ marginTop: 16 }}
-                rowKey="code"
-                size="small"
-                pagination={false}
-                dataSource={Array.isArray(shown.items) ? shown.items : []}
-                columns={[
-                  { title: t('orders.item'), dataIndex: 'name' },
-                  { title: t('orders.quantity'), dataIndex: 'quantity' },
-                  { title: t('orders.unitPrice'), dataIndex: 'unitPriceFen', render: (fen: number) => yuan(fen) },
-                ]}
-              />
-              {(shown.refunds ?? []).length > 0 && (
-                <Table
-                  style={{ marginTop: 16 }}
-                  title={() => t('orders.refunds')}
-                  rowKey="refundId"
-                  size="small"
-                  pagination={false}
-                  dataSource={shown.refunds}
-                  columns={[
-                    { title: t('orders.date'), dataIndex: 'refundedAt', render: (at: string) => when(at, lang) },
-                    { title: t('orders.amount'), dataIndex: 'amountFen', render: (fen: number) => yuan(fen) },
-                    { title: t('orders.refundReason'), dataIndex: 'reason', render: (reason: unknown) => plain(reason) },
-                  ]}
-                />
-              )}
-            </>
-          )}
-        </Drawer>
-      )}
+      {itemId && <OrderDrawer orderId={itemId} mayWrite={mayWrite} breakGlass={breakGlass} onClose={() => openItem(undefined)} onChanged={() => setPlaced((count) => count + 1)} />}
     </>
   );
 }

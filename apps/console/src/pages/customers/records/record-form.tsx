@@ -1,6 +1,9 @@
 import { useState, type ReactNode } from 'react';
-import { Alert, Button, Form, Input, Modal } from 'antd';
+import { Alert, Button, Form, Input, Modal, type FormInstance } from 'antd';
 import { describeError } from '../../../api/problem-messages';
+import { problemFields, type FieldPath } from '../../../api/form-problems';
+import dayjs from 'dayjs';
+import { ApiProblem, type BreakGlass } from '../../../api/api-client';
 import { useI18n } from '../../../i18n/i18n';
 
 interface Props<V, R> {
@@ -12,11 +15,22 @@ interface Props<V, R> {
   /** With the answer once saved; without it when the person closes the form. */
   onClose: (saved?: R) => void;
   children: ReactNode;
+  /** The form, when the fields need watching (a total of the lines); else its own. */
+  form?: FormInstance<V>;
+  /** The form's name of a field the API names otherwise (a price in yuan the API takes in fen). */
+  rename?: (path: FieldPath) => FieldPath;
+  /** The save button's words (default: 保存). */
+  saveLabel?: string;
 }
 
-/** A record's form in a dialog: sent once on save, a refusal explained in plain words above the button, nothing saved until it succeeds. */
-export function RecordFormModal<V extends object, R>({ title, width, initialValues, send, onClose, children }: Props<V, R>) {
+/**
+ * A record's form in a dialog: sent once on save, a refusal explained in plain words above the button and,
+ * where the API names fields (400 problem+json), each reason next to its field; nothing saved until it succeeds.
+ */
+export function RecordFormModal<V extends object, R>({ title, width, initialValues, send, onClose, children, form, rename, saveLabel }: Props<V, R>) {
   const { t, lang } = useI18n();
+  const [own] = Form.useForm<V>();
+  const shown = form ?? own;
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const submit = async (values: V) => {
@@ -26,17 +40,18 @@ export function RecordFormModal<V extends object, R>({ title, width, initialValu
       onClose(await send(values));
     } catch (caught) {
       setError(describeError(caught, lang));
+      shown.setFields(problemFields(caught, lang, rename) as Parameters<typeof shown.setFields>[0]);
     } finally {
       setBusy(false);
     }
   };
   return (
     <Modal open title={title} onCancel={() => onClose()} footer={null} width={width} destroyOnHidden>
-      <Form<V> layout="vertical" initialValues={initialValues} onFinish={(values) => void submit(values)}>
+      <Form<V> form={shown} layout="vertical" initialValues={initialValues} onFinish={(values) => void submit(values)}>
         {children}
         {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
         <Button type="primary" htmlType="submit" loading={busy}>
-          {t('edit.save')}
+          {saveLabel ?? t('edit.save')}
         </Button>
       </Form>
     </Modal>
@@ -51,4 +66,59 @@ export function DateField({ name, label }: { name: string; label: string }) {
       <Input type="date" style={{ width: 170 }} />
     </Form.Item>
   );
+}
+
+/** A date and time in the browser's own time zone (the browser's picker), sent as an ISO instant by the caller (`instant`). */
+export function DateTimeField({ name, label, required = true }: { name: string; label: string; required?: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Form.Item name={name} label={label} rules={[{ required, message: t('form.required') }]}>
+      <Input type="datetime-local" style={{ width: 220 }} />
+    </Form.Item>
+  );
+}
+
+/** The value of a DateTimeField as the API takes it: an ISO 8601 instant. */
+export const instant = (local: string) => dayjs(local).toISOString();
+
+/** What a record's form of the customer file is given: the customer, the purpose it writes under, break-glass, and where its answer goes. */
+export interface RecordFormProps<R> {
+  subjectId: string;
+  purposeId: string;
+  breakGlass?: BreakGlass;
+  onClose: (saved?: R) => void;
+}
+
+/**
+ * A step on a record shown at a version (a complaint's reply, an order's payment), sent with If-Match: on success the
+ * record is read again; when a colleague moved it first (412, or a 409 naming a step no longer allowed: `movedCodes`)
+ * it is read again and `describeMoved` says so in words; any other refusal is explained. `settled` runs either way
+ * once the record shows its state now (close the step's form, tell the list).
+ */
+export function useRecordStep<T>(load: () => Promise<T>, movedCodes: readonly string[], describeMoved: (now: T | undefined) => string, settled: () => void) {
+  const { lang } = useI18n();
+  const [error, setError] = useState<string | undefined>();
+  const [moved, setMoved] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>, succeeded: () => void) => {
+    setBusy(true);
+    setError(undefined);
+    setMoved(undefined);
+    try {
+      await action();
+      succeeded();
+      await load();
+      settled();
+    } catch (caught) {
+      if (caught instanceof ApiProblem && (caught.code === 'precondition-failed' || movedCodes.includes(caught.code))) {
+        setMoved(describeMoved(await load().catch(() => undefined)));
+        settled();
+      } else {
+        setError(describeError(caught, lang));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, moved, busy, run };
 }
