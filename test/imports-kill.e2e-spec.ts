@@ -11,7 +11,8 @@ import { startTestApi, TestApi } from './support/test-api';
 import { waitUntil } from './support/wait-until';
 
 const root = join(__dirname, '..');
-const ROWS = 400;
+// enough rows that the child is still importing when killed: it takes 256 rows at a time and writes a batch together
+const ROWS = 1500;
 
 /** kill -9 of `ledger import customers` mid-file (a real child process), then the same command again: every row once, no customer twice. */
 describe('an import killed with SIGKILL', () => {
