@@ -10,7 +10,12 @@ export const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS ?? '/tmp/pi-ledger-co
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   // --no-sandbox: CI runs as root in a container, where Chromium's sandbox cannot start
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  // the people the specs play ask for reduced motion, so the console's drawers and menus appear in place: one still sliding
+  // in on a loaded machine moved under a click, which then landed beside its option
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
 /** A page that remembers every console error, uncaught exception and CSP violation, for a spec to assert none. */

@@ -150,6 +150,8 @@ describe('console: a complaint from receipt to closure, and the complaint queue'
     expect(await overdue.count()).toBe(1);
     await page.getByRole('switch', { name: '只看超时' }).click();
     await queue.locator('tbody tr.ant-table-row').filter({ hasText: '已结案' }).waitFor({ state: 'detached' });
+    // the list empties while the filtered page loads: count once the overdue one is back
+    await overdue.getByText('已超时').waitFor();
     expect(await queue.locator('tbody tr.ant-table-row').count()).toBe(1);
     await screenshot(page, 'complaint-queue');
     await overdue.getByRole('link', { name: /处理/ }).click();

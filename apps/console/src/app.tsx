@@ -101,8 +101,12 @@ const router = createBrowserRouter(
  * Ant Design's defaults with the grey and tag texts dark enough for WCAG AA contrast (4.5:1) on white and on the
  * page's grey, and tinted tags in console.css), which the axe-core scan (test/console/accessibility.spec.ts) holds the console to.
  */
+// a person whose system asks for less motion (WCAG 2.3.3) gets drawers, menus and dialogs that appear without sliding or zooming
+const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 const THEME = {
   token: {
+    motion: !REDUCED_MOTION,
     colorPrimary: '#0b6bcb',
     colorTextDescription: 'rgba(0, 0, 0, 0.62)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
