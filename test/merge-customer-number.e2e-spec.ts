@@ -66,6 +66,18 @@ describe('the customer number of a merged-away file', () => {
     expect(JSON.stringify(old.body)).toContain(file.survivorId);
   });
 
+  it('finds the survivor by the duplicate’s number in a combined query too', async () => {
+    const query = async (where: unknown) => {
+      const answer = await h.call('POST', '/v1/subjects/query', h.as.staff, { purposeId: HM, where }, { 'x-ledger-min-position': String(await api.logHead()) });
+      expect(answer.status).toBe(200);
+      return (answer.body.items as Array<{ subjectId: string }>).map((item) => item.subjectId);
+    };
+    expect(await query({ field: 'customerNumber', op: 'eq', value: file.duplicateNumber })).toEqual([file.survivorId]);
+    expect(await query({ field: 'customerNumber', op: 'in', value: [file.duplicateNumber, file.survivorNumber] })).toEqual([file.survivorId]);
+    // a prefix names numbers, not a person: it does not follow merges
+    expect(await query({ field: 'customerNumber', op: 'prefix', value: file.duplicateNumber })).toEqual([]);
+  });
+
   it('imports a record that names the duplicate’s number for the survivor', async () => {
     const path = join(dir, 'services.csv');
     writeCsv(path, ['客户编号', '服务日期', '服务类型', '服务内容'], [[file.duplicateNumber, chinaDate(-1), '咨询', '合并后按旧编号导入']], 'utf-8');

@@ -76,6 +76,13 @@ export class QuerySql {
         const patterns = list(value).map((purposeId) => JSON.stringify([{ purposeId, status }]));
         return `p.consents @> ANY(${this.param(patterns, 'jsonb[]')})`;
       }
+      case 'customerNumber': {
+        const own = this.scalar(expressionOf(field), castOf(field), op, value);
+        if (op !== 'eq' && op !== 'in') return own;
+        // a merged-away file's number leads to the file it was merged into, as the look-up by number does
+        const merged = `SELECT a.merged_into FROM customer_numbers a WHERE a.customer_number = ANY(${this.param(list(value), 'text[]')}) AND a.merged_into IS NOT NULL`;
+        return `${own} OR p.subject_id IN (${merged})`;
+      }
       case 'age':
         return this.age(op, value);
       case 'orderTotal':
