@@ -1,10 +1,10 @@
-import { Button, Card, Form, Input, Select, Space, Typography } from 'antd';
+import { Form, Input, Select, Space, Typography } from 'antd';
 import { api } from '../../api/api-client';
 import { useI18n } from '../../i18n/i18n';
 import { categoryLabel } from '../../i18n/labels';
 import type { MessageKey } from '../../i18n/messages';
 import type { Assessment, RegistryCategory, RegistryPurpose } from '../admin/admin-types';
-import { DateTimeField, instant, RecordFormModal } from '../customers/records/record-form';
+import { DateTimeField, EntryCards, instant, RecordFormModal } from '../customers/records/record-form';
 
 const CONCLUSIONS = ['acceptable', 'acceptable-with-measures', 'not-acceptable'] as const;
 const RECIPIENT_ROLES = ['entrusted', 'provision', 'joint'] as const;
@@ -109,54 +109,41 @@ export function AssessmentForm({
       <Form.Item name="categories" label={t('assessments.categories')} rules={[{ required: true, type: 'array', min: 1, message: t('form.required') }]}>
         <Select mode="multiple" aria-label={t('assessments.categories')} options={categories.map((c) => ({ value: c.name, label: categoryLabel(c.name, lang) }))} />
       </Form.Item>
-      <Form.List name="recipients">
-        {(fields, { add, remove }) => (
-          <>
-            {fields.map((field, index) => (
-              <Card
-                key={field.key}
-                size="small"
-                title={t('assessments.recipientN', { n: index + 1 })}
-                style={{ marginBottom: 8 }}
-                extra={
-                  <Button size="small" type="link" onClick={() => remove(field.name)}>
-                    {t('orders.removeLine')}
-                  </Button>
-                }
-              >
-                <Space wrap align="start">
-                  <Form.Item name={[field.name, 'name']} label={t('assessments.recipientName')} rules={[...required, { max: 200 }]}>
-                    <Input style={{ width: 220 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item
-                    name={[field.name, 'country']}
-                    label={t('assessments.country')}
-                    normalize={(value?: string) => value?.toUpperCase()}
-                    rules={[...required, { pattern: COUNTRY, message: t('assessments.countryHint') }]}
-                  >
-                    <Input style={{ width: 90 }} maxLength={2} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'role']} label={t('assessments.recipientRole')} rules={[{ required: true, message: t('form.required') }]}>
-                    <Select
-                      style={{ width: 160 }}
-                      aria-label={t('assessments.recipientRole')}
-                      options={RECIPIENT_ROLES.map((value) => ({ value, label: t(`assessments.role.${value}` as MessageKey) }))}
-                    />
-                  </Form.Item>
-                </Space>
-              </Card>
-            ))}
-            {fields.length > 0 && (
-              <Typography.Paragraph type="secondary" style={{ marginTop: -4 }}>
-                {t('assessments.countryHint')}
-              </Typography.Paragraph>
-            )}
-            <Button onClick={() => add({ country: 'CN', role: 'entrusted' })} style={{ marginBottom: 16 }}>
-              {t('assessments.addRecipient')}
-            </Button>
-          </>
+      <EntryCards
+        name="recipients"
+        title={(index) => t('assessments.recipientN', { n: index + 1 })}
+        removeLabel={t('orders.removeLine')}
+        addLabel={t('assessments.addRecipient')}
+        newEntry={() => ({ country: 'CN', role: 'entrusted' })}
+        hint={
+          <Typography.Paragraph type="secondary" style={{ marginTop: -4 }}>
+            {t('assessments.countryHint')}
+          </Typography.Paragraph>
+        }
+      >
+        {(field) => (
+          <Space wrap align="start">
+            <Form.Item name={[field.name, 'name']} label={t('assessments.recipientName')} rules={[...required, { max: 200 }]}>
+              <Input style={{ width: 220 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item
+              name={[field.name, 'country']}
+              label={t('assessments.country')}
+              normalize={(value?: string) => value?.toUpperCase()}
+              rules={[...required, { pattern: COUNTRY, message: t('assessments.countryHint') }]}
+            >
+              <Input style={{ width: 90 }} maxLength={2} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'role']} label={t('assessments.recipientRole')} rules={[{ required: true, message: t('form.required') }]}>
+              <Select
+                style={{ width: 160 }}
+                aria-label={t('assessments.recipientRole')}
+                options={RECIPIENT_ROLES.map((value) => ({ value, label: t(`assessments.role.${value}` as MessageKey) }))}
+              />
+            </Form.Item>
+          </Space>
         )}
-      </Form.List>
+      </EntryCards>
       <Form.Item name="risks" label={t('assessments.risks')} extra={t('checkups.conclusionsHint')} rules={required}>
         <Input.TextArea rows={3} />
       </Form.Item>

@@ -7,6 +7,7 @@ import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { loadDivisions, pathByNames, pathTo, type DivisionOption } from './divisions';
 import { ADDRESS_TYPES, PHONE_TYPES } from '../../../../../../libs/ledger-domain/src/subject/contact';
+import { EntryCards } from '../records/record-form';
 
 interface Phone {
   number: string;
@@ -256,110 +257,84 @@ function ContactEditor({
           </Form.Item>
         )}
         {what === 'phones' && (
-          <Form.List name="phones">
-            {(fields, { add, remove }) => (
-              <>
-                {fields.map((field, index) => (
-                  <Card
-                    key={field.key}
-                    size="small"
-                    style={{ marginBottom: 8 }}
-                    title={`${t('contact.phones')} ${index + 1}`}
-                    extra={
-                      <Button size="small" danger onClick={() => remove(field.name)}>
-                        {t('common.remove')}
-                      </Button>
-                    }
-                  >
-                    <Space wrap align="start">
-                      <Form.Item name={[field.name, 'number']} label={t('contact.number')} rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
-                        <Input style={{ width: 200 }} autoComplete="off" inputMode="tel" />
-                      </Form.Item>
-                      <Form.Item name={[field.name, 'type']} label={t('common.type')}>
-                        <Select
-                          allowClear
-                          placeholder={t('contact.phoneTypeAuto')}
-                          aria-label={t('common.type')}
-                          style={{ width: 160 }}
-                          options={PHONE_TYPES.map((value) => ({ value, label: t(`contact.phoneType.${value}`) }))}
-                        />
-                      </Form.Item>
-                      <Form.Item name={[field.name, 'extension']} label={t('contact.extension')}>
-                        <Input style={{ width: 90 }} autoComplete="off" />
-                      </Form.Item>
-                      <Form.Item name={[field.name, 'primary']} valuePropName="checked" label=" ">
-                        <Checkbox>{t('common.primary')}</Checkbox>
-                      </Form.Item>
-                    </Space>
-                  </Card>
-                ))}
-                <Button onClick={() => add({ primary: fields.length === 0 })} disabled={fields.length >= MAX_ENTRIES} style={{ marginBottom: 16 }}>
-                  {t('common.add')}
-                </Button>
-              </>
+          <EntryCards
+            name="phones"
+            title={(index) => `${t('contact.phones')} ${index + 1}`}
+            removeLabel={t('common.remove')}
+            addLabel={t('common.add')}
+            most={MAX_ENTRIES}
+            newEntry={(count) => ({ primary: count === 0 })}
+          >
+            {(field) => (
+              <Space wrap align="start">
+                <Form.Item name={[field.name, 'number']} label={t('contact.number')} rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
+                  <Input style={{ width: 200 }} autoComplete="off" inputMode="tel" />
+                </Form.Item>
+                <Form.Item name={[field.name, 'type']} label={t('common.type')}>
+                  <Select
+                    allowClear
+                    placeholder={t('contact.phoneTypeAuto')}
+                    aria-label={t('common.type')}
+                    style={{ width: 160 }}
+                    options={PHONE_TYPES.map((value) => ({ value, label: t(`contact.phoneType.${value}`) }))}
+                  />
+                </Form.Item>
+                <Form.Item name={[field.name, 'extension']} label={t('contact.extension')}>
+                  <Input style={{ width: 90 }} autoComplete="off" />
+                </Form.Item>
+                <Form.Item name={[field.name, 'primary']} valuePropName="checked" label=" ">
+                  <Checkbox>{t('common.primary')}</Checkbox>
+                </Form.Item>
+              </Space>
             )}
-          </Form.List>
+          </EntryCards>
         )}
         {what === 'addresses' && (
-          <Form.List name="addresses">
-            {(fields, { add, remove }) => (
+          <EntryCards
+            name="addresses"
+            title={(index) => `${t('contact.addresses')} ${index + 1}`}
+            removeLabel={t('common.remove')}
+            addLabel={t('common.add')}
+            most={MAX_ENTRIES}
+            newEntry={(count) => ({ type: 'home', primary: count === 0 })}
+          >
+            {(field) => (
               <>
-                {fields.map((field, index) => (
-                  <Card
-                    key={field.key}
-                    size="small"
-                    style={{ marginBottom: 8 }}
-                    title={`${t('contact.addresses')} ${index + 1}`}
-                    extra={
-                      <Button size="small" danger onClick={() => remove(field.name)}>
-                        {t('common.remove')}
-                      </Button>
-                    }
-                  >
-                    <Space wrap align="start">
-                      <Form.Item name={[field.name, 'type']} label={t('common.type')} rules={[{ required: true, message: t('form.required') }]}>
-                        <Select
-                          aria-label={t('common.type')}
-                          style={{ width: 120 }}
-                          options={ADDRESS_TYPES.map((value) => ({ value, label: t(`contact.addressType.${value}`) }))}
-                        />
+                <Space wrap align="start">
+                  <Form.Item name={[field.name, 'type']} label={t('common.type')} rules={[{ required: true, message: t('form.required') }]}>
+                    <Select aria-label={t('common.type')} style={{ width: 120 }} options={ADDRESS_TYPES.map((value) => ({ value, label: t(`contact.addressType.${value}`) }))} />
+                  </Form.Item>
+                  <Form.Item name={[field.name, 'abroad']} valuePropName="checked" label=" ">
+                    <Checkbox>{t('contact.abroad')}</Checkbox>
+                  </Form.Item>
+                  <Form.Item name={[field.name, 'primary']} valuePropName="checked" label=" ">
+                    <Checkbox>{t('common.primary')}</Checkbox>
+                  </Form.Item>
+                </Space>
+                <Form.Item noStyle shouldUpdate>
+                  {({ getFieldValue }) =>
+                    getFieldValue(['addresses', field.name, 'abroad']) ? (
+                      <Form.Item name={[field.name, 'country']} label={t('contact.country')} rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
+                        <Input style={{ width: 200 }} autoComplete="off" />
                       </Form.Item>
-                      <Form.Item name={[field.name, 'abroad']} valuePropName="checked" label=" ">
-                        <Checkbox>{t('contact.abroad')}</Checkbox>
+                    ) : (
+                      <Form.Item name={[field.name, 'division']} label={t('contact.division')} rules={[{ required: true, message: t('form.required') }]}>
+                        <Cascader options={divisions} showSearch changeOnSelect aria-label={t('contact.division')} style={{ width: '100%' }} />
                       </Form.Item>
-                      <Form.Item name={[field.name, 'primary']} valuePropName="checked" label=" ">
-                        <Checkbox>{t('common.primary')}</Checkbox>
-                      </Form.Item>
-                    </Space>
-                    <Form.Item noStyle shouldUpdate>
-                      {({ getFieldValue }) =>
-                        getFieldValue(['addresses', field.name, 'abroad']) ? (
-                          <Form.Item name={[field.name, 'country']} label={t('contact.country')} rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
-                            <Input style={{ width: 200 }} autoComplete="off" />
-                          </Form.Item>
-                        ) : (
-                          <Form.Item name={[field.name, 'division']} label={t('contact.division')} rules={[{ required: true, message: t('form.required') }]}>
-                            <Cascader options={divisions} showSearch changeOnSelect aria-label={t('contact.division')} style={{ width: '100%' }} />
-                          </Form.Item>
-                        )
-                      }
-                    </Form.Item>
-                    <Space wrap align="start">
-                      <Form.Item name={[field.name, 'line']} label={t('contact.line')}>
-                        <Input style={{ width: 320 }} autoComplete="off" />
-                      </Form.Item>
-                      <Form.Item name={[field.name, 'postalCode']} label={t('contact.postalCode')}>
-                        <Input style={{ width: 120 }} autoComplete="off" inputMode="numeric" />
-                      </Form.Item>
-                    </Space>
-                  </Card>
-                ))}
-                <Button onClick={() => add({ type: 'home', primary: fields.length === 0 })} disabled={fields.length >= MAX_ENTRIES} style={{ marginBottom: 16 }}>
-                  {t('common.add')}
-                </Button>
+                    )
+                  }
+                </Form.Item>
+                <Space wrap align="start">
+                  <Form.Item name={[field.name, 'line']} label={t('contact.line')}>
+                    <Input style={{ width: 320 }} autoComplete="off" />
+                  </Form.Item>
+                  <Form.Item name={[field.name, 'postalCode']} label={t('contact.postalCode')}>
+                    <Input style={{ width: 120 }} autoComplete="off" inputMode="numeric" />
+                  </Form.Item>
+                </Space>
               </>
             )}
-          </Form.List>
+          </EntryCards>
         )}
         {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
         <Typography.Paragraph type="secondary">{t('edit.version', { version: profile.version })}</Typography.Paragraph>

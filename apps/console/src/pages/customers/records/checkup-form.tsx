@@ -1,8 +1,8 @@
-import { Button, Card, Form, Input, InputNumber, Select, Space } from 'antd';
+import { Form, Input, InputNumber, Select, Space } from 'antd';
 import { api, type BreakGlass } from '../../../api/api-client';
 import { useI18n } from '../../../i18n/i18n';
 import { today } from './record-tab';
-import { DateField, RecordFormModal } from './record-form';
+import { DateField, EntryCards, RecordFormModal } from './record-form';
 
 interface ResultRow {
   code: string;
@@ -91,63 +91,45 @@ export function CheckupForm({
           <Input style={{ width: 200 }} autoComplete="off" />
         </Form.Item>
       </Space>
-      <Form.List name="results" rules={[{ validator: async (_, rows?: unknown[]) => (rows?.length ? undefined : Promise.reject(new Error(t('checkups.needResult')))) }]}>
-        {(fields, { add, remove }, { errors }) => (
-          <>
-            {fields.map((field, index) => (
-              <Card
-                key={field.key}
-                size="small"
-                title={t('checkups.resultN', { n: index + 1 })}
-                style={{ marginBottom: 8 }}
-                extra={
-                  fields.length > 1 && (
-                    <Button size="small" type="link" onClick={() => remove(field.name)}>
-                      {t('checkups.removeResult')}
-                    </Button>
-                  )
-                }
-              >
-                <Space wrap align="start">
-                  <Form.Item
-                    name={[field.name, 'code']}
-                    label={t('checkups.code')}
-                    rules={[...required, { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, message: t('checkups.code') }]}
-                  >
-                    <Input style={{ width: 110 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'name']} label={t('checkups.name')} rules={required}>
-                    <Input style={{ width: 140 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'value']} label={t('checkups.value')} rules={required}>
-                    <Input style={{ width: 100 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'unit']} label={t('checkups.unit')}>
-                    <Input style={{ width: 90 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'low']} label={t('checkups.rangeLow')}>
-                    <InputNumber style={{ width: 100 }} />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'high']} label={t('checkups.rangeHigh')}>
-                    <InputNumber style={{ width: 100 }} />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'flag']} label={t('checkups.flag')}>
-                    <Select
-                      style={{ width: 190 }}
-                      aria-label={t('checkups.flag')}
-                      options={(['auto', 'abnormal', 'normal'] as const).map((value) => ({ value, label: t(`checkups.flag.${value}`) }))}
-                    />
-                  </Form.Item>
-                </Space>
-              </Card>
-            ))}
-            <Form.ErrorList errors={errors} />
-            <Button onClick={() => add({ code: '', name: '', value: '', flag: 'auto' })} style={{ marginBottom: 16 }}>
-              {t('checkups.addResult')}
-            </Button>
-          </>
+      <EntryCards
+        name="results"
+        rules={[{ validator: async (_, rows?: unknown[]) => (rows?.length ? undefined : Promise.reject(new Error(t('checkups.needResult')))) }]}
+        title={(index) => t('checkups.resultN', { n: index + 1 })}
+        removeLabel={t('checkups.removeResult')}
+        keep={1}
+        addLabel={t('checkups.addResult')}
+        newEntry={() => ({ code: '', name: '', value: '', flag: 'auto' })}
+      >
+        {(field) => (
+          <Space wrap align="start">
+            <Form.Item name={[field.name, 'code']} label={t('checkups.code')} rules={[...required, { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, message: t('checkups.code') }]}>
+              <Input style={{ width: 110 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'name']} label={t('checkups.name')} rules={required}>
+              <Input style={{ width: 140 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'value']} label={t('checkups.value')} rules={required}>
+              <Input style={{ width: 100 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'unit']} label={t('checkups.unit')}>
+              <Input style={{ width: 90 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'low']} label={t('checkups.rangeLow')}>
+              <InputNumber style={{ width: 100 }} />
+            </Form.Item>
+            <Form.Item name={[field.name, 'high']} label={t('checkups.rangeHigh')}>
+              <InputNumber style={{ width: 100 }} />
+            </Form.Item>
+            <Form.Item name={[field.name, 'flag']} label={t('checkups.flag')}>
+              <Select
+                style={{ width: 190 }}
+                aria-label={t('checkups.flag')}
+                options={(['auto', 'abnormal', 'normal'] as const).map((value) => ({ value, label: t(`checkups.flag.${value}`) }))}
+              />
+            </Form.Item>
+          </Space>
         )}
-      </Form.List>
+      </EntryCards>
       <Form.Item name="conclusions" label={t('checkups.conclusions')} extra={t('checkups.conclusionsHint')}>
         <Input.TextArea rows={3} />
       </Form.Item>

@@ -1,9 +1,9 @@
-import { Button, Card, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
+import { Form, Input, InputNumber, Select, Space, Typography } from 'antd';
 import { api } from '../../../api/api-client';
 import type { FieldPath } from '../../../api/form-problems';
 import { useI18n } from '../../../i18n/i18n';
 import { today } from './record-tab';
-import { DateField, RecordFormModal, type RecordFormProps } from './record-form';
+import { DateField, EntryCards, RecordFormModal, type RecordFormProps } from './record-form';
 
 interface Line {
   kind: 'product' | 'service';
@@ -68,60 +68,46 @@ export function OrderForm({ subjectId, purposeId, breakGlass, onClose }: RecordF
       onClose={onClose}
     >
       <DateField name="orderDate" label={t('orders.orderDate')} />
-      <Form.List name="items" rules={[{ validator: async (_, rows?: unknown[]) => (rows?.length ? undefined : Promise.reject(new Error(t('orders.needLine')))) }]}>
-        {(fields, { add, remove }, { errors }) => (
-          <>
-            {fields.map((field, index) => (
-              <Card
-                key={field.key}
-                size="small"
-                title={t('orders.lineN', { n: index + 1 })}
-                style={{ marginBottom: 8 }}
-                data-testid={`order-line-${index + 1}`}
-                extra={
-                  <Space>
-                    <Typography.Text type="secondary">{`${t('orders.lineAmount')} ${yuan(lineFen(lines?.[index]))}`}</Typography.Text>
-                    {fields.length > 1 && (
-                      <Button size="small" type="link" onClick={() => remove(field.name)}>
-                        {t('orders.removeLine')}
-                      </Button>
-                    )}
-                  </Space>
-                }
-              >
-                <Space wrap align="start">
-                  <Form.Item name={[field.name, 'kind']} label={t('orders.kind')} rules={[{ required: true, message: t('form.required') }]}>
-                    <Select
-                      style={{ width: 100 }}
-                      aria-label={t('orders.kind')}
-                      options={(['service', 'product'] as const).map((value) => ({ value, label: t(`orders.kind.${value}`) }))}
-                    />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'code']} label={t('orders.code')} rules={[...required, { pattern: ITEM_CODE, message: t('orders.codeHint') }]}>
-                    <Input style={{ width: 120 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'name']} label={t('orders.item')} rules={[...required, { max: 200 }]}>
-                    <Input style={{ width: 180 }} autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'quantity']} label={t('orders.quantity')} rules={[{ required: true, message: t('form.required') }]}>
-                    <InputNumber style={{ width: 80 }} min={1} max={100_000} precision={0} />
-                  </Form.Item>
-                  <Form.Item name={[field.name, 'unitPrice']} label={t('orders.unitPriceYuan')} rules={[{ required: true, message: t('form.required') }]}>
-                    <InputNumber style={{ width: 120 }} min={0} max={10_000_000} precision={2} prefix="¥" />
-                  </Form.Item>
-                </Space>
-              </Card>
-            ))}
-            <Form.ErrorList errors={errors} />
-            <Space style={{ marginBottom: 16 }} wrap>
-              <Button onClick={() => add(EMPTY_LINE)}>{t('orders.addLine')}</Button>
-              <Typography.Text strong data-testid="order-total">
-                {t('orders.total', { amount: yuan(total) })}
-              </Typography.Text>
-            </Space>
-          </>
+      <EntryCards
+        name="items"
+        rules={[{ validator: async (_, rows?: unknown[]) => (rows?.length ? undefined : Promise.reject(new Error(t('orders.needLine')))) }]}
+        title={(index) => t('orders.lineN', { n: index + 1 })}
+        cardTestId={(index) => `order-line-${index + 1}`}
+        extra={(index) => <Typography.Text type="secondary">{`${t('orders.lineAmount')} ${yuan(lineFen(lines?.[index]))}`}</Typography.Text>}
+        removeLabel={t('orders.removeLine')}
+        keep={1}
+        addLabel={t('orders.addLine')}
+        newEntry={() => EMPTY_LINE}
+        beside={
+          <Typography.Text strong data-testid="order-total">
+            {t('orders.total', { amount: yuan(total) })}
+          </Typography.Text>
+        }
+      >
+        {(field) => (
+          <Space wrap align="start">
+            <Form.Item name={[field.name, 'kind']} label={t('orders.kind')} rules={[{ required: true, message: t('form.required') }]}>
+              <Select
+                style={{ width: 100 }}
+                aria-label={t('orders.kind')}
+                options={(['service', 'product'] as const).map((value) => ({ value, label: t(`orders.kind.${value}`) }))}
+              />
+            </Form.Item>
+            <Form.Item name={[field.name, 'code']} label={t('orders.code')} rules={[...required, { pattern: ITEM_CODE, message: t('orders.codeHint') }]}>
+              <Input style={{ width: 120 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'name']} label={t('orders.item')} rules={[...required, { max: 200 }]}>
+              <Input style={{ width: 180 }} autoComplete="off" />
+            </Form.Item>
+            <Form.Item name={[field.name, 'quantity']} label={t('orders.quantity')} rules={[{ required: true, message: t('form.required') }]}>
+              <InputNumber style={{ width: 80 }} min={1} max={100_000} precision={0} />
+            </Form.Item>
+            <Form.Item name={[field.name, 'unitPrice']} label={t('orders.unitPriceYuan')} rules={[{ required: true, message: t('form.required') }]}>
+              <InputNumber style={{ width: 120 }} min={0} max={10_000_000} precision={2} prefix="¥" />
+            </Form.Item>
+          </Space>
         )}
-      </Form.List>
+      </EntryCards>
       <Form.Item name="note" label={t('orders.note')}>
         <Input.TextArea rows={2} maxLength={2000} />
       </Form.Item>

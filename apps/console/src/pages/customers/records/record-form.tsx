@@ -1,5 +1,5 @@
-import { useState, type ReactNode } from 'react';
-import { Alert, Button, Form, Input, Modal, type FormInstance } from 'antd';
+import { useState, type ComponentProps, type ReactNode } from 'react';
+import { Alert, Button, Card, Form, Input, Modal, Space, type FormInstance, type FormListFieldData } from 'antd';
 import { describeError } from '../../../api/problem-messages';
 import { problemFields, type FieldPath } from '../../../api/form-problems';
 import dayjs from 'dayjs';
@@ -75,6 +75,82 @@ export function DateTimeField({ name, label, required = true }: { name: string; 
     <Form.Item name={name} label={label} rules={[{ required, message: t('form.required') }]}>
       <Input type="datetime-local" style={{ width: 220 }} />
     </Form.Item>
+  );
+}
+
+/**
+ * A form's list of entries (a check-up's results, an order's lines, phones, addresses, recipients):
+ * each a titled card with its remove button and its fields, then the list's errors, a hint
+ * while there are entries, and the add button with anything that goes beside it (an order's total).
+ */
+export function EntryCards({
+  name,
+  rules,
+  title,
+  removeLabel,
+  addLabel,
+  newEntry,
+  keep = 0,
+  most,
+  extra,
+  hint,
+  beside,
+  cardTestId,
+  children,
+}: {
+  name: string;
+  rules?: ComponentProps<typeof Form.List>['rules'];
+  title: (index: number) => string;
+  removeLabel: string;
+  addLabel: string;
+  /** The entry the add button adds, given how many there are. */
+  newEntry: (count: number) => object;
+  /** Entries that cannot be removed (the remove button shows only above this many). */
+  keep?: number;
+  /** The most entries the add button adds. */
+  most?: number;
+  extra?: (index: number) => ReactNode;
+  hint?: ReactNode;
+  beside?: ReactNode;
+  cardTestId?: (index: number) => string;
+  children: (field: FormListFieldData) => ReactNode;
+}) {
+  return (
+    <Form.List name={name} rules={rules}>
+      {(fields, { add, remove }, { errors }) => (
+        <>
+          {fields.map((field, index) => (
+            <Card
+              key={field.key}
+              size="small"
+              title={title(index)}
+              style={{ marginBottom: 8 }}
+              data-testid={cardTestId?.(index)}
+              extra={
+                <Space>
+                  {extra?.(index)}
+                  {fields.length > keep && (
+                    <Button size="small" type="link" onClick={() => remove(field.name)}>
+                      {removeLabel}
+                    </Button>
+                  )}
+                </Space>
+              }
+            >
+              {children(field)}
+            </Card>
+          ))}
+          <Form.ErrorList errors={errors} />
+          {fields.length > 0 && hint}
+          <Space style={{ marginBottom: 16 }} wrap>
+            <Button onClick={() => add(newEntry(fields.length))} disabled={most !== undefined && fields.length >= most}>
+              {addLabel}
+            </Button>
+            {beside}
+          </Space>
+        </>
+      )}
+    </Form.List>
   );
 }
 
