@@ -95,7 +95,7 @@ describe('console: combined customer query', () => {
 
     // gold tier, or hypertension
     await pick(page, '条件 1 · 字段', '客户等级', true);
-    await pick(page, '条件 1 · 取值', '金卡');
+    await pick(page, '条件 1 · 取值', '黄金');
     await page.getByRole('button', { name: '添加条件' }).click();
     await pick(page, '条件 2 · 字段', '疾病史', true);
     await page.getByLabel('条件 2 · 取值').fill('高血压');

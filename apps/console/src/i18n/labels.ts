@@ -1,7 +1,22 @@
 import type { Lang } from './messages';
+import { FILE_EN, FILE_ZH } from './file-messages';
+import { CUSTOMER_TIERS, CUSTOMER_TYPES } from '../../../../libs/ledger-domain/src/subject/customer-profile';
+import { LIFECYCLE_STAGES } from '../../../../libs/ledger-domain/src/subject/lifecycle';
 
 /** Words by key, in both languages. */
 export type Labels = Record<string, Record<Lang, string>>;
+
+/** The customer file's own words for a coded value: the query and the reports name a type, tier or stage as the file does. */
+const fileWords = (prefix: string, values: readonly string[]): Labels =>
+  Object.fromEntries(
+    values.map((value) => {
+      const key = `${prefix}.${value}` as keyof typeof FILE_ZH;
+      return [value, { zh: FILE_ZH[key], en: FILE_EN[key] }];
+    }),
+  );
+export const CUSTOMER_TYPE_WORDS = fileWords('profile.type', CUSTOMER_TYPES);
+export const TIER_WORDS = fileWords('profile.tier', CUSTOMER_TIERS);
+export const LIFECYCLE_WORDS = fileWords('lifecycle', LIFECYCLE_STAGES);
 
 const CATEGORIES: Labels = {
   identity: { zh: '身份信息', en: 'Identity' },

@@ -1,5 +1,5 @@
 import type { Lang } from '../../i18n/messages';
-import { label, type Labels } from '../../i18n/labels';
+import { CUSTOMER_TYPE_WORDS, label, LIFECYCLE_WORDS, TIER_WORDS, type Labels } from '../../i18n/labels';
 
 /** The combined query's fields (GET /v1/subjects/query/fields) as the desk names them; an unknown one by its API name. */
 const FIELDS: Labels = {
@@ -49,18 +49,6 @@ const OPS: Labels = {
 const VALUES: Labels = {
   active: { zh: '正常', en: 'Active' },
   restricted: { zh: '限制处理', en: 'Restricted' },
-  individual: { zh: '个人', en: 'Individual' },
-  corporate_member: { zh: '团体成员', en: 'Corporate member' },
-  vip: { zh: 'VIP', en: 'VIP' },
-  other: { zh: '其他', en: 'Other' },
-  standard: { zh: '普通', en: 'Standard' },
-  silver: { zh: '银卡', en: 'Silver' },
-  gold: { zh: '金卡', en: 'Gold' },
-  platinum: { zh: '白金', en: 'Platinum' },
-  diamond: { zh: '钻石', en: 'Diamond' },
-  prospect: { zh: '潜在客户', en: 'Prospect' },
-  dormant: { zh: '沉睡', en: 'Dormant' },
-  churned: { zh: '流失', en: 'Churned' },
   male: { zh: '男', en: 'Male' },
   female: { zh: '女', en: 'Female' },
   undisclosed: { zh: '未说明', en: 'Undisclosed' },
@@ -74,7 +62,11 @@ const VALUES: Labels = {
 
 export const queryFieldLabel = label(FIELDS);
 export const queryOpLabel = label(OPS);
-/** An enum value of a field: lifecycle `active` is 活跃, a file's status `active` 正常. */
+/** An enum value of a field: a type, tier or lifecycle stage in the customer file's words (lifecycle `active` 活跃客户, a file's status `active` 正常). */
+const VALUE_LABELS: Record<string, (value: string, lang: Lang) => string> = {
+  customerType: label(CUSTOMER_TYPE_WORDS),
+  tier: label(TIER_WORDS),
+  lifecycleStage: label(LIFECYCLE_WORDS),
+};
 const valueLabel = label(VALUES);
-export const queryValueLabel = (field: string, value: string, lang: Lang) =>
-  field === 'lifecycleStage' && value === 'active' ? { zh: '活跃', en: 'Active' }[lang] : valueLabel(value, lang);
+export const queryValueLabel = (field: string, value: string, lang: Lang) => (VALUE_LABELS[field] ?? valueLabel)(value, lang);

@@ -7,6 +7,7 @@ import { describeError } from '../../api/problem-messages';
 import { saveFile } from '../../api/save-file';
 import { useI18n } from '../../i18n/i18n';
 import { measureLabel, reportLabel } from './report-labels';
+import { CUSTOMER_TIERS, CUSTOMER_TYPES } from '../../../../../libs/ledger-domain/src/subject/customer-profile';
 
 type Cell = { value: number | null } | { suppressed: true; display: string };
 interface Row {
@@ -29,8 +30,6 @@ interface CatalogueEntry {
   filters?: string[];
 }
 
-const CUSTOMER_TYPES = ['individual', 'corporate_member', 'vip', 'other'];
-const TIERS = ['standard', 'silver', 'gold', 'platinum', 'diamond'];
 const shown = (cell: Cell): string => ('suppressed' in cell ? cell.display : cell.value === null ? '—' : String(cell.value));
 const numberOf = (cell: Cell): number | null => ('suppressed' in cell ? null : cell.value);
 
@@ -202,7 +201,7 @@ export function CustomerReports() {
             style={{ width: 110 }}
             value={filters.tier}
             onChange={(value?: string) => setFilters({ ...filters, tier: value })}
-            options={TIERS.map((value) => ({ value, label: reportLabel(lang, value) }))}
+            options={CUSTOMER_TIERS.map((value) => ({ value, label: reportLabel(lang, value) }))}
           />
         </Form.Item>
         <Form.Item label={reportLabel(lang, 'region')}>

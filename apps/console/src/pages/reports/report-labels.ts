@@ -1,4 +1,5 @@
 import type { Lang } from '../../i18n/messages';
+import { CUSTOMER_TYPE_WORDS, LIFECYCLE_WORDS, TIER_WORDS, type Labels } from '../../i18n/labels';
 
 /** The reports' words (report names, dimensions, measures, fixed keys), in the console's two languages. */
 const ZH: Record<string, string> = {
@@ -74,21 +75,8 @@ const ZH: Record<string, string> = {
   male: '男',
   female: '女',
   unknown: '未知',
-  prospect: '潜在客户',
-  active: '活跃',
-  dormant: '沉睡',
-  churned: '流失',
   abnormal: '异常',
   normal: '正常',
-  individual: '个人',
-  corporate_member: '团体成员',
-  vip: 'VIP',
-  other: '其他',
-  standard: '普通',
-  silver: '银卡',
-  gold: '金卡',
-  platinum: '白金',
-  diamond: '钻石',
 };
 
 const EN: Record<string, string> = {
@@ -124,11 +112,15 @@ const EN: Record<string, string> = {
   replyDeadlineBreaches: 'Reply deadline breaches',
   resolutionDeadlineBreaches: 'Resolution deadline breaches',
   csat: 'CSAT (%)',
-  corporate_member: 'Corporate member',
 };
+
+/** Customer types, tiers and lifecycle stages in the customer file's words. */
+const FILE_VALUES: Labels = { ...CUSTOMER_TYPE_WORDS, ...TIER_WORDS, ...LIFECYCLE_WORDS };
 
 /** A report word: the label in `lang`, else the key itself (a staff id, a region, an item code). */
 export function reportLabel(lang: Lang, key: string): string {
+  const fileValue = FILE_VALUES[key]?.[lang];
+  if (fileValue) return fileValue;
   if (lang === 'zh') return ZH[key] ?? key;
   return EN[key] ?? key.replace(/_/g, ' ').replace(/^./, (first) => first.toUpperCase());
 }
