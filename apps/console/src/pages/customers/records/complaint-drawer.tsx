@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, App, Button, Descriptions, Drawer, Form, Input, Rate, Space, Spin, Timeline, Typography } from 'antd';
 import { api, type BreakGlass } from '../../../api/api-client';
-import { describeError } from '../../../api/problem-messages';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { usePurpose } from '../../../session/purpose';
@@ -50,28 +49,18 @@ export function ComplaintDrawer({
   const { message } = App.useApp();
   const { purpose } = usePurpose();
   const { user } = useSession();
-  const [detail, setDetail] = useState<{ complaint: Detail; version: number } | undefined>();
-  const [error, setError] = useState<string | undefined>();
   const [writing, setWriting] = useState<TextStep | 'close' | 'assign' | undefined>();
   const [form] = Form.useForm();
-
-  const load = useCallback(async () => {
-    const answer = await api.request<Detail>(`/v1/subjects/${subjectId}/complaints/${complaintId}`, { personalData: true, breakGlass });
-    setDetail({ complaint: answer.data, version: answer.version ?? 0 });
-    return answer.data;
-  }, [subjectId, complaintId, breakGlass]);
-
-  useEffect(() => {
-    load().catch((caught: unknown) => setError(describeError(caught, lang)));
-  }, [load, lang]);
-
   const {
+    shown: detail,
+    loadError: error,
     error: stepError,
     moved,
     busy,
     run,
-  } = useRecordStep(
-    load,
+  } = useRecordStep<Detail>(
+    `/v1/subjects/${subjectId}/complaints/${complaintId}`,
+    breakGlass,
     ['complaint-invalid-transition'],
     (now) => t('complaints.moved', { status: now ? t(complaintKey('status', now.status)) : '' }),
     () => {
@@ -89,7 +78,7 @@ export function ComplaintDrawer({
     });
   };
 
-  const complaint = detail?.complaint;
+  const complaint = detail?.data;
   const status = complaint?.status;
   const open = status !== undefined && status !== 'closed';
   const purposeId = purpose?.id;

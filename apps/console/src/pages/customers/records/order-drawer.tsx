@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, App, Button, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Spin, Table, Tag } from 'antd';
 import { plain } from '../field-value';
 import { api, type BreakGlass } from '../../../api/api-client';
-import { describeError } from '../../../api/problem-messages';
 import { useI18n } from '../../../i18n/i18n';
 import type { MessageKey } from '../../../i18n/messages';
 import { usePurpose } from '../../../session/purpose';
@@ -70,26 +69,18 @@ export function OrderDrawer({
   const { t, lang } = useI18n();
   const { message } = App.useApp();
   const { purpose } = usePurpose();
-  const [shown, setShown] = useState<{ order: Order; version: number } | undefined>();
-  const [loadError, setLoadError] = useState<string | undefined>();
   const [step, setStep] = useState<Step | undefined>();
   const [form] = Form.useForm();
-
-  const load = useCallback(async () => {
-    const answer = await api.request<Order>(`/v1/orders/${orderId}`, { personalData: true, breakGlass });
-    setShown({ order: answer.data, version: answer.version ?? 0 });
-    return answer.data;
-  }, [orderId, breakGlass]);
-  useEffect(() => {
-    load().catch((caught: unknown) => setLoadError(describeError(caught, lang)));
-  }, [load, lang]);
   const {
+    shown,
+    loadError,
     error: stepError,
     moved,
     busy,
     run,
-  } = useRecordStep(
-    load,
+  } = useRecordStep<Order>(
+    `/v1/orders/${orderId}`,
+    breakGlass,
     MOVED,
     (now) => t('orders.moved', { status: now ? t(`orders.status.${now.status}` as MessageKey) : '' }),
     () => {
@@ -103,7 +94,7 @@ export function OrderDrawer({
     if (!shown || !step || !purpose) return;
     const body =
       step === 'pay'
-        ? { paymentMethod: values.paymentMethod, amountFen: shown.order.amountFen }
+        ? { paymentMethod: values.paymentMethod, amountFen: shown.data.amountFen }
         : step === 'cancel'
           ? { reason: values.reason?.trim() || undefined }
           : { amountFen: Math.round((values.amount ?? 0) * 100), reason: values.reason?.trim() };
@@ -117,7 +108,7 @@ export function OrderDrawer({
     );
   };
 
-  const order = shown?.order;
+  const order = shown?.data;
   const refundable = order?.refundableFen ?? 0;
   const steps: Step[] = !order || !mayWrite || !purpose ? [] : order.status === 'placed' ? ['pay', 'cancel'] : refundable > 0 ? ['refund'] : [];
   return (

@@ -1,9 +1,9 @@
-import { useState, type ComponentProps, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ComponentProps, type ReactNode } from 'react';
 import { Alert, Button, Card, Form, Input, Modal, Space, type FormInstance, type FormListFieldData } from 'antd';
 import { describeError } from '../../../api/problem-messages';
 import { problemFields, type FieldPath } from '../../../api/form-problems';
 import dayjs from 'dayjs';
-import { ApiProblem, type BreakGlass } from '../../../api/api-client';
+import { api, ApiProblem, type BreakGlass } from '../../../api/api-client';
 import { useI18n } from '../../../i18n/i18n';
 
 interface Props<V, R> {
@@ -166,13 +166,30 @@ export interface RecordFormProps<R> {
 }
 
 /**
- * A step on a record shown at a version (a complaint's reply, an order's payment), sent with If-Match: on success the
- * record is read again; when a colleague moved it first (412, or a 409 naming a step no longer allowed: `movedCodes`)
- * it is read again and `describeMoved` says so in words; any other refusal is explained. `settled` runs either way
- * once the record shows its state now (close the step's form, tell the list).
+ * A record read at `path` and shown at its version (`shown`, or `loadError`), and the steps on it (a complaint's
+ * reply, an order's payment), each sent with If-Match: on success the record is read again; when a colleague moved it
+ * first (412, or a 409 naming a step no longer allowed: `movedCodes`) it is read again and `describeMoved` says so in
+ * words; any other refusal is explained (`error`). `settled` runs either way once the record shows its state now (close
+ * the step's form, tell the list).
  */
-export function useRecordStep<T>(load: () => Promise<T>, movedCodes: readonly string[], describeMoved: (now: T | undefined) => string, settled: () => void) {
+export function useRecordStep<T>(
+  path: string,
+  breakGlass: BreakGlass | undefined,
+  movedCodes: readonly string[],
+  describeMoved: (now: T | undefined) => string,
+  settled: () => void,
+) {
   const { lang } = useI18n();
+  const [shown, setShown] = useState<{ data: T; version: number } | undefined>();
+  const [loadError, setLoadError] = useState<string | undefined>();
+  const load = useCallback(async () => {
+    const answer = await api.request<T>(path, { personalData: true, breakGlass });
+    setShown({ data: answer.data, version: answer.version ?? 0 });
+    return answer.data;
+  }, [path, breakGlass]);
+  useEffect(() => {
+    load().catch((caught: unknown) => setLoadError(describeError(caught, lang)));
+  }, [load, lang]);
   const [error, setError] = useState<string | undefined>();
   const [moved, setMoved] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -196,5 +213,5 @@ export function useRecordStep<T>(load: () => Promise<T>, movedCodes: readonly st
       setBusy(false);
     }
   };
-  return { error, setError, moved, busy, run };
+  return { shown, loadError, error, moved, busy, run };
 }
