@@ -11,7 +11,7 @@ import { RightsRequestsProjection } from '@pi-ledger/read-models/projections/rig
 import { LEDGER_CLOCK, LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 
 /** Every projection of the ledger: the read models and the audit trail. */
-export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog, clock?: LedgerClock) {
+export function allProjections(vault: PiiVault, writer: AuditTreeWriter, log: AuditLog, clock: LedgerClock) {
   return [...ledgerProjections(vault, clock), followingMoves(new RightsRequestsProjection()), new AuditTrailProjection(writer, log)];
 }
 

@@ -1,5 +1,5 @@
 import type { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
-import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
+import type { LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import type { Projection } from '../runner/projection';
 import { AccessLogProjection } from './access-log/access-log.projection';
 import { ConsentRegisterProjection } from './consent-register/consent-register.projection';
@@ -22,7 +22,7 @@ import { SavedQueriesProjection } from './customer-query/saved-queries.projectio
 import { followingMoves } from './subject-records/record-moves';
 
 /** Every projection of the ledger's read models, for the runner (API in-process, or the projector); those of records follow a merge's moves (record-moves.ts). */
-export function ledgerProjections(vault: PiiVault, clock: LedgerClock = systemClock): Projection[] {
+export function ledgerProjections(vault: PiiVault, clock: LedgerClock): Projection[] {
   return [
     new SubjectProfileProjection(vault),
     new ConsentRegisterProjection(),

@@ -8,6 +8,7 @@ import { subjectStream, type SubjectEvent } from '@pi-ledger/ledger-domain/subje
 import { orderStream } from '@pi-ledger/ledger-domain/orders/order.events';
 import { complaintStream } from '@pi-ledger/ledger-domain/complaints/complaint.events';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
+import { testClock } from '@pi-ledger/test-support/test-clock';
 import { applyEvents, applyTwice, recordedEvent } from '../projection.testing';
 import { CustomerQueryProjection } from './customer-query.projection';
 import { healthToken } from './customer-query.tokens';
@@ -37,7 +38,7 @@ describe('customer_query projection (PostgreSQL), each event applied twice', () 
     pen = new VaultPen(database.pool);
     vault = await pen.open(randomBytes(32));
     codec = new SubjectEventCodec(vault);
-    projection = new CustomerQueryProjection(vault);
+    projection = new CustomerQueryProjection(vault, testClock());
   });
   afterAll(async () => {
     await pen.closeAll();
@@ -106,7 +107,7 @@ describe('customer_query projection (PostgreSQL), each event applied twice', () 
     ];
     const { once, twice } = await applyTwice(database.pool, projection, events);
     expect(twice).toEqual(once);
-    expect(await facts()).toMatchObject({ order_count: 2, order_total_fen: '500000', last_order_date: expect.any(Date), rfm_frequency: 2, rfm_monetary: 4 });
+    expect(await facts()).toMatchObject({ order_count: 2, order_total_fen: '500000', last_order_date: expect.any(Date), rfm_recency: 5, rfm_frequency: 2, rfm_monetary: 4 });
   });
 
   it('keeps the last service and check-up dates, the open complaints and the last survey’s mean rating', async () => {

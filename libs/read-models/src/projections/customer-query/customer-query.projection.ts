@@ -12,7 +12,7 @@ import type { Category } from '@pi-ledger/ledger-domain/registry/categories';
 import type { Projection, ProjectionBatch } from '../../runner/projection';
 import { erasureReaches } from '../subject-records/record-erasure';
 import { addressFacts, birthMonthOf, healthTokens } from './customer-query.tokens';
-import { LedgerClock, systemClock } from '@pi-ledger/platform/clock/ledger-clock';
+import type { LedgerClock } from '@pi-ledger/platform/clock/ledger-clock';
 import { frequencyGradeSql, gradingDay, monetaryGradeSql, recencyGradeSql, rfmScoreSql, rfmSegmentSql } from './rfm';
 
 type SubjectDataEvent = Extract<SubjectEvent<JsonValue>, { type: 'DataCollected' | 'DataUpdated' | 'DataCorrected' | 'DataSupplemented' | 'DataItemAdded' }>;
@@ -54,7 +54,7 @@ export class CustomerQueryProjection implements Projection {
   /** `clock`: the day recency is graded for when orders arrive (the ledger's LEDGER_CLOCK). */
   constructor(
     private readonly vault: PiiVault,
-    private readonly clock: LedgerClock = systemClock,
+    private readonly clock: LedgerClock,
   ) {
     this.subjects = new SubjectEventCodec(vault);
     this.checkups = new DeclaredEventCodec<CheckupEvent<unknown>>(vault, CHECKUP_PI);
