@@ -24,7 +24,7 @@ export class SubjectIdNumbers {
 
   /** The number's blind index, and whether this call reserved it (false: the subject already held it). */
   async reserve(subjectId: string, idNumber: string): Promise<{ hash: string; fresh: boolean }> {
-    const hash = this.vault.blindIndex('id_number', idNumber);
+    const hash = this.hashOf(idNumber);
     const inserted = await this.pool.query(`INSERT INTO subject_id_numbers (id_number_hash, subject_id) VALUES ($1, $2) ON CONFLICT (id_number_hash) DO NOTHING`, [
       hash,
       subjectId,
@@ -47,21 +47,21 @@ export class SubjectIdNumbers {
 
   /**
    * A batch's reservations in one statement (an import's): each number free in the ledger is
-   * reserved for its subject. Returns the blind indexes reserved now, with their subjects; a number held already (by
+   * reserved for its subject. Returns the subjects whose number was reserved now; a number held already (by
    * anyone, this subject included) or named twice in the batch is not, and takes `reserve`.
    */
-  async reserveAll(claims: ReadonlyArray<{ subjectId: string; idNumber: string }>): Promise<Map<string, string>> {
+  async reserveAll(claims: ReadonlyArray<{ subjectId: string; idNumber: string }>): Promise<Set<string>> {
     const hashes = claims.map((claim) => this.hashOf(claim.idNumber));
     const once = hashes.map((hash, index) => hashes.indexOf(hash) === index);
-    const { rows } = await this.pool.query<{ id_number_hash: string; subject_id: string }>(
-      `INSERT INTO subject_id_numbers (id_number_hash, subject_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id_number_hash) DO NOTHING RETURNING id_number_hash, subject_id`,
+    const { rows } = await this.pool.query<{ subject_id: string }>(
+      `INSERT INTO subject_id_numbers (id_number_hash, subject_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id_number_hash) DO NOTHING RETURNING subject_id`,
       [hashes.filter((_, index) => once[index]), claims.filter((_, index) => once[index]).map((claim) => claim.subjectId)],
     );
-    return new Map(rows.map((row) => [row.id_number_hash, row.subject_id]));
+    return new Set(rows.map((row) => row.subject_id));
   }
 
   /** The number's blind index, as the table keeps it. */
-  hashOf(idNumber: string): string {
+  private hashOf(idNumber: string): string {
     return this.vault.blindIndex('id_number', idNumber);
   }
 
@@ -76,7 +76,7 @@ export class SubjectIdNumbers {
 
   /** What `reserve` would refuse, without reserving (a dry run): the number held by another active subject. */
   async assertAvailable(subjectId: string, idNumber: string): Promise<void> {
-    const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.vault.blindIndex('id_number', idNumber)]);
+    const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.hashOf(idNumber)]);
     const holder: string | undefined = rows[0]?.subject_id;
     if (holder && holder !== subjectId && (await this.isActive(holder))) {
       throw new DomainError('duplicate-subject', 'this ID-document number is already registered', { existingSubjectId: holder });

@@ -106,8 +106,8 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubject> 
       }
     });
     const claims = planned.flatMap(({ subjectId, idNumber }) => (idNumber ? [{ subjectId, idNumber }] : []));
-    const reserved = claims.length > 0 ? await this.idNumbers.reserveAll(claims) : new Map<string, string>();
-    const mine = (item: { subjectId: string; idNumber?: string }) => !item.idNumber || reserved.get(this.idNumbers.hashOf(item.idNumber)) === item.subjectId;
+    const reserved = claims.length > 0 ? await this.idNumbers.reserveAll(claims) : new Set<string>();
+    const mine = (item: { subjectId: string; idNumber?: string }) => !item.idNumber || reserved.has(item.subjectId);
     const ready = planned.filter(mine);
     const release = (items: typeof planned) => this.idNumbers.releaseAll(items.flatMap(({ subjectId, idNumber }) => (idNumber ? [{ subjectId, idNumber }] : [])));
     if (ready.length === 0) return outcomes;
