@@ -161,12 +161,8 @@ describe('customer imports', () => {
         registration({ consents: [], data: { identity: { name: '老客户', birthDate: '1990-02-02' }, contact: { phone: existingPhone } } }),
       );
       existing = registered.body;
-      // the profile (matched by phone) and the customer number (named in the duplicates report)
-      await waitUntil('the profile and number', async () =>
-        (await api.database.pool.query(`SELECT 1 FROM subject_profile p JOIN customer_numbers n USING (subject_id) WHERE subject_id = $1`, [existing.subjectId])).rowCount
-          ? true
-          : undefined,
-      );
+      // the read models: the duplicate keys (matched by phone) and the customer number (named in the duplicates report)
+      await api.readModelsCaughtUp();
       const path = join(dir, 'errors.csv');
       writeCsv(path, [...IMPORT_HEADERS, '备注'], rows);
       const created = await upload(path);
@@ -242,13 +238,11 @@ describe('customer imports', () => {
     writeCsv(first, IMPORT_HEADERS, [cleanRow(1, '更新', 2)], 'utf-8');
     const original = await finished((await upload(first)).body.jobId);
     expect(original.rows.imported).toBe(1);
-    // this customer's profile, which the phone match of the last job below reads (not just any profile with a phone)
+    // this customer's match keys, which the phone match of the last job below reads (not just any customer's phone)
     const [{ stream_id: stream }] = await registeredBy(original.jobId);
-    const profiled = async () =>
-      (await api.database.pool.query(`SELECT 1 FROM subject_profile WHERE subject_id = $1 AND phone_bidx IS NOT NULL`, [stream.replace(/^subject-/, '')])).rowCount
-        ? true
-        : undefined;
-    await waitUntil('the profile', profiled);
+    const keyed = async () =>
+      (await api.database.pool.query(`SELECT 1 FROM duplicate_keys WHERE subject_id = $1 AND reason = 'phone'`, [stream.replace(/^subject-/, '')])).rowCount ? true : undefined;
+    await waitUntil('the match keys', keyed);
     const again = join(dir, 'again.csv');
     const changed = cleanRow(1, '更新', 2);
     changed[7] = '冠心病';
@@ -262,6 +256,25 @@ describe('customer imports', () => {
     writeCsv(flagged, IMPORT_HEADERS, [['别名', '男', '1990-02-02', undefined, undefined, cleanRow(1, '', 2)[5], ...Array(8).fill(undefined)]], 'utf-8');
     const created = await finished((await upload(flagged, { onDuplicate: 'create-and-flag' })).body.jobId);
     expect(created.rows).toEqual(expect.objectContaining({ imported: 1, flagged: 1, duplicates: 1 }));
+  });
+
+  it('finds a customer of the ledger by name and birth date together, through the duplicate read model’s keys', async () => {
+    const row = cleanRow(5, '同名', 8);
+    const [name, , birthDate] = row as string[];
+    const registered = await call('POST', '/v1/subjects', staff, registration({ consents: [], data: { identity: { name, birthDate }, contact: { phone: '13911112222' } } }));
+    expect(registered.status).toBe(201);
+    await api.readModelsCaughtUp();
+    const path = join(dir, 'same-name.csv');
+    // the same name and birth date (another ID number and phone); the same name born on another day is someone else
+    const otherDay = cleanRow(6, '同名', 8);
+    otherDay[0] = name;
+    writeCsv(path, IMPORT_HEADERS, [row, otherDay], 'utf-8');
+    const job = await finished((await upload(path)).body.jobId);
+    expect(job.rows).toEqual(expect.objectContaining({ read: 2, imported: 1, skipped: 1, duplicates: 1 }));
+    const duplicates = await call('GET', `/v1/imports/${job.jobId}/duplicates`, staff);
+    expect(duplicates.body.items).toEqual([
+      expect.objectContaining({ row: 2, outcome: 'skipped', match: expect.objectContaining({ subjectId: registered.body.subjectId, reasons: ['name_birth_date'] }) }),
+    ]);
   });
 
   it('refuses a job it cannot run before it starts: no file, bad settings, no known column', async () => {
