@@ -19,21 +19,40 @@ export class CustomerNumbersProjection implements Projection {
   readonly tables = ['customer_numbers'];
   readonly eventTypes: ReadonlySet<string> = new Set<string>(['CustomerNumberAllocated' satisfies CustomerNumberAllocated['type'], SUBJECT_MERGED_INTO]);
 
+  /** The allocations between two merges in one statement (an import's batch allocates hundreds together); a merge repoints in order. */
   async apply(batch: ProjectionBatch, events: readonly RecordedEvent[]): Promise<void> {
     const table = batch.table('customer_numbers');
+    let run: RecordedEvent[] = [];
     for (const recorded of events) {
-      if (recorded.type === SUBJECT_MERGED_INTO) {
-        const { subjectId, survivorId } = recorded.data as { subjectId: string; survivorId: string };
-        await batch.client.query(`UPDATE ${table} SET merged_into = $2 WHERE subject_id = $1 OR merged_into = $1`, [subjectId, survivorId]);
+      if (recorded.type !== SUBJECT_MERGED_INTO) {
+        run.push(recorded);
         continue;
       }
-      const { data } = recorded as unknown as CustomerNumberAllocated;
-      await batch.client.query(
-        `INSERT INTO ${table} (subject_id, customer_number, year, sequence, allocated_at, position) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT DO NOTHING`,
-        [data.subjectId, data.customerNumber, data.year, data.sequence, data.allocatedAt, recorded.position],
-      );
+      await this.allocate(batch, table, run);
+      run = [];
+      const { subjectId, survivorId } = recorded.data as { subjectId: string; survivorId: string };
+      await batch.client.query(`UPDATE ${table} SET merged_into = $2 WHERE subject_id = $1 OR merged_into = $1`, [subjectId, survivorId]);
     }
+    await this.allocate(batch, table, run);
+  }
+
+  /** Inserted in the log's order, so of two allocations of one subject the first stays (DO NOTHING skips the later one, in this statement or a later). */
+  private async allocate(batch: ProjectionBatch, table: string, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const allocations = events.map((recorded) => ({ ...(recorded as unknown as CustomerNumberAllocated).data, position: recorded.position }));
+    await batch.client.query(
+      `INSERT INTO ${table} (subject_id, customer_number, year, sequence, allocated_at, position)
+       SELECT s, n, y, q, t, p FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::bigint[]) WITH ORDINALITY AS a(s, n, y, q, t, p, i) ORDER BY i
+       ON CONFLICT DO NOTHING`,
+      [
+        allocations.map((a) => a.subjectId),
+        allocations.map((a) => a.customerNumber),
+        allocations.map((a) => a.year),
+        allocations.map((a) => a.sequence),
+        allocations.map((a) => a.allocatedAt),
+        allocations.map((a) => a.position),
+      ],
+    );
   }
 }
 

@@ -90,6 +90,30 @@ describe('customer_query projection (PostgreSQL), each event applied twice', () 
     expect(await facts()).toMatchObject({ birth_month: 195912, condition_tokens: [healthToken(vault, 'conditions', '高血脂')] });
   });
 
+  it('a batch of several customers’ data: each gets its own columns, an added item joins the stored list', async () => {
+    const [bob, carol] = [uuidv7(), uuidv7()];
+    const collected = (subjectId: string, category: string, fields: JsonObject) =>
+      sealed({ type: 'DataCollected', data: { subjectId, category, purposeId: 'hm', fields, collectedAt: AT } } as SubjectEvent);
+    await applyEvents(database.pool, projection, [await collected(carol, 'health', { conditions: ['高血压'], allergies: [] })]);
+    const { once, twice } = await applyTwice(database.pool, projection, [
+      await collected(bob, 'identity', { name: '李雷', birthDate: '1970-01-15' }),
+      await collected(bob, 'health', { conditions: ['痛风'], allergies: ['花粉'] }),
+      await collected(carol, 'identity', { name: '韩梅', birthDate: '1981-11-02' }),
+      await sealed({ type: 'DataItemAdded', data: { subjectId: carol, category: 'health', field: 'allergies', purposeId: 'hm', item: '海鲜', addedAt: AT } }),
+    ]);
+    expect(twice).toEqual(once);
+    expect(await facts(bob)).toMatchObject({
+      birth_month: 197001,
+      condition_tokens: [healthToken(vault, 'conditions', '痛风')],
+      allergy_tokens: [healthToken(vault, 'allergies', '花粉')],
+    });
+    expect(await facts(carol)).toMatchObject({
+      birth_month: 198111,
+      condition_tokens: [healthToken(vault, 'conditions', '高血压')],
+      allergy_tokens: [healthToken(vault, 'allergies', '海鲜')],
+    });
+  });
+
   it('counts orders (cancelled and wholly refunded ones not), net of refunds, and grades frequency and monetary value', async () => {
     const [o1, o2, o3] = [uuidv7(), uuidv7(), uuidv7()];
     const placed = (orderId: string, orderDate: string, amountFen: number) =>

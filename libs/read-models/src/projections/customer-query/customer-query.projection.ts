@@ -71,7 +71,7 @@ export class CustomerQueryProjection implements Projection {
     // a run of subject events (a registration's categories) is gathered per customer: one upsert each, before the next other event
     const pending = new Map<string, PendingFacts>();
     const flush = async () => {
-      for (const [subjectId, facts] of pending) await this.upsertFacts(batch, subjectId, facts);
+      await this.upsertFacts(batch, pending);
       pending.clear();
     };
     for (const event of events) {
@@ -135,18 +135,32 @@ export class CustomerQueryProjection implements Projection {
     return facts;
   }
 
-  /** One upsert of the columns gathered; columns marked `append` (token lists) gain the values instead of taking them. */
-  private async upsertFacts(batch: ProjectionBatch, subjectId: string, facts: PendingFacts): Promise<void> {
-    if (facts.size === 0) return;
-    const columns = [...facts.keys()];
-    const updates = columns.map((column) =>
-      facts.get(column)!.append ? `${column} = ARRAY(SELECT DISTINCT unnest(f.${column} || EXCLUDED.${column}))` : `${column} = EXCLUDED.${column}`,
-    );
-    await batch.client.query(
-      `INSERT INTO ${batch.table('customer_query_facts')} AS f (subject_id, ${columns.join(', ')}) VALUES ($1, ${columns.map((_, index) => `$${index + 2}`).join(', ')})
-       ON CONFLICT (subject_id) DO UPDATE SET ${updates.join(', ')}`,
-      [subjectId, ...columns.map((column) => facts.get(column)!.value)],
-    );
+  /**
+   * The columns gathered, one upsert per set of columns alike (a batch of registrations: one in all); columns marked `append`
+   * (token lists) gain the values instead of taking them.
+   */
+  private async upsertFacts(batch: ProjectionBatch, pending: ReadonlyMap<string, PendingFacts>): Promise<void> {
+    const groups = new Map<string, { columns: string[]; appends: boolean[]; rows: Record<string, unknown>[] }>();
+    for (const [subjectId, facts] of pending) {
+      if (facts.size === 0) continue;
+      const columns = [...facts.keys()].sort();
+      const appends = columns.map((column) => facts.get(column)!.append);
+      const key = columns.map((column, index) => `${column}${appends[index] ? '+' : ''}`).join(',');
+      const group = groups.get(key) ?? { columns, appends, rows: [] };
+      group.rows.push(Object.fromEntries([['subject_id', subjectId], ...columns.map((column) => [column, facts.get(column)!.value])]));
+      groups.set(key, group);
+    }
+    for (const { columns, appends, rows } of groups.values()) {
+      const updates = columns.map((column, index) =>
+        appends[index] ? `${column} = ARRAY(SELECT DISTINCT unnest(f.${column} || EXCLUDED.${column}))` : `${column} = EXCLUDED.${column}`,
+      );
+      await batch.client.query(
+        `INSERT INTO ${batch.table('customer_query_facts')} AS f (subject_id, ${columns.join(', ')})
+         SELECT subject_id, ${columns.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(subject_id text, ${columns.map((column) => `${column} ${FACT_TYPES[column]}`).join(', ')})
+         ON CONFLICT (subject_id) DO UPDATE SET ${updates.join(', ')}`,
+        [JSON.stringify(rows)],
+      );
+    }
   }
 
   private async record(batch: ProjectionBatch, event: RecordedEvent, ordersOf: Set<string>): Promise<void> {
@@ -267,6 +281,9 @@ export class CustomerQueryProjection implements Projection {
     if (cleared.length > 0) await batch.client.query(`UPDATE ${facts} SET ${cleared.join(', ')} WHERE subject_id = $1`, [subjectId]);
   }
 }
+
+/** The SQL types of the facts columns a customer's data sets (upsertFacts reads them from JSON). */
+const FACT_TYPES: Readonly<Record<string, string>> = { birth_month: 'integer', division_code: 'text', condition_tokens: 'text[]', allergy_tokens: 'text[]' };
 
 /** Facts columns waiting to be written for one customer: the value, and whether it adds to the stored list instead of replacing it. */
 type PendingFacts = Map<string, { value: unknown; append: boolean }>;
