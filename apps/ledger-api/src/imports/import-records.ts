@@ -2,12 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CustomerNumberQueries } from '@pi-ledger/read-models/projections/customer-numbers/customer-numbers.projection';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { Pool } from 'pg';
 import { v5 as uuidv5 } from 'uuid';
-import { PG_POOL } from '@pi-ledger/platform/config/config.tokens';
 import { flatten } from '@pi-ledger/platform/http/validation.pipe';
-import { PII_VAULT } from '@pi-ledger/pii-vault/pii-vault.module';
-import { PiiVault } from '@pi-ledger/pii-vault/pii-vault';
 import { DomainError, InvalidInput } from '@pi-ledger/ledger-domain/domain-error';
 import { parseCustomerNumber } from '@pi-ledger/ledger-domain/customer-number/customer-number';
 import { CHECKUP_CATEGORY, checkupStream } from '@pi-ledger/ledger-domain/checkups/checkup.events';
@@ -24,6 +20,7 @@ import { PlaceOrderDto } from '../orders/orders.dto';
 import { ServiceRecordsService } from '../service-records/service-records.service';
 import { RecordServiceDto } from '../service-records/service-records.dto';
 import { SubjectRecordAccess } from '../subject-records/subject-record-access';
+import { SubjectIdNumbers } from '../subjects/subject-id-numbers';
 import { FileRow } from './import-reader';
 import { HeaderLayout, RowProblem } from './import-columns';
 import { paymentOf, RECORD_KIND_SPECS, RecordKind, rowCells, RowCells } from './import-record-kinds';
@@ -62,14 +59,13 @@ const CALLER_CODES = new Set(['category-not-permitted']);
 @Injectable()
 export class ImportRecords {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(PII_VAULT) private readonly vault: PiiVault,
     private readonly access: SubjectRecordAccess,
     private readonly checkups: CheckupsService,
     private readonly orders: OrdersService,
     private readonly services: ServiceRecordsService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly numbers: CustomerNumberQueries,
+    private readonly idNumbers: SubjectIdNumbers,
   ) {}
 
   /** The cells of a row, for grouping and building. */
@@ -191,8 +187,7 @@ export class ImportRecords {
       found.push({ column: header('customerNumber'), subjectId: await this.numbers.subjectOf(parsed) });
     }
     if (idNumber !== undefined) {
-      const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.vault.blindIndex('id_number', idNumber)]);
-      found.push({ column: header('idNumber'), subjectId: rows[0]?.subject_id ?? undefined });
+      found.push({ column: header('idNumber'), subjectId: await this.idNumbers.holderOf(idNumber) });
     }
     const unknown = found.find((entry) => entry.subjectId === undefined);
     if (unknown) return { problems: [{ column: unknown.column, code: 'unknown-customer', message: 'names no customer of the ledger' }] };

@@ -30,8 +30,7 @@ export class SubjectIdNumbers {
       subjectId,
     ]);
     if (inserted.rowCount === 1) return { hash, fresh: true };
-    const { rows } = await this.pool.query(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [hash]);
-    const holder: string | undefined = rows[0]?.subject_id;
+    const holder = await this.holderOf(idNumber);
     if (holder === subjectId) return { hash, fresh: false };
     if (holder && (await this.isActive(holder))) {
       throw new DomainError('duplicate-subject', 'this ID-document number is already registered', { existingSubjectId: holder });
@@ -58,6 +57,12 @@ export class SubjectIdNumbers {
       [hashes.filter((_, index) => once[index]), claims.filter((_, index) => once[index]).map((claim) => claim.subjectId)],
     );
     return new Set(rows.map((row) => row.subject_id));
+  }
+
+  /** The subject the number is reserved for, if any (erasure releases a subject's numbers). */
+  async holderOf(idNumber: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ subject_id: string | null }>(`SELECT subject_id FROM subject_id_numbers WHERE id_number_hash = $1`, [this.hashOf(idNumber)]);
+    return rows[0]?.subject_id ?? undefined;
   }
 
   /** The number's blind index, as the table keeps it. */
