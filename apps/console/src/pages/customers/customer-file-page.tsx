@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
-import { Alert, Button, Card, Descriptions, Grid, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Grid, Input, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { api, ApiProblem, type BreakGlass } from '../../api/api-client';
 import type { CategoryInfo, Profile } from '../../api/types';
 import { describeError } from '../../api/problem-messages';
@@ -26,11 +26,9 @@ import { PlansTab } from './records/plans-tab';
 import { MessagesTab } from './records/messages-tab';
 import { TimelineTab } from './records/timeline-tab';
 import { ContactTab } from './file/contact-tab';
+import { MASKED_CATEGORIES, RevealDialog } from './reveal-dialog';
 import { CustomerProfileTab, LifecycleControl, type Lifecycle } from './file/profile-tab';
 import type { MessageKey } from '../../i18n/messages';
-
-/** The categories whose values reads mask unless asked to reveal them. */
-const MASKED_CATEGORIES = ['contact', 'identity_document'];
 
 /**
  * One customer's file under the chosen purpose: a tab per category, masked values revealed on
@@ -276,7 +274,7 @@ export default function CustomerFilePage() {
             onChange={(key) => showTab(key)}
             // a column of sections beside the file on a desktop: a row of twenty would overflow into a "more" menu, which sits in
             // the tablist among the tabs (axe: aria-required-children) and hides sections behind a click
-            tabPosition={narrow ? 'top' : 'left'}
+            tabPlacement={narrow ? 'top' : 'start'}
             // on a phone the tabs do not fit in a row: one list to choose from instead of a bar scrolled sideways
             renderTabBar={
               narrow
@@ -296,21 +294,18 @@ export default function CustomerFilePage() {
           />
         )}
       </Card>
-      <Modal
+      <RevealDialog
         open={askReveal}
-        title={t('file.revealTitle')}
-        okText={t('file.revealConfirm')}
-        cancelText={t('form.cancel')}
+        purposeName={purpose?.name ?? ''}
+        categories={maskable}
         onCancel={() => setAskReveal(false)}
-        onOk={() => {
+        onConfirm={() => {
           const next = [...revealed, ...maskable];
           setAskReveal(false);
           setRevealed(next);
           void load(next, asOf, breakGlass);
         }}
-      >
-        <Typography.Paragraph>{t('file.revealExplain', { purpose: purpose?.name ?? '', categories: maskable.map((c) => categoryLabel(c, lang)).join('、') })}</Typography.Paragraph>
-      </Modal>
+      />
       {editing && purpose && (
         <CategoryEditor
           profile={profile}

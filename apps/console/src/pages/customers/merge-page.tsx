@@ -11,14 +11,13 @@ import type { MessageKey } from '../../i18n/messages';
 import { addressText } from './file/contact-tab';
 import { usePurpose } from '../../session/purpose';
 import { FieldValue } from './field-value';
+import { MASKED_CATEGORIES, RevealDialog } from './reveal-dialog';
 
 type Side = 0 | 1;
 type File = Profile & { customerNumber?: string | null };
 
 /** Kept whole from one side: the identity document is one unit for the API; contact's lists are masked, so a person chooses the lists, not a number they cannot see. */
 const WHOLE = ['contact', 'identity_document'];
-/** The categories reads mask unless revealed. */
-const MASKED = ['contact', 'identity_document'];
 /** Contact's reads also show the primary phone and address beside the lists (for older clients): compared as the lists. */
 const DERIVED: Record<string, string[]> = { contact: ['phone', 'address'] };
 const LETTERS = ['A', 'B'] as const;
@@ -91,7 +90,7 @@ export default function MergePage() {
   const load = useCallback(
     async (reveal: boolean) => {
       try {
-        const read = (id: string) => api.get<File>(`/v1/subjects/${id}`, { personalData: true, query: { reveal: reveal ? MASKED.join(',') : undefined } });
+        const read = (id: string) => api.get<File>(`/v1/subjects/${id}`, { personalData: true, query: { reveal: reveal ? MASKED_CATEGORIES.join(',') : undefined } });
         const both = (await Promise.all([read(first), read(second)])) as [File, File];
         setFiles(both);
         // the file opened first stays unless the person chooses otherwise: it has the longer history
@@ -205,7 +204,7 @@ export default function MergePage() {
     return value;
   };
   const choose = (key: string, side: Side) => setPicks((known) => ({ ...known, [key]: side }));
-  const maskedHeld = MASKED.some((category) => files[0].data[category] || files[1].data[category]);
+  const maskedHeld = MASKED_CATEGORIES.some((category) => files[0].data[category] || files[1].data[category]);
 
   interface FieldRow {
     field: string;
@@ -353,27 +352,17 @@ export default function MergePage() {
       >
         <Alert type="warning" showIcon role="note" title={t('merge.confirmText', { survivor: fileTitle(survivor), duplicate: fileTitle(other) })} />
       </Modal>
-      <Modal
+      <RevealDialog
         open={askReveal}
-        title={t('file.revealTitle')}
-        okText={t('file.revealConfirm')}
-        cancelText={t('form.cancel')}
+        purposeName={purpose?.name ?? ''}
+        categories={MASKED_CATEGORIES.filter((category) => files[0].data[category] || files[1].data[category])}
         onCancel={() => setAskReveal(false)}
-        onOk={() => {
+        onConfirm={() => {
           setAskReveal(false);
           setRevealed(true);
           void load(true);
         }}
-      >
-        <Typography.Paragraph>
-          {t('file.revealExplain', {
-            purpose: purpose?.name ?? '',
-            categories: MASKED.filter((category) => files[0].data[category] || files[1].data[category])
-              .map((category) => categoryLabel(category, lang))
-              .join('、'),
-          })}
-        </Typography.Paragraph>
-      </Modal>
+      />
     </>
   );
 }
