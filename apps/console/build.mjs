@@ -21,6 +21,9 @@ const force = process.argv.includes('--force');
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...SOURCES.map((source) => newest(join(root, source))))) process.exit(0);
 
 const aside = `${target}.${process.pid}`;
+// the bundle the service serves is the production one, whoever builds it: a build started from jest (NODE_ENV=test) would
+// otherwise get React's and Ant Design's development checks and warnings
+process.env.NODE_ENV = 'production';
 const { build } = await import('vite');
 await build({ configFile: join(root, 'apps/console/vite.config.mts'), build: { outDir: aside, emptyOutDir: true } });
 writeFileSync(join(aside, '.built'), '');
