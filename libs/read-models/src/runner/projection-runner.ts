@@ -149,6 +149,8 @@ export class ProjectionRunner {
         await client.query('ROLLBACK');
         return 'stale';
       }
+      // a statement of its own, after the lock is granted: read with the FOR UPDATE above, they would be as of before the wait
+      // (a replay that lifted a quarantine meanwhile would go unseen, and the stream's newer events skipped)
       const { rows } = await client.query(
         `SELECT EXISTS (SELECT FROM projection_leases WHERE name = $1 AND owner = $2 AND expires_at > now()) AS holds,
                 ARRAY(SELECT stream_id FROM projection_quarantine WHERE projection = $1 AND generation = $3) AS quarantined`,
