@@ -68,7 +68,7 @@ export class CustomerQueryProjection implements Projection {
     );
     const openedById = new Map(data.map((event, index) => [event.eventId, opened[index] as SubjectDataEvent]));
     const ordersOf = new Set<string>();
-    // a run of subject events (a registration's categories) is gathered per customer: one upsert each, before the next other event
+    // a run of subject events (a registration's categories) is gathered per customer, then written before the next other event: one upsert per set of columns alike
     const pending = new Map<string, PendingFacts>();
     const flush = async () => {
       await this.upsertFacts(batch, pending);
