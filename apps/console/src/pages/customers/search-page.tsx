@@ -7,6 +7,7 @@ import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
 import { statusLabel } from '../../i18n/labels';
 import type { MessageKey } from '../../i18n/messages';
+import { handToExport } from '../exports/export-handoff';
 
 interface Criteria {
   name?: string;
@@ -22,6 +23,15 @@ const TERMS: { name: keyof Criteria; label: MessageKey; inputMode?: 'tel' | 'ema
   { name: 'idNumber', label: 'field.idNumber' },
   { name: 'email', label: 'field.email', inputMode: 'email' },
 ];
+
+/** The conditions typed, trimmed, without the empty ones. */
+function conditionsOf(criteria: Criteria): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(criteria)
+      .map(([key, value]) => [key, typeof value === 'string' ? value.trim() : ''])
+      .filter(([, value]) => value !== ''),
+  );
+}
 
 // the last results, in memory only, so going back from a file does not search again
 let remembered: { criteria: Criteria; page: Page<SubjectSummary> } | undefined;
@@ -89,7 +99,23 @@ export default function SearchPage() {
       </Card>
       {error && <Alert type="error" showIcon title={error} style={{ marginTop: 16 }} role="alert" />}
       {result && (
-        <Card style={{ marginTop: 16 }} title={t('search.results', { count: result.page.items.length })}>
+        <Card
+          style={{ marginTop: 16 }}
+          title={t('search.results', { count: result.page.items.length })}
+          extra={
+            result.page.items.length > 0 && (
+              <Button
+                onClick={() => {
+                  // the conditions that found these customers, in memory: the export page finds them all again, not only this page's
+                  handToExport(conditionsOf(result.criteria));
+                  void navigate('/exports');
+                }}
+              >
+                {t('search.export')}
+              </Button>
+            )
+          }
+        >
           <Table<SubjectSummary>
             rowKey="subjectId"
             dataSource={result.page.items}

@@ -10,6 +10,8 @@ import { categoryLabel } from '../../i18n/labels';
 import { usePurpose } from '../../session/purpose';
 import { useMyCategories } from '../../session/permissions';
 import { queryFieldLabel, queryValueLabel } from '../query/query-labels';
+import { takeHandedConditions } from './export-handoff';
+import { MASKED_CATEGORIES } from '../customers/reveal-dialog';
 import { CUSTOMER_TIERS, CUSTOMER_TYPES } from '../../../../../libs/ledger-domain/src/subject/customer-profile';
 import { LIFECYCLE_STAGES } from '../../../../../libs/ledger-domain/src/subject/lifecycle';
 
@@ -45,8 +47,6 @@ const CHOICES: { name: keyof ExportForm; values: readonly string[] }[] = [
   { name: 'lifecycleStage', values: LIFECYCLE_STAGES },
 ];
 const FILTER_FIELDS = [...TEXT_TERMS.map((term) => term.name), ...CHOICES.map((choice) => choice.name)];
-/** The categories an export masks unless asked to reveal them (the API's `reveal`). */
-const REVEALABLE = ['contact', 'identity_document'];
 
 /**
  * Bulk export (POST /v1/exports): the customers a search's conditions find, as CSV or Excel, under the
@@ -59,11 +59,13 @@ export default function ExportPage() {
   const { purpose } = usePurpose();
   const mine = useMyCategories();
   const [form] = Form.useForm<ExportForm>();
+  // "export these customers" from the search page: its conditions, typed in already
+  const [handed] = useState(takeHandedConditions);
   const format = Form.useWatch('format', form);
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const revealable = REVEALABLE.filter((category) => mine?.read.includes(category) && purpose?.categories.includes(category));
+  const revealable = MASKED_CATEGORIES.filter((category) => mine?.read.includes(category) && purpose?.categories.includes(category));
 
   const run = async (values: ExportForm) => {
     const filter = Object.fromEntries(
@@ -100,7 +102,7 @@ export default function ExportPage() {
       <Typography.Paragraph type="secondary">{t('exports.explain')}</Typography.Paragraph>
       <Alert type="info" showIcon title={t('exports.traceNote')} style={{ marginBottom: 16 }} />
       <Card>
-        <Form<ExportForm> form={form} layout="vertical" initialValues={{ format: 'csv', encoding: 'utf-8', reveal: [] }} onFinish={(values) => void run(values)}>
+        <Form<ExportForm> form={form} layout="vertical" initialValues={{ ...handed, format: 'csv', encoding: 'utf-8', reveal: [] }} onFinish={(values) => void run(values)}>
           <Typography.Title level={3} style={{ fontSize: 16 }}>
             {t('exports.filter')}
           </Typography.Title>
