@@ -253,6 +253,17 @@ describe('customer imports', () => {
     const corrections = await api.database.pool.query(`SELECT type FROM ledger_events WHERE metadata->>'importJobId' = $1 ORDER BY position`, [updated.jobId]);
     expect(corrections.rows.map((row) => row.type)).toEqual(expect.arrayContaining(['DataCorrected']));
 
+    // a row sharing only the phone (a family member, say) is not written over the customer: skipped, listed for a person to check
+    const sharesPhone = cleanRow(7, '家人', 2);
+    sharesPhone[5] = cleanRow(1, '更新', 2)[5];
+    const family = join(dir, 'family.csv');
+    writeCsv(family, IMPORT_HEADERS, [sharesPhone], 'utf-8');
+    const weak = await finished((await upload(family, { onDuplicate: 'update' })).body.jobId);
+    expect(weak.rows).toEqual(expect.objectContaining({ updated: 0, imported: 0, skipped: 1, duplicates: 1 }));
+    const listed = await call('GET', `/v1/imports/${weak.jobId}/duplicates`, staff);
+    expect(listed.body.items).toEqual([expect.objectContaining({ row: 2, outcome: 'skipped', match: expect.objectContaining({ reasons: ['phone'] }) })]);
+    expect((await api.database.pool.query(`SELECT 1 FROM ledger_events WHERE metadata->>'importJobId' = $1`, [weak.jobId])).rowCount).toBe(0);
+
     const flagged = join(dir, 'flag.csv');
     writeCsv(flagged, IMPORT_HEADERS, [['别名', '男', '1990-02-02', undefined, undefined, cleanRow(1, '', 2)[5], ...Array(8).fill(undefined)]], 'utf-8');
     const created = await finished((await upload(flagged, { onDuplicate: 'create-and-flag' })).body.jobId);

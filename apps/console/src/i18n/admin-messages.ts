@@ -230,7 +230,7 @@ export const ADMIN_ZH = {
   'imports.channelHint': '客户给出同意的方式，如 纸质表单',
   'imports.onDuplicate': '遇到已有客户',
   'imports.duplicate.skip': '跳过',
-  'imports.duplicate.update': '更新已有档案',
+  'imports.duplicate.update': '更新已有档案（仅限证件号码相同）',
   'imports.duplicate.create-and-flag': '仍然新建并标记',
   'imports.evidenceExplain': '同意凭证逐行来自文件的“同意类别、同意日期、同意渠道、同意凭证”列；敏感信息需要这些列表明的单独同意。',
   'imports.dryRun': '试运行检查',
@@ -514,7 +514,7 @@ export const ADMIN_EN: Record<keyof typeof ADMIN_ZH, string> = {
   'imports.channelHint': 'How the customers gave consent, e.g. paper form',
   'imports.onDuplicate': 'An existing customer',
   'imports.duplicate.skip': 'Skip',
-  'imports.duplicate.update': 'Update their file',
+  'imports.duplicate.update': 'Update their file (same ID number only)',
   'imports.duplicate.create-and-flag': 'Create anyway and flag',
   'imports.evidenceExplain':
     'Consent evidence comes from each row’s consent columns (categories, date, channel, reference); sensitive information needs the separate consent they state.',

@@ -311,7 +311,9 @@ export class ImportRunner {
   ): Promise<RowRecord> {
     const context = this.context(job, rowNumber);
     const policy = job.options.onDuplicate;
-    if (match && policy === 'skip') return { rowNumber, outcome: 'skipped', match };
+    // `update` corrects a customer only on the strongest evidence, the ID number: a phone, an email or a name and birth date
+    // are shared by families and namesakes, so such a row is left for a person to look at (the duplicates report), not written
+    if (match && (policy === 'skip' || (policy === 'update' && !match.reasons.includes('id_number')))) return { rowNumber, outcome: 'skipped', match };
     if (match && policy === 'update') {
       try {
         if (!job.dryRun) await this.correct(match.subjectId, body, job, context);
