@@ -358,7 +358,8 @@ async function untilClosedOr(out: Writable, work: Promise<void>): Promise<void> 
   if (out.destroyed) throw new ExportCutOff();
   let closed: (() => void) | undefined;
   const cutOff = new Promise<void>((_resolve, reject) => {
-    closed = () => reject(new ExportCutOff());
+    // a stream that took the whole file closes too (an XLSX writer ends it before its own promise settles): only an early close is a cut-off
+    closed = () => (out.writableFinished ? undefined : reject(new ExportCutOff()));
     out.once('close', closed);
   });
   cutOff.catch(() => undefined);
