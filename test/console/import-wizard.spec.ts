@@ -113,4 +113,47 @@ describe('console: the import wizard', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+  it('offers the template, and lists the rows that match a customer or an earlier row: by what, and what was done', async () => {
+    // row 1 went in with the first test; row 8 twice in this file
+    const file = join(dir, '又一份名单.csv');
+    writeCsv(
+      file,
+      [...HEADERS.slice(0, 5), '手机号', ...HEADERS.slice(6, 10)],
+      [row(1), row(8), row(8)].map((cells) => cells.slice(0, 10)),
+    );
+    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
+    await signInAs(context, api, 'fd-import-again', ['front_desk']);
+    const { page, problems } = await watchedPage(context);
+    await page.goto(`${api.baseUrl}/console/`);
+    await page.getByRole('menuitem', { name: '批量导入客户' }).click();
+    const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载导入模板（Excel）' }).click()]);
+    expect(template.suggestedFilename()).toBe('customer-import-template.xlsx');
+    expect(
+      readFileSync((await template.path())!)
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
+
+    await page.locator('input[type=file]').setInputFiles(file);
+    await page.getByRole('combobox', { name: '处理目的' }).click();
+    await selectOption(page, 'Health management services').click();
+    await page.getByRole('combobox', { name: '告知书版本' }).click();
+    await selectOption(page, 'v1').click();
+    await page.getByRole('button', { name: '试运行检查' }).click();
+    await page.getByTestId('dry-run').getByText('已完成').waitFor();
+    const duplicates = page.getByTestId('dry-run-duplicates');
+    await duplicates.getByText('与已有客户或前面行重复的行（2）').waitFor();
+    const line = (sheetRow: string) => duplicates.getByRole('row').filter({ has: page.getByRole('cell', { name: sheetRow, exact: true }) });
+    // row 2 (the sheet's numbering): the customer the first test imported, a link to the file by its customer number
+    await line('2')
+      .getByRole('link', { name: /^C\d{10}$/ })
+      .waitFor();
+    expect(await line('2').innerText()).toContain('证件号码');
+    expect(await line('2').innerText()).toContain('已跳过');
+    // row 4: the same person as row 3 of this file
+    expect(await line('4').innerText()).toContain('本文件第 3 行');
+    await screenshot(page, 'import-wizard-duplicates');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -176,6 +176,13 @@ export interface ImportJob {
   etaSeconds: number | null;
 }
 
+/** A row of an import that matched a customer (GET /v1/imports/{id}/duplicates): which, by what, and what the policy did. */
+export interface ImportDuplicate {
+  row: number;
+  outcome: 'skipped' | 'updated' | 'imported' | 'refused';
+  match: { subjectId: string; customerNumber?: string | null; reasons: string[]; sourceRow?: number | null; candidates: number };
+}
+
 export interface ImportProblem {
   row: number;
   column: string | null;

@@ -36,3 +36,8 @@ export async function templateHeaders(): Promise<string[]> {
 export async function downloadErrors(jobId: string): Promise<void> {
   saveFile(await (await authorizedFetch(`/v1/imports/${jobId}/errors?format=csv`)).blob(), `import-${jobId}-errors.csv`);
 }
+
+/** Saves the template (xlsx, Chinese headers with a sheet of notes) as the browser's download. */
+export async function downloadTemplate(): Promise<void> {
+  saveFile(await (await authorizedFetch('/v1/imports/template')).blob(), 'customer-import-template.xlsx');
+}

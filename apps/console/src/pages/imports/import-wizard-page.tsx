@@ -3,9 +3,10 @@ import { Alert, Button, Card, Descriptions, Form, Input, Popconfirm, Progress, S
 import { api } from '../../api/api-client';
 import { describeError } from '../../api/problem-messages';
 import { useI18n } from '../../i18n/i18n';
-import type { ImportJob, ImportProblem, NoticeSummary, RegistryPurpose } from '../admin/admin-types';
+import type { ImportDuplicate, ImportJob, ImportProblem, NoticeSummary, RegistryPurpose } from '../admin/admin-types';
 import { LoadError, useLoad, useRun, wordFor } from '../admin/page-kit';
-import { authorizedFetch, downloadErrors, templateHeaders } from './import-transport';
+import { Link } from 'react-router';
+import { authorizedFetch, downloadErrors, downloadTemplate, templateHeaders } from './import-transport';
 
 interface Settings {
   purposeId: string;
@@ -70,6 +71,40 @@ function JobProblems({ job }: { job: ImportJob }) {
           { title: t('imports.column'), dataIndex: 'column', render: (column: string | null) => column ?? '' },
           { title: t('imports.code'), dataIndex: 'code', render: (code: string) => wordFor(t, `imports.code.${code}`, code) },
           { title: t('imports.message'), dataIndex: 'message' },
+        ]}
+      />
+    </Card>
+  );
+}
+
+/** The rows that matched a customer of the ledger or an earlier row: which, by what (never a value), and what the policy did with them. */
+function JobDuplicates({ job }: { job: ImportJob }) {
+  const { t } = useI18n();
+  const duplicates = useLoad(useCallback(() => api.get<{ items: ImportDuplicate[] }>(`/v1/imports/${job.jobId}/duplicates`, { query: { limit: 100 } }), [job.jobId]));
+  if (job.rows.duplicates === 0) return null;
+  return (
+    <Card title={t('imports.duplicatesTitle', { count: job.rows.duplicates })} data-testid={job.dryRun ? 'dry-run-duplicates' : 'import-duplicates'} style={{ marginTop: 16 }}>
+      <LoadError error={duplicates.error} />
+      <Table<ImportDuplicate>
+        rowKey="row"
+        size="small"
+        dataSource={duplicates.data?.items ?? []}
+        pagination={{ pageSize: 10, hideOnSinglePage: true }}
+        scroll={{ x: true }}
+        columns={[
+          { title: t('imports.row'), dataIndex: 'row' },
+          {
+            title: t('imports.matchedWith'),
+            key: 'match',
+            render: (_, { match }) =>
+              typeof match.sourceRow === 'number' ? (
+                t('imports.sourceRow', { row: match.sourceRow })
+              ) : (
+                <Link to={`/customers/${match.subjectId}`}>{match.customerNumber ?? t('imports.aCustomer')}</Link>
+              ),
+          },
+          { title: t('imports.reasons'), key: 'reasons', render: (_, { match }) => match.reasons.map((reason) => wordFor(t, `imports.reason.${reason}`, reason)).join('、') },
+          { title: t('imports.outcome'), dataIndex: 'outcome', render: (outcome: string) => wordFor(t, `imports.outcome.${outcome}`, outcome) },
         ]}
       />
     </Card>
@@ -175,6 +210,9 @@ export default function ImportWizardPage() {
       <LoadError error={purposes.error ?? notices.error ?? headers.error ?? error ?? dry.error ?? real.error} />
       <Card title={t('imports.step.file')}>
         <Typography.Paragraph type="secondary">{t('imports.explain')}</Typography.Paragraph>
+        <Button style={{ marginBottom: 16 }} onClick={() => void run(() => downloadTemplate())}>
+          {t('imports.downloadTemplate')}
+        </Button>
         <Form<Settings>
           form={form}
           layout="vertical"
@@ -253,6 +291,7 @@ export default function ImportWizardPage() {
             </Card>
           )}
           {dryDone && !importId && <JobProblems job={dryJob} />}
+          {dryDone && !importId && <JobDuplicates job={dryJob} />}
           {dryDone && !importId && (
             <Card style={{ marginTop: 16 }}>
               <Space wrap>
@@ -271,6 +310,7 @@ export default function ImportWizardPage() {
           {ENDED.includes(real.job.state) && (
             <>
               <JobProblems job={real.job} />
+              <JobDuplicates job={real.job} />
               <Button style={{ marginTop: 16 }} onClick={reset}>
                 {t('imports.another')}
               </Button>
