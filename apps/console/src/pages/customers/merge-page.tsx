@@ -121,7 +121,9 @@ export default function MergePage() {
 
   const nameOf = (file: File) => (typeof file.data.identity?.name === 'string' ? file.data.identity.name : t('search.noName'));
   const other = (1 - survivor) as Side;
-  const fileTitle = (side: Side) => `${t('merge.file', { which: LETTERS[side] })} · ${nameOf(files[side])}`;
+  // duplicates mostly share a name: the customer number tells the two files apart in the headings, the confirmation and the result
+  const labelOf = (file: File) => (file.customerNumber ? `${nameOf(file)}（${file.customerNumber}）` : nameOf(file));
+  const fileTitle = (side: Side) => `${t('merge.file', { which: LETTERS[side] })} · ${labelOf(files[side])}`;
 
   if (merged) {
     return (
@@ -162,7 +164,7 @@ export default function MergePage() {
         // read models behind (503 + Retry-After) refuse before anything is written, and a merge done answers 200 again: safe to ask again
         read: true,
       });
-      setMerged({ survivorId: data.survivorId, survivorName: nameOf(files[survivor]), duplicateName: nameOf(files[other]) });
+      setMerged({ survivorId: data.survivorId, survivorName: labelOf(files[survivor]), duplicateName: labelOf(files[other]) });
     } catch (caught) {
       const paths = caught instanceof ApiProblem ? (caught.problem.errors ?? []).map((item) => keyOfPath(item.path)).filter((key): key is string => !!key) : [];
       if (caught instanceof ApiProblem && caught.code === 'merge-choice-required') setNamed((known) => [...new Set([...known, ...paths])]);
@@ -300,7 +302,6 @@ export default function MergePage() {
                     <Space wrap size={4}>
                       <Tag color={side === survivor ? 'blue' : 'orange'}>{t(side === survivor ? 'merge.survivorTag' : 'merge.duplicateTag')}</Tag>
                       {file.status !== 'active' && <Tag color="orange">{statusLabel(file.status, lang)}</Tag>}
-                      {file.customerNumber && <Typography.Text type="secondary">{file.customerNumber}</Typography.Text>}
                       <Typography.Text type="secondary">
                         {t('merge.created', { at: new Date(file.createdAt).toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB') })}
                       </Typography.Text>
