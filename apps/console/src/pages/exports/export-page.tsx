@@ -63,7 +63,7 @@ export default function ExportPage() {
   const [handed] = useState(takeHandedConditions);
   const format = Form.useWatch('format', form);
   const [error, setError] = useState<string | undefined>();
-  const [done, setDone] = useState<string | undefined>();
+  const [done, setDone] = useState<{ file: string; exportId: string } | undefined>();
   const [busy, setBusy] = useState(false);
   const revealable = MASKED_CATEGORIES.filter((category) => mine?.read.includes(category) && purpose?.categories.includes(category));
 
@@ -88,7 +88,7 @@ export default function ExportPage() {
       const file = await api.download('/v1/exports', { body, personalData: true });
       const name = file.fileName ?? `customers.${values.format}`;
       saveFile(file.blob, name);
-      setDone(t('exports.done', { file: name, exportId: file.headers.get('x-export-id') ?? '' }));
+      setDone({ file: name, exportId: file.headers.get('x-export-id') ?? '' });
     } catch (caught) {
       setError(describeError(caught, lang));
     } finally {
@@ -159,7 +159,7 @@ export default function ExportPage() {
         </Form>
       </Card>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginTop: 16 }} />}
-      {done && <Alert type="success" showIcon role="status" title={done} style={{ marginTop: 16 }} />}
+      {done && <Alert type="success" showIcon role="status" title={t('exports.done', done)} style={{ marginTop: 16 }} />}
     </>
   );
 }
