@@ -6,11 +6,13 @@ import { ImportKind, isRecordKind, RECORD_KIND_SPECS, RecordKindSpec } from './i
 const NOTES: Partial<Record<(typeof IMPORT_COLUMNS)[number]['key'], string>> = {
   gender: '男 / 女 / 其他 / 保密 (male, female, other, undisclosed)',
   birthDate: 'YYYY-MM-DD, YYYY/M/D or YYYY年M月D日',
+  idNumber: '敏感个人信息：同一行的同意类别须含 证件信息，否则该行被拒绝 (sensitive: the row needs 证件信息 / identity_document in 同意类别, else separate-consent-required)',
   idType: '居民身份证 (default), 护照, 港澳居民来往内地通行证, 台湾居民来往大陆通行证, 外国人永久居留身份证',
   phone: 'mainland mobile number',
-  conditions: 'several separated by ; or 、',
-  allergies: 'several separated by ; or 、',
-  consentCategories: '身份信息, 证件信息, 联系方式, 工作信息, 健康信息 … or identity, identity_document, contact, employment, health …; separated by ; or 、',
+  conditions: '敏感个人信息：同意类别须含 健康信息 (sensitive: needs 健康信息 / health in 同意类别); several separated by ; or 、',
+  allergies: '敏感个人信息：同意类别须含 健康信息 (sensitive: needs 健康信息 / health in 同意类别); several separated by ; or 、',
+  consentCategories:
+    '客户单独同意的类别；证件号码、病史、过敏史等敏感信息须列入 (the categories the customer separately consented to: every sensitive one the row fills): 身份信息, 证件信息, 联系方式, 工作信息, 健康信息 … or identity, identity_document, contact, employment, health …; separated by ; or 、',
   consentDate: 'when the separate consent was signed: YYYY-MM-DD',
   consentChannel: 'e.g. 纸质表单 (paper form)',
   consentReference: 'the form’s number; no personal data',
