@@ -19,6 +19,8 @@ export interface RowKey {
   reason: MatchReason;
   /** `<reason>:<blind index>`: what the job's key table stores, never the value. */
   key: string;
+  /** The blind index alone: what the duplicates read model keys a customer by (duplicate_keys.match_key). */
+  index: string;
 }
 
 /** The facts a registration body is matched by. */
@@ -52,15 +54,11 @@ export class ImportDuplicates {
     @Inject(PII_VAULT) private readonly vault: PiiVault,
   ) {}
 
+  /** The row's keys by the ledger-wide rules (match-keys.ts), less the name variants, which an import does not match by. */
   keys(identity: RowIdentity): RowKey[] {
-    return this.matchKeys(identity).map(({ reason, key }) => ({ reason, key: `${reason}:${key}` }));
-  }
-
-  /** The ledger-wide rules (match-keys.ts), less the name variants, which an import does not match by. */
-  private matchKeys(identity: RowIdentity): Array<{ reason: MatchReason; key: string }> {
     const { idNumber, phone, email, name, birthDate } = identity;
     const values = { idNumbers: idNumber ? [idNumber] : [], phones: phone ? [phone] : [], emails: email ? [email] : [], name, birthDate };
-    return matchKeys(this.vault, values, { variants: false }).map(({ reason, key }) => ({ reason: reason as MatchReason, key }));
+    return matchKeys(this.vault, values, { variants: false }).map(({ reason, key }) => ({ reason: reason as MatchReason, key: `${reason}:${key}`, index: key }));
   }
 
   /**
@@ -68,13 +66,12 @@ export class ImportDuplicates {
    * row's own subject on a re-run. Two statements for the batch: ID numbers; phone, email, name and
    * birth date (up to 50 candidates a key).
    */
-  async inLedgerAll(rows: ReadonlyArray<{ identity: RowIdentity; except: string }>): Promise<Array<RowMatch | undefined>> {
+  async inLedgerAll(rows: ReadonlyArray<{ keys: readonly RowKey[]; except: string }>): Promise<Array<RowMatch | undefined>> {
     const reasons = rows.map(() => new Map<string, Set<MatchReason>>());
     const add = (row: number, subjectId: string, reason: MatchReason) => {
       if (subjectId !== rows[row].except) reasons[row].set(subjectId, (reasons[row].get(subjectId) ?? new Set()).add(reason));
     };
-    const keys = rows.map(({ identity }) => this.matchKeys(identity));
-    const idHashes = keys.map((held) => held.find(({ reason }) => reason === 'id_number')?.key ?? null);
+    const idHashes = rows.map(({ keys }) => keys.find(({ reason }) => reason === 'id_number')?.index ?? null);
     if (idHashes.some((hash) => hash !== null)) {
       const { rows: held } = await this.pool.query<{ id_number_hash: string; subject_id: string }>(
         `SELECT n.id_number_hash, n.subject_id FROM subject_id_numbers n WHERE n.id_number_hash = ANY($1::text[])
@@ -84,7 +81,7 @@ export class ImportDuplicates {
       for (const { id_number_hash, subject_id } of held) idHashes.forEach((hash, row) => hash === id_number_hash && add(row, subject_id, 'id_number'));
     }
     // phone, email, name and birth date: the keys the duplicate-candidates read model holds of every live customer, by its primary key
-    const searched = keys.flatMap((held, row) => held.flatMap(({ reason, key }) => (reason === 'id_number' ? [] : [{ row, key, reason }])));
+    const searched = rows.flatMap(({ keys }, row) => keys.flatMap(({ reason, index }) => (reason === 'id_number' ? [] : [{ row, key: index, reason }])));
     if (searched.length > 0) {
       const { rows: found } = await this.pool.query<{ i: number; subject_id: string; reason: MatchReason }>(
         `SELECT q.i, k.subject_id, q.reason FROM unnest($1::int[], $2::text[], $3::text[]) AS q(i, key, reason)

@@ -22,7 +22,7 @@ import { ImportRecords } from './import-records';
 import { GroupCommit } from '@pi-ledger/platform/concurrency/group-commit';
 import { Claim, FileClaims } from './file-claims';
 import { detectFileEncoding, FileRow, readRows } from './import-reader';
-import { ImportDuplicates, RowIdentity, RowKey, rowIdentity } from './import-duplicates';
+import { ImportDuplicates, RowKey, rowIdentity } from './import-duplicates';
 import { ImportJob, ImportJobsStore, RowCounts, RowMatch, RowRecord } from './import-jobs.store';
 
 /** Customers' rows handled at once: their registrations, numbers and outcomes are written in batches of those that arrive together. */
@@ -60,7 +60,7 @@ export interface RunOptions {
 
 /** What a run reads and writes in batches: its rows' duplicates in the ledger (two statements for many), its registrations (one append for many new subjects), their customer numbers (one append for many), its rows' outcomes (one transaction for many). */
 interface RunBatches {
-  lookups: GroupCommit<{ identity: RowIdentity; except: string }, RowMatch | undefined>;
+  lookups: GroupCommit<{ keys: readonly RowKey[]; except: string }, RowMatch | undefined>;
   registrations: GroupCommit<RegisterSubject, BatchRegistration>;
   numbers: GroupCommit<{ subjectId: string; context: RequestContext }, undefined>;
   outcomes: GroupCommit<RowRecord[], undefined>;
@@ -265,8 +265,8 @@ export class ImportRunner {
     if (!body) return { rowNumber, outcome: 'refused', problems };
 
     const subjectId = importSubjectId(job.jobId, rowNumber);
-    const identity = rowIdentity(body.data);
-    const keys = this.duplicates.keys(identity);
+    // the row's keys, once: matched against the file's earlier rows and, by their blind indexes, against the ledger
+    const keys = this.duplicates.keys(rowIdentity(body.data));
     // claim this row's keys for the rows after it, at once (before any await), in file order
     let settle!: (value: { rowNumber: number; subjectId: string } | undefined) => void;
     const mine: Claim = new Promise((resolve) => (settle = resolve));
@@ -277,7 +277,7 @@ export class ImportRunner {
     );
     let record: RowRecord | undefined;
     try {
-      const match = (await this.inFile(keys, earlier)) ?? (await batches.lookups.add({ identity, except: subjectId }));
+      const match = (await this.inFile(keys, earlier)) ?? (await batches.lookups.add({ keys, except: subjectId }));
       record = await this.apply(job, rowNumber, subjectId, body, match, headerOf, batches);
       return { ...record, keys: keys.map(({ key }) => key) };
     } finally {
