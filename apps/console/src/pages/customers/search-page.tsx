@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/i18n';
 import { statusLabel } from '../../i18n/labels';
 import type { MessageKey } from '../../i18n/messages';
 import { handToExport } from '../exports/export-handoff';
+import { searchConditions } from './search-conditions';
 
 interface Criteria {
   name?: string;
@@ -23,15 +24,6 @@ const TERMS: { name: keyof Criteria; label: MessageKey; inputMode?: 'tel' | 'ema
   { name: 'idNumber', label: 'field.idNumber' },
   { name: 'email', label: 'field.email', inputMode: 'email' },
 ];
-
-/** The conditions typed, trimmed, without the empty ones. */
-function conditionsOf(criteria: Criteria): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(criteria)
-      .map(([key, value]) => [key, typeof value === 'string' ? value.trim() : ''])
-      .filter(([, value]) => value !== ''),
-  );
-}
 
 // the last results, in memory only, so going back from a file does not search again
 let remembered: { criteria: Criteria; page: Page<SubjectSummary> } | undefined;
@@ -49,8 +41,8 @@ export default function SearchPage() {
   const [busy, setBusy] = useState(false);
 
   const search = async (criteria: Criteria, cursor?: string) => {
-    const terms = Object.fromEntries(Object.entries(criteria).map(([key, value]) => [key, typeof value === 'string' ? value.trim() || undefined : value]));
-    if (!Object.values(terms).some(Boolean)) {
+    const terms = searchConditions(criteria);
+    if (Object.keys(terms).length === 0) {
       setError(t('search.needTerm'));
       return;
     }
@@ -58,7 +50,7 @@ export default function SearchPage() {
     setError(undefined);
     try {
       // the terms (phones, ID numbers, names) go in the body, never in a URL
-      const body = Object.fromEntries(Object.entries({ ...terms, cursor }).filter(([, value]) => value !== undefined && value !== ''));
+      const body = cursor ? { ...terms, cursor } : terms;
       const { data: page } = await api.request<Page<SubjectSummary>>('/v1/subjects/search', { method: 'POST', read: true, body, personalData: true });
       const merged = cursor && result ? { ...page, items: [...result.page.items, ...page.items] } : page;
       remembered = { criteria, page: merged };
@@ -107,7 +99,7 @@ export default function SearchPage() {
               <Button
                 onClick={() => {
                   // the conditions that found these customers, in memory: the export page finds them all again, not only this page's
-                  handToExport(conditionsOf(result.criteria));
+                  handToExport(searchConditions(result.criteria));
                   void navigate('/exports');
                 }}
               >

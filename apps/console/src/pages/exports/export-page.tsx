@@ -12,6 +12,7 @@ import { useMyCategories } from '../../session/permissions';
 import { queryFieldLabel, queryValueLabel } from '../query/query-labels';
 import { takeHandedConditions } from './export-handoff';
 import { MASKED_CATEGORIES } from '../customers/reveal-dialog';
+import { searchConditions } from '../customers/search-conditions';
 import { CUSTOMER_TIERS, CUSTOMER_TYPES } from '../../../../../libs/ledger-domain/src/subject/customer-profile';
 import { LIFECYCLE_STAGES } from '../../../../../libs/ledger-domain/src/subject/lifecycle';
 
@@ -68,9 +69,7 @@ export default function ExportPage() {
   const revealable = MASKED_CATEGORIES.filter((category) => mine?.read.includes(category) && purpose?.categories.includes(category));
 
   const run = async (values: ExportForm) => {
-    const filter = Object.fromEntries(
-      FILTER_FIELDS.map((name) => [name, typeof values[name] === 'string' ? values[name].trim() : values[name]]).filter(([, value]) => value !== undefined && value !== ''),
-    );
+    const filter = searchConditions(values, FILTER_FIELDS);
     setDone(undefined);
     if (Object.keys(filter).length === 0) return setError(t('search.needTerm'));
     if (!purpose) return;
