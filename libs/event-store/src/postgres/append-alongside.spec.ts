@@ -1,26 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client, QueryConfig } from 'pg';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { ExpectedVersion, NewEvent } from '../event-store.port';
 import { AlongsideInsert } from './postgres-event-store.port';
 import { AlongsideConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { PostgresEventStore } from './postgres-event-store';
+import { KEY_COLUMNS, KEY_TYPES, keysTable } from './alongside.testing';
 
 /** A stand-in for the vault's table of a new subject's keys: one row per subject. */
-const KEYS = 'alongside_keys (subject_id, kek_id, categories, key_ids, wrapped)';
-const KEY_TYPES = ['text', 'text', 'text[]', 'uuid[]', 'bytea[]'];
+const KEYS = `alongside_keys ${KEY_COLUMNS}`;
 
 describe('PostgresEventStore: a row alongside the append', () => {
   let database: TestDatabase;
   let owner: Client;
   let store: PostgresEventStore;
+  let keys: (subjectId: string, kekId?: string) => AlongsideInsert;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     owner = await database.ownerClient();
-    await owner.query(`CREATE TABLE alongside_keys (
-      subject_id text PRIMARY KEY, kek_id text NOT NULL, categories text[] NOT NULL, key_ids uuid[] NOT NULL, wrapped bytea[] NOT NULL)`);
-    await owner.query('GRANT SELECT, INSERT ON alongside_keys TO pi_ledger_app');
+    keys = await keysTable(owner, 'alongside_keys', 'subject-keys');
     store = new PostgresEventStore(database.pool);
   });
   afterAll(async () => {
@@ -36,12 +35,6 @@ describe('PostgresEventStore: a row alongside the append', () => {
   });
   const stream = () => `alongside-${randomUUID()}`;
   const subject = () => `subject-${randomUUID()}`;
-  const keys = (subjectId: string, kekId = 'kek-1'): AlongsideInsert => ({
-    name: 'subject-keys',
-    into: KEYS,
-    types: KEY_TYPES,
-    values: [subjectId, kekId, ['contact', 'identity'], [randomUUID(), randomUUID()], [randomBytes(40), randomBytes(40)]],
-  });
   const rowsOf = async (subjectId: string) => (await owner.query('SELECT *, xmin::text AS xmin FROM alongside_keys WHERE subject_id = $1', [subjectId])).rows;
   const failure = (attempt: Promise<unknown>) =>
     attempt.then(

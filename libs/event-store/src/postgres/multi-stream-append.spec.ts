@@ -1,23 +1,23 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '@pi-ledger/test-support/test-database';
 import { NewEvent } from '../event-store.port';
 import { AlongsideInsert } from './postgres-event-store.port';
 import { AlongsideConflict, EventIdConflict, InvalidAppend, WrongExpectedVersion } from '../event-store.errors';
 import { PostgresEventStore } from './postgres-event-store';
+import { keysTable } from './alongside.testing';
 
 /** Several streams' appends in one statement (an import's batch of new subjects): all or nothing, each stream's version checked. */
 describe('PostgresEventStore: multi-stream append', () => {
   let database: TestDatabase;
   let owner: Client;
   let store: PostgresEventStore;
+  let keys: (subjectId: string) => AlongsideInsert;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     owner = await database.ownerClient();
-    await owner.query(`CREATE TABLE multi_keys (
-      subject_id text PRIMARY KEY, kek_id text NOT NULL, categories text[] NOT NULL, key_ids uuid[] NOT NULL, wrapped bytea[] NOT NULL)`);
-    await owner.query('GRANT SELECT, INSERT ON multi_keys TO pi_ledger_app');
+    keys = await keysTable(owner, 'multi_keys', 'multi-keys');
     store = new PostgresEventStore(database.pool);
   });
   afterAll(async () => {
@@ -27,12 +27,6 @@ describe('PostgresEventStore: multi-stream append', () => {
 
   const event = (type: string, eventId?: string): NewEvent => ({ eventId, type, data: { type, n: 1 }, metadata: { actor: 'spec', roles: ['ops'], correlationId: randomUUID() } });
   const stream = () => `multi-${randomUUID()}`;
-  const keys = (subjectId: string): AlongsideInsert => ({
-    name: 'multi-keys',
-    into: 'multi_keys (subject_id, kek_id, categories, key_ids, wrapped)',
-    types: ['text', 'text', 'text[]', 'uuid[]', 'bytea[]'],
-    values: [subjectId, 'kek-1', ['contact', 'identity'], [randomUUID(), randomUUID()], [randomBytes(40), randomBytes(8)]],
-  });
   const failure = (attempt: Promise<unknown>) =>
     attempt.then(
       () => undefined,
